@@ -1,0 +1,80 @@
+"""Reserved channel names, config keys and task-path tags used inside the engine.
+
+The string values match LangGraph's, because they are visible in checkpoints,
+writes and stream payloads.
+"""
+
+import sys
+
+INPUT = sys.intern("__input__")
+INTERRUPT = sys.intern("__interrupt__")
+RESUME = sys.intern("__resume__")
+ERROR = sys.intern("__error__")
+ERROR_SOURCE_NODE = sys.intern("__error_source_node__")
+NO_WRITES = sys.intern("__no_writes__")
+TASKS = sys.intern("__pregel_tasks")
+RETURN = sys.intern("__return__")
+PREVIOUS = sys.intern("__previous__")
+SCHEDULED = sys.intern("__scheduled__")
+START = sys.intern("__start__")
+END = sys.intern("__end__")
+
+CONFIG_KEY_SEND = sys.intern("__pregel_send")
+CONFIG_KEY_READ = sys.intern("__pregel_read")
+CONFIG_KEY_CALL = sys.intern("__pregel_call")
+CONFIG_KEY_CHECKPOINTER = sys.intern("__pregel_checkpointer")
+CONFIG_KEY_STREAM = sys.intern("__pregel_stream")
+CONFIG_KEY_CACHE = sys.intern("__pregel_cache")
+CONFIG_KEY_RESUMING = sys.intern("__pregel_resuming")
+CONFIG_KEY_TASK_ID = sys.intern("__pregel_task_id")
+CONFIG_KEY_THREAD_ID = sys.intern("thread_id")
+CONFIG_KEY_CHECKPOINT_MAP = sys.intern("checkpoint_map")
+CONFIG_KEY_CHECKPOINT_ID = sys.intern("checkpoint_id")
+CONFIG_KEY_CHECKPOINT_NS = sys.intern("checkpoint_ns")
+CONFIG_KEY_SCRATCHPAD = sys.intern("__pregel_scratchpad")
+CONFIG_KEY_DURABILITY = sys.intern("__pregel_durability")
+CONFIG_KEY_RUNTIME = sys.intern("__pregel_runtime")
+CONFIG_KEY_RESUME_MAP = sys.intern("__pregel_resume_map")
+
+PUSH = sys.intern("__pregel_push")
+PULL = sys.intern("__pregel_pull")
+NS_SEP = sys.intern("|")
+NS_END = sys.intern(":")
+CONF = sys.intern("configurable")
+NULL_TASK_ID = sys.intern("00000000-0000-0000-0000-000000000000")
+OVERWRITE = sys.intern("__overwrite__")
+
+# Writes to these pseudo-channels carry control information, never state.
+RESERVED_WRITES = frozenset(
+    {NO_WRITES, PUSH, RESUME, INTERRUPT, RETURN, ERROR, ERROR_SOURCE_NODE}
+)
+
+# Metadata keys LangGraph never copies from config into checkpoint metadata.
+EXCLUDED_METADATA_KEYS = frozenset(
+    {
+        "thread_id",
+        "checkpoint_id",
+        "checkpoint_ns",
+        "checkpoint_map",
+        "langgraph_step",
+        "langgraph_node",
+        "langgraph_triggers",
+        "langgraph_path",
+        "langgraph_checkpoint_ns",
+    }
+)
+
+
+class _Missing:
+    """Sentinel for 'no value' where None is a legitimate value."""
+
+    __slots__ = ()
+
+    def __repr__(self) -> str:
+        return "MISSING"
+
+    def __bool__(self) -> bool:
+        return False
+
+
+MISSING = _Missing()
