@@ -1,0 +1,1 @@
+"""Checkpoint savers and serializers; import from `checkpoint.base`, `.memory`, `.serde`."""

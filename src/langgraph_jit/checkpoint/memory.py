@@ -1,0 +1,400 @@
+"""`InMemorySaver`: checkpoints kept in process memory, observably like LangGraph's.
+
+Values and writes are stored serialized, so later mutation by the caller never reaches a stored checkpoint.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import pickle
+import random
+import shutil
+from collections import defaultdict
+from collections.abc import AsyncIterator, Iterator, Mapping, Sequence
+from contextlib import AbstractAsyncContextManager, AbstractContextManager, ExitStack
+from typing import Any
+
+from langgraph_jit.checkpoint.base import (
+    WRITES_IDX_MAP,
+    BaseCheckpointSaver,
+    ChannelVersions,
+    Checkpoint,
+    CheckpointMetadata,
+    CheckpointTuple,
+    SerializerProtocol,
+    get_checkpoint_metadata,
+    writes_sort_key,
+)
+
+__all__ = ("InMemorySaver", "MemorySaver", "PersistentDict")
+
+logger = logging.getLogger(__name__)
+
+_EMPTY = ("empty", b"")
+
+
+def _copy_skeleton(checkpoint: Mapping[str, Any]) -> dict[str, Any]:
+    """Copy a checkpoint without `channel_values`, deep enough to be mutation-proof.
+
+    Everything but `channel_values` is maps/lists of strings and numbers (plus
+    legacy `pending_sends`), so two levels of dict copies are enough and much
+    cheaper than a serializer round-trip on every superstep.
+    """
+    out: dict[str, Any] = {}
+    for key, value in checkpoint.items():
+        if key == "channel_values":
+            continue
+        if key == "versions_seen":
+            value = {node: seen.copy() for node, seen in value.items()}
+        elif type(value) is dict:
+            value = value.copy()
+        elif type(value) is list:
+            value = value.copy()
+        out[key] = value
+    return out
+
+
+
+class InMemorySaver(
+    BaseCheckpointSaver[str], AbstractContextManager, AbstractAsyncContextManager
+):
+    """Checkpoint saver backed by dictionaries; for tests, debugging and short-lived apps.
+
+    `storage[thread][ns][checkpoint_id] = (checkpoint without values, metadata, parent id)`,
+    `blobs[(thread, ns, channel, version)] = serialized value` (written only for
+    the channels in `new_versions`), and
+    `writes[(thread, ns, checkpoint_id)][(task_id, idx)] = (task_id, channel, value, task_path)`.
+    Pass `factory=functools.partial(PersistentDict, filename=...)` to persist to a file.
+    """
+
+    def __init__(
+        self,
+        *,
+        serde: SerializerProtocol | None = None,
+        factory: type[defaultdict] = defaultdict,
+    ) -> None:
+        super().__init__(serde=serde)
+        self.storage = factory(lambda: defaultdict(dict))
+        self.writes = factory(dict)
+        self.blobs = factory()
+        self.stack = ExitStack()
+        if factory is not defaultdict:
+            for store in (self.storage, self.writes, self.blobs):
+                self.stack.enter_context(store)
+
+    # -- context management (only meaningful with a persistent factory)
+
+    def __enter__(self) -> InMemorySaver:
+        self.stack.__enter__()
+        return self
+
+    def __exit__(self, exc_type: Any, exc_value: Any, traceback: Any) -> bool | None:
+        return self.stack.__exit__(exc_type, exc_value, traceback)
+
+    async def __aenter__(self) -> InMemorySaver:
+        return self.__enter__()
+
+    async def __aexit__(self, exc_type: Any, exc_value: Any, traceback: Any) -> bool | None:
+        return self.stack.__exit__(exc_type, exc_value, traceback)
+
+    # -- reading
+
+    def _load_values(
+        self, thread_id: str, checkpoint_ns: str, versions: ChannelVersions
+    ) -> dict[str, Any]:
+        blobs = self.blobs
+        loads = self.serde.loads_typed
+        values: dict[str, Any] = {}
+        for channel, version in versions.items():
+            blob = blobs.get((thread_id, checkpoint_ns, channel, version))
+            if blob is not None and blob[0] != "empty":
+                values[channel] = loads(blob)
+        return values
+
+    def _pending_writes(
+        self, thread_id: str, checkpoint_ns: str, checkpoint_id: str
+    ) -> list[tuple[str, str, Any]]:
+        stored = self.writes.get((thread_id, checkpoint_ns, checkpoint_id))
+        if not stored:
+            return []
+        loads = self.serde.loads_typed
+        order = sorted(stored, key=lambda k: writes_sort_key(stored[k][3], *k))
+        return [
+            (task_id, channel, loads(value))
+            for task_id, channel, value, _ in (stored[k] for k in order)
+        ]
+
+    def _tuple(
+        self,
+        thread_id: str,
+        checkpoint_ns: str,
+        checkpoint_id: str,
+        saved: tuple[dict[str, Any], tuple[str, bytes], str | None],
+        config: dict | None = None,
+        metadata: Any = None,
+    ) -> CheckpointTuple:
+        skeleton, metadata_b, parent_id = saved
+        checkpoint = _copy_skeleton(skeleton)
+        checkpoint["channel_values"] = self._load_values(
+            thread_id, checkpoint_ns, skeleton["channel_versions"]
+        )
+        return CheckpointTuple(
+            config=config
+            or {
+                "configurable": {
+                    "thread_id": thread_id,
+                    "checkpoint_ns": checkpoint_ns,
+                    "checkpoint_id": checkpoint_id,
+                }
+            },
+            checkpoint=checkpoint,  # type: ignore[arg-type]
+            metadata=self.serde.loads_typed(metadata_b) if metadata is None else metadata,
+            parent_config=(
+                {
+                    "configurable": {
+                        "thread_id": thread_id,
+                        "checkpoint_ns": checkpoint_ns,
+                        "checkpoint_id": parent_id,
+                    }
+                }
+                if parent_id
+                else None
+            ),
+            pending_writes=self._pending_writes(thread_id, checkpoint_ns, checkpoint_id),
+        )
+
+    def get_tuple(self, config: dict) -> CheckpointTuple | None:
+        """The checkpoint named by `config` (its `checkpoint_id`, else the latest), or None."""
+        conf = config["configurable"]
+        thread_id: str = conf["thread_id"]
+        checkpoint_ns: str = conf.get("checkpoint_ns", "")
+        checkpoints = self.storage[thread_id][checkpoint_ns]
+        checkpoint_id = conf.get("checkpoint_id")
+        if checkpoint_id:
+            saved = checkpoints.get(checkpoint_id)
+            if saved is None:
+                return None
+            # LangGraph hands back the caller's config object in this case.
+            return self._tuple(thread_id, checkpoint_ns, checkpoint_id, saved, config)
+        if not checkpoints:
+            return None
+        checkpoint_id = max(checkpoints)
+        return self._tuple(
+            thread_id, checkpoint_ns, checkpoint_id, checkpoints[checkpoint_id]
+        )
+
+    def list(
+        self,
+        config: dict | None,
+        *,
+        filter: dict[str, Any] | None = None,
+        before: dict | None = None,
+        limit: int | None = None,
+    ) -> Iterator[CheckpointTuple]:
+        """Matching checkpoints, newest first within each thread and namespace."""
+        if config:
+            conf = config["configurable"]
+            thread_ids: Any = (conf["thread_id"],)
+            only_ns = conf.get("checkpoint_ns")
+            only_id = conf.get("checkpoint_id")
+        else:
+            thread_ids, only_ns, only_id = list(self.storage), None, None
+        before_id = before["configurable"].get("checkpoint_id") if before else None
+        loads = self.serde.loads_typed
+        for thread_id in thread_ids:
+            namespaces = self.storage[thread_id]
+            for checkpoint_ns in list(namespaces):
+                if only_ns is not None and checkpoint_ns != only_ns:
+                    continue
+                checkpoints = namespaces[checkpoint_ns]
+                for checkpoint_id in sorted(checkpoints, reverse=True):
+                    if only_id and checkpoint_id != only_id:
+                        continue
+                    if before_id and checkpoint_id >= before_id:
+                        continue
+                    saved = checkpoints[checkpoint_id]
+                    metadata = loads(saved[1])
+                    if filter and not all(
+                        metadata.get(key) == value for key, value in filter.items()
+                    ):
+                        continue
+                    if limit is not None:
+                        if limit <= 0:
+                            return
+                        limit -= 1
+                    yield self._tuple(
+                        thread_id, checkpoint_ns, checkpoint_id, saved, None, metadata
+                    )
+
+    # -- writing
+
+    def put(
+        self,
+        config: dict,
+        checkpoint: Checkpoint,
+        metadata: CheckpointMetadata,
+        new_versions: ChannelVersions,
+    ) -> dict:
+        """Store `checkpoint` as a child of `config`'s checkpoint; return its config.
+
+        Only channels in `new_versions` get a new blob; others keep pointing at
+        the blob of the version they already had.
+        """
+        conf = config["configurable"]
+        thread_id = conf["thread_id"]
+        checkpoint_ns = conf.get("checkpoint_ns", "")
+        dumps = self.serde.dumps_typed
+        values = checkpoint["channel_values"]
+        blobs = self.blobs
+        for channel, version in new_versions.items():
+            blobs[(thread_id, checkpoint_ns, channel, version)] = (
+                dumps(values[channel]) if channel in values else _EMPTY
+            )
+        checkpoint_id = checkpoint["id"]
+        self.storage[thread_id][checkpoint_ns][checkpoint_id] = (
+            _copy_skeleton(checkpoint),
+            dumps(get_checkpoint_metadata(config, metadata)),
+            conf.get("checkpoint_id"),
+        )
+        return {
+            "configurable": {
+                "thread_id": thread_id,
+                "checkpoint_ns": checkpoint_ns,
+                "checkpoint_id": checkpoint_id,
+            }
+        }
+
+    def put_writes(
+        self,
+        config: dict,
+        writes: Sequence[tuple[str, Any]],
+        task_id: str,
+        task_path: str = "",
+    ) -> None:
+        """Store a task's writes against the checkpoint in `config`.
+
+        Regular writes keep the first value stored for `(task_id, index)` (replays
+        are idempotent); special channels (`WRITES_IDX_MAP`) are overwritten.
+        """
+        conf = config["configurable"]
+        key = (conf["thread_id"], conf.get("checkpoint_ns", ""), conf["checkpoint_id"])
+        stored = self.writes.get(key)
+        if stored is None:
+            stored = self.writes.setdefault(key, {})
+        dumps = self.serde.dumps_typed
+        for idx, (channel, value) in enumerate(writes):
+            write_key = (task_id, WRITES_IDX_MAP.get(channel, idx))
+            if write_key[1] >= 0 and write_key in stored:
+                continue
+            stored[write_key] = (task_id, channel, dumps(value), task_path)
+
+    def delete_thread(self, thread_id: str) -> None:
+        """Remove every checkpoint, blob and write of `thread_id`, in all namespaces."""
+        self.storage.pop(thread_id, None)
+        for store in (self.writes, self.blobs):
+            for key in [k for k in store if k[0] == thread_id]:
+                del store[key]
+
+    def get_next_version(self, current: str | int | None, channel: None = None) -> str:
+        """`"<n+1 zero-padded to 32>.<random fraction>"`; compares correctly as a string."""
+        if current is None:
+            n = 0
+        elif isinstance(current, int):
+            n = current
+        else:
+            n = int(current.split(".", 1)[0])
+        return f"{n + 1:032}.{random.random():016}"
+
+    # -- async twins: storage is in memory, so they just call the sync versions
+
+    async def aget_tuple(self, config: dict) -> CheckpointTuple | None:
+        return self.get_tuple(config)
+
+    async def alist(
+        self,
+        config: dict | None,
+        *,
+        filter: dict[str, Any] | None = None,
+        before: dict | None = None,
+        limit: int | None = None,
+    ) -> AsyncIterator[CheckpointTuple]:
+        for found in self.list(config, filter=filter, before=before, limit=limit):
+            yield found
+
+    async def aput(
+        self,
+        config: dict,
+        checkpoint: Checkpoint,
+        metadata: CheckpointMetadata,
+        new_versions: ChannelVersions,
+    ) -> dict:
+        return self.put(config, checkpoint, metadata, new_versions)
+
+    async def aput_writes(
+        self,
+        config: dict,
+        writes: Sequence[tuple[str, Any]],
+        task_id: str,
+        task_path: str = "",
+    ) -> None:
+        return self.put_writes(config, writes, task_id, task_path)
+
+    async def adelete_thread(self, thread_id: str) -> None:
+        return self.delete_thread(thread_id)
+
+
+MemorySaver = InMemorySaver
+
+
+class PersistentDict(defaultdict):
+    """A defaultdict saved to `filename` (pickle) on `sync()`/`close()`; use as `factory`."""
+
+    def __init__(self, *args: Any, filename: str, **kwargs: Any) -> None:
+        self.flag = "c"  # "r": read-only, "c": create, "n": new
+        self.mode: int | None = None
+        self.format = "pickle"
+        self.filename = filename
+        super().__init__(*args, **kwargs)
+
+    def sync(self) -> None:
+        if self.flag == "r":
+            return
+        tmp = self.filename + ".tmp"
+        try:
+            with open(tmp, "wb") as fh:
+                self.dump(fh)
+        except Exception:
+            if os.path.exists(tmp):
+                os.remove(tmp)
+            raise
+        shutil.move(tmp, self.filename)  # rename is atomic
+        if self.mode is not None:
+            os.chmod(self.filename, self.mode)
+
+    def close(self) -> None:
+        self.sync()
+        self.clear()
+
+    def __enter__(self) -> PersistentDict:
+        return self
+
+    def __exit__(self, *exc_info: Any) -> None:
+        self.close()
+
+    def dump(self, fileobj: Any) -> None:
+        if self.format != "pickle":
+            raise NotImplementedError("Unknown format: " + repr(self.format))
+        pickle.dump(dict(self), fileobj, 2)
+
+    def load(self) -> None:
+        if self.flag == "n":
+            return
+        with open(self.filename, "rb") as fh:
+            try:
+                self.update(pickle.load(fh))
+            except EOFError:
+                return
+            except Exception:
+                logger.error("Failed to load file: %s", fh.name)
+                raise

@@ -1,0 +1,1 @@
+"""Serializers used by checkpoint savers (msgpack wire format shared with LangGraph)."""
