@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import asyncio
 import functools
+import operator
 import re
 from datetime import datetime, timezone
+from typing import Annotated, TypedDict
 
 import pytest
 from langgraph.checkpoint import base as lg_base
@@ -410,9 +412,6 @@ def test_empty_copy_create_checkpoint():
 
 def test_real_langgraph_engine_runs_identically_on_our_saver():
     """LangGraph's own engine, driven against our saver, behaves as with its saver."""
-    import operator
-    from typing import Annotated, TypedDict
-
     from langchain_core.messages import AIMessage, HumanMessage
     from langgraph.checkpoint.base import BaseCheckpointSaver as LGBase
     from langgraph.graph import END, START, MessagesState, StateGraph
