@@ -1,0 +1,112 @@
+"""Chooses how the step kernels run: compiled by numba, or as plain Python.
+
+numba is imported only when a compiled kernel is first requested (or by
+`warmup()`), never at `import langgraph_jit`.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from types import ModuleType
+
+from langgraph_jit._kernels import step_source
+
+logger = logging.getLogger("langgraph_jit")
+
+# Graphs with at least this many nodes use the compiled step kernel.
+# Measured with `python -m asv_bench.kernel_threshold`: below ~40 nodes the
+# interpreted twin on lists is as fast as the compiled call plus its
+# list<->array conversions; see README "Kernels and the threshold".
+DEFAULT_NODE_THRESHOLD = 48
+
+_compiled: ModuleType | None = None
+_compiled_failed = False
+_mode_logged = False
+
+
+def jit_disabled_by_env() -> bool:
+    return os.environ.get("LANGGRAPH_JIT_DISABLE_JIT", "").strip().lower() in (
+        "1",
+        "true",
+        "yes",
+    )
+
+
+def kernel_mode() -> str:
+    """'auto' (by graph size), 'compiled' (always) or 'python' (never)."""
+    mode = os.environ.get("LANGGRAPH_JIT_KERNELS", "auto").strip().lower()
+    if mode not in ("auto", "compiled", "python"):
+        raise ValueError(
+            f"LANGGRAPH_JIT_KERNELS must be 'auto', 'compiled' or 'python', got {mode!r}"
+        )
+    return mode
+
+
+def node_threshold() -> int:
+    raw = os.environ.get("LANGGRAPH_JIT_NODE_THRESHOLD")
+    if raw is None:
+        return DEFAULT_NODE_THRESHOLD
+    try:
+        return int(raw)
+    except ValueError:
+        raise ValueError(
+            f"LANGGRAPH_JIT_NODE_THRESHOLD must be an integer, got {raw!r}"
+        ) from None
+
+
+def _load_compiled() -> ModuleType | None:
+    global _compiled, _compiled_failed, _mode_logged
+    if _compiled is not None or _compiled_failed:
+        return _compiled
+    if jit_disabled_by_env():
+        _compiled_failed = True
+    else:
+        try:
+            from langgraph_jit._kernels import compiled
+        except ImportError as exc:
+            logger.debug("langgraph_jit: numba unavailable (%s)", exc)
+            _compiled_failed = True
+        else:
+            _compiled = compiled
+    if not _mode_logged:
+        _mode_logged = True
+        logger.debug(
+            "langgraph_jit: step kernels run %s",
+            "compiled (numba)" if _compiled is not None else "as plain Python",
+        )
+    return _compiled
+
+
+def jit_enabled() -> bool:
+    """True when compiled kernels are available in this process."""
+    return _load_compiled() is not None
+
+
+def kernels_for(n_nodes: int) -> tuple[ModuleType, bool]:
+    """The kernel namespace a graph of this size should use, and whether it
+    is the compiled one."""
+    mode = kernel_mode()
+    if mode == "python" or (mode == "auto" and n_nodes < node_threshold()):
+        return step_source, False
+    compiled = _load_compiled()
+    if compiled is None:
+        return step_source, False
+    return compiled, True
+
+
+def warmup() -> bool:
+    """Compile (or load from cache) every kernel now; returns jit_enabled()."""
+    compiled = _load_compiled()
+    if compiled is None:
+        return False
+    import numpy as np
+
+    one = np.zeros(2, np.int64)
+    flags = np.zeros(1, np.uint8)
+    compiled.plan_nodes(one, one[:1], one, flags, one[:1], one[:1], 0, one.copy())
+    compiled.commit_and_plan(
+        one, one[:1], one, one[:1], one.copy(), flags.copy(), one[:1].copy(),
+        one[:1], 0, one[:1], flags, 0, 1, one[:1].copy(), 1, one.copy(),
+    )
+    return True

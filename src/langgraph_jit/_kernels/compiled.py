@@ -1,0 +1,52 @@
+"""numba-compiled versions of the step kernels. The only module that imports numba.
+
+The kernels are the functions of `step_source`, compiled from the same
+source text, so the compiled and interpreted paths cannot drift apart.
+"""
+
+from __future__ import annotations
+
+import logging
+import warnings
+
+import numba
+
+from langgraph_jit._kernels import step_source
+
+logger = logging.getLogger("langgraph_jit")
+
+KERNEL_NAMES = ("node_is_triggered", "plan_nodes", "commit_and_plan")
+
+
+def _njit(func):
+    """njit with an on-disk cache; without a writable cache location numba
+    raises at decoration time, so compile uncached instead of failing."""
+    try:
+        return numba.njit(cache=True, nogil=True)(func)
+    except RuntimeError as exc:  # "cannot cache function ...: no locator available"
+        warnings.warn(
+            f"langgraph_jit: numba cache unavailable ({exc}); compiling without cache",
+            RuntimeWarning,
+            stacklevel=2,
+        )
+        return numba.njit(cache=False, nogil=True)(func)
+
+
+def _compile_namespace() -> dict:
+    # Re-execute the kernel source in a private namespace and swap each
+    # function for its dispatcher there, so kernels calling kernels resolve
+    # to compiled code.
+    path = step_source.__file__
+    with open(path, encoding="utf-8") as f:
+        code = compile(f.read(), path, "exec")
+    namespace: dict = {"__name__": "langgraph_jit._kernels.step_source", "__file__": path}
+    exec(code, namespace)
+    for name in KERNEL_NAMES:
+        namespace[name] = _njit(namespace[name])
+    return namespace
+
+
+_namespace = _compile_namespace()
+node_is_triggered = _namespace["node_is_triggered"]
+plan_nodes = _namespace["plan_nodes"]
+commit_and_plan = _namespace["commit_and_plan"]

@@ -1,0 +1,6 @@
+"""Low-level Pregel API: `Pregel` graphs built from `NodeBuilder` nodes."""
+
+from langgraph_jit.pregel._node import NodeBuilder
+from langgraph_jit.pregel.main import Pregel
+
+__all__ = ("Pregel", "NodeBuilder")

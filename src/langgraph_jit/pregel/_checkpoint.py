@@ -1,0 +1,212 @@
+"""Between the run's integer state and LangGraph's checkpoint format.
+
+Internally a version is a small int; a saver may use any ordered type
+(InMemorySaver uses strings). Loading ranks every saved version so order is
+kept; while a run has a checkpointer the saver's own representation of each
+channel's version and of versions_seen is kept alongside, updated only for
+what a step touched, so saving does not sweep every channel.
+"""
+
+from __future__ import annotations
+
+import binascii
+from datetime import datetime, timezone
+from typing import Any
+
+from langgraph_jit._constants import INTERRUPT, MISSING
+from langgraph_jit.checkpoint.base import CheckpointTuple, empty_checkpoint, uuid6
+
+
+def empty_saved() -> CheckpointTuple:
+    return CheckpointTuple(
+        config={}, checkpoint=empty_checkpoint(), metadata={"step": -2}, parent_config=None, pending_writes=[]
+    )
+
+
+def new_checkpoint_id(step: int) -> str:
+    return str(uuid6(clock_seq=step))
+
+
+class CheckpointState:
+    """Saver-facing state of a run: ids, version representations, metadata."""
+
+    def __init__(self) -> None:
+        self.channels: list[Any] = []
+        self.versions: list[int] = []
+        self.seen: list[int] = []
+        self.metadata: dict = {}
+        self.metadata_step = -2
+        self.pending_writes: list = []
+        self.has_versions = False
+        self.saved_updated: list[str] | None = None
+        self.updated_channels: list[int] = []
+        self.tracking = False
+        self.checkpointer = None
+        # Saver representations (only while tracking).
+        self.version_repr: list[Any] = []
+        self.max_repr: Any = None
+        self.versions_seen: dict[str, dict[str, Any]] = {}
+        self.interrupt_seen: dict[int, int] = {}
+        self.changed_since_save: set[int] = set()
+        self._id: str | None = None
+        self._id_step = -1
+        self.ts: str = ""
+        self._names: list[str] = []
+
+    @classmethod
+    def load(cls, topo: Any, specs: dict[str, Any], saved: CheckpointTuple, checkpointer: Any) -> CheckpointState:
+        self = cls()
+        checkpoint = saved.checkpoint
+        values = checkpoint.get("channel_values") or {}
+        names = topo.chan_names
+        self._names = names
+        self.channels = [specs[n].from_checkpoint(values.get(n, MISSING)) for n in names]
+        cv = checkpoint.get("channel_versions") or {}
+        vs = checkpoint.get("versions_seen") or {}
+        self.has_versions = bool(cv)
+        # Rank every saved version: order is all the engine needs.
+        reprs = set(cv.values())
+        for seen in vs.values():
+            reprs.update(seen.values())
+        try:
+            ordered = sorted(reprs)
+        except TypeError:
+            ordered = sorted(reprs, key=str)
+        rank = {r: i + 1 for i, r in enumerate(ordered)}
+        self.versions = [rank[cv[n]] if n in cv else 0 for n in names]
+        seen: list[int] = []
+        for n_id, node in enumerate(topo.node_names):
+            node_seen = vs.get(node) or {}
+            for slot in range(topo.trig_ptr[n_id], topo.trig_ptr[n_id + 1]):
+                ch = names[topo.trig_chan[slot]]
+                seen.append(rank[node_seen[ch]] if ch in node_seen else 0)
+        self.seen = seen
+        interrupt_seen = vs.get(INTERRUPT) or {}
+        chan_id = topo.chan_id
+        self.interrupt_seen = {
+            chan_id[k]: rank[v] for k, v in interrupt_seen.items() if k in chan_id
+        }
+        self.metadata = dict(saved.metadata or {})
+        self.metadata_step = self.metadata.get("step", -2)
+        self.pending_writes = list(saved.pending_writes or [])
+        self.saved_updated = checkpoint.get("updated_channels")
+        self._id = checkpoint.get("id") or None
+        self._id_step = self.metadata_step
+        self.checkpointer = checkpointer
+        self.tracking = checkpointer is not None
+        if self.tracking:
+            self.version_repr = [cv.get(n) for n in names]
+            self.max_repr = max(cv.values()) if cv else None
+            self.versions_seen = {k: v for k, v in vs.items()}
+            self._saved_versions = dict(cv)
+        return self
+
+    def initial_candidates(self, topo: Any) -> list[int] | None:
+        """Nodes to examine first, from the checkpoint's updated_channels;
+        None means examine every node."""
+        updated = self.saved_updated
+        if not updated:
+            return None
+        names: set[str] = set()
+        for ch in updated:
+            names.update(topo.trigger_to_nodes.get(ch, ()))
+        if not names:
+            return None
+        # Only candidates: the caller still checks their trigger condition.
+        return None if not names else sorted(topo.node_id[n] for n in names)
+
+    # -- ids ------------------------------------------------------------------
+
+    def new_checkpoint(self, step: int, metadata: dict) -> None:
+        self._id = None
+        self._id_step = step
+        self.metadata = metadata
+        self.ts = ""
+
+    def current_id(self) -> str:
+        if self._id is None:
+            self._id = new_checkpoint_id(self._id_step)
+        return self._id
+
+    def checkpoint_id(self, step: int | None = None) -> str:
+        return self.current_id()
+
+    def checkpoint_id_bytes(self, step: int | None = None) -> bytes:
+        return binascii.unhexlify(self.current_id().replace("-", ""))
+
+    # -- version bookkeeping (only while tracking) ---------------------------
+
+    def record_seen(self, node: str, node_id: int | None, table: Any) -> None:
+        """versions_seen[node] takes the current versions of its triggers.
+        Inner dicts are replaced, never mutated: saved snapshots share them."""
+        if not self.tracking:
+            return
+        old = self.versions_seen.get(node)
+        if node_id is None:
+            if old is None:
+                self.versions_seen[node] = {}
+            return
+        topo = table.topo
+        new = dict(old) if old else {}
+        reprs = self.version_repr
+        names = self._names
+        for slot in range(topo.trig_ptr[node_id], topo.trig_ptr[node_id + 1]):
+            c = topo.trig_chan[slot]
+            r = reprs[c]
+            if r is not None:
+                new[names[c]] = r
+        self.versions_seen[node] = new
+
+    def bump(self, bumped: list[int], table: Any) -> None:
+        if not self.tracking:
+            return
+        rep = self.checkpointer.get_next_version(self.max_repr, None)
+        self.max_repr = rep
+        for c in bumped:
+            self.version_repr[c] = rep
+
+    def mark_interrupts_seen(self, table: Any) -> None:
+        self.interrupt_seen = {
+            c: table.version(c) for c in range(len(self.channels)) if table.version(c) > 0
+        }
+        if self.tracking:
+            names = self._names
+            self.versions_seen[INTERRUPT] = {
+                names[c]: self.version_repr[c]
+                for c in range(len(names))
+                if self.version_repr[c] is not None
+            }
+
+    # -- saving ---------------------------------------------------------------
+
+    def snapshot(self, checkpointer: Any) -> tuple[dict, dict]:
+        """The checkpoint dict to save now and the versions new since the last save."""
+        names = self._names
+        reprs = self.version_repr
+        channel_versions = {names[c]: r for c, r in enumerate(reprs) if r is not None}
+        previous = self._saved_versions
+        new_versions = {k: v for k, v in channel_versions.items() if previous.get(k) != v}
+        self._saved_versions = channel_versions
+        channels = self.channels
+        chan_index = {n: i for i, n in enumerate(names)} if not hasattr(self, "_chan_index") else self._chan_index
+        self._chan_index = chan_index
+        values: dict[str, Any] = {}
+        # Savers store values per (channel, version): only new versions need
+        # values; savers that want the whole state get every channel.
+        wanted = new_versions if getattr(checkpointer, "stores_values_by_version", False) else channel_versions
+        for name in wanted:
+            v = channels[chan_index[name]].checkpoint()
+            if v is not MISSING:
+                values[name] = v
+        updated = self.updated_channels
+        checkpoint = {
+            "v": 4,
+            "id": self.current_id(),
+            "ts": datetime.now(timezone.utc).isoformat(),
+            "channel_values": values,
+            "channel_versions": channel_versions,
+            "versions_seen": dict(self.versions_seen),
+            "updated_channels": sorted(names[c] for c in updated) if updated else None,
+        }
+        self.ts = checkpoint["ts"]
+        return checkpoint, new_versions

@@ -1,0 +1,164 @@
+"""The engine core as a generator, and the two thin drivers that execute it.
+
+`engine(run)` holds the whole loop (load, input, tick, run tasks, commit,
+save, interrupts, recursion limit) and yields requests: load a checkpoint,
+call the saver, run a step's tasks. `drive_sync` fulfils them with plain
+calls and threads, `drive_async` with awaits and asyncio tasks. Stream
+chunks are taken from `run.out` after every request.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Callable, Iterator
+from typing import Any
+
+from langgraph_jit._constants import INTERRUPT
+from langgraph_jit.errors import GraphInterrupt
+from langgraph_jit.pregel._runner import arun_step, run_step
+
+LOAD = "load"
+IO = "io"
+RUN = "run"
+
+
+def engine(run: Any) -> Iterator[tuple]:
+    """The run loop. Yields (LOAD,), (IO, method, args) or (RUN, tasks);
+    expects back the loaded tuple, the saver's result, or the first task
+    error (None if the step succeeded)."""
+    saved = yield (LOAD,)
+    try:
+        run.start(saved)
+        yield from _flush_io(run)
+        while run.tick():
+            yield from _flush_io(run)
+            error = yield (RUN, run.runnable_tasks())
+            yield from _flush_io(run)
+            if error is not None:
+                raise error
+            run.after_tick()
+            yield from _flush_io(run)
+    except GraphInterrupt as exc:
+        run.on_interrupt(exc)
+        yield from _flush_io(run)
+    if run.status == "out_of_steps":
+        raise run.recursion_error()
+
+
+def _flush_io(run: Any) -> Iterator[tuple]:
+    pending = run.pending_io
+    while pending:
+        method, args = pending.pop(0)
+        yield (IO, method, args)
+
+
+def _advance(gen: Iterator[tuple], reply: Any) -> tuple[tuple | None, BaseException | None]:
+    try:
+        return gen.send(reply), None
+    except StopIteration:
+        return None, None
+    except BaseException as exc:  # re-raised by the driver after flushing chunks
+        return None, exc
+
+
+def drive_sync(run: Any, emit: Callable[[tuple], Any]) -> Iterator[Any]:
+    """Execute the engine synchronously; yields formatted stream chunks."""
+    gen = engine(run)
+    saver = run.checkpointer
+    out = run.out
+    reply: Any = None
+    while True:
+        request, error = _advance(gen, reply)
+        while out:
+            chunk = emit(out.popleft())
+            if chunk is not None:
+                yield chunk
+        if error is not None:
+            raise error
+        if request is None:
+            break
+        kind = request[0]
+        if kind is RUN:
+            reply = None
+            for task, exc in run_step(
+                request[1], timeout=run.graph.step_timeout, max_concurrency=run.max_concurrency
+            ):
+                if exc is not None:
+                    run.task_failed(task, exc)
+                    reply = exc
+                    break
+                run.task_done(task)
+                while out:
+                    chunk = emit(out.popleft())
+                    if chunk is not None:
+                        yield chunk
+        elif kind is IO:
+            reply = getattr(saver, request[1])(*request[2])
+        else:  # LOAD
+            reply = saver.get_tuple(run.lookup_config()) if saver is not None else None
+
+
+async def drive_async(run: Any, emit: Callable[[tuple], Any]) -> AsyncIterator[Any]:
+    """Async twin of drive_sync."""
+    gen = engine(run)
+    saver = run.checkpointer
+    out = run.out
+    reply: Any = None
+    while True:
+        request, error = _advance(gen, reply)
+        while out:
+            chunk = emit(out.popleft())
+            if chunk is not None:
+                yield chunk
+        if error is not None:
+            raise error
+        if request is None:
+            break
+        kind = request[0]
+        if kind is RUN:
+            reply = None
+            async for task, exc in arun_step(
+                request[1], timeout=run.graph.step_timeout, max_concurrency=run.max_concurrency
+            ):
+                if exc is not None:
+                    run.task_failed(task, exc)
+                    reply = exc
+                    break
+                run.task_done(task)
+                while out:
+                    chunk = emit(out.popleft())
+                    if chunk is not None:
+                        yield chunk
+        elif kind is IO:
+            reply = await getattr(saver, "a" + request[1])(*request[2])
+        else:
+            reply = await saver.aget_tuple(run.lookup_config()) if saver is not None else None
+
+
+def chunk_formatter(
+    requested: str | list[str], subgraphs: bool, version: str
+) -> Callable[[tuple], Any]:
+    """How a queued (namespace, mode, payload) is shown to the caller."""
+    single = isinstance(requested, str)
+    wanted = {requested} if single else set(requested)
+
+    if version == "v2":
+        def emit_v2(item: tuple) -> Any:
+            ns, mode, payload = item
+            if mode not in wanted or (ns and not subgraphs):
+                return None
+            part = {"type": mode, "ns": ns, "data": payload}
+            if mode == "values":
+                if isinstance(payload, dict) and INTERRUPT in payload:
+                    payload = {k: v for k, v in payload.items() if k != INTERRUPT}
+                    part["data"] = payload
+                part["interrupts"] = ()
+            return part
+
+        return emit_v2
+    if subgraphs:
+        if single:
+            return lambda item: (item[0], item[2]) if item[1] in wanted else None
+        return lambda item: item if item[1] in wanted else None
+    if single:
+        return lambda item: item[2] if item[1] in wanted and not item[0] else None
+    return lambda item: (item[1], item[2]) if item[1] in wanted and not item[0] else None

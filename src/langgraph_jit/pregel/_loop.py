@@ -1,0 +1,720 @@
+"""One run of a Pregel graph: the sans-IO core shared by the sync and async drivers.
+
+The core plans tasks, accepts their results and commits steps; it never runs
+user code and never talks to a checkpointer. Saver calls are queued in
+`pending_io` as (method, args) for the driver to perform (sync or async),
+and stream chunks are queued in `out` as (namespace, mode, payload).
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from collections.abc import Sequence
+from typing import Any
+
+from xxhash import xxh3_128_hexdigest
+
+from langgraph_jit._constants import (
+    CONF,
+    CONFIG_KEY_CHECKPOINT_ID,
+    CONFIG_KEY_CHECKPOINT_MAP,
+    CONFIG_KEY_CHECKPOINT_NS,
+    ERROR,
+    INPUT,
+    INTERRUPT,
+    MISSING,
+    NS_END,
+    NS_SEP,
+    NULL_TASK_ID,
+    PULL,
+    PUSH,
+    RESUME,
+    RETURN,
+    TASKS,
+)
+from langgraph_jit.errors import (
+    EmptyInputError,
+    GraphInterrupt,
+    GraphRecursionError,
+    ErrorCode,
+    create_error_message,
+)
+from langgraph_jit.pregel import _output
+from langgraph_jit.pregel._checkpoint import CheckpointState, empty_saved
+from langgraph_jit.pregel._table import ChannelTable
+from langgraph_jit.types import Command, PregelTask, Send
+
+PUSH_TRIGGER = (PUSH,)
+WRITES_SPECIAL = (ERROR, INTERRUPT, RESUME, "__scheduled__")
+
+
+class Task:
+    """A task of the current step: one node run on one input."""
+
+    __slots__ = (
+        "run",
+        "name",
+        "node_id",
+        "proc",
+        "input",
+        "triggers",
+        "path",
+        "writes",
+        "_id",
+        "_config",
+        "cached",
+        "error",
+    )
+
+    def __init__(self, run, name, node_id, proc, input, triggers, path):
+        self.run = run
+        self.name = name
+        self.node_id = node_id
+        self.proc = proc
+        self.input = input
+        self.triggers = triggers
+        self.path = path
+        self.writes: list[tuple[str, Any]] = []
+        self._id = None
+        self._config = None
+        self.cached = False
+        self.error = None
+
+    @property
+    def id(self) -> str:
+        # Derived from the checkpoint id, so computed only when observed.
+        if self._id is None:
+            self._id = self.run.task_id(self)
+        return self._id
+
+    @property
+    def checkpoint_ns(self) -> str:
+        parent = self.run.checkpoint_ns
+        base = f"{parent}{NS_SEP}{self.name}" if parent else self.name
+        return f"{base}{NS_END}{self.id}"
+
+    @property
+    def config(self) -> dict:
+        if self._config is None:
+            self._config = self.run.task_config(self)
+        return self._config
+
+    @property
+    def sort_key(self) -> tuple:
+        # LangGraph orders writes by the task path string: every pull task
+        # (by node name) before every push task (by index).
+        path = self.path
+        return (0, path[1], 0) if path[0] == PULL else (1, "", path[1])
+
+    def send(self, writes: Sequence[tuple[str, Any]]) -> None:
+        self.writes.extend(writes)
+
+
+class PregelRun:
+    """The state machine of one invoke/stream call on one graph."""
+
+    def __init__(
+        self,
+        graph: Any,
+        input: Any,
+        config: dict,
+        *,
+        stream_modes: frozenset[str],
+        output_keys: str | Sequence[str],
+        stream_keys: str | Sequence[str],
+        interrupt_before: Sequence[str] | str,
+        interrupt_after: Sequence[str] | str,
+        checkpointer: Any,
+        durability: str,
+        namespace: tuple[str, ...] = (),
+    ) -> None:
+        self.graph = graph
+        self.topo = graph._topology
+        self.input = input
+        self.config = config
+        self.configurable = config.get(CONF) or {}
+        self.stream_modes = stream_modes
+        self.output_keys = output_keys
+        self.output_key_set = (
+            frozenset((output_keys,)) if isinstance(output_keys, str) else frozenset(output_keys)
+        )
+        self.stream_keys = stream_keys
+        self.interrupt_before = interrupt_before
+        self.interrupt_after = interrupt_after
+        self.checkpointer = checkpointer
+        self.durability = durability
+        self.namespace = namespace
+        self.checkpoint_ns = self.configurable.get(CONFIG_KEY_CHECKPOINT_NS, "")
+        self.out: deque = deque()
+        self.pending_io: list[tuple[str, tuple]] = []
+        self.tasks: list[Task] = []
+        self.status = "pending"
+        self.step = 0
+        self.stop = 0
+        self.recursion_limit = config.get("recursion_limit", graph._default_recursion_limit)
+        self.wants_updates = "updates" in stream_modes
+        self.wants_values = "values" in stream_modes
+        self.wants_tasks = "tasks" in stream_modes or "debug" in stream_modes
+        self.wants_checkpoints = (
+            "checkpoints" in stream_modes or "debug" in stream_modes
+        )
+        self.saving = checkpointer is not None and durability != "exit"
+        self.max_concurrency = config.get("max_concurrency")
+        self.interrupts: list = []
+        # Last `values` chunk, kept incrementally when only invoke's final
+        # result is needed (see track_latest_values).
+        self._latest_only = False
+        self._latest: Any = None
+        self._has_latest = False
+        self._dirty_outputs: set[int] = set()
+
+    # -- identifiers ------------------------------------------------------
+
+    def task_id(self, task: Task) -> str:
+        ns = self.checkpoint_ns
+        node_ns = f"{ns}{NS_SEP}{task.name}" if ns else task.name
+        parts = [self.state.checkpoint_id_bytes(), node_ns.encode(), str(self.step).encode(), task.name.encode()]
+        if task.path[0] == PUSH:
+            parts.append(PUSH.encode())
+            parts.append(str(task.path[1]).encode())
+        else:
+            parts.append(PULL.encode())
+            parts.extend(t.encode() for t in task.triggers)
+        h = xxh3_128_hexdigest(b"".join(parts))
+        return f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:32]}"
+
+    def task_config(self, task: Task) -> dict:
+        config = self.config
+        proc = task.proc
+        metadata = dict(config.get("metadata") or {})
+        metadata.update(
+            langgraph_step=self.step,
+            langgraph_node=task.name,
+            langgraph_triggers=task.triggers,
+            langgraph_path=task.path if task.path[0] == PULL else (*task.path, False),
+            langgraph_checkpoint_ns=task.checkpoint_ns,
+        )
+        if proc.metadata:
+            metadata.update(proc.metadata)
+        tags = list(config.get("tags") or ())
+        if proc.tags:
+            tags.extend(proc.tags)
+        configurable = dict(self.configurable)
+        configurable[CONFIG_KEY_CHECKPOINT_NS] = task.checkpoint_ns
+        configurable.pop(CONFIG_KEY_CHECKPOINT_ID, None)
+        configurable["__pregel_task_id"] = task.id
+        configurable["__pregel_send"] = task.send
+        if self.checkpointer is not None:
+            configurable["__pregel_checkpointer"] = self.checkpointer
+        return {
+            **config,
+            "metadata": metadata,
+            "tags": tags,
+            "run_name": task.name,
+            CONF: configurable,
+        }
+
+    # -- starting ---------------------------------------------------------
+
+    def lookup_config(self) -> dict:
+        """The config to load the thread's checkpoint with."""
+        conf = {
+            k: v for k, v in self.configurable.items() if not k.startswith("__pregel_")
+        }
+        conf.setdefault(CONFIG_KEY_CHECKPOINT_NS, self.checkpoint_ns)
+        return {**self.config, CONF: conf}
+
+    def load(self, saved: Any) -> None:
+        """Rebuild channels and bookkeeping from a saved checkpoint tuple."""
+        graph = self.graph
+        self.state = state = CheckpointState.load(
+            self.topo, graph.channels, saved or empty_saved(), self.checkpointer
+        )
+        self.table = ChannelTable(
+            self.topo,
+            state.channels,
+            state.versions,
+            state.seen,
+            force_compiled=graph._force_compiled,
+        )
+        self.channel_map = dict(zip(self.topo.chan_names, state.channels))
+        self.step = state.metadata_step + 1
+        self.stop = self.step + self.recursion_limit + 1
+        self.next_nodes: list[int] | None = state.initial_candidates(self.topo)
+        self.pending_writes: list[tuple[str, str, Any]] = list(state.pending_writes)
+        if saved is not None and self.checkpointer is not None:
+            self.checkpoint_config = saved.config
+        else:
+            self.checkpoint_config = None
+        self.parent_config = getattr(saved, "parent_config", None)
+
+    def start(self, saved: Any) -> None:
+        """Load the saved checkpoint tuple (or None) and apply the input."""
+        self.load(saved)
+        state = self.state
+        graph = self.graph
+        input = self.input
+        is_command = isinstance(input, Command)
+        resuming = bool(state.has_versions) and (input is None or is_command)
+        if is_command:
+            self._apply_command(input)
+        null_writes = [(c, v) for tid, c, v in self.pending_writes if tid == NULL_TASK_ID]
+        if null_writes:
+            self._commit([], null_writes, bump_step=False)
+        if resuming:
+            state.mark_interrupts_seen(self.table)
+            if self._latest_only:
+                self._dirty_outputs.update(self._output_ids)
+                self._refresh_latest()
+            elif self.wants_values:
+                self._emit_values()
+        else:
+            input_writes = self._map_input(input)
+            if input_writes:
+                discarded = self._plan_pull()
+                self._commit(
+                    [t for t in discarded],
+                    input_writes,
+                    bump_step=bool(discarded),
+                    input_task=True,
+                )
+                self.pending_writes = []
+                self._save("input")
+            elif not is_command:
+                keys = graph.input_channels
+                raise EmptyInputError(f"Received no input for {keys}")
+
+    def _apply_command(self, cmd: Command) -> None:
+        if cmd.graph == Command.PARENT:
+            from langgraph_jit.errors import InvalidUpdateError
+
+            raise InvalidUpdateError("There is no parent graph")
+        writes: list[tuple[str, Any]] = []
+        if cmd.resume is not None:
+            if self.checkpointer is None:
+                raise RuntimeError("Cannot use Command(resume=...) without checkpointer")
+            writes.append((RESUME, cmd.resume))
+        if cmd.update is not None:
+            writes.extend(cmd._update_as_tuples())
+        gotos = cmd.goto if isinstance(cmd.goto, (list, tuple)) else [cmd.goto] if cmd.goto else []
+        for g in gotos:
+            if isinstance(g, Send):
+                writes.append((TASKS, g))
+            elif isinstance(g, str):
+                writes.append((f"branch:to:{g}", None))
+        if not writes:
+            raise EmptyInputError("Received empty Command input")
+        self.pending_writes = [
+            w for w in self.pending_writes if not (w[0] == NULL_TASK_ID and w[1] in WRITES_SPECIAL)
+        ] + [(NULL_TASK_ID, c, v) for c, v in writes]
+        if self.saving:
+            self._queue_put_writes(NULL_TASK_ID, writes, "")
+
+    def _map_input(self, input: Any) -> list[tuple[str, Any]]:
+        keys = self.graph.input_channels
+        if input is None or isinstance(input, Command):
+            return []
+        if isinstance(keys, str):
+            return [(keys, input)]
+        if not isinstance(input, dict):
+            raise TypeError(f"Expected chunk to be a dict, got {type(input).__name__}")
+        writes = []
+        for k, v in input.items():
+            if k in keys:
+                writes.append((k, v))
+            else:
+                import logging
+
+                logging.getLogger("langgraph_jit").warning(
+                    "Input channel %s not found in %s", k, keys
+                )
+        return writes
+
+    # -- planning ---------------------------------------------------------
+
+    def _plan_pull(self) -> list[Task]:
+        topo = self.topo
+        table = self.table
+        if self.next_nodes is None:
+            node_ids = table.plan(topo.insertion_order) if self.state.has_versions else []
+        else:
+            node_ids = self.next_nodes
+        tasks = []
+        channels = self.channel_map
+        for n in node_ids:
+            proc = topo.procs[n]
+            name = topo.node_names[n]
+            sub = proc.channels
+            if isinstance(sub, str):
+                ch = channels.get(sub)
+                if ch is None or not ch.is_available():
+                    continue
+                value = ch.get()
+            else:
+                value = {}
+                for k in sub:
+                    ch = channels[k]
+                    if ch.is_available():
+                        value[k] = ch.get()
+            if proc.mapper is not None:
+                value = proc.mapper(value)
+            tasks.append(
+                Task(self, name, n, proc, value, topo.sorted_triggers[n], (PULL, name))
+            )
+        return tasks
+
+    def _plan_push(self) -> list[Task]:
+        tasks_channel = self.channel_map.get(TASKS)
+        if tasks_channel is None or not tasks_channel.is_available():
+            return []
+        tasks = []
+        node_id = self.topo.node_id
+        for idx, packet in enumerate(tasks_channel.get()):
+            if not isinstance(packet, Send):
+                import logging
+
+                logging.getLogger("langgraph_jit").warning(
+                    "Ignoring invalid packet type %s in pending sends", type(packet)
+                )
+                continue
+            n = node_id.get(packet.node)
+            if n is None:
+                import logging
+
+                logging.getLogger("langgraph_jit").warning(
+                    "Ignoring unknown node name %s in pending sends", packet.node
+                )
+                continue
+            proc = self.topo.procs[n]
+            if proc.bound is None and not proc.flat_writers:
+                continue
+            tasks.append(
+                Task(self, packet.node, n, proc, packet.arg, PUSH_TRIGGER, (PUSH, idx))
+            )
+        return tasks
+
+    def plan(self) -> list[Task]:
+        push = self._plan_push()
+        pull = self._plan_pull()
+        return push + pull if push else pull
+
+    # -- the loop ---------------------------------------------------------
+
+    def tick(self) -> bool:
+        """Plan the next step; False when the run is over."""
+        if self.step > self.stop:
+            self.status = "out_of_steps"
+            self.tasks = self.plan()
+            self._emit_checkpoint()
+            return False
+        self.tasks = tasks = self.plan()
+        self._emit_checkpoint()
+        if not tasks:
+            self.status = "done"
+            return False
+        if self.pending_writes:
+            self._reuse_pending_writes(tasks)
+        if self.interrupt_before and self._should_interrupt(self.interrupt_before):
+            self.status = "interrupt_before"
+            raise GraphInterrupt()
+        if self.wants_tasks:
+            for t in tasks:
+                if not _output.is_hidden(t):
+                    self._emit_task("task", _output.task_start_payload(t, self.config))
+        for t in tasks:
+            if t.cached:
+                self._emit_task_done(t, cached=True)
+        return True
+
+    def runnable_tasks(self) -> list[Task]:
+        return [t for t in self.tasks if not t.cached]
+
+    def _reuse_pending_writes(self, tasks: list[Task]) -> None:
+        # Tasks whose successful writes were saved before a failure or an
+        # interrupt are not run again.
+        by_id: dict[str, list[tuple[str, Any]]] = {}
+        for tid, chan, value in self.pending_writes:
+            if tid == NULL_TASK_ID or chan in (ERROR, INTERRUPT, RESUME, "__scheduled__"):
+                continue
+            by_id.setdefault(tid, []).append((chan, value))
+        if not by_id:
+            return
+        for t in tasks:
+            writes = by_id.get(t.id)
+            if writes is not None:
+                t.writes.extend(writes)
+                t.cached = True
+
+    def task_done(self, task: Task) -> None:
+        """A task finished successfully; its writes are in task.writes."""
+        if self.saving and len(self.tasks) > 1:
+            self._queue_put_writes(task.id, task.writes, task.path)
+            self.pending_writes.extend((task.id, c, v) for c, v in task.writes)
+        self._emit_task_done(task)
+
+    def task_failed(self, task: Task, exc: BaseException) -> None:
+        """A task raised; record the error so the thread can be resumed."""
+        task.error = exc
+        if isinstance(exc, GraphInterrupt):
+            return
+        if self.saving:
+            self._queue_put_writes(task.id, [(ERROR, repr(exc))], task.path)
+        # Writes of siblings that already finished are kept for the resume.
+        if self.saving and len(self.tasks) == 1:
+            pass
+        if self.wants_tasks:
+            self._emit_task(
+                "task_result",
+                {
+                    "id": task.id,
+                    "name": task.name,
+                    "error": repr(exc),
+                    "result": {},
+                    "interrupts": [],
+                },
+            )
+
+    def _emit_task_done(self, task: Task, cached: bool = False) -> None:
+        if self.wants_updates:
+            chunk = _output.updates_chunk(self.output_keys, [task], cached=cached)
+            if chunk is not None:
+                self.out.append((self.namespace, "updates", chunk))
+        if self.wants_tasks and not _output.is_hidden(task):
+            self._emit_task(
+                "task_result", _output.task_result_payload(task, self.stream_keys)
+            )
+
+    def after_tick(self) -> None:
+        """Commit the step: apply all writes, save a checkpoint."""
+        tasks = sorted(self.tasks, key=_task_sort_key) if len(self.tasks) > 1 else self.tasks
+        writes: list[tuple[str, Any]] = []
+        for t in tasks:
+            writes.extend(t.writes)
+        self._commit(tasks, writes, bump_step=True)
+        self.pending_writes = []
+        self._save("loop")
+        if self.interrupt_after and self._should_interrupt(self.interrupt_after):
+            self.status = "interrupt_after"
+            self.tasks = self.plan()
+            self._emit_checkpoint()
+            raise GraphInterrupt()
+
+    def _commit(
+        self,
+        tasks: Sequence[Task],
+        writes: Sequence[tuple[str, Any]],
+        *,
+        bump_step: bool,
+        input_task: bool = False,
+    ) -> None:
+        topo = self.topo
+        ran: list[int] = []
+        consumed: list[int] = []
+        has_consume = topo.has_consume
+        chan_id = topo.chan_id
+        state = self.state
+        for t in tasks:
+            if t.path[0] == PULL:
+                ran.append(t.node_id)
+                for trig in t.triggers:
+                    c = chan_id.get(trig)
+                    if c is not None and has_consume[c] and c not in consumed:
+                        consumed.append(c)
+            if state.tracking:
+                state.record_seen(t.name, t.node_id if t.path[0] == PULL else None, self.table)
+        if input_task and state.tracking:
+            state.record_seen(INPUT, None, self.table)
+        bumped, bumped_avail, next_nodes = self.table.apply_writes(
+            ran, consumed, writes, bump_step
+        )
+        if bumped:
+            state.bump(bumped, self.table)
+        updated = [c for c, a in zip(bumped, bumped_avail) if a]
+        state.updated_channels = updated
+        self.next_nodes = next_nodes if updated else None
+        if self._latest_only:
+            out_ids = self._output_ids
+            self._dirty_outputs.update(c for c in bumped if c in out_ids)
+            if not input_task and bump_step and any(c in out_ids for c in updated):
+                self._refresh_latest()
+        elif self.wants_values and not input_task and bump_step:
+            names = topo.chan_names
+            if any(names[c] in self.output_key_set for c in updated):
+                self._emit_values()
+
+    # -- checkpoints --------------------------------------------------------
+
+    def _save(self, source: str) -> None:
+        state = self.state
+        metadata = {
+            "source": source,
+            "step": self.step,
+            "parents": self.configurable.get(CONFIG_KEY_CHECKPOINT_MAP, {}),
+        }
+        state.new_checkpoint(self.step, metadata)
+        if self.saving:
+            checkpoint, new_versions = state.snapshot(self.checkpointer)
+            base = self.checkpoint_config or self._thread_config()
+            config = {
+                **self.config,
+                CONF: {
+                    **{k: v for k, v in self.configurable.items() if not k.startswith("__pregel_")},
+                    CONFIG_KEY_CHECKPOINT_NS: self.checkpoint_ns,
+                    CONFIG_KEY_CHECKPOINT_ID: base[CONF].get(CONFIG_KEY_CHECKPOINT_ID),
+                },
+            }
+            if not config[CONF][CONFIG_KEY_CHECKPOINT_ID]:
+                config[CONF].pop(CONFIG_KEY_CHECKPOINT_ID)
+            self.pending_io.append(("put", (config, checkpoint, metadata, new_versions)))
+            self.parent_config = (
+                self.checkpoint_config
+                if self.checkpoint_config and self.checkpoint_config[CONF].get(CONFIG_KEY_CHECKPOINT_ID)
+                else None
+            )
+            self.checkpoint_config = {
+                CONF: {
+                    "thread_id": self.configurable.get("thread_id"),
+                    CONFIG_KEY_CHECKPOINT_NS: self.checkpoint_ns,
+                    CONFIG_KEY_CHECKPOINT_ID: checkpoint["id"],
+                }
+            }
+        self.step += 1
+
+    def _thread_config(self) -> dict:
+        return {CONF: {"thread_id": self.configurable.get("thread_id"), CONFIG_KEY_CHECKPOINT_NS: self.checkpoint_ns}}
+
+    def _queue_put_writes(self, task_id: str, writes: Sequence[tuple[str, Any]], path: Any) -> None:
+        if not writes:
+            return
+        config = {
+            CONF: {
+                **{k: v for k, v in self.configurable.items() if not k.startswith("__pregel_")},
+                CONFIG_KEY_CHECKPOINT_NS: self.checkpoint_ns,
+                CONFIG_KEY_CHECKPOINT_ID: self.state.current_id(),
+            }
+        }
+        path_str = _task_path_str(path) if path else ""
+        self.pending_io.append(("put_writes", (config, list(writes), task_id, path_str)))
+
+    def _emit_checkpoint(self) -> None:
+        if not self.wants_checkpoints or self.checkpointer is None:
+            return
+        state = self.state
+        config = self.checkpoint_config or self._thread_config()
+        values = _output.read_channels(self.channel_map, self.stream_keys)
+        entries = []
+        errors = {tid: v for tid, c, v in self.pending_writes if c == ERROR}
+        for t in self.tasks:
+            if t.id in errors:
+                entries.append({"id": t.id, "name": t.name, "error": errors[t.id], "state": None})
+            elif t.cached and t.writes:
+                entries.append({"id": t.id, "name": t.name, "result": _output.task_result_payload(t, self.output_keys)["result"], "interrupts": (), "state": None})
+            else:
+                entries.append({"id": t.id, "name": t.name, "interrupts": (), "state": None})
+        payload = _output.checkpoint_payload(
+            config, self.parent_config, values, state.metadata, self.tasks, entries
+        )
+        if "checkpoints" in self.stream_modes:
+            self.out.append((self.namespace, "checkpoints", payload))
+        if "debug" in self.stream_modes:
+            self.out.append(
+                (self.namespace, "debug", _output.debug_chunk(self.step - 1, "checkpoint", payload))
+            )
+
+    def _emit_task(self, kind: str, payload: dict) -> None:
+        if "tasks" in self.stream_modes:
+            self.out.append((self.namespace, "tasks", payload))
+        if "debug" in self.stream_modes:
+            self.out.append((self.namespace, "debug", _output.debug_chunk(self.step, kind, payload)))
+
+    def track_latest_values(self) -> None:
+        """Keep only the latest values chunk, updated from what changed."""
+        self._latest_only = True
+        chan_id = self.topo.chan_id
+        self._output_ids = frozenset(chan_id[k] for k in self.output_key_set if k in chan_id)
+        self._latest = None if isinstance(self.output_keys, str) else {}
+
+    def _refresh_latest(self) -> None:
+        names = self.topo.chan_names
+        channels = self.table.channels
+        self._has_latest = True
+        if isinstance(self.output_keys, str):
+            self._latest = _output.read_channel(self.channel_map, self.output_keys)
+            self._dirty_outputs.clear()
+            return
+        latest = self._latest
+        for c in self._dirty_outputs:
+            ch = channels[c]
+            if ch.is_available():
+                latest[names[c]] = ch.get()
+            else:
+                latest.pop(names[c], None)
+        self._dirty_outputs.clear()
+
+    def latest_values(self) -> Any:
+        if not self._has_latest:
+            return None
+        if isinstance(self._latest, dict):
+            # Keep the output keys' declared order, as a fresh read would.
+            latest = self._latest
+            keys = self.output_keys
+            return {k: latest[k] for k in keys if k in latest}
+        return self._latest
+
+    def on_interrupt(self, exc: GraphInterrupt) -> None:
+        """The run stops at a breakpoint or an interrupt() in a node."""
+        interrupts = tuple(exc.args[0]) if exc.args else ()
+        self.interrupts.extend(interrupts)
+        if self.wants_updates:
+            self.out.append((self.namespace, "updates", {INTERRUPT: interrupts}))
+        if self._latest_only and interrupts and not self._has_latest:
+            self._refresh_latest()
+
+    def _emit_values(self) -> None:
+        self.out.append(
+            (self.namespace, "values", _output.read_channels(self.channel_map, self.output_keys))
+        )
+
+    def _should_interrupt(self, nodes: Sequence[str] | str) -> bool:
+        seen = self.state.interrupt_seen
+        any_new = any(
+            self.table.version(c) > seen.get(c, 0) for c in range(self.topo.n_channels)
+        )
+        if not any_new:
+            return False
+        from langgraph_jit.constants import TAG_HIDDEN
+
+        for t in self.tasks:
+            if nodes == "*":
+                if not (t.proc.tags and TAG_HIDDEN in t.proc.tags):
+                    return True
+            elif t.name in nodes:
+                return True
+        return False
+
+    def output(self) -> Any:
+        return _output.read_channels(self.channel_map, self.output_keys)
+
+    def recursion_error(self) -> GraphRecursionError:
+        return GraphRecursionError(
+            create_error_message(
+                message=(
+                    f"Recursion limit of {self.recursion_limit} reached "
+                    "without hitting a stop condition. You can increase the "
+                    "limit by setting the `recursion_limit` config key."
+                ),
+                error_code=ErrorCode.GRAPH_RECURSION_LIMIT,
+            )
+        )
+
+
+def _task_sort_key(task: Task) -> tuple:
+    return task.sort_key
+
+
+def _task_path_str(path: Any) -> str:
+    if isinstance(path, (tuple, list)):
+        return "~" + ", ".join(_task_path_str(p) for p in path)
+    if isinstance(path, int):
+        return f"{path:010d}"
+    return str(path)

@@ -1,0 +1,339 @@
+"""Nodes of a low-level Pregel graph: what a node reads, runs and writes.
+
+`NodeBuilder` is the public fluent builder; `PregelNode` is what it builds.
+User code is wrapped once (at build time) so the per-task call is a plain
+function call with the right arguments.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import inspect
+from collections.abc import Callable, Sequence
+from typing import Any, NamedTuple
+
+from langgraph_jit._constants import TASKS
+from langgraph_jit.types import CachePolicy, RetryPolicy, Send
+
+
+class _Passthrough:
+    __slots__ = ()
+
+    def __repr__(self) -> str:
+        return "PASSTHROUGH"
+
+
+PASSTHROUGH = _Passthrough()
+"""Write the node's return value itself (the default for `write_to`)."""
+
+
+class ChannelWriteEntry(NamedTuple):
+    channel: str
+    value: Any = PASSTHROUGH
+    skip_none: bool = False
+    mapper: Callable | None = None
+
+
+class ChannelWriteTupleEntry(NamedTuple):
+    mapper: Callable[[Any], Sequence[tuple[str, Any]] | None]
+    value: Any = PASSTHROUGH
+    static: Sequence[tuple[str, Any, str | None]] | None = None
+
+
+class ChannelWrite:
+    """Turns a node's return value into (channel, value) writes."""
+
+    __slots__ = ("writes", "_entries")
+
+    def __init__(self, writes: Sequence[ChannelWriteEntry | ChannelWriteTupleEntry | Send]):
+        self.writes = list(writes)
+
+    def collect(self, value: Any, out: list) -> None:
+        """Append this writer's writes for a node output `value` to `out`."""
+        for entry in self.writes:
+            if isinstance(entry, ChannelWriteEntry):
+                v = value if entry.value is PASSTHROUGH else entry.value
+                if entry.mapper is not None:
+                    v = entry.mapper(v)
+                if v is None and entry.skip_none:
+                    continue
+                if entry.channel == TASKS and not isinstance(v, Send):
+                    raise InvalidSendError(v)
+                out.append((entry.channel, v))
+            elif isinstance(entry, Send):
+                out.append((TASKS, entry))
+            elif isinstance(entry, ChannelWriteTupleEntry):
+                v = value if entry.value is PASSTHROUGH else entry.value
+                pairs = entry.mapper(v)
+                if pairs:
+                    out.extend(pairs)
+            else:
+                raise ValueError(f"Invalid write entry: {entry!r}")
+
+    @staticmethod
+    def is_writer(obj: Any) -> bool:
+        return isinstance(obj, ChannelWrite)
+
+    def __repr__(self) -> str:
+        return f"ChannelWrite({self.writes!r})"
+
+
+def InvalidSendError(value: Any) -> Exception:
+    from langgraph_jit.errors import InvalidUpdateError
+
+    return InvalidUpdateError(
+        f"Expected Send, got {value!r}: only Send objects can be written to {TASKS}"
+    )
+
+
+class NodeCall:
+    """A user callable, analysed once so calling it per task is cheap.
+
+    Accepts plain functions (sync or async), objects with `invoke`/`ainvoke`
+    (runnables, compiled graphs), and callables that take an optional
+    `config` keyword.
+    """
+
+    __slots__ = ("func", "afunc", "wants_config", "is_runnable", "name")
+
+    def __init__(self, func: Any, name: str | None = None) -> None:
+        self.is_runnable = not callable(func) or (
+            hasattr(func, "invoke") and not inspect.isfunction(func)
+            and not inspect.ismethod(func)
+        )
+        self.name = name or getattr(func, "__name__", None) or type(func).__name__
+        self.wants_config = False
+        if self.is_runnable:
+            self.func = func.invoke if hasattr(func, "invoke") else None
+            self.afunc = func.ainvoke if hasattr(func, "ainvoke") else None
+            self.wants_config = True
+            return
+        target = func.__call__ if not (inspect.isfunction(func) or inspect.ismethod(func)) and hasattr(func, "__call__") and not inspect.isbuiltin(func) else func
+        is_async = inspect.iscoroutinefunction(target) or inspect.iscoroutinefunction(func)
+        try:
+            params = inspect.signature(func).parameters
+            self.wants_config = "config" in params and params["config"].kind in (
+                inspect.Parameter.KEYWORD_ONLY,
+                inspect.Parameter.POSITIONAL_OR_KEYWORD,
+            )
+        except (TypeError, ValueError):
+            self.wants_config = False
+        self.func = None if is_async else func
+        self.afunc = func if is_async else None
+
+    def invoke(self, value: Any, config_factory: Callable[[], dict]) -> Any:
+        func = self.func
+        if func is None:
+            raise TypeError(
+                f'No synchronous function provided to "{self.name}".'
+                "\nEither initialize with a synchronous function or invoke"
+                " via the async API (ainvoke, astream, etc.)"
+            )
+        if self.wants_config:
+            return func(value, config=config_factory())
+        return func(value)
+
+    async def ainvoke(self, value: Any, config_factory: Callable[[], dict]) -> Any:
+        afunc = self.afunc
+        if afunc is None:
+            # A sync callable in an async run: keep the event loop free.
+            loop = asyncio.get_running_loop()
+            import contextvars
+
+            ctx = contextvars.copy_context()
+            return await loop.run_in_executor(
+                None, ctx.run, self.invoke, value, config_factory
+            )
+        if self.wants_config:
+            return await afunc(value, config=config_factory())
+        return await afunc(value)
+
+
+class PregelNode:
+    """A node: the channels it reads, the channels that trigger it, what it
+    runs (`bound`) and how its output becomes writes (`writers`)."""
+
+    def __init__(
+        self,
+        *,
+        channels: str | list[str],
+        triggers: Sequence[str],
+        mapper: Callable[[Any], Any] | None = None,
+        writers: list[Any] | None = None,
+        tags: list[str] | None = None,
+        metadata: dict[str, Any] | None = None,
+        bound: Any = None,
+        retry_policy: RetryPolicy | Sequence[RetryPolicy] | None = None,
+        cache_policy: CachePolicy | None = None,
+        subgraphs: Sequence[Any] | None = None,
+        **_ignored: Any,
+    ) -> None:
+        self.channels = channels
+        self.triggers = list(triggers)
+        self.mapper = mapper
+        self.writers = list(writers or [])
+        self.bound = bound
+        self.tags = tags
+        self.metadata = metadata
+        self.cache_policy = cache_policy
+        if isinstance(retry_policy, RetryPolicy):
+            retry_policy = (retry_policy,)
+        self.retry_policy = retry_policy
+        if subgraphs is not None:
+            self.subgraphs = list(subgraphs)
+        else:
+            self.subgraphs = [bound] if _is_pregel(bound) else []
+        self.call = NodeCall(bound) if bound is not None else None
+        self.flat_writers = [w for w in self.writers if isinstance(w, ChannelWrite)]
+        self.other_writers = [
+            NodeCall(w) for w in self.writers if not isinstance(w, ChannelWrite)
+        ]
+
+    def copy(self, update: dict[str, Any]) -> PregelNode:
+        attrs = {
+            "channels": self.channels,
+            "triggers": self.triggers,
+            "mapper": self.mapper,
+            "writers": self.writers,
+            "tags": self.tags,
+            "metadata": self.metadata,
+            "bound": self.bound,
+            "retry_policy": self.retry_policy,
+            "cache_policy": self.cache_policy,
+            "subgraphs": self.subgraphs,
+        }
+        attrs.update(update)
+        return PregelNode(**attrs)
+
+    def writes_for(self, output: Any) -> list[tuple[str, Any]]:
+        """The writes a node output produces, in writer order."""
+        out: list[tuple[str, Any]] = []
+        for writer in self.flat_writers:
+            writer.collect(output, out)
+        return out
+
+    @property
+    def node(self) -> Any:
+        return self.bound
+
+    def __repr__(self) -> str:
+        return f"PregelNode(channels={self.channels!r}, triggers={self.triggers!r})"
+
+
+def _is_pregel(obj: Any) -> bool:
+    from langgraph_jit.pregel.main import Pregel
+
+    return isinstance(obj, Pregel)
+
+
+class NodeBuilder:
+    """Fluent builder of a `PregelNode`, mirroring LangGraph's NodeBuilder."""
+
+    def __init__(self) -> None:
+        self._channels: str | list[str] = []
+        self._triggers: list[str] = []
+        self._tags: list[str] = []
+        self._metadata: dict[str, Any] = {}
+        self._writes: list[Any] = []
+        self._bound: Any = None
+        self._retry_policy: list[RetryPolicy] = []
+        self._cache_policy: CachePolicy | None = None
+
+    def subscribe_only(self, channel: str) -> NodeBuilder:
+        """Read and be triggered by a single channel; the node gets its value."""
+        if not self._channels:
+            self._channels = channel
+        else:
+            raise ValueError(
+                "Cannot subscribe to single channels when other channels are already subscribed to"
+            )
+        self._triggers.append(channel)
+        return self
+
+    def subscribe_to(self, *channels: str, read: bool = True) -> NodeBuilder:
+        """Be triggered by these channels (and read them, unless read=False)."""
+        if isinstance(self._channels, str):
+            raise ValueError(
+                "Cannot subscribe to channels when subscribed to a single channel"
+            )
+        if read:
+            if not self._channels:
+                self._channels = list(channels)
+            else:
+                self._channels.extend(channels)
+        self._triggers.extend(channels)
+        return self
+
+    def read_from(self, *channels: str) -> NodeBuilder:
+        """Also read these channels, without being triggered by them."""
+        assert isinstance(self._channels, list), (
+            "Cannot read additional channels when subscribed to single channels"
+        )
+        self._channels.extend(channels)
+        return self
+
+    def do(self, node: Any) -> NodeBuilder:
+        """Run `node` on the input; several calls chain them in order."""
+        if self._bound is None:
+            self._bound = node
+        else:
+            self._bound = _Sequence(self._bound, node)
+        return self
+
+    def write_to(self, *channels: str | ChannelWriteEntry, **kwargs: Any) -> NodeBuilder:
+        """Write the node's output to channels; kwargs map a channel to a
+        constant or to a function of the output."""
+        self._writes.extend(
+            ChannelWriteEntry(c) if isinstance(c, str) else c for c in channels
+        )
+        self._writes.extend(
+            ChannelWriteEntry(k, mapper=v) if callable(v) else ChannelWriteEntry(k, value=v)
+            for k, v in kwargs.items()
+        )
+        return self
+
+    def meta(self, *tags: str, **metadata: Any) -> NodeBuilder:
+        self._tags.extend(tags)
+        self._metadata.update(metadata)
+        return self
+
+    def add_retry_policies(self, *policies: RetryPolicy) -> NodeBuilder:
+        self._retry_policy.extend(policies)
+        return self
+
+    def add_cache_policy(self, policy: CachePolicy) -> NodeBuilder:
+        self._cache_policy = policy
+        return self
+
+    def build(self) -> PregelNode:
+        return PregelNode(
+            channels=self._channels,
+            triggers=self._triggers,
+            tags=self._tags,
+            metadata=self._metadata,
+            writers=[ChannelWrite(self._writes)],
+            bound=self._bound,
+            retry_policy=self._retry_policy,
+            cache_policy=self._cache_policy,
+        )
+
+
+class _Sequence:
+    """Several callables applied one after another (NodeBuilder.do chains)."""
+
+    def __init__(self, *steps: Any) -> None:
+        self.steps = [NodeCall(s) for s in steps]
+        self.__name__ = self.steps[-1].name
+
+    def invoke(self, value: Any, config: dict | None = None) -> Any:
+        for step in self.steps:
+            value = step.invoke(value, lambda: config or {})
+        return value
+
+    async def ainvoke(self, value: Any, config: dict | None = None) -> Any:
+        for step in self.steps:
+            if step.afunc is not None:
+                value = await step.ainvoke(value, lambda: config or {})
+            else:
+                value = step.invoke(value, lambda: config or {})
+        return value

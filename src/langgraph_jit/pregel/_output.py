@@ -1,0 +1,185 @@
+"""Shapes of what a run shows the user: stream chunks and debug payloads.
+
+Each function builds one of LangGraph's chunk shapes from engine state, so
+the run loop stays free of formatting details.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import asdict
+from datetime import datetime, timezone
+from typing import Any
+
+from langgraph_jit._constants import (
+    CONF,
+    ERROR,
+    EXCLUDED_METADATA_KEYS,
+    INTERRUPT,
+    MISSING,
+    RETURN,
+)
+from langgraph_jit.constants import TAG_HIDDEN
+from langgraph_jit.errors import EmptyChannelError
+
+
+def read_channel(channels: dict[str, Any], name: str) -> Any:
+    try:
+        return channels[name].get()
+    except EmptyChannelError:
+        return None
+
+
+def read_channels(channels: dict[str, Any], keys: str | Sequence[str]) -> Any:
+    """A single channel's value, or a dict of the available ones."""
+    if isinstance(keys, str):
+        return read_channel(channels, keys)
+    values = {}
+    for k in keys:
+        ch = channels.get(k)
+        if ch is not None and ch.is_available():
+            values[k] = ch.get()
+    return values
+
+
+def is_hidden(task: Any) -> bool:
+    tags = task.proc.tags if task.proc is not None else None
+    return bool(tags) and TAG_HIDDEN in tags
+
+
+def updates_chunk(
+    output_keys: str | Sequence[str],
+    tasks: Sequence[Any],
+    cached: bool = False,
+) -> dict[str, Any] | None:
+    """The `updates` chunk for tasks that finished together (LangGraph groups
+    by task name; a name with one update maps to it, with none to None)."""
+    shown = [
+        t
+        for t in tasks
+        if not is_hidden(t)
+        and not (t.writes and t.writes[0][0] in (ERROR, INTERRUPT))
+    ]
+    if not shown:
+        return None
+    single_key = output_keys if isinstance(output_keys, str) else None
+    keys = None if single_key is not None else frozenset(output_keys)
+    grouped: dict[str, list[Any]] = {t.name: [] for t in shown}
+    for task in shown:
+        writes = task.writes
+        returned = MISSING
+        for chan, value in writes:
+            if chan == RETURN:
+                returned = value
+                break
+        if returned is not MISSING:
+            grouped[task.name].append(returned)
+        elif single_key is not None:
+            grouped[task.name].extend(v for c, v in writes if c == single_key)
+        elif any(c in keys for c, _ in writes):
+            counts = Counter(c for c, _ in writes if c in keys)
+            if any(n > 1 for n in counts.values()):
+                grouped[task.name].extend({c: v} for c, v in writes if c in keys)
+            else:
+                grouped[task.name].append({c: v for c, v in writes if c in keys})
+    result: dict[str, Any] = {}
+    for name, values in grouped.items():
+        result[name] = None if not values else values[0] if len(values) == 1 else values
+    if cached:
+        result["__metadata__"] = {"cached": True}
+    return result
+
+
+def task_start_payload(task: Any, run_config: dict) -> dict[str, Any]:
+    payload = {
+        "id": task.id,
+        "name": task.name,
+        "input": task.input,
+        "triggers": task.triggers,
+    }
+    metadata = {
+        k: v
+        for k, v in (run_config.get("metadata") or {}).items()
+        if k not in EXCLUDED_METADATA_KEYS
+    }
+    if task.proc is not None and task.proc.metadata:
+        metadata.update(task.proc.metadata)
+    tags = [
+        t
+        for t in [*(run_config.get("tags") or ()), *(task.proc.tags or ())]
+        if not t.startswith("graph:step") and t != TAG_HIDDEN
+    ] if task.proc is not None else []
+    if tags:
+        metadata["tags"] = tags
+    if metadata:
+        payload["metadata"] = metadata
+    return payload
+
+
+def task_result_payload(task: Any, stream_keys: Sequence[str]) -> dict[str, Any]:
+    keys = [stream_keys] if isinstance(stream_keys, str) else stream_keys
+    result: dict[str, Any] = {}
+    for chan, value in task.writes:
+        if chan not in keys and chan != RETURN:
+            continue
+        if chan in result:
+            prev = result[chan]
+            if isinstance(prev, dict) and isinstance(prev.get("$writes"), list):
+                prev["$writes"].append(value)
+            else:
+                result[chan] = {"$writes": [prev, value]}
+        else:
+            result[chan] = value
+    interrupts = []
+    for chan, value in task.writes:
+        if chan == INTERRUPT:
+            for i in value if isinstance(value, Sequence) else [value]:
+                interrupts.append(asdict(i))
+    return {
+        "id": task.id,
+        "name": task.name,
+        "error": next((v for c, v in task.writes if c == ERROR), None),
+        "result": result,
+        "interrupts": interrupts,
+    }
+
+
+def public_config(config: dict | None) -> dict | None:
+    """A checkpoint config without the engine's private keys."""
+    if config is None:
+        return None
+    return {
+        "configurable": {
+            k: v
+            for k, v in config.get(CONF, {}).items()
+            if not k.startswith("__pregel_")
+        }
+    }
+
+
+def checkpoint_payload(
+    config: dict,
+    parent_config: dict | None,
+    values: Any,
+    metadata: dict,
+    tasks: Sequence[Any],
+    task_entries: Sequence[dict],
+) -> dict[str, Any]:
+    return {
+        "config": public_config(config),
+        "parent_config": public_config(parent_config),
+        "values": values,
+        "metadata": metadata,
+        "next": [t.name for t in tasks],
+        "tasks": list(task_entries),
+    }
+
+
+def debug_chunk(step: int, kind: str, payload: Any) -> dict[str, Any]:
+    return {
+        "step": step,
+        "timestamp": datetime.now(timezone.utc).isoformat(),
+        "type": kind,
+        "payload": payload,
+    }

@@ -1,0 +1,231 @@
+"""Running a step's tasks: in threads for the sync driver, as asyncio tasks
+for the async one, with retries.
+
+One shared thread pool serves every run. The calling thread always takes
+tasks too, so a node that runs a subgraph inside a pool thread can never
+deadlock waiting for a free worker.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import concurrent.futures
+import contextvars
+import os
+import queue
+import threading
+import time
+from collections import deque
+from collections.abc import Iterator, Sequence
+from typing import Any
+
+from langgraph_jit.errors import GraphBubbleUp
+from langgraph_jit.types import RetryPolicy
+
+CURRENT_TASK: contextvars.ContextVar[Any] = contextvars.ContextVar(
+    "langgraph_jit_task", default=None
+)
+
+_pool: concurrent.futures.ThreadPoolExecutor | None = None
+_pool_lock = threading.Lock()
+
+
+def shared_pool() -> concurrent.futures.ThreadPoolExecutor:
+    global _pool
+    if _pool is None:
+        with _pool_lock:
+            if _pool is None:
+                _pool = concurrent.futures.ThreadPoolExecutor(
+                    max_workers=min(32, (os.cpu_count() or 1) + 4),
+                    thread_name_prefix="langgraph_jit",
+                )
+    return _pool
+
+
+def retry_delay(
+    policies: Sequence[RetryPolicy] | None, exc: BaseException, attempt: int
+) -> float | None:
+    """Seconds to wait before retrying after `attempt` failed attempts, or
+    None when the error must propagate."""
+    if not policies or isinstance(exc, GraphBubbleUp) or not isinstance(exc, Exception):
+        return None
+    for policy in policies:
+        if policy.should_retry(exc):
+            if attempt >= policy.max_attempts:
+                return None
+            return policy.delay(attempt)
+    return None
+
+
+def _note(task: Any, exc: BaseException) -> None:
+    if isinstance(exc, GraphBubbleUp):
+        return
+    note = f"During task with name '{task.name}' and id '{task.id}'"
+    if note not in getattr(exc, "__notes__", ()):
+        exc.add_note(note)
+
+
+def _collect(task: Any, output: Any) -> None:
+    proc = task.proc
+    task.writes.extend(proc.writes_for(output))
+    for writer in proc.other_writers:
+        writer.invoke(output, lambda: task.config)
+
+
+def run_task(task: Any) -> None:
+    """Run one task to completion in this thread (with retries)."""
+    proc = task.proc
+    call = proc.call
+    policies = proc.retry_policy or task.run.graph.retry_policy
+    attempt = 0
+    token = CURRENT_TASK.set(task)
+    try:
+        while True:
+            try:
+                output = call.invoke(task.input, lambda: task.config) if call else task.input
+                _collect(task, output)
+                return
+            except BaseException as exc:
+                attempt += 1
+                delay = retry_delay(policies, exc, attempt)
+                if delay is None:
+                    _note(task, exc)
+                    raise
+                task.writes.clear()
+                time.sleep(delay)
+    finally:
+        CURRENT_TASK.reset(token)
+
+
+async def arun_task(task: Any) -> None:
+    """Run one task to completion on the event loop (with retries)."""
+    proc = task.proc
+    call = proc.call
+    policies = proc.retry_policy or task.run.graph.retry_policy
+    attempt = 0
+    token = CURRENT_TASK.set(task)
+    try:
+        while True:
+            try:
+                output = await call.ainvoke(task.input, lambda: task.config) if call else task.input
+                _collect(task, output)
+                return
+            except BaseException as exc:
+                attempt += 1
+                delay = retry_delay(policies, exc, attempt)
+                if delay is None:
+                    _note(task, exc)
+                    raise
+                task.writes.clear()
+                await asyncio.sleep(delay)
+    finally:
+        CURRENT_TASK.reset(token)
+
+
+def run_step(
+    tasks: Sequence[Any], *, timeout: float | None, max_concurrency: int | None
+) -> Iterator[tuple[Any, BaseException | None]]:
+    """Run tasks concurrently; yield (task, error or None) as each finishes.
+
+    After the first error no new task starts; tasks already running finish.
+    """
+    if len(tasks) == 1 and not timeout:
+        task = tasks[0]
+        try:
+            run_task(task)
+        except BaseException as exc:  # reported to the run, which re-raises
+            yield task, exc
+            return
+        yield task, None
+        return
+
+    pending = deque(tasks)
+    done: queue.SimpleQueue = queue.SimpleQueue()
+    stop = threading.Event()
+
+    def work() -> None:
+        while not stop.is_set():
+            try:
+                task = pending.popleft()
+            except IndexError:
+                return
+            try:
+                run_task(task)
+            except BaseException as exc:
+                stop.set()
+                done.put((task, exc))
+            else:
+                done.put((task, None))
+
+    n_workers = len(tasks) if not max_concurrency else min(len(tasks), max_concurrency)
+    pool = shared_pool()
+    # With a timeout the caller only waits; otherwise it works too.
+    helpers = n_workers if timeout else n_workers - 1
+    for _ in range(helpers):
+        pool.submit(contextvars.copy_context().run, work)
+    deadline = time.monotonic() + timeout if timeout else None
+    if not timeout:
+        work()
+    remaining = len(tasks)
+    while remaining:
+        try:
+            if deadline is None:
+                task, exc = done.get()
+            else:
+                task, exc = done.get(timeout=max(0.0, deadline - time.monotonic()))
+        except queue.Empty:
+            stop.set()
+            raise TimeoutError(f"Step timed out after {timeout} seconds") from None
+        remaining -= 1
+        yield task, exc
+        if exc is not None:
+            stop.set()
+            # Tasks never started will not report; stop counting them.
+            remaining -= len(pending)
+            pending.clear()
+
+
+async def arun_step(
+    tasks: Sequence[Any], *, timeout: float | None, max_concurrency: int | None
+):
+    """Async twin of run_step: an async generator of (task, error or None)."""
+    if len(tasks) == 1 and not timeout:
+        task = tasks[0]
+        try:
+            await arun_task(task)
+        except BaseException as exc:
+            yield task, exc
+            return
+        yield task, None
+        return
+
+    semaphore = asyncio.Semaphore(max_concurrency) if max_concurrency else None
+
+    async def guarded(task: Any) -> Any:
+        if semaphore is None:
+            await arun_task(task)
+        else:
+            async with semaphore:
+                await arun_task(task)
+        return task
+
+    futures = {asyncio.ensure_future(guarded(t)): t for t in tasks}
+    deadline = asyncio.get_running_loop().time() + timeout if timeout else None
+    try:
+        while futures:
+            wait_for = None if deadline is None else max(0.0, deadline - asyncio.get_running_loop().time())
+            finished, _ = await asyncio.wait(
+                futures, timeout=wait_for, return_when=asyncio.FIRST_COMPLETED
+            )
+            if not finished:
+                raise asyncio.TimeoutError(f"Step timed out after {timeout} seconds")
+            # Report in submission order among those that finished together.
+            for fut in [f for f in futures if f in finished]:
+                task = futures.pop(fut)
+                exc = fut.exception() if not fut.cancelled() else asyncio.CancelledError()
+                yield task, exc
+                if exc is not None:
+                    return
+    finally:
+        for fut in futures:
+            fut.cancel()

@@ -1,0 +1,259 @@
+"""The channel table of one run: channel objects plus integer bookkeeping.
+
+Values live in the channel objects (Python objects, updated through the
+channel protocol). Versions, availability flags and versions-seen live in
+flat integer buffers, Python lists for the interpreted kernels or NumPy
+arrays for the compiled ones. `apply_writes` is LangGraph's commit rule with
+a cost that depends on what the step wrote, not on how many channels exist.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from typing import Any
+
+from langgraph_jit._constants import RESERVED_WRITES
+from langgraph_jit._kernels import kernels_for
+from langgraph_jit.pregel._topology import Topology
+
+logger = logging.getLogger("langgraph_jit")
+
+
+class ChannelTable:
+    __slots__ = (
+        "topo",
+        "channels",
+        "versions",
+        "available",
+        "seen",
+        "max_version",
+        "idle_live",
+        "kernels",
+        "compiled",
+        "_mark",
+        "_stamp",
+        "_out",
+        "_np",
+    )
+
+
+    def __init__(
+        self,
+        topo: Topology,
+        channels: list[Any],
+        versions: Sequence[int],
+        seen: Sequence[int],
+        *,
+        force_compiled: bool | None = None,
+    ) -> None:
+        self.topo = topo
+        self.channels = channels
+        self.kernels, self.compiled = kernels_for(topo.n_nodes)
+        if force_compiled is False:
+            from langgraph_jit._kernels import step_source
+
+            self.kernels, self.compiled = step_source, False
+        available = [1 if ch.is_available() else 0 for ch in channels]
+        self.max_version = max(versions, default=0)
+        n_nodes = topo.n_nodes
+        if self.compiled:
+            import numpy as np
+
+            self._np = np
+            self.versions = np.array(versions, dtype=np.int64)
+            self.available = np.array(available, dtype=np.uint8)
+            self.seen = np.array(seen, dtype=np.int64)
+            self._mark = np.zeros(n_nodes, dtype=np.int64)
+            self._out = np.zeros(n_nodes, dtype=np.int64)
+            t = topo
+            if getattr(t, "_arrays", None) is None:
+                t._arrays = tuple(
+                    np.array(a, dtype=np.int64)
+                    for a in (t.trig_ptr, t.trig_chan, t.c2n_ptr, t.c2n_node)
+                )
+        else:
+            self._np = None
+            self.versions = list(versions)
+            self.available = available
+            self.seen = list(seen)
+            self._mark = [0] * n_nodes
+            self._out = [0] * n_nodes
+        self._stamp = 0
+        # Channels that may clear themselves on a step without writes and
+        # currently hold a value: the only ones the new-step sweep visits.
+        self.idle_live: list[int] = [
+            c for c, ch in enumerate(channels) if topo.idle_sweep[c] and available[c]
+        ]
+
+    # -- reading --------------------------------------------------------
+
+    def version(self, c: int) -> int:
+        return int(self.versions[c])
+
+    def seen_of(self, n: int) -> list[tuple[int, int]]:
+        """(channel id, version seen) for each trigger of node n."""
+        t = self.topo
+        return [
+            (t.trig_chan[s], int(self.seen[s]))
+            for s in range(t.trig_ptr[n], t.trig_ptr[n + 1])
+        ]
+
+    # -- planning -------------------------------------------------------
+
+    def plan(self, order: Sequence[int]) -> list[int]:
+        """Nodes of `order` whose triggers hold unseen values, in that order."""
+        t = self.topo
+        if self.compiled:
+            np = self._np
+            tp, tc, _, _ = t._arrays
+            order_arr = np.array(order, dtype=np.int64)
+            n = self.kernels.plan_nodes(
+                tp, tc, self.versions, self.available, self.seen,
+                order_arr, len(order), self._out,
+            )
+            return self._out[:n].tolist()
+        out = self._out
+        n = self.kernels.plan_nodes(
+            t.trig_ptr, t.trig_chan, self.versions, self.available, self.seen,
+            order, len(order), out,
+        )
+        return out[:n]
+
+    # -- committing -----------------------------------------------------
+
+    def apply_writes(
+        self,
+        ran_nodes: list[int],
+        consumed: list[int],
+        writes: Sequence[tuple[str, Any]],
+        bump_step: bool,
+        task_names: Sequence[str] = (),
+    ) -> tuple[list[int], list[int], list[int]]:
+        """Apply one step's writes (already in task-path order).
+
+        Returns (channels whose version changed, their availability after
+        the step, nodes triggered next).
+        Raises whatever a channel's update raises (InvalidUpdateError ...).
+        """
+        topo = self.topo
+        chan_id = topo.chan_id
+        channels = self.channels
+        bumped: list[int] = []
+        bumped_avail: list[int] = []
+
+        # consume() on the triggers of tasks that ran (most channels: no-op).
+        for c in consumed:
+            ch = channels[c]
+            if ch.consume():
+                bumped.append(c)
+                bumped_avail.append(1 if ch.is_available() else 0)
+
+        # Group writes by channel, keeping the order of first appearance.
+        grouped: dict[int, list[Any]] = {}
+        for chan, value in writes:
+            c = chan_id.get(chan)
+            if c is None:
+                if chan not in RESERVED_WRITES:
+                    logger.warning(
+                        "Task wrote to unknown channel %s, ignoring it.", chan
+                    )
+                continue
+            vals = grouped.get(c)
+            if vals is None:
+                grouped[c] = [value]
+            else:
+                vals.append(value)
+
+        updated: set[int] = set()
+        for c, vals in grouped.items():
+            ch = channels[c]
+            if ch.update(vals):
+                avail = ch.is_available()
+                bumped.append(c)
+                bumped_avail.append(1 if avail else 0)
+                if avail:
+                    updated.add(c)
+
+        idle_sweep = topo.idle_sweep
+        if bump_step:
+            # A new step for every channel holding a value and not updated:
+            # only self-clearing kinds can change here.
+            sweep = self.idle_live + [
+                c for c in grouped if idle_sweep[c] and c not in self.idle_live
+            ]
+            for c in sweep:
+                if c in updated:
+                    continue
+                ch = channels[c]
+                if ch.is_available() and ch.update(()):
+                    avail = ch.is_available()
+                    bumped.append(c)
+                    bumped_avail.append(1 if avail else 0)
+                    if avail:
+                        updated.add(c)
+            # Tentatively the last step: let deferred channels finish.
+            triggers_a_node = topo.triggers_a_node
+            if not any(triggers_a_node[c] for c in updated):
+                for c in topo.finish_capable:
+                    ch = channels[c]
+                    if ch.finish():
+                        avail = ch.is_available()
+                        bumped.append(c)
+                        bumped_avail.append(1 if avail else 0)
+                        if avail:
+                            updated.add(c)
+
+        # Self-clearing channels that hold a value after this step.
+        live = [c for c in self.idle_live if c not in grouped and channels[c].is_available()]
+        for c in bumped:
+            if idle_sweep[c] and c not in live and channels[c].is_available():
+                live.append(c)
+        for c in grouped:
+            if idle_sweep[c] and c not in live and channels[c].is_available():
+                live.append(c)
+        self.idle_live = live
+
+        # A bumped channel appears once in the kernel input with its final
+        # availability (the last entry wins).
+        if len(bumped) > 1:
+            last = {c: a for c, a in zip(bumped, bumped_avail)}
+            bumped = list(last)
+            bumped_avail = [last[c] for c in bumped]
+        # Only channels that were bumped and hold a value can trigger nodes.
+        next_nodes = self._commit(ran_nodes, bumped, bumped_avail)
+        return bumped, bumped_avail, next_nodes
+
+    def _commit(
+        self,
+        ran_nodes: list[int],
+        bumped: list[int],
+        bumped_avail: list[int],
+    ) -> list[int]:
+        t = self.topo
+        next_version = self.max_version + 1
+        if bumped:
+            self.max_version = next_version
+        self._stamp += 1
+        if self.compiled:
+            np = self._np
+            tp, tc, cp, cn = t._arrays
+            n = self.kernels.commit_and_plan(
+                tp, tc, cp, cn,
+                self.versions, self.available, self.seen,
+                np.array(ran_nodes, dtype=np.int64), len(ran_nodes),
+                np.array(bumped, dtype=np.int64),
+                np.array(bumped_avail, dtype=np.uint8),
+                len(bumped), next_version,
+                self._mark, self._stamp, self._out,
+            )
+            return self._out[:n].tolist()
+        out = self._out
+        n = self.kernels.commit_and_plan(
+            t.trig_ptr, t.trig_chan, t.c2n_ptr, t.c2n_node,
+            self.versions, self.available, self.seen,
+            ran_nodes, len(ran_nodes),
+            bumped, bumped_avail, len(bumped), next_version,
+            self._mark, self._stamp, out,
+        )
+        return out[:n]

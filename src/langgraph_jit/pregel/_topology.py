@@ -1,0 +1,124 @@
+"""Lowering a graph's names to integers, once per graph.
+
+Channels and nodes get dense ids; trigger relations become CSR lists that
+the step kernels read. Node ids follow sorted node names, because LangGraph
+plans (and orders) pull tasks by sorted name.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from langgraph_jit.channels import (
+    AnyValue,
+    BinaryOperatorAggregate,
+    EphemeralValue,
+    LastValue,
+    LastValueAfterFinish,
+    NamedBarrierValue,
+    NamedBarrierValueAfterFinish,
+    Topic,
+    UntrackedValue,
+)
+
+# Built-in channels whose update([]) never changes anything: the engine can
+# skip them in the "new step" sweep. Everything else (Ephemeral, AnyValue,
+# non-accumulating Topic, user channels) is swept while it holds a value.
+_IDLE_SAFE = (
+    LastValue,
+    LastValueAfterFinish,
+    BinaryOperatorAggregate,
+    NamedBarrierValue,
+    NamedBarrierValueAfterFinish,
+    UntrackedValue,
+)
+# Built-in channels whose consume()/finish() are no-ops.
+_NO_CONSUME = (
+    LastValue,
+    BinaryOperatorAggregate,
+    EphemeralValue,
+    AnyValue,
+    Topic,
+    UntrackedValue,
+)
+_NO_FINISH = (
+    LastValue,
+    BinaryOperatorAggregate,
+    EphemeralValue,
+    AnyValue,
+    Topic,
+    UntrackedValue,
+    NamedBarrierValue,
+)
+
+
+def _exact(channel: Any, classes: tuple[type, ...]) -> bool:
+    # A user subclass may override update/consume/finish: treat it as unknown.
+    return type(channel) in classes
+
+
+def idle_update_may_change(channel: Any) -> bool:
+    if _exact(channel, _IDLE_SAFE):
+        return False
+    if type(channel) is Topic:
+        return not channel.accumulate
+    return True
+
+
+class Topology:
+    """Integer view of a graph's channels, nodes and triggers."""
+
+    def __init__(self, nodes: Mapping[str, Any], channels: Mapping[str, Any]) -> None:
+        self.chan_names: list[str] = list(channels)
+        self.chan_id: dict[str, int] = {n: i for i, n in enumerate(self.chan_names)}
+        self.node_names: list[str] = sorted(nodes)
+        self.node_id: dict[str, int] = {n: i for i, n in enumerate(self.node_names)}
+        # Order LangGraph uses when it must examine every node.
+        self.insertion_order: list[int] = [self.node_id[n] for n in nodes]
+        self.procs: list[Any] = [nodes[n] for n in self.node_names]
+
+        trig_ptr = [0]
+        trig_chan: list[int] = []
+        for name in self.node_names:
+            for ch in nodes[name].triggers:
+                if ch in self.chan_id:
+                    trig_chan.append(self.chan_id[ch])
+            trig_ptr.append(len(trig_chan))
+        self.trig_ptr = trig_ptr
+        self.trig_chan = trig_chan
+        # Sorted trigger names per node: part of the task id and payloads.
+        self.sorted_triggers: list[tuple[str, ...]] = [
+            tuple(sorted(nodes[n].triggers)) for n in self.node_names
+        ]
+
+        c2n: list[list[int]] = [[] for _ in self.chan_names]
+        for n in range(len(self.node_names)):
+            for slot in range(trig_ptr[n], trig_ptr[n + 1]):
+                c = trig_chan[slot]
+                if not c2n[c] or c2n[c][-1] != n:
+                    c2n[c].append(n)
+        c2n_ptr = [0]
+        c2n_node: list[int] = []
+        for lst in c2n:
+            c2n_node.extend(lst)
+            c2n_ptr.append(len(c2n_node))
+        self.c2n_ptr = c2n_ptr
+        self.c2n_node = c2n_node
+        self.triggers_a_node: list[bool] = [bool(lst) for lst in c2n]
+        self.trigger_to_nodes: dict[str, list[str]] = {
+            self.chan_names[c]: [self.node_names[n] for n in lst]
+            for c, lst in enumerate(c2n)
+            if lst
+        }
+
+        specs = [channels[n] for n in self.chan_names]
+        self.idle_sweep: list[bool] = [idle_update_may_change(s) for s in specs]
+        self.has_consume: list[bool] = [not _exact(s, _NO_CONSUME) for s in specs]
+        self.finish_capable: list[int] = [
+            i for i, s in enumerate(specs) if not _exact(s, _NO_FINISH)
+        ]
+        # Channels that are always swept on a new step if available (user
+        # channels of unknown behaviour are included via idle_sweep).
+        self.n_nodes = len(self.node_names)
+        self.n_channels = len(self.chan_names)

@@ -1,0 +1,590 @@
+"""`Pregel`: a graph of nodes and channels, and its public run/inspect API.
+
+The graph itself holds only the declaration and its integer lowering; each
+call builds a `PregelRun` and hands it to the sync or async driver.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import AsyncIterator, Iterator, Sequence
+from typing import Any
+
+from langgraph_jit._constants import (
+    CONF,
+    CONFIG_KEY_CHECKPOINT_ID,
+    CONFIG_KEY_CHECKPOINT_NS,
+    CONFIG_KEY_CHECKPOINTER,
+    ERROR,
+    INTERRUPT,
+    NULL_TASK_ID,
+    RESERVED_WRITES,
+    TASKS,
+)
+from langgraph_jit.channels import BaseChannel, Topic
+from langgraph_jit.pregel import _output
+from langgraph_jit.pregel._drive import chunk_formatter, drive_async, drive_sync
+from langgraph_jit.pregel._loop import PregelRun
+from langgraph_jit.pregel._node import ChannelWrite, ChannelWriteEntry, NodeBuilder, PregelNode
+from langgraph_jit.pregel._topology import Topology
+from langgraph_jit.types import (
+    GraphOutput,
+    PregelTask,
+    RetryPolicy,
+    Send,
+    StateSnapshot,
+    ensure_valid_checkpointer,
+)
+
+DEFAULT_RECURSION_LIMIT = int(os.getenv("LANGGRAPH_DEFAULT_RECURSION_LIMIT", "10007"))
+# Names LangGraph reserves for channels and nodes (control keys, config keys).
+_RESERVED_NAMES = frozenset(
+    {
+        "langsmith:hidden", "__input__", "__interrupt__", "__resume__", "__error__",
+        "__error_source_node__", "__no_writes__", "__snapshot_bumps__",
+        "__pregel_send", "__pregel_read", "__pregel_checkpointer", "__pregel_stream",
+        "checkpoint_map", "__pregel_resuming", "__pregel_replay_state",
+        "__pregel_task_id", "checkpoint_id", "checkpoint_ns",
+        "__pregel_timed_attempt_observer", "__pregel_resume_map",
+        "__pregel_strict_resume", "__pregel_stream_messages_v2",
+        "__pregel_push", "__pregel_pull", "|", ":", "configurable",
+    }
+)
+
+
+class Pregel:
+    """A Pregel graph: nodes subscribe to channels and write to channels,
+    and run in bulk-synchronous supersteps."""
+
+    def __init__(
+        self,
+        *,
+        nodes: dict[str, PregelNode | NodeBuilder],
+        channels: dict[str, BaseChannel] | None,
+        auto_validate: bool = True,
+        stream_mode: str = "values",
+        stream_eager: bool = False,
+        output_channels: str | Sequence[str],
+        stream_channels: str | Sequence[str] | None = None,
+        interrupt_after_nodes: Sequence[str] | str = (),
+        interrupt_before_nodes: Sequence[str] | str = (),
+        input_channels: str | Sequence[str],
+        step_timeout: float | None = None,
+        debug: bool | None = None,
+        checkpointer: Any = None,
+        store: Any = None,
+        cache: Any = None,
+        retry_policy: RetryPolicy | Sequence[RetryPolicy] = (),
+        cache_policy: Any = None,
+        context_schema: Any = None,
+        config: dict | None = None,
+        trigger_to_nodes: dict[str, Sequence[str]] | None = None,
+        name: str = "LangGraph",
+        **deprecated_kwargs: Any,
+    ) -> None:
+        checkpointer = ensure_valid_checkpointer(checkpointer)
+        self.nodes = {
+            k: v.build() if isinstance(v, NodeBuilder) else v for k, v in nodes.items()
+        }
+        self.channels = channels or {}
+        if TASKS in self.channels and not isinstance(self.channels[TASKS], Topic):
+            raise ValueError(f"Channel '{TASKS}' is reserved and cannot be used in the graph.")
+        self.channels[TASKS] = Topic(Send, accumulate=False)
+        self.stream_mode = stream_mode
+        self.stream_eager = stream_eager
+        self.output_channels = output_channels
+        self.stream_channels = stream_channels
+        self.interrupt_after_nodes = interrupt_after_nodes
+        self.interrupt_before_nodes = interrupt_before_nodes
+        self.input_channels = input_channels
+        self.step_timeout = step_timeout
+        self.debug = bool(debug)
+        self.checkpointer = checkpointer
+        self.store = store
+        self.cache = cache
+        self.retry_policy = (retry_policy,) if isinstance(retry_policy, RetryPolicy) else tuple(retry_policy)
+        self.cache_policy = cache_policy
+        self.context_schema = context_schema
+        self.config = config
+        self.name = name
+        self._default_recursion_limit = DEFAULT_RECURSION_LIMIT
+        self._force_compiled: bool | None = None
+        self._topology_cache: Topology | None = None
+        if auto_validate:
+            self.validate()
+        self.trigger_to_nodes = trigger_to_nodes or self._topology.trigger_to_nodes
+
+    # -- structure ------------------------------------------------------------
+
+    @property
+    def _topology(self) -> Topology:
+        topo = self._topology_cache
+        if topo is None:
+            topo = self._topology_cache = Topology(self.nodes, self.channels)
+        return topo
+
+    def validate(self) -> Pregel:
+        channels = self.channels
+        known = repr(sorted(channels))[:100]
+        for chan in channels:
+            if chan in _RESERVED_NAMES:
+                raise ValueError(f"Channel name '{chan}' is reserved")
+        subscribed: set[str] = set()
+        for name, node in self.nodes.items():
+            if name in _RESERVED_NAMES:
+                raise ValueError(f"Node name '{name}' is reserved")
+            if not isinstance(node, PregelNode):
+                raise TypeError(
+                    f"Invalid node type {type(node)}, expected PregelNode or NodeBuilder"
+                )
+            subscribed.update(node.triggers)
+            reads = [node.channels] if isinstance(node.channels, str) else node.channels
+            for chan in reads:
+                if chan not in channels:
+                    raise ValueError(
+                        f"Node {name} reads channel '{chan}' not in known channels: '{known}'"
+                    )
+            # LangGraph drops writes to unknown channels at run time with a
+            # log line; a static write target that does not exist is a bug,
+            # so it is reported when the graph is built.
+            for writer in node.writers:
+                if isinstance(writer, ChannelWrite):
+                    for entry in writer.writes:
+                        if (
+                            isinstance(entry, ChannelWriteEntry)
+                            and entry.channel not in channels
+                            and entry.channel not in RESERVED_WRITES
+                        ):
+                            raise ValueError(
+                                f"Node {name} writes to channel '{entry.channel}' "
+                                f"not in known channels: '{known}'"
+                            )
+        for chan in subscribed:
+            if chan not in channels:
+                raise ValueError(
+                    f"Subscribed channel '{chan}' not in known channels: '{known}'"
+                )
+        inputs = self.input_channels
+        if isinstance(inputs, str):
+            if inputs not in channels:
+                raise ValueError(f"Input channel '{inputs}' not in known channels: '{known}'")
+            if inputs not in subscribed:
+                raise ValueError(f"Input channel {inputs} is not subscribed to by any node")
+        else:
+            for chan in inputs:
+                if chan not in channels:
+                    raise ValueError(f"Input channel '{chan}' not in '{known}'")
+            if all(chan not in subscribed for chan in inputs):
+                raise ValueError(
+                    f"None of the input channels {inputs} are subscribed to by any node"
+                )
+        outputs: set[str] = set()
+        for spec in (self.output_channels, self.stream_channels):
+            if isinstance(spec, str):
+                outputs.add(spec)
+            elif spec is not None:
+                outputs.update(spec)
+        for chan in outputs:
+            if chan not in channels:
+                raise ValueError(f"Output channel '{chan}' not in '{known}'")
+        for nodes in (self.interrupt_after_nodes, self.interrupt_before_nodes):
+            if nodes != "*":
+                for n in nodes:
+                    if n not in self.nodes:
+                        raise ValueError(f"Interrupt node {n} not in nodes")
+        self._topology_cache = None
+        return self
+
+    @property
+    def stream_channels_list(self) -> Sequence[str]:
+        sc = self.stream_channels_asis
+        return [sc] if isinstance(sc, str) else sc
+
+    @property
+    def stream_channels_asis(self) -> str | Sequence[str]:
+        return self.stream_channels or [
+            k for k in self.channels if isinstance(self.channels[k], BaseChannel)
+        ]
+
+    def get_name(self) -> str:
+        return self.name
+
+    def copy(self, update: dict[str, Any] | None = None) -> Pregel:
+        attrs = {**self.__dict__, **(update or {})}
+        new = self.__class__.__new__(self.__class__)
+        new.__dict__.update(attrs)
+        new._topology_cache = None
+        return new
+
+    def with_config(self, config: dict | None = None, **kwargs: Any) -> Pregel:
+        merged = {**(self.config or {}), **(config or {}), **kwargs}
+        return self.copy({"config": merged})
+
+    def get_subgraphs(self, *, namespace: str | None = None, recurse: bool = False):
+        for name, node in self.nodes.items():
+            if namespace is not None and name != namespace:
+                continue
+            for sub in node.subgraphs:
+                yield name, sub
+
+    # -- running --------------------------------------------------------------
+
+    def _checkpointer_for(self, config: dict) -> Any:
+        if self.checkpointer is False:
+            return None
+        conf = config.get(CONF, {})
+        if CONFIG_KEY_CHECKPOINTER in conf:
+            return conf[CONFIG_KEY_CHECKPOINTER]
+        if self.checkpointer is True:
+            raise RuntimeError("checkpointer=True cannot be used for root graphs.")
+        return self.checkpointer
+
+    def _merge_config(self, config: dict | None) -> dict:
+        base = self.config
+        if not base and not config:
+            return {CONF: {}}
+        merged: dict[str, Any] = {}
+        for source in (base, config):
+            if not source:
+                continue
+            for k, v in source.items():
+                if k in ("configurable", "metadata") and isinstance(v, dict):
+                    merged[k] = {**merged.get(k, {}), **v}
+                elif k == "tags" and v:
+                    merged[k] = [*merged.get(k, []), *v]
+                else:
+                    merged[k] = v
+        merged.setdefault(CONF, {})
+        return merged
+
+    def _new_run(
+        self,
+        input: Any,
+        config: dict | None,
+        *,
+        stream_mode: Any,
+        output_keys: Any,
+        interrupt_before: Any,
+        interrupt_after: Any,
+        durability: Any,
+        subgraphs: bool = False,
+    ) -> PregelRun:
+        config = self._merge_config(config)
+        checkpointer = self._checkpointer_for(config)
+        if checkpointer is not None:
+            conf = config[CONF]
+            if not any(k in conf for k in ("thread_id", "checkpoint_ns", "checkpoint_id")):
+                raise ValueError(
+                    "Checkpointer requires one or more of the following 'configurable' keys: "
+                    "thread_id, checkpoint_ns, checkpoint_id"
+                )
+        modes = [stream_mode] if isinstance(stream_mode, str) else list(stream_mode)
+        if self.debug:
+            modes = [*modes, "updates", "values"]
+        run = PregelRun(
+            self,
+            input,
+            config,
+            stream_modes=frozenset(modes),
+            output_keys=output_keys if output_keys is not None else self.output_channels,
+            stream_keys=self.stream_channels_asis,
+            interrupt_before=interrupt_before if interrupt_before is not None else self.interrupt_before_nodes,
+            interrupt_after=interrupt_after if interrupt_after is not None else self.interrupt_after_nodes,
+            checkpointer=checkpointer,
+            durability=durability or "async",
+        )
+        return run
+
+    def stream(
+        self,
+        input: Any,
+        config: dict | None = None,
+        *,
+        context: Any = None,
+        stream_mode: Any = None,
+        print_mode: Any = (),
+        output_keys: Any = None,
+        interrupt_before: Any = None,
+        interrupt_after: Any = None,
+        durability: Any = None,
+        subgraphs: bool = False,
+        debug: bool | None = None,
+        version: str = "v1",
+        **kwargs: Any,
+    ) -> Iterator[Any]:
+        """Run the graph, yielding chunks of the requested stream mode(s)."""
+        if stream_mode is None:
+            stream_mode = self.stream_mode
+        run = self._new_run(
+            input, config, stream_mode=stream_mode, output_keys=output_keys,
+            interrupt_before=interrupt_before, interrupt_after=interrupt_after,
+            durability=durability, subgraphs=subgraphs,
+        )
+        return drive_sync(run, chunk_formatter(stream_mode, subgraphs, version))
+
+    def astream(
+        self,
+        input: Any,
+        config: dict | None = None,
+        *,
+        context: Any = None,
+        stream_mode: Any = None,
+        print_mode: Any = (),
+        output_keys: Any = None,
+        interrupt_before: Any = None,
+        interrupt_after: Any = None,
+        durability: Any = None,
+        subgraphs: bool = False,
+        debug: bool | None = None,
+        version: str = "v1",
+        **kwargs: Any,
+    ) -> AsyncIterator[Any]:
+        """Async twin of `stream`."""
+        if stream_mode is None:
+            stream_mode = self.stream_mode
+        run = self._new_run(
+            input, config, stream_mode=stream_mode, output_keys=output_keys,
+            interrupt_before=interrupt_before, interrupt_after=interrupt_after,
+            durability=durability, subgraphs=subgraphs,
+        )
+        return drive_async(run, chunk_formatter(stream_mode, subgraphs, version))
+
+    def _invoke_run(self, input, config, stream_mode, output_keys, interrupt_before, interrupt_after, durability):
+        if stream_mode == "values":
+            # invoke only needs the last values chunk: keep it incrementally
+            # instead of materialising one per step.
+            run = self._new_run(
+                input, config, stream_mode=(), output_keys=output_keys,
+                interrupt_before=interrupt_before, interrupt_after=interrupt_after,
+                durability=durability,
+            )
+            run.track_latest_values()
+            return run, chunk_formatter([], False, "v1")
+        run = self._new_run(
+            input, config, stream_mode=stream_mode, output_keys=output_keys,
+            interrupt_before=interrupt_before, interrupt_after=interrupt_after,
+            durability=durability,
+        )
+        return run, chunk_formatter(stream_mode, False, "v1")
+
+    @staticmethod
+    def _invoke_result(run: PregelRun, stream_mode: Any, chunks: list, version: str) -> Any:
+        if stream_mode != "values":
+            return chunks
+        latest = run.latest_values()
+        interrupts = run.interrupts
+        if version == "v2":
+            return GraphOutput(value=latest, interrupts=tuple(interrupts))
+        if interrupts:
+            return {**latest, INTERRUPT: interrupts} if isinstance(latest, dict) else {INTERRUPT: interrupts}
+        return latest
+
+    def invoke(
+        self,
+        input: Any,
+        config: dict | None = None,
+        *,
+        context: Any = None,
+        stream_mode: Any = "values",
+        print_mode: Any = (),
+        output_keys: Any = None,
+        interrupt_before: Any = None,
+        interrupt_after: Any = None,
+        durability: Any = None,
+        version: str = "v1",
+        **kwargs: Any,
+    ) -> Any:
+        """Run the graph to completion and return its output."""
+        run, emit = self._invoke_run(
+            input, config, stream_mode, output_keys, interrupt_before, interrupt_after, durability
+        )
+        chunks = list(drive_sync(run, emit))
+        return self._invoke_result(run, stream_mode, chunks, version)
+
+    async def ainvoke(
+        self,
+        input: Any,
+        config: dict | None = None,
+        *,
+        context: Any = None,
+        stream_mode: Any = "values",
+        print_mode: Any = (),
+        output_keys: Any = None,
+        interrupt_before: Any = None,
+        interrupt_after: Any = None,
+        durability: Any = None,
+        version: str = "v1",
+        **kwargs: Any,
+    ) -> Any:
+        """Async twin of `invoke`."""
+        run, emit = self._invoke_run(
+            input, config, stream_mode, output_keys, interrupt_before, interrupt_after, durability
+        )
+        chunks = [c async for c in drive_async(run, emit)]
+        return self._invoke_result(run, stream_mode, chunks, version)
+
+    def batch(
+        self,
+        inputs: Sequence[Any],
+        config: dict | Sequence[dict] | None = None,
+        *,
+        return_exceptions: bool = False,
+        **kwargs: Any,
+    ) -> list[Any]:
+        """invoke() over several inputs concurrently, results in input order."""
+        if not inputs:
+            return []
+        configs = _config_list(config, len(inputs))
+        if len(inputs) == 1:
+            return [self._invoke_or_exc(inputs[0], configs[0], return_exceptions, kwargs)]
+        from langgraph_jit.pregel._runner import shared_pool
+
+        futures = [
+            shared_pool().submit(self._invoke_or_exc, i, c, return_exceptions, kwargs)
+            for i, c in zip(inputs, configs)
+        ]
+        return [f.result() for f in futures]
+
+    def _invoke_or_exc(self, input, config, return_exceptions, kwargs):
+        try:
+            return self.invoke(input, config, **kwargs)
+        except Exception as exc:
+            if return_exceptions:
+                return exc
+            raise
+
+    async def abatch(
+        self,
+        inputs: Sequence[Any],
+        config: dict | Sequence[dict] | None = None,
+        *,
+        return_exceptions: bool = False,
+        **kwargs: Any,
+    ) -> list[Any]:
+        """Async twin of `batch`."""
+        import asyncio
+
+        configs = _config_list(config, len(inputs))
+        return list(
+            await asyncio.gather(
+                *(self.ainvoke(i, c, **kwargs) for i, c in zip(inputs, configs)),
+                return_exceptions=return_exceptions,
+            )
+        )
+
+    # -- inspecting state -----------------------------------------------------
+
+    def _state_saver(self, config: dict) -> Any:
+        saver = self._checkpointer_for(self._merge_config(config))
+        if saver is None:
+            raise ValueError("No checkpointer set")
+        return saver
+
+    def _snapshot(self, config: dict, saved: Any, saver: Any) -> StateSnapshot:
+        if not saved:
+            return StateSnapshot(
+                values={}, next=(), config=config, metadata=None, created_at=None,
+                parent_config=None, tasks=(), interrupts=(),
+            )
+        run = PregelRun(
+            self, None, {**(saved.config or {}), CONF: dict(saved.config.get(CONF, {}))},
+            stream_modes=frozenset(), output_keys=self.output_channels,
+            stream_keys=self.stream_channels_asis, interrupt_before=(), interrupt_after=(),
+            checkpointer=None, durability="exit",
+        )
+        run.load(saved)
+        step = run.step
+        run.stop = step + 2
+        tasks = run.plan()
+        pending = saved.pending_writes or []
+        null_writes = [(c, v) for tid, c, v in pending if tid == NULL_TASK_ID]
+        if null_writes:
+            run._commit([], null_writes, bump_step=False)
+        errors: dict[str, Any] = {}
+        interrupts: dict[str, list] = {}
+        results: dict[str, list] = {}
+        for tid, chan, value in pending:
+            if chan == ERROR:
+                errors[tid] = value
+            elif chan == INTERRUPT:
+                interrupts.setdefault(tid, []).extend(value if isinstance(value, (list, tuple)) else [value])
+            elif tid != NULL_TASK_ID and chan not in RESERVED_WRITES:
+                results.setdefault(tid, []).append((chan, value))
+        done = [t for t in tasks if t.id in results]
+        for t in done:
+            t.writes.extend(results[t.id])
+        if done:
+            run._commit(sorted(done, key=lambda t: t.sort_key), [w for t in sorted(done, key=lambda t: t.sort_key) for w in t.writes], bump_step=True)
+        stream_keys = self.stream_channels_asis
+        snapshot_tasks = []
+        for t in tasks:
+            result = None
+            if t.id in results and t.id not in errors:
+                result = _output.task_result_payload(t, stream_keys)["result"] or None
+            snapshot_tasks.append(
+                PregelTask(
+                    t.id, t.name, t.path, errors.get(t.id), tuple(interrupts.get(t.id, ())), None, result
+                )
+            )
+        all_interrupts = tuple(i for t in snapshot_tasks for i in t.interrupts)
+        return StateSnapshot(
+            _output.read_channels(run.channel_map, stream_keys),
+            tuple(t.name for t in tasks if t.id not in results),
+            saved.config,
+            saved.metadata,
+            saved.checkpoint.get("ts"),
+            saved.parent_config,
+            tuple(snapshot_tasks),
+            all_interrupts,
+        )
+
+    def get_state(self, config: dict, *, subgraphs: bool = False) -> StateSnapshot:
+        """The graph's state at the latest (or the given) checkpoint."""
+        saver = self._state_saver(config)
+        merged = self._merge_config(config)
+        saved = saver.get_tuple(merged)
+        return self._snapshot(merged, saved, saver)
+
+    async def aget_state(self, config: dict, *, subgraphs: bool = False) -> StateSnapshot:
+        saver = self._state_saver(config)
+        merged = self._merge_config(config)
+        saved = await saver.aget_tuple(merged)
+        return self._snapshot(merged, saved, saver)
+
+    def get_state_history(
+        self,
+        config: dict,
+        *,
+        filter: dict[str, Any] | None = None,
+        before: dict | None = None,
+        limit: int | None = None,
+    ) -> Iterator[StateSnapshot]:
+        """Snapshots of the thread, newest first."""
+        saver = self._state_saver(config)
+        merged = self._merge_config(config)
+        conf = {**merged[CONF], CONFIG_KEY_CHECKPOINT_NS: merged[CONF].get(CONFIG_KEY_CHECKPOINT_NS, "")}
+        for saved in saver.list({CONF: conf}, filter=filter, before=before, limit=limit):
+            yield self._snapshot(saved.config, saved, saver)
+
+    async def aget_state_history(
+        self,
+        config: dict,
+        *,
+        filter: dict[str, Any] | None = None,
+        before: dict | None = None,
+        limit: int | None = None,
+    ) -> AsyncIterator[StateSnapshot]:
+        saver = self._state_saver(config)
+        merged = self._merge_config(config)
+        conf = {**merged[CONF], CONFIG_KEY_CHECKPOINT_NS: merged[CONF].get(CONFIG_KEY_CHECKPOINT_NS, "")}
+        async for saved in saver.alist({CONF: conf}, filter=filter, before=before, limit=limit):
+            yield self._snapshot(saved.config, saved, saver)
+
+
+def _config_list(config: Any, n: int) -> list[dict | None]:
+    if config is None or isinstance(config, dict):
+        return [config] * n
+    configs = list(config)
+    if len(configs) != n:
+        raise ValueError(f"Expected {n} configs, got {len(configs)}")
+    return configs

@@ -1,0 +1,307 @@
+"""Public value types of the engine, with LangGraph's names and shapes.
+
+`Send`, `Command` and `Interrupt` report `__module__ == "langgraph.types"` so
+that checkpoints written by either engine name the same classes.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import random
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any, ClassVar, Generic, Literal, NamedTuple, TypeVar, Union
+
+from langgraph_jit._overwrite import Overwrite
+
+__all__ = (
+    "All",
+    "Checkpointer",
+    "StreamMode",
+    "StreamWriter",
+    "Durability",
+    "RetryPolicy",
+    "CachePolicy",
+    "Interrupt",
+    "PregelTask",
+    "PregelExecutableTask",
+    "StateSnapshot",
+    "StateUpdate",
+    "Send",
+    "Command",
+    "Overwrite",
+    "GraphOutput",
+    "interrupt",
+    "ensure_valid_checkpointer",
+    "default_retry_on",
+)
+
+N = TypeVar("N")
+OutputT = TypeVar("OutputT")
+
+All = Literal["*"]
+StreamMode = Literal[
+    "values", "updates", "checkpoints", "tasks", "debug", "messages", "custom"
+]
+StreamWriter = Callable[[Any], None]
+Durability = Literal["sync", "async", "exit"]
+Checkpointer = Union[None, bool, Any]
+
+
+def default_retry_on(exc: Exception) -> bool:
+    """LangGraph's default: retry transient failures, not programming errors."""
+    if isinstance(exc, ConnectionError):
+        return True
+    status = _http_status(exc)
+    if status is not None:
+        return 500 <= status < 600
+    return not isinstance(
+        exc,
+        (
+            ValueError,
+            TypeError,
+            ArithmeticError,
+            ImportError,
+            LookupError,
+            NameError,
+            SyntaxError,
+            RuntimeError,
+            ReferenceError,
+            StopIteration,
+            StopAsyncIteration,
+            OSError,
+        ),
+    )
+
+
+def _http_status(exc: Exception) -> int | None:
+    # httpx / requests HTTP errors carry a response; checked by name so that
+    # neither library is imported just to classify an exception.
+    name = type(exc).__name__
+    if name not in ("HTTPStatusError", "HTTPError"):
+        return None
+    response = getattr(exc, "response", None)
+    if response is None:
+        return None if name == "HTTPStatusError" else 500
+    return getattr(response, "status_code", None)
+
+
+class RetryPolicy(NamedTuple):
+    """How often and how patiently to retry a failing node."""
+
+    initial_interval: float = 0.5
+    backoff_factor: float = 2.0
+    max_interval: float = 128.0
+    max_attempts: int = 3
+    jitter: bool = True
+    retry_on: (
+        type[Exception] | Sequence[type[Exception]] | Callable[[Exception], bool]
+    ) = default_retry_on
+
+    def should_retry(self, exc: Exception) -> bool:
+        retry_on = self.retry_on
+        if isinstance(retry_on, Sequence):
+            return isinstance(exc, tuple(retry_on))
+        if isinstance(retry_on, type) and issubclass(retry_on, Exception):
+            return isinstance(exc, retry_on)
+        if callable(retry_on):
+            return bool(retry_on(exc))
+        raise TypeError(
+            "retry_on must be an Exception class, a sequence of Exception classes, "
+            "or a callable that takes an exception and returns a bool"
+        )
+
+    def delay(self, attempt: int) -> float:
+        """Seconds to sleep before attempt number `attempt + 1` (attempt >= 1)."""
+        interval = min(
+            self.max_interval,
+            self.initial_interval * (self.backoff_factor ** (attempt - 1)),
+        )
+        return interval + random.uniform(0, 1) if self.jitter else interval
+
+
+def _default_cache_key(*args: Any, **kwargs: Any) -> str | bytes:
+    import pickle
+
+    return pickle.dumps((args, kwargs), protocol=5)
+
+
+@dataclass(**({"kw_only": True}))
+class CachePolicy:
+    """Cache a node's writes keyed by its input."""
+
+    key_func: Callable[..., str | bytes] = _default_cache_key
+    ttl: int | None = None
+
+
+@dataclass(init=False, slots=True)
+class Interrupt:
+    """A pending question to a human, raised by `interrupt()`."""
+
+    value: Any
+    id: str
+    response_schema: Any
+
+    def __init__(
+        self,
+        value: Any,
+        id: str = "placeholder-id",
+        *,
+        response_schema: Any = None,
+        **deprecated_kwargs: Any,
+    ) -> None:
+        self.value = value
+        self.id = id
+        self.response_schema = response_schema
+
+    @property
+    def interrupt_id(self) -> str:
+        return self.id
+
+
+class PregelTask(NamedTuple):
+    """A task of a step, as shown in state snapshots."""
+
+    id: str
+    name: str
+    path: tuple
+    error: Exception | None = None
+    interrupts: tuple = ()
+    state: Any = None
+    result: Any | None = None
+
+
+class StateSnapshot(NamedTuple):
+    """The state of a graph at the start of a step."""
+
+    values: dict[str, Any] | Any
+    next: tuple[str, ...]
+    config: dict
+    metadata: dict | None
+    created_at: str | None
+    parent_config: dict | None
+    tasks: tuple[PregelTask, ...]
+    interrupts: tuple[Interrupt, ...]
+
+
+class StateUpdate(NamedTuple):
+    values: dict[str, Any] | None
+    as_node: str | None = None
+    task_id: str | None = None
+
+
+class Send:
+    """Run `node` in the next step with `arg` as its input."""
+
+    __slots__ = ("node", "arg", "timeout")
+
+    def __init__(self, node: str, arg: Any, *, timeout: Any = None) -> None:
+        self.node = node
+        self.arg = arg
+        self.timeout = timeout
+
+    def __hash__(self) -> int:
+        return hash((self.node, self.arg, self.timeout))
+
+    def __repr__(self) -> str:
+        if self.timeout is None:
+            return f"Send(node={self.node!r}, arg={self.arg!r})"
+        return f"Send(node={self.node!r}, arg={self.arg!r}, timeout={self.timeout!r})"
+
+    def __eq__(self, value: object) -> bool:
+        return (
+            isinstance(value, Send)
+            and self.node == value.node
+            and self.arg == value.arg
+            and self.timeout == value.timeout
+        )
+
+
+@dataclass(kw_only=True, slots=True, frozen=True)
+class Command(Generic[N]):
+    """Update state, jump to nodes, or resume an interrupt."""
+
+    graph: str | None = None
+    update: Any | None = None
+    resume: dict[str, Any] | Any | None = None
+    goto: Any = ()
+
+    PARENT: ClassVar[Literal["__parent__"]] = "__parent__"
+
+    def __repr__(self) -> str:
+        # LangGraph shows only the fields that are set.
+        shown = ", ".join(
+            f"{f.name}={getattr(self, f.name)!r}"
+            for f in dataclasses.fields(self)
+            if getattr(self, f.name)
+        )
+        return f"Command({shown})"
+
+    def _update_as_tuples(self) -> Sequence[tuple[str, Any]]:
+        update = self.update
+        if isinstance(update, dict):
+            return list(update.items())
+        if isinstance(update, (list, tuple)) and all(
+            isinstance(t, tuple) and len(t) == 2 and isinstance(t[0], str)
+            for t in update
+        ):
+            return list(update)
+        if update is None:
+            return []
+        fields = getattr(type(update), "model_fields", None) or getattr(
+            type(update), "__dataclass_fields__", None
+        )
+        if fields is not None:
+            return [(k, getattr(update, k)) for k in fields]
+        return [("__root__", update)]
+
+
+@dataclass(slots=True)
+class GraphOutput(Generic[OutputT]):
+    """What `invoke(..., version="v2")` returns."""
+
+    value: OutputT
+    interrupts: tuple[Interrupt, ...] = ()
+
+
+class PregelExecutableTask(NamedTuple):
+    """A task ready to run: its node, input, and where its writes go."""
+
+    name: str
+    input: Any
+    proc: Any
+    writes: Any
+    config: dict
+    triggers: Sequence[str]
+    retry_policy: Sequence[RetryPolicy]
+    cache_key: Any
+    id: str
+    path: tuple
+    writers: Sequence[Any] = ()
+    subgraphs: Sequence[Any] = ()
+
+
+def ensure_valid_checkpointer(checkpointer: Checkpointer) -> Checkpointer:
+    from langgraph_jit.checkpoint.base import BaseCheckpointSaver
+
+    if checkpointer in (None, True, False) or isinstance(
+        checkpointer, BaseCheckpointSaver
+    ):
+        return checkpointer
+    raise TypeError(
+        f"Invalid checkpointer provided. Expected an instance of `BaseCheckpointSaver`, "
+        f"`True`, `False`, or `None`. Received {type(checkpointer).__name__}. "
+        "Pass a proper saver (e.g., InMemorySaver, AsyncPostgresSaver)."
+    )
+
+
+def interrupt(value: Any, *, response_schema: Any = None) -> Any:
+    """Pause the graph and ask for input; returns the resume value on resume."""
+    from langgraph_jit.pregel._interrupt import interrupt as _interrupt
+
+    return _interrupt(value, response_schema=response_schema)
+
+
+for _cls in (Send, Command, Interrupt, Overwrite):
+    _cls.__module__ = "langgraph.types"
+del _cls
