@@ -270,10 +270,11 @@ class Pregel:
         subgraphs: bool = False,
     ) -> PregelRun:
         config = self._merge_config(config)
+        if config.get("recursion_limit", 1) < 1:
+            raise ValueError("recursion_limit must be at least 1")
         checkpointer = self._checkpointer_for(config)
         if checkpointer is not None:
-            conf = config[CONF]
-            if not any(k in conf for k in ("thread_id", "checkpoint_ns", "checkpoint_id")):
+            if not config.get(CONF):
                 raise ValueError(
                     "Checkpointer requires one or more of the following 'configurable' keys: "
                     "thread_id, checkpoint_ns, checkpoint_id"
@@ -286,7 +287,7 @@ class Pregel:
             input,
             config,
             stream_modes=frozenset(modes),
-            output_keys=output_keys if output_keys is not None else self.output_channels,
+            output_keys=output_keys if output_keys is not None else self.stream_channels_asis,
             stream_keys=self.stream_channels_asis,
             interrupt_before=interrupt_before if interrupt_before is not None else self.interrupt_before_nodes,
             interrupt_after=interrupt_after if interrupt_after is not None else self.interrupt_after_nodes,
@@ -350,6 +351,8 @@ class Pregel:
         return drive_async(run, chunk_formatter(stream_mode, subgraphs, version))
 
     def _invoke_run(self, input, config, stream_mode, output_keys, interrupt_before, interrupt_after, durability):
+        if output_keys is None:
+            output_keys = self.output_channels
         if stream_mode == "values":
             # invoke only needs the last values chunk: keep it incrementally
             # instead of materialising one per step.

@@ -1,0 +1,25 @@
+"""langgraph_jit: a drop-in, faster runtime for LangGraph programs.
+
+Importing the package loads neither numba nor langchain_core; the compiled
+step kernels load on first use or on `warmup()`.
+"""
+
+from __future__ import annotations
+
+__version__ = "0.1.0"
+__all__ = ("jit_enabled", "warmup", "__version__")
+
+
+def jit_enabled() -> bool:
+    """True when numba is installed, not disabled, and its kernels load."""
+    from langgraph_jit._kernels import jit_enabled as _jit_enabled
+
+    return _jit_enabled()
+
+
+def warmup() -> bool:
+    """Compile (or load from numba's cache) the step kernels now, instead of
+    on the first large graph. Returns jit_enabled()."""
+    from langgraph_jit._kernels import warmup as _warmup
+
+    return _warmup()
