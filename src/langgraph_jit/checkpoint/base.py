@@ -144,6 +144,16 @@ _tick_lock = threading.Lock()
 
 
 def uuid6(node: int | None = None, clock_seq: int | None = None) -> uuid.UUID:
+    return uuid.UUID(int=_uuid6_int(node, clock_seq))
+
+
+def uuid6_str(clock_seq: int | None = None) -> str:
+    """str(uuid6(clock_seq=...)) without building a UUID object (engine hot path)."""
+    h = f"{_uuid6_int(None, clock_seq):032x}"
+    return f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}"
+
+
+def _uuid6_int(node: int | None, clock_seq: int | None) -> int:
     """A version-6 UUID: time-ordered, strictly increasing within this process.
 
     `clock_seq` (14 bits) is stored verbatim, which is how checkpoint ids carry
@@ -167,7 +177,7 @@ def uuid6(node: int | None = None, clock_seq: int | None = None) -> uuid.UUID:
         | (clock_seq & 0x3FFF) << 48
         | (node & 0xFFFF_FFFF_FFFF)
     )
-    return uuid.UUID(int=value)
+    return value
 
 
 # ---------------------------------------------------------------- checkpoints

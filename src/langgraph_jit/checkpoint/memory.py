@@ -27,6 +27,8 @@ from langgraph_jit.checkpoint.base import (
     writes_sort_key,
 )
 
+from langgraph_jit.checkpoint._frozen import FrozenVersionsSeen
+
 __all__ = ("InMemorySaver", "MemorySaver", "PersistentDict")
 
 logger = logging.getLogger(__name__)
@@ -34,7 +36,7 @@ logger = logging.getLogger(__name__)
 _EMPTY = ("empty", b"")
 
 
-def _copy_skeleton(checkpoint: Mapping[str, Any]) -> dict[str, Any]:
+def _copy_skeleton(checkpoint: Mapping[str, Any], *, storing: bool = False) -> dict[str, Any]:
     """Copy a checkpoint without `channel_values`, deep enough to be mutation-proof.
 
     Everything but `channel_values` is maps/lists of strings and numbers (plus
@@ -46,7 +48,11 @@ def _copy_skeleton(checkpoint: Mapping[str, Any]) -> dict[str, Any]:
         if key == "channel_values":
             continue
         if key == "versions_seen":
-            value = {node: seen.copy() for node, seen in value.items()}
+            if storing and type(value) is FrozenVersionsSeen:
+                # The engine's inner maps are read-only and never change.
+                value = FrozenVersionsSeen(value)
+            else:
+                value = {node: dict(seen) for node, seen in value.items()}
         elif type(value) is dict:
             value = value.copy()
         elif type(value) is list:
@@ -67,6 +73,12 @@ class InMemorySaver(
     `writes[(thread, ns, checkpoint_id)][(task_id, idx)] = (task_id, channel, value, task_path)`.
     Pass `factory=functools.partial(PersistentDict, filename=...)` to persist to a file.
     """
+
+    # Engine fast paths (see pregel/_checkpoint.py): blobs are stored per
+    # (channel, version), so only new versions need values; versions_seen
+    # may arrive as a FrozenVersionsSeen.
+    stores_values_by_version = True
+    accepts_frozen_versions_seen = True
 
     def __init__(
         self,
@@ -253,7 +265,7 @@ class InMemorySaver(
             )
         checkpoint_id = checkpoint["id"]
         self.storage[thread_id][checkpoint_ns][checkpoint_id] = (
-            _copy_skeleton(checkpoint),
+            _copy_skeleton(checkpoint, storing=True),
             dumps(get_checkpoint_metadata(config, metadata)),
             conf.get("checkpoint_id"),
         )

@@ -11,20 +11,34 @@ from __future__ import annotations
 
 import binascii
 from datetime import datetime, timezone
+from types import MappingProxyType
 from typing import Any
 
 from langgraph_jit._constants import INTERRUPT, MISSING
-from langgraph_jit.checkpoint.base import CheckpointTuple, empty_checkpoint, uuid6
+from langgraph_jit.checkpoint._frozen import FrozenVersionsSeen
+from langgraph_jit.checkpoint.base import CheckpointTuple, uuid6_str
 
 
 def empty_saved() -> CheckpointTuple:
+    checkpoint = {
+        "v": 4,
+        "id": uuid6_str(-2),
+        "ts": datetime.now(timezone.utc).isoformat(),
+        "channel_values": {},
+        "channel_versions": {},
+        "versions_seen": {},
+        "updated_channels": None,
+    }
     return CheckpointTuple(
-        config={}, checkpoint=empty_checkpoint(), metadata={"step": -2}, parent_config=None, pending_writes=[]
+        config={}, checkpoint=checkpoint, metadata={"step": -2}, parent_config=None, pending_writes=[]
     )
 
 
 def new_checkpoint_id(step: int) -> str:
-    return str(uuid6(clock_seq=step))
+    return uuid6_str(step)
+
+
+_EMPTY_SEEN = MappingProxyType({})
 
 
 class CheckpointState:
@@ -60,6 +74,7 @@ class CheckpointState:
         values = checkpoint.get("channel_values") or {}
         names = topo.chan_names
         self._names = names
+        self._chan_id = topo.chan_id
         self.channels = [specs[n].from_checkpoint(values.get(n, MISSING)) for n in names]
         cv = checkpoint.get("channel_versions") or {}
         vs = checkpoint.get("versions_seen") or {}
@@ -97,8 +112,11 @@ class CheckpointState:
         if self.tracking:
             self.version_repr = [cv.get(n) for n in names]
             self.max_repr = max(cv.values()) if cv else None
-            self.versions_seen = {k: v for k, v in vs.items()}
-            self._saved_versions = dict(cv)
+            self.channel_versions = dict(cv)
+            self.versions_seen = FrozenVersionsSeen(
+                {k: MappingProxyType(dict(v)) for k, v in vs.items()}
+            )
+            self.new_since_save: set[int] = set()
         return self
 
     def initial_candidates(self, topo: Any) -> list[int] | None:
@@ -144,7 +162,7 @@ class CheckpointState:
         old = self.versions_seen.get(node)
         if node_id is None:
             if old is None:
-                self.versions_seen[node] = {}
+                self.versions_seen[node] = _EMPTY_SEEN
             return
         topo = table.topo
         new = dict(old) if old else {}
@@ -155,15 +173,19 @@ class CheckpointState:
             r = reprs[c]
             if r is not None:
                 new[names[c]] = r
-        self.versions_seen[node] = new
+        self.versions_seen[node] = MappingProxyType(new)
 
     def bump(self, bumped: list[int], table: Any) -> None:
         if not self.tracking:
             return
         rep = self.checkpointer.get_next_version(self.max_repr, None)
         self.max_repr = rep
+        names = self._names
+        channel_versions = self.channel_versions
         for c in bumped:
             self.version_repr[c] = rep
+            channel_versions[names[c]] = rep
+        self.new_since_save.update(bumped)
 
     def mark_interrupts_seen(self, table: Any) -> None:
         self.interrupt_seen = {
@@ -171,33 +193,45 @@ class CheckpointState:
         }
         if self.tracking:
             names = self._names
-            self.versions_seen[INTERRUPT] = {
-                names[c]: self.version_repr[c]
-                for c in range(len(names))
-                if self.version_repr[c] is not None
-            }
+            self.versions_seen[INTERRUPT] = MappingProxyType(
+                {
+                    names[c]: self.version_repr[c]
+                    for c in range(len(names))
+                    if self.version_repr[c] is not None
+                }
+            )
 
     # -- saving ---------------------------------------------------------------
+
+    def new_since_save_ids(self, new_versions: dict) -> list[int]:
+        chan_id = self._chan_id
+        return [chan_id[name] for name in new_versions]
 
     def snapshot(self, checkpointer: Any) -> tuple[dict, dict]:
         """The checkpoint dict to save now and the versions new since the last save."""
         names = self._names
-        reprs = self.version_repr
-        channel_versions = {names[c]: r for c, r in enumerate(reprs) if r is not None}
-        previous = self._saved_versions
-        new_versions = {k: v for k, v in channel_versions.items() if previous.get(k) != v}
-        self._saved_versions = channel_versions
+        channel_versions = dict(self.channel_versions)
+        new_versions = {names[c]: channel_versions[names[c]] for c in self.new_since_save}
+        self.new_since_save = set()
         channels = self.channels
-        chan_index = {n: i for i, n in enumerate(names)} if not hasattr(self, "_chan_index") else self._chan_index
-        self._chan_index = chan_index
         values: dict[str, Any] = {}
         # Savers store values per (channel, version): only new versions need
         # values; savers that want the whole state get every channel.
-        wanted = new_versions if getattr(checkpointer, "stores_values_by_version", False) else channel_versions
-        for name in wanted:
-            v = channels[chan_index[name]].checkpoint()
-            if v is not MISSING:
-                values[name] = v
+        if getattr(checkpointer, "stores_values_by_version", False):
+            for c in self.new_since_save_ids(new_versions):
+                v = channels[c].checkpoint()
+                if v is not MISSING:
+                    values[names[c]] = v
+        else:
+            for c, name in enumerate(names):
+                if name in channel_versions:
+                    v = channels[c].checkpoint()
+                    if v is not MISSING:
+                        values[name] = v
+        if getattr(checkpointer, "accepts_frozen_versions_seen", False):
+            versions_seen: dict = FrozenVersionsSeen(self.versions_seen)
+        else:
+            versions_seen = self.versions_seen.thawed()
         updated = self.updated_channels
         checkpoint = {
             "v": 4,
@@ -205,7 +239,7 @@ class CheckpointState:
             "ts": datetime.now(timezone.utc).isoformat(),
             "channel_values": values,
             "channel_versions": channel_versions,
-            "versions_seen": dict(self.versions_seen),
+            "versions_seen": versions_seen,
             "updated_channels": sorted(names[c] for c in updated) if updated else None,
         }
         self.ts = checkpoint["ts"]

@@ -14,7 +14,7 @@ from typing import Any
 
 from langgraph_jit._constants import INTERRUPT
 from langgraph_jit.errors import GraphInterrupt
-from langgraph_jit.pregel._runner import arun_step, run_step
+from langgraph_jit.pregel._runner import arun_step, run_step, run_task
 
 LOAD = "load"
 IO = "io"
@@ -28,15 +28,20 @@ def engine(run: Any) -> Iterator[tuple]:
     saved = yield (LOAD,)
     try:
         run.start(saved)
-        yield from _flush_io(run)
+        pending = run.pending_io
+        if pending:
+            yield from _flush_io(run)
         while run.tick():
-            yield from _flush_io(run)
+            if pending:
+                yield from _flush_io(run)
             error = yield (RUN, run.runnable_tasks())
-            yield from _flush_io(run)
+            if pending:
+                yield from _flush_io(run)
             if error is not None:
                 raise error
             run.after_tick()
-            yield from _flush_io(run)
+            if pending:
+                yield from _flush_io(run)
     except GraphInterrupt as exc:
         run.on_interrupt(exc)
         yield from _flush_io(run)
@@ -45,6 +50,8 @@ def engine(run: Any) -> Iterator[tuple]:
 
 
 def _flush_io(run: Any) -> Iterator[tuple]:
+    # Callers test `run.pending_io` first: most steps have no saver calls
+    # and a generator per step is not free.
     pending = run.pending_io
     while pending:
         method, args = pending.pop(0)
@@ -79,6 +86,17 @@ def drive_sync(run: Any, emit: Callable[[tuple], Any]) -> Iterator[Any]:
         kind = request[0]
         if kind is RUN:
             reply = None
+            tasks = request[1]
+            if len(tasks) == 1 and not run.graph.step_timeout:
+                task = tasks[0]
+                try:
+                    run_task(task)
+                except BaseException as exc:
+                    run.task_failed(task, exc)
+                    reply = exc
+                else:
+                    run.task_done(task)
+                continue
             for task, exc in run_step(
                 request[1], timeout=run.graph.step_timeout, max_concurrency=run.max_concurrency
             ):

@@ -145,6 +145,11 @@ class PregelRun:
         self.durability = durability
         self.namespace = namespace
         self.checkpoint_ns = self.configurable.get(CONFIG_KEY_CHECKPOINT_NS, "")
+        # What savers see of the config: no private engine keys.
+        self._public_configurable = {
+            k: v for k, v in self.configurable.items() if not k.startswith("__pregel_")
+        }
+        self._public_configurable[CONFIG_KEY_CHECKPOINT_NS] = self.checkpoint_ns
         self.out: deque = deque()
         self.pending_io: list[tuple[str, tuple]] = []
         self.tasks: list[Task] = []
@@ -510,26 +515,28 @@ class PregelRun:
         topo = self.topo
         ran: list[int] = []
         consumed: list[int] = []
-        has_consume = topo.has_consume
-        chan_id = topo.chan_id
+        consume_ids = topo.consume_ids
         state = self.state
+        tracking = state.tracking
         for t in tasks:
             if t.path[0] == PULL:
-                ran.append(t.node_id)
-                for trig in t.triggers:
-                    c = chan_id.get(trig)
-                    if c is not None and has_consume[c] and c not in consumed:
+                n = t.node_id
+                ran.append(n)
+                for c in consume_ids[n]:
+                    if c not in consumed:
                         consumed.append(c)
-            if state.tracking:
-                state.record_seen(t.name, t.node_id if t.path[0] == PULL else None, self.table)
-        if input_task and state.tracking:
+                if tracking:
+                    state.record_seen(t.name, n, self.table)
+            elif tracking:
+                state.record_seen(t.name, None, self.table)
+        if input_task and tracking:
             state.record_seen(INPUT, None, self.table)
         bumped, bumped_avail, next_nodes = self.table.apply_writes(
             ran, consumed, writes, bump_step
         )
-        if bumped:
+        if bumped and tracking:
             state.bump(bumped, self.table)
-        updated = [c for c, a in zip(bumped, bumped_avail) if a]
+        updated = [c for c, a in zip(bumped, bumped_avail) if a] if len(bumped) != 1 else bumped if bumped_avail[0] else []
         state.updated_channels = updated
         self.next_nodes = next_nodes if updated else None
         if self._latest_only:
@@ -546,6 +553,11 @@ class PregelRun:
 
     def _save(self, source: str) -> None:
         state = self.state
+        if not self.saving and self.checkpointer is None:
+            # Nothing observes this checkpoint but task ids derived from it.
+            state.new_checkpoint(self.step, None)
+            self.step += 1
+            return
         metadata = {
             "source": source,
             "step": self.step,
@@ -555,16 +567,13 @@ class PregelRun:
         if self.saving:
             checkpoint, new_versions = state.snapshot(self.checkpointer)
             base = self.checkpoint_config or self._thread_config()
-            config = {
-                **self.config,
-                CONF: {
-                    **{k: v for k, v in self.configurable.items() if not k.startswith("__pregel_")},
-                    CONFIG_KEY_CHECKPOINT_NS: self.checkpoint_ns,
-                    CONFIG_KEY_CHECKPOINT_ID: base[CONF].get(CONFIG_KEY_CHECKPOINT_ID),
-                },
-            }
-            if not config[CONF][CONFIG_KEY_CHECKPOINT_ID]:
-                config[CONF].pop(CONFIG_KEY_CHECKPOINT_ID)
+            conf = dict(self._public_configurable)
+            parent_id = base[CONF].get(CONFIG_KEY_CHECKPOINT_ID)
+            if parent_id:
+                conf[CONFIG_KEY_CHECKPOINT_ID] = parent_id
+            else:
+                conf.pop(CONFIG_KEY_CHECKPOINT_ID, None)
+            config = {**self.config, CONF: conf}
             self.pending_io.append(("put", (config, checkpoint, metadata, new_versions)))
             self.parent_config = (
                 self.checkpoint_config
@@ -588,8 +597,7 @@ class PregelRun:
             return
         config = {
             CONF: {
-                **{k: v for k, v in self.configurable.items() if not k.startswith("__pregel_")},
-                CONFIG_KEY_CHECKPOINT_NS: self.checkpoint_ns,
+                **self._public_configurable,
                 CONFIG_KEY_CHECKPOINT_ID: self.state.current_id(),
             }
         }

@@ -121,7 +121,8 @@ class NodeCall:
         self.func = None if is_async else func
         self.afunc = func if is_async else None
 
-    def invoke(self, value: Any, config_factory: Callable[[], dict]) -> Any:
+    def invoke(self, value: Any, task: Any) -> Any:
+        """Call with the node input; `task` supplies the config when asked."""
         func = self.func
         if func is None:
             raise TypeError(
@@ -130,10 +131,10 @@ class NodeCall:
                 " via the async API (ainvoke, astream, etc.)"
             )
         if self.wants_config:
-            return func(value, config=config_factory())
+            return func(value, config=task.config)
         return func(value)
 
-    async def ainvoke(self, value: Any, config_factory: Callable[[], dict]) -> Any:
+    async def ainvoke(self, value: Any, task: Any) -> Any:
         afunc = self.afunc
         if afunc is None:
             # A sync callable in an async run: keep the event loop free.
@@ -141,11 +142,9 @@ class NodeCall:
             import contextvars
 
             ctx = contextvars.copy_context()
-            return await loop.run_in_executor(
-                None, ctx.run, self.invoke, value, config_factory
-            )
+            return await loop.run_in_executor(None, ctx.run, self.invoke, value, task)
         if self.wants_config:
-            return await afunc(value, config=config_factory())
+            return await afunc(value, config=task.config)
         return await afunc(value)
 
 
@@ -326,14 +325,23 @@ class _Sequence:
         self.__name__ = self.steps[-1].name
 
     def invoke(self, value: Any, config: dict | None = None) -> Any:
+        holder = _ConfigHolder(config)
         for step in self.steps:
-            value = step.invoke(value, lambda: config or {})
+            value = step.invoke(value, holder)
         return value
 
     async def ainvoke(self, value: Any, config: dict | None = None) -> Any:
+        holder = _ConfigHolder(config)
         for step in self.steps:
             if step.afunc is not None:
-                value = await step.ainvoke(value, lambda: config or {})
+                value = await step.ainvoke(value, holder)
             else:
-                value = step.invoke(value, lambda: config or {})
+                value = step.invoke(value, holder)
         return value
+
+
+class _ConfigHolder:
+    __slots__ = ("config",)
+
+    def __init__(self, config: dict | None) -> None:
+        self.config = config or {}

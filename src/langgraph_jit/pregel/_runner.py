@@ -67,9 +67,11 @@ def _note(task: Any, exc: BaseException) -> None:
 
 def _collect(task: Any, output: Any) -> None:
     proc = task.proc
-    task.writes.extend(proc.writes_for(output))
+    writes = task.writes
+    for writer in proc.flat_writers:
+        writer.collect(output, writes)
     for writer in proc.other_writers:
-        writer.invoke(output, lambda: task.config)
+        writer.invoke(output, task)
 
 
 def run_task(task: Any) -> None:
@@ -82,7 +84,7 @@ def run_task(task: Any) -> None:
     try:
         while True:
             try:
-                output = call.invoke(task.input, lambda: task.config) if call else task.input
+                output = call.invoke(task.input, task) if call else task.input
                 _collect(task, output)
                 return
             except BaseException as exc:
@@ -107,7 +109,7 @@ async def arun_task(task: Any) -> None:
     try:
         while True:
             try:
-                output = await call.ainvoke(task.input, lambda: task.config) if call else task.input
+                output = await call.ainvoke(task.input, task) if call else task.input
                 _collect(task, output)
                 return
             except BaseException as exc:

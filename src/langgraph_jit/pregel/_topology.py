@@ -115,6 +115,17 @@ class Topology:
         specs = [channels[n] for n in self.chan_names]
         self.idle_sweep: list[bool] = [idle_update_may_change(s) for s in specs]
         self.has_consume: list[bool] = [not _exact(s, _NO_CONSUME) for s in specs]
+        # Per node: its trigger channels whose consume() may do something.
+        self.consume_ids: list[tuple[int, ...]] = [
+            tuple(
+                dict.fromkeys(
+                    trig_chan[s]
+                    for s in range(trig_ptr[n], trig_ptr[n + 1])
+                    if self.has_consume[trig_chan[s]]
+                )
+            )
+            for n in range(len(self.node_names))
+        ]
         self.finish_capable: list[int] = [
             i for i, s in enumerate(specs) if not _exact(s, _NO_FINISH)
         ]
