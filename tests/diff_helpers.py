@@ -1,0 +1,334 @@
+"""Shared helpers for differential tests: run one program on real LangGraph and on langgraph_jit.
+
+A test writes its program once as `def build(lg: Impl)` against the `Impl` bundle, runs it on
+both implementations, and compares the observations after `normalise` has replaced what is
+legitimately random (checkpoint/task ids, timestamps, version suffixes) by stable placeholders.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import difflib
+import os
+import pprint
+import re
+from dataclasses import dataclass
+from types import ModuleType
+from typing import Any, Callable
+
+import langgraph.channels as lg_channels
+import langgraph.config as lg_config
+import langgraph.errors as lg_errors
+import langgraph.types as lg_types
+from langgraph.checkpoint.memory import InMemorySaver as LgInMemorySaver
+from langgraph.pregel import NodeBuilder as LgNodeBuilder
+from langgraph.pregel import Pregel as LgPregel
+from langgraph.pregel._read import PregelNode as LgPregelNode
+from langgraph.pregel._write import ChannelWriteEntry as LgChannelWriteEntry
+from langgraph.pregel._write import ChannelWriteTupleEntry as LgChannelWriteTupleEntry
+
+import langgraph_jit.channels as jit_channels
+import langgraph_jit.config as jit_config
+import langgraph_jit.errors as jit_errors
+import langgraph_jit.types as jit_types
+from langgraph_jit.checkpoint.memory import InMemorySaver as JitInMemorySaver
+from langgraph_jit.pregel import NodeBuilder as JitNodeBuilder
+from langgraph_jit.pregel import Pregel as JitPregel
+from langgraph_jit.pregel._node import ChannelWriteEntry as JitChannelWriteEntry
+from langgraph_jit.pregel._node import ChannelWriteTupleEntry as JitChannelWriteTupleEntry
+from langgraph_jit.pregel._node import PregelNode as JitPregelNode
+
+TASKS = "__pregel_tasks"
+
+
+@dataclass(frozen=True)
+class Impl:
+    """Everything a program needs from one implementation."""
+
+    name: str
+    Pregel: type
+    NodeBuilder: type
+    PregelNode: type
+    ch: ModuleType  # channels
+    errors: ModuleType
+    types: ModuleType
+    InMemorySaver: type
+    ChannelWriteEntry: type
+    ChannelWriteTupleEntry: type
+    get_config: Callable[[], Any]
+    get_stream_writer: Callable[[], Any]
+
+    @property
+    def Send(self) -> type:
+        return self.types.Send
+
+    @property
+    def RetryPolicy(self) -> type:
+        return self.types.RetryPolicy
+
+    def __repr__(self) -> str:
+        return self.name
+
+
+LG = Impl(
+    "lg", LgPregel, LgNodeBuilder, LgPregelNode, lg_channels, lg_errors, lg_types,
+    LgInMemorySaver, LgChannelWriteEntry, LgChannelWriteTupleEntry,
+    lg_config.get_config, lg_config.get_stream_writer,
+)
+JIT = Impl(
+    "jit", JitPregel, JitNodeBuilder, JitPregelNode, jit_channels, jit_errors, jit_types,
+    JitInMemorySaver, JitChannelWriteEntry, JitChannelWriteTupleEntry,
+    jit_config.get_config, jit_config.get_stream_writer,
+)
+IMPLS = (LG, JIT)
+
+
+# ---------------------------------------------------------------------------
+# Normalisation
+
+UUID_RE = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
+TS_RE = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?([+-]\d\d:\d\d|Z)?$")
+# InMemorySaver versions: f"{int:032}.{random.random():016}" -- keep the integer part.
+VERSION_RE = re.compile(r"^(\d{32})\.\d[\d.]*$")
+
+
+class IdMap:
+    """Maps each distinct random id to id0, id1, ... in order of first appearance."""
+
+    def __init__(self, blind: bool = False) -> None:
+        self.blind = blind
+        self.ids: dict[str, str] = {}
+
+    def sub(self, s: str) -> str:
+        if TS_RE.match(s):
+            return "<ts>"
+        m = VERSION_RE.match(s)
+        if m:
+            return f"<v{int(m.group(1))}>"
+        return UUID_RE.sub(self._one, s)
+
+    def _one(self, m: re.Match) -> str:
+        if self.blind:
+            return "<id>"
+        return self.ids.setdefault(m.group(0), f"id{len(self.ids)}")
+
+
+def exc_module(cls: type) -> str:
+    return cls.__module__.replace("langgraph_jit", "langgraph")
+
+
+def exc_info(e: BaseException) -> dict:
+    """An exception as comparable data: class name, module (jit mapped to lg), message, notes."""
+    return {
+        "exc": type(e).__qualname__,
+        "module": exc_module(type(e)),
+        "msg": str(e),
+        "notes": list(getattr(e, "__notes__", []) or []),
+    }
+
+
+# Triage aid only (never set in CI): DIFF_IGNORE_FIELDS=result,next drops those dict keys /
+# NamedTuple fields everywhere, to see which differences hide behind an already-known one.
+IGNORED_FIELDS = frozenset(f for f in os.environ.get("DIFF_IGNORE_FIELDS", "").split(",") if f)
+
+
+def normalise(obj: Any, ids: IdMap | None = None) -> Any:
+    """Turn an observation into plain data with random parts replaced (see IdMap)."""
+    ids = ids if ids is not None else IdMap()
+    n = lambda x: normalise(x, ids)  # noqa: E731
+    if isinstance(obj, str):
+        return ids.sub(obj)
+    if obj is None or isinstance(obj, (bool, int, float, bytes)):
+        return obj
+    if isinstance(obj, BaseException):
+        return n(exc_info(obj))
+    cls = type(obj).__name__
+    if cls == "Send":
+        return {"<Send>": n(obj.node), "arg": n(obj.arg)}
+    if cls == "Interrupt":
+        return {"<Interrupt>": n(obj.value), "id": n(getattr(obj, "id", None))}
+    if cls == "Overwrite":
+        return {"<Overwrite>": n(obj.value)}
+    if isinstance(obj, tuple) and hasattr(obj, "_fields"):  # NamedTuple
+        return {
+            "<" + cls + ">": None,
+            **{f: n(getattr(obj, f)) for f in obj._fields if f not in IGNORED_FIELDS},
+        }
+    if isinstance(obj, dict):
+        return {n(k): n(v) for k, v in obj.items() if k not in IGNORED_FIELDS}
+    if isinstance(obj, list):
+        return [n(x) for x in obj]
+    if isinstance(obj, tuple):
+        return tuple(n(x) for x in obj)
+    if isinstance(obj, (set, frozenset)):
+        return {"<set>": sorted(repr(n(x)) for x in obj)}
+    if cls in ("GraphOutput",):
+        return {"<GraphOutput>": n(obj.value), "interrupts": n(obj.interrupts)}
+    return obj
+
+
+def blind_key(obj: Any) -> str:
+    """Sort key that ignores random ids, used to order chunks real LangGraph emits in
+    completion order (parallel tasks)."""
+    return repr(normalise(obj, IdMap(blind=True)))
+
+
+def sort_runs(chunks: list, is_boundary: Callable[[Any], bool]) -> list:
+    """Sort chunks (by `blind_key`) within each run between boundary chunks; boundaries stay."""
+    out: list = []
+    run: list = []
+    for c in chunks:
+        if is_boundary(c):
+            out.extend(sorted(run, key=blind_key))
+            run = []
+            out.append(c)
+        else:
+            run.append(c)
+    out.extend(sorted(run, key=blind_key))
+    return out
+
+
+def _is_step_boundary(chunk: Any) -> bool:
+    if isinstance(chunk, tuple) and len(chunk) == 2 and isinstance(chunk[0], str):
+        mode, data = chunk
+        if mode in ("values", "checkpoints"):
+            return True
+        if mode == "debug":
+            return data.get("type") == "checkpoint"
+        return False
+    if isinstance(chunk, dict) and "type" in chunk and "step" in chunk:  # debug-only stream
+        return chunk["type"] == "checkpoint"
+    return False
+
+
+def canonical_order(chunks: list, mode: Any) -> list:
+    """Order parallel-task chunks deterministically.
+
+    Real LangGraph emits `updates`/`tasks`/`custom`/debug task results as tasks *finish*, so with
+    several tasks per step their order is nondeterministic. Multi-mode and debug streams are sorted
+    only within a step (between values/checkpoint chunks) so step structure is still checked;
+    single modes without step markers are sorted as a whole.
+    """
+    if isinstance(mode, (list, tuple)) or mode == "debug":
+        return sort_runs(chunks, _is_step_boundary)
+    if mode in ("values", "checkpoints"):
+        return chunks
+    return sorted(chunks, key=blind_key)
+
+
+# ---------------------------------------------------------------------------
+# Running
+
+
+def capture(fn: Callable[[], Any]) -> dict:
+    """Run `fn`; its result or the exception it raised, as data."""
+    try:
+        return {"ok": fn()}
+    except BaseException as e:  # noqa: BLE001 -- KeyboardInterrupt would be odd in a node
+        if isinstance(e, (KeyboardInterrupt, SystemExit)):
+            raise
+        return {"raised": exc_info(e)}
+
+
+def collect_stream(it_factory: Callable[[], Any]) -> dict:
+    """Consume a (sync) stream; the chunks so far and the exception that ended it, if any."""
+    chunks: list = []
+    try:
+        for c in it_factory():
+            chunks.append(c)
+    except Exception as e:  # noqa: BLE001
+        return {"chunks": chunks, "raised": exc_info(e)}
+    return {"chunks": chunks}
+
+
+def collect_astream(it_factory: Callable[[], Any]) -> dict:
+    """Same as collect_stream for an async iterator, driven with asyncio.run."""
+
+    async def go() -> dict:
+        chunks: list = []
+        try:
+            async for c in it_factory():
+                chunks.append(c)
+        except Exception as e:  # noqa: BLE001
+            return {"chunks": chunks, "raised": exc_info(e)}
+        return {"chunks": chunks}
+
+    return asyncio.run(go())
+
+
+def arun(coro_factory: Callable[[], Any]) -> dict:
+    """capture() for a coroutine."""
+    return capture(lambda: asyncio.run(coro_factory()))
+
+
+ALL_MODES = ("values", "updates", "custom", "debug", "tasks", "checkpoints")
+MODES = (*ALL_MODES, list(ALL_MODES))
+
+
+def mode_key(mode: Any) -> str:
+    return mode if isinstance(mode, str) else "+".join(mode)
+
+
+def state_of(app: Any, config: dict) -> dict:
+    """get_state and the full history of a thread, as an observation."""
+    return {
+        "state": capture(lambda: app.get_state(config)),
+        "history": capture(lambda: list(app.get_state_history(config))),
+    }
+
+
+def observe_all_modes(
+    app: Any,
+    inp: Any,
+    *,
+    parallel: bool = False,
+    config: dict | None = None,
+    with_state: bool | None = None,
+    is_async: bool = False,
+    **kwargs: Any,
+) -> dict:
+    """Stream `inp` through `app` once per stream mode (and once with all modes, and once with
+    invoke), each on a fresh thread; with a checkpointer also record get_state/history."""
+    if with_state is None:
+        with_state = app.checkpointer is not None
+    obs: dict = {}
+    for mode in MODES:
+        key = mode_key(mode)
+        cfg = {**(config or {}), "configurable": {"thread_id": "t-" + key}}
+        if is_async:
+            got = collect_astream(lambda: app.astream(inp, cfg, stream_mode=mode, **kwargs))
+        else:
+            got = collect_stream(lambda: app.stream(inp, cfg, stream_mode=mode, **kwargs))
+        if parallel:
+            got["chunks"] = canonical_order(got["chunks"], mode)
+        obs[key] = got
+        if with_state:
+            obs[key + ":state"] = state_of(app, cfg)
+    cfg = {**(config or {}), "configurable": {"thread_id": "t-invoke"}}
+    if is_async:
+        obs["invoke"] = arun(lambda: app.ainvoke(inp, cfg, **kwargs))
+    else:
+        obs["invoke"] = capture(lambda: app.invoke(inp, cfg, **kwargs))
+    if with_state:
+        obs["invoke:state"] = state_of(app, cfg)
+    return obs
+
+
+def diff_text(a: Any, b: Any) -> str:
+    sa = pprint.pformat(a, width=110, sort_dicts=True).splitlines()
+    sb = pprint.pformat(b, width=110, sort_dicts=True).splitlines()
+    return "\n".join(difflib.unified_diff(sa, sb, "langgraph", "langgraph_jit", lineterm="", n=4))
+
+
+def run_both(program: Callable[[Impl], Any]) -> tuple[Any, Any]:
+    """Run `program` on both implementations and normalise each observation."""
+    return normalise(program(LG)), normalise(program(JIT))
+
+
+def assert_same(program: Callable[[Impl], Any]) -> Any:
+    """Run on both implementations; fail with a diff unless the observations agree.
+    Returns the (normalised) LangGraph observation, for extra sanity checks."""
+    expected, actual = run_both(program)
+    if expected != actual:
+        raise AssertionError("langgraph and langgraph_jit differ:\n" + diff_text(expected, actual))
+    return expected
