@@ -16,3 +16,11 @@ class FrozenVersionsSeen(dict):
 
     def thawed(self) -> dict:
         return {node: dict(seen) for node, seen in self.items()}
+
+
+class HandedOverCheckpoint(dict):
+    """A checkpoint whose containers were built for this one `put` call and
+    are never touched again by the caller, so a saver may keep them as they
+    are (the engine passes these; values still go through the serializer)."""
+
+    __slots__ = ()

@@ -27,7 +27,7 @@ from langgraph_jit.checkpoint.base import (
     writes_sort_key,
 )
 
-from langgraph_jit.checkpoint._frozen import FrozenVersionsSeen
+from langgraph_jit.checkpoint._frozen import FrozenVersionsSeen, HandedOverCheckpoint
 
 __all__ = ("InMemorySaver", "MemorySaver", "PersistentDict")
 
@@ -43,6 +43,10 @@ def _copy_skeleton(checkpoint: Mapping[str, Any], *, storing: bool = False) -> d
     legacy `pending_sends`), so two levels of dict copies are enough and much
     cheaper than a serializer round-trip on every superstep.
     """
+    if storing and type(checkpoint) is HandedOverCheckpoint:
+        out = dict(checkpoint)
+        del out["channel_values"]
+        return out
     out: dict[str, Any] = {}
     for key, value in checkpoint.items():
         if key == "channel_values":

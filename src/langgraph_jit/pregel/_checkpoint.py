@@ -15,7 +15,7 @@ from types import MappingProxyType
 from typing import Any
 
 from langgraph_jit._constants import INTERRUPT, MISSING
-from langgraph_jit.checkpoint._frozen import FrozenVersionsSeen
+from langgraph_jit.checkpoint._frozen import FrozenVersionsSeen, HandedOverCheckpoint
 from langgraph_jit.checkpoint.base import CheckpointTuple, uuid6_str
 
 
@@ -64,6 +64,8 @@ class CheckpointState:
         self.changed_since_save: set[int] = set()
         self._id: str | None = None
         self._id_step = -1
+        self._id_bytes = b""
+        self._id_bytes_of: str | None = None
         self.ts: str = ""
         self._names: list[str] = []
 
@@ -149,8 +151,12 @@ class CheckpointState:
     def checkpoint_id(self, step: int | None = None) -> str:
         return self.current_id()
 
-    def checkpoint_id_bytes(self, step: int | None = None) -> bytes:
-        return binascii.unhexlify(self.current_id().replace("-", ""))
+    def checkpoint_id_bytes(self) -> bytes:
+        current = self.current_id()
+        if self._id_bytes_of != current:
+            self._id_bytes = binascii.unhexlify(current.replace("-", ""))
+            self._id_bytes_of = current
+        return self._id_bytes
 
     # -- version bookkeeping (only while tracking) ---------------------------
 
@@ -233,7 +239,7 @@ class CheckpointState:
         else:
             versions_seen = self.versions_seen.thawed()
         updated = self.updated_channels
-        checkpoint = {
+        checkpoint = HandedOverCheckpoint({
             "v": 4,
             "id": self.current_id(),
             "ts": datetime.now(timezone.utc).isoformat(),
@@ -241,6 +247,6 @@ class CheckpointState:
             "channel_versions": channel_versions,
             "versions_seen": versions_seen,
             "updated_channels": sorted(names[c] for c in updated) if updated else None,
-        }
+        })
         self.ts = checkpoint["ts"]
         return checkpoint, new_versions

@@ -165,6 +165,8 @@ class PregelRun:
         )
         self.saving = checkpointer is not None and durability != "exit"
         self.max_concurrency = config.get("max_concurrency")
+        self._pull_tails: dict[str, bytes] = graph._pull_tails
+        self._writes_config: dict | None = None
         self.interrupts: list = []
         # Last `values` chunk, kept incrementally when only invoke's final
         # result is needed (see track_latest_values).
@@ -176,16 +178,23 @@ class PregelRun:
     # -- identifiers ------------------------------------------------------
 
     def task_id(self, task: Task) -> str:
-        ns = self.checkpoint_ns
-        node_ns = f"{ns}{NS_SEP}{task.name}" if ns else task.name
-        parts = [self.state.checkpoint_id_bytes(), node_ns.encode(), str(self.step).encode(), task.name.encode()]
+        # xxh3-128 of (checkpoint id, node namespace, step, node, kind, ...),
+        # formatted as a UUID: LangGraph's scheme, so ids match for the same
+        # checkpoint. The per-node tail is constant and cached.
+        name = task.name
         if task.path[0] == PUSH:
-            parts.append(PUSH.encode())
-            parts.append(str(task.path[1]).encode())
+            tail = f"{name}{PUSH}{task.path[1]}".encode()
         else:
-            parts.append(PULL.encode())
-            parts.extend(t.encode() for t in task.triggers)
-        h = xxh3_128_hexdigest(b"".join(parts))
+            tail = self._pull_tails.get(name)
+            if tail is None:
+                tail = self._pull_tails[name] = (
+                    name + PULL + "".join(task.triggers)
+                ).encode()
+        ns = self.checkpoint_ns
+        node_ns = f"{ns}{NS_SEP}{name}" if ns else name
+        h = xxh3_128_hexdigest(
+            self.state.checkpoint_id_bytes() + f"{node_ns}{self.step}".encode() + tail
+        )
         return f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:32]}"
 
     def task_config(self, task: Task) -> dict:
@@ -452,7 +461,9 @@ class PregelRun:
 
     def task_done(self, task: Task) -> None:
         """A task finished successfully; its writes are in task.writes."""
-        if self.saving and len(self.tasks) > 1:
+        if self.saving:
+            # Saved even for a lone task: history snapshots show each task's
+            # result from these writes, as LangGraph's do.
             self._queue_put_writes(task.id, task.writes, task.path)
             self.pending_writes.extend((task.id, c, v) for c, v in task.writes)
         self._emit_task_done(task)
@@ -595,12 +606,12 @@ class PregelRun:
     def _queue_put_writes(self, task_id: str, writes: Sequence[tuple[str, Any]], path: Any) -> None:
         if not writes:
             return
-        config = {
-            CONF: {
-                **self._public_configurable,
-                CONFIG_KEY_CHECKPOINT_ID: self.state.current_id(),
+        checkpoint_id = self.state.current_id()
+        config = self._writes_config
+        if config is None or config[CONF][CONFIG_KEY_CHECKPOINT_ID] != checkpoint_id:
+            config = self._writes_config = {
+                CONF: {**self._public_configurable, CONFIG_KEY_CHECKPOINT_ID: checkpoint_id}
             }
-        }
         path_str = _task_path_str(path) if path else ""
         self.pending_io.append(("put_writes", (config, list(writes), task_id, path_str)))
 
@@ -721,6 +732,8 @@ def _task_sort_key(task: Task) -> tuple:
 
 
 def _task_path_str(path: Any) -> str:
+    if len(path) == 2 and path[0] == PULL:
+        return f"~{PULL}, {path[1]}"
     if isinstance(path, (tuple, list)):
         return "~" + ", ".join(_task_path_str(p) for p in path)
     if isinstance(path, int):

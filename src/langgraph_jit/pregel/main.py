@@ -110,6 +110,7 @@ class Pregel:
         self._default_recursion_limit = DEFAULT_RECURSION_LIMIT
         self._force_compiled: bool | None = None
         self._topology_cache: Topology | None = None
+        self._pull_tails: dict[str, bytes] = {}
         if auto_validate:
             self.validate()
         self.trigger_to_nodes = trigger_to_nodes or self._topology.trigger_to_nodes
@@ -214,6 +215,7 @@ class Pregel:
         new = self.__class__.__new__(self.__class__)
         new.__dict__.update(attrs)
         new._topology_cache = None
+        new._pull_tails = {}
         return new
 
     def with_config(self, config: dict | None = None, **kwargs: Any) -> Pregel:
