@@ -14,6 +14,7 @@ Run state (mutated in place):
   versions[c]   integer version of channel c (0 = never written)
   available[c]  1 if channel c holds a value
   seen[slot]    version of trig_chan[slot] that node saw when it last ran
+  has_seen[n]   1 once node n has an entry in versions_seen (it ran, or was sent to)
   mark[n]       scratch for de-duplicating candidates; equal to `stamp` once seen
 """
 
@@ -27,13 +28,22 @@ def node_is_triggered(trig_ptr, trig_chan, versions, available, seen, n):
     return False
 
 
-def plan_nodes(trig_ptr, trig_chan, versions, available, seen, order, n_order, out_nodes):
+def plan_nodes(trig_ptr, trig_chan, versions, available, seen, has_seen, order, n_order, out_nodes):
     """Write into out_nodes the nodes of order[:n_order] that are triggered,
-    keeping their order; return how many."""
+    keeping their order; return how many. A node that never ran (has_seen 0)
+    is triggered by any trigger that holds a value, as in LangGraph."""
     n_out = 0
     for i in range(n_order):
         n = order[i]
-        if node_is_triggered(trig_ptr, trig_chan, versions, available, seen, n):
+        if has_seen[n]:
+            hit = node_is_triggered(trig_ptr, trig_chan, versions, available, seen, n)
+        else:
+            hit = False
+            for slot in range(trig_ptr[n], trig_ptr[n + 1]):
+                if available[trig_chan[slot]]:
+                    hit = True
+                    break
+        if hit:
             out_nodes[n_out] = n
             n_out += 1
     return n_out

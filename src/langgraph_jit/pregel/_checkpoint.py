@@ -48,6 +48,7 @@ class CheckpointState:
         self.channels: list[Any] = []
         self.versions: list[int] = []
         self.seen: list[int] = []
+        self.has_seen: list[int] = []
         self.metadata: dict = {}
         self.metadata_step = -2
         self.pending_writes: list = []
@@ -98,6 +99,7 @@ class CheckpointState:
                 ch = names[topo.trig_chan[slot]]
                 seen.append(rank[node_seen[ch]] if ch in node_seen else 0)
         self.seen = seen
+        self.has_seen = [n for n, node in enumerate(topo.node_names) if node in vs]
         interrupt_seen = vs.get(INTERRUPT) or {}
         chan_id = topo.chan_id
         self.interrupt_seen = {

@@ -44,7 +44,12 @@ def engine(run: Any) -> Iterator[tuple]:
                 yield from _flush_io(run)
     except GraphInterrupt as exc:
         run.on_interrupt(exc)
+    except Exception:
+        run.on_exit()
         yield from _flush_io(run)
+        raise
+    run.on_exit()
+    yield from _flush_io(run)
     if run.status == "out_of_steps":
         raise run.recursion_error()
 
@@ -65,6 +70,16 @@ def _advance(gen: Iterator[tuple], reply: Any) -> tuple[tuple | None, BaseExcept
         return None, None
     except BaseException as exc:  # re-raised by the driver after flushing chunks
         return None, exc
+
+
+def _late_sync(run: Any, saver: Any, task: Any, exc: BaseException | None) -> None:
+    # A task that finished after its step timed out: LangGraph still saves
+    # its writes, so a later get_state shows its result.
+    if exc is None and run.saving:
+        run.task_done(task)
+        while run.pending_io:
+            method, args = run.pending_io.pop(0)
+            getattr(saver, method)(*args)
 
 
 def drive_sync(run: Any, emit: Callable[[tuple], Any]) -> Iterator[Any]:
@@ -97,18 +112,24 @@ def drive_sync(run: Any, emit: Callable[[tuple], Any]) -> Iterator[Any]:
                 else:
                     run.task_done(task)
                 continue
-            for task, exc in run_step(
-                request[1], timeout=run.graph.step_timeout, max_concurrency=run.max_concurrency
-            ):
-                if exc is not None:
-                    run.task_failed(task, exc)
-                    reply = exc
-                    break
-                run.task_done(task)
-                while out:
-                    chunk = emit(out.popleft())
-                    if chunk is not None:
-                        yield chunk
+            try:
+                for task, exc in run_step(
+                    tasks,
+                    timeout=run.graph.step_timeout,
+                    max_concurrency=run.max_concurrency,
+                    on_late=lambda t, e: _late_sync(run, saver, t, e),
+                ):
+                    if exc is not None:
+                        run.task_failed(task, exc)
+                        reply = reply or exc
+                    else:
+                        run.task_done(task)
+                    while out:
+                        chunk = emit(out.popleft())
+                        if chunk is not None:
+                            yield chunk
+            except TimeoutError as exc:
+                reply = exc
         elif kind is IO:
             reply = getattr(saver, request[1])(*request[2])
         else:  # LOAD
@@ -134,18 +155,21 @@ async def drive_async(run: Any, emit: Callable[[tuple], Any]) -> AsyncIterator[A
         kind = request[0]
         if kind is RUN:
             reply = None
-            async for task, exc in arun_step(
-                request[1], timeout=run.graph.step_timeout, max_concurrency=run.max_concurrency
-            ):
-                if exc is not None:
-                    run.task_failed(task, exc)
-                    reply = exc
-                    break
-                run.task_done(task)
-                while out:
-                    chunk = emit(out.popleft())
-                    if chunk is not None:
-                        yield chunk
+            try:
+                async for task, exc in arun_step(
+                    request[1], timeout=run.graph.step_timeout, max_concurrency=run.max_concurrency
+                ):
+                    if exc is not None:
+                        run.task_failed(task, exc)
+                        reply = reply or exc
+                    else:
+                        run.task_done(task)
+                    while out:
+                        chunk = emit(out.popleft())
+                        if chunk is not None:
+                            yield chunk
+            except TimeoutError as exc:
+                reply = exc
         elif kind is IO:
             reply = await getattr(saver, "a" + request[1])(*request[2])
         else:

@@ -45,6 +45,10 @@ from langgraph_jit.pregel._table import ChannelTable
 from langgraph_jit.types import Command, PregelTask, Send
 
 PUSH_TRIGGER = (PUSH,)
+# Configurable keys LangGraph copies into a task's metadata (for tracing).
+_PROPAGATE_TO_METADATA = (
+    "thread_id", "checkpoint_id", "checkpoint_ns", "task_id", "run_id", "assistant_id", "graph_id",
+)
 WRITES_SPECIAL = (ERROR, INTERRUPT, RESUME, "__scheduled__")
 
 
@@ -104,7 +108,7 @@ class Task:
         # LangGraph orders writes by the task path string: every pull task
         # (by node name) before every push task (by index).
         path = self.path
-        return (0, path[1], 0) if path[0] == PULL else (1, "", path[1])
+        return (0, path[1], 0) if path[0] == PULL else (1, "", path[1])  # push: (PUSH, idx, False)
 
     def send(self, writes: Sequence[tuple[str, Any]]) -> None:
         self.writes.extend(writes)
@@ -167,6 +171,8 @@ class PregelRun:
         self.max_concurrency = config.get("max_concurrency")
         self._pull_tails: dict[str, bytes] = graph._pull_tails
         self._writes_config: dict | None = None
+        self._saved_id: str | None = None
+        self._created_checkpoint = False
         self.interrupts: list = []
         # Last `values` chunk, kept incrementally when only invoke's final
         # result is needed (see track_latest_values).
@@ -198,14 +204,19 @@ class PregelRun:
         return f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:32]}"
 
     def task_config(self, task: Task) -> dict:
+        """The RunnableConfig a node sees (LangGraph's ensure_config shape)."""
         config = self.config
         proc = task.proc
+        configurable = dict(self.configurable)
         metadata = dict(config.get("metadata") or {})
+        for key in _PROPAGATE_TO_METADATA:
+            if key not in metadata and configurable.get(key):
+                metadata[key] = configurable[key]
         metadata.update(
             langgraph_step=self.step,
             langgraph_node=task.name,
             langgraph_triggers=task.triggers,
-            langgraph_path=task.path if task.path[0] == PULL else (*task.path, False),
+            langgraph_path=task.path,
             langgraph_checkpoint_ns=task.checkpoint_ns,
         )
         if proc.metadata:
@@ -213,7 +224,6 @@ class PregelRun:
         tags = list(config.get("tags") or ())
         if proc.tags:
             tags.extend(proc.tags)
-        configurable = dict(self.configurable)
         configurable[CONFIG_KEY_CHECKPOINT_NS] = task.checkpoint_ns
         configurable.pop(CONFIG_KEY_CHECKPOINT_ID, None)
         configurable["__pregel_task_id"] = task.id
@@ -221,6 +231,8 @@ class PregelRun:
         if self.checkpointer is not None:
             configurable["__pregel_checkpointer"] = self.checkpointer
         return {
+            "callbacks": None,
+            "recursion_limit": self.recursion_limit,
             **config,
             "metadata": metadata,
             "tags": tags,
@@ -249,6 +261,7 @@ class PregelRun:
             state.channels,
             state.versions,
             state.seen,
+            state.has_seen,
             force_compiled=graph._force_compiled,
         )
         self.channel_map = dict(zip(self.topo.chan_names, state.channels))
@@ -403,7 +416,7 @@ class PregelRun:
             if proc.bound is None and not proc.flat_writers:
                 continue
             tasks.append(
-                Task(self, packet.node, n, proc, packet.arg, PUSH_TRIGGER, (PUSH, idx))
+                Task(self, packet.node, n, proc, packet.arg, PUSH_TRIGGER, (PUSH, idx, False))
             )
         return tasks
 
@@ -461,11 +474,12 @@ class PregelRun:
 
     def task_done(self, task: Task) -> None:
         """A task finished successfully; its writes are in task.writes."""
-        if self.saving:
-            # Saved even for a lone task: history snapshots show each task's
-            # result from these writes, as LangGraph's do.
-            self._queue_put_writes(task.id, task.writes, task.path)
+        if self.checkpointer is not None:
             self.pending_writes.extend((task.id, c, v) for c, v in task.writes)
+            if self.saving:
+                # Saved even for a lone task: history snapshots show each
+                # task's result from these writes, as LangGraph's do.
+                self._queue_put_writes(task.id, task.writes, task.path)
         self._emit_task_done(task)
 
     def task_failed(self, task: Task, exc: BaseException) -> None:
@@ -473,11 +487,10 @@ class PregelRun:
         task.error = exc
         if isinstance(exc, GraphInterrupt):
             return
-        if self.saving:
-            self._queue_put_writes(task.id, [(ERROR, repr(exc))], task.path)
-        # Writes of siblings that already finished are kept for the resume.
-        if self.saving and len(self.tasks) == 1:
-            pass
+        if self.checkpointer is not None:
+            self.pending_writes.append((task.id, ERROR, repr(exc)))
+            if self.saving:
+                self._queue_put_writes(task.id, [(ERROR, repr(exc))], task.path)
         if self.wants_tasks:
             self._emit_task(
                 "task_result",
@@ -527,6 +540,7 @@ class PregelRun:
         ran: list[int] = []
         consumed: list[int] = []
         consume_ids = topo.consume_ids
+        pushed: list[int] = []
         state = self.state
         tracking = state.tracking
         for t in tasks:
@@ -538,10 +552,16 @@ class PregelRun:
                         consumed.append(c)
                 if tracking:
                     state.record_seen(t.name, n, self.table)
-            elif tracking:
-                state.record_seen(t.name, None, self.table)
+            else:
+                pushed.append(t.node_id)
+                if tracking:
+                    state.record_seen(t.name, None, self.table)
         if input_task and tracking:
             state.record_seen(INPUT, None, self.table)
+        if tasks:
+            self.table.mark_seen(ran)
+            if pushed:
+                self.table.mark_seen(pushed)
         bumped, bumped_avail, next_nodes = self.table.apply_writes(
             ran, consumed, writes, bump_step
         )
@@ -575,8 +595,17 @@ class PregelRun:
             "parents": self.configurable.get(CONFIG_KEY_CHECKPOINT_MAP, {}),
         }
         state.new_checkpoint(self.step, metadata)
+        self._created_checkpoint = True
         if self.saving:
-            checkpoint, new_versions = state.snapshot(self.checkpointer)
+            self._put_current()
+        self.step += 1
+
+    def _put_current(self) -> None:
+        """Queue a put of the current checkpoint as a child of the last saved one."""
+        state = self.state
+        metadata = state.metadata
+        checkpoint, new_versions = state.snapshot(self.checkpointer)
+        if True:
             base = self.checkpoint_config or self._thread_config()
             conf = dict(self._public_configurable)
             parent_id = base[CONF].get(CONFIG_KEY_CHECKPOINT_ID)
@@ -598,7 +627,25 @@ class PregelRun:
                     CONFIG_KEY_CHECKPOINT_ID: checkpoint["id"],
                 }
             }
-        self.step += 1
+        self._saved_id = checkpoint["id"]
+
+    def on_exit(self) -> None:
+        """The run ends (done, interrupted or failed). With durability "exit"
+        this is when the last checkpoint and its pending writes are saved."""
+        if self.durability != "exit" or self.checkpointer is None:
+            return
+        state = getattr(self, "state", None)
+        if state is None or state.metadata is None:
+            return
+        if self._created_checkpoint and state.current_id() != self._saved_id:
+            self._put_current()
+        by_task: dict[str, list] = {}
+        for tid, chan, value in self.pending_writes:
+            if tid != NULL_TASK_ID:
+                by_task.setdefault(tid, []).append((chan, value))
+        paths = {t.id: t.path for t in self.tasks}
+        for tid, writes in by_task.items():
+            self._queue_put_writes(tid, writes, paths.get(tid, ""))
 
     def _thread_config(self) -> dict:
         return {CONF: {"thread_id": self.configurable.get("thread_id"), CONFIG_KEY_CHECKPOINT_NS: self.checkpoint_ns}}
@@ -732,9 +779,9 @@ def _task_sort_key(task: Task) -> tuple:
 
 
 def _task_path_str(path: Any) -> str:
-    if len(path) == 2 and path[0] == PULL:
-        return f"~{PULL}, {path[1]}"
     if isinstance(path, (tuple, list)):
+        if len(path) == 2 and path[0] == PULL:
+            return f"~{PULL}, {path[1]}"
         return "~" + ", ".join(_task_path_str(p) for p in path)
     if isinstance(path, int):
         return f"{path:010d}"

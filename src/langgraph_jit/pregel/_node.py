@@ -43,13 +43,24 @@ class ChannelWriteTupleEntry(NamedTuple):
 class ChannelWrite:
     """Turns a node's return value into (channel, value) writes."""
 
-    __slots__ = ("writes", "_entries")
+    __slots__ = ("writes", "_reserved")
 
     def __init__(self, writes: Sequence[ChannelWriteEntry | ChannelWriteTupleEntry | Send]):
         self.writes = list(writes)
+        for entry in self.writes:
+            # LangGraph refuses this when the node writes (at run time).
+            if isinstance(entry, ChannelWriteEntry) and entry.channel == TASKS:
+                self._reserved = True
+                break
+        else:
+            self._reserved = False
 
     def collect(self, value: Any, out: list) -> None:
         """Append this writer's writes for a node output `value` to `out`."""
+        if self._reserved:
+            from langgraph_jit.errors import InvalidUpdateError
+
+            raise InvalidUpdateError("Cannot write to the reserved channel TASKS")
         for entry in self.writes:
             if isinstance(entry, ChannelWriteEntry):
                 v = value if entry.value is PASSTHROUGH else entry.value
@@ -57,8 +68,6 @@ class ChannelWrite:
                     v = entry.mapper(v)
                 if v is None and entry.skip_none:
                     continue
-                if entry.channel == TASKS and not isinstance(v, Send):
-                    raise InvalidSendError(v)
                 out.append((entry.channel, v))
             elif isinstance(entry, Send):
                 out.append((TASKS, entry))
@@ -76,14 +85,6 @@ class ChannelWrite:
 
     def __repr__(self) -> str:
         return f"ChannelWrite({self.writes!r})"
-
-
-def InvalidSendError(value: Any) -> Exception:
-    from langgraph_jit.errors import InvalidUpdateError
-
-    return InvalidUpdateError(
-        f"Expected Send, got {value!r}: only Send objects can be written to {TASKS}"
-    )
 
 
 class NodeCall:

@@ -117,12 +117,10 @@ def task_start_payload(task: Any, run_config: dict) -> dict[str, Any]:
     return payload
 
 
-def task_result_payload(task: Any, stream_keys: Sequence[str]) -> dict[str, Any]:
-    keys = [stream_keys] if isinstance(stream_keys, str) else stream_keys
+def fold_writes(writes: Sequence[tuple[str, Any]]) -> dict[str, Any]:
+    """{channel: value}, with repeated writes to a channel as {"$writes": [...]}."""
     result: dict[str, Any] = {}
-    for chan, value in task.writes:
-        if chan not in keys and chan != RETURN:
-            continue
+    for chan, value in writes:
         if chan in result:
             prev = result[chan]
             if isinstance(prev, dict) and isinstance(prev.get("$writes"), list):
@@ -131,6 +129,12 @@ def task_result_payload(task: Any, stream_keys: Sequence[str]) -> dict[str, Any]
                 result[chan] = {"$writes": [prev, value]}
         else:
             result[chan] = value
+    return result
+
+
+def task_result_payload(task: Any, stream_keys: Sequence[str]) -> dict[str, Any]:
+    keys = [stream_keys] if isinstance(stream_keys, str) else stream_keys
+    result = fold_writes([(c, v) for c, v in task.writes if c in keys or c == RETURN])
     interrupts = []
     for chan, value in task.writes:
         if chan == INTERRUPT:

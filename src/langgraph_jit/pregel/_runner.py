@@ -16,7 +16,7 @@ import queue
 import threading
 import time
 from collections import deque
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
 from langgraph_jit.errors import GraphBubbleUp
@@ -125,28 +125,33 @@ async def arun_task(task: Any) -> None:
 
 
 def run_step(
-    tasks: Sequence[Any], *, timeout: float | None, max_concurrency: int | None
+    tasks: Sequence[Any],
+    *,
+    timeout: float | None,
+    max_concurrency: int | None,
+    on_late: Callable[[Any, BaseException | None], None] | None = None,
 ) -> Iterator[tuple[Any, BaseException | None]]:
     """Run tasks concurrently; yield (task, error or None) as each finishes.
 
-    After the first error no new task starts; tasks already running finish.
+    Every task runs even after one fails (as in LangGraph, where siblings
+    are already running), so the writes of those that succeed can be saved.
+    After a timeout, tasks still running report to `on_late` instead.
     """
-    if len(tasks) == 1 and not timeout:
-        task = tasks[0]
-        try:
-            run_task(task)
-        except BaseException as exc:  # reported to the run, which re-raises
-            yield task, exc
-            return
-        yield task, None
-        return
-
     pending = deque(tasks)
     done: queue.SimpleQueue = queue.SimpleQueue()
-    stop = threading.Event()
+    lock = threading.Lock()
+    abandoned = False
+
+    def report(task: Any, exc: BaseException | None) -> None:
+        with lock:
+            if not abandoned:
+                done.put((task, exc))
+                return
+        if on_late is not None:
+            on_late(task, exc)
 
     def work() -> None:
-        while not stop.is_set():
+        while not abandoned:
             try:
                 task = pending.popleft()
             except IndexError:
@@ -154,10 +159,9 @@ def run_step(
             try:
                 run_task(task)
             except BaseException as exc:
-                stop.set()
-                done.put((task, exc))
+                report(task, exc)
             else:
-                done.put((task, None))
+                report(task, None)
 
     n_workers = len(tasks) if not max_concurrency else min(len(tasks), max_concurrency)
     pool = shared_pool()
@@ -176,15 +180,17 @@ def run_step(
             else:
                 task, exc = done.get(timeout=max(0.0, deadline - time.monotonic()))
         except queue.Empty:
-            stop.set()
-            raise TimeoutError(f"Step timed out after {timeout} seconds") from None
+            with lock:
+                abandoned = True
+                late = []
+                while not done.empty():
+                    late.append(done.get())
+            for task, exc in late:
+                if on_late is not None:
+                    on_late(task, exc)
+            raise TimeoutError("Timed out") from None
         remaining -= 1
         yield task, exc
-        if exc is not None:
-            stop.set()
-            # Tasks never started will not report; stop counting them.
-            remaining -= len(pending)
-            pending.clear()
 
 
 async def arun_step(
@@ -220,14 +226,12 @@ async def arun_step(
                 futures, timeout=wait_for, return_when=asyncio.FIRST_COMPLETED
             )
             if not finished:
-                raise asyncio.TimeoutError(f"Step timed out after {timeout} seconds")
+                raise asyncio.TimeoutError("Timed out")
             # Report in submission order among those that finished together.
             for fut in [f for f in futures if f in finished]:
                 task = futures.pop(fut)
                 exc = fut.exception() if not fut.cancelled() else asyncio.CancelledError()
                 yield task, exc
-                if exc is not None:
-                    return
     finally:
         for fut in futures:
             fut.cancel()

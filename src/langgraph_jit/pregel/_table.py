@@ -35,6 +35,7 @@ class ChannelTable:
         "_stamp",
         "_out",
         "_np",
+        "has_seen",
     )
 
 
@@ -44,6 +45,7 @@ class ChannelTable:
         channels: list[Any],
         versions: Sequence[int],
         seen: Sequence[int],
+        has_seen: Sequence[int] = (),
         *,
         force_compiled: bool | None = None,
     ) -> None:
@@ -64,6 +66,7 @@ class ChannelTable:
             self.versions = np.array(versions, dtype=np.int64)
             self.available = np.array(available, dtype=np.uint8)
             self.seen = np.array(seen, dtype=np.int64)
+            self.has_seen = np.zeros(n_nodes, dtype=np.uint8)
             self._mark = np.zeros(n_nodes, dtype=np.int64)
             self._out = np.zeros(n_nodes, dtype=np.int64)
             t = topo
@@ -77,8 +80,11 @@ class ChannelTable:
             self.versions = list(versions)
             self.available = available
             self.seen = list(seen)
+            self.has_seen = [0] * n_nodes
             self._mark = [0] * n_nodes
             self._out = [0] * n_nodes
+        for n in has_seen:
+            self.has_seen[n] = 1
         self._stamp = 0
         # Channels that may clear themselves on a step without writes and
         # currently hold a value: the only ones the new-step sweep visits.
@@ -109,14 +115,14 @@ class ChannelTable:
             tp, tc, _, _ = t._arrays
             order_arr = np.array(order, dtype=np.int64)
             n = self.kernels.plan_nodes(
-                tp, tc, self.versions, self.available, self.seen,
+                tp, tc, self.versions, self.available, self.seen, self.has_seen,
                 order_arr, len(order), self._out,
             )
             return self._out[:n].tolist()
         out = self._out
         n = self.kernels.plan_nodes(
             t.trig_ptr, t.trig_chan, self.versions, self.available, self.seen,
-            order, len(order), out,
+            self.has_seen, order, len(order), out,
         )
         return out[:n]
 
@@ -223,6 +229,12 @@ class ChannelTable:
         # Only channels that were bumped and hold a value can trigger nodes.
         next_nodes = self._commit(ran_nodes, bumped, bumped_avail)
         return bumped, bumped_avail, next_nodes
+
+    def mark_seen(self, nodes: Sequence[int]) -> None:
+        """These nodes now have a versions_seen entry (they ran or were sent to)."""
+        has_seen = self.has_seen
+        for n in nodes:
+            has_seen[n] = 1
 
     def _commit(
         self,

@@ -187,12 +187,12 @@ class Pregel:
                 outputs.update(spec)
         for chan in outputs:
             if chan not in channels:
-                raise ValueError(f"Output channel '{chan}' not in '{known}'")
+                raise ValueError(f"Output channel '{chan}' not in known channels: '{known}'")
         for nodes in (self.interrupt_after_nodes, self.interrupt_before_nodes):
             if nodes != "*":
                 for n in nodes:
                     if n not in self.nodes:
-                        raise ValueError(f"Interrupt node {n} not in nodes")
+                        raise ValueError(f"Node {n} not in nodes")
         self._topology_cache = None
         return self
 
@@ -485,7 +485,10 @@ class Pregel:
             raise ValueError("No checkpointer set")
         return saver
 
-    def _snapshot(self, config: dict, saved: Any, saver: Any) -> StateSnapshot:
+    def _snapshot(self, config: dict, saved: Any, saver: Any, *, live: bool) -> StateSnapshot:
+        """A StateSnapshot of a saved checkpoint. `live` (the latest state)
+        folds in the writes of tasks that already finished; otherwise the
+        snapshot records the step as it started."""
         if not saved:
             return StateSnapshot(
                 values={}, next=(), config=config, metadata=None, created_at=None,
@@ -498,49 +501,45 @@ class Pregel:
             checkpointer=None, durability="exit",
         )
         run.load(saved)
-        step = run.step
-        run.stop = step + 2
+        run.stop = run.step + 2
+        run.next_nodes = None  # LangGraph examines every node here
         tasks = run.plan()
         pending = saved.pending_writes or []
         null_writes = [(c, v) for tid, c, v in pending if tid == NULL_TASK_ID]
         if null_writes:
             run._commit([], null_writes, bump_step=False)
-        errors: dict[str, Any] = {}
-        interrupts: dict[str, list] = {}
-        results: dict[str, list] = {}
-        for tid, chan, value in pending:
-            if chan == ERROR:
-                errors[tid] = value
-            elif chan == INTERRUPT:
-                interrupts.setdefault(tid, []).extend(value if isinstance(value, (list, tuple)) else [value])
-            elif tid != NULL_TASK_ID and chan not in RESERVED_WRITES:
-                results.setdefault(tid, []).append((chan, value))
-        done = [t for t in tasks if t.id in results]
-        for t in done:
-            t.writes.extend(results[t.id])
-        if done:
-            run._commit(sorted(done, key=lambda t: t.sort_key), [w for t in sorted(done, key=lambda t: t.sort_key) for w in t.writes], bump_step=True)
+        statuses = task_statuses(pending)
+        if live:
+            finished = [t for t in tasks if statuses.get(t.id, _NO_STATUS)[0]]
+            for t in finished:
+                t.writes.extend(statuses[t.id][0])
+            if finished:
+                finished.sort(key=lambda t: t.sort_key)
+                run._commit(finished, [w for t in finished for w in t.writes], bump_step=True)
         stream_keys = self.stream_channels_asis
         snapshot_tasks = []
         for t in tasks:
-            result = None
-            if t.id in results and t.id not in errors:
-                result = _output.task_result_payload(t, stream_keys)["result"] or None
+            output, interrupts, error = statuses.get(t.id, _NO_STATUS)
             snapshot_tasks.append(
                 PregelTask(
-                    t.id, t.name, t.path, errors.get(t.id), tuple(interrupts.get(t.id, ())), None, result
+                    t.id,
+                    t.name,
+                    t.path,
+                    error,
+                    () if live and output else interrupts,
+                    None,
+                    task_result(output, stream_keys) if output else None,
                 )
             )
-        all_interrupts = tuple(i for t in snapshot_tasks for i in t.interrupts)
         return StateSnapshot(
             _output.read_channels(run.channel_map, stream_keys),
-            tuple(t.name for t in tasks if t.id not in results),
+            tuple(t.name for t in tasks if not t.writes),
             saved.config,
             saved.metadata,
             saved.checkpoint.get("ts"),
             saved.parent_config,
             tuple(snapshot_tasks),
-            all_interrupts,
+            tuple(i for t in snapshot_tasks for i in t.interrupts),
         )
 
     def get_state(self, config: dict, *, subgraphs: bool = False) -> StateSnapshot:
@@ -548,13 +547,13 @@ class Pregel:
         saver = self._state_saver(config)
         merged = self._merge_config(config)
         saved = saver.get_tuple(merged)
-        return self._snapshot(merged, saved, saver)
+        return self._snapshot(merged, saved, saver, live=CONFIG_KEY_CHECKPOINT_ID not in merged[CONF])
 
     async def aget_state(self, config: dict, *, subgraphs: bool = False) -> StateSnapshot:
         saver = self._state_saver(config)
         merged = self._merge_config(config)
         saved = await saver.aget_tuple(merged)
-        return self._snapshot(merged, saved, saver)
+        return self._snapshot(merged, saved, saver, live=CONFIG_KEY_CHECKPOINT_ID not in merged[CONF])
 
     def get_state_history(
         self,
@@ -569,7 +568,7 @@ class Pregel:
         merged = self._merge_config(config)
         conf = {**merged[CONF], CONFIG_KEY_CHECKPOINT_NS: merged[CONF].get(CONFIG_KEY_CHECKPOINT_NS, "")}
         for saved in saver.list({CONF: conf}, filter=filter, before=before, limit=limit):
-            yield self._snapshot(saved.config, saved, saver)
+            yield self._snapshot(saved.config, saved, saver, live=False)
 
     async def aget_state_history(
         self,
@@ -583,7 +582,7 @@ class Pregel:
         merged = self._merge_config(config)
         conf = {**merged[CONF], CONFIG_KEY_CHECKPOINT_NS: merged[CONF].get(CONFIG_KEY_CHECKPOINT_NS, "")}
         async for saved in saver.alist({CONF: conf}, filter=filter, before=before, limit=limit):
-            yield self._snapshot(saved.config, saved, saver)
+            yield self._snapshot(saved.config, saved, saver, live=False)
 
 
 def _config_list(config: Any, n: int) -> list[dict | None]:
@@ -593,3 +592,42 @@ def _config_list(config: Any, n: int) -> list[dict | None]:
     if len(configs) != n:
         raise ValueError(f"Expected {n} configs, got {len(configs)}")
     return configs
+
+
+_NO_STATUS: tuple = ((), (), None)
+# Writes that say what happened to a task rather than what it produced.
+_CONTROL_WRITES = frozenset((ERROR, "__error_source_node__", INTERRUPT, "__resume__"))
+
+
+def task_statuses(pending_writes: Sequence[tuple[str, str, Any]]) -> dict[str, tuple]:
+    """task id -> (output writes, interrupts raised, error) from saved writes."""
+    output: dict[str, list] = {}
+    interrupts: dict[str, list] = {}
+    errors: dict[str, Any] = {}
+    for task_id, channel, value in pending_writes:
+        if task_id == NULL_TASK_ID:
+            continue
+        output.setdefault(task_id, [])
+        if channel == INTERRUPT:
+            interrupts.setdefault(task_id, []).extend(
+                value if isinstance(value, (list, tuple)) else [value]
+            )
+        elif channel == ERROR:
+            errors.setdefault(task_id, value)
+        elif channel not in _CONTROL_WRITES:
+            output[task_id].append((channel, value))
+    return {
+        tid: (tuple(out), tuple(interrupts.get(tid, ())), errors.get(tid))
+        for tid, out in output.items()
+    }
+
+
+def task_result(output: Sequence[tuple[str, Any]], keys: str | Sequence[str]) -> Any:
+    """PregelTask.result: the task's writes to the stream channels."""
+    for chan, value in output:
+        if chan == "__return__":
+            return value
+    if isinstance(keys, str):
+        mapped = _output.fold_writes([(c, v) for c, v in output if c == keys])
+        return mapped.get(keys) if mapped else None
+    return _output.fold_writes([(c, v) for c, v in output if c in keys])
