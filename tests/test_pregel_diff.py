@@ -30,14 +30,6 @@ pytestmark = pytest.mark.timeout(60)
 
 
 # Known engine bugs (strict xfails: the test states LangGraph's behaviour; XPASS means fixed).
-HISTORY_RESULT = (
-    "engine bug: get_state_history gives PregelTask.result=None for tasks of past checkpoints "
-    "(LangGraph fills it from the saved writes)"
-)
-HISTORY_APPLIES_WRITES = (
-    "engine bug: get_state_history applies the pending writes of past checkpoints to values/next "
-    "(LangGraph only reports them as task results; get_state applies them)"
-)
 SNAPSHOT_AVAILABLE_TRIGGER = (
     "engine bug: snapshot `next`/tasks omit a node whose trigger channel is available but was never "
     "written (NamedBarrierValue once complete); LangGraph lists it"
