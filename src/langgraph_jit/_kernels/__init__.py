@@ -15,10 +15,17 @@ from langgraph_jit._kernels import step_source
 logger = logging.getLogger("langgraph_jit")
 
 # Graphs with at least this many nodes use the compiled step kernel.
-# Measured with `python -m asv_bench.kernel_threshold`: below ~40 nodes the
-# interpreted twin on lists is as fast as the compiled call plus its
-# list<->array conversions; see README "Kernels and the threshold".
-DEFAULT_NODE_THRESHOLD = 48
+# Measured with `NUMBA_CACHE_DIR=/tmp/numba_cache python bench/kernel_threshold.py`
+# (bench/results/kernel_threshold.json; µs per superstep, python vs compiled).
+# The run loop calls apply_writes every step but a full plan() about once per
+# run, and on that mix the compiled kernel loses ~1 µs/step on chain-like
+# graphs (one task per step: the list<->array conversions cost more than the
+# kernel saves) until ~900 nodes (N=500: 4.7 vs 5.2 µs, N=1000: 5.5 vs 5.4,
+# N=2000: 7.3 vs 6.3), while on fan-in steps it wins from ~10 nodes (N=100:
+# 48 vs 29 µs). 900 is where it wins on both shapes; it also keeps numba's
+# import and cache load (~0.4 s) off typical graphs. Counting a full plan()
+# every step instead would put the crossover at ~12 nodes.
+DEFAULT_NODE_THRESHOLD = 900
 
 _compiled: ModuleType | None = None
 _compiled_failed = False
