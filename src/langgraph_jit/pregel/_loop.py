@@ -497,7 +497,7 @@ class PregelRun:
                 {
                     "id": task.id,
                     "name": task.name,
-                    "error": repr(exc),
+                    "error": exc,
                     "result": {},
                     "interrupts": [],
                 },
@@ -535,6 +535,7 @@ class PregelRun:
         *,
         bump_step: bool,
         input_task: bool = False,
+        versionless: bool = False,
     ) -> None:
         topo = self.topo
         ran: list[int] = []
@@ -563,7 +564,7 @@ class PregelRun:
             if pushed:
                 self.table.mark_seen(pushed)
         bumped, bumped_avail, next_nodes = self.table.apply_writes(
-            ran, consumed, writes, bump_step
+            ran, consumed, writes, bump_step, versionless
         )
         if bumped and tracking:
             state.bump(bumped, self.table)

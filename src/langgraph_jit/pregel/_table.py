@@ -15,6 +15,7 @@ from typing import Any
 
 from langgraph_jit._constants import RESERVED_WRITES
 from langgraph_jit._kernels import kernels_for
+from langgraph_jit.errors import InvalidUpdateError
 from langgraph_jit.pregel._topology import Topology
 
 logger = logging.getLogger("langgraph_jit")
@@ -134,13 +135,17 @@ class ChannelTable:
         consumed: list[int],
         writes: Sequence[tuple[str, Any]],
         bump_step: bool,
-        task_names: Sequence[str] = (),
+        versionless: bool = False,
     ) -> tuple[list[int], list[int], list[int]]:
         """Apply one step's writes (already in task-path order).
 
         Returns (channels whose version changed, their availability after
         the step, nodes triggered next).
         Raises whatever a channel's update raises (InvalidUpdateError ...).
+
+        `versionless` reproduces LangGraph applying writes without a version
+        function (state snapshots): nothing is bumped, so nothing counts as
+        updated, self-clearing channels clear at once and finish() runs.
         """
         topo = self.topo
         chan_id = topo.chan_id
@@ -174,7 +179,18 @@ class ChannelTable:
         updated: set[int] = set()
         for c, vals in grouped.items():
             ch = channels[c]
-            if ch.update(vals):
+            try:
+                changed = ch.update(vals)
+            except InvalidUpdateError:
+                raise
+            except Exception as exc:
+                # A user reducer failed: say which channel it was folding.
+                exc.add_note(
+                    f"While applying {len(vals)} write(s) to channel "
+                    f"'{topo.chan_names[c]}' ({type(ch).__name__})"
+                )
+                raise
+            if changed and not versionless:
                 avail = ch.is_available()
                 bumped.append(c)
                 bumped_avail.append(1 if avail else 0)
@@ -210,6 +226,8 @@ class ChannelTable:
                         if avail:
                             updated.add(c)
 
+        if versionless:
+            return [], [], []
         # Self-clearing channels that hold a value after this step.
         live = [c for c in self.idle_live if c not in grouped and channels[c].is_available()]
         for c in bumped:

@@ -507,7 +507,7 @@ class Pregel:
         pending = saved.pending_writes or []
         null_writes = [(c, v) for tid, c, v in pending if tid == NULL_TASK_ID]
         if null_writes:
-            run._commit([], null_writes, bump_step=False)
+            run._commit([], null_writes, bump_step=False, versionless=True)
         statuses = task_statuses(pending)
         if live:
             finished = [t for t in tasks if statuses.get(t.id, _NO_STATUS)[0]]
@@ -515,7 +515,9 @@ class Pregel:
                 t.writes.extend(statuses[t.id][0])
             if finished:
                 finished.sort(key=lambda t: t.sort_key)
-                run._commit(finished, [w for t in finished for w in t.writes], bump_step=True)
+                run._commit(
+                    finished, [w for t in finished for w in t.writes], bump_step=True, versionless=True
+                )
         stream_keys = self.stream_channels_asis
         snapshot_tasks = []
         for t in tasks:
