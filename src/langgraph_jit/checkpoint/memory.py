@@ -312,6 +312,71 @@ class InMemorySaver(
             for key in [k for k in store if k[0] == thread_id]:
                 del store[key]
 
+    def delete_for_runs(self, run_ids: Sequence[str]) -> None:
+        """Remove the checkpoints (and their writes) whose metadata `run_id` is listed."""
+        wanted = {str(r) for r in run_ids}
+        if not wanted:
+            return
+        loads = self.serde.loads_typed
+        for thread_id, namespaces in list(self.storage.items()):
+            for checkpoint_ns, checkpoints in list(namespaces.items()):
+                doomed = [
+                    cid
+                    for cid, saved in checkpoints.items()
+                    if str(loads(saved[1]).get("run_id")) in wanted
+                ]
+                for cid in doomed:
+                    del checkpoints[cid]
+                    self.writes.pop((thread_id, checkpoint_ns, cid), None)
+                if doomed:
+                    self._collect_garbage(thread_id, checkpoint_ns)
+
+    def copy_thread(self, source_thread_id: str, target_thread_id: str) -> None:
+        """Copy every checkpoint, blob and write of one thread to another."""
+        src, dst = source_thread_id, target_thread_id
+        for checkpoint_ns, checkpoints in list(self.storage.get(src, {}).items()):
+            self.storage[dst][checkpoint_ns].update(checkpoints)
+        for store in (self.writes, self.blobs):
+            for key in [k for k in store if k[0] == src]:
+                value = store[key]
+                store[(dst, *key[1:])] = dict(value) if isinstance(value, dict) else value
+
+    def prune(self, thread_ids: Sequence[str], *, strategy: str = "keep_latest") -> None:
+        """`keep_latest`: each namespace keeps only its latest checkpoint (now
+        parentless), its writes and blobs; `delete`: drop the threads."""
+        if isinstance(thread_ids, str):
+            raise TypeError("thread_ids must be a sequence of thread IDs, not a str")
+        if strategy not in ("keep_latest", "delete"):
+            raise ValueError(f"Unknown prune strategy: {strategy!r}")
+        for thread_id in thread_ids:
+            if strategy == "delete":
+                self.delete_thread(thread_id)
+                continue
+            for checkpoint_ns, checkpoints in list(self.storage.get(thread_id, {}).items()):
+                if not checkpoints:
+                    continue
+                keep = max(checkpoints)
+                for cid in [c for c in checkpoints if c != keep]:
+                    del checkpoints[cid]
+                    self.writes.pop((thread_id, checkpoint_ns, cid), None)
+                skeleton, metadata, _ = checkpoints[keep]
+                checkpoints[keep] = (skeleton, metadata, None)
+                self._collect_garbage(thread_id, checkpoint_ns)
+
+    def _collect_garbage(self, thread_id: str, checkpoint_ns: str) -> None:
+        """Drop the blobs of (thread, ns) that no remaining checkpoint uses."""
+        used = {
+            (channel, version)
+            for saved in self.storage.get(thread_id, {}).get(checkpoint_ns, {}).values()
+            for channel, version in saved[0]["channel_versions"].items()
+        }
+        for key in [
+            k
+            for k in self.blobs
+            if k[0] == thread_id and k[1] == checkpoint_ns and (k[2], k[3]) not in used
+        ]:
+            del self.blobs[key]
+
     def get_next_version(self, current: str | int | None, channel: None = None) -> str:
         """`"<n+1 zero-padded to 32>.<random fraction>"`; compares correctly as a string."""
         if current is None:
@@ -358,6 +423,15 @@ class InMemorySaver(
 
     async def adelete_thread(self, thread_id: str) -> None:
         return self.delete_thread(thread_id)
+
+    async def adelete_for_runs(self, run_ids: Sequence[str]) -> None:
+        return self.delete_for_runs(run_ids)
+
+    async def acopy_thread(self, source_thread_id: str, target_thread_id: str) -> None:
+        return self.copy_thread(source_thread_id, target_thread_id)
+
+    async def aprune(self, thread_ids: Sequence[str], *, strategy: str = "keep_latest") -> None:
+        return self.prune(thread_ids, strategy=strategy)
 
 
 MemorySaver = InMemorySaver

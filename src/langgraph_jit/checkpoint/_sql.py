@@ -1,0 +1,225 @@
+"""What the SQL savers (SQLite, PostgreSQL; sync and async) share: one sans-IO core.
+
+Each saver operation is a generator that yields statements and receives their
+results; thin drivers run it on a sqlite3/aiosqlite/psycopg cursor. So every
+operation is written once, whatever the database client or its async-ness.
+"""
+
+from __future__ import annotations
+
+import json
+import random
+from collections.abc import AsyncIterator, Awaitable, Callable, Generator, Iterator, Mapping
+from types import MappingProxyType
+from typing import Any
+
+from langgraph_jit.checkpoint.base import CheckpointTuple, writes_sort_key
+
+# Statement kinds an operation yields: (kind, sql, params).
+ONE = 0  # execute, result = first row or None
+ALL = 1  # execute, result = list of rows
+EXEC = 2  # execute, result = None
+MANY = 3  # executemany, result = None
+EMIT = 4  # not a statement: (EMIT, value) hands `value` to the caller
+
+Op = Generator[tuple, Any, None]
+
+# Keys every stored checkpoint skeleton has; others (legacy `pending_sends`) are kept too.
+_SKELETON_KEYS = ("v", "id", "ts", "channel_versions", "versions_seen", "updated_channels")
+
+
+def drive(op: Op, execute: Callable[[int, str, Any], Any]) -> Iterator[Any]:
+    """Run `op` synchronously; yields what it emits."""
+    try:
+        msg = next(op)
+        while True:
+            if msg[0] == EMIT:
+                yield msg[1]
+                msg = next(op)
+            else:
+                msg = op.send(execute(msg[0], msg[1], msg[2]))
+    except StopIteration:
+        return
+
+
+async def adrive(op: Op, execute: Callable[[int, str, Any], Awaitable[Any]]) -> AsyncIterator[Any]:
+    """Run `op` on an async client; yields what it emits."""
+    try:
+        msg = next(op)
+        while True:
+            if msg[0] == EMIT:
+                yield msg[1]
+                msg = next(op)
+            else:
+                msg = op.send(await execute(msg[0], msg[1], msg[2]))
+    except StopIteration:
+        return
+
+
+def run(op: Op, execute: Callable[[int, str, Any], Any]) -> Any:
+    """Run `op` to the end; return the first thing it emitted (or None)."""
+    first = None
+    for i, value in enumerate(drive(op, execute)):
+        if i == 0:
+            first = value
+    return first
+
+
+async def arun(op: Op, execute: Callable[[int, str, Any], Awaitable[Any]]) -> Any:
+    first = None
+    seen = False
+    async for value in adrive(op, execute):
+        if not seen:
+            first, seen = value, True
+    return first
+
+
+# ---------------------------------------------------------------- shapes
+
+
+def skeleton(checkpoint: Mapping[str, Any]) -> dict[str, Any]:
+    """The checkpoint as plain dicts without its values (these go to the blobs table).
+
+    Converts the engine's read-only `FrozenVersionsSeen`/MappingProxyType maps
+    (see checkpoint/_frozen.py) so any encoder can write them.
+    """
+    out: dict[str, Any] = {}
+    for key, value in checkpoint.items():
+        if key == "channel_values":
+            out[key] = {}
+        elif key == "versions_seen":
+            out[key] = {node: dict(seen) for node, seen in value.items()}
+        elif key == "channel_versions":
+            out[key] = dict(value)
+        elif type(value) is list:
+            out[key] = list(value)
+        else:
+            out[key] = value
+    out.setdefault("channel_values", {})
+    return out
+
+
+def config_of(thread_id: str, checkpoint_ns: str, checkpoint_id: str | None) -> dict | None:
+    if not checkpoint_id:
+        return None
+    return {
+        "configurable": {
+            "thread_id": thread_id,
+            "checkpoint_ns": checkpoint_ns,
+            "checkpoint_id": checkpoint_id,
+        }
+    }
+
+
+def blob_rows(
+    serde: Any, thread_id: str, checkpoint_ns: str, values: Mapping[str, Any], new_versions: Mapping[str, Any]
+) -> list[tuple]:
+    """(thread, ns, channel, version, type, blob) for every channel whose version is new."""
+    dumps = serde.dumps_typed
+    rows = []
+    for channel, version in new_versions.items():
+        if channel in values:
+            type_, blob = dumps(values[channel])
+        else:
+            type_, blob = "empty", None
+        rows.append((thread_id, checkpoint_ns, channel, str(version), type_, blob))
+    return rows
+
+
+def write_rows(
+    serde: Any,
+    thread_id: str,
+    checkpoint_ns: str,
+    checkpoint_id: str,
+    task_id: str,
+    task_path: str,
+    writes: Any,
+    idx_map: Mapping[str, int],
+) -> list[tuple]:
+    dumps = serde.dumps_typed
+    return [
+        (
+            thread_id,
+            checkpoint_ns,
+            checkpoint_id,
+            task_id,
+            task_path,
+            idx_map.get(channel, idx),
+            channel,
+            *dumps(value),
+        )
+        for idx, (channel, value) in enumerate(writes)
+    ]
+
+
+def load_writes(serde: Any, rows: Any) -> list[tuple[str, str, Any]]:
+    """Rows (task_id, channel, type, value, task_path, idx) -> pending writes in replay order."""
+    loads = serde.loads_typed
+    return [
+        (task_id, channel, loads((type_, value)))
+        for task_id, channel, type_, value, _, _ in sorted(
+            rows, key=lambda r: writes_sort_key(r[4], r[0], int(r[5]))
+        )
+    ]
+
+
+def merge_values(serde: Any, inline: Mapping[str, Any] | None, blobs: Any) -> dict[str, Any]:
+    """Channel values: inline ones (rows written by LangGraph), then blobs (which win)."""
+    values = dict(inline) if inline else {}
+    loads = serde.loads_typed
+    for channel, type_, blob in blobs:
+        if type_ == "empty":
+            values.pop(channel, None)
+        else:
+            values[channel] = loads((type_, blob))
+    return values
+
+
+def make_tuple(
+    serde: Any,
+    thread_id: str,
+    checkpoint_ns: str,
+    checkpoint_id: str,
+    parent_id: str | None,
+    checkpoint: dict[str, Any],
+    metadata: Any,
+    blobs: Any,
+    writes: Any,
+    config: dict | None = None,
+) -> CheckpointTuple:
+    checkpoint["channel_values"] = merge_values(serde, checkpoint.get("channel_values"), blobs)
+    return CheckpointTuple(
+        config=config or config_of(thread_id, checkpoint_ns, checkpoint_id),  # type: ignore[arg-type]
+        checkpoint=checkpoint,  # type: ignore[arg-type]
+        metadata=metadata,
+        parent_config=config_of(thread_id, checkpoint_ns, parent_id),
+        pending_writes=load_writes(serde, writes),
+    )
+
+
+def next_version(current: Any) -> str:
+    """`"<n+1 zero-padded to 32>.<random fraction>"`, LangGraph's SQL savers' version format."""
+    if current is None:
+        n = 0
+    elif isinstance(current, int):
+        n = current
+    else:
+        n = int(str(current).split(".", 1)[0])
+    return f"{n + 1:032}.{random.random():016}"
+
+
+def _json_default(obj: Any) -> Any:
+    if isinstance(obj, (MappingProxyType, Mapping)):
+        return dict(obj)
+    if isinstance(obj, (set, frozenset, tuple)):
+        return list(obj)
+    raise TypeError(f"Object of type {type(obj).__name__} is not JSON serializable")
+
+
+def json_dumps(obj: Any) -> str:
+    return json.dumps(obj, ensure_ascii=False, default=_json_default)
+
+
+def chunks(items: list, size: int) -> Iterator[list]:
+    for start in range(0, len(items), size):
+        yield items[start : start + size]

@@ -1,0 +1,215 @@
+"""`SqliteSaver`: checkpoints in a SQLite file, readable where LangGraph's SqliteSaver wrote.
+
+Channel values live in `checkpoint_blobs`, one row per (channel, version), so a
+long thread stores what changed, not steps x state. Needs only the stdlib.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import threading
+from collections.abc import AsyncIterator, Iterator, Sequence
+from contextlib import closing, contextmanager
+from typing import Any
+
+from langgraph_jit.checkpoint import _sql
+from langgraph_jit.checkpoint.base import (
+    BaseCheckpointSaver,
+    ChannelVersions,
+    Checkpoint,
+    CheckpointMetadata,
+    CheckpointTuple,
+    SerializerProtocol,
+)
+from langgraph_jit.checkpoint.sqlite import _ops
+
+__all__ = ("SqliteSaver",)
+
+_AIO_ERROR_MSG = (
+    "The SqliteSaver does not support async methods. "
+    "Use AsyncSqliteSaver instead:\n"
+    "from langgraph_jit.checkpoint.sqlite.aio import AsyncSqliteSaver\n"
+    "(it needs the aiosqlite package: pip install 'langgraph-jit[sqlite]')"
+)
+
+PRUNE_STRATEGIES = ("keep_latest", "delete")
+
+
+def check_prune_args(thread_ids: Any, strategy: str) -> list[str]:
+    if isinstance(thread_ids, str):
+        raise TypeError("thread_ids must be a sequence of thread IDs, not a str")
+    if strategy not in PRUNE_STRATEGIES:
+        raise ValueError(f"Unknown prune strategy: {strategy!r}")
+    return [str(t) for t in thread_ids]
+
+
+class SqliteSaver(BaseCheckpointSaver[str]):
+    """Checkpoint saver on a `sqlite3.Connection` (thread-safe through a lock).
+
+    Same tables as LangGraph's SqliteSaver plus `checkpoint_blobs`; a file
+    written by LangGraph can be read and its threads continued. Files we wrote
+    keep values out of the `checkpoints` rows, so LangGraph's saver would read
+    them without values.
+    """
+
+    stores_values_by_version = True
+    accepts_frozen_versions_seen = True
+
+    conn: sqlite3.Connection
+    is_setup: bool
+
+    def __init__(self, conn: sqlite3.Connection, *, serde: SerializerProtocol | None = None) -> None:
+        super().__init__(serde=serde)
+        self.conn = conn
+        self.is_setup = False
+        self.lock = threading.RLock()
+
+    @classmethod
+    @contextmanager
+    def from_conn_string(cls, conn_string: str) -> Iterator[SqliteSaver]:
+        """`with SqliteSaver.from_conn_string("file.sqlite") as saver:` (":memory:" works)."""
+        with closing(sqlite3.connect(conn_string, check_same_thread=False)) as conn:
+            yield cls(conn)
+
+    def setup(self) -> None:
+        """Create the tables if missing (called automatically on first use)."""
+        with self.lock:
+            if self.is_setup:
+                return
+            self.conn.executescript(_ops.SETUP_SQL)
+            try:
+                self.conn.execute(_ops.ADD_TASK_PATH_SQL)
+            except sqlite3.OperationalError as exc:
+                if "duplicate column name" not in str(exc) and "readonly" not in str(exc):
+                    raise
+            self.conn.commit()
+            self.is_setup = True
+
+    # -- drivers: reads lock per statement, writes hold the lock and commit once
+
+    def _execute(self, kind: int, sql: str, params: Any) -> Any:
+        with self.lock:
+            if not self.is_setup:
+                self.setup()
+            cur = self.conn.cursor()
+            try:
+                if kind == _sql.MANY:
+                    cur.executemany(sql, params)
+                    self.conn.commit()
+                    return None
+                cur.execute(sql, params)
+                if kind == _sql.ONE:
+                    return cur.fetchone()
+                if kind == _sql.ALL:
+                    return cur.fetchall()
+                self.conn.commit()
+                return None
+            finally:
+                cur.close()
+
+    def _write(self, op: _sql.Op) -> None:
+        with self.lock:
+            if not self.is_setup:
+                self.setup()
+            cur = self.conn.cursor()
+            try:
+                def execute(kind: int, sql: str, params: Any) -> Any:
+                    if kind == _sql.MANY:
+                        cur.executemany(sql, params)
+                        return None
+                    cur.execute(sql, params)
+                    if kind == _sql.ONE:
+                        return cur.fetchone()
+                    if kind == _sql.ALL:
+                        return cur.fetchall()
+                    return None
+
+                _sql.run(op, execute)
+                self.conn.commit()
+            except BaseException:
+                self.conn.rollback()
+                raise
+            finally:
+                cur.close()
+
+    # -- API
+
+    def get_tuple(self, config: dict) -> CheckpointTuple | None:
+        """The checkpoint named by `config` (its `checkpoint_id`, else the latest), or None."""
+        return _sql.run(_ops.get_tuple(self.serde, config), self._execute)
+
+    def list(
+        self,
+        config: dict | None,
+        *,
+        filter: dict[str, Any] | None = None,
+        before: dict | None = None,
+        limit: int | None = None,
+    ) -> Iterator[CheckpointTuple]:
+        """Matching checkpoints, newest first."""
+        yield from _sql.drive(_ops.list_(self.serde, config, filter, before, limit), self._execute)
+
+    def put(
+        self,
+        config: dict,
+        checkpoint: Checkpoint,
+        metadata: CheckpointMetadata,
+        new_versions: ChannelVersions,
+    ) -> dict:
+        """Store `checkpoint` (blobs only for `new_versions`); return its config."""
+        self._write(_ops.put(self.serde, config, checkpoint, metadata, new_versions))
+        conf = config["configurable"]
+        return {
+            "configurable": {
+                "thread_id": conf["thread_id"],
+                "checkpoint_ns": conf.get("checkpoint_ns", ""),
+                "checkpoint_id": checkpoint["id"],
+            }
+        }
+
+    def put_writes(
+        self,
+        config: dict,
+        writes: Sequence[tuple[str, Any]],
+        task_id: str,
+        task_path: str = "",
+    ) -> None:
+        """Store a task's writes against `config`'s checkpoint (idempotent)."""
+        self._write(_ops.put_writes(self.serde, config, writes, task_id, task_path))
+
+    def delete_thread(self, thread_id: str) -> None:
+        self._write(_ops.delete_thread(thread_id))
+
+    def delete_for_runs(self, run_ids: Sequence[str]) -> None:
+        """Delete the checkpoints (and their writes) whose metadata `run_id` is listed."""
+        self._write(_ops.delete_for_runs(self.serde, run_ids))
+
+    def copy_thread(self, source_thread_id: str, target_thread_id: str) -> None:
+        self._write(_ops.copy_thread(source_thread_id, target_thread_id))
+
+    def prune(self, thread_ids: Sequence[str], *, strategy: str = "keep_latest") -> None:
+        """`keep_latest` (latest checkpoint of each namespace) or `delete` (everything)."""
+        ids = check_prune_args(thread_ids, strategy)
+        if ids:
+            self._write(_ops.prune(self.serde, ids, strategy))
+
+    def get_next_version(self, current: str | int | None, channel: None = None) -> str:
+        return _sql.next_version(current)
+
+    # -- async: not supported, as in LangGraph
+
+    async def aget_tuple(self, config: dict) -> CheckpointTuple | None:
+        raise NotImplementedError(_AIO_ERROR_MSG)
+
+    async def alist(self, config: dict | None, **kwargs: Any) -> AsyncIterator[CheckpointTuple]:
+        raise NotImplementedError(_AIO_ERROR_MSG)
+        yield
+
+    async def aput(self, *args: Any, **kwargs: Any) -> dict:
+        raise NotImplementedError(_AIO_ERROR_MSG)
+
+    async def aput_writes(self, *args: Any, **kwargs: Any) -> None:
+        raise NotImplementedError(_AIO_ERROR_MSG)
+
+    async def adelete_thread(self, thread_id: str) -> None:
+        raise NotImplementedError(_AIO_ERROR_MSG)
