@@ -72,16 +72,6 @@ def _advance(gen: Iterator[tuple], reply: Any) -> tuple[tuple | None, BaseExcept
         return None, exc
 
 
-def _late_sync(run: Any, saver: Any, task: Any, exc: BaseException | None) -> None:
-    # A task that finished after its step timed out: LangGraph still saves
-    # its writes, so a later get_state shows its result.
-    if exc is None and run.saving:
-        run.task_done(task)
-        while run.pending_io:
-            method, args = run.pending_io.pop(0)
-            getattr(saver, method)(*args)
-
-
 def drive_sync(run: Any, emit: Callable[[tuple], Any]) -> Iterator[Any]:
     """Execute the engine synchronously; yields formatted stream chunks."""
     gen = engine(run)
@@ -114,10 +104,7 @@ def drive_sync(run: Any, emit: Callable[[tuple], Any]) -> Iterator[Any]:
                 continue
             try:
                 for task, exc in run_step(
-                    tasks,
-                    timeout=run.graph.step_timeout,
-                    max_concurrency=run.max_concurrency,
-                    on_late=lambda t, e: _late_sync(run, saver, t, e),
+                    tasks, timeout=run.graph.step_timeout, max_concurrency=run.max_concurrency
                 ):
                     if exc is not None:
                         run.task_failed(task, exc)

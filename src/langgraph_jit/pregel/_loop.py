@@ -363,7 +363,8 @@ class PregelRun:
         topo = self.topo
         table = self.table
         if self.next_nodes is None:
-            node_ids = table.plan(topo.insertion_order) if self.state.has_versions else []
+            # LangGraph examines no node while the checkpoint has no versions.
+            node_ids = table.plan(topo.insertion_order) if table.max_version > 0 else []
         else:
             node_ids = self.next_nodes
         tasks = []
@@ -652,6 +653,10 @@ class PregelRun:
         return {CONF: {"thread_id": self.configurable.get("thread_id"), CONFIG_KEY_CHECKPOINT_NS: self.checkpoint_ns}}
 
     def _queue_put_writes(self, task_id: str, writes: Sequence[tuple[str, Any]], path: Any) -> None:
+        untracked = self.topo.untracked
+        if untracked:
+            # UntrackedValue writes are never persisted.
+            writes = [w for w in writes if w[0] not in untracked]
         if not writes:
             return
         checkpoint_id = self.state.current_id()
@@ -667,7 +672,7 @@ class PregelRun:
         if not self.wants_checkpoints or self.checkpointer is None:
             return
         state = self.state
-        config = self.checkpoint_config or self._thread_config()
+        config = {CONF: {**self._public_configurable, CONFIG_KEY_CHECKPOINT_ID: state.current_id()}}
         values = _output.read_channels(self.channel_map, self.stream_keys)
         entries = []
         errors = {tid: v for tid, c, v in self.pending_writes if c == ERROR}
@@ -700,6 +705,8 @@ class PregelRun:
         chan_id = self.topo.chan_id
         self._output_ids = frozenset(chan_id[k] for k in self.output_key_set if k in chan_id)
         self._latest = None if isinstance(self.output_keys, str) else {}
+        # Everything counts as changed until the first values chunk.
+        self._dirty_outputs.update(self._output_ids)
 
     def _refresh_latest(self) -> None:
         names = self.topo.chan_names

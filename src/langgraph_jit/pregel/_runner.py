@@ -129,42 +129,37 @@ def run_step(
     *,
     timeout: float | None,
     max_concurrency: int | None,
-    on_late: Callable[[Any, BaseException | None], None] | None = None,
 ) -> Iterator[tuple[Any, BaseException | None]]:
     """Run tasks concurrently; yield (task, error or None) as each finishes.
 
     Every task runs even after one fails (as in LangGraph, where siblings
     are already running), so the writes of those that succeed can be saved.
-    After a timeout, tasks still running report to `on_late` instead.
+    On timeout no further task starts; those running are waited for and
+    reported (a thread cannot be cancelled), then TimeoutError is raised.
     """
     pending = deque(tasks)
     done: queue.SimpleQueue = queue.SimpleQueue()
     lock = threading.Lock()
-    abandoned = False
-
-    def report(task: Any, exc: BaseException | None) -> None:
-        with lock:
-            if not abandoned:
-                done.put((task, exc))
-                return
-        if on_late is not None:
-            on_late(task, exc)
+    state = {"started": 0, "stop": False}
 
     def work() -> None:
-        while not abandoned:
-            try:
+        while True:
+            with lock:
+                if state["stop"] or not pending:
+                    return
                 task = pending.popleft()
-            except IndexError:
-                return
+                state["started"] += 1
             try:
                 run_task(task)
             except BaseException as exc:
-                report(task, exc)
+                done.put((task, exc))
             else:
-                report(task, None)
+                done.put((task, None))
 
-    n_workers = len(tasks) if not max_concurrency else min(len(tasks), max_concurrency)
     pool = shared_pool()
+    # Workers pull tasks from the shared deque, so more workers than the
+    # pool has threads would only queue up.
+    n_workers = min(len(tasks), max_concurrency or len(tasks), pool._max_workers)
     # With a timeout the caller only waits; otherwise it works too.
     helpers = n_workers if timeout else n_workers - 1
     for _ in range(helpers):
@@ -172,25 +167,26 @@ def run_step(
     deadline = time.monotonic() + timeout if timeout else None
     if not timeout:
         work()
-    remaining = len(tasks)
-    while remaining:
+    reported = 0
+    timed_out = False
+    while True:
+        with lock:
+            if reported >= (state["started"] if timed_out else len(tasks)):
+                break
         try:
-            if deadline is None:
+            if deadline is None or timed_out:
                 task, exc = done.get()
             else:
                 task, exc = done.get(timeout=max(0.0, deadline - time.monotonic()))
         except queue.Empty:
             with lock:
-                abandoned = True
-                late = []
-                while not done.empty():
-                    late.append(done.get())
-            for task, exc in late:
-                if on_late is not None:
-                    on_late(task, exc)
-            raise TimeoutError("Timed out") from None
-        remaining -= 1
+                state["stop"] = True
+            timed_out = True
+            continue
+        reported += 1
         yield task, exc
+    if timed_out:
+        raise TimeoutError("Timed out")
 
 
 async def arun_step(
@@ -226,7 +222,12 @@ async def arun_step(
                 futures, timeout=wait_for, return_when=asyncio.FIRST_COMPLETED
             )
             if not finished:
-                raise asyncio.TimeoutError("Timed out")
+                # LangGraph cancels what is still running and records it.
+                for fut, task in list(futures.items()):
+                    fut.cancel()
+                    yield task, asyncio.CancelledError()
+                futures.clear()
+                raise asyncio.TimeoutError()
             # Report in submission order among those that finished together.
             for fut in [f for f in futures if f in finished]:
                 task = futures.pop(fut)

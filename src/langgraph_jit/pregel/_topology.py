@@ -113,6 +113,9 @@ class Topology:
         }
 
         specs = [channels[n] for n in self.chan_names]
+        self.untracked: frozenset[str] = frozenset(
+            n for n, spec in zip(self.chan_names, specs) if isinstance(spec, UntrackedValue)
+        )
         self.idle_sweep: list[bool] = [idle_update_may_change(s) for s in specs]
         self.has_consume: list[bool] = [not _exact(s, _NO_CONSUME) for s in specs]
         # Per node: its trigger channels whose consume() may do something.
