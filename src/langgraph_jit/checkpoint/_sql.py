@@ -7,6 +7,7 @@ operation is written once, whatever the database client or its async-ness.
 
 from __future__ import annotations
 
+import asyncio
 import json
 import random
 from collections.abc import AsyncIterator, Awaitable, Callable, Generator, Iterator, Mapping
@@ -223,3 +224,61 @@ def json_dumps(obj: Any) -> str:
 def chunks(items: list, size: int) -> Iterator[list]:
     for start in range(0, len(items), size):
         yield items[start : start + size]
+
+
+class SyncOverAsync:
+    """Sync methods of an async saver: allowed only from threads other than the
+    saver's event loop (`self.loop`), where they block on the async twin."""
+
+    loop: asyncio.AbstractEventLoop
+
+    def _block(self, coro: Any) -> Any:
+        try:
+            running = asyncio.get_running_loop()
+        except RuntimeError:
+            running = None
+        if running is self.loop:
+            coro.close()
+            raise asyncio.InvalidStateError(
+                f"Synchronous calls to {type(self).__name__} are only allowed from a "
+                "different thread. From the main thread, use the async interface, "
+                "e.g. `await checkpointer.aget_tuple(...)` or `await graph.ainvoke(...)`."
+            )
+        return asyncio.run_coroutine_threadsafe(coro, self.loop).result()
+
+    def get_tuple(self, config: dict) -> Any:
+        return self._block(self.aget_tuple(config))  # type: ignore[attr-defined]
+
+    def list(self, config: Any, *, filter: Any = None, before: Any = None, limit: Any = None) -> Iterator[Any]:
+        items = self.alist(config, filter=filter, before=before, limit=limit)  # type: ignore[attr-defined]
+        while True:
+            try:
+                yield self._block(items.__anext__())
+            except StopAsyncIteration:
+                break
+
+    def put(self, config: dict, checkpoint: Any, metadata: Any, new_versions: Any) -> dict:
+        return self._block(self.aput(config, checkpoint, metadata, new_versions))  # type: ignore[attr-defined]
+
+    def put_writes(self, config: dict, writes: Any, task_id: str, task_path: str = "") -> None:
+        return self._block(self.aput_writes(config, writes, task_id, task_path))  # type: ignore[attr-defined]
+
+    def delete_thread(self, thread_id: str) -> None:
+        return self._block(self.adelete_thread(thread_id))  # type: ignore[attr-defined]
+
+    def delete_for_runs(self, run_ids: Any) -> None:
+        return self._block(self.adelete_for_runs(run_ids))  # type: ignore[attr-defined]
+
+    def copy_thread(self, source_thread_id: str, target_thread_id: str) -> None:
+        return self._block(self.acopy_thread(source_thread_id, target_thread_id))  # type: ignore[attr-defined]
+
+    def prune(self, thread_ids: Any, *, strategy: str = "keep_latest") -> None:
+        return self._block(self.aprune(thread_ids, strategy=strategy))  # type: ignore[attr-defined]
+
+
+def check_prune_args(thread_ids: Any, strategy: str) -> list[str]:
+    if isinstance(thread_ids, str):
+        raise TypeError("thread_ids must be a sequence of thread IDs, not a str")
+    if strategy not in ("keep_latest", "delete"):
+        raise ValueError(f"Unknown prune strategy: {strategy!r}")
+    return [str(t) for t in thread_ids]

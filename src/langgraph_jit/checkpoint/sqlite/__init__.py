@@ -32,15 +32,7 @@ _AIO_ERROR_MSG = (
     "(it needs the aiosqlite package: pip install 'langgraph-jit[sqlite]')"
 )
 
-PRUNE_STRATEGIES = ("keep_latest", "delete")
-
-
-def check_prune_args(thread_ids: Any, strategy: str) -> list[str]:
-    if isinstance(thread_ids, str):
-        raise TypeError("thread_ids must be a sequence of thread IDs, not a str")
-    if strategy not in PRUNE_STRATEGIES:
-        raise ValueError(f"Unknown prune strategy: {strategy!r}")
-    return [str(t) for t in thread_ids]
+check_prune_args = _sql.check_prune_args
 
 
 class SqliteSaver(BaseCheckpointSaver[str]):

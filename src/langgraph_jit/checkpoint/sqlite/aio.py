@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import sqlite3
-from collections.abc import AsyncIterator, Iterator, Sequence
+from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from typing import Any
 
@@ -32,7 +32,7 @@ except ImportError as exc:  # pragma: no cover - exercised only without the extr
 __all__ = ("AsyncSqliteSaver",)
 
 
-class AsyncSqliteSaver(BaseCheckpointSaver[str]):
+class AsyncSqliteSaver(_sql.SyncOverAsync, BaseCheckpointSaver[str]):
     """Async checkpoint saver on an `aiosqlite.Connection`."""
 
     stores_values_by_version = True
@@ -154,54 +154,3 @@ class AsyncSqliteSaver(BaseCheckpointSaver[str]):
 
     def get_next_version(self, current: str | int | None, channel: None = None) -> str:
         return _sql.next_version(current)
-
-    # -- sync API: from other threads only, run on the saver's loop
-
-    def _block(self, coro: Any) -> Any:
-        try:
-            if asyncio.get_running_loop() is self.loop:
-                coro.close()
-                raise asyncio.InvalidStateError(
-                    "Synchronous calls to AsyncSqliteSaver are only allowed from a "
-                    "different thread. From the main thread, use the async interface, "
-                    "e.g. `await checkpointer.aget_tuple(...)` or `await graph.ainvoke(...)`."
-                )
-        except RuntimeError:
-            pass
-        return asyncio.run_coroutine_threadsafe(coro, self.loop).result()
-
-    def get_tuple(self, config: dict) -> CheckpointTuple | None:
-        return self._block(self.aget_tuple(config))
-
-    def list(
-        self,
-        config: dict | None,
-        *,
-        filter: dict[str, Any] | None = None,
-        before: dict | None = None,
-        limit: int | None = None,
-    ) -> Iterator[CheckpointTuple]:
-        items = self.alist(config, filter=filter, before=before, limit=limit)
-        while True:
-            try:
-                yield self._block(items.__anext__())
-            except StopAsyncIteration:
-                break
-
-    def put(self, config: dict, checkpoint: Checkpoint, metadata: CheckpointMetadata, new_versions: ChannelVersions) -> dict:
-        return self._block(self.aput(config, checkpoint, metadata, new_versions))
-
-    def put_writes(self, config: dict, writes: Sequence[tuple[str, Any]], task_id: str, task_path: str = "") -> None:
-        return self._block(self.aput_writes(config, writes, task_id, task_path))
-
-    def delete_thread(self, thread_id: str) -> None:
-        return self._block(self.adelete_thread(thread_id))
-
-    def delete_for_runs(self, run_ids: Sequence[str]) -> None:
-        return self._block(self.adelete_for_runs(run_ids))
-
-    def copy_thread(self, source_thread_id: str, target_thread_id: str) -> None:
-        return self._block(self.acopy_thread(source_thread_id, target_thread_id))
-
-    def prune(self, thread_ids: Sequence[str], *, strategy: str = "keep_latest") -> None:
-        return self._block(self.aprune(thread_ids, strategy=strategy))

@@ -1,0 +1,174 @@
+"""`AsyncPostgresSaver`: the PostgreSQL saver on psycopg's async connection or pool.
+
+Same storage as `PostgresSaver`; sync methods work only from other threads.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator, Sequence
+from contextlib import asynccontextmanager
+from typing import Any
+
+from langgraph_jit.checkpoint import _sql
+from langgraph_jit.checkpoint.base import (
+    BaseCheckpointSaver,
+    ChannelVersions,
+    Checkpoint,
+    CheckpointMetadata,
+    CheckpointTuple,
+    SerializerProtocol,
+)
+from langgraph_jit.checkpoint.postgres import _ops
+
+from psycopg import AsyncConnection
+from psycopg.rows import dict_row, tuple_row
+
+try:
+    from psycopg_pool import AsyncConnectionPool
+except ImportError:  # pragma: no cover
+    AsyncConnectionPool = None  # type: ignore[assignment,misc]
+
+__all__ = ("AsyncPostgresSaver",)
+
+
+class _AsyncNull:
+    async def __aenter__(self) -> None:
+        return None
+
+    async def __aexit__(self, *exc: Any) -> None:
+        return None
+
+
+class AsyncPostgresSaver(_sql.SyncOverAsync, BaseCheckpointSaver[str]):
+    """Async checkpoint saver on PostgreSQL (psycopg 3 async connection or pool)."""
+
+    stores_values_by_version = True
+    accepts_frozen_versions_seen = True
+    MIGRATIONS = _ops.MIGRATIONS
+
+    def __init__(self, conn: Any, pipe: Any = None, serde: SerializerProtocol | None = None) -> None:
+        super().__init__(serde=serde)
+        self.conn = conn
+        self.pipe = pipe
+        self.is_pool = AsyncConnectionPool is not None and isinstance(conn, AsyncConnectionPool)
+        if not self.is_pool and not isinstance(conn, AsyncConnection):
+            raise TypeError(f"Invalid connection type: {type(conn)}")
+        self.lock = asyncio.Lock()
+        self.loop = asyncio.get_running_loop()
+
+    @classmethod
+    @asynccontextmanager
+    async def from_conn_string(
+        cls, conn_string: str, *, pipeline: bool = False, serde: SerializerProtocol | None = None
+    ) -> AsyncIterator[AsyncPostgresSaver]:
+        """`async with AsyncPostgresSaver.from_conn_string(dsn) as saver:`."""
+        async with await AsyncConnection.connect(
+            conn_string, autocommit=True, prepare_threshold=0, row_factory=dict_row
+        ) as conn:
+            yield cls(conn, serde=serde)
+
+    @asynccontextmanager
+    async def _connection(self) -> AsyncIterator[Any]:
+        if self.is_pool:
+            async with self.conn.connection() as conn:
+                yield conn
+        else:
+            async with self.lock:
+                yield self.conn
+
+    async def setup(self) -> None:
+        """Create the tables and run pending migrations (LangGraph's list). Call once."""
+        async with self._connection() as conn, conn.cursor(row_factory=tuple_row) as cur:
+            await cur.execute(self.MIGRATIONS[0])
+            await cur.execute("SELECT v FROM checkpoint_migrations ORDER BY v DESC LIMIT 1")
+            row = await cur.fetchone()
+            done = -1 if row is None else row[0]
+            for v in range(done + 1, len(self.MIGRATIONS)):
+                await cur.execute(self.MIGRATIONS[v])
+                await cur.execute("INSERT INTO checkpoint_migrations (v) VALUES (%s)", (v,))
+
+    @staticmethod
+    async def _run_statement(cur: Any, kind: int, sql: str, params: Any) -> Any:
+        if kind == _sql.MANY:
+            await cur.executemany(sql, params)
+            return None
+        await cur.execute(sql, params)
+        if kind == _sql.ONE:
+            return await cur.fetchone()
+        if kind == _sql.ALL:
+            return await cur.fetchall()
+        return None
+
+    async def _execute(self, kind: int, sql: str, params: Any) -> Any:
+        async with self._connection() as conn:
+            writes = kind in (_sql.EXEC, _sql.MANY)
+            async with conn.transaction() if writes else _AsyncNull(), conn.cursor(
+                binary=True, row_factory=tuple_row
+            ) as cur:
+                return await self._run_statement(cur, kind, sql, params)
+
+    async def _write(self, op: _sql.Op) -> None:
+        async with self._connection() as conn, conn.transaction(), conn.cursor(
+            binary=True, row_factory=tuple_row
+        ) as cur:
+            await _sql.arun(op, lambda kind, sql, params: self._run_statement(cur, kind, sql, params))
+
+    # -- async API
+
+    async def aget_tuple(self, config: dict) -> CheckpointTuple | None:
+        return await _sql.arun(_ops.get_tuple(self.serde, config), self._execute)
+
+    async def alist(
+        self,
+        config: dict | None,
+        *,
+        filter: dict[str, Any] | None = None,
+        before: dict | None = None,
+        limit: int | None = None,
+    ) -> AsyncIterator[CheckpointTuple]:
+        async for item in _sql.adrive(_ops.list_(self.serde, config, filter, before, limit), self._execute):
+            yield item
+
+    async def aput(
+        self,
+        config: dict,
+        checkpoint: Checkpoint,
+        metadata: CheckpointMetadata,
+        new_versions: ChannelVersions,
+    ) -> dict:
+        await self._write(_ops.put(self.serde, config, checkpoint, metadata, new_versions))
+        conf = config["configurable"]
+        return {
+            "configurable": {
+                "thread_id": conf["thread_id"],
+                "checkpoint_ns": conf.get("checkpoint_ns", ""),
+                "checkpoint_id": checkpoint["id"],
+            }
+        }
+
+    async def aput_writes(
+        self,
+        config: dict,
+        writes: Sequence[tuple[str, Any]],
+        task_id: str,
+        task_path: str = "",
+    ) -> None:
+        await self._write(_ops.put_writes(self.serde, config, writes, task_id, task_path))
+
+    async def adelete_thread(self, thread_id: str) -> None:
+        await self._write(_ops.delete_thread(thread_id))
+
+    async def adelete_for_runs(self, run_ids: Sequence[str]) -> None:
+        await self._write(_ops.delete_for_runs(run_ids))
+
+    async def acopy_thread(self, source_thread_id: str, target_thread_id: str) -> None:
+        await self._write(_ops.copy_thread(source_thread_id, target_thread_id))
+
+    async def aprune(self, thread_ids: Sequence[str], *, strategy: str = "keep_latest") -> None:
+        ids = _sql.check_prune_args(thread_ids, strategy)
+        if ids:
+            await self._write(_ops.prune(ids, strategy))
+
+    def get_next_version(self, current: str | int | None, channel: None = None) -> str:
+        return _sql.next_version(current)
