@@ -98,6 +98,27 @@ class Task:
         return f"{base}{NS_END}{self.id}"
 
     @property
+    def runtime(self) -> Any:
+        from langgraph_jit.runtime import ExecutionInfo, Runtime
+
+        run = self.run
+        from langgraph_jit.config import get_stream_writer
+
+        return Runtime(
+            context=run.context,
+            store=run.graph.store,
+            stream_writer=get_stream_writer() if CURRENT_TASK_IS(self) else None,
+            previous=None,
+            execution_info=ExecutionInfo(
+                checkpoint_id=run.state.current_id(),
+                checkpoint_ns=self.checkpoint_ns,
+                task_id=self.id,
+                thread_id=run.configurable.get("thread_id"),
+                run_id=str(run.config["run_id"]) if run.config.get("run_id") else None,
+            ),
+        )
+
+    @property
     def config(self) -> dict:
         if self._config is None:
             self._config = self.run.task_config(self)
@@ -112,6 +133,54 @@ class Task:
 
     def send(self, writes: Sequence[tuple[str, Any]]) -> None:
         self.writes.extend(writes)
+
+    def read(self, select: str | Sequence[str], fresh: bool = False) -> Any:
+        """Read channels; `fresh` reads them as if this task's writes so far
+        were applied (what a conditional edge sees after its node ran)."""
+        run = self.run
+        channels = run.channel_map
+        keys = [select] if isinstance(select, str) else select
+        managed = run.graph.managed
+        if fresh:
+            pending: dict[str, list] = {}
+            for chan, value in self.writes:
+                if chan in keys:
+                    pending.setdefault(chan, []).append(value)
+            idle_sweep = run.topo.idle_sweep
+            chan_id = run.topo.chan_id
+            local = {}
+            for k in keys:
+                ch = channels.get(k)
+                if ch is None:
+                    continue
+                if k in pending or idle_sweep[chan_id[k]]:
+                    # A copy: the step's real commit happens later, for all tasks.
+                    ch = ch.copy()
+                    ch.update(pending.get(k, ()))
+                local[k] = ch
+        else:
+            local = channels
+        if isinstance(select, str):
+            return _output.read_channel(local, select)
+        values = _output.read_channels(local, [k for k in keys if k not in managed])
+        for k in keys:
+            if k in managed:
+                values[k] = managed[k].get(self.run.scratchpad())
+        return values
+
+
+def CURRENT_TASK_IS(task: Any) -> bool:
+    from langgraph_jit.pregel._runner import CURRENT_TASK
+
+    return CURRENT_TASK.get() is task
+
+
+class _Scratchpad:
+    __slots__ = ("step", "stop")
+
+    def __init__(self, step: int, stop: int) -> None:
+        self.step = step
+        self.stop = stop
 
 
 class PregelRun:
@@ -169,6 +238,7 @@ class PregelRun:
         )
         self.saving = checkpointer is not None and durability != "exit"
         self.max_concurrency = config.get("max_concurrency")
+        self.context: Any = None
         self._pull_tails: dict[str, bytes] = graph._pull_tails
         self._writes_config: dict | None = None
         self._saved_id: str | None = None
@@ -241,6 +311,10 @@ class PregelRun:
         }
 
     # -- starting ---------------------------------------------------------
+
+    def scratchpad(self) -> Any:
+        """What managed values are computed from: this step and the limit."""
+        return _Scratchpad(self.step, self.stop)
 
     def lookup_config(self) -> dict:
         """The config to load the thread's checkpoint with."""
@@ -381,8 +455,10 @@ class PregelRun:
             else:
                 value = {}
                 for k in sub:
-                    ch = channels[k]
-                    if ch.is_available():
+                    ch = channels.get(k)
+                    if ch is None:
+                        value[k] = self.graph.managed[k].get(self.scratchpad())
+                    elif ch.is_available():
                         value[k] = ch.get()
             if proc.mapper is not None:
                 value = proc.mapper(value)
@@ -414,7 +490,7 @@ class PregelRun:
                 )
                 continue
             proc = self.topo.procs[n]
-            if proc.bound is None and not proc.flat_writers:
+            if proc.bound is None and not proc.writers:
                 continue
             tasks.append(
                 Task(self, packet.node, n, proc, packet.arg, PUSH_TRIGGER, (PUSH, idx, False))

@@ -87,15 +87,18 @@ class ChannelWrite:
         return f"ChannelWrite({self.writes!r})"
 
 
+_INJECTED = ("config", "writer", "store", "runtime")
+
+
 class NodeCall:
     """A user callable, analysed once so calling it per task is cheap.
 
     Accepts plain functions (sync or async), objects with `invoke`/`ainvoke`
-    (runnables, compiled graphs), and callables that take an optional
-    `config` keyword.
+    (runnables, compiled graphs), and callables declaring any of the
+    parameters LangGraph injects: `config`, `writer`, `store`, `runtime`.
     """
 
-    __slots__ = ("func", "afunc", "wants_config", "is_runnable", "name")
+    __slots__ = ("func", "afunc", "inject", "is_runnable", "name")
 
     def __init__(self, func: Any, name: str | None = None) -> None:
         self.is_runnable = not callable(func) or (
@@ -103,27 +106,46 @@ class NodeCall:
             and not inspect.ismethod(func)
         )
         self.name = name or getattr(func, "__name__", None) or type(func).__name__
-        self.wants_config = False
+        self.inject: tuple[str, ...] = ()
         if self.is_runnable:
             self.func = func.invoke if hasattr(func, "invoke") else None
             self.afunc = func.ainvoke if hasattr(func, "ainvoke") else None
-            self.wants_config = True
+            self.inject = ("config",)
             return
-        target = func.__call__ if not (inspect.isfunction(func) or inspect.ismethod(func)) and hasattr(func, "__call__") and not inspect.isbuiltin(func) else func
-        is_async = inspect.iscoroutinefunction(target) or inspect.iscoroutinefunction(func)
+        is_async = inspect.iscoroutinefunction(func) or inspect.iscoroutinefunction(
+            getattr(func, "__call__", None)
+        )
         try:
             params = inspect.signature(func).parameters
-            self.wants_config = "config" in params and params["config"].kind in (
-                inspect.Parameter.KEYWORD_ONLY,
-                inspect.Parameter.POSITIONAL_OR_KEYWORD,
-            )
         except (TypeError, ValueError):
-            self.wants_config = False
+            params = {}
+        self.inject = tuple(
+            name
+            for name in _INJECTED
+            if name in params
+            and params[name].kind
+            in (inspect.Parameter.KEYWORD_ONLY, inspect.Parameter.POSITIONAL_OR_KEYWORD)
+        )
         self.func = None if is_async else func
         self.afunc = func if is_async else None
 
+    def _kwargs(self, task: Any) -> dict[str, Any]:
+        kwargs = {}
+        for name in self.inject:
+            if name == "config":
+                kwargs["config"] = task.config
+            elif name == "writer":
+                from langgraph_jit.config import get_stream_writer
+
+                kwargs["writer"] = get_stream_writer()
+            elif name == "store":
+                kwargs["store"] = task.run.graph.store
+            else:
+                kwargs["runtime"] = task.runtime
+        return kwargs
+
     def invoke(self, value: Any, task: Any) -> Any:
-        """Call with the node input; `task` supplies the config when asked."""
+        """Call with the node input; `task` supplies what the callable asks for."""
         func = self.func
         if func is None:
             raise TypeError(
@@ -131,8 +153,8 @@ class NodeCall:
                 "\nEither initialize with a synchronous function or invoke"
                 " via the async API (ainvoke, astream, etc.)"
             )
-        if self.wants_config:
-            return func(value, config=task.config)
+        if self.inject:
+            return func(value, **self._kwargs(task))
         return func(value)
 
     async def ainvoke(self, value: Any, task: Any) -> Any:
@@ -144,8 +166,8 @@ class NodeCall:
 
             ctx = contextvars.copy_context()
             return await loop.run_in_executor(None, ctx.run, self.invoke, value, task)
-        if self.wants_config:
-            return await afunc(value, config=task.config)
+        if self.inject:
+            return await afunc(value, **self._kwargs(task))
         return await afunc(value)
 
 
@@ -184,10 +206,7 @@ class PregelNode:
         else:
             self.subgraphs = [bound] if _is_pregel(bound) else []
         self.call = NodeCall(bound) if bound is not None else None
-        self.flat_writers = [w for w in self.writers if isinstance(w, ChannelWrite)]
-        self.other_writers = [
-            NodeCall(w) for w in self.writers if not isinstance(w, ChannelWrite)
-        ]
+        self._foreign_writers: dict[int, NodeCall] = {}
 
     def copy(self, update: dict[str, Any]) -> PregelNode:
         attrs = {
@@ -205,12 +224,37 @@ class PregelNode:
         attrs.update(update)
         return PregelNode(**attrs)
 
-    def writes_for(self, output: Any) -> list[tuple[str, Any]]:
-        """The writes a node output produces, in writer order."""
-        out: list[tuple[str, Any]] = []
-        for writer in self.flat_writers:
-            writer.collect(output, out)
-        return out
+    def collect_writes(self, output: Any, task: Any) -> None:
+        """Append the writes a node output produces to task.writes, in
+        writer order. `writers` may grow after construction (graph builders
+        append edge writers), so it is read on every call."""
+        writes = task.writes
+        for writer in self.writers:
+            if type(writer) is ChannelWrite:
+                writer.collect(output, writes)
+            elif hasattr(writer, "write_task"):
+                writer.write_task(output, task)
+            else:
+                call = self._foreign_writers.get(id(writer))
+                if call is None:
+                    call = self._foreign_writers[id(writer)] = NodeCall(writer)
+                call.invoke(output, task)
+
+    async def acollect_writes(self, output: Any, task: Any) -> None:
+        """Async twin of collect_writes: awaits writers that are async."""
+        writes = task.writes
+        for writer in self.writers:
+            if type(writer) is ChannelWrite:
+                writer.collect(output, writes)
+            elif hasattr(writer, "awrite_task"):
+                await writer.awrite_task(output, task)
+            elif hasattr(writer, "write_task"):
+                writer.write_task(output, task)
+            else:
+                call = self._foreign_writers.get(id(writer))
+                if call is None:
+                    call = self._foreign_writers[id(writer)] = NodeCall(writer)
+                await call.ainvoke(output, task)
 
     @property
     def node(self) -> Any:

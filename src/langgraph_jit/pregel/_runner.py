@@ -66,12 +66,7 @@ def _note(task: Any, exc: BaseException) -> None:
 
 
 def _collect(task: Any, output: Any) -> None:
-    proc = task.proc
-    writes = task.writes
-    for writer in proc.flat_writers:
-        writer.collect(output, writes)
-    for writer in proc.other_writers:
-        writer.invoke(output, task)
+    task.proc.collect_writes(output, task)
 
 
 def run_task(task: Any) -> None:
@@ -110,7 +105,7 @@ async def arun_task(task: Any) -> None:
         while True:
             try:
                 output = await call.ainvoke(task.input, task) if call else task.input
-                _collect(task, output)
+                await proc.acollect_writes(output, task)
                 return
             except BaseException as exc:
                 attempt += 1

@@ -107,13 +107,18 @@ class Pregel:
         self.context_schema = context_schema
         self.config = config
         self.name = name
+        self.managed: dict[str, Any] = {}
         self._default_recursion_limit = DEFAULT_RECURSION_LIMIT
         self._force_compiled: bool | None = None
         self._topology_cache: Topology | None = None
         self._pull_tails: dict[str, bytes] = {}
+        self._trigger_to_nodes = trigger_to_nodes
         if auto_validate:
             self.validate()
-        self.trigger_to_nodes = trigger_to_nodes or self._topology.trigger_to_nodes
+
+    @property
+    def trigger_to_nodes(self) -> dict[str, Sequence[str]]:
+        return self._trigger_to_nodes or self._topology.trigger_to_nodes
 
     # -- structure ------------------------------------------------------------
 
@@ -141,7 +146,7 @@ class Pregel:
             subscribed.update(node.triggers)
             reads = [node.channels] if isinstance(node.channels, str) else node.channels
             for chan in reads:
-                if chan not in channels:
+                if chan not in channels and chan not in self.managed:
                     raise ValueError(
                         f"Node {name} reads channel '{chan}' not in known channels: '{known}'"
                     )

@@ -1,0 +1,149 @@
+"""From a state schema (TypedDict, dataclass, pydantic model) to channels.
+
+Each annotated field becomes a channel: a plain type is a LastValue, an
+`Annotated[T, reducer]` a BinaryOperatorAggregate, an `Annotated[T, channel]`
+that channel; managed values (RemainingSteps, IsLastStep) are kept apart.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import inspect
+import types
+import weakref
+from typing import Any, NotRequired, Required, get_args, get_origin, get_type_hints
+
+from langgraph_jit._constants import MISSING
+from langgraph_jit.channels import BaseChannel, BinaryOperatorAggregate, LastValue
+from langgraph_jit.managed import is_managed_value
+
+
+def channels_of(schema: Any) -> tuple[dict[str, BaseChannel], dict[str, Any]]:
+    """(channels, managed values) declared by a schema's fields."""
+    if not hasattr(schema, "__annotations__"):
+        return {"__root__": _channel_for("__root__", schema, allow_managed=False)}, {}
+    hints = get_type_hints(schema, include_extras=True)
+    channels: dict[str, BaseChannel] = {}
+    managed: dict[str, Any] = {}
+    for name, typ in hints.items():
+        if name == "__slots__":
+            continue
+        item = _channel_for(name, typ)
+        if is_managed_value(item):
+            managed[name] = item
+        else:
+            channels[name] = item
+    return channels, managed
+
+
+def _channel_for(name: str, annotation: Any, *, allow_managed: bool = True) -> Any:
+    if get_origin(annotation) in (Required, NotRequired):
+        annotation = get_args(annotation)[0]
+    managed = _managed_of(annotation)
+    if managed is not None:
+        if not allow_managed:
+            raise ValueError(f"This {annotation} not allowed in this position")
+        return managed
+    channel = _declared_channel(annotation)
+    if channel is None:
+        channel = _reducer_channel(annotation)
+    if channel is None:
+        channel = LastValue(annotation)
+    channel.key = name
+    return channel
+
+
+def _declared_channel(typ: Any) -> BaseChannel | None:
+    for item in getattr(typ, "__metadata__", ()):
+        if isinstance(item, BaseChannel):
+            return item
+        if inspect.isclass(item) and issubclass(item, BaseChannel):
+            return item(typ.__origin__ if hasattr(typ, "__origin__") else typ)
+    return None
+
+
+def _reducer_channel(typ: Any) -> BinaryOperatorAggregate | None:
+    meta = getattr(typ, "__metadata__", None)
+    if not meta or not callable(meta[-1]):
+        return None
+    sig = inspect.signature(meta[-1])
+    positional = sum(
+        p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)
+        for p in sig.parameters.values()
+    )
+    if positional != 2:
+        raise ValueError(f"Invalid reducer signature. Expected (a, b) -> c. Got {sig}")
+    return BinaryOperatorAggregate(typ, meta[-1])
+
+
+def _managed_of(typ: Any) -> Any:
+    meta = getattr(typ, "__metadata__", None)
+    if meta:
+        decoration = get_origin(meta[-1]) or meta[-1]
+        if is_managed_value(decoration):
+            return decoration
+    if get_origin(typ) is not None and (args := get_args(typ)) and args[0]:
+        return _managed_of(args[0])
+    return None
+
+
+def is_model_class(schema: Any) -> bool:
+    """Pydantic models and dataclasses are built from the channel values."""
+    if not inspect.isclass(schema):
+        return False
+    if dataclasses.is_dataclass(schema):
+        return True
+    return any(
+        getattr(c, "__module__", "").startswith("pydantic") and c.__name__ == "BaseModel"
+        for c in schema.__mro__
+    )
+
+
+def mapper_for(keys: list[str], schema: Any):
+    """Turns a node's input dict into the schema's type, when it is a class."""
+    if keys == ["__root__"] or not is_model_class(schema):
+        return None
+
+    def coerce(values: dict[str, Any]) -> Any:
+        return schema(**values)
+
+    return coerce
+
+
+_ANNOTATED_KEYS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
+def annotated_keys(cls: type) -> tuple[str, ...]:
+    """Field names declared with annotations along the class's MRO."""
+    keys = _ANNOTATED_KEYS.get(cls)
+    if keys is None:
+        found: list[str] = []
+        for base in reversed(cls.__mro__):
+            ann = base.__dict__.get("__annotations__")
+            if ann is None:
+                ann = getattr(base, "__annotations__", None)
+            if ann is None or isinstance(ann, types.GetSetDescriptorType):
+                continue
+            found.extend(ann.keys())
+        keys = _ANNOTATED_KEYS.setdefault(cls, tuple(found))
+    return keys
+
+
+def model_updates(value: Any, keys: list[str]) -> list[tuple[str, Any]]:
+    """A model instance returned by a node, as (key, value) updates: None
+    values count only if the field's default is not None or it was set."""
+    fields_set = getattr(value, "model_fields_set", None)
+    model_fields = getattr(type(value), "model_fields", None)
+    defaults = (
+        {k: f.default for k, f in model_fields.items()} if model_fields is not None else {}
+    )
+    out = []
+    for k in keys:
+        v = getattr(value, k, MISSING)
+        if v is MISSING:
+            continue
+        if v is not None or defaults.get(k, MISSING) is not None or (
+            fields_set is not None and k in fields_set
+        ):
+            out.append((k, v))
+    return out
