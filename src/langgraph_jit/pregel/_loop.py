@@ -39,7 +39,7 @@ from langgraph_jit.errors import (
     ErrorCode,
     create_error_message,
 )
-from langgraph_jit.pregel import _output
+from langgraph_jit.pregel import _lc, _output
 from langgraph_jit.pregel._checkpoint import CheckpointState, empty_saved
 from langgraph_jit.pregel._table import ChannelTable
 from langgraph_jit.types import Command, PregelTask, Send
@@ -300,10 +300,14 @@ class PregelRun:
         configurable["__pregel_send"] = task.send
         if self.checkpointer is not None:
             configurable["__pregel_checkpointer"] = self.checkpointer
+        callbacks = config.get("callbacks")
+        extra = _lc.messages_callbacks(self) if "messages" in self.stream_modes else None
+        if extra:
+            callbacks = [*(callbacks or ()), *extra]
         return {
-            "callbacks": None,
             "recursion_limit": self.recursion_limit,
             **config,
+            "callbacks": callbacks,
             "metadata": metadata,
             "tags": tags,
             "run_name": task.name,

@@ -20,6 +20,7 @@ from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
 from langgraph_jit.errors import GraphBubbleUp
+from langgraph_jit.pregel import _lc
 from langgraph_jit.types import RetryPolicy
 
 CURRENT_TASK: contextvars.ContextVar[Any] = contextvars.ContextVar(
@@ -76,6 +77,7 @@ def run_task(task: Any) -> None:
     policies = proc.retry_policy or task.run.graph.retry_policy
     attempt = 0
     token = CURRENT_TASK.set(task)
+    lc_token = _lc.enter_task(task) if _lc.langchain_loaded() else None
     try:
         while True:
             try:
@@ -91,6 +93,8 @@ def run_task(task: Any) -> None:
                 task.writes.clear()
                 time.sleep(delay)
     finally:
+        if lc_token is not None:
+            _lc.exit_task(lc_token)
         CURRENT_TASK.reset(token)
 
 
@@ -101,6 +105,7 @@ async def arun_task(task: Any) -> None:
     policies = proc.retry_policy or task.run.graph.retry_policy
     attempt = 0
     token = CURRENT_TASK.set(task)
+    lc_token = _lc.enter_task(task) if _lc.langchain_loaded() else None
     try:
         while True:
             try:
@@ -116,6 +121,8 @@ async def arun_task(task: Any) -> None:
                 task.writes.clear()
                 await asyncio.sleep(delay)
     finally:
+        if lc_token is not None:
+            _lc.exit_task(lc_token)
         CURRENT_TASK.reset(token)
 
 
