@@ -21,6 +21,7 @@ from langgraph_jit.checkpoint.base import (
     CheckpointTuple,
     SerializerProtocol,
 )
+from langgraph_jit.checkpoint.serde.lz4 import default_store_serde
 from langgraph_jit.checkpoint.sqlite import _ops
 
 __all__ = ("SqliteSaver",)
@@ -51,7 +52,9 @@ class SqliteSaver(BaseCheckpointSaver[str]):
     is_setup: bool
 
     def __init__(self, conn: sqlite3.Connection, *, serde: SerializerProtocol | None = None) -> None:
-        super().__init__(serde=serde)
+        # Our SQLite rows are ours alone (LangGraph keeps values inline), so
+        # values may be compressed; LangGraph's rows still load unchanged.
+        super().__init__(serde=serde or default_store_serde())
         self.conn = conn
         self.is_setup = False
         self.lock = threading.RLock()

@@ -20,6 +20,7 @@ from langgraph_jit.checkpoint.base import (
     CheckpointTuple,
     SerializerProtocol,
 )
+from langgraph_jit.checkpoint.serde.lz4 import default_store_serde
 from langgraph_jit.checkpoint.sqlite import _ops, check_prune_args
 
 try:
@@ -39,7 +40,9 @@ class AsyncSqliteSaver(_sql.SyncOverAsync, BaseCheckpointSaver[str]):
     accepts_frozen_versions_seen = True
 
     def __init__(self, conn: aiosqlite.Connection, *, serde: SerializerProtocol | None = None) -> None:
-        super().__init__(serde=serde)
+        # Our SQLite rows are ours alone (LangGraph keeps values inline), so
+        # values may be compressed; LangGraph's rows still load unchanged.
+        super().__init__(serde=serde or default_store_serde())
         self.conn = conn
         self.lock = asyncio.Lock()
         self.loop = asyncio.get_running_loop()
