@@ -35,11 +35,10 @@ def get_stream_writer():
     run = task.run
     if "custom" not in run.stream_modes:
         return _noop
-    namespace = run.namespace
-    out = run.out
+    emit = run.emit
 
     def write(chunk: Any) -> None:
-        out.append((namespace, "custom", chunk))
+        emit("custom", chunk)
 
     return write
 

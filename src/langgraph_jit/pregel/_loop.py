@@ -33,6 +33,7 @@ from langgraph_jit._constants import (
     TASKS,
 )
 from langgraph_jit.errors import (
+    GraphBubbleUp,
     EmptyInputError,
     GraphInterrupt,
     GraphRecursionError,
@@ -200,8 +201,18 @@ class PregelRun:
         checkpointer: Any,
         durability: str,
         namespace: tuple[str, ...] = (),
+        parent_stream: tuple[Any, frozenset[str]] | None = None,
     ) -> None:
         self.graph = graph
+        # Modes this run's caller asked for; a subgraph also produces those
+        # its parent streams (subgraphs=True).
+        self.own_modes = stream_modes
+        self.parent_stream = parent_stream
+        # What subgraphs run by this run's tasks stream into (set by the
+        # driver when the caller asked for subgraphs=True).
+        self.stream_down = parent_stream
+        if parent_stream is not None:
+            stream_modes = stream_modes | parent_stream[1]
         self.topo = graph._topology
         self.input = input
         self.config = config
@@ -298,6 +309,15 @@ class PregelRun:
         configurable.pop(CONFIG_KEY_CHECKPOINT_ID, None)
         configurable["__pregel_task_id"] = task.id
         configurable["__pregel_send"] = task.send
+        configurable[CONFIG_KEY_CHECKPOINT_MAP] = {
+            **self.configurable.get(CONFIG_KEY_CHECKPOINT_MAP, {}),
+            self.checkpoint_ns: self.state.current_id(),
+        }
+        stream_down = self.stream_down
+        if stream_down is not None:
+            configurable["__pregel_stream"] = stream_down
+        else:
+            configurable.pop("__pregel_stream", None)
         if self.checkpointer is not None:
             configurable["__pregel_checkpointer"] = self.checkpointer
         callbacks = config.get("callbacks")
@@ -315,6 +335,15 @@ class PregelRun:
         }
 
     # -- starting ---------------------------------------------------------
+
+    def emit(self, mode: str, payload: Any) -> None:
+        """Queue a stream chunk for this run's caller and, for a subgraph
+        streamed with subgraphs=True, for the parent's caller too."""
+        if mode in self.own_modes:
+            self.out.append((self.namespace, mode, payload))
+        parent = self.parent_stream
+        if parent is not None and mode in parent[1]:
+            parent[0].append((self.namespace, mode, payload))
 
     def scratchpad(self) -> Any:
         """What managed values are computed from: this step and the limit."""
@@ -566,7 +595,7 @@ class PregelRun:
     def task_failed(self, task: Task, exc: BaseException) -> None:
         """A task raised; record the error so the thread can be resumed."""
         task.error = exc
-        if isinstance(exc, GraphInterrupt):
+        if isinstance(exc, GraphBubbleUp):
             return
         if self.checkpointer is not None:
             self.pending_writes.append((task.id, ERROR, repr(exc)))
@@ -588,7 +617,7 @@ class PregelRun:
         if self.wants_updates:
             chunk = _output.updates_chunk(self.output_keys, [task], cached=cached)
             if chunk is not None:
-                self.out.append((self.namespace, "updates", chunk))
+                self.emit("updates", chunk)
         if self.wants_tasks and not _output.is_hidden(task):
             self._emit_task(
                 "task_result", _output.task_result_payload(task, self.stream_keys)
@@ -657,6 +686,8 @@ class PregelRun:
             self._dirty_outputs.update(c for c in bumped if c in out_ids)
             if not input_task and bump_step and any(c in out_ids for c in updated):
                 self._refresh_latest()
+                if self.wants_values:  # a parent streams this subgraph's values
+                    self._emit_values()
         elif self.wants_values and not input_task and bump_step:
             names = topo.chan_names
             if any(names[c] in self.output_key_set for c in updated):
@@ -767,17 +798,15 @@ class PregelRun:
             config, self.parent_config, values, state.metadata, self.tasks, entries
         )
         if "checkpoints" in self.stream_modes:
-            self.out.append((self.namespace, "checkpoints", payload))
+            self.emit("checkpoints", payload)
         if "debug" in self.stream_modes:
-            self.out.append(
-                (self.namespace, "debug", _output.debug_chunk(self.step - 1, "checkpoint", payload))
-            )
+            self.emit("debug", _output.debug_chunk(self.step - 1, "checkpoint", payload))
 
     def _emit_task(self, kind: str, payload: dict) -> None:
         if "tasks" in self.stream_modes:
-            self.out.append((self.namespace, "tasks", payload))
+            self.emit("tasks", payload)
         if "debug" in self.stream_modes:
-            self.out.append((self.namespace, "debug", _output.debug_chunk(self.step, kind, payload)))
+            self.emit("debug", _output.debug_chunk(self.step, kind, payload))
 
     def track_latest_values(self) -> None:
         """Keep only the latest values chunk, updated from what changed."""
@@ -820,14 +849,12 @@ class PregelRun:
         interrupts = tuple(exc.args[0]) if exc.args else ()
         self.interrupts.extend(interrupts)
         if self.wants_updates:
-            self.out.append((self.namespace, "updates", {INTERRUPT: interrupts}))
+            self.emit("updates", {INTERRUPT: interrupts})
         if self._latest_only and interrupts and not self._has_latest:
             self._refresh_latest()
 
     def _emit_values(self) -> None:
-        self.out.append(
-            (self.namespace, "values", _output.read_channels(self.channel_map, self.output_keys))
-        )
+        self.emit("values", _output.read_channels(self.channel_map, self.output_keys))
 
     def _should_interrupt(self, nodes: Sequence[str] | str) -> bool:
         seen = self.state.interrupt_seen

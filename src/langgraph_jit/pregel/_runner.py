@@ -19,7 +19,7 @@ from collections import deque
 from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
-from langgraph_jit.errors import GraphBubbleUp
+from langgraph_jit.errors import GraphBubbleUp, ParentCommand
 from langgraph_jit.pregel import _lc
 from langgraph_jit.types import RetryPolicy
 
@@ -66,6 +66,27 @@ def _note(task: Any, exc: BaseException) -> None:
         exc.add_note(note)
 
 
+def _command_for_this_graph(task: Any, exc: ParentCommand) -> bool:
+    """A Command(graph=PARENT) raised below this task: handle it here if it
+    targets this task's graph; otherwise address it to the graph above."""
+    from dataclasses import replace
+
+    from langgraph_jit.types import Command
+
+    command = exc.args[0]
+    ns = task.checkpoint_ns
+    if command.graph in (ns, _without_task_ids(ns), task.name):
+        return True
+    if command.graph == Command.PARENT:
+        parts = ns.split("|")
+        exc.args = (replace(command, graph="|".join(parts[:-1])),)
+    return False
+
+
+def _without_task_ids(ns: str) -> str:
+    return "|".join(part.split(":")[0] for part in ns.split("|"))
+
+
 def _collect(task: Any, output: Any) -> None:
     task.proc.collect_writes(output, task)
 
@@ -84,6 +105,11 @@ def run_task(task: Any) -> None:
                 output = call.invoke(task.input, task) if call else task.input
                 _collect(task, output)
                 return
+            except ParentCommand as exc:
+                if _command_for_this_graph(task, exc):
+                    _collect(task, exc.args[0])
+                    return
+                raise
             except BaseException as exc:
                 attempt += 1
                 delay = retry_delay(policies, exc, attempt)
@@ -112,6 +138,11 @@ async def arun_task(task: Any) -> None:
                 output = await call.ainvoke(task.input, task) if call else task.input
                 await proc.acollect_writes(output, task)
                 return
+            except ParentCommand as exc:
+                if _command_for_this_graph(task, exc):
+                    await proc.acollect_writes(exc.args[0], task)
+                    return
+                raise
             except BaseException as exc:
                 attempt += 1
                 delay = retry_delay(policies, exc, attempt)

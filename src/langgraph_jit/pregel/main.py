@@ -25,6 +25,7 @@ from langgraph_jit.channels import BaseChannel, Topic
 from langgraph_jit.pregel import _output
 from langgraph_jit.pregel._drive import chunk_formatter, drive_async, drive_sync
 from langgraph_jit.pregel._loop import PregelRun
+from langgraph_jit.pregel._runner import CURRENT_TASK
 from langgraph_jit.pregel._node import ChannelWrite, ChannelWriteEntry, NodeBuilder, PregelNode
 from langgraph_jit.pregel._topology import Topology
 from langgraph_jit.types import (
@@ -248,10 +249,15 @@ class Pregel:
 
     def _merge_config(self, config: dict | None) -> dict:
         base = self.config
-        if not base and not config:
+        # Called from inside a running task (a graph invoked in a node): like
+        # LangGraph, inherit that task's config, so the call becomes a
+        # subgraph of it (namespace, checkpointer, streaming).
+        task = CURRENT_TASK.get()
+        ambient = task.config if task is not None else None
+        if not base and not config and not ambient:
             return {CONF: {}}
         merged: dict[str, Any] = {}
-        for source in (base, config):
+        for source in (ambient, base, config):
             if not source:
                 continue
             for k, v in source.items():
@@ -275,6 +281,7 @@ class Pregel:
         interrupt_after: Any,
         durability: Any,
         subgraphs: bool = False,
+        context: Any = None,
     ) -> PregelRun:
         config = self._merge_config(config)
         if config.get("recursion_limit", 1) < 1:
@@ -289,6 +296,10 @@ class Pregel:
         modes = [stream_mode] if isinstance(stream_mode, str) else list(stream_mode)
         if self.debug:
             modes = [*modes, "updates", "values"]
+        conf = config[CONF]
+        checkpoint_ns = conf.get(CONFIG_KEY_CHECKPOINT_NS, "")
+        namespace = tuple(checkpoint_ns.split("|")) if checkpoint_ns else ()
+        parent_stream = conf.get("__pregel_stream")
         run = PregelRun(
             self,
             input,
@@ -299,8 +310,13 @@ class Pregel:
             interrupt_before=interrupt_before if interrupt_before is not None else self.interrupt_before_nodes,
             interrupt_after=interrupt_after if interrupt_after is not None else self.interrupt_after_nodes,
             checkpointer=checkpointer,
-            durability=durability or "async",
+            durability=durability or conf.get("__pregel_durability") or "async",
+            namespace=namespace,
+            parent_stream=parent_stream,
         )
+        if subgraphs and parent_stream is None:
+            run.stream_down = (run.out, run.own_modes)
+        run.context = context
         return run
 
     def stream(
@@ -322,11 +338,11 @@ class Pregel:
     ) -> Iterator[Any]:
         """Run the graph, yielding chunks of the requested stream mode(s)."""
         if stream_mode is None:
-            stream_mode = self.stream_mode
+            stream_mode = self._default_stream_mode(config)
         run = self._new_run(
             input, config, stream_mode=stream_mode, output_keys=output_keys,
             interrupt_before=interrupt_before, interrupt_after=interrupt_after,
-            durability=durability, subgraphs=subgraphs,
+            durability=durability, subgraphs=subgraphs, context=context,
         )
         return drive_sync(run, chunk_formatter(stream_mode, subgraphs, version))
 
@@ -349,15 +365,21 @@ class Pregel:
     ) -> AsyncIterator[Any]:
         """Async twin of `stream`."""
         if stream_mode is None:
-            stream_mode = self.stream_mode
+            stream_mode = self._default_stream_mode(config)
         run = self._new_run(
             input, config, stream_mode=stream_mode, output_keys=output_keys,
             interrupt_before=interrupt_before, interrupt_after=interrupt_after,
-            durability=durability, subgraphs=subgraphs,
+            durability=durability, subgraphs=subgraphs, context=context,
         )
         return drive_async(run, chunk_formatter(stream_mode, subgraphs, version))
 
-    def _invoke_run(self, input, config, stream_mode, output_keys, interrupt_before, interrupt_after, durability):
+    def _default_stream_mode(self, config: dict | None) -> Any:
+        # Inside a task (a subgraph) the default is the state, as in LangGraph.
+        if config and "__pregel_task_id" in (config.get(CONF) or {}):
+            return "values"
+        return self.stream_mode
+
+    def _invoke_run(self, input, config, stream_mode, output_keys, interrupt_before, interrupt_after, durability, context=None):
         if output_keys is None:
             output_keys = self.output_channels
         if stream_mode == "values":
@@ -366,14 +388,14 @@ class Pregel:
             run = self._new_run(
                 input, config, stream_mode=(), output_keys=output_keys,
                 interrupt_before=interrupt_before, interrupt_after=interrupt_after,
-                durability=durability,
+                durability=durability, context=context,
             )
             run.track_latest_values()
             return run, chunk_formatter([], False, "v1")
         run = self._new_run(
             input, config, stream_mode=stream_mode, output_keys=output_keys,
             interrupt_before=interrupt_before, interrupt_after=interrupt_after,
-            durability=durability,
+            durability=durability, context=context,
         )
         return run, chunk_formatter(stream_mode, False, "v1")
 
@@ -406,7 +428,8 @@ class Pregel:
     ) -> Any:
         """Run the graph to completion and return its output."""
         run, emit = self._invoke_run(
-            input, config, stream_mode, output_keys, interrupt_before, interrupt_after, durability
+            input, config, stream_mode, output_keys, interrupt_before, interrupt_after, durability,
+            context,
         )
         chunks = list(drive_sync(run, emit))
         return self._invoke_result(run, stream_mode, chunks, version)
@@ -428,7 +451,8 @@ class Pregel:
     ) -> Any:
         """Async twin of `invoke`."""
         run, emit = self._invoke_run(
-            input, config, stream_mode, output_keys, interrupt_before, interrupt_after, durability
+            input, config, stream_mode, output_keys, interrupt_before, interrupt_after, durability,
+            context,
         )
         chunks = [c async for c in drive_async(run, emit)]
         return self._invoke_result(run, stream_mode, chunks, version)
