@@ -106,7 +106,8 @@ class PostgresSaver(BaseCheckpointSaver[str]):
                 return self._run_statement(cur, kind, sql, params)
 
     def _write(self, op: _sql.Op) -> None:
-        with self._connection() as conn, conn.transaction(), conn.cursor(
+        # Pipeline mode sends BEGIN, the statements and COMMIT in one round trip.
+        with self._connection() as conn, conn.pipeline(), conn.transaction(), conn.cursor(
             binary=True, row_factory=tuple_row
         ) as cur:
             _sql.run(op, lambda kind, sql, params: self._run_statement(cur, kind, sql, params))

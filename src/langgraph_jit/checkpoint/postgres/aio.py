@@ -109,7 +109,8 @@ class AsyncPostgresSaver(_sql.SyncOverAsync, BaseCheckpointSaver[str]):
                 return await self._run_statement(cur, kind, sql, params)
 
     async def _write(self, op: _sql.Op) -> None:
-        async with self._connection() as conn, conn.transaction(), conn.cursor(
+        # Pipeline mode sends BEGIN, the statements and COMMIT in one round trip.
+        async with self._connection() as conn, conn.pipeline(), conn.transaction(), conn.cursor(
             binary=True, row_factory=tuple_row
         ) as cur:
             await _sql.arun(op, lambda kind, sql, params: self._run_statement(cur, kind, sql, params))

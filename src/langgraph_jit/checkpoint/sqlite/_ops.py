@@ -103,11 +103,14 @@ def _decode(serde: Any, rows: Sequence[tuple], *, backfill: bool = False, config
             params: list[Any] = [thread_id, ns]
             for channel, version in part:
                 params += (channel, version)
+            # Driving the join from the VALUES list makes each pair one
+            # primary-key lookup, however many versions the thread has.
             found = yield (
                 ALL,
-                "SELECT channel, version, type, blob FROM checkpoint_blobs "
-                f"WHERE thread_id = ? AND checkpoint_ns = ? AND (channel, version) IN (VALUES {pairs})",
-                params,
+                f"SELECT b.channel, b.version, b.type, b.blob FROM (VALUES {pairs}) AS k "
+                "CROSS JOIN checkpoint_blobs AS b ON b.thread_id = ? AND b.checkpoint_ns = ? "
+                "AND b.channel = k.column1 AND b.version = k.column2",
+                params[2:] + params[:2],
             )
             for channel, version, type_, blob in found:
                 blobs[(thread_id, ns, channel, version)] = (type_, blob)
