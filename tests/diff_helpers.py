@@ -8,6 +8,7 @@ legitimately random (checkpoint/task ids, timestamps, version suffixes) by stabl
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import difflib
 import os
 import pprint
@@ -19,6 +20,9 @@ from typing import Any, Callable
 import langgraph.channels as lg_channels
 import langgraph.config as lg_config
 import langgraph.errors as lg_errors
+import langgraph.graph as lg_graph
+import langgraph.managed as lg_managed
+import langgraph.runtime as lg_runtime
 import langgraph.types as lg_types
 from langgraph.checkpoint.memory import InMemorySaver as LgInMemorySaver
 from langgraph.pregel import NodeBuilder as LgNodeBuilder
@@ -30,6 +34,9 @@ from langgraph.pregel._write import ChannelWriteTupleEntry as LgChannelWriteTupl
 import langgraph_jit.channels as jit_channels
 import langgraph_jit.config as jit_config
 import langgraph_jit.errors as jit_errors
+import langgraph_jit.graph as jit_graph
+import langgraph_jit.managed as jit_managed
+import langgraph_jit.runtime as jit_runtime
 import langgraph_jit.types as jit_types
 from langgraph_jit.checkpoint.memory import InMemorySaver as JitInMemorySaver
 from langgraph_jit.pregel import NodeBuilder as JitNodeBuilder
@@ -57,6 +64,10 @@ class Impl:
     ChannelWriteTupleEntry: type
     get_config: Callable[[], Any]
     get_stream_writer: Callable[[], Any]
+    # Graph API (keyword-only additions; older positional construction still works)
+    graph: ModuleType | None = None  # StateGraph, START, END
+    managed: ModuleType | None = None  # RemainingSteps, IsLastStep
+    runtime: ModuleType | None = None  # Runtime
 
     @property
     def Send(self) -> type:
@@ -66,6 +77,42 @@ class Impl:
     def RetryPolicy(self) -> type:
         return self.types.RetryPolicy
 
+    @property
+    def Command(self) -> type:
+        return self.types.Command
+
+    @property
+    def Overwrite(self) -> type:
+        return self.types.Overwrite
+
+    @property
+    def StreamWriter(self) -> Any:
+        return self.types.StreamWriter
+
+    @property
+    def StateGraph(self) -> type:
+        return self.graph.StateGraph
+
+    @property
+    def START(self) -> str:
+        return self.graph.START
+
+    @property
+    def END(self) -> str:
+        return self.graph.END
+
+    @property
+    def RemainingSteps(self) -> Any:
+        return self.managed.RemainingSteps
+
+    @property
+    def IsLastStep(self) -> Any:
+        return self.managed.IsLastStep
+
+    @property
+    def Runtime(self) -> type:
+        return self.runtime.Runtime
+
     def __repr__(self) -> str:
         return self.name
 
@@ -74,11 +121,13 @@ LG = Impl(
     "lg", LgPregel, LgNodeBuilder, LgPregelNode, lg_channels, lg_errors, lg_types,
     LgInMemorySaver, LgChannelWriteEntry, LgChannelWriteTupleEntry,
     lg_config.get_config, lg_config.get_stream_writer,
+    graph=lg_graph, managed=lg_managed, runtime=lg_runtime,
 )
 JIT = Impl(
     "jit", JitPregel, JitNodeBuilder, JitPregelNode, jit_channels, jit_errors, jit_types,
     JitInMemorySaver, JitChannelWriteEntry, JitChannelWriteTupleEntry,
     jit_config.get_config, jit_config.get_stream_writer,
+    graph=jit_graph, managed=jit_managed, runtime=jit_runtime,
 )
 IMPLS = (LG, JIT)
 
@@ -164,6 +213,14 @@ def normalise(obj: Any, ids: IdMap | None = None) -> Any:
         return {"<set>": sorted(repr(n(x)) for x in obj)}
     if cls in ("GraphOutput",):
         return {"<GraphOutput>": n(obj.value), "interrupts": n(obj.interrupts)}
+    if not type(obj).__module__.startswith("langgraph"):
+        # user state objects (pydantic models, dataclasses) are defined once per implementation,
+        # so compare them by class name and fields
+        fields = getattr(type(obj), "model_fields", None)
+        if fields is not None:
+            return {"<" + cls + ">": None, **{f: n(getattr(obj, f, None)) for f in fields}}
+        if dataclasses.is_dataclass(obj) and not isinstance(obj, type):
+            return {"<" + cls + ">": None, **{f.name: n(getattr(obj, f.name)) for f in dataclasses.fields(obj)}}
     return obj
 
 
