@@ -297,7 +297,7 @@ def ensure_valid_checkpointer(checkpointer: Checkpointer) -> Checkpointer:
 
 def interrupt(value: Any, *, response_schema: Any = None) -> Any:
     """Pause the graph and ask for input; returns the resume value on resume."""
-    from langgraph_jit.pregel._interrupt import interrupt as _interrupt
+    from langgraph_jit.pregel._interrupt import interrupt as _interrupt  # noqa: PLC0415
 
     return _interrupt(value, response_schema=response_schema)
 

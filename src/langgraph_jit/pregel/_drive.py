@@ -44,6 +44,11 @@ def engine(run: Any) -> Iterator[tuple]:
                 yield from _flush_io(run)
     except GraphInterrupt as exc:
         run.on_interrupt(exc)
+        if run.nested:
+            # A subgraph's interrupt is its parent task's interrupt.
+            run.on_exit()
+            yield from _flush_io(run)
+            raise
     except Exception:
         run.on_exit()
         yield from _flush_io(run)
@@ -61,6 +66,19 @@ def _flush_io(run: Any) -> Iterator[tuple]:
     while pending:
         method, args = pending.pop(0)
         yield (IO, method, args)
+
+
+def step_error(current: BaseException | None, exc: BaseException) -> BaseException:
+    """The error a step ends with: the first real failure wins over
+    interrupts; interrupts from several tasks are reported together."""
+    if current is None:
+        return exc
+    if isinstance(current, GraphInterrupt) and not isinstance(exc, GraphInterrupt):
+        return exc
+    if isinstance(current, GraphInterrupt) and isinstance(exc, GraphInterrupt):
+        merged = tuple(current.args[0] if current.args else ()) + tuple(exc.args[0] if exc.args else ())
+        return GraphInterrupt(merged)
+    return current
 
 
 def _advance(gen: Iterator[tuple], reply: Any) -> tuple[tuple | None, BaseException | None]:
@@ -98,7 +116,7 @@ def drive_sync(run: Any, emit: Callable[[tuple], Any]) -> Iterator[Any]:
                     run_task(task)
                 except BaseException as exc:
                     run.task_failed(task, exc)
-                    reply = exc
+                    reply = step_error(None, exc)
                 else:
                     run.task_done(task)
                 continue
@@ -108,7 +126,7 @@ def drive_sync(run: Any, emit: Callable[[tuple], Any]) -> Iterator[Any]:
                 ):
                     if exc is not None:
                         run.task_failed(task, exc)
-                        reply = reply or exc
+                        reply = step_error(reply, exc)
                     else:
                         run.task_done(task)
                     while out:
@@ -148,7 +166,7 @@ async def drive_async(run: Any, emit: Callable[[tuple], Any]) -> AsyncIterator[A
                 ):
                     if exc is not None:
                         run.task_failed(task, exc)
-                        reply = reply or exc
+                        reply = step_error(reply, exc)
                     else:
                         run.task_done(task)
                     while out:

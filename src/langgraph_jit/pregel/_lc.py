@@ -33,12 +33,38 @@ def exit_task(token: Any) -> None:
 
 
 def messages_callbacks(run: Any) -> list[Any]:
-    """Callback handlers that turn chat-model tokens into `messages` chunks."""
+    """Callback handlers that turn chat-model tokens into `messages` chunks.
+
+    A run gets its own handler when its caller asked for `messages`; a subgraph
+    that streams `messages` only for its parent (subgraphs=True) uses the
+    parent's handler, which reaches it through the inherited callbacks.
+    """
     if "messages" not in run.stream_modes or not langchain_loaded():
         return []
-    handler = getattr(run, "_messages_handler", None)
-    if handler is None:
+    handler = getattr(run, "_messages_handler", _UNSET)
+    if handler is _UNSET:
         from langgraph_jit.pregel._messages import StreamMessagesHandler
 
-        handler = run._messages_handler = StreamMessagesHandler(run)
-    return [handler]
+        own_modes = getattr(run, "own_modes", run.stream_modes)
+        handler = StreamMessagesHandler(run) if "messages" in own_modes else None
+        run._messages_handler = handler
+        _watch_task_ends(run)
+    return [handler] if handler is not None else []
+
+
+_UNSET = object()
+
+
+def _watch_task_ends(run: Any) -> None:
+    # Stopgap until the engine calls `_messages.on_task_done(run, task)` at the
+    # top of PregelRun.task_done itself: wrap this run's task_done so messages a
+    # node wrote are streamed before its `updates` chunk.
+    from langgraph_jit.pregel._messages import on_task_done
+
+    task_done = run.task_done
+
+    def task_done_streaming_messages(task: Any) -> None:
+        on_task_done(run, task)
+        task_done(task)
+
+    run.task_done = task_done_streaming_messages

@@ -23,6 +23,7 @@ from langgraph_jit._constants import (
     INPUT,
     INTERRUPT,
     MISSING,
+    NO_WRITES,
     NS_END,
     NS_SEP,
     NULL_TASK_ID,
@@ -46,6 +47,7 @@ from langgraph_jit.pregel._table import ChannelTable
 from langgraph_jit.types import Command, PregelTask, Send
 
 PUSH_TRIGGER = (PUSH,)
+_CONTROL_WRITES = frozenset((ERROR, "__error_source_node__", INTERRUPT, RESUME))
 # Configurable keys LangGraph copies into a task's metadata (for tracing).
 _PROPAGATE_TO_METADATA = (
     "thread_id", "checkpoint_id", "checkpoint_ns", "task_id", "run_id", "assistant_id", "graph_id",
@@ -69,6 +71,7 @@ class Task:
         "_config",
         "cached",
         "error",
+        "_scratchpad",
     )
 
     def __init__(self, run, name, node_id, proc, input, triggers, path):
@@ -84,6 +87,7 @@ class Task:
         self._config = None
         self.cached = False
         self.error = None
+        self._scratchpad = None
 
     @property
     def id(self) -> str:
@@ -91,6 +95,14 @@ class Task:
         if self._id is None:
             self._id = self.run.task_id(self)
         return self._id
+
+    @property
+    def scratchpad(self) -> Any:
+        if self._scratchpad is None:
+            from langgraph_jit.pregel._interrupt import Scratchpad
+
+            self._scratchpad = Scratchpad(self)
+        return self._scratchpad
 
     @property
     def checkpoint_ns(self) -> str:
@@ -248,6 +260,7 @@ class PregelRun:
             "checkpoints" in stream_modes or "debug" in stream_modes
         )
         self.saving = checkpointer is not None and durability != "exit"
+        self.nested = "__pregel_task_id" in self.configurable
         self.max_concurrency = config.get("max_concurrency")
         self.context: Any = None
         self._pull_tails: dict[str, bytes] = graph._pull_tails
@@ -309,6 +322,7 @@ class PregelRun:
         configurable.pop(CONFIG_KEY_CHECKPOINT_ID, None)
         configurable["__pregel_task_id"] = task.id
         configurable["__pregel_send"] = task.send
+        configurable["__pregel_scratchpad"] = task.scratchpad
         configurable[CONFIG_KEY_CHECKPOINT_MAP] = {
             **self.configurable.get(CONFIG_KEY_CHECKPOINT_MAP, {}),
             self.checkpoint_ns: self.state.current_id(),
@@ -389,9 +403,15 @@ class PregelRun:
         graph = self.graph
         input = self.input
         is_command = isinstance(input, Command)
-        resuming = bool(state.has_versions) and (input is None or is_command)
+        nested = "__pregel_task_id" in self.configurable
+        resuming = bool(state.has_versions) and bool(
+            self.configurable.get("__pregel_resuming", input is None or is_command)
+        )
         if is_command:
             self._apply_command(input)
+        if not nested:
+            # Subgraphs run by this run's first step learn whether to resume.
+            self.configurable = {**self.configurable, "__pregel_resuming": resuming}
         null_writes = [(c, v) for tid, c, v in self.pending_writes if tid == NULL_TASK_ID]
         if null_writes:
             self._commit([], null_writes, bump_step=False)
@@ -414,7 +434,7 @@ class PregelRun:
                 )
                 self.pending_writes = []
                 self._save("input")
-            elif not is_command:
+            elif not is_command and "__pregel_resuming" not in self.config.get(CONF, {}):
                 keys = graph.input_channels
                 raise EmptyInputError(f"Received no input for {keys}")
 
@@ -424,10 +444,22 @@ class PregelRun:
 
             raise InvalidUpdateError("There is no parent graph")
         writes: list[tuple[str, Any]] = []
+        resume_is_map = False
         if cmd.resume is not None:
             if self.checkpointer is None:
                 raise RuntimeError("Cannot use Command(resume=...) without checkpointer")
-            writes.append((RESUME, cmd.resume))
+            resume = cmd.resume
+            resume_is_map = isinstance(resume, dict) and all(_is_interrupt_id(k) for k in resume)
+            if resume_is_map:
+                self.configurable = {**self.configurable, "__pregel_resume_map": resume}
+            else:
+                if len(self._pending_interrupt_ids()) > 1:
+                    raise RuntimeError(
+                        "When there are multiple pending interrupts, you must specify the "
+                        "interrupt id when resuming. Docs: https://docs.langchain.com/oss/"
+                        "python/langgraph/interrupts#handling-multiple-interrupts."
+                    )
+                writes.append((RESUME, resume))
         if cmd.update is not None:
             writes.extend(cmd._update_as_tuples())
         gotos = cmd.goto if isinstance(cmd.goto, (list, tuple)) else [cmd.goto] if cmd.goto else []
@@ -436,13 +468,27 @@ class PregelRun:
                 writes.append((TASKS, g))
             elif isinstance(g, str):
                 writes.append((f"branch:to:{g}", None))
-        if not writes:
+        if not writes and not resume_is_map:
             raise EmptyInputError("Received empty Command input")
         self.pending_writes = [
             w for w in self.pending_writes if not (w[0] == NULL_TASK_ID and w[1] in WRITES_SPECIAL)
         ] + [(NULL_TASK_ID, c, v) for c, v in writes]
         if self.saving:
             self._queue_put_writes(NULL_TASK_ID, writes, "")
+
+    def _pending_interrupt_ids(self) -> set[str]:
+        """Ids of saved interrupts whose task has not finished since."""
+        finished = {
+            tid
+            for tid, chan, _ in self.pending_writes
+            if chan not in (ERROR, INTERRUPT, RESUME, "__error_source_node__")
+        }
+        ids = set()
+        for tid, chan, value in self.pending_writes:
+            if chan == INTERRUPT and tid not in finished:
+                for i in value if isinstance(value, (list, tuple)) else [value]:
+                    ids.add(i.id if hasattr(i, "id") else i.get("id"))
+        return ids
 
     def _map_input(self, input: Any) -> list[tuple[str, Any]]:
         keys = self.graph.input_channels
@@ -585,16 +631,49 @@ class PregelRun:
     def task_done(self, task: Task) -> None:
         """A task finished successfully; its writes are in task.writes."""
         if self.checkpointer is not None:
-            self.pending_writes.extend((task.id, c, v) for c, v in task.writes)
-            if self.saving:
-                # Saved even for a lone task: history snapshots show each
-                # task's result from these writes, as LangGraph's do.
-                self._queue_put_writes(task.id, task.writes, task.path)
+            writes = task.writes
+            if all(c in _CONTROL_WRITES for c, _ in writes):
+                # Marks the task done even though it wrote nothing.
+                writes.append((NO_WRITES, None))
+            self._record_writes(task, writes)
         self._emit_task_done(task)
+
+    def _record_writes(self, task: Task, writes: Sequence[tuple[str, Any]]) -> None:
+        tid = task.id
+        if any(w[0] == tid for w in self.pending_writes):
+            self.pending_writes = [w for w in self.pending_writes if w[0] != tid]
+        self.pending_writes.extend((tid, c, v) for c, v in writes)
+        if self.saving:
+            # Saved even for a lone task: history snapshots show each task's
+            # result from these writes, as LangGraph's do.
+            self._queue_put_writes(tid, writes, task.path)
 
     def task_failed(self, task: Task, exc: BaseException) -> None:
         """A task raised; record the error so the thread can be resumed."""
         task.error = exc
+        if isinstance(exc, GraphInterrupt):
+            interrupts = tuple(exc.args[0]) if exc.args else ()
+            if interrupts:
+                self.interrupts.extend(interrupts)
+                writes = [(INTERRUPT, interrupts)]
+                writes.extend(w for w in task.writes if w[0] == RESUME)
+                if self.checkpointer is not None:
+                    self._record_writes(task, writes)
+                if _output.is_hidden(task):
+                    return
+                if self.wants_updates:
+                    self.emit("updates", {INTERRUPT: interrupts})
+                if self.wants_values:
+                    values = _output.read_channels(self.channel_map, self.output_keys)
+                    if isinstance(values, dict):
+                        values[INTERRUPT] = interrupts
+                        self.emit("values", values)
+                    else:
+                        self.emit("values", {INTERRUPT: interrupts})
+                if self.wants_tasks:
+                    task.writes = writes
+                    self._emit_task("task_result", _output.task_result_payload(task, self.stream_keys))
+            return
         if isinstance(exc, GraphBubbleUp):
             return
         if self.checkpointer is not None:
@@ -632,6 +711,8 @@ class PregelRun:
         self._commit(tasks, writes, bump_step=True)
         self.pending_writes = []
         self._save("loop")
+        if self.configurable.get("__pregel_resuming") and "__pregel_task_id" not in self.configurable:
+            self.configurable = {**self.configurable, "__pregel_resuming": False}
         if self.interrupt_after and self._should_interrupt(self.interrupt_after):
             self.status = "interrupt_after"
             self.tasks = self.plan()
@@ -845,12 +926,16 @@ class PregelRun:
         return self._latest
 
     def on_interrupt(self, exc: GraphInterrupt) -> None:
-        """The run stops at a breakpoint or an interrupt() in a node."""
+        """The run stops at a breakpoint or at interrupt() calls in tasks."""
         interrupts = tuple(exc.args[0]) if exc.args else ()
-        self.interrupts.extend(interrupts)
-        if self.wants_updates:
+        done = [t for t in self.tasks if t.writes and t.error is None]
+        if interrupts and done and self.checkpointer is not None:
+            # Show the state with the finished tasks' writes (not saved).
+            done.sort(key=_task_sort_key)
+            self._commit(done, [w for t in done for w in t.writes], bump_step=True)
+        if not interrupts and self.wants_updates:
             self.emit("updates", {INTERRUPT: interrupts})
-        if self._latest_only and interrupts and not self._has_latest:
+        if self._latest_only and not self._has_latest:
             self._refresh_latest()
 
     def _emit_values(self) -> None:
@@ -887,6 +972,10 @@ class PregelRun:
                 error_code=ErrorCode.GRAPH_RECURSION_LIMIT,
             )
         )
+
+
+def _is_interrupt_id(key: Any) -> bool:
+    return isinstance(key, str) and len(key) == 32 and all(c in "0123456789abcdef" for c in key)
 
 
 def _task_sort_key(task: Task) -> tuple:

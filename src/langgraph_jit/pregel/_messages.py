@@ -1,0 +1,228 @@
+"""The `messages` stream mode: chat-model tokens, and messages nodes return, as stream chunks.
+
+Loaded only when a run streams `messages` and langchain_core is already imported.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import fields, is_dataclass
+from typing import Any, TypeVar
+from uuid import UUID, uuid4
+
+from langchain_core.callbacks import BaseCallbackHandler, BaseCallbackManager
+from langchain_core.messages import BaseMessage
+from langchain_core.outputs import ChatGeneration, ChatGenerationChunk
+
+from langgraph_jit._constants import NS_SEP, PUSH
+from langgraph_jit.constants import TAG_HIDDEN, TAG_NOSTREAM
+
+try:
+    # Its presence among a model's callbacks makes `invoke` stream tokens.
+    from langchain_core.tracers._streaming import _StreamingCallbackHandler
+except ImportError:  # pragma: no cover - older langchain_core
+    _StreamingCallbackHandler = object  # type: ignore[assignment,misc]
+
+__all__ = ("StreamMessagesHandler", "graph_namespace", "on_task_done")
+
+T = TypeVar("T")
+Meta = tuple[tuple[str, ...], dict[str, Any]]
+
+
+def graph_namespace(metadata: Mapping[str, Any]) -> tuple[str, ...]:
+    """Namespace of the graph whose task produced `metadata`.
+
+    The task's checkpoint namespace minus its own segment, and minus one more
+    per enclosing `@task` call (whose path is ``(PUSH, caller_path, i, True)``):
+    such a call nests under its caller but belongs to the caller's graph.
+    """
+    ns = metadata["langgraph_checkpoint_ns"].split(NS_SEP)
+    path = metadata.get("langgraph_path", ())
+    drop = 1
+    while len(path) == 4 and path[0] == PUSH and path[-1] is True:
+        drop += 1
+        path = path[1]
+    return tuple(ns[:-drop])
+
+
+def _user_tags(tags: Sequence[str] | None) -> list[str] | None:
+    # `seq:step:N` tags are LangChain bookkeeping, not the user's.
+    kept = [t for t in tags or () if not t.startswith("seq:step")]
+    return kept or None
+
+
+def _top_values(obj: Any) -> Sequence[Any]:
+    """Top-level field values of a state object (dict, pydantic model, dataclass)."""
+    if isinstance(obj, dict):
+        return list(obj.values())
+    model_fields = getattr(type(obj), "model_fields", None)
+    if isinstance(model_fields, dict):
+        return [getattr(obj, k) for k in model_fields]
+    if is_dataclass(obj) and not isinstance(obj, type):
+        return [getattr(obj, f.name) for f in fields(obj)]
+    return ()
+
+
+def _messages_in(value: Any) -> Iterator[BaseMessage]:
+    """A message, or the messages directly inside a sequence (one level deep)."""
+    if isinstance(value, BaseMessage):
+        yield value
+    elif isinstance(value, Sequence) and not isinstance(value, (str, bytes)):
+        for item in value:
+            if isinstance(item, BaseMessage):
+                yield item
+
+
+def _node_metadata(metadata: dict[str, Any]) -> dict[str, Any]:
+    # LangGraph's graph run tags its callbacks `ls_integration="langgraph"`,
+    # so chunks for node outputs carry it, just ahead of the langgraph_* keys.
+    if "ls_integration" in metadata:
+        return dict(metadata)
+    out: dict[str, Any] = {}
+    for k, v in metadata.items():
+        if k == "langgraph_step":
+            out["ls_integration"] = "langgraph"
+        out[k] = v
+    out.setdefault("ls_integration", "langgraph")
+    return out
+
+
+class StreamMessagesHandler(BaseCallbackHandler, _StreamingCallbackHandler):
+    """Turns chat-model tokens and node-returned messages into `messages` chunks
+    queued on the run that created it.
+
+    Chunks go out as ``(namespace, "messages", (message, metadata))`` with the
+    namespace of the graph the task belongs to, so chunks from subgraphs that
+    inherited this handler are shown only when the caller asked for subgraphs.
+    A message is sent once: a final message whose id was already streamed token
+    by token, or that was already in the node's input, is not sent again.
+    """
+
+    # Called in the thread that produced the event, so chunks keep their order.
+    run_inline = True
+    # Node boundaries come from the engine (see `on_task_done`), not from
+    # chain callbacks; skipping those saves a call per nested runnable.
+    ignore_chain = True
+    ignore_agent = True
+    ignore_retriever = True
+    ignore_retry = True
+    ignore_custom_event = True
+
+    def __init__(self, run: Any) -> None:
+        self.run = run
+        self.out = run.out
+        self.model_runs: dict[UUID, Meta] = {}
+        self.seen: set[Any] = set()
+
+    # -- emitting ------------------------------------------------------------
+
+    def _emit(self, meta: Meta, message: BaseMessage, dedupe: bool) -> None:
+        if dedupe and message.id in self.seen:
+            return
+        if message.id is None:
+            message.id = str(uuid4())
+        self.seen.add(message.id)
+        self.out.append((meta[0], "messages", (message, meta[1])))
+
+    def push(self, metadata: dict[str, Any], message: BaseMessage) -> None:
+        """Send `message` now (push_message), even if it was sent before."""
+        self._emit((graph_namespace(metadata), metadata), message, dedupe=False)
+
+    # -- streaming protocol (the model's output is passed through untouched) --
+
+    def tap_output_iter(self, run_id: UUID, output: Iterator[T]) -> Iterator[T]:
+        return output
+
+    def tap_output_aiter(self, run_id: UUID, output: Any) -> Any:
+        return output
+
+    # -- chat model callbacks -------------------------------------------------
+
+    def on_chat_model_start(
+        self,
+        serialized: dict[str, Any],
+        messages: list[list[BaseMessage]],
+        *,
+        run_id: UUID,
+        parent_run_id: UUID | None = None,
+        tags: list[str] | None = None,
+        metadata: dict[str, Any] | None = None,
+        **kwargs: Any,
+    ) -> Any:
+        if not metadata or "langgraph_checkpoint_ns" not in metadata:
+            return  # not called from inside a graph task
+        if tags and TAG_NOSTREAM in tags:
+            return
+        meta = dict(metadata)
+        user_tags = _user_tags(tags)
+        if user_tags is not None:
+            meta["tags"] = user_tags
+        self.model_runs[run_id] = (graph_namespace(metadata), meta)
+
+    def on_llm_new_token(
+        self,
+        token: str,
+        *,
+        chunk: Any = None,
+        run_id: UUID,
+        parent_run_id: UUID | None = None,
+        tags: list[str] | None = None,
+        **kwargs: Any,
+    ) -> Any:
+        if isinstance(chunk, ChatGenerationChunk):
+            meta = self.model_runs.get(run_id)
+            if meta is not None:
+                self._emit(meta, chunk.message, dedupe=False)
+
+    def on_llm_end(self, response: Any, *, run_id: UUID, **kwargs: Any) -> Any:
+        meta = self.model_runs.pop(run_id, None)
+        if meta is not None and response.generations and response.generations[0]:
+            generation = response.generations[0][0]
+            if isinstance(generation, ChatGeneration):
+                # Already sent if it was streamed: the chunks carry its id.
+                self._emit(meta, generation.message, dedupe=True)
+
+    def on_llm_error(self, error: BaseException, *, run_id: UUID, **kwargs: Any) -> Any:
+        self.model_runs.pop(run_id, None)
+
+    # -- node boundaries (called by the engine) ---------------------------------
+
+    def task_finished(self, task: Any) -> None:
+        """Send the messages a successful task wrote that were neither in its
+        input nor streamed already (a node that built or copied a message)."""
+        config = task.config
+        if TAG_HIDDEN in (config.get("tags") or ()):
+            return
+        metadata = config.get("metadata") or {}
+        if "langgraph_checkpoint_ns" not in metadata:
+            return
+        seen = self.seen
+        for value in _top_values(task.input):
+            for message in _messages_in(value):
+                if message.id is not None:
+                    seen.add(message.id)
+        meta: Meta | None = None
+        for _, value in task.writes:
+            for message in _messages_in(value):
+                if message.id in seen and message.id is not None:
+                    continue
+                if meta is None:
+                    meta = (graph_namespace(metadata), _node_metadata(metadata))
+                self._emit(meta, message, dedupe=True)
+
+
+def _handlers(callbacks: Any) -> Sequence[Any]:
+    if isinstance(callbacks, BaseCallbackManager):
+        return callbacks.handlers
+    return callbacks or ()
+
+
+def on_task_done(run: Any, task: Any) -> None:
+    """Engine hook: a task finished successfully and its writes are collected
+    (call before the task's `updates` chunk is queued, as LangGraph orders them)."""
+    config = task._config
+    if config is None:  # nothing in the task asked for its config: no handler
+        return
+    for handler in _handlers(config.get("callbacks")):
+        if isinstance(handler, StreamMessagesHandler):
+            handler.task_finished(task)
