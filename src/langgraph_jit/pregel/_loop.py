@@ -661,6 +661,10 @@ class PregelRun:
                     self._record_writes(task, writes)
                 if _output.is_hidden(task):
                     return
+                if self._latest_only:
+                    # invoke's result is the values chunk LangGraph emits here.
+                    self._dirty_outputs.update(self._output_ids)
+                    self._refresh_latest()
                 if self.wants_updates:
                     self.emit("updates", {INTERRUPT: interrupts})
                 if self.wants_values:
@@ -935,8 +939,6 @@ class PregelRun:
             self._commit(done, [w for t in done for w in t.writes], bump_step=True)
         if not interrupts and self.wants_updates:
             self.emit("updates", {INTERRUPT: interrupts})
-        if self._latest_only and not self._has_latest:
-            self._refresh_latest()
 
     def _emit_values(self) -> None:
         self.emit("values", _output.read_channels(self.channel_map, self.output_keys))

@@ -87,6 +87,27 @@ def _node_metadata(metadata: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
+def _with_task_context(
+    metadata: dict[str, Any] | None, tags: list[str] | None
+) -> tuple[dict[str, Any] | None, list[str] | None]:
+    """Metadata and tags as LangGraph's callbacks would have them for a model
+    whose own config replaced the task's (`model.with_config(metadata=...)`).
+
+    LangGraph's task callbacks are a manager that carries the task's metadata
+    and tags whatever the model's config says; ours are a plain list, so the
+    task's part is taken back from the task running in this context.
+    """
+    from langgraph_jit.pregel._runner import CURRENT_TASK
+
+    task = CURRENT_TASK.get()
+    if task is None:
+        return None, tags
+    config = task.config
+    merged = {**_node_metadata(config.get("metadata") or {}), **(metadata or {})}
+    own = list(tags or ())
+    return merged, [t for t in config.get("tags") or () if t not in own] + own
+
+
 class StreamMessagesHandler(BaseCallbackHandler, _StreamingCallbackHandler):
     """Turns chat-model tokens and node-returned messages into `messages` chunks
     queued on the run that created it.
@@ -150,7 +171,9 @@ class StreamMessagesHandler(BaseCallbackHandler, _StreamingCallbackHandler):
         **kwargs: Any,
     ) -> Any:
         if not metadata or "langgraph_checkpoint_ns" not in metadata:
-            return  # not called from inside a graph task
+            metadata, tags = _with_task_context(metadata, tags)
+            if metadata is None:
+                return  # not called from inside a graph task
         if tags and TAG_NOSTREAM in tags:
             return
         meta = dict(metadata)
