@@ -473,11 +473,6 @@ class CompiledStateGraph(Pregel):
             BranchWriter(branch, select, self.schema_to_mapper[schema])
         )
 
-    def get_graph(self, config: dict | None = None, *, xray: int | bool = False) -> Any:
-        from langgraph_jit.graph._draw import draw_graph
-
-        return draw_graph(self, xray=xray)
-
 
 def _updates_mapper(output_keys: list[str]) -> Callable[[Any], Any]:
     keys = frozenset(output_keys)

@@ -115,6 +115,7 @@ class StreamMessagesHandler(BaseCallbackHandler, _StreamingCallbackHandler):
     Chunks go out as ``(namespace, "messages", (message, metadata))`` with the
     namespace of the graph the task belongs to, so chunks from subgraphs that
     inherited this handler are shown only when the caller asked for subgraphs.
+    Events of nested graphs are ignored unless the caller streams subgraphs.
     A message is sent once: a final message whose id was already streamed token
     by token, or that was already in the node's input, is not sent again.
     """
@@ -129,9 +130,16 @@ class StreamMessagesHandler(BaseCallbackHandler, _StreamingCallbackHandler):
     ignore_retry = True
     ignore_custom_event = True
 
-    def __init__(self, run: Any) -> None:
+    def __init__(self, run: Any, subgraphs: bool | None = None) -> None:
         self.run = run
         self.out = run.out
+        # The graph this run executes; events of other (nested) graphs count
+        # only when the caller streams subgraphs, as in LangGraph.
+        self.namespace = tuple(run.namespace)
+        if subgraphs is None:
+            # The driver sets `stream_down` when the caller asked for subgraphs.
+            subgraphs = getattr(run, "stream_down", None) is not None
+        self.subgraphs = subgraphs
         self.model_runs: dict[UUID, Meta] = {}
         self.seen: set[Any] = set()
 
@@ -145,9 +153,14 @@ class StreamMessagesHandler(BaseCallbackHandler, _StreamingCallbackHandler):
         self.seen.add(message.id)
         self.out.append((meta[0], "messages", (message, meta[1])))
 
+    def _wants(self, ns: tuple[str, ...]) -> bool:
+        return ns == self.namespace or self.subgraphs
+
     def push(self, metadata: dict[str, Any], message: BaseMessage) -> None:
         """Send `message` now (push_message), even if it was sent before."""
-        self._emit((graph_namespace(metadata), metadata), message, dedupe=False)
+        ns = graph_namespace(metadata)
+        if self._wants(ns):
+            self._emit((ns, metadata), message, dedupe=False)
 
     # -- streaming protocol (the model's output is passed through untouched) --
 
@@ -176,11 +189,14 @@ class StreamMessagesHandler(BaseCallbackHandler, _StreamingCallbackHandler):
                 return  # not called from inside a graph task
         if tags and TAG_NOSTREAM in tags:
             return
+        ns = graph_namespace(metadata)
+        if not self._wants(ns):
+            return
         meta = dict(metadata)
         user_tags = _user_tags(tags)
         if user_tags is not None:
             meta["tags"] = user_tags
-        self.model_runs[run_id] = (graph_namespace(metadata), meta)
+        self.model_runs[run_id] = (ns, meta)
 
     def on_llm_new_token(
         self,
@@ -219,6 +235,9 @@ class StreamMessagesHandler(BaseCallbackHandler, _StreamingCallbackHandler):
         metadata = config.get("metadata") or {}
         if "langgraph_checkpoint_ns" not in metadata:
             return
+        ns = graph_namespace(metadata)
+        if not self._wants(ns):
+            return
         seen = self.seen
         for value in _top_values(task.input):
             for message in _messages_in(value):
@@ -230,7 +249,7 @@ class StreamMessagesHandler(BaseCallbackHandler, _StreamingCallbackHandler):
                 if message.id in seen and message.id is not None:
                     continue
                 if meta is None:
-                    meta = (graph_namespace(metadata), _node_metadata(metadata))
+                    meta = (ns, _node_metadata(metadata))
                 self._emit(meta, message, dedupe=True)
 
 

@@ -228,6 +228,21 @@ class Pregel:
         merged = {**(self.config or {}), **(config or {}), **kwargs}
         return self.copy({"config": merged})
 
+    def get_graph(self, config: dict | None = None, *, xray: int | bool = False) -> Any:
+        """The graph's drawable structure (nodes and edges), built offline."""
+        from langgraph_jit.graph._draw import draw_pregel
+
+        return draw_pregel(self, xray)
+
+    async def aget_graph(self, config: dict | None = None, *, xray: int | bool = False) -> Any:
+        return self.get_graph(config, xray=xray)
+
+    def _repr_mimebundle_(self, **kwargs: Any) -> dict[str, Any]:
+        # Jupyter shows the drawing; rendered locally, never over the network.
+        from langgraph_jit.graph._draw import pregel_mimebundle
+
+        return pregel_mimebundle(self)
+
     def get_subgraphs(self, *, namespace: str | None = None, recurse: bool = False):
         for name, node in self.nodes.items():
             if namespace is not None and name != namespace:
