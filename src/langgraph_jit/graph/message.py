@@ -175,7 +175,7 @@ def _as_dict_message(m: Any) -> dict:
         return m if m.get("id") is not None else {**m, "id": str(uuid.uuid4())}
     if isinstance(m, str):
         return {"role": "user", "content": m, "id": str(uuid.uuid4())}
-    if isinstance(m, (tuple, list)) and len(m) == 2:
+    if isinstance(m, tuple) and len(m) == 2:
         role, content = m
         return {"role": role, "content": content, "id": str(uuid.uuid4())}
     raise TypeError(

@@ -35,7 +35,8 @@ class Scratchpad:
         self.step = run.step
         self.stop = run.stop
         self._run = run
-        self._parent = run.configurable.get("__pregel_scratchpad")
+        parent_task = run.configurable.get("__pregel_parent_task")
+        self._parent = parent_task.scratchpad if parent_task is not None else None
         self.counter = 0
         resume: list[Any] = []
         for tid, chan, value in run.pending_writes:

@@ -15,6 +15,22 @@ def langchain_loaded() -> bool:
     return "langchain_core" in sys.modules
 
 
+def context_needed(config: dict, stream_modes: Any) -> bool:
+    """Whether tasks must expose their config to LangChain code: only when
+    something listens (callbacks, tracing, the messages stream); building
+    a task's full config every step would otherwise be wasted work."""
+    if not langchain_loaded():
+        return False
+    if config.get("callbacks") or "messages" in stream_modes:
+        return True
+    import os
+
+    return any(
+        os.environ.get(k, "").lower() == "true"
+        for k in ("LANGCHAIN_TRACING_V2", "LANGSMITH_TRACING", "LANGCHAIN_TRACING")
+    )
+
+
 def enter_task(task: Any) -> Any:
     """Expose the task's config to LangChain code run by the task."""
     try:

@@ -261,6 +261,7 @@ class PregelRun:
         )
         self.saving = checkpointer is not None and durability != "exit"
         self.nested = "__pregel_task_id" in self.configurable
+        self.lc_context = _lc.context_needed(config, stream_modes)
         self.max_concurrency = config.get("max_concurrency")
         self.context: Any = None
         self._pull_tails: dict[str, bytes] = graph._pull_tails
@@ -322,7 +323,7 @@ class PregelRun:
         configurable.pop(CONFIG_KEY_CHECKPOINT_ID, None)
         configurable["__pregel_task_id"] = task.id
         configurable["__pregel_send"] = task.send
-        configurable["__pregel_scratchpad"] = task.scratchpad
+        configurable["__pregel_parent_task"] = task
         configurable[CONFIG_KEY_CHECKPOINT_MAP] = {
             **self.configurable.get(CONFIG_KEY_CHECKPOINT_MAP, {}),
             self.checkpoint_ns: self.state.current_id(),

@@ -98,7 +98,7 @@ def run_task(task: Any) -> None:
     policies = proc.retry_policy or task.run.graph.retry_policy
     attempt = 0
     token = CURRENT_TASK.set(task)
-    lc_token = _lc.enter_task(task) if _lc.langchain_loaded() else None
+    lc_token = _lc.enter_task(task) if task.run.lc_context else None
     try:
         while True:
             try:
@@ -131,7 +131,7 @@ async def arun_task(task: Any) -> None:
     policies = proc.retry_policy or task.run.graph.retry_policy
     attempt = 0
     token = CURRENT_TASK.set(task)
-    lc_token = _lc.enter_task(task) if _lc.langchain_loaded() else None
+    lc_token = _lc.enter_task(task) if task.run.lc_context else None
     try:
         while True:
             try:
