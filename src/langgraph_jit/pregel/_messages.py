@@ -113,9 +113,8 @@ class StreamMessagesHandler(BaseCallbackHandler, _StreamingCallbackHandler):
     queued on the run that created it.
 
     Chunks go out as ``(namespace, "messages", (message, metadata))`` with the
-    namespace of the graph the task belongs to, so chunks from subgraphs that
-    inherited this handler are shown only when the caller asked for subgraphs.
-    Events of nested graphs are ignored unless the caller streams subgraphs.
+    namespace of the graph the task belongs to; events of nested graphs that
+    inherited this handler are ignored unless the caller streams subgraphs.
     A message is sent once: a final message whose id was already streamed token
     by token, or that was already in the node's input, is not sent again.
     """
