@@ -139,6 +139,8 @@ UUID_RE = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{
 TS_RE = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?([+-]\d\d:\d\d|Z)?$")
 # InMemorySaver versions: f"{int:032}.{random.random():016}" -- keep the integer part.
 VERSION_RE = re.compile(r"^(\d{32})\.\d[\d.]*$")
+# Interrupt ids: xxh3-128 hex of the task namespace, which holds the (random) task id.
+HEX32_RE = re.compile(r"^[0-9a-f]{32}$")
 
 
 class IdMap:
@@ -154,12 +156,15 @@ class IdMap:
         m = VERSION_RE.match(s)
         if m:
             return f"<v{int(m.group(1))}>"
+        if HEX32_RE.match(s):
+            return self._one(s)
         return UUID_RE.sub(self._one, s)
 
-    def _one(self, m: re.Match) -> str:
+    def _one(self, m: re.Match | str) -> str:
         if self.blind:
             return "<id>"
-        return self.ids.setdefault(m.group(0), f"id{len(self.ids)}")
+        key = m if isinstance(m, str) else m.group(0)
+        return self.ids.setdefault(key, f"id{len(self.ids)}")
 
 
 def exc_module(cls: type) -> str:
@@ -181,10 +186,13 @@ def exc_info(e: BaseException) -> dict:
 IGNORED_FIELDS = frozenset(f for f in os.environ.get("DIFF_IGNORE_FIELDS", "").split(",") if f)
 
 
-def normalise(obj: Any, ids: IdMap | None = None) -> Any:
-    """Turn an observation into plain data with random parts replaced (see IdMap)."""
+def normalise(obj: Any, ids: IdMap | None = None, ignore: frozenset = frozenset()) -> Any:
+    """Turn an observation into plain data with random parts replaced (see IdMap); dict keys /
+    NamedTuple fields named in `ignore` (or DIFF_IGNORE_FIELDS) are dropped before ids are
+    numbered, so ids inside them do not shift the numbering of the rest."""
     ids = ids if ids is not None else IdMap()
-    n = lambda x: normalise(x, ids)  # noqa: E731
+    ignored = IGNORED_FIELDS | ignore if ignore else IGNORED_FIELDS
+    n = lambda x: normalise(x, ids, ignore)  # noqa: E731
     if isinstance(obj, str):
         return ids.sub(obj)
     if obj is None or isinstance(obj, (bool, int, float, bytes)):
@@ -201,10 +209,10 @@ def normalise(obj: Any, ids: IdMap | None = None) -> Any:
     if isinstance(obj, tuple) and hasattr(obj, "_fields"):  # NamedTuple
         return {
             "<" + cls + ">": None,
-            **{f: n(getattr(obj, f)) for f in obj._fields if f not in IGNORED_FIELDS},
+            **{f: n(getattr(obj, f)) for f in obj._fields if f not in ignored},
         }
     if isinstance(obj, dict):
-        return {n(k): n(v) for k, v in obj.items() if k not in IGNORED_FIELDS}
+        return {n(k): n(v) for k, v in obj.items() if k not in ignored}
     if isinstance(obj, list):
         return [n(x) for x in obj]
     if isinstance(obj, tuple):
@@ -404,18 +412,23 @@ def first_differences(a: Any, b: Any, path: str = "", limit: int = 6) -> list[st
     return out
 
 
-def run_both(program: Callable[[Impl], Any]) -> tuple[Any, Any]:
+def run_both(program: Callable[[Impl], Any], ignore: tuple[str, ...] = ()) -> tuple[Any, Any]:
     """Run `program` on both implementations and normalise each observation."""
-    return normalise(program(LG)), normalise(program(JIT))
+    ig = frozenset(ignore)
+    return normalise(program(LG), ignore=ig), normalise(program(JIT), ignore=ig)
 
 
-def assert_same(program: Callable[[Impl], Any], *, exact_ids: bool = True) -> Any:
+def assert_same(
+    program: Callable[[Impl], Any], *, exact_ids: bool = True, ignore: tuple[str, ...] = ()
+) -> Any:
     """Run on both implementations; fail with a diff unless the observations agree.
 
     exact_ids=False compares with every id replaced by "<id>": needed when parallel tasks
     produce chunks that are identical except for their ids, so sorting cannot order them
     the same way on both sides. Returns the (normalised) LangGraph observation."""
-    expected, actual = run_both(program)
+    # ignore=(...): fields a separate (xfail) test already pins down, so one known difference
+    # does not hide everything else a test checks
+    expected, actual = run_both(program, ignore)
     if not exact_ids:
         expected = normalise(expected, IdMap(blind=True))
         actual = normalise(actual, IdMap(blind=True))
