@@ -1,0 +1,1 @@
+"""Benchmarks: the asv suite (benchmarks/) and `python -m asv_bench.compare`."""

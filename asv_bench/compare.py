@@ -1,0 +1,366 @@
+"""Side-by-side comparison: every workload on LangGraph and on langgraph_jit.
+
+`python -m asv_bench.compare [--quick] [--rounds R] [--only SUBSTR]` runs each
+(workload, saver, engine) in fresh processes, engines interleaved, with
+warm-up and repeats; prints a markdown table; writes JSON and a PNG chart.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as _dt
+import json
+import os
+import platform
+import statistics
+import subprocess
+import sys
+import time
+from fnmatch import fnmatch
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+OUT_DIR = Path(__file__).resolve().parent / "compare_results"
+
+# engine label -> (workload engine, environment overrides)
+ENGINES = {
+    "langgraph": ("langgraph", {}),
+    "jit": ("jit", {}),
+    # Fallback mode: numba never imported, every kernel plain Python.
+    "jit-fallback": ("jit", {"LANGGRAPH_JIT_DISABLE_JIT": "1", "LANGGRAPH_JIT_KERNELS": "python"}),
+}
+
+# Budgets from issue 6: minimum (langgraph overhead / ours) per workload, by saver.
+BUDGETS = {
+    ("chain-10", False): 20, ("chain-100", False): 20, ("chain-1000", False): 20,
+    ("chain-10", True): 15, ("chain-100", True): 15, ("chain-1000", True): 15,
+    ("state300-sparse", False): 30, ("graph-state300", False): 30,
+    ("send-100", False): 15, ("send-1000", False): 15,
+    ("graph-send-subgraph-100", False): 10,
+}
+IMPORT_BUDGET_FRACTION = 0.25
+FIRST_INVOKE_BUDGET_S = 0.5
+
+# Import statements timed by the `import` measurement: the package plus the
+# modules a graph needs (graph modules included when they exist).
+IMPORTS = {
+    "langgraph": ["langgraph.pregel", "langgraph.channels", "langgraph.checkpoint.memory", "langgraph.graph"],
+    "langgraph_jit": ["langgraph_jit", "langgraph_jit.pregel", "langgraph_jit.channels",
+                      "langgraph_jit.checkpoint.memory", "langgraph_jit.graph"],
+}
+
+
+# -- worker side (a fresh process per measurement) -----------------------------
+
+
+def worker_workload(spec: dict) -> dict:
+    from asv_bench.benchmarks import workloads as W
+
+    wl = W.build(spec["engine"], spec["workload"], spec["saver"])
+    t0 = time.perf_counter()
+    wl.run()  # warm-up: lazy imports, caches, kernel load
+    first = time.perf_counter() - t0
+    wl.run()
+    # As many timed runs as fit the time budget, within [min, max] repeats.
+    est = max(first / 2, 1e-6)
+    repeats = int(min(spec["max_repeats"], max(spec["min_repeats"], spec["budget_s"] / est)))
+    wall, cpu = W.measure_calls(wl.run, repeats)
+    floor = W.floor_seconds(wl.floor)
+    res = {**spec, "steps": wl.steps, "tasks": wl.tasks, "per": wl.per,
+           "wall_s": wall, "cpu_s": cpu, "floor_s": floor}
+    if spec["engine"] == "jit":
+        from langgraph_jit._kernels import kernels_for
+
+        graph = wl.graph
+        n_nodes = graph._topology.n_nodes if hasattr(graph, "_topology") else 0
+        res["compiled_kernels"] = bool(n_nodes and kernels_for(n_nodes)[1]
+                                       and getattr(graph, "_force_compiled", None) is not False)
+    return res
+
+
+def worker_import(spec: dict) -> dict:
+    import importlib
+
+    pkg = "langgraph" if spec["engine"] == "langgraph" else "langgraph_jit"
+    done = []
+    t0 = time.perf_counter()
+    for mod in IMPORTS[pkg]:
+        try:
+            importlib.import_module(mod)
+            done.append(mod)
+        except ImportError:
+            pass
+    dt = time.perf_counter() - t0
+    return {**spec, "seconds": dt, "modules": done, "numba_loaded": "numba" in sys.modules}
+
+
+def worker_first_invoke(spec: dict) -> dict:
+    t0 = time.perf_counter()
+    from asv_bench.benchmarks import workloads as W
+
+    wl = W.build(spec["engine"], spec["workload"], False)
+    t1 = time.perf_counter()
+    wl.run()
+    t2 = time.perf_counter()
+    return {**spec, "first_invoke_s": t2 - t1, "import_build_s": t1 - t0, "total_s": t2 - t0,
+            "numba_loaded": "numba" in sys.modules}
+
+
+WORKERS = {"workload": worker_workload, "import": worker_import, "first_invoke": worker_first_invoke}
+
+
+# -- parent side ---------------------------------------------------------------
+
+
+def launch(kind: str, label: str, spec: dict) -> dict:
+    engine, overrides = ENGINES[label]
+    env = dict(os.environ)
+    env.setdefault("NUMBA_CACHE_DIR", str(ROOT / ".numba_cache"))
+    for k in ("LANGGRAPH_JIT_DISABLE_JIT", "LANGGRAPH_JIT_KERNELS"):
+        env.pop(k, None)
+    env.update(overrides)
+    env["PYTHONPATH"] = os.pathsep.join(p for p in (str(ROOT), env.get("PYTHONPATH")) if p)
+    full = {**spec, "engine": engine, "label": label, "kind": kind}
+    proc = subprocess.run(
+        [sys.executable, "-m", "asv_bench.compare", "--worker", json.dumps(full)],
+        env=env, capture_output=True, text=True, cwd=ROOT,
+    )
+    if proc.returncode != 0:
+        lines = proc.stderr.strip().splitlines()
+        last = lines[-1] if lines else f"exit code {proc.returncode}"
+        if "NotImplementedError" not in last:
+            print(f"worker {full} failed:\n{proc.stderr}", file=sys.stderr)
+        return {**full, "error": last}
+    return json.loads(proc.stdout.strip().splitlines()[-1])
+
+
+def run_all(args) -> dict:
+    from asv_bench.benchmarks.workloads import WORKLOADS, graph_api_available
+
+    names = [n for n in WORKLOADS if not args.only or any(fnmatch(n, p) for p in args.only.split(","))]
+    skipped = []
+    if not graph_api_available("langgraph_jit"):
+        skipped = [n for n in names if WORKLOADS[n][1]]
+        names = [n for n in names if not WORKLOADS[n][1]]
+    labels = list(ENGINES)
+    budget_s = 0.25 if args.quick else 0.8
+    samples: dict[tuple, dict] = {}
+    errors: dict[tuple, str] = {}
+    t_start = time.perf_counter()
+
+    # Make sure numba's cache is warm before anything is timed.
+    launch("first_invoke", "jit", {"workload": "chain-1000", "warm_cache": True})
+
+    for rnd in range(args.rounds):
+        for name in names:
+            for saver in (False, True):
+                # Interleaved, rotating which engine goes first each round.
+                order = labels[rnd % len(labels):] + labels[:rnd % len(labels)]
+                for label in order:
+                    spec = {"workload": name, "saver": saver, "budget_s": budget_s,
+                            "min_repeats": 3, "max_repeats": 5 if args.quick else 15}
+                    res = launch("workload", label, spec)
+                    key = (name, saver, label)
+                    if "error" in res:
+                        errors[key] = res["error"]
+                        continue
+                    acc = samples.setdefault(key, {**res, "wall_s": [], "cpu_s": [], "floors": []})
+                    acc["wall_s"] += res["wall_s"]
+                    acc["cpu_s"] += res["cpu_s"]
+                    acc["floors"].append(res["floor_s"])
+                print(f"[{time.perf_counter() - t_start:5.0f} s] round {rnd + 1}/{args.rounds} "
+                      f"{name} saver={saver}", file=sys.stderr)
+
+        # Startup: import time and a cold first invoke, fresh processes.
+        for _ in range(1 if args.quick else 2):
+            for label in labels:
+                res = launch("import", label, {})
+                samples.setdefault(("import", label), {**res, "seconds": []})["seconds"].append(res.get("seconds", float("nan")))
+                for wname in ("chain-10", "chain-1000"):
+                    res = launch("first_invoke", label, {"workload": wname})
+                    acc = samples.setdefault(("first_invoke", wname, label), {**res, "first": [], "total": []})
+                    acc["first"].append(res.get("first_invoke_s", float("nan")))
+                    acc["total"].append(res.get("total_s", float("nan")))
+        print(f"[{time.perf_counter() - t_start:5.0f} s] round {rnd + 1} startup done", file=sys.stderr)
+
+    rows = []
+    for (name, saver, label), acc in ((k, v) for k, v in samples.items() if len(k) == 3 and k[0] != "first_invoke"):
+        units = acc["tasks"] if acc["per"] == "task" else acc["steps"]
+        floor = min(acc["floors"])
+        wall = acc["wall_s"]
+        med = statistics.median(wall)
+        rows.append({
+            "workload": name, "saver": saver, "engine": label, "per": acc["per"],
+            "steps": acc["steps"], "tasks": acc["tasks"], "samples": len(wall),
+            "median_ms": med * 1e3, "min_ms": min(wall) * 1e3,
+            "cpu_median_ms": statistics.median(acc["cpu_s"]) * 1e3,
+            "overhead_us": (med - floor) / units * 1e6,
+            "overhead_min_us": (min(wall) - floor) / units * 1e6,
+            "floor_us": floor / units * 1e6,
+            "compiled_kernels": acc.get("compiled_kernels"),
+            "wall_s": wall,
+        })
+    ref = {(r["workload"], r["saver"]): r for r in rows if r["engine"] == "langgraph"}
+    for r in rows:
+        lg = ref.get((r["workload"], r["saver"]))
+        r["ratio"] = lg["overhead_us"] / r["overhead_us"] if lg and r["overhead_us"] > 0 else None
+        r["ratio_invoke"] = lg["median_ms"] / r["median_ms"] if lg else None
+        budget = BUDGETS.get((r["workload"], r["saver"])) if r["engine"] == "jit" else None
+        if r["engine"] == "jit-fallback":
+            budget = 1
+        r["budget"] = budget
+        r["pass"] = None if budget is None or r["ratio"] is None else r["ratio"] >= budget
+    order = {n: i for i, n in enumerate(names)}
+    rows.sort(key=lambda r: (order[r["workload"]], r["saver"], labels.index(r["engine"])))
+
+    startup = []
+    imp_lg = statistics.median(samples[("import", "langgraph")]["seconds"])
+    for label in labels:
+        s = samples[("import", label)]
+        med = statistics.median(s["seconds"])
+        frac = med / imp_lg
+        startup.append({
+            "what": "import", "engine": label, "median_s": med, "min_s": min(s["seconds"]),
+            "modules": s.get("modules"), "numba_loaded": s.get("numba_loaded"),
+            "fraction_of_langgraph": frac,
+            "pass": None if label == "langgraph" else frac <= IMPORT_BUDGET_FRACTION,
+        })
+        for wname in ("chain-10", "chain-1000"):
+            f = samples[("first_invoke", wname, label)]
+            med = statistics.median(f["first"])
+            startup.append({
+                "what": f"first invoke {wname}", "engine": label, "median_s": med, "min_s": min(f["first"]),
+                "total_median_s": statistics.median(f["total"]), "numba_loaded": f.get("numba_loaded"),
+                "pass": None if label == "langgraph" else med < FIRST_INVOKE_BUDGET_S,
+            })
+    return {"rows": rows, "startup": startup, "errors": {" / ".join(map(str, k)): v for k, v in errors.items()},
+            "skipped": skipped, "total_seconds": time.perf_counter() - t_start}
+
+
+def machine() -> dict:
+    import importlib.metadata as md
+
+    cpu = platform.processor() or ""
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    vers = {}
+    for dist in ("langgraph", "langgraph-jit", "numba", "numpy"):
+        try:
+            vers[dist] = md.version(dist)
+        except md.PackageNotFoundError:
+            vers[dist] = None
+    commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True).stdout.strip()
+    return {"date": _dt.datetime.now(_dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
+            "python": platform.python_version(), "platform": platform.platform(), "cpu": cpu,
+            "cores": os.cpu_count(), "commit": commit, **vers}
+
+
+def _fmt(x, spec=".1f"):
+    return "-" if x is None else format(x, spec)
+
+
+def table(result: dict) -> str:
+    lines = [
+        "| workload | saver | engine | median ms | min ms | engine µs per step/task (median) | floor µs | "
+        "langgraph / ours (engine time) | budget | pass |",
+        "|---|---|---|---:|---:|---:|---:|---:|---:|---|",
+    ]
+    for r in result["rows"]:
+        eng = r["engine"] + (" (numba)" if r.get("compiled_kernels") else "")
+        lines.append(
+            f"| {r['workload']} | {'InMemorySaver' if r['saver'] else '-'} | {eng} | {r['median_ms']:.2f} | "
+            f"{r['min_ms']:.2f} | {r['overhead_us']:.1f} /{r['per']} | {r['floor_us']:.2f} | "
+            f"{_fmt(r['ratio'])}x | {_fmt(r['budget'], 'd')}{'x' if r['budget'] else ''} | "
+            f"{'-' if r['pass'] is None else ('yes' if r['pass'] else '**NO**')} |"
+        )
+    lines += ["", "| startup (fresh process) | engine | median ms | min ms | note | pass |", "|---|---|---:|---:|---|---|"]
+    for s in result["startup"]:
+        if s["what"] == "import":
+            note = f"{s['fraction_of_langgraph']:.2f} of langgraph's (budget ≤ {IMPORT_BUDGET_FRACTION})"
+        else:
+            note = f"import+build+invoke {s['total_median_s'] * 1e3:.0f} ms (budget: first invoke < {FIRST_INVOKE_BUDGET_S} s)"
+        if s.get("numba_loaded"):
+            note += "; numba loaded"
+        lines.append(f"| {s['what']} | {s['engine']} | {s['median_s'] * 1e3:.1f} | {s['min_s'] * 1e3:.1f} | {note} | "
+                     f"{'-' if s['pass'] is None else ('yes' if s['pass'] else '**NO**')} |")
+    if result["skipped"]:
+        lines.append(f"\nSkipped (langgraph_jit.graph not available yet): {', '.join(result['skipped'])}")
+    if result["errors"]:
+        lines.append("\nFailed: " + "; ".join(f"{k}: {v}" for k, v in result["errors"].items()))
+    return "\n".join(lines)
+
+
+def chart(result: dict, path: Path) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    rows = result["rows"]
+    labels = list(ENGINES)
+    fig, axes = plt.subplots(1, 2, figsize=(13, 0.45 * max(4, len(rows) // 6) + 2.5), sharey=True)
+    for ax, saver in zip(axes, (False, True)):
+        sub = [r for r in rows if r["saver"] == saver]
+        names = list(dict.fromkeys(r["workload"] for r in sub))
+        h = 0.8 / len(labels)
+        for j, label in enumerate(labels):
+            vals = {r["workload"]: r["overhead_us"] for r in sub if r["engine"] == label}
+            ys = [i + (j - (len(labels) - 1) / 2) * h for i in range(len(names))]
+            ax.barh(ys, [max(vals.get(n, 0), 0.01) for n in names], height=h, label=label)
+        ax.set_yticks(range(len(names)))
+        ax.set_yticklabels([f"{n} (/{next(r['per'] for r in sub if r['workload'] == n)})" for n in names])
+        ax.invert_yaxis()
+        ax.set_xscale("log")
+        ax.set_xlabel("engine time µs per step (or per task), log scale; lower is better")
+        ax.set_title("with InMemorySaver" if saver else "no checkpointer")
+        ax.grid(axis="x", which="both", alpha=0.3)
+    axes[0].legend(loc="lower right")
+    m = result["machine"]
+    fig.suptitle(f"langgraph {m['langgraph']} vs langgraph_jit {m['langgraph-jit']} ({m['commit']}), "
+                 f"{m['cpu']}, {m['cores']} cores, {m['date']}", fontsize=9)
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--worker", help=argparse.SUPPRESS)
+    ap.add_argument("--quick", action="store_true", help="1 round, short timing budget")
+    ap.add_argument("--rounds", type=int, default=2, help="fresh processes per configuration")
+    ap.add_argument("--only", help="comma-separated workload names or globs (chain-*,send-100)")
+    ap.add_argument("--out", default=str(OUT_DIR), help="directory for compare.json and compare.png")
+    ap.add_argument("--render", metavar="JSON", help="re-print the table and redraw the chart of a saved run")
+    args = ap.parse_args()
+    if args.worker:
+        spec = json.loads(args.worker)
+        print(json.dumps(WORKERS[spec["kind"]](spec)))
+        return
+    if args.quick:
+        args.rounds = 1
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    if args.render:
+        result = json.loads(Path(args.render).read_text())
+    else:
+        result = run_all(args)
+        result["machine"] = machine()
+        result["command"] = "python -m asv_bench.compare " + " ".join(sys.argv[1:])
+        (out / "compare.json").write_text(json.dumps(result, indent=1))
+    chart(result, out / "compare.png")
+    m = result["machine"]
+    print(f"\n{result['command']}  —  {m['date']}, {m['cpu']} ({m['cores']} cores), Python {m['python']}, "
+          f"langgraph {m['langgraph']}, langgraph_jit {m['langgraph-jit']} @ {m['commit']}, numba {m['numba']}\n")
+    print(table(result))
+    print(f"\nEngine time = (median invoke - floor) / steps (or tasks); floor = the node functions as plain "
+          f"Python calls. Ratio = langgraph engine time / ours. Total {result['total_seconds']:.0f} s.")
+    print(f"Saved {out / 'compare.json'} and {out / 'compare.png'}")
+
+
+if __name__ == "__main__":
+    main()
