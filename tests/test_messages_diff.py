@@ -502,11 +502,6 @@ def test_graph_invoked_inside_node(subgraphs):
     same(observe)
 
 
-@pytest.mark.xfail(
-    reason="engine: a graph streamed inside a node yields none of its chunks (they carry the "
-    "node's namespace and the formatter drops namespaced chunks without subgraphs=True)",
-    strict=False,
-)
 @pytest.mark.parametrize("outer_mode", ["updates", ["messages", "updates"]], ids=str)
 def test_graph_streamed_inside_node(outer_mode):
     def observe(impl):

@@ -22,9 +22,9 @@ RUN = "run"
 
 
 def engine(run: Any) -> Iterator[tuple]:
-    """The run loop. Yields (LOAD,), (IO, method, args) or (RUN, tasks);
-    expects back the loaded tuple, the saver's result, or the first task
-    error (None if the step succeeded)."""
+    """The run loop. Yields (LOAD,), (IO, target, method, args) or
+    (RUN, tasks); expects back the loaded tuple, the call's result, or the
+    first task error (None if the step succeeded)."""
     saved = yield (LOAD,)
     try:
         run.start(saved)
@@ -34,6 +34,10 @@ def engine(run: Any) -> Iterator[tuple]:
         while run.tick():
             if pending:
                 yield from _flush_io(run)
+            if run.cache is not None:
+                lookup = run.cache_lookup()
+                if lookup:
+                    run.apply_cached((yield (IO, run.cache, "get", (lookup,))))
             error = yield (RUN, run.runnable_tasks())
             if pending:
                 yield from _flush_io(run)
@@ -64,8 +68,8 @@ def _flush_io(run: Any) -> Iterator[tuple]:
     # and a generator per step is not free.
     pending = run.pending_io
     while pending:
-        method, args = pending.pop(0)
-        yield (IO, method, args)
+        target, method, args = pending.pop(0)
+        yield (IO, target, method, args)
 
 
 def step_error(current: BaseException | None, exc: BaseException) -> BaseException:
@@ -136,7 +140,7 @@ def drive_sync(run: Any, emit: Callable[[tuple], Any]) -> Iterator[Any]:
             except TimeoutError as exc:
                 reply = exc
         elif kind is IO:
-            reply = getattr(saver, request[1])(*request[2])
+            reply = getattr(request[1], request[2])(*request[3])
         else:  # LOAD
             reply = saver.get_tuple(run.lookup_config()) if saver is not None else None
 
@@ -176,29 +180,34 @@ async def drive_async(run: Any, emit: Callable[[tuple], Any]) -> AsyncIterator[A
             except TimeoutError as exc:
                 reply = exc
         elif kind is IO:
-            reply = await getattr(saver, "a" + request[1])(*request[2])
+            reply = await getattr(request[1], "a" + request[2])(*request[3])
         else:
             reply = await saver.aget_tuple(run.lookup_config()) if saver is not None else None
 
 
 def chunk_formatter(
-    requested: str | list[str], subgraphs: bool, version: str
+    requested: str | list[str], subgraphs: bool, version: str, namespace: tuple[str, ...] = ()
 ) -> Callable[[tuple], Any]:
-    """How a queued (namespace, mode, payload) is shown to the caller."""
+    """How a queued (namespace, mode, payload) is shown to the caller. Without
+    subgraphs=True only the run's own chunks are shown (a graph streamed
+    inside a node has a namespace of its own)."""
     single = isinstance(requested, str)
     wanted = {requested} if single else set(requested)
+    own = namespace
 
     if version == "v2":
         def emit_v2(item: tuple) -> Any:
             ns, mode, payload = item
-            if mode not in wanted or (ns and not subgraphs):
+            if mode not in wanted or (ns != own and not subgraphs):
                 return None
             part = {"type": mode, "ns": ns, "data": payload}
             if mode == "values":
+                interrupts: tuple = ()
                 if isinstance(payload, dict) and INTERRUPT in payload:
+                    interrupts = tuple(payload[INTERRUPT])
                     payload = {k: v for k, v in payload.items() if k != INTERRUPT}
                     part["data"] = payload
-                part["interrupts"] = ()
+                part["interrupts"] = interrupts
             return part
 
         return emit_v2
@@ -207,5 +216,5 @@ def chunk_formatter(
             return lambda item: (item[0], item[2]) if item[1] in wanted else None
         return lambda item: item if item[1] in wanted else None
     if single:
-        return lambda item: item[2] if item[1] in wanted and not item[0] else None
-    return lambda item: (item[1], item[2]) if item[1] in wanted and not item[0] else None
+        return lambda item: item[2] if item[1] in wanted and item[0] == own else None
+    return lambda item: (item[1], item[2]) if item[1] in wanted and item[0] == own else None

@@ -64,23 +64,7 @@ def messages_callbacks(run: Any) -> list[Any]:
         own_modes = getattr(run, "own_modes", run.stream_modes)
         handler = StreamMessagesHandler(run) if "messages" in own_modes else None
         run._messages_handler = handler
-        _watch_task_ends(run)
     return [handler] if handler is not None else []
 
 
 _UNSET = object()
-
-
-def _watch_task_ends(run: Any) -> None:
-    # Stopgap until the engine calls `_messages.on_task_done(run, task)` at the
-    # top of PregelRun.task_done itself: wrap this run's task_done so messages a
-    # node wrote are streamed before its `updates` chunk.
-    from langgraph_jit.pregel._messages import on_task_done
-
-    task_done = run.task_done
-
-    def task_done_streaming_messages(task: Any) -> None:
-        on_task_done(run, task)
-        task_done(task)
-
-    run.task_done = task_done_streaming_messages

@@ -2,7 +2,7 @@
 
 The core plans tasks, accepts their results and commits steps; it never runs
 user code and never talks to a checkpointer. Saver calls are queued in
-`pending_io` as (method, args) for the driver to perform (sync or async),
+`pending_io` as (target, method, args) for the driver to perform (sync or async),
 and stream chunks are queued in `out` as (namespace, mode, payload).
 """
 
@@ -247,7 +247,8 @@ class PregelRun:
         }
         self._public_configurable[CONFIG_KEY_CHECKPOINT_NS] = self.checkpoint_ns
         self.out: deque = deque()
-        self.pending_io: list[tuple[str, tuple]] = []
+        self.pending_io: list[tuple[Any, str, tuple]] = []
+        self.cache = graph.cache if graph.cache is not None and _has_cache_policy(graph) else None
         self.tasks: list[Task] = []
         self.status = "pending"
         self.step = 0
@@ -255,6 +256,7 @@ class PregelRun:
         self.recursion_limit = config.get("recursion_limit", graph._default_recursion_limit)
         self.wants_updates = "updates" in stream_modes
         self.wants_values = "values" in stream_modes
+        self.wants_messages = "messages" in stream_modes and _lc.langchain_loaded()
         self.wants_tasks = "tasks" in stream_modes or "debug" in stream_modes
         self.wants_checkpoints = (
             "checkpoints" in stream_modes or "debug" in stream_modes
@@ -266,6 +268,7 @@ class PregelRun:
         self.context: Any = None
         self._pull_tails: dict[str, bytes] = graph._pull_tails
         self._writes_config: dict | None = None
+        self._cache_keys: dict[str, tuple] = {}
         self._saved_id: str | None = None
         self._created_checkpoint = False
         self.interrupts: list = []
@@ -610,6 +613,44 @@ class PregelRun:
                 self._emit_task_done(t, cached=True)
         return True
 
+    def cache_lookup(self) -> list[tuple]:
+        """Cache keys of this step's tasks that have a cache policy."""
+        keys = []
+        for t in self.tasks:
+            if t.cached:
+                continue
+            key = self._cache_key(t)
+            if key is not None:
+                keys.append(key)
+        return keys
+
+    def _cache_key(self, task: Task) -> tuple | None:
+        policy = task.proc.cache_policy or self.graph.cache_policy
+        if policy is None:
+            return None
+        entry = self._cache_keys.get(task.id)
+        if entry is not None:
+            return entry[0]
+        args_key = policy.key_func(task.input)
+        digest = xxh3_128_hexdigest(args_key.encode() if isinstance(args_key, str) else args_key)
+        namespace = (_CACHE_NS_WRITES, _identifier(task.proc.bound) or "__dynamic__", task.name)
+        key = (namespace, digest)
+        self._cache_keys[task.id] = (key, policy.ttl)
+        return key
+
+    def apply_cached(self, found: dict) -> None:
+        """Tasks whose writes are cached are not run; their writes replay."""
+        if not found:
+            return
+        for t in self.tasks:
+            entry = self._cache_keys.get(t.id)
+            if entry is not None and entry[0] in found and not t.cached:
+                t.writes.extend(tuple(w) for w in found[entry[0]])
+                t.cached = True
+                if self.checkpointer is not None:
+                    self._record_writes(t, t.writes)
+                self._emit_task_done(t, cached=True)
+
     def runnable_tasks(self) -> list[Task]:
         return [t for t in self.tasks if not t.cached]
 
@@ -631,12 +672,22 @@ class PregelRun:
 
     def task_done(self, task: Task) -> None:
         """A task finished successfully; its writes are in task.writes."""
+        if self.wants_messages:
+            # Messages a node wrote without streaming them, before its update.
+            from langgraph_jit.pregel._messages import on_task_done
+
+            on_task_done(self, task)
         if self.checkpointer is not None:
             writes = task.writes
             if all(c in _CONTROL_WRITES for c, _ in writes):
                 # Marks the task done even though it wrote nothing.
                 writes.append((NO_WRITES, None))
             self._record_writes(task, writes)
+        if self.cache is not None:
+            entry = self._cache_keys.get(task.id)
+            if entry is not None:
+                key, ttl = entry
+                self.pending_io.append((self.cache, "set", ({key: (list(task.writes), ttl)},)))
         self._emit_task_done(task)
 
     def _record_writes(self, task: Task, writes: Sequence[tuple[str, Any]]) -> None:
@@ -813,7 +864,9 @@ class PregelRun:
             else:
                 conf.pop(CONFIG_KEY_CHECKPOINT_ID, None)
             config = {**self.config, CONF: conf}
-            self.pending_io.append(("put", (config, checkpoint, metadata, new_versions)))
+            self.pending_io.append(
+                (self.checkpointer, "put", (config, checkpoint, metadata, new_versions))
+            )
             self.parent_config = (
                 self.checkpoint_config
                 if self.checkpoint_config and self.checkpoint_config[CONF].get(CONFIG_KEY_CHECKPOINT_ID)
@@ -863,7 +916,9 @@ class PregelRun:
                 CONF: {**self._public_configurable, CONFIG_KEY_CHECKPOINT_ID: checkpoint_id}
             }
         path_str = _task_path_str(path) if path else ""
-        self.pending_io.append(("put_writes", (config, list(writes), task_id, path_str)))
+        self.pending_io.append(
+            (self.checkpointer, "put_writes", (config, list(writes), task_id, path_str))
+        )
 
     def _emit_checkpoint(self) -> None:
         if not self.wants_checkpoints or self.checkpointer is None:
@@ -975,6 +1030,25 @@ class PregelRun:
                 error_code=ErrorCode.GRAPH_RECURSION_LIMIT,
             )
         )
+
+
+_CACHE_NS_WRITES = "__pregel_ns_writes"
+
+
+def _has_cache_policy(graph: Any) -> bool:
+    return graph.cache_policy is not None or any(
+        n.cache_policy is not None for n in graph.nodes.values()
+    )
+
+
+def _identifier(obj: Any) -> str | None:
+    """module.qualname of a node's function: part of its cache namespace."""
+    obj = getattr(obj, "steps", [obj])[0] if obj.__class__.__name__ == "_Sequence" else obj
+    name = getattr(obj, "__qualname__", None) or getattr(obj, "__name__", None)
+    module = getattr(obj, "__module__", None)
+    if name is None or module is None:
+        return None
+    return f"{module}.{name}"
 
 
 def _is_interrupt_id(key: Any) -> bool:

@@ -228,6 +228,27 @@ class Pregel:
         merged = {**(self.config or {}), **(config or {}), **kwargs}
         return self.copy({"config": merged})
 
+    def clear_cache(self, nodes: Sequence[str] | None = None) -> None:
+        """Forget cached node results (all nodes, or the named ones)."""
+        if self.cache is None:
+            raise ValueError("No cache is set for this graph. Cannot clear cache.")
+        self.cache.clear(self._cache_namespaces(nodes))
+
+    async def aclear_cache(self, nodes: Sequence[str] | None = None) -> None:
+        if self.cache is None:
+            raise ValueError("No cache is set for this graph. Cannot clear cache.")
+        await self.cache.aclear(self._cache_namespaces(nodes))
+
+    def _cache_namespaces(self, nodes: Sequence[str] | None) -> list[tuple[str, ...]]:
+        from langgraph_jit.pregel._loop import _CACHE_NS_WRITES, _identifier
+
+        names = nodes or list(self.nodes)
+        return [
+            (_CACHE_NS_WRITES, _identifier(self.nodes[n].bound) or "__dynamic__", n)
+            for n in names
+            if n in self.nodes
+        ]
+
     def get_graph(self, config: dict | None = None, *, xray: int | bool = False) -> Any:
         """The graph's drawable structure (nodes and edges), built offline."""
         from langgraph_jit.graph._draw import draw_pregel
@@ -359,7 +380,7 @@ class Pregel:
             interrupt_before=interrupt_before, interrupt_after=interrupt_after,
             durability=durability, subgraphs=subgraphs, context=context,
         )
-        return drive_sync(run, chunk_formatter(stream_mode, subgraphs, version))
+        return drive_sync(run, chunk_formatter(stream_mode, subgraphs, version, run.namespace))
 
     def astream(
         self,
@@ -386,7 +407,7 @@ class Pregel:
             interrupt_before=interrupt_before, interrupt_after=interrupt_after,
             durability=durability, subgraphs=subgraphs, context=context,
         )
-        return drive_async(run, chunk_formatter(stream_mode, subgraphs, version))
+        return drive_async(run, chunk_formatter(stream_mode, subgraphs, version, run.namespace))
 
     def _default_stream_mode(self, config: dict | None) -> Any:
         # Inside a task (a subgraph) the default is the state, as in LangGraph.
@@ -406,13 +427,13 @@ class Pregel:
                 durability=durability, context=context,
             )
             run.track_latest_values()
-            return run, chunk_formatter([], False, "v1")
+            return run, chunk_formatter([], False, "v1", run.namespace)
         run = self._new_run(
             input, config, stream_mode=stream_mode, output_keys=output_keys,
             interrupt_before=interrupt_before, interrupt_after=interrupt_after,
             durability=durability, context=context,
         )
-        return run, chunk_formatter(stream_mode, False, "v1")
+        return run, chunk_formatter(stream_mode, False, "v1", run.namespace)
 
     @staticmethod
     def _invoke_result(run: PregelRun, stream_mode: Any, chunks: list, version: str) -> Any:

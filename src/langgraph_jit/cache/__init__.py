@@ -1,0 +1,1 @@
+"""Node result caches (`CachePolicy` on nodes, `cache=` on compile)."""
