@@ -269,6 +269,10 @@ class PregelRun:
         self._pull_tails: dict[str, bytes] = graph._pull_tails
         self._writes_config: dict | None = None
         self._cache_keys: dict[str, tuple] = {}
+        self._read_cache: dict[int, list] = {}
+        self._bump_log: list[list[int]] = []
+        self._commit_no = 0
+        self._log_start = 0
         self._saved_id: str | None = None
         self._created_checkpoint = False
         self.interrupts: list = []
@@ -480,6 +484,13 @@ class PregelRun:
         if self.saving:
             self._queue_put_writes(NULL_TASK_ID, writes, "")
 
+    def _input_keys(self) -> frozenset[str]:
+        keys = self.graph.input_channels
+        cached = getattr(self.graph, "_input_key_set", None)
+        if cached is None or cached[0] is not keys:
+            cached = self.graph._input_key_set = (keys, frozenset(keys))
+        return cached[1]
+
     def _pending_interrupt_ids(self) -> set[str]:
         """Ids of saved interrupts whose task has not finished since."""
         finished = {
@@ -503,8 +514,9 @@ class PregelRun:
         if not isinstance(input, dict):
             raise TypeError(f"Expected chunk to be a dict, got {type(input).__name__}")
         writes = []
+        chan_id = self.topo.chan_id
         for k, v in input.items():
-            if k in keys:
+            if k in chan_id and k in self._input_keys():
                 writes.append((k, v))
             else:
                 import logging
@@ -536,19 +548,68 @@ class PregelRun:
                     continue
                 value = ch.get()
             else:
-                value = {}
-                for k in sub:
-                    ch = channels.get(k)
-                    if ch is None:
-                        value[k] = self.graph.managed[k].get(self.scratchpad())
-                    elif ch.is_available():
-                        value[k] = ch.get()
+                value = self._read_state(sub)
             if proc.mapper is not None:
                 value = proc.mapper(value)
             tasks.append(
                 Task(self, name, n, proc, value, topo.sorted_triggers[n], (PULL, name))
             )
         return tasks
+
+    def _read_state(self, keys: list[str]) -> dict[str, Any]:
+        """A node's input dict: its channels' current values, in `keys` order.
+
+        Kept per read set and refreshed from the channels bumped since it was
+        last built, so a step costs what changed, not the state's size. A
+        channel that gains or loses its value changes key order: rebuild.
+        """
+        entry = self._read_cache.get(id(keys))
+        commit_no = self._commit_no
+        if entry is not None and entry[1] != commit_no:
+            values, seen_no, keyset, managed = entry
+            log = self._bump_log
+            if seen_no < self._log_start:
+                entry = None
+            else:
+                names = self.topo.chan_names
+                channels = self.table.channels
+                for bumped in log[seen_no - self._log_start:]:
+                    for c in bumped:
+                        name = names[c]
+                        if name not in keyset:
+                            continue
+                        ch = channels[c]
+                        if ch.is_available():
+                            if name in values:
+                                values[name] = ch.get()
+                                continue
+                        elif name not in values:
+                            continue
+                        entry = None
+                        break
+                    if entry is None:
+                        break
+                if entry is not None:
+                    entry[1] = commit_no
+        if entry is None:
+            channels = self.channel_map
+            values = {}
+            managed = []
+            for k in keys:
+                ch = channels.get(k)
+                if ch is None:
+                    managed.append(k)
+                    values[k] = None  # placeholder keeps the key's position
+                elif ch.is_available():
+                    values[k] = ch.get()
+            entry = [values, commit_no, frozenset(keys), managed]
+            self._read_cache[id(keys)] = entry
+        values = dict(entry[0])
+        if entry[3]:
+            pad = self.scratchpad()
+            for k in entry[3]:
+                values[k] = self.graph.managed[k].get(pad)
+        return values
 
     def _plan_push(self) -> list[Task]:
         tasks_channel = self.channel_map.get(TASKS)
@@ -815,6 +876,15 @@ class PregelRun:
         )
         if bumped and tracking:
             state.bump(bumped, self.table)
+        if versionless:
+            self._read_cache.clear()
+        elif bumped:
+            # What node inputs refresh from (see _read_state); bounded.
+            self._bump_log.append(bumped)
+            self._commit_no += 1
+            if len(self._bump_log) > 64:
+                del self._bump_log[:32]
+                self._log_start += 32
         updated = [c for c, a in zip(bumped, bumped_avail) if a] if len(bumped) != 1 else bumped if bumped_avail[0] else []
         state.updated_channels = updated
         self.next_nodes = next_nodes if updated else None
