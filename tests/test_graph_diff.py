@@ -1805,3 +1805,103 @@ def test_error_handler_on_node():
         return observe_all_modes(app, {"x": "in"})
 
     assert_same(program)
+
+
+def test_async_parent_subgraph_interrupt_and_command_parent():
+    def program(lg):
+        class St(TypedDict):
+            foo: str
+            log: Annotated[list, operator.add]
+
+        async def c1(state):
+            return {"log": ["c1"]}
+
+        async def hop(state):
+            return lg.Command(graph=lg.Command.PARENT, goto="done", update={"foo": "hopped"})
+
+        cb = lg.StateGraph(St)
+        cb.add_node("c1", c1)
+        cb.add_node("hop", hop)
+        cb.add_edge(lg.START, "c1")
+        cb.add_edge("c1", "hop")
+        child = cb.compile(interrupt_before=["hop"])
+
+        async def done(state):
+            return {"log": ["done:" + state["foo"]]}
+
+        pb = lg.StateGraph(St)
+        pb.add_node("sub", child)
+        pb.add_node("done", done)
+        pb.add_edge(lg.START, "sub")
+        app = pb.compile(checkpointer=lg.InMemorySaver())
+
+        async def go():
+            c = cfg("a")
+            first = await app.ainvoke({"foo": "in"}, c)
+            snap = await app.aget_state(c, subgraphs=True)
+            chunks = [ch async for ch in app.astream(None, c, stream_mode=["updates", "values"])]
+            hist = [s async for s in app.aget_state_history(c)]
+            return {"first": first, "snap": snap, "chunks": chunks, "hist": hist}
+
+        return arun(go)
+
+    assert_same(program, ignore=SUBGRAPH_KNOWN)
+
+
+def test_async_stream_v2_subgraphs():
+    def program(lg):
+        app = parent_with_subgraph(lg)
+        return {
+            mode_key(m): collect_astream(lambda: app.astream({"foo": "in"}, cfg("v2" + mode_key(m)), stream_mode=m, subgraphs=True, version="v2"))
+            for m in MODES
+        }
+
+    assert_same(program, ignore=SUBGRAPH_KNOWN)
+
+
+def test_sync_node_in_async_run_and_async_node_in_sync_stream():
+    def program(lg):
+        async def anode(state):
+            return {"log": ["anode"]}
+
+        b = lg.StateGraph(S)
+        b.add_node("anode", anode)
+        b.add_edge(lg.START, "anode")
+        app = b.compile()
+        return {
+            "stream": collect_stream(lambda: app.stream({"x": "1"})),
+            "batch": capture(lambda: app.batch([{"x": "1"}])),
+            "ainvoke": arun(lambda: app.ainvoke({"x": "1"})),
+        }
+
+    assert_same(program)
+
+
+def test_parallel_send_with_interrupt_resume_map():
+    def program(lg):
+        from importlib import import_module
+
+        interrupt = import_module(lg.types.__name__).interrupt
+
+        class St(TypedDict):
+            answers: Annotated[list, operator.add]
+
+        def ask(state):
+            return {"answers": [f"{state['q']}={interrupt(state['q'])}"]}
+
+        b = lg.StateGraph(St)
+        b.add_node("start", lambda s: {})
+        b.add_node("ask", ask)
+        b.add_edge(lg.START, "start")
+        b.add_conditional_edges("start", lambda s: [lg.Send("ask", {"q": q}) for q in ("q1", "q2")])
+        app = b.compile(checkpointer=lg.InMemorySaver())
+        c = cfg("m")
+        first = app.invoke({"answers": []}, c)
+        ints = sorted(first["__interrupt__"], key=lambda i: i.value)
+        out = {"values": [i.value for i in ints]}
+        out["scalar-resume"] = capture(lambda: app.invoke(lg.Command(resume="x"), c))
+        out["map-resume"] = capture(lambda: sorted(app.invoke(lg.Command(resume={i.id: i.value.upper() for i in ints}), c)["answers"]))
+        out["next"] = app.get_state(c).next
+        return out
+
+    assert_same(program)
