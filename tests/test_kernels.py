@@ -581,3 +581,62 @@ def test_random_pregel_graphs_mostly_finish():
         graph._force_compiled = False
         ok += _outcome(lambda: graph.invoke(value, {"recursion_limit": 12}))[0] == "ok"
     assert ok >= 30
+
+
+def _wide_graph(width: int):
+    """start fans out to `width` workers (one channel each) which all feed a
+    BinaryOperatorAggregate; a join reads it: steps of `width` tasks."""
+    import operator
+
+    from langgraph_jit.channels import BinaryOperatorAggregate, LastValue
+    from langgraph_jit.pregel import NodeBuilder, Pregel
+
+    nodes = {
+        "start": NodeBuilder()
+        .subscribe_only("inp")
+        .do(lambda x: x)
+        .write_to(*[f"c{i}" for i in range(width)]),
+        **{
+            f"w{i:03d}": NodeBuilder().subscribe_only(f"c{i}").do(lambda x, i=i: x + i).write_to("sink")
+            for i in range(width)
+        },
+        "join": NodeBuilder().subscribe_only("sink").do(lambda x: x).write_to("out"),
+    }
+    channels = {
+        "inp": LastValue(int),
+        **{f"c{i}": LastValue(int) for i in range(width)},
+        "sink": BinaryOperatorAggregate(int, operator.add),
+        "out": LastValue(int),
+    }
+    return Pregel(nodes=nodes, channels=channels, input_channels="inp", output_channels=["out", "sink"])
+
+
+@pytest.mark.skipif(not _kernels.jit_enabled(), reason="numba not available or disabled")
+def test_auto_mode_promotes_wide_steps_to_compiled(monkeypatch):
+    """A run starts interpreted and switches to the compiled kernel at its
+    first wide step; the results match a run that never switches."""
+    from langgraph_jit.pregel import _table
+
+    promoted = []
+    original = _table.ChannelTable._promote
+
+    def spy(self):
+        original(self)
+        promoted.append(self.compiled)
+
+    monkeypatch.setattr(_table.ChannelTable, "_promote", spy)
+    monkeypatch.setenv("LANGGRAPH_JIT_KERNELS", "auto")
+    monkeypatch.setenv("LANGGRAPH_JIT_WIDE_STEP", "8")
+    auto = _wide_graph(20)
+    got = [auto.invoke(1), list(auto.stream(2, stream_mode=["updates", "values"]))]
+    assert promoted and all(promoted)
+
+    monkeypatch.setenv("LANGGRAPH_JIT_KERNELS", "python")
+    plain = _wide_graph(20)
+    expected = [plain.invoke(1), list(plain.stream(2, stream_mode=["updates", "values"]))]
+
+    def canonical(chunks):
+        return sorted(repr(c) for c in chunks)
+
+    assert got[0] == expected[0]
+    assert canonical(got[1]) == canonical(expected[1])

@@ -14,18 +14,22 @@ from langgraph_jit._kernels import step_source
 
 logger = logging.getLogger("langgraph_jit")
 
-# Graphs with at least this many nodes use the compiled step kernel.
-# Measured with `NUMBA_CACHE_DIR=/tmp/numba_cache python bench/kernel_threshold.py`
-# (bench/results/kernel_threshold.json; µs per superstep, python vs compiled).
-# The run loop calls apply_writes every step but a full plan() about once per
-# run, and on that mix the compiled kernel loses ~1 µs/step on chain-like
-# graphs (one task per step: the list<->array conversions cost more than the
-# kernel saves) until ~900 nodes (N=500: 4.7 vs 5.2 µs, N=1000: 5.5 vs 5.4,
-# N=2000: 7.3 vs 6.3), while on fan-in steps it wins from ~10 nodes (N=100:
-# 48 vs 29 µs). 900 is where it wins on both shapes; it also keeps numba's
-# import and cache load (~0.4 s) off typical graphs. Counting a full plan()
-# every step instead would put the crossover at ~12 nodes.
-DEFAULT_NODE_THRESHOLD = 900
+# Two thresholds, both from `NUMBA_CACHE_DIR=/tmp/numba_cache python
+# bench/kernel_threshold.py` (bench/results/kernel_threshold.json, µs per
+# superstep, interpreted vs compiled) and `python -m asv_bench.compare`:
+#
+# * What pays is work per step, not graph size. On chain-like graphs (one task
+#   per step) the compiled kernel loses ~1 µs/step to the list<->array
+#   conversions up to ~900 nodes, and in the whole engine it still lost at
+#   1000 (14.6 vs 10.0 µs/step); on wide steps (many nodes run, many channels
+#   bumped) it wins from ~10-20 per step (fan-in N=20: 32 vs 17 µs, N=100:
+#   48 vs 29 µs). So in "auto" mode a run starts interpreted and switches to
+#   the compiled kernel at its first step that runs or bumps at least
+#   DEFAULT_WIDE_STEP nodes/channels (one O(state) conversion, same results).
+# * DEFAULT_NODE_THRESHOLD: graphs this large start compiled outright; at this
+#   size a full planning scan alone favours the kernel.
+DEFAULT_WIDE_STEP = 32
+DEFAULT_NODE_THRESHOLD = 5000
 
 _compiled: ModuleType | None = None
 _compiled_failed = False
@@ -60,6 +64,23 @@ def node_threshold() -> int:
         raise ValueError(
             f"LANGGRAPH_JIT_NODE_THRESHOLD must be an integer, got {raw!r}"
         ) from None
+
+
+def wide_step_threshold() -> int:
+    raw = os.environ.get("LANGGRAPH_JIT_WIDE_STEP")
+    if raw is None:
+        return DEFAULT_WIDE_STEP
+    try:
+        return int(raw)
+    except ValueError:
+        raise ValueError(f"LANGGRAPH_JIT_WIDE_STEP must be an integer, got {raw!r}") from None
+
+
+def promotion_target() -> ModuleType | None:
+    """The compiled kernels a run in "auto" mode may switch to mid-run."""
+    if kernel_mode() != "auto":
+        return None
+    return _load_compiled()
 
 
 def _load_compiled() -> ModuleType | None:

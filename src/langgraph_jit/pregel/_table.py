@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from langgraph_jit._constants import RESERVED_WRITES
-from langgraph_jit._kernels import kernels_for
+from langgraph_jit._kernels import kernel_mode, kernels_for, wide_step_threshold
 from langgraph_jit.errors import InvalidUpdateError
 from langgraph_jit.pregel._topology import Topology
 
@@ -37,6 +37,8 @@ class ChannelTable:
         "_out",
         "_np",
         "has_seen",
+        "may_promote",
+        "wide_step",
     )
 
 
@@ -57,6 +59,10 @@ class ChannelTable:
             from langgraph_jit._kernels import step_source
 
             self.kernels, self.compiled = step_source, False
+        self.may_promote = (
+            not self.compiled and force_compiled is None and kernel_mode() == "auto"
+        )
+        self.wide_step = wide_step_threshold() if self.may_promote else 0
         available = [1 if ch.is_available() else 0 for ch in channels]
         self.max_version = max(versions, default=0)
         n_nodes = topo.n_nodes
@@ -245,8 +251,37 @@ class ChannelTable:
             bumped = list(last)
             bumped_avail = [last[c] for c in bumped]
         # Only channels that were bumped and hold a value can trigger nodes.
+        if self.may_promote and len(ran_nodes) + len(bumped) >= self.wide_step:
+            self._promote()
         next_nodes = self._commit(ran_nodes, bumped, bumped_avail)
         return bumped, bumped_avail, next_nodes
+
+    def _promote(self) -> None:
+        """Switch this run to the compiled kernels (a wide step): copy the
+        integer state into arrays once; results are identical either way."""
+        self.may_promote = False
+        from langgraph_jit._kernels import promotion_target
+
+        compiled = promotion_target()
+        if compiled is None:
+            return
+        import numpy as np
+
+        t = self.topo
+        if getattr(t, "_arrays", None) is None:
+            t._arrays = tuple(
+                np.array(a, dtype=np.int64)
+                for a in (t.trig_ptr, t.trig_chan, t.c2n_ptr, t.c2n_node)
+            )
+        self._np = np
+        self.versions = np.array(self.versions, dtype=np.int64)
+        self.available = np.array(self.available, dtype=np.uint8)
+        self.seen = np.array(self.seen, dtype=np.int64)
+        self.has_seen = np.array(self.has_seen, dtype=np.uint8)
+        self._mark = np.array(self._mark, dtype=np.int64)
+        self._out = np.zeros(t.n_nodes, dtype=np.int64)
+        self.kernels = compiled
+        self.compiled = True
 
     def mark_seen(self, nodes: Sequence[int]) -> None:
         """These nodes now have a versions_seen entry (they ran or were sent to)."""
