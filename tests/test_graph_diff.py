@@ -1905,3 +1905,72 @@ def test_parallel_send_with_interrupt_resume_map():
         return out
 
     assert_same(program)
+
+
+def test_channel_instances_in_annotations_and_overwrite_plain_key():
+    def program(lg):
+        class St(TypedDict):
+            topic: Annotated[list, lg.ch.Topic(str, accumulate=True)]
+            eph: Annotated[Optional[str], lg.ch.EphemeralValue(str)]
+            plain: str
+
+        b = lg.StateGraph(St)
+        b.add_node("a", lambda s: {"topic": ["t1", "t2"], "eph": "e", "plain": lg.Overwrite("ow")})
+        b.add_node("b", lambda s: {"topic": "t3", "plain": s["plain"] + f"|eph={s.get('eph')}"})
+        b.add_edge(lg.START, "a")
+        b.add_edge("a", "b")
+        app = b.compile(checkpointer=lg.InMemorySaver())
+        obs = observe_all_modes(app, {"plain": "p"})
+        obs["channel-types"] = sorted((k, type(v).__name__) for k, v in app.channels.items())
+        return obs
+
+    assert_same(program)
+
+
+@xfail("engine bug: StateGraph(S, input=..., output=...) emits no deprecation warning; LangGraph "
+       "warns LangGraphDeprecatedSinceV05 (use input_schema/output_schema)")
+def test_deprecated_input_output_kwargs():
+    def program(lg):
+        import warnings
+
+        class Inp(TypedDict):
+            x: str
+
+        class Out(TypedDict):
+            log: list
+
+        out = {}
+        with warnings.catch_warnings(record=True) as w:
+            warnings.simplefilter("always")
+            b = lg.StateGraph(S, input=Inp, output=Out)
+            out["warnings"] = sorted({type(x.message).__name__ for x in w})
+        b.add_node("a", log_node("a"))
+        b.add_edge(lg.START, "a")
+        out["io"] = capture(lambda: b.compile().invoke({"x": "1", "log": ["ignored"]}))
+        return out
+
+    assert_same(program)
+
+
+@xfail("engine bug: StateGraph.set_node_defaults (LangGraph 1.2.22: default retry_policy / "
+       "cache_policy / error_handler / timeout for every node, applied at compile) is missing")
+def test_set_node_defaults_retry():
+    def program(lg):
+        attempts = []
+
+        def flaky(state):
+            attempts.append(1)
+            if len(attempts) < 2:
+                raise ValueError("once")
+            return {"log": ["flaky"]}
+
+        g = lg.StateGraph(S)
+        out = {"set": capture(lambda: type(g.set_node_defaults(
+            retry_policy=lg.RetryPolicy(retry_on=ValueError, initial_interval=0.001, jitter=False))).__name__)}
+        g.add_node("flaky", flaky)
+        g.add_edge(lg.START, "flaky")
+        out["run"] = capture(lambda: g.compile().invoke({"x": "1"}))
+        out["attempts"] = len(attempts)
+        return out
+
+    assert_same(program)
