@@ -7,7 +7,7 @@ step kernels load on first use or on `warmup()`.
 from __future__ import annotations
 
 __version__ = "0.1.0"
-__all__ = ("jit_enabled", "warmup", "__version__")
+__all__ = ("install", "jit_enabled", "warmup", "__version__")
 
 
 def jit_enabled() -> bool:
@@ -23,3 +23,12 @@ def warmup() -> bool:
     from langgraph_jit._kernels import warmup as _warmup
 
     return _warmup()
+
+
+def install(*, force: bool = False) -> bool:
+    """Run this program's (and its libraries') `import langgraph...` on
+    langgraph_jit: call it first thing. LANGGRAPH_JIT=0 leaves LangGraph in
+    place unless `force`. Returns whether the switch is on."""
+    from langgraph_jit._switch import install as _install
+
+    return _install(force=force)

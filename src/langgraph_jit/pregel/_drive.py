@@ -27,6 +27,10 @@ def engine(run: Any) -> Iterator[tuple]:
     first task error (None if the step succeeded)."""
     saved = yield (LOAD,)
     try:
+        latest_config = run.latest_lookup_config() if saved is not None else None
+        if latest_config is not None:
+            latest = yield (IO, run.checkpointer, "get_tuple", (latest_config,))
+            run.superseded = latest is not None and latest.checkpoint["id"] != saved.checkpoint["id"]
         run.start(saved)
         pending = run.pending_io
         if pending:

@@ -274,6 +274,8 @@ class PregelRun:
         self._commit_no = 0
         self._log_start = 0
         self._saved_id: str | None = None
+        self.superseded = False  # set by the driver: a newer checkpoint exists
+        self.replaying = False
         self._created_checkpoint = False
         self.interrupts: list = []
         # Last `values` chunk, kept incrementally when only invoke's final
@@ -371,6 +373,15 @@ class PregelRun:
         """What managed values are computed from: this step and the limit."""
         return _Scratchpad(self.step, self.stop)
 
+    def latest_lookup_config(self) -> dict | None:
+        """When the caller addressed a checkpoint: the config that finds the
+        thread's latest one (to tell whether the addressed one is superseded)."""
+        if self.nested or not self.configurable.get(CONFIG_KEY_CHECKPOINT_ID):
+            return None
+        config = self.lookup_config()
+        conf = {k: v for k, v in config[CONF].items() if k != CONFIG_KEY_CHECKPOINT_ID}
+        return {**config, CONF: conf}
+
     def lookup_config(self) -> dict:
         """The config to load the thread's checkpoint with."""
         conf = {
@@ -415,6 +426,18 @@ class PregelRun:
         resuming = bool(state.has_versions) and bool(
             self.configurable.get("__pregel_resuming", input is None or is_command)
         )
+        # Time travel: the caller addressed a checkpoint (not resuming an
+        # interrupt there). Its tasks run again instead of reusing saved writes.
+        addressed = not nested and bool(self.configurable.get(CONFIG_KEY_CHECKPOINT_ID))
+        time_traveling = addressed and not (is_command and input.resume is not None)
+        self.replaying = time_traveling or self.superseded
+        if time_traveling:
+            self.pending_writes = [w for w in self.pending_writes if w[1] != RESUME]
+        forks = (
+            resuming
+            and time_traveling
+            and (state.metadata.get("source") not in ("update", "fork") or self.superseded)
+        )
         if is_command:
             self._apply_command(input)
         if not nested:
@@ -425,6 +448,10 @@ class PregelRun:
             self._commit([], null_writes, bump_step=False)
         if resuming:
             state.mark_interrupts_seen(self.table)
+            if forks:
+                # The replayed branch starts with a copy of the checkpoint.
+                self.pending_writes = [w for w in self.pending_writes if w[1] != INTERRUPT]
+                self._save("fork")
             if self._latest_only:
                 self._dirty_outputs.update(self._output_ids)
                 self._refresh_latest()
@@ -660,7 +687,7 @@ class PregelRun:
         if not tasks:
             self.status = "done"
             return False
-        if self.pending_writes:
+        if self.pending_writes and not self.replaying:
             self._reuse_pending_writes(tasks)
         if self.interrupt_before and self._should_interrupt(self.interrupt_before):
             self.status = "interrupt_before"
@@ -827,6 +854,7 @@ class PregelRun:
             writes.extend(t.writes)
         self._commit(tasks, writes, bump_step=True)
         self.pending_writes = []
+        self.replaying = False  # only the first step of a replay re-runs done tasks
         self._save("loop")
         if self.configurable.get("__pregel_resuming") and "__pregel_task_id" not in self.configurable:
             self.configurable = {**self.configurable, "__pregel_resuming": False}

@@ -609,6 +609,34 @@ class Pregel:
             tuple(i for t in snapshot_tasks for i in t.interrupts),
         )
 
+    def bulk_update_state(self, config: dict, supersteps: Sequence[Sequence[Any]]) -> dict:
+        """Apply several supersteps of updates; returns the last checkpoint's config."""
+        from langgraph_jit.pregel._update import drive_io, update_steps
+
+        saver = self._state_saver(config)
+        return drive_io(update_steps(self, saver, self._merge_config(config), supersteps))
+
+    async def abulk_update_state(self, config: dict, supersteps: Sequence[Sequence[Any]]) -> dict:
+        from langgraph_jit.pregel._update import adrive_io, update_steps
+
+        saver = self._state_saver(config)
+        return await adrive_io(update_steps(self, saver, self._merge_config(config), supersteps))
+
+    def update_state(
+        self, config: dict, values: Any, as_node: str | None = None, task_id: str | None = None
+    ) -> dict:
+        """Write `values` to the thread as if node `as_node` returned them."""
+        from langgraph_jit.types import StateUpdate
+
+        return self.bulk_update_state(config, [[StateUpdate(values, as_node, task_id)]])
+
+    async def aupdate_state(
+        self, config: dict, values: Any, as_node: str | None = None, task_id: str | None = None
+    ) -> dict:
+        from langgraph_jit.types import StateUpdate
+
+        return await self.abulk_update_state(config, [[StateUpdate(values, as_node, task_id)]])
+
     def get_state(self, config: dict, *, subgraphs: bool = False) -> StateSnapshot:
         """The graph's state at the latest (or the given) checkpoint."""
         saver = self._state_saver(config)
