@@ -144,7 +144,7 @@ def test_install_after_real_langgraph_refuses():
     proc = _run(["-c", code])
     assert proc.returncode != 0
     assert "must run before LangGraph is imported" in proc.stderr
-    assert "already imported from LangGraph: langgraph." in proc.stderr
+    assert "already imported from LangGraph: langgraph" in proc.stderr
 
 
 def test_usage():
