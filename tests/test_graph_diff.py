@@ -1420,9 +1420,6 @@ def test_get_state_history_filters_and_replay():
     assert_same(program)
 
 
-@xfail("engine bug: replaying from a past checkpoint (stream(None, snapshot.config)) in LangGraph "
-       "1.2.22 first saves a copy with metadata source='fork', step+1, then continues; ours continues "
-       "from the old step without a fork checkpoint")
 def test_replay_from_past_checkpoint_forks():
     def program(lg):
         app = chain(lg, "a", "b", "c")
@@ -1438,8 +1435,6 @@ def test_replay_from_past_checkpoint_forks():
     assert_same(program)
 
 
-@xfail("engine bug: CompiledStateGraph (Pregel) has no update_state / bulk_update_state "
-       "(AttributeError)")
 def test_update_state_on_state_graph():
     def program(lg):
         app = chain(lg, "a", "b", interrupt_before=["b"])
