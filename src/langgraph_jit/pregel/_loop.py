@@ -8,6 +8,7 @@ and stream chunks are queued in `out` as (namespace, mode, payload).
 
 from __future__ import annotations
 
+import threading
 from collections import deque
 from collections.abc import Sequence
 from typing import Any
@@ -32,7 +33,7 @@ from langgraph_jit._constants import (
     RESUME,
     RETURN,
     TASKS,
-)
+)  # noqa
 from langgraph_jit.errors import (
     GraphBubbleUp,
     EmptyInputError,
@@ -72,6 +73,7 @@ class Task:
         "cached",
         "error",
         "_scratchpad",
+        "calls",
     )
 
     def __init__(self, run, name, node_id, proc, input, triggers, path):
@@ -88,6 +90,7 @@ class Task:
         self.cached = False
         self.error = None
         self._scratchpad = None
+        self.calls = 0  # task calls made so far (functional API)
 
     @property
     def id(self) -> str:
@@ -142,7 +145,11 @@ class Task:
         # LangGraph orders writes by the task path string: every pull task
         # (by node name) before every push task (by index).
         path = self.path
-        return (0, path[1], 0) if path[0] == PULL else (1, "", path[1])  # push: (PUSH, idx, False)
+        if path[0] == PULL:
+            return (0, path[1], 0)
+        if isinstance(path[1], tuple):  # a task call: after the sends
+            return (2, _task_path_str(path[1]), path[2])
+        return (1, "", path[1])  # a Send: (PUSH, idx, False)
 
     def send(self, writes: Sequence[tuple[str, Any]]) -> None:
         self.writes.extend(writes)
@@ -263,6 +270,9 @@ class PregelRun:
         )
         self.saving = checkpointer is not None and durability != "exit"
         self.nested = "__pregel_task_id" in self.configurable
+        # Guards run state that task calls (functional API) update from
+        # worker threads while a step runs.
+        self.lock = threading.RLock()
         self.lc_context = _lc.context_needed(config, stream_modes)
         self.max_concurrency = config.get("max_concurrency")
         self.context: Any = None
@@ -274,6 +284,7 @@ class PregelRun:
         self._commit_no = 0
         self._log_start = 0
         self._saved_id: str | None = None
+        self._emitted_interrupts: set[int] = set()
         self.superseded = False  # set by the driver: a newer checkpoint exists
         self.replaying = False
         self._created_checkpoint = False
@@ -292,8 +303,12 @@ class PregelRun:
         # formatted as a UUID: LangGraph's scheme, so ids match for the same
         # checkpoint. The per-node tail is constant and cached.
         name = task.name
-        if task.path[0] == PUSH:
-            tail = f"{name}{PUSH}{task.path[1]}".encode()
+        path = task.path
+        if path[0] == PUSH and isinstance(path[1], tuple):
+            # A task call: identified by its parent's path and call index.
+            tail = f"{name}{PUSH}{_task_path_str(path[1])}{path[2]}".encode()
+        elif path[0] == PUSH:
+            tail = f"{name}{PUSH}{path[1]}".encode()
         else:
             tail = self._pull_tails.get(name)
             if tail is None:
@@ -778,6 +793,14 @@ class PregelRun:
                 self.pending_io.append((self.cache, "set", ({key: (list(task.writes), ttl)},)))
         self._emit_task_done(task)
 
+    def saved_call_result(self, task: Task) -> tuple[Any] | None:
+        """(value,) when this task call's result was saved before (resume)."""
+        tid = task.id
+        for wtid, chan, value in self.pending_writes:
+            if wtid == tid and chan == RETURN:
+                return (value,)
+        return None
+
     def _record_writes(self, task: Task, writes: Sequence[tuple[str, Any]]) -> None:
         tid = task.id
         if any(w[0] == tid for w in self.pending_writes):
@@ -793,13 +816,16 @@ class PregelRun:
         task.error = exc
         if isinstance(exc, GraphInterrupt):
             interrupts = tuple(exc.args[0]) if exc.args else ()
+            emitted = self._emitted_interrupts
+            fresh = tuple(i for i in interrupts if id(i) not in emitted)
+            emitted.update(id(i) for i in interrupts)
             if interrupts:
-                self.interrupts.extend(interrupts)
+                self.interrupts.extend(fresh)
                 writes = [(INTERRUPT, interrupts)]
                 writes.extend(w for w in task.writes if w[0] == RESUME)
                 if self.checkpointer is not None:
                     self._record_writes(task, writes)
-                if _output.is_hidden(task):
+                if _output.is_hidden(task) or not fresh:
                     return
                 if self._latest_only:
                     # invoke's result is the values chunk LangGraph emits here.
@@ -890,7 +916,8 @@ class PregelRun:
                 if tracking:
                     state.record_seen(t.name, n, self.table)
             else:
-                pushed.append(t.node_id)
+                if t.node_id is not None:  # task calls are not graph nodes
+                    pushed.append(t.node_id)
                 if tracking:
                     state.record_seen(t.name, None, self.table)
         if input_task and tracking:
@@ -1076,7 +1103,7 @@ class PregelRun:
     def latest_values(self) -> Any:
         if not self._has_latest:
             return None
-        if isinstance(self._latest, dict):
+        if not isinstance(self.output_keys, str):
             # Keep the output keys' declared order, as a fresh read would.
             latest = self._latest
             keys = self.output_keys

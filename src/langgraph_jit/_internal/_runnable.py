@@ -1,0 +1,235 @@
+"""`RunnableCallable`: a LangChain Runnable over a sync and/or async function that
+receives what the running graph task offers (config, runtime, store, writer, previous).
+
+Lives at `langgraph._internal._runnable` because langchain's agents, trustcall and
+langgraph-supervisor build their nodes with it. Requires langchain_core.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import inspect
+from collections.abc import Awaitable, Callable, Sequence
+from typing import Any, Optional, Union
+
+from langchain_core.runnables import Runnable
+from langchain_core.runnables.config import (
+    RunnableConfig,
+    ensure_config,
+    get_async_callback_manager_for_config,
+    get_callback_manager_for_config,
+    patch_config,
+    set_config_context,
+)
+
+from langgraph_jit._constants import CONF, CONFIG_KEY_RUNTIME, MISSING
+
+__all__ = ("RunnableCallable", "RunnableLike", "is_async_callable", "is_async_generator")
+
+RunnableLike = Union[Runnable, Callable[..., Any], Callable[..., Awaitable[Any]]]
+
+_KINDS = (inspect.Parameter.POSITIONAL_OR_KEYWORD, inspect.Parameter.KEYWORD_ONLY)
+# parameter name -> (Runtime attribute, default when the task has none)
+_OPTIONAL = object()
+_REQUIRED = object()
+
+
+def _store_default(annotation: Any) -> Any:
+    text = annotation if isinstance(annotation, str) else getattr(annotation, "__name__", "")
+    if isinstance(annotation, str):
+        return None if "Optional" in text or "None" in text else _REQUIRED
+    args = getattr(annotation, "__args__", ())
+    return None if type(None) in args else _REQUIRED
+
+
+def _accepted(func: Callable) -> dict[str, tuple[str, Any]]:
+    """Which injectable parameters `func` declares, decided once per callable.
+
+    LangGraph injects `config` and `store`/`writer` only when their annotation is
+    the expected type (or absent); `runtime` and `previous` by name alone."""
+    try:
+        params = inspect.signature(func).parameters
+    except (TypeError, ValueError):
+        return {}
+    out: dict[str, tuple[str, Any]] = {}
+    for name, param in params.items():
+        if param.kind not in _KINDS:
+            continue
+        ann = param.annotation
+        empty = ann is inspect.Parameter.empty
+        ann_name = ann if isinstance(ann, str) else getattr(ann, "__name__", repr(ann))
+        if name == "config":
+            ok = empty or ann is RunnableConfig or ann_name in (
+                "RunnableConfig", "Optional[RunnableConfig]", "RunnableConfig | None"
+            ) or ann == Optional[RunnableConfig]
+            if not ok:
+                import warnings
+
+                warnings.warn(
+                    "The 'config' parameter should be typed as 'RunnableConfig' or "
+                    f"'RunnableConfig | None', not '{ann}'. ",
+                    UserWarning,
+                    stacklevel=4,
+                )
+                continue
+            out[name] = ("config", _REQUIRED)
+        elif name == "writer":
+            if empty or "StreamWriter" in str(ann_name) or "Callable" in str(ann):
+                out[name] = ("stream_writer", lambda _chunk: None)
+        elif name == "store":
+            if empty or "BaseStore" in str(ann_name) or "BaseStore" in str(ann):
+                out[name] = ("store", _REQUIRED if empty else _store_default(ann))
+        elif name == "previous":
+            out[name] = ("previous", _REQUIRED)
+        elif name == "runtime":
+            out[name] = ("runtime", _REQUIRED)
+    return out
+
+
+def _task_runtime(config: dict) -> Any:
+    runtime = (config.get(CONF) or {}).get(CONFIG_KEY_RUNTIME)
+    if runtime is not None:
+        return runtime
+    from langgraph_jit.pregel._runner import CURRENT_TASK
+
+    task = CURRENT_TASK.get()
+    return None if task is None else task.runtime
+
+
+class RunnableCallable(Runnable):
+    """A Runnable from a sync function and/or an async one; injects the task's
+    config/runtime/store/writer/previous into the parameters that ask for them."""
+
+    def __init__(
+        self,
+        func: Callable[..., Any] | None,
+        afunc: Callable[..., Awaitable[Any]] | None = None,
+        *,
+        name: str | None = None,
+        tags: Sequence[str] | None = None,
+        trace: bool = True,
+        recurse: bool = True,
+        explode_args: bool = False,
+        **kwargs: Any,
+    ) -> None:
+        if func is None and afunc is None:
+            raise ValueError("At least one of func or afunc must be provided.")
+        if name is None:
+            named = func or afunc
+            fname = getattr(named, "__name__", None)
+            if fname and fname != "<lambda>":
+                name = fname
+        self.name = name
+        self.func = func
+        self.afunc = afunc
+        self.tags = tags
+        self.kwargs = kwargs
+        self.trace = trace
+        self.recurse = recurse
+        self.explode_args = explode_args
+        self.func_accepts = _accepted(func or afunc)  # type: ignore[arg-type]
+
+    def __repr__(self) -> str:
+        return f"{self.get_name()}(tags={self.tags!r}, recurse={self.recurse!r})"
+
+    def _call_args(self, input: Any, config: dict, kwargs: dict) -> tuple[tuple, dict]:
+        if self.explode_args:
+            args, extra = input
+            kwargs = {**self.kwargs, **extra, **kwargs}
+        else:
+            args = (input,)
+            kwargs = {**self.kwargs, **kwargs}
+        if self.func_accepts:
+            runtime = None
+            for kw, (attr, default) in self.func_accepts.items():
+                if kw in kwargs:
+                    continue
+                value: Any = MISSING
+                if attr == "config":
+                    value = config
+                else:
+                    if runtime is None:
+                        runtime = _task_runtime(config)
+                    if runtime is not None:
+                        value = runtime if attr == "runtime" else getattr(runtime, attr, MISSING)
+                if value is MISSING or (value is None and attr == "stream_writer"):
+                    if default is _REQUIRED:
+                        if attr == "store" and runtime is not None:
+                            value = None
+                        else:
+                            raise ValueError(
+                                f"Missing required config key '{'N/A' if attr in ('config', 'runtime') else attr}'"
+                                f" for '{self.name}'."
+                            )
+                    else:
+                        value = default
+                kwargs[kw] = value
+        return args, kwargs
+
+    def invoke(self, input: Any, config: RunnableConfig | None = None, **kwargs: Any) -> Any:
+        if self.func is None:
+            raise TypeError(
+                f'No synchronous function provided to "{self.name}".'
+                "\nEither initialize with a synchronous function or invoke"
+                " via the async API (ainvoke, astream, etc.)"
+            )
+        config = ensure_config(config)
+        args, kwargs = self._call_args(input, config, kwargs)
+        if self.trace:
+            manager = get_callback_manager_for_config(config, self.tags)
+            run = manager.on_chain_start(
+                None, input, name=config.get("run_name") or self.get_name(),
+                run_id=config.pop("run_id", None),
+            )
+            try:
+                child = patch_config(config, callbacks=run.get_child())
+                with set_config_context(child) as ctx:
+                    ret = ctx.run(self.func, *args, **kwargs)
+            except BaseException as exc:
+                run.on_chain_error(exc)
+                raise
+            run.on_chain_end(ret)
+        else:
+            ret = self.func(*args, **kwargs)
+        if self.recurse and isinstance(ret, Runnable):
+            return ret.invoke(input, config)
+        return ret
+
+    async def ainvoke(
+        self, input: Any, config: RunnableConfig | None = None, **kwargs: Any
+    ) -> Any:
+        if self.afunc is None:
+            return self.invoke(input, config, **kwargs)
+        config = ensure_config(config)
+        args, kwargs = self._call_args(input, config, kwargs)
+        if self.trace:
+            manager = get_async_callback_manager_for_config(config, self.tags)
+            run = await manager.on_chain_start(
+                None, input, name=config.get("run_name") or self.name,
+                run_id=config.pop("run_id", None),
+            )
+            try:
+                child = patch_config(config, callbacks=run.get_child())
+                with set_config_context(child) as ctx:
+                    ret = await asyncio.create_task(self.afunc(*args, **kwargs), context=ctx)
+            except BaseException as exc:
+                await run.on_chain_error(exc)
+                raise
+            await run.on_chain_end(ret)
+        else:
+            ret = await self.afunc(*args, **kwargs)
+        if self.recurse and isinstance(ret, Runnable):
+            return await ret.ainvoke(input, config)
+        return ret
+
+
+def is_async_callable(func: Any) -> bool:
+    return inspect.iscoroutinefunction(func) or (
+        hasattr(func, "__call__") and inspect.iscoroutinefunction(func.__call__)
+    )
+
+
+def is_async_generator(func: Any) -> bool:
+    return inspect.isasyncgenfunction(func) or (
+        hasattr(func, "__call__") and inspect.isasyncgenfunction(func.__call__)
+    )

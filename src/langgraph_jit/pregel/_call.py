@@ -1,0 +1,164 @@
+"""Task calls made from inside a running task (the functional API's `@task`).
+
+Each call becomes a push task of the current step with a deterministic id
+(parent path + call index), so on resume a call whose result was saved
+returns it instead of running again.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import concurrent.futures
+import contextvars
+import inspect
+import threading
+from typing import Any
+
+from langgraph_jit._constants import PUSH, RETURN
+from langgraph_jit.pregel._runner import CURRENT_TASK, arun_task, run_task, shared_pool
+
+PUSH_TRIGGER = (PUSH,)
+
+
+class _CallProc:
+    """What a call task runs: the task function on (args, kwargs); its only
+    write is the return value."""
+
+    tags = None
+    metadata = None
+    mapper = None
+    writers = ()
+
+    def __init__(self, fn: Any) -> None:
+        self.bound = fn.func
+        self.retry_policy = fn.retry_policy
+        self.cache_policy = fn.cache_policy
+        self.call = _CallInvoker(fn.func, fn.name)
+        self.subgraphs = ()
+
+    def collect_writes(self, output: Any, task: Any) -> None:
+        task.writes.append((RETURN, output))
+
+    async def acollect_writes(self, output: Any, task: Any) -> None:
+        task.writes.append((RETURN, output))
+
+
+class _CallInvoker:
+    __slots__ = ("func", "name", "is_async")
+
+    def __init__(self, func: Any, name: str) -> None:
+        self.func = func
+        self.name = name
+        self.is_async = inspect.iscoroutinefunction(func)
+
+    def invoke(self, value: Any, task: Any) -> Any:
+        if self.is_async:
+            raise RuntimeError("In an sync context async tasks cannot be called")
+        args, kwargs = value
+        return self.func(*args, **kwargs)
+
+    async def ainvoke(self, value: Any, task: Any) -> Any:
+        args, kwargs = value
+        if self.is_async:
+            return await self.func(*args, **kwargs)
+        return self.func(*args, **kwargs)
+
+
+class CallFuture(concurrent.futures.Future):
+    """A call's future. If its result is wanted before a pool thread took it,
+    the caller runs it: nested waits can never exhaust the pool."""
+
+    def __init__(self, start: Any) -> None:
+        super().__init__()
+        self._start = start
+        self._claimed = False
+        self._claim_lock = threading.Lock()
+
+    def claim(self) -> bool:
+        with self._claim_lock:
+            if self._claimed:
+                return False
+            self._claimed = True
+            return True
+
+    def result(self, timeout: float | None = None) -> Any:
+        if not self.done() and self.claim():
+            self._start(self)
+        return super().result(timeout)
+
+
+def call_task(fn: Any, args: tuple, kwargs: dict) -> Any:
+    """Schedule one call of task function `fn` from the running task."""
+    parent = CURRENT_TASK.get()
+    if parent is None:
+        raise RuntimeError("Called get_config outside of a runnable context")
+    run = parent.run
+    with run.lock:
+        idx = parent.calls
+        parent.calls += 1
+    from langgraph_jit.pregel._loop import Task
+
+    child = Task(run, fn.name, None, _CallProc(fn), (args, kwargs), PUSH_TRIGGER, (PUSH, parent.path, idx))
+    done = run.saved_call_result(child)
+    if done is not None:
+        return _completed(done[0])
+    with run.lock:
+        run.tasks.append(child)
+        if run.wants_tasks:
+            from langgraph_jit.pregel import _output
+
+            run._emit_task("task", _output.task_start_payload(child, run.config))
+    if _in_event_loop():
+        return asyncio.ensure_future(_arun(run, child))
+    future = CallFuture(lambda fut: _run(run, child, fut))
+    ctx = contextvars.copy_context()
+
+    def start_in_pool() -> None:
+        if future.claim():
+            ctx.run(_run, run, child, future)
+
+    shared_pool().submit(start_in_pool)
+    return future
+
+
+def _completed(value: Any) -> Any:
+    if _in_event_loop():
+        fut = asyncio.get_running_loop().create_future()
+        fut.set_result(value)
+        return fut
+    fut = concurrent.futures.Future()
+    fut.set_result(value)
+    return fut
+
+
+def _in_event_loop() -> bool:
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return False
+    return True
+
+
+def _run(run: Any, child: Any, future: concurrent.futures.Future) -> None:
+    try:
+        run_task(child)
+    except BaseException as exc:
+        with run.lock:
+            run.task_failed(child, exc)
+        future.set_exception(exc)
+        return
+    with run.lock:
+        run.task_done(child)
+    future.set_result(next(v for c, v in child.writes if c == RETURN))
+
+
+async def _arun(run: Any, child: Any) -> Any:
+    try:
+        await arun_task(child)
+    except BaseException as exc:
+        with run.lock:
+            run.task_failed(child, exc)
+        raise
+    with run.lock:
+        run.task_done(child)
+    return next(v for c, v in child.writes if c == RETURN)

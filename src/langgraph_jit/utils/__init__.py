@@ -1,0 +1,1 @@
+"""Deprecated `langgraph.utils` paths some libraries still import."""
