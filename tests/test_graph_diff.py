@@ -714,9 +714,6 @@ def test_join_edge_waits_for_all_sources():
     assert_same(program)
 
 
-@xfail("engine bug: get_state_history snapshot of the step where a join is half-satisfied: LangGraph "
-       "lists the join target too (next=('b2', 'c'), task c with result None) because it applies the "
-       "step's pending writes before planning; ours shows next=('b2',)")
 def test_join_history_snapshot_lists_join_target():
     def program(lg):
         b = lg.StateGraph(S)
@@ -727,7 +724,10 @@ def test_join_history_snapshot_lists_join_target():
         b.add_edge("b", "b2")
         b.add_edge(["a", "b2"], "c")
         app = b.compile(checkpointer=lg.InMemorySaver())
-        app.invoke({"x": "in"}, cfg())
+        # durability="sync": with "async" LangGraph serialises the barrier's
+        # live `seen` set in the background after the next step added to it,
+        # so its history shows the join as ready one step early (a race).
+        app.invoke({"x": "in"}, cfg(), durability="sync")
         return [(s.metadata["step"], s.next, [(t.name, t.result) for t in s.tasks]) for s in app.get_state_history(cfg())]
 
     assert_same(program)
@@ -1540,9 +1540,6 @@ def test_node_error_then_resume_reruns_only_failed():
     assert_same(program)
 
 
-@xfail("engine bug: Command(update=...) as input on a thread stopped at a breakpoint is a resume "
-       "in LangGraph: the update is applied and the pending task b (then c) runs; ours applies the "
-       "update and stops with next=('b',)")
 def test_command_as_input_update_only():
     def program(lg):
         app = chain(lg, "a", "b", "c", interrupt_before=["b"])
@@ -1559,10 +1556,6 @@ def test_command_as_input_update_only():
     assert_same(program)
 
 
-@xfail("engine bug: Command(goto=...) as input is a resume: LangGraph runs the goto target AND "
-       "the thread's pending tasks (interrupted before b, goto c -> c and b run, then c again); "
-       "on a fresh thread Command(goto='b', update=...) also runs the START edge (log a, b, b). "
-       "Ours runs only the goto target")
 def test_command_as_input_goto():
     def program(lg):
         app = chain(lg, "a", "b", "c", interrupt_before=["b"])

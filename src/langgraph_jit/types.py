@@ -305,3 +305,17 @@ def interrupt(value: Any, *, response_schema: Any = None) -> Any:
 for _cls in (Send, Command, Interrupt, Overwrite):
     _cls.__module__ = "langgraph.types"
 del _cls
+
+
+@dataclass(frozen=True)
+class TracePolicy:
+    """How a node's own trace run records its input and output (processors take the
+    raw value and return what to record). Accepted by add_node(trace_policy=...)."""
+
+    process_inputs: Callable[[Any], Any] | None = None
+    process_outputs: Callable[[Any], Any] | None = None
+
+
+def omit_payload(_value: Any) -> dict[str, Any]:
+    """TracePolicy processor that records an empty payload."""
+    return {}

@@ -460,7 +460,16 @@ class PregelRun:
             self.configurable = {**self.configurable, "__pregel_resuming": resuming}
         null_writes = [(c, v) for tid, c, v in self.pending_writes if tid == NULL_TASK_ID]
         if null_writes:
+            # The nodes to examine next are those of the checkpoint's update
+            # plus those the null writes (Command input) trigger.
+            before = self.next_nodes
             self._commit([], null_writes, bump_step=False)
+            if before is not None:
+                after = self.next_nodes
+                if after is None:
+                    self.next_nodes = before
+                else:
+                    self.next_nodes = self.table.plan(sorted(set(before) | set(after)))
         if resuming:
             state.mark_interrupts_seen(self.table)
             if forks:
@@ -549,9 +558,10 @@ class PregelRun:
 
     def _map_input(self, input: Any) -> list[tuple[str, Any]]:
         keys = self.graph.input_channels
-        if input is None or isinstance(input, Command):
+        if input is None:
             return []
         if isinstance(keys, str):
+            # A Command on a fresh thread is also the input (LangGraph).
             return [(keys, input)]
         if not isinstance(input, dict):
             raise TypeError(f"Expected chunk to be a dict, got {type(input).__name__}")
