@@ -176,7 +176,9 @@ class RunnableCallable(Runnable):
         config = ensure_config(config)
         args, kwargs = self._call_args(input, config, kwargs)
         if self.trace:
-            manager = get_callback_manager_for_config(config, self.tags)
+            manager = get_callback_manager_for_config(config)
+            if self.tags:
+                manager.add_tags(list(self.tags), inherit=False)
             run = manager.on_chain_start(
                 None, input, name=config.get("run_name") or self.get_name(),
                 run_id=config.pop("run_id", None),
@@ -203,7 +205,9 @@ class RunnableCallable(Runnable):
         config = ensure_config(config)
         args, kwargs = self._call_args(input, config, kwargs)
         if self.trace:
-            manager = get_async_callback_manager_for_config(config, self.tags)
+            manager = get_async_callback_manager_for_config(config)
+            if self.tags:
+                manager.add_tags(list(self.tags), inherit=False)
             run = await manager.on_chain_start(
                 None, input, name=config.get("run_name") or self.name,
                 run_id=config.pop("run_id", None),
