@@ -235,8 +235,6 @@ def test_subgraph_node_streams_with_subgraphs_true():
     assert_same(lambda lg: observe_subgraphs(parent_with_subgraph(lg), {"foo": "in"}), ignore=SUBGRAPH_KNOWN)
 
 
-@xfail("engine bug: PregelTask.state of a subgraph task in get_state_history / checkpoints+debug "
-       "payloads is None; LangGraph gives the child's config {'configurable': {thread_id, checkpoint_ns: 'sub:<task>'}}")
 def test_subgraph_task_state_in_history():
     def program(lg):
         app = parent_with_subgraph(lg)
@@ -249,9 +247,6 @@ def test_subgraph_task_state_in_history():
     assert_same(program)
 
 
-@xfail("engine bug: subgraph checkpoint configs in checkpoints/debug streams lack the child's own "
-       "entry in checkpoint_map ({'': parent_id} instead of {'': parent_id, 'sub:<task>': own_id}), "
-       "and their parent_config has no checkpoint_map at all")
 def test_subgraph_checkpoint_map_in_stream_configs():
     def program(lg):
         app = parent_with_subgraph(lg)
@@ -261,8 +256,6 @@ def test_subgraph_checkpoint_map_in_stream_configs():
     assert_same(program)
 
 
-@xfail("engine bug: resuming a run interrupted inside a subgraph does not emit the child's "
-       "'values' chunk for its resumed state (subgraphs=True, ns ('sub:<task>',)) before continuing")
 def test_subgraph_node_interrupt_inside_child_and_resume():
     def program(lg):
         app = parent_with_subgraph(lg, child_interrupt_before=["c2"])
@@ -291,9 +284,6 @@ def test_subgraph_interrupt_inside_child_resume_invoke():
     assert_same(program, ignore=SUBGRAPH_KNOWN)
 
 
-@xfail("engine bug: a static breakpoint inside a subgraph, streamed with subgraphs=True in updates "
-       "mode, emits an extra (('sub:<task>',), {'__interrupt__': ()}) chunk; LangGraph emits only the "
-       "root ((), {'__interrupt__': ()})")
 def test_subgraph_breakpoint_interrupt_chunk_only_at_root():
     def program(lg):
         app = parent_with_subgraph(lg, child_interrupt_before=["c2"])
@@ -305,8 +295,6 @@ def test_subgraph_breakpoint_interrupt_chunk_only_at_root():
     assert_same(program, ignore=SUBGRAPH_KNOWN)
 
 
-@xfail("engine bug: a subgraph compiled with checkpointer=True does not keep its own state across "
-       "parent runs on the same thread (LangGraph's child starts run 2 from its run-1 state)")
 def test_subgraph_with_own_checkpointer_true():
     def program(lg):
         app = parent_with_subgraph(lg, child_checkpointer=True)
@@ -505,9 +493,6 @@ def test_state_schema_kinds(kind):
     assert_same(program)
 
 
-@xfail("engine bug: pydantic ValidationError for bad input lacks LangGraph's note "
-       "\"Before task with name 'first' and path '('__pregel_pull', 'first')'\" (LangGraph validates "
-       "when the first node reads state)")
 def test_pydantic_validation_error_on_bad_input():
     def program(lg):
         app, make, _ = schema_program(lg, "pydantic")
@@ -822,10 +807,6 @@ def test_conditional_edge_all_modes():
     assert_same(program)
 
 
-@xfail("engine bug: when a node's path function raises (here KeyError from a path_map miss), "
-       "LangGraph saves the node's own state writes together with the error; get_state then shows "
-       "them applied (log ['start'], next=()) and history's task result={'log': ['start']}; "
-       "ours saves only the error (next=('start',), result None)")
 def test_path_map_dict_missing_key_raises():
     def program(lg):
         b = lg.StateGraph(S)
@@ -1040,8 +1021,6 @@ def test_compile_errors():
     assert_same(program)
 
 
-@xfail("engine bug: a lambda path function's branch is named '<lambda>' in compile errors; "
-       "LangGraph names it 'condition' (\"At 'a' node, 'condition' branch found unknown target 'nope'\")")
 def test_compile_error_lambda_branch_name():
     def program(lg):
         b = lg.StateGraph(S)
@@ -1238,8 +1217,6 @@ def test_stream_v2_and_invoke_v2():
     assert_same(program, ignore=SUBGRAPH_KNOWN)
 
 
-@xfail("engine bug: invoke(..., stream_mode='updates', version='v2') returns v1 chunks "
-       "({'p1': {...}}); LangGraph returns v2 parts ({'type': 'updates', 'ns': (), 'data': {...}})")
 def test_invoke_v2_non_values_mode_returns_parts():
     def program(lg):
         app = chain(lg, "a", "b")
@@ -1324,8 +1301,6 @@ def test_remaining_steps_and_is_last_step():
     assert_same(program)
 
 
-@xfail("engine bug: managed values (RemainingSteps/IsLastStep keys) are missing from "
-       "CompiledStateGraph.channels; LangGraph lists them (as managed value specs)")
 def test_managed_values_listed_in_channels():
     def program(lg):
         class St(TypedDict):
@@ -1593,8 +1568,6 @@ def test_runnables_and_callables_as_nodes():
     assert_same(program)
 
 
-@xfail("engine bug: a dict passed as context= is not coerced to a dataclass context_schema; "
-       "LangGraph builds Ctx(**dict) (defaults filled) so runtime.context.user works")
 def test_context_schema_dataclass_and_get_runtime():
     def program(lg):
         from importlib import import_module
@@ -1919,8 +1892,6 @@ def test_channel_instances_in_annotations_and_overwrite_plain_key():
     assert_same(program)
 
 
-@xfail("engine bug: StateGraph(S, input=..., output=...) emits no deprecation warning; LangGraph "
-       "warns LangGraphDeprecatedSinceV05 (use input_schema/output_schema)")
 def test_deprecated_input_output_kwargs():
     def program(lg):
         import warnings
@@ -1944,8 +1915,6 @@ def test_deprecated_input_output_kwargs():
     assert_same(program)
 
 
-@xfail("engine bug: StateGraph.set_node_defaults (LangGraph 1.2.22: default retry_policy / "
-       "cache_policy / error_handler / timeout for every node, applied at compile) is missing")
 def test_set_node_defaults_retry():
     def program(lg):
         attempts = []

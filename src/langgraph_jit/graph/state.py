@@ -70,8 +70,24 @@ class StateGraph:
         output_schema: Any = None,
         **kwargs: Any,
     ) -> None:
-        if "config_schema" in kwargs and context_schema is None:
-            context_schema = kwargs["config_schema"]
+        import warnings
+
+        from langgraph_jit.warnings import LangGraphDeprecatedSinceV05, LangGraphDeprecatedSinceV10
+
+        if kwargs.get("config_schema") is not None:
+            warnings.warn(
+                "`config_schema` is deprecated and will be removed. Please use `context_schema` instead.",
+                category=LangGraphDeprecatedSinceV10,
+                stacklevel=2,
+            )
+            context_schema = context_schema or kwargs["config_schema"]
+        for old, new in (("input", "input_schema"), ("output", "output_schema")):
+            if kwargs.get(old) is not None:
+                warnings.warn(
+                    f"`{old}` is deprecated and will be removed. Please use `{new}` instead.",
+                    category=LangGraphDeprecatedSinceV05,
+                    stacklevel=2,
+                )
         input_schema = input_schema or kwargs.get("input")
         output_schema = output_schema or kwargs.get("output")
         self.nodes: dict[str, StateNodeSpec] = {}
@@ -82,6 +98,9 @@ class StateGraph:
         self.channels: dict[str, Any] = {}
         self.managed: dict[str, Any] = {}
         self.compiled = False
+        self._default_retry: Any = None
+        self._default_cache: Any = None
+        self._default_error_handler: Any = None
         self.state_schema = state_schema
         self.input_schema = input_schema or state_schema
         self.output_schema = output_schema or state_schema
@@ -89,6 +108,23 @@ class StateGraph:
         self._add_schema(self.state_schema)
         self._add_schema(self.input_schema, allow_managed=False)
         self._add_schema(self.output_schema, allow_managed=False)
+
+    def set_node_defaults(
+        self,
+        *,
+        retry_policy: RetryPolicy | Sequence[RetryPolicy] | None = None,
+        cache_policy: CachePolicy | None = None,
+        error_handler: Any = None,
+        timeout: Any = None,
+    ) -> StateGraph:
+        """Policies for every node that does not set its own (applied at compile)."""
+        if retry_policy is not None:
+            self._default_retry = retry_policy
+        if cache_policy is not None:
+            self._default_cache = cache_policy
+        if error_handler is not None:
+            self._default_error_handler = error_handler
+        return self
 
     def _add_schema(self, schema: Any, allow_managed: bool = True) -> None:
         if schema in self.schemas:
@@ -206,7 +242,9 @@ class StateGraph:
                 "Adding an edge to a graph that has already been compiled. This will "
                 "not be reflected in the compiled graph."
             )
-        name = getattr(path, "name", None) or getattr(path, "__name__", None) or "condition"
+        name = getattr(path, "name", None) or getattr(path, "__name__", None)
+        if not name or name == "<lambda>":
+            name = "condition"
         if name in self.branches[source]:
             raise ValueError(f"Branch with name `{name}` already exists for node `{source}`")
         self.branches[source][name] = BranchSpec.from_path(path, path_map, True)
@@ -320,7 +358,7 @@ class StateGraph:
         compiled = CompiledStateGraph(
             builder=self,
             nodes={},
-            channels={**self.channels, START: EphemeralValue(self.input_schema)},
+            channels={**self.channels, **self.managed, START: EphemeralValue(self.input_schema)},
             managed=dict(self.managed),
             input_channels=START,
             stream_mode="updates",
@@ -338,6 +376,10 @@ class StateGraph:
         )
         compiled.attach_node(START, None)
         for key, node in self.nodes.items():
+            if node.retry_policy is None and self._default_retry is not None:
+                node.retry_policy = self._default_retry
+            if node.cache_policy is None and self._default_cache is not None:
+                node.cache_policy = self._default_cache
             compiled.attach_node(key, node)
         for start, end in sorted(self.edges):
             compiled.attach_edge(start, end)

@@ -479,7 +479,7 @@ class PregelRun:
             if self._latest_only:
                 self._dirty_outputs.update(self._output_ids)
                 self._refresh_latest()
-            elif self.wants_values:
+            if self.wants_values:
                 self._emit_values()
         else:
             input_writes = self._map_input(input)
@@ -602,7 +602,11 @@ class PregelRun:
             else:
                 value = self._read_state(sub)
             if proc.mapper is not None:
-                value = proc.mapper(value)
+                try:
+                    value = proc.mapper(value)
+                except Exception as exc:
+                    exc.add_note(f"Before task with name '{name}' and path '{(PULL, name)}'")
+                    raise
             tasks.append(
                 Task(self, name, n, proc, value, topo.sorted_triggers[n], (PULL, name))
             )
@@ -857,9 +861,9 @@ class PregelRun:
         if isinstance(exc, GraphBubbleUp):
             return
         if self.checkpointer is not None:
-            self.pending_writes.append((task.id, ERROR, repr(exc)))
-            if self.saving:
-                self._queue_put_writes(task.id, [(ERROR, repr(exc))], task.path)
+            # Writes the task made before failing (e.g. a node's update
+            # before its conditional edge raised) are saved with the error.
+            self._record_writes(task, [*task.writes, (ERROR, repr(exc))])
         if self.wants_tasks:
             self._emit_task(
                 "task_result",
@@ -1064,12 +1068,13 @@ class PregelRun:
         entries = []
         errors = {tid: v for tid, c, v in self.pending_writes if c == ERROR}
         for t in self.tasks:
+            sub = self.subgraph_state(t)
             if t.id in errors:
-                entries.append({"id": t.id, "name": t.name, "error": errors[t.id], "state": None})
+                entries.append({"id": t.id, "name": t.name, "error": errors[t.id], "state": sub})
             elif t.cached and t.writes:
-                entries.append({"id": t.id, "name": t.name, "result": _output.task_result_payload(t, self.output_keys)["result"], "interrupts": (), "state": None})
+                entries.append({"id": t.id, "name": t.name, "result": _output.task_result_payload(t, self.output_keys)["result"], "interrupts": (), "state": sub})
             else:
-                entries.append({"id": t.id, "name": t.name, "interrupts": (), "state": None})
+                entries.append({"id": t.id, "name": t.name, "interrupts": (), "state": sub})
         payload = _output.checkpoint_payload(
             config, self.parent_config, values, state.metadata, self.tasks, entries
         )
@@ -1077,6 +1082,17 @@ class PregelRun:
             self.emit("checkpoints", payload)
         if "debug" in self.stream_modes:
             self.emit("debug", _output.debug_chunk(self.step - 1, "checkpoint", payload))
+
+    def subgraph_state(self, task: Task) -> dict | None:
+        """For a task running a subgraph: the config that addresses its state."""
+        if not getattr(task.proc, "subgraphs", None):
+            return None
+        return {
+            CONF: {
+                "thread_id": self.configurable.get("thread_id"),
+                CONFIG_KEY_CHECKPOINT_NS: task.checkpoint_ns,
+            }
+        }
 
     def _emit_task(self, kind: str, payload: dict) -> None:
         if "tasks" in self.stream_modes:
@@ -1128,7 +1144,7 @@ class PregelRun:
             # Show the state with the finished tasks' writes (not saved).
             done.sort(key=_task_sort_key)
             self._commit(done, [w for t in done for w in t.writes], bump_step=True)
-        if not interrupts and self.wants_updates:
+        if not interrupts and self.wants_updates and not self.nested:
             self.emit("updates", {INTERRUPT: interrupts})
 
     def _emit_values(self) -> None:

@@ -149,6 +149,24 @@ def task_result_payload(task: Any, stream_keys: Sequence[str]) -> dict[str, Any]
     }
 
 
+def patch_checkpoint_map(config: dict | None, metadata: dict | None) -> dict | None:
+    """A subgraph checkpoint's config also maps every ancestor namespace (and
+    its own) to a checkpoint id, as LangGraph shows it."""
+    if config is None:
+        return None
+    parents = metadata.get("parents") if metadata else None
+    if not parents:
+        return config
+    conf = config[CONF]
+    return {
+        **config,
+        CONF: {
+            **conf,
+            "checkpoint_map": {**parents, conf["checkpoint_ns"]: conf["checkpoint_id"]},
+        },
+    }
+
+
 def public_config(config: dict | None) -> dict | None:
     """A checkpoint config without the engine's private keys."""
     if config is None:
@@ -171,8 +189,8 @@ def checkpoint_payload(
     task_entries: Sequence[dict],
 ) -> dict[str, Any]:
     return {
-        "config": public_config(config),
-        "parent_config": public_config(parent_config),
+        "config": public_config(patch_checkpoint_map(config, metadata)),
+        "parent_config": public_config(patch_checkpoint_map(parent_config, metadata)),
         "values": values,
         "metadata": metadata,
         "next": [t.name for t in tasks],

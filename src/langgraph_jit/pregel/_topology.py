@@ -12,6 +12,7 @@ from typing import Any
 
 from langgraph_jit.channels import (
     AnyValue,
+    BaseChannel,
     BinaryOperatorAggregate,
     EphemeralValue,
     LastValue,
@@ -70,6 +71,9 @@ class Topology:
     """Integer view of a graph's channels, nodes and triggers."""
 
     def __init__(self, nodes: Mapping[str, Any], channels: Mapping[str, Any]) -> None:
+        # Managed values may sit among the channels (StateGraph lists them);
+        # they hold nothing and are computed per task.
+        channels = {k: v for k, v in channels.items() if isinstance(v, BaseChannel)}
         self.chan_names: list[str] = list(channels)
         self.chan_id: dict[str, int] = {n: i for i, n in enumerate(self.chan_names)}
         self.node_names: list[str] = sorted(nodes)

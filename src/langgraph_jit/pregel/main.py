@@ -333,6 +333,12 @@ class Pregel:
         if self.debug:
             modes = [*modes, "updates", "values"]
         conf = config[CONF]
+        if self.checkpointer is True and conf.get(CONFIG_KEY_CHECKPOINT_NS):
+            # A subgraph with its own history: one namespace per node, not
+            # per task, so each run continues the last one.
+            conf[CONFIG_KEY_CHECKPOINT_NS] = "|".join(
+                part.split(":")[0] for part in conf[CONFIG_KEY_CHECKPOINT_NS].split("|")
+            )
         checkpoint_ns = conf.get(CONFIG_KEY_CHECKPOINT_NS, "")
         namespace = tuple(checkpoint_ns.split("|")) if checkpoint_ns else ()
         parent_stream = conf.get("__pregel_stream")
@@ -352,7 +358,7 @@ class Pregel:
         )
         if subgraphs and parent_stream is None:
             run.stream_down = (run.out, run.own_modes)
-        run.context = context
+        run.context = _coerce_context(self.context_schema, context)
         return run
 
     def stream(
@@ -415,7 +421,7 @@ class Pregel:
             return "values"
         return self.stream_mode
 
-    def _invoke_run(self, input, config, stream_mode, output_keys, interrupt_before, interrupt_after, durability, context=None):
+    def _invoke_run(self, input, config, stream_mode, output_keys, interrupt_before, interrupt_after, durability, context=None, version="v1"):
         if output_keys is None:
             output_keys = self.output_channels
         if stream_mode == "values":
@@ -433,7 +439,7 @@ class Pregel:
             interrupt_before=interrupt_before, interrupt_after=interrupt_after,
             durability=durability, context=context,
         )
-        return run, chunk_formatter(stream_mode, False, "v1", run.namespace)
+        return run, chunk_formatter(stream_mode, False, version, run.namespace)
 
     @staticmethod
     def _invoke_result(run: PregelRun, stream_mode: Any, chunks: list, version: str) -> Any:
@@ -465,7 +471,7 @@ class Pregel:
         """Run the graph to completion and return its output."""
         run, emit = self._invoke_run(
             input, config, stream_mode, output_keys, interrupt_before, interrupt_after, durability,
-            context,
+            context, version,
         )
         chunks = list(drive_sync(run, emit))
         return self._invoke_result(run, stream_mode, chunks, version)
@@ -488,7 +494,7 @@ class Pregel:
         """Async twin of `invoke`."""
         run, emit = self._invoke_run(
             input, config, stream_mode, output_keys, interrupt_before, interrupt_after, durability,
-            context,
+            context, version,
         )
         chunks = [c async for c in drive_async(run, emit)]
         return self._invoke_result(run, stream_mode, chunks, version)
@@ -550,7 +556,9 @@ class Pregel:
             raise ValueError("No checkpointer set")
         return saver
 
-    def _snapshot(self, config: dict, saved: Any, saver: Any, *, live: bool) -> StateSnapshot:
+    def _snapshot(
+        self, config: dict, saved: Any, saver: Any, *, live: bool, recurse: bool = False
+    ) -> StateSnapshot:
         """A StateSnapshot of a saved checkpoint. `live` (the latest state)
         folds in the writes of tasks that already finished; otherwise the
         snapshot records the step as it started."""
@@ -587,6 +595,12 @@ class Pregel:
         snapshot_tasks = []
         for t in tasks:
             output, interrupts, error = statuses.get(t.id, _NO_STATUS)
+            sub_state = run.subgraph_state(t)
+            if sub_state is not None and recurse:
+                child = t.proc.subgraphs[0]
+                sub_state = child.get_state(
+                    {CONF: {**sub_state[CONF], CONFIG_KEY_CHECKPOINTER: saver}}, subgraphs=True
+                )
             snapshot_tasks.append(
                 PregelTask(
                     t.id,
@@ -594,17 +608,17 @@ class Pregel:
                     t.path,
                     error,
                     () if live and output else interrupts,
-                    None,
+                    sub_state,
                     task_result(output, stream_keys) if output else None,
                 )
             )
         return StateSnapshot(
             _output.read_channels(run.channel_map, stream_keys),
             tuple(t.name for t in tasks if not t.writes),
-            saved.config,
+            _output.patch_checkpoint_map(saved.config, saved.metadata),
             saved.metadata,
             saved.checkpoint.get("ts"),
-            saved.parent_config,
+            _output.patch_checkpoint_map(saved.parent_config, saved.metadata),
             tuple(snapshot_tasks),
             tuple(i for t in snapshot_tasks for i in t.interrupts),
         )
@@ -642,13 +656,17 @@ class Pregel:
         saver = self._state_saver(config)
         merged = self._merge_config(config)
         saved = saver.get_tuple(merged)
-        return self._snapshot(merged, saved, saver, live=CONFIG_KEY_CHECKPOINT_ID not in merged[CONF])
+        return self._snapshot(
+            merged, saved, saver, live=CONFIG_KEY_CHECKPOINT_ID not in merged[CONF], recurse=subgraphs
+        )
 
     async def aget_state(self, config: dict, *, subgraphs: bool = False) -> StateSnapshot:
         saver = self._state_saver(config)
         merged = self._merge_config(config)
         saved = await saver.aget_tuple(merged)
-        return self._snapshot(merged, saved, saver, live=CONFIG_KEY_CHECKPOINT_ID not in merged[CONF])
+        return self._snapshot(
+            merged, saved, saver, live=CONFIG_KEY_CHECKPOINT_ID not in merged[CONF], recurse=subgraphs
+        )
 
     def get_state_history(
         self,
@@ -726,3 +744,14 @@ def task_result(output: Sequence[tuple[str, Any]], keys: str | Sequence[str]) ->
         mapped = _output.fold_writes([(c, v) for c, v in output if c == keys])
         return mapped.get(keys) if mapped else None
     return _output.fold_writes([(c, v) for c, v in output if c in keys])
+
+
+def _coerce_context(schema: Any, context: Any) -> Any:
+    """A dict given as `context=` becomes the context schema's type."""
+    if schema is None or context is None or not isinstance(context, dict):
+        return context
+    import dataclasses
+
+    if dataclasses.is_dataclass(schema) or hasattr(schema, "model_validate"):
+        return schema(**context)
+    return context
