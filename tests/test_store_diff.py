@@ -928,20 +928,10 @@ def test_task_runtime_writer_is_callable():
     same(program)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="engine (pregel/_loop.py Task.runtime): builds a new Runtime per access (get_runtime() "
-    "is not the injected object), passes no RunControl and no node_first_attempt_time",
-)
 def test_task_runtime_identity_control_and_attempt_time():
     same(_task_runtime_fields)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="engine (pregel/_loop.py Task.runtime): passes previous=None; an @entrypoint's "
-    "runtime.previous / get_runtime().previous should hold the previous return value",
-)
 def test_entrypoint_runtime_previous():
     import importlib
 

@@ -25,6 +25,7 @@ from langgraph_jit._constants import (
     INTERRUPT,
     MISSING,
     NO_WRITES,
+    PREVIOUS,
     NS_END,
     NS_SEP,
     NULL_TASK_ID,
@@ -74,6 +75,9 @@ class Task:
         "error",
         "_scratchpad",
         "calls",
+        "_runtime",
+        "attempt",
+        "first_attempt_time",
     )
 
     def __init__(self, run, name, node_id, proc, input, triggers, path):
@@ -91,6 +95,9 @@ class Task:
         self.error = None
         self._scratchpad = None
         self.calls = 0  # task calls made so far (functional API)
+        self._runtime = None
+        self.attempt = 1
+        self.first_attempt_time: float | None = None
 
     @property
     def id(self) -> str:
@@ -115,24 +122,30 @@ class Task:
 
     @property
     def runtime(self) -> Any:
-        from langgraph_jit.runtime import ExecutionInfo, Runtime
+        """The Runtime this task's node sees (built once per task)."""
+        runtime = self._runtime
+        if runtime is None:
+            from langgraph_jit.runtime import ExecutionInfo, Runtime
 
-        run = self.run
-        from langgraph_jit.config import get_stream_writer
-
-        return Runtime(
-            context=run.context,
-            store=run.graph.store,
-            stream_writer=get_stream_writer() if CURRENT_TASK_IS(self) else None,
-            previous=None,
-            execution_info=ExecutionInfo(
-                checkpoint_id=run.state.current_id(),
-                checkpoint_ns=self.checkpoint_ns,
-                task_id=self.id,
-                thread_id=run.configurable.get("thread_id"),
-                run_id=str(run.config["run_id"]) if run.config.get("run_id") else None,
-            ),
-        )
+            run = self.run
+            previous = run.channel_map.get(PREVIOUS)
+            runtime = self._runtime = Runtime(
+                context=run.context,
+                store=run.graph.store,
+                stream_writer=run.stream_writer(),
+                previous=previous.get() if previous is not None and previous.is_available() else None,
+                execution_info=ExecutionInfo(
+                    checkpoint_id=run.state.current_id(),
+                    checkpoint_ns=self.checkpoint_ns,
+                    task_id=self.id,
+                    thread_id=run.configurable.get("thread_id"),
+                    run_id=str(run.config["run_id"]) if run.config.get("run_id") else None,
+                    node_attempt=self.attempt,
+                    node_first_attempt_time=self.first_attempt_time,
+                ),
+                control=run.control,
+            )
+        return runtime
 
     @property
     def config(self) -> dict:
@@ -276,6 +289,10 @@ class PregelRun:
         self.lc_context = _lc.context_needed(config, stream_modes)
         self.max_concurrency = config.get("max_concurrency")
         self.context: Any = None
+        from langgraph_jit.runtime import RunControl
+
+        parent_task = self.configurable.get("__pregel_parent_task")
+        self.control = parent_task.run.control if parent_task is not None else RunControl()
         self._pull_tails: dict[str, bytes] = graph._pull_tails
         self._writes_config: dict | None = None
         self._cache_keys: dict[str, tuple] = {}
@@ -383,6 +400,15 @@ class PregelRun:
         parent = self.parent_stream
         if parent is not None and mode in parent[1]:
             parent[0].append((self.namespace, mode, payload))
+
+    def stream_writer(self) -> Any:
+        """The `custom` stream writer of this run (a no-op when not streamed)."""
+        if "custom" not in self.stream_modes:
+            from langgraph_jit.runtime import _no_op_stream_writer
+
+            return _no_op_stream_writer
+        emit = self.emit
+        return lambda chunk: emit("custom", chunk)
 
     def scratchpad(self) -> Any:
         """What managed values are computed from: this step and the limit."""

@@ -97,10 +97,12 @@ def run_task(task: Any) -> None:
     call = proc.call
     policies = proc.retry_policy or task.run.graph.retry_policy
     attempt = 0
+    task.first_attempt_time = time.time()
     token = CURRENT_TASK.set(task)
     lc_token = _lc.enter_task(task) if task.run.lc_context else None
     try:
         while True:
+            task.attempt = attempt + 1
             try:
                 output = call.invoke(task.input, task) if call else task.input
                 _collect(task, output)
@@ -117,6 +119,7 @@ def run_task(task: Any) -> None:
                     _note(task, exc)
                     raise
                 task.writes.clear()
+                task._runtime = None
                 time.sleep(delay)
     finally:
         if lc_token is not None:
@@ -130,10 +133,12 @@ async def arun_task(task: Any) -> None:
     call = proc.call
     policies = proc.retry_policy or task.run.graph.retry_policy
     attempt = 0
+    task.first_attempt_time = time.time()
     token = CURRENT_TASK.set(task)
     lc_token = _lc.enter_task(task) if task.run.lc_context else None
     try:
         while True:
+            task.attempt = attempt + 1
             try:
                 output = await call.ainvoke(task.input, task) if call else task.input
                 await proc.acollect_writes(output, task)
@@ -150,6 +155,7 @@ async def arun_task(task: Any) -> None:
                     _note(task, exc)
                     raise
                 task.writes.clear()
+                task._runtime = None
                 await asyncio.sleep(delay)
     finally:
         if lc_token is not None:
