@@ -12,22 +12,14 @@ pytest.importorskip("trustcall")
 
 from _program_diff import assert_same, run_both  # noqa: E402
 
-COMMAND_TOOL_OUTPUT = (
-    "engine bug: langgraph_jit.types.Command is not a langchain_core ToolOutputMixin, so a "
-    "handoff tool's Command is stringified into a ToolMessage"
-)
 SCENARIOS = [
     "create_agent_middleware",
     "create_agent_hitl",
-    pytest.param("supervisor", marks=pytest.mark.xfail(strict=True, reason=COMMAND_TOOL_OUTPUT)),
-    pytest.param("supervisor_invoke", marks=pytest.mark.xfail(strict=True, reason=COMMAND_TOOL_OUTPUT)),
-    pytest.param("swarm", marks=pytest.mark.xfail(strict=True, reason=(
-        "engine bug: get_graph() on a graph with a RemainingSteps field raises AttributeError "
-        "(RemainingStepsManager has no from_checkpoint); create_swarm calls it; also " + COMMAND_TOOL_OUTPUT))),
-    pytest.param("trustcall_extract", marks=pytest.mark.xfail(strict=True, reason=(
-        "engine bug: CompiledStateGraph is not a langchain Runnable (`func | graph` fails)"))),
-    pytest.param("trustcall_repair", marks=pytest.mark.xfail(strict=True, reason=(
-        "engine bug: CompiledStateGraph is not a langchain Runnable (`func | graph` fails)"))),
+    "supervisor",
+    "supervisor_invoke",
+    "swarm",
+    "trustcall_extract",
+    "trustcall_repair",
 ]
 
 

@@ -9,11 +9,6 @@ pytest.importorskip("langchain_core")
 
 from _program_diff import assert_same, run_both  # noqa: E402
 
-ENGINE_COMMAND_TOOL_OUTPUT = pytest.mark.xfail(
-    strict=True,
-    reason="engine bug: langgraph_jit.types.Command is not a langchain_core ToolOutputMixin, "
-    "so a tool returning Command gets stringified into a ToolMessage",
-)
 
 SCENARIOS = [
     "react_invoke",
@@ -30,7 +25,7 @@ SCENARIOS = [
     "react_structured_response",
     "react_hooks",
     "react_v1_return_direct",
-    pytest.param("react_injection", marks=ENGINE_COMMAND_TOOL_OUTPUT),
+    "react_injection",
     "react_parallel_order",
     "toolnode_handbuilt",
     "react_async",

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import dataclasses
 import random
+import types as _types
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, ClassVar, Generic, Literal, NamedTuple, TypeVar, Union
@@ -183,6 +184,24 @@ class StateSnapshot(NamedTuple):
     tasks: tuple[PregelTask, ...]
     interrupts: tuple[Interrupt, ...]
 
+    def _repr_html_(self) -> str:
+        """A readable table in Jupyter: values, next nodes, tasks, metadata."""
+        from html import escape
+
+        def row(key: str, value: Any) -> str:
+            return f"<tr><th style='text-align:left'>{escape(key)}</th><td><pre>{escape(repr(value))}</pre></td></tr>"
+
+        values = self.values if isinstance(self.values, dict) else {"value": self.values}
+        rows = [row(f"values.{k}", v) for k, v in values.items()]
+        rows.append(row("next", self.next))
+        rows.extend(
+            row(f"task {t.name}", {"id": t.id, "error": t.error, "interrupts": t.interrupts, "result": t.result})
+            for t in self.tasks
+        )
+        rows.append(row("metadata", self.metadata))
+        rows.append(row("checkpoint_id", (self.config or {}).get("configurable", {}).get("checkpoint_id")))
+        return "<table>" + "".join(rows) + "</table>"
+
 
 class StateUpdate(NamedTuple):
     values: dict[str, Any] | None
@@ -217,9 +236,19 @@ class Send:
         )
 
 
-@dataclass(kw_only=True, slots=True, frozen=True)
-class Command(Generic[N]):
+class _CommandBase:
+    """Placeholder base: swapped for LangChain's ToolOutputMixin (same
+    layout) once langchain_core is loaded; see adopt_langchain."""
+
+
+@dataclass(kw_only=True, frozen=True)
+class Command(_CommandBase):
     """Update state, jump to nodes, or resume an interrupt."""
+
+    # Subscriptable like LangGraph's generic Command (`Command[Literal["a"]]`)
+    # without a Generic base, so the class can later take LangChain's
+    # ToolOutputMixin as its base (see adopt_langchain).
+    __class_getitem__ = classmethod(_types.GenericAlias)
 
     graph: str | None = None
     update: Any | None = None
@@ -300,6 +329,25 @@ def interrupt(value: Any, *, response_schema: Any = None) -> Any:
     from langgraph_jit.pregel._interrupt import interrupt as _interrupt  # noqa: PLC0415
 
     return _interrupt(value, response_schema=response_schema)
+
+
+def adopt_langchain() -> None:
+    """Once langchain_core is loaded, make Command a ToolOutputMixin (as in
+    LangGraph), so tools returning a Command hand it over unchanged. Done at
+    run time because importing this module must not import langchain_core."""
+    global _adopted
+    if _adopted:
+        return
+    try:
+        from langchain_core.messages.tool import ToolOutputMixin
+    except ImportError:
+        return
+    _adopted = True
+    if not issubclass(Command, ToolOutputMixin):
+        Command.__bases__ = (ToolOutputMixin,)
+
+
+_adopted = False
 
 
 for _cls in (Send, Command, Interrupt, Overwrite):

@@ -157,7 +157,11 @@ class _Run:
 
     def __init__(self, pregel: Any) -> None:
         self.nodes = pregel.nodes
-        self.channels = {k: spec.from_checkpoint(MISSING) for k, spec in pregel.channels.items()}
+        self.channels = {
+            k: spec.from_checkpoint(MISSING)
+            for k, spec in pregel.channels.items()
+            if hasattr(spec, "from_checkpoint")  # managed values are not channels
+        }
         self.trigger_to_nodes: Mapping[str, Any] = pregel.trigger_to_nodes
         self.versions: dict[str, int] = {}
         self.seen: dict[str, dict[str, int]] = {}

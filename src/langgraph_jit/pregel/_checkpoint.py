@@ -39,6 +39,7 @@ def new_checkpoint_id(step: int) -> str:
 
 
 _EMPTY_SEEN = MappingProxyType({})
+_UTC = timezone.utc
 
 
 class CheckpointState:
@@ -244,11 +245,14 @@ class CheckpointState:
         checkpoint = HandedOverCheckpoint({
             "v": 4,
             "id": self.current_id(),
-            "ts": datetime.now(timezone.utc).isoformat(),
+            "ts": datetime.now(_UTC).isoformat(),
             "channel_values": values,
             "channel_versions": channel_versions,
             "versions_seen": versions_seen,
-            "updated_channels": sorted(names[c] for c in updated) if updated else None,
+            "updated_channels": (
+                None if not updated else [names[updated[0]]] if len(updated) == 1
+                else sorted(names[c] for c in updated)
+            ),
         })
         self.ts = checkpoint["ts"]
         return checkpoint, new_versions

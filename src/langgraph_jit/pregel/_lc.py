@@ -12,7 +12,30 @@ from typing import Any
 
 
 def langchain_loaded() -> bool:
-    return "langchain_core" in sys.modules
+    if "langchain_core" in sys.modules:
+        if not _adopted[0]:
+            adopt()
+        return True
+    return False
+
+
+_adopted = [False]
+
+
+def adopt() -> None:
+    """Make our Command and graphs the LangChain types LangChain code checks
+    for (ToolOutputMixin, Runnable), once langchain_core is loaded."""
+    _adopted[0] = True
+    from langgraph_jit.types import adopt_langchain
+
+    adopt_langchain()
+    try:
+        from langchain_core.runnables import Runnable
+    except ImportError:
+        return
+    from langgraph_jit.pregel.main import Pregel
+
+    Runnable.register(Pregel)
 
 
 def context_needed(config: dict, stream_modes: Any) -> bool:

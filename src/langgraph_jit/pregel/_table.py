@@ -204,12 +204,12 @@ class ChannelTable:
                     updated.add(c)
 
         idle_sweep = topo.idle_sweep
+        written_idle = [c for c in grouped if idle_sweep[c]]
         if bump_step:
             # A new step for every channel holding a value and not updated:
             # only self-clearing kinds can change here.
-            sweep = self.idle_live + [
-                c for c in grouped if idle_sweep[c] and c not in self.idle_live
-            ]
+            idle_live = self.idle_live
+            sweep = idle_live + [c for c in written_idle if c not in idle_live] if written_idle else idle_live
             for c in sweep:
                 if c in updated:
                     continue
@@ -222,7 +222,10 @@ class ChannelTable:
                         updated.add(c)
             # Tentatively the last step: let deferred channels finish.
             triggers_a_node = topo.triggers_a_node
-            if not any(triggers_a_node[c] for c in updated):
+            for c in updated:
+                if triggers_a_node[c]:
+                    break
+            else:
                 for c in topo.finish_capable:
                     ch = channels[c]
                     if ch.finish():
@@ -235,14 +238,15 @@ class ChannelTable:
         if versionless:
             return [], [], []
         # Self-clearing channels that hold a value after this step.
-        live = [c for c in self.idle_live if c not in grouped and channels[c].is_available()]
-        for c in bumped:
-            if idle_sweep[c] and c not in live and channels[c].is_available():
-                live.append(c)
-        for c in grouped:
-            if idle_sweep[c] and c not in live and channels[c].is_available():
-                live.append(c)
-        self.idle_live = live
+        if self.idle_live or written_idle or bumped:
+            live = [c for c in self.idle_live if c not in grouped and channels[c].is_available()]
+            for c in bumped:
+                if idle_sweep[c] and c not in live and channels[c].is_available():
+                    live.append(c)
+            for c in written_idle:
+                if c not in live and channels[c].is_available():
+                    live.append(c)
+            self.idle_live = live
 
         # A bumped channel appears once in the kernel input with its final
         # availability (the last entry wins).

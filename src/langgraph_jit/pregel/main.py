@@ -22,7 +22,7 @@ from langgraph_jit._constants import (
     TASKS,
 )
 from langgraph_jit.channels import BaseChannel, Topic
-from langgraph_jit.pregel import _output
+from langgraph_jit.pregel import _lc, _output
 from langgraph_jit.pregel._drive import chunk_formatter, drive_async, drive_sync
 from langgraph_jit.pregel._loop import PregelRun
 from langgraph_jit.pregel._runner import CURRENT_TASK
@@ -84,6 +84,7 @@ class Pregel:
         **deprecated_kwargs: Any,
     ) -> None:
         checkpointer = ensure_valid_checkpointer(checkpointer)
+        _lc.langchain_loaded()  # adopts LangChain's Runnable/ToolOutputMixin if loaded
         self.nodes = {
             k: v.build() if isinstance(v, NodeBuilder) else v for k, v in nodes.items()
         }
@@ -213,8 +214,21 @@ class Pregel:
             k for k in self.channels if isinstance(self.channels[k], BaseChannel)
         ]
 
-    def get_name(self) -> str:
-        return self.name
+    def get_name(self, suffix: str | None = None, *, name: str | None = None) -> str:
+        name = name or self.name
+        return f"{name}{suffix}" if suffix else name
+
+    # Composition with LangChain runnables (`f | graph | g`), as a
+    # LangChain-based graph allows; needs langchain_core.
+    def __or__(self, other: Any) -> Any:
+        from langchain_core.runnables.base import RunnableSequence, coerce_to_runnable
+
+        return RunnableSequence(self, coerce_to_runnable(other))
+
+    def __ror__(self, other: Any) -> Any:
+        from langchain_core.runnables.base import RunnableSequence, coerce_to_runnable
+
+        return RunnableSequence(coerce_to_runnable(other), self)
 
     def copy(self, update: dict[str, Any] | None = None) -> Pregel:
         attrs = {**self.__dict__, **(update or {})}
