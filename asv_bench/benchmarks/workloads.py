@@ -227,6 +227,66 @@ def graph_state(api: Api, n_keys: int, n_nodes: int, saver: bool, writes_per_ste
     return Workload(f"graph-state{n_keys}", run, n_nodes, n_nodes, "step", floor, graph, checkpointer)
 
 
+def graph_chain(api: Api, n: int, saver: bool) -> Workload:
+    """A StateGraph of n nodes in a row on a one-key state."""
+    from typing import TypedDict
+
+    g = api.graph()
+    State = TypedDict("State", {"x": int})  # noqa: UP013
+    builder = g.StateGraph(State)
+
+    def inc(s):
+        return {"x": s["x"] + 1}
+
+    for i in range(n):
+        builder.add_node(f"n{i:04d}", inc)
+        builder.add_edge(g.START if i == 0 else f"n{i - 1:04d}", f"n{i:04d}")
+    checkpointer = api.InMemorySaver() if saver else None
+    graph = builder.compile(checkpointer=checkpointer)
+    run = _runner(graph, {"x": 0}, None, {"recursion_limit": n + 10}, saver)
+
+    def floor():
+        s = {"x": 0}
+        for _ in range(n):
+            s = inc(s)
+
+    return Workload(f"graph-chain-{n}", run, n, n, "step", floor, graph, checkpointer)
+
+
+def graph_send(api: Api, n: int, saver: bool) -> Workload:
+    """A StateGraph router Sends n packets to a worker node (map-reduce)."""
+    from typing import Annotated, TypedDict
+
+    g = api.graph()
+    Send = api.Send
+    State = TypedDict("State", {"n": int, "results": Annotated[list, operator.add]})  # noqa: UP013
+
+    def start(s):
+        return {}
+
+    def route(s):
+        return [Send("work", {"x": i}) for i in range(s["n"])]
+
+    def work(s):
+        return {"results": [s["x"] * 2]}
+
+    builder = g.StateGraph(State)
+    builder.add_node("start", start)
+    builder.add_node("work", work)
+    builder.add_edge(g.START, "start")
+    builder.add_conditional_edges("start", route, ["work"])
+    checkpointer = api.InMemorySaver() if saver else None
+    graph = builder.compile(checkpointer=checkpointer)
+    run = _runner(graph, {"n": n, "results": []}, None, {}, saver)
+
+    def floor():
+        route({"n": n})
+        for i in range(n):
+            work({"x": i})
+
+    return Workload(f"graph-send-{n}", run, 2, n + 1, "task", floor, graph, checkpointer)
+
+
 def graph_send_subgraph(api: Api, n: int, saver: bool) -> Workload:
     """A StateGraph whose router Sends n packets into a compiled 3-node subgraph."""
     from typing import Annotated, TypedDict
@@ -359,7 +419,10 @@ WORKLOADS: dict[str, tuple[Callable[[Api, bool], Workload], bool]] = {
     "chain-100-stream-updates": (lambda api, s: chain(api, 100, s, "updates"), False),
     "state300-stream-values": (lambda api, s: sparse_state(api, 300, 20, s, stream_mode="values"), False),
     "graph-state300": (lambda api, s: graph_state(api, 300, 20, s), True),
+    "graph-chain-100": (lambda api, s: graph_chain(api, 100, s), True),
+    "graph-send-1000": (lambda api, s: graph_send(api, 1000, s), True),
     "graph-send-subgraph-100": (lambda api, s: graph_send_subgraph(api, 100, s), True),
+    "graph-send-subgraph-1000": (lambda api, s: graph_send_subgraph(api, 1000, s), True),
     "graph-agent-30": (lambda api, s: graph_agent_loop(api, 30, s), True),
 }
 

@@ -302,6 +302,7 @@ class PregelRun:
         self._log_start = 0
         self._saved_id: str | None = None
         self._emitted_interrupts: set[int] = set()
+        self._written_ids: set[str] = set()
         self.superseded = False  # set by the driver: a newer checkpoint exists
         self.replaying = False
         self._created_checkpoint = False
@@ -450,6 +451,7 @@ class PregelRun:
         self.stop = self.step + self.recursion_limit + 1
         self.next_nodes: list[int] | None = state.initial_candidates(self.topo)
         self.pending_writes: list[tuple[str, str, Any]] = list(state.pending_writes)
+        self._written_ids: set[str] = {w[0] for w in self.pending_writes}
         if saved is not None and self.checkpointer is not None:
             self.checkpoint_config = saved.config
         else:
@@ -843,8 +845,13 @@ class PregelRun:
 
     def _record_writes(self, task: Task, writes: Sequence[tuple[str, Any]]) -> None:
         tid = task.id
-        if any(w[0] == tid for w in self.pending_writes):
+        # A task's new writes replace its earlier ones (a set, not a scan:
+        # a step can have thousands of tasks).
+        written = self._written_ids
+        if tid in written:
             self.pending_writes = [w for w in self.pending_writes if w[0] != tid]
+        else:
+            written.add(tid)
         self.pending_writes.extend((tid, c, v) for c, v in writes)
         if self.saving:
             # Saved even for a lone task: history snapshots show each task's
