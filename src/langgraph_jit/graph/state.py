@@ -440,6 +440,7 @@ class CompiledStateGraph(Pregel):
         self.builder = builder
         self.managed = managed
         self.schema_to_mapper: dict[Any, Any] = {}
+        self._schema_channels: dict[Any, list[str]] = {}
 
     def attach_node(self, key: str, node: StateNodeSpec | None) -> None:
         builder = self.builder
@@ -463,7 +464,11 @@ class CompiledStateGraph(Pregel):
             )
             return
         input_schema = node.input_schema
-        input_channels = list(builder.schemas[input_schema])
+        # One list per schema, shared by its nodes: the engine keeps node
+        # inputs per read set (by identity) and refreshes them incrementally.
+        input_channels = self._schema_channels.get(input_schema)
+        if input_channels is None:
+            input_channels = self._schema_channels[input_schema] = list(builder.schemas[input_schema])
         single = len(input_channels) == 1 and "__root__" in input_channels
         if input_schema not in self.schema_to_mapper:
             self.schema_to_mapper[input_schema] = mapper_for(input_channels, input_schema)

@@ -10,6 +10,7 @@ what a step touched, so saving does not sweep every channel.
 from __future__ import annotations
 
 import binascii
+from random import random as _random
 from datetime import datetime, timezone
 from types import MappingProxyType
 from typing import Any
@@ -57,6 +58,8 @@ class CheckpointState:
         self.saved_updated: list[str] | None = None
         self.updated_channels: list[int] = []
         self.tracking = False
+        self._fast_versions = False
+        self._max_int = 0
         self.checkpointer = None
         # Saver representations (only while tracking).
         self.version_repr: list[Any] = []
@@ -117,6 +120,14 @@ class CheckpointState:
         if self.tracking:
             self.version_repr = [cv.get(n) for n in names]
             self.max_repr = max(cv.values()) if cv else None
+            from langgraph_jit.checkpoint.memory import InMemorySaver
+
+            self._fast_versions = (
+                type(checkpointer).get_next_version is InMemorySaver.get_next_version
+                and (self.max_repr is None or isinstance(self.max_repr, str))
+            )
+            if self._fast_versions:
+                self._max_int = int(self.max_repr.split(".", 1)[0]) if self.max_repr else 0
             self.channel_versions = dict(cv)
             self.versions_seen = FrozenVersionsSeen(
                 {k: MappingProxyType(dict(v)) for k, v in vs.items()}
@@ -187,7 +198,12 @@ class CheckpointState:
     def bump(self, bumped: list[int], table: Any) -> None:
         if not self.tracking:
             return
-        rep = self.checkpointer.get_next_version(self.max_repr, None)
+        if self._fast_versions:
+            # InMemorySaver's own format, without re-parsing the last version.
+            self._max_int += 1
+            rep = f"{self._max_int:032}.{_random():016}"
+        else:
+            rep = self.checkpointer.get_next_version(self.max_repr, None)
         self.max_repr = rep
         names = self._names
         channel_versions = self.channel_versions

@@ -18,6 +18,7 @@ from langgraph_jit.pregel._runner import arun_step, run_step, run_task
 
 LOAD = "load"
 IO = "io"
+IO_BATCH = "io_batch"
 RUN = "run"
 
 
@@ -69,11 +70,13 @@ def engine(run: Any) -> Iterator[tuple]:
 
 def _flush_io(run: Any) -> Iterator[tuple]:
     # Callers test `run.pending_io` first: most steps have no saver calls
-    # and a generator per step is not free.
+    # and a generator per step is not free. One request carries every queued
+    # call, performed in order.
     pending = run.pending_io
-    while pending:
-        target, method, args = pending.pop(0)
-        yield (IO, target, method, args)
+    if pending:
+        batch = list(pending)
+        pending.clear()
+        yield (IO_BATCH, batch)
 
 
 def step_error(current: BaseException | None, exc: BaseException) -> BaseException:
@@ -143,6 +146,10 @@ def drive_sync(run: Any, emit: Callable[[tuple], Any]) -> Iterator[Any]:
                             yield chunk
             except TimeoutError as exc:
                 reply = exc
+        elif kind is IO_BATCH:
+            for target, method, args in request[1]:
+                getattr(target, method)(*args)
+            reply = None
         elif kind is IO:
             reply = getattr(request[1], request[2])(*request[3])
         else:  # LOAD
@@ -183,6 +190,10 @@ async def drive_async(run: Any, emit: Callable[[tuple], Any]) -> AsyncIterator[A
                             yield chunk
             except TimeoutError as exc:
                 reply = exc
+        elif kind is IO_BATCH:
+            for target, method, args in request[1]:
+                await getattr(target, "a" + method)(*args)
+            reply = None
         elif kind is IO:
             reply = await getattr(request[1], "a" + request[2])(*request[3])
         else:

@@ -8,6 +8,7 @@ and stream chunks are queued in `out` as (namespace, mode, payload).
 
 from __future__ import annotations
 
+import functools
 import threading
 from collections import deque
 from collections.abc import Sequence
@@ -1087,7 +1088,12 @@ class PregelRun:
             config = self._writes_config = {
                 CONF: {**self._public_configurable, CONFIG_KEY_CHECKPOINT_ID: checkpoint_id}
             }
-        path_str = _task_path_str(path) if path else ""
+        if not path:
+            path_str = ""
+        elif path[0] == PULL:
+            path_str = _pull_path_str(path[1])
+        else:
+            path_str = _task_path_str(path)
         self.pending_io.append(
             (self.checkpointer, "put_writes", (config, list(writes), task_id, path_str))
         )
@@ -1217,6 +1223,12 @@ class PregelRun:
 
 
 _CACHE_NS_WRITES = "__pregel_ns_writes"
+
+
+@functools.lru_cache(maxsize=4096)
+def _pull_path_str(name: str) -> str:
+    """The saved path string of a pull task, computed once per node name."""
+    return f"~{PULL}, {name}"
 
 
 def _has_cache_policy(graph: Any) -> bool:
