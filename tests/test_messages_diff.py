@@ -610,10 +610,6 @@ def test_runnable_node():
     same(observe)
 
 
-@pytest.mark.xfail(
-    reason="engine: chunks queued while a task runs reach the caller only when the task ends",
-    strict=False,
-)
 def test_tokens_arrive_while_node_runs():
     import time
 

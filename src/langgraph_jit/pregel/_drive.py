@@ -9,12 +9,14 @@ chunks are taken from `run.out` after every request.
 
 from __future__ import annotations
 
+import asyncio
+import queue
 from collections.abc import AsyncIterator, Callable, Iterator
 from typing import Any
 
 from langgraph_jit._constants import INTERRUPT
 from langgraph_jit.errors import GraphInterrupt
-from langgraph_jit.pregel._runner import arun_step, run_step, run_task
+from langgraph_jit.pregel._runner import WAKE, arun_step, run_step, run_task
 
 LOAD = "load"
 IO = "io"
@@ -121,7 +123,12 @@ def drive_sync(run: Any, emit: Callable[[tuple], Any]) -> Iterator[Any]:
         if kind is RUN:
             reply = None
             tasks = request[1]
-            if len(tasks) == 1 and not run.graph.step_timeout:
+            wake_queue = None
+            if run.eager and tasks:
+                # Stream chunks as tasks produce them, not when they finish.
+                wake_queue = queue.SimpleQueue()
+                run.wakeup = lambda: wake_queue.put(WAKE)
+            elif len(tasks) == 1 and not run.graph.step_timeout:
                 task = tasks[0]
                 try:
                     run_task(task)
@@ -133,9 +140,14 @@ def drive_sync(run: Any, emit: Callable[[tuple], Any]) -> Iterator[Any]:
                 continue
             try:
                 for task, exc in run_step(
-                    tasks, timeout=run.graph.step_timeout, max_concurrency=run.max_concurrency
+                    tasks,
+                    timeout=run.graph.step_timeout,
+                    max_concurrency=run.max_concurrency,
+                    done=wake_queue,
                 ):
-                    if exc is not None:
+                    if task is None:  # a chunk is ready while tasks run
+                        pass
+                    elif exc is not None:
                         run.task_failed(task, exc)
                         reply = step_error(reply, exc)
                     else:
@@ -146,6 +158,8 @@ def drive_sync(run: Any, emit: Callable[[tuple], Any]) -> Iterator[Any]:
                             yield chunk
             except TimeoutError as exc:
                 reply = exc
+            finally:
+                run.wakeup = None
         elif kind is IO_BATCH:
             for target, method, args in request[1]:
                 getattr(target, method)(*args)
@@ -175,11 +189,22 @@ async def drive_async(run: Any, emit: Callable[[tuple], Any]) -> AsyncIterator[A
         kind = request[0]
         if kind is RUN:
             reply = None
+            wake = None
+            if run.eager and request[1]:
+                # Stream chunks as tasks produce them, not when they finish.
+                wake = asyncio.Event()
+                loop = asyncio.get_running_loop()
+                run.wakeup = lambda: loop.call_soon_threadsafe(wake.set)
             try:
                 async for task, exc in arun_step(
-                    request[1], timeout=run.graph.step_timeout, max_concurrency=run.max_concurrency
+                    request[1],
+                    timeout=run.graph.step_timeout,
+                    max_concurrency=run.max_concurrency,
+                    wake=wake,
                 ):
-                    if exc is not None:
+                    if task is None:  # a chunk is ready while tasks run
+                        pass
+                    elif exc is not None:
                         run.task_failed(task, exc)
                         reply = step_error(reply, exc)
                     else:
@@ -190,6 +215,8 @@ async def drive_async(run: Any, emit: Callable[[tuple], Any]) -> AsyncIterator[A
                             yield chunk
             except TimeoutError as exc:
                 reply = exc
+            finally:
+                run.wakeup = None
         elif kind is IO_BATCH:
             for target, method, args in request[1]:
                 await getattr(target, "a" + method)(*args)

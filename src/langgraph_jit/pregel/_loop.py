@@ -288,6 +288,12 @@ class PregelRun:
         # worker threads while a step runs.
         self.lock = threading.RLock()
         self.lc_context = _lc.context_needed(config, stream_modes)
+        # Chunks that users watch live (tokens, custom progress, subgraph
+        # events) are streamed while tasks run, not when they finish.
+        self.eager = bool(self.own_modes & {"custom", "messages"}) or (
+            graph.stream_eager and bool(self.own_modes)
+        )
+        self.wakeup: Any = None
         self.max_concurrency = config.get("max_concurrency")
         self.context: Any = None
         from langgraph_jit.runtime import RunControl
@@ -399,9 +405,14 @@ class PregelRun:
         streamed with subgraphs=True, for the parent's caller too."""
         if mode in self.own_modes:
             self.out.append((self.namespace, mode, payload))
+            if self.wakeup is not None:
+                self.wakeup()
         parent = self.parent_stream
         if parent is not None and mode in parent[1]:
             parent[0].append((self.namespace, mode, payload))
+            wake = parent[2] if len(parent) > 2 else None
+            if wake is not None and wake[0] is not None:
+                wake[0]()
 
     def stream_writer(self) -> Any:
         """The `custom` stream writer of this run (a no-op when not streamed)."""

@@ -151,6 +151,9 @@ class StreamMessagesHandler(BaseCallbackHandler, _StreamingCallbackHandler):
             message.id = str(uuid4())
         self.seen.add(message.id)
         self.out.append((meta[0], "messages", (message, meta[1])))
+        wakeup = self.run.wakeup
+        if wakeup is not None:  # the driver streams it now, mid-task
+            wakeup()
 
     def _wants(self, ns: tuple[str, ...]) -> bool:
         return ns == self.namespace or self.subgraphs

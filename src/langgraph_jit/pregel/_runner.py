@@ -163,11 +163,16 @@ async def arun_task(task: Any) -> None:
         CURRENT_TASK.reset(token)
 
 
+WAKE = object()
+"""Put on a step's queue by `eager` runs when a chunk is ready to stream."""
+
+
 def run_step(
     tasks: Sequence[Any],
     *,
     timeout: float | None,
     max_concurrency: int | None,
+    done: queue.SimpleQueue | None = None,
 ) -> Iterator[tuple[Any, BaseException | None]]:
     """Run tasks concurrently; yield (task, error or None) as each finishes.
 
@@ -175,9 +180,15 @@ def run_step(
     are already running), so the writes of those that succeed can be saved.
     On timeout no further task starts; those running are waited for and
     reported (a thread cannot be cancelled), then TimeoutError is raised.
+
+    With a `done` queue given (eager streaming), the caller only waits, and
+    a WAKE put on that queue yields (None, None) so it can stream chunks
+    produced while tasks still run.
     """
     pending = deque(tasks)
-    done: queue.SimpleQueue = queue.SimpleQueue()
+    eager = done is not None
+    if done is None:
+        done = queue.SimpleQueue()
     lock = threading.Lock()
     state = {"started": 0, "stop": False}
 
@@ -199,12 +210,14 @@ def run_step(
     # Workers pull tasks from the shared deque, so more workers than the
     # pool has threads would only queue up.
     n_workers = min(len(tasks), max_concurrency or len(tasks), pool._max_workers)
-    # With a timeout the caller only waits; otherwise it works too.
-    helpers = n_workers if timeout else n_workers - 1
+    # With a timeout (or eager streaming) the caller only waits; otherwise
+    # it works too.
+    waits = bool(timeout) or eager
+    helpers = n_workers if waits else n_workers - 1
     for _ in range(helpers):
         pool.submit(contextvars.copy_context().run, work)
     deadline = time.monotonic() + timeout if timeout else None
-    if not timeout:
+    if not waits:
         work()
     reported = 0
     timed_out = False
@@ -214,25 +227,33 @@ def run_step(
                 break
         try:
             if deadline is None or timed_out:
-                task, exc = done.get()
+                item = done.get()
             else:
-                task, exc = done.get(timeout=max(0.0, deadline - time.monotonic()))
+                item = done.get(timeout=max(0.0, deadline - time.monotonic()))
         except queue.Empty:
             with lock:
                 state["stop"] = True
             timed_out = True
             continue
+        if item is WAKE:
+            yield None, None
+            continue
         reported += 1
-        yield task, exc
+        yield item
     if timed_out:
         raise TimeoutError("Timed out")
 
 
 async def arun_step(
-    tasks: Sequence[Any], *, timeout: float | None, max_concurrency: int | None
+    tasks: Sequence[Any],
+    *,
+    timeout: float | None,
+    max_concurrency: int | None,
+    wake: asyncio.Event | None = None,
 ):
-    """Async twin of run_step: an async generator of (task, error or None)."""
-    if len(tasks) == 1 and not timeout:
+    """Async twin of run_step: an async generator of (task, error or None);
+    with a `wake` event, (None, None) whenever it is set (eager streaming)."""
+    if len(tasks) == 1 and not timeout and wake is None:
         task = tasks[0]
         try:
             await arun_task(task)
@@ -254,12 +275,22 @@ async def arun_step(
 
     futures = {asyncio.ensure_future(guarded(t)): t for t in tasks}
     deadline = asyncio.get_running_loop().time() + timeout if timeout else None
+    waker = asyncio.ensure_future(wake.wait()) if wake is not None else None
     try:
         while futures:
             wait_for = None if deadline is None else max(0.0, deadline - asyncio.get_running_loop().time())
             finished, _ = await asyncio.wait(
-                futures, timeout=wait_for, return_when=asyncio.FIRST_COMPLETED
+                [*futures, waker] if waker is not None else futures,
+                timeout=wait_for,
+                return_when=asyncio.FIRST_COMPLETED,
             )
+            if waker is not None and waker in finished:
+                wake.clear()
+                waker = asyncio.ensure_future(wake.wait())
+                finished = finished - {waker}
+                yield None, None
+                if not any(f in finished for f in futures):
+                    continue
             if not finished:
                 # LangGraph cancels what is still running and records it.
                 for fut, task in list(futures.items()):
@@ -275,3 +306,5 @@ async def arun_step(
     finally:
         for fut in futures:
             fut.cancel()
+        if waker is not None:
+            waker.cancel()
