@@ -1751,9 +1751,6 @@ def test_send_fanout_with_max_concurrency_and_subgraph_target():
     assert_same(program)
 
 
-@xfail("engine bug: add_node(..., error_handler=h) is accepted but ignored: the node's error "
-       "propagates; LangGraph runs h(state, error: NodeError) as task '__error_handler__bad' and applies "
-       "its return as the update")
 def test_error_handler_on_node():
     def program(lg):
         def bad(state):

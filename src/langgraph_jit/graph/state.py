@@ -49,6 +49,7 @@ class StateNodeSpec:
     cache_policy: CachePolicy | None
     ends: tuple[str, ...] | dict[str, str] | None = ()
     defer: bool = False
+    error_handler: Any = None
 
 
 def _node_name(action: Any) -> str:
@@ -165,6 +166,7 @@ class StateGraph:
         retry_policy: RetryPolicy | Sequence[RetryPolicy] | None = None,
         cache_policy: CachePolicy | None = None,
         destinations: dict[str, str] | tuple[str, ...] | None = None,
+        error_handler: Any = None,
         **kwargs: Any,
     ) -> StateGraph:
         """Add a node: a function (or runnable, or compiled graph) of the state."""
@@ -198,7 +200,7 @@ class StateGraph:
             ends = destinations
         schema = input_schema or inferred_schema or self.state_schema
         self.nodes[node] = StateNodeSpec(
-            action, metadata, schema, retry_policy, cache_policy, ends, defer
+            action, metadata, schema, retry_policy, cache_policy, ends, defer, error_handler
         )
         if input_schema or inferred_schema:
             self._add_schema(schema)
@@ -375,7 +377,29 @@ class StateGraph:
             name=name or "LangGraph",
         )
         compiled.attach_node(START, None)
+        handlers: dict[str, StateNodeSpec] = {}
+        default = self._default_error_handler
+        if default is not None:
+            if "__default_error_handler__" in self.nodes:
+                raise ValueError(
+                    "Auto-generated default error handler node `__default_error_handler__` already exists."
+                )
+            handlers["__default_error_handler__"] = StateNodeSpec(
+                _ErrorHandlerCall(default), None, self.state_schema, None, None
+            )
         for key, node in self.nodes.items():
+            if node.error_handler is not None:
+                # Runs in the failed node's step, on its input, when it raises.
+                name = f"__error_handler__{key}"
+                if name in self.nodes:
+                    raise ValueError(f"Auto-generated error handler node `{name}` already exists.")
+                handlers[name] = StateNodeSpec(
+                    _ErrorHandlerCall(node.error_handler), None, node.input_schema, None, None
+                )
+                compiled.error_handlers[key] = name
+            elif default is not None:
+                compiled.error_handlers[key] = "__default_error_handler__"
+        for key, node in [*self.nodes.items(), *handlers.items()]:
             if node.retry_policy is None and self._default_retry is not None:
                 node.retry_policy = self._default_retry
             if node.cache_policy is None and self._default_cache is not None:
@@ -441,6 +465,7 @@ class CompiledStateGraph(Pregel):
         self.managed = managed
         self.schema_to_mapper: dict[Any, Any] = {}
         self._schema_channels: dict[Any, list[str]] = {}
+        self.error_handlers: dict[str, str] = {}
 
     def attach_node(self, key: str, node: StateNodeSpec | None) -> None:
         builder = self.builder
@@ -519,6 +544,36 @@ class CompiledStateGraph(Pregel):
         self.nodes[start].writers.append(
             BranchWriter(branch, select, self.schema_to_mapper[schema])
         )
+
+
+class _ErrorHandlerCall:
+    """Calls an error handler with the failed node's input and, as `error`,
+    the NodeError (when the handler declares it by name or annotation)."""
+
+    def __init__(self, func: Callable[..., Any]) -> None:
+        self.func = func
+        self.__name__ = getattr(func, "__name__", "error_handler")
+        from langgraph_jit.errors import NodeError
+
+        params = inspect.signature(func).parameters
+        self.error_param = next(
+            (n for n, p in params.items() if p.annotation is NodeError or n == "error"),
+            None,
+        )
+
+    def invoke(self, value: Any, config: dict | None = None) -> Any:
+        from langgraph_jit.pregel._runner import CURRENT_TASK
+
+        error = CURRENT_TASK.get().handled_error
+        if self.error_param is None:
+            return self.func(value)
+        return self.func(value, **{self.error_param: error})
+
+    async def ainvoke(self, value: Any, config: dict | None = None) -> Any:
+        result = self.invoke(value, config)
+        if inspect.isawaitable(result):
+            result = await result
+        return result
 
 
 def _updates_mapper(output_keys: list[str]) -> Callable[[Any], Any]:

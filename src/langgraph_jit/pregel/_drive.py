@@ -16,7 +16,7 @@ from typing import Any
 
 from langgraph_jit._constants import INTERRUPT
 from langgraph_jit.errors import GraphInterrupt
-from langgraph_jit.pregel._runner import WAKE, arun_step, run_step, run_task
+from langgraph_jit.pregel._runner import WAKE, arun_step, arun_task, run_step, run_task
 
 LOAD = "load"
 IO = "io"
@@ -94,6 +94,21 @@ def step_error(current: BaseException | None, exc: BaseException) -> BaseExcepti
     return current
 
 
+def _handle_sync(run: Any, task: Any, exc: BaseException, reply: Any) -> Any:
+    """After a task failed: run its node's error handler if it has one (the
+    step then goes on); else the failure becomes the step's error."""
+    handler = run.error_handler_task(task, exc)
+    if handler is None:
+        return step_error(reply, exc)
+    try:
+        run_task(handler)
+    except BaseException as handler_exc:
+        run.task_failed(handler, handler_exc)
+        return step_error(reply, handler_exc)
+    run.task_done(handler)
+    return reply
+
+
 def _advance(gen: Iterator[tuple], reply: Any) -> tuple[tuple | None, BaseException | None]:
     try:
         return gen.send(reply), None
@@ -134,7 +149,7 @@ def drive_sync(run: Any, emit: Callable[[tuple], Any]) -> Iterator[Any]:
                     run_task(task)
                 except BaseException as exc:
                     run.task_failed(task, exc)
-                    reply = step_error(None, exc)
+                    reply = _handle_sync(run, task, exc, None)
                 else:
                     run.task_done(task)
                 continue
@@ -149,7 +164,7 @@ def drive_sync(run: Any, emit: Callable[[tuple], Any]) -> Iterator[Any]:
                         pass
                     elif exc is not None:
                         run.task_failed(task, exc)
-                        reply = step_error(reply, exc)
+                        reply = _handle_sync(run, task, exc, reply)
                     else:
                         run.task_done(task)
                     while out:
@@ -206,7 +221,17 @@ async def drive_async(run: Any, emit: Callable[[tuple], Any]) -> AsyncIterator[A
                         pass
                     elif exc is not None:
                         run.task_failed(task, exc)
-                        reply = step_error(reply, exc)
+                        handler = run.error_handler_task(task, exc)
+                        if handler is None:
+                            reply = step_error(reply, exc)
+                        else:
+                            try:
+                                await arun_task(handler)
+                            except BaseException as handler_exc:
+                                run.task_failed(handler, handler_exc)
+                                reply = step_error(reply, handler_exc)
+                            else:
+                                run.task_done(handler)
                     else:
                         run.task_done(task)
                     while out:

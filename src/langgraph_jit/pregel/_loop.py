@@ -79,6 +79,7 @@ class Task:
         "_runtime",
         "attempt",
         "first_attempt_time",
+        "handled_error",
     )
 
     def __init__(self, run, name, node_id, proc, input, triggers, path):
@@ -99,6 +100,7 @@ class Task:
         self._runtime = None
         self.attempt = 1
         self.first_attempt_time: float | None = None
+        self.handled_error: Any = None  # for error-handler tasks: the NodeError
 
     @property
     def id(self) -> str:
@@ -869,6 +871,23 @@ class PregelRun:
             # Saved even for a lone task: history snapshots show each task's
             # result from these writes, as LangGraph's do.
             self._queue_put_writes(tid, writes, task.path)
+
+    def error_handler_task(self, task: Task, exc: BaseException) -> Task | None:
+        """The task that handles this failure (add_node(error_handler=...)),
+        to run in the same step instead of failing the run; else None."""
+        handlers = getattr(self.graph, "error_handlers", None)
+        if not handlers or isinstance(exc, GraphBubbleUp) or not isinstance(exc, Exception):
+            return None
+        name = handlers.get(task.name)
+        if name is None:
+            return None
+        from langgraph_jit.errors import NodeError
+
+        n = self.topo.node_id[name]
+        handler = Task(self, name, n, self.topo.procs[n], task.input, PUSH_TRIGGER, (PUSH, task.path, 0, True))
+        handler.handled_error = NodeError(task.name, exc)
+        self.tasks.append(handler)
+        return handler
 
     def task_failed(self, task: Task, exc: BaseException) -> None:
         """A task raised; record the error so the thread can be resumed."""
