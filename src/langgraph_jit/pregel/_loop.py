@@ -642,7 +642,7 @@ class PregelRun:
                     continue
                 value = ch.get()
             else:
-                value = self._read_state(sub)
+                value = self._read_state(sub, topo.read_set[n])
             if proc.mapper is not None:
                 try:
                     value = proc.mapper(value)
@@ -654,14 +654,14 @@ class PregelRun:
             )
         return tasks
 
-    def _read_state(self, keys: list[str]) -> dict[str, Any]:
+    def _read_state(self, keys: list[str], read_set: int) -> dict[str, Any]:
         """A node's input dict: its channels' current values, in `keys` order.
 
         Kept per read set and refreshed from the channels bumped since it was
         last built, so a step costs what changed, not the state's size. A
         channel that gains or loses its value changes key order: rebuild.
         """
-        entry = self._read_cache.get(id(keys))
+        entry = self._read_cache.get(read_set)
         commit_no = self._commit_no
         if entry is not None and entry[1] != commit_no:
             values, seen_no, keyset, managed = entry
@@ -701,7 +701,7 @@ class PregelRun:
                 elif ch.is_available():
                     values[k] = ch.get()
             entry = [values, commit_no, frozenset(keys), managed]
-            self._read_cache[id(keys)] = entry
+            self._read_cache[read_set] = entry
         values = dict(entry[0])
         if entry[3]:
             pad = self.scratchpad()

@@ -81,6 +81,16 @@ class Topology:
         # Order LangGraph uses when it must examine every node.
         self.insertion_order: list[int] = [self.node_id[n] for n in nodes]
         self.procs: list[Any] = [nodes[n] for n in self.node_names]
+        # Nodes reading the same channels (in the same order) share one read
+        # set: the run keeps their input dict once and refreshes it per step.
+        read_sets: dict[tuple, int] = {}
+        self.read_set: list[int] = [
+            read_sets.setdefault(
+                tuple(p.channels) if not isinstance(p.channels, str) else (p.channels,),
+                len(read_sets),
+            )
+            for p in self.procs
+        ]
 
         trig_ptr = [0]
         trig_chan: list[int] = []
