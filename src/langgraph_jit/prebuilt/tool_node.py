@@ -19,7 +19,6 @@ from typing import Annotated, Any, Generic, Literal, Union, get_args, get_origin
 
 from langchain_core.messages import (
     AIMessage,
-    AnyMessage,
     RemoveMessage,
     ToolCall,
     ToolMessage,
@@ -35,7 +34,7 @@ from langchain_core.tools.base import (
     _is_injected_arg_type,
     get_all_basemodel_annotations,
 )
-from pydantic import BaseModel, ValidationError
+from pydantic import ValidationError
 from typing_extensions import TypedDict, TypeVar
 
 from langgraph_jit._internal._constants import CONF, CONFIG_KEY_READ

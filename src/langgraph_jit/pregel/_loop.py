@@ -8,7 +8,6 @@ and stream chunks are queued in `out` as (namespace, mode, payload).
 
 from __future__ import annotations
 
-import functools
 import threading
 from collections import deque
 from collections.abc import Sequence
@@ -24,16 +23,12 @@ from langgraph_jit._constants import (
     ERROR,
     INPUT,
     INTERRUPT,
-    MISSING,
     NO_WRITES,
-    PREVIOUS,
-    NS_END,
     NS_SEP,
     NULL_TASK_ID,
     PULL,
     PUSH,
     RESUME,
-    RETURN,
     TASKS,
 )  # noqa
 from langgraph_jit.errors import (
@@ -46,8 +41,22 @@ from langgraph_jit.errors import (
 )
 from langgraph_jit.pregel import _lc, _output
 from langgraph_jit.pregel._checkpoint import CheckpointState, empty_saved
+from langgraph_jit.pregel._run_persist import RunPersistence
+from langgraph_jit.pregel._run_stream import RunStreaming
 from langgraph_jit.pregel._table import ChannelTable
-from langgraph_jit.types import Command, PregelTask, Send
+from langgraph_jit.pregel._task import (  # noqa: F401  (re-exported for older imports)
+    _CACHE_NS_WRITES,
+    CURRENT_TASK_IS,
+    Task,
+    _has_cache_policy,
+    _identifier,
+    _is_interrupt_id,
+    _pull_path_str,
+    _Scratchpad,
+    _task_path_str,
+    _task_sort_key,
+)
+from langgraph_jit.types import Command, Send
 
 PUSH_TRIGGER = (PUSH,)
 _CONTROL_WRITES = frozenset((ERROR, "__error_source_node__", INTERRUPT, RESUME))
@@ -58,168 +67,7 @@ _PROPAGATE_TO_METADATA = (
 WRITES_SPECIAL = (ERROR, INTERRUPT, RESUME, "__scheduled__")
 
 
-class Task:
-    """A task of the current step: one node run on one input."""
-
-    __slots__ = (
-        "run",
-        "name",
-        "node_id",
-        "proc",
-        "input",
-        "triggers",
-        "path",
-        "writes",
-        "_id",
-        "_config",
-        "cached",
-        "error",
-        "_scratchpad",
-        "calls",
-        "_runtime",
-        "attempt",
-        "first_attempt_time",
-        "handled_error",
-    )
-
-    def __init__(self, run, name, node_id, proc, input, triggers, path):
-        self.run = run
-        self.name = name
-        self.node_id = node_id
-        self.proc = proc
-        self.input = input
-        self.triggers = triggers
-        self.path = path
-        self.writes: list[tuple[str, Any]] = []
-        self._id = None
-        self._config = None
-        self.cached = False
-        self.error = None
-        self._scratchpad = None
-        self.calls = 0  # task calls made so far (functional API)
-        self._runtime = None
-        self.attempt = 1
-        self.first_attempt_time: float | None = None
-        self.handled_error: Any = None  # for error-handler tasks: the NodeError
-
-    @property
-    def id(self) -> str:
-        # Derived from the checkpoint id, so computed only when observed.
-        if self._id is None:
-            self._id = self.run.task_id(self)
-        return self._id
-
-    @property
-    def scratchpad(self) -> Any:
-        if self._scratchpad is None:
-            from langgraph_jit.pregel._interrupt import Scratchpad
-
-            self._scratchpad = Scratchpad(self)
-        return self._scratchpad
-
-    @property
-    def checkpoint_ns(self) -> str:
-        parent = self.run.checkpoint_ns
-        base = f"{parent}{NS_SEP}{self.name}" if parent else self.name
-        return f"{base}{NS_END}{self.id}"
-
-    @property
-    def runtime(self) -> Any:
-        """The Runtime this task's node sees (built once per task)."""
-        runtime = self._runtime
-        if runtime is None:
-            from langgraph_jit.runtime import ExecutionInfo, Runtime
-
-            run = self.run
-            previous = run.channel_map.get(PREVIOUS)
-            runtime = self._runtime = Runtime(
-                context=run.context,
-                store=run.graph.store,
-                stream_writer=run.stream_writer(),
-                previous=previous.get() if previous is not None and previous.is_available() else None,
-                execution_info=ExecutionInfo(
-                    checkpoint_id=run.state.current_id(),
-                    checkpoint_ns=self.checkpoint_ns,
-                    task_id=self.id,
-                    thread_id=run.configurable.get("thread_id"),
-                    run_id=str(run.config["run_id"]) if run.config.get("run_id") else None,
-                    node_attempt=self.attempt,
-                    node_first_attempt_time=self.first_attempt_time,
-                ),
-                control=run.control,
-            )
-        return runtime
-
-    @property
-    def config(self) -> dict:
-        if self._config is None:
-            self._config = self.run.task_config(self)
-        return self._config
-
-    @property
-    def sort_key(self) -> tuple:
-        # LangGraph orders writes by the task path string: every pull task
-        # (by node name) before every push task (by index).
-        path = self.path
-        if path[0] == PULL:
-            return (0, path[1], 0)
-        if isinstance(path[1], tuple):  # a task call: after the sends
-            return (2, _task_path_str(path[1]), path[2])
-        return (1, "", path[1])  # a Send: (PUSH, idx, False)
-
-    def send(self, writes: Sequence[tuple[str, Any]]) -> None:
-        self.writes.extend(writes)
-
-    def read(self, select: str | Sequence[str], fresh: bool = False) -> Any:
-        """Read channels; `fresh` reads them as if this task's writes so far
-        were applied (what a conditional edge sees after its node ran)."""
-        run = self.run
-        channels = run.channel_map
-        keys = [select] if isinstance(select, str) else select
-        managed = run.graph.managed
-        if fresh:
-            pending: dict[str, list] = {}
-            for chan, value in self.writes:
-                if chan in keys:
-                    pending.setdefault(chan, []).append(value)
-            idle_sweep = run.topo.idle_sweep
-            chan_id = run.topo.chan_id
-            local = {}
-            for k in keys:
-                ch = channels.get(k)
-                if ch is None:
-                    continue
-                if k in pending or idle_sweep[chan_id[k]]:
-                    # A copy: the step's real commit happens later, for all tasks.
-                    ch = ch.copy()
-                    ch.update(pending.get(k, ()))
-                local[k] = ch
-        else:
-            local = channels
-        if isinstance(select, str):
-            return _output.read_channel(local, select)
-        values = _output.read_channels(local, [k for k in keys if k not in managed])
-        for k in keys:
-            if k in managed:
-                values[k] = managed[k].get(self.run.scratchpad())
-        return values
-
-
-def CURRENT_TASK_IS(task: Any) -> bool:
-    from langgraph_jit.pregel._runner import CURRENT_TASK
-
-    return CURRENT_TASK.get() is task
-
-
-class _Scratchpad:
-    __slots__ = ("step", "stop")
-
-    def __init__(self, step: int, stop: int) -> None:
-        self.step = step
-        self.stop = stop
-
-
-class PregelRun:
+class PregelRun(RunStreaming, RunPersistence):
     """The state machine of one invoke/stream call on one graph."""
 
     def __init__(
@@ -402,49 +250,9 @@ class PregelRun:
 
     # -- starting ---------------------------------------------------------
 
-    def emit(self, mode: str, payload: Any) -> None:
-        """Queue a stream chunk for this run's caller and, for a subgraph
-        streamed with subgraphs=True, for the parent's caller too."""
-        if mode in self.own_modes:
-            self.out.append((self.namespace, mode, payload))
-            if self.wakeup is not None:
-                self.wakeup()
-        parent = self.parent_stream
-        if parent is not None and mode in parent[1]:
-            parent[0].append((self.namespace, mode, payload))
-            wake = parent[2] if len(parent) > 2 else None
-            if wake is not None and wake[0] is not None:
-                wake[0]()
-
-    def stream_writer(self) -> Any:
-        """The `custom` stream writer of this run (a no-op when not streamed)."""
-        if "custom" not in self.stream_modes:
-            from langgraph_jit.runtime import _no_op_stream_writer
-
-            return _no_op_stream_writer
-        emit = self.emit
-        return lambda chunk: emit("custom", chunk)
-
     def scratchpad(self) -> Any:
         """What managed values are computed from: this step and the limit."""
         return _Scratchpad(self.step, self.stop)
-
-    def latest_lookup_config(self) -> dict | None:
-        """When the caller addressed a checkpoint: the config that finds the
-        thread's latest one (to tell whether the addressed one is superseded)."""
-        if self.nested or not self.configurable.get(CONFIG_KEY_CHECKPOINT_ID):
-            return None
-        config = self.lookup_config()
-        conf = {k: v for k, v in config[CONF].items() if k != CONFIG_KEY_CHECKPOINT_ID}
-        return {**config, CONF: conf}
-
-    def lookup_config(self) -> dict:
-        """The config to load the thread's checkpoint with."""
-        conf = {
-            k: v for k, v in self.configurable.items() if not k.startswith("__pregel_")
-        }
-        conf.setdefault(CONFIG_KEY_CHECKPOINT_NS, self.checkpoint_ns)
-        return {**self.config, CONF: conf}
 
     def load(self, saved: Any) -> None:
         """Rebuild channels and bookkeeping from a saved checkpoint tuple."""
@@ -772,44 +580,6 @@ class PregelRun:
                 self._emit_task_done(t, cached=True)
         return True
 
-    def cache_lookup(self) -> list[tuple]:
-        """Cache keys of this step's tasks that have a cache policy."""
-        keys = []
-        for t in self.tasks:
-            if t.cached:
-                continue
-            key = self._cache_key(t)
-            if key is not None:
-                keys.append(key)
-        return keys
-
-    def _cache_key(self, task: Task) -> tuple | None:
-        policy = task.proc.cache_policy or self.graph.cache_policy
-        if policy is None:
-            return None
-        entry = self._cache_keys.get(task.id)
-        if entry is not None:
-            return entry[0]
-        args_key = policy.key_func(task.input)
-        digest = xxh3_128_hexdigest(args_key.encode() if isinstance(args_key, str) else args_key)
-        namespace = (_CACHE_NS_WRITES, _identifier(task.proc.bound) or "__dynamic__", task.name)
-        key = (namespace, digest)
-        self._cache_keys[task.id] = (key, policy.ttl)
-        return key
-
-    def apply_cached(self, found: dict) -> None:
-        """Tasks whose writes are cached are not run; their writes replay."""
-        if not found:
-            return
-        for t in self.tasks:
-            entry = self._cache_keys.get(t.id)
-            if entry is not None and entry[0] in found and not t.cached:
-                t.writes.extend(tuple(w) for w in found[entry[0]])
-                t.cached = True
-                if self.checkpointer is not None:
-                    self._record_writes(t, t.writes)
-                self._emit_task_done(t, cached=True)
-
     def runnable_tasks(self) -> list[Task]:
         return [t for t in self.tasks if not t.cached]
 
@@ -848,29 +618,6 @@ class PregelRun:
                 key, ttl = entry
                 self.pending_io.append((self.cache, "set", ({key: (list(task.writes), ttl)},)))
         self._emit_task_done(task)
-
-    def saved_call_result(self, task: Task) -> tuple[Any] | None:
-        """(value,) when this task call's result was saved before (resume)."""
-        tid = task.id
-        for wtid, chan, value in self.pending_writes:
-            if wtid == tid and chan == RETURN:
-                return (value,)
-        return None
-
-    def _record_writes(self, task: Task, writes: Sequence[tuple[str, Any]]) -> None:
-        tid = task.id
-        # A task's new writes replace its earlier ones (a set, not a scan:
-        # a step can have thousands of tasks).
-        written = self._written_ids
-        if tid in written:
-            self.pending_writes = [w for w in self.pending_writes if w[0] != tid]
-        else:
-            written.add(tid)
-        self.pending_writes.extend((tid, c, v) for c, v in writes)
-        if self.saving:
-            # Saved even for a lone task: history snapshots show each task's
-            # result from these writes, as LangGraph's do.
-            self._queue_put_writes(tid, writes, task.path)
 
     def error_handler_task(self, task: Task, exc: BaseException) -> Task | None:
         """The task that handles this failure (add_node(error_handler=...)),
@@ -938,16 +685,6 @@ class PregelRun:
                     "result": {},
                     "interrupts": [],
                 },
-            )
-
-    def _emit_task_done(self, task: Task, cached: bool = False) -> None:
-        if self.wants_updates:
-            chunk = _output.updates_chunk(self.output_keys, [task], cached=cached)
-            if chunk is not None:
-                self.emit("updates", chunk)
-        if self.wants_tasks and not _output.is_hidden(task):
-            self._emit_task(
-                "task_result", _output.task_result_payload(task, self.stream_keys)
             )
 
     def after_tick(self) -> None:
@@ -1035,176 +772,6 @@ class PregelRun:
 
     # -- checkpoints --------------------------------------------------------
 
-    def _save(self, source: str) -> None:
-        state = self.state
-        if not self.saving and self.checkpointer is None:
-            # Nothing observes this checkpoint but task ids derived from it.
-            state.new_checkpoint(self.step, None)
-            self.step += 1
-            return
-        metadata = {
-            "source": source,
-            "step": self.step,
-            "parents": self.configurable.get(CONFIG_KEY_CHECKPOINT_MAP, {}),
-        }
-        state.new_checkpoint(self.step, metadata)
-        self._created_checkpoint = True
-        if self.saving:
-            self._put_current()
-        self.step += 1
-
-    def _put_current(self) -> None:
-        """Queue a put of the current checkpoint as a child of the last saved one."""
-        state = self.state
-        metadata = state.metadata
-        checkpoint, new_versions = state.snapshot(self.checkpointer)
-        if True:
-            base = self.checkpoint_config or self._thread_config()
-            conf = dict(self._public_configurable)
-            parent_id = base[CONF].get(CONFIG_KEY_CHECKPOINT_ID)
-            if parent_id:
-                conf[CONFIG_KEY_CHECKPOINT_ID] = parent_id
-            else:
-                conf.pop(CONFIG_KEY_CHECKPOINT_ID, None)
-            config = {**self.config, CONF: conf}
-            self.pending_io.append(
-                (self.checkpointer, "put", (config, checkpoint, metadata, new_versions))
-            )
-            self.parent_config = (
-                self.checkpoint_config
-                if self.checkpoint_config and self.checkpoint_config[CONF].get(CONFIG_KEY_CHECKPOINT_ID)
-                else None
-            )
-            self.checkpoint_config = {
-                CONF: {
-                    "thread_id": self.configurable.get("thread_id"),
-                    CONFIG_KEY_CHECKPOINT_NS: self.checkpoint_ns,
-                    CONFIG_KEY_CHECKPOINT_ID: checkpoint["id"],
-                }
-            }
-        self._saved_id = checkpoint["id"]
-
-    def on_exit(self) -> None:
-        """The run ends (done, interrupted or failed). With durability "exit"
-        this is when the last checkpoint and its pending writes are saved."""
-        if self.durability != "exit" or self.checkpointer is None:
-            return
-        state = getattr(self, "state", None)
-        if state is None or state.metadata is None:
-            return
-        if self._created_checkpoint and state.current_id() != self._saved_id:
-            self._put_current()
-        by_task: dict[str, list] = {}
-        for tid, chan, value in self.pending_writes:
-            if tid != NULL_TASK_ID:
-                by_task.setdefault(tid, []).append((chan, value))
-        paths = {t.id: t.path for t in self.tasks}
-        for tid, writes in by_task.items():
-            self._queue_put_writes(tid, writes, paths.get(tid, ""))
-
-    def _thread_config(self) -> dict:
-        return {CONF: {"thread_id": self.configurable.get("thread_id"), CONFIG_KEY_CHECKPOINT_NS: self.checkpoint_ns}}
-
-    def _queue_put_writes(self, task_id: str, writes: Sequence[tuple[str, Any]], path: Any) -> None:
-        untracked = self.topo.untracked
-        if untracked:
-            # UntrackedValue writes are never persisted.
-            writes = [w for w in writes if w[0] not in untracked]
-        if not writes:
-            return
-        checkpoint_id = self.state.current_id()
-        config = self._writes_config
-        if config is None or config[CONF][CONFIG_KEY_CHECKPOINT_ID] != checkpoint_id:
-            config = self._writes_config = {
-                CONF: {**self._public_configurable, CONFIG_KEY_CHECKPOINT_ID: checkpoint_id}
-            }
-        if not path:
-            path_str = ""
-        elif path[0] == PULL:
-            path_str = _pull_path_str(path[1])
-        else:
-            path_str = _task_path_str(path)
-        self.pending_io.append(
-            (self.checkpointer, "put_writes", (config, list(writes), task_id, path_str))
-        )
-
-    def _emit_checkpoint(self) -> None:
-        if not self.wants_checkpoints or self.checkpointer is None:
-            return
-        state = self.state
-        config = {CONF: {**self._public_configurable, CONFIG_KEY_CHECKPOINT_ID: state.current_id()}}
-        values = _output.read_channels(self.channel_map, self.stream_keys)
-        entries = []
-        errors = {tid: v for tid, c, v in self.pending_writes if c == ERROR}
-        for t in self.tasks:
-            sub = self.subgraph_state(t)
-            if t.id in errors:
-                entries.append({"id": t.id, "name": t.name, "error": errors[t.id], "state": sub})
-            elif t.cached and t.writes:
-                entries.append({"id": t.id, "name": t.name, "result": _output.task_result_payload(t, self.output_keys)["result"], "interrupts": (), "state": sub})
-            else:
-                entries.append({"id": t.id, "name": t.name, "interrupts": (), "state": sub})
-        payload = _output.checkpoint_payload(
-            config, self.parent_config, values, state.metadata, self.tasks, entries
-        )
-        if "checkpoints" in self.stream_modes:
-            self.emit("checkpoints", payload)
-        if "debug" in self.stream_modes:
-            self.emit("debug", _output.debug_chunk(self.step - 1, "checkpoint", payload))
-
-    def subgraph_state(self, task: Task) -> dict | None:
-        """For a task running a subgraph: the config that addresses its state."""
-        if not getattr(task.proc, "subgraphs", None):
-            return None
-        return {
-            CONF: {
-                "thread_id": self.configurable.get("thread_id"),
-                CONFIG_KEY_CHECKPOINT_NS: task.checkpoint_ns,
-            }
-        }
-
-    def _emit_task(self, kind: str, payload: dict) -> None:
-        if "tasks" in self.stream_modes:
-            self.emit("tasks", payload)
-        if "debug" in self.stream_modes:
-            self.emit("debug", _output.debug_chunk(self.step, kind, payload))
-
-    def track_latest_values(self) -> None:
-        """Keep only the latest values chunk, updated from what changed."""
-        self._latest_only = True
-        chan_id = self.topo.chan_id
-        self._output_ids = frozenset(chan_id[k] for k in self.output_key_set if k in chan_id)
-        self._latest = None if isinstance(self.output_keys, str) else {}
-        # Everything counts as changed until the first values chunk.
-        self._dirty_outputs.update(self._output_ids)
-
-    def _refresh_latest(self) -> None:
-        names = self.topo.chan_names
-        channels = self.table.channels
-        self._has_latest = True
-        if isinstance(self.output_keys, str):
-            self._latest = _output.read_channel(self.channel_map, self.output_keys)
-            self._dirty_outputs.clear()
-            return
-        latest = self._latest
-        for c in self._dirty_outputs:
-            ch = channels[c]
-            if ch.is_available():
-                latest[names[c]] = ch.get()
-            else:
-                latest.pop(names[c], None)
-        self._dirty_outputs.clear()
-
-    def latest_values(self) -> Any:
-        if not self._has_latest:
-            return None
-        if not isinstance(self.output_keys, str):
-            # Keep the output keys' declared order, as a fresh read would.
-            latest = self._latest
-            keys = self.output_keys
-            return {k: latest[k] for k in keys if k in latest}
-        return self._latest
-
     def on_interrupt(self, exc: GraphInterrupt) -> None:
         """The run stops at a breakpoint or at interrupt() calls in tasks."""
         interrupts = tuple(exc.args[0]) if exc.args else ()
@@ -1215,9 +782,6 @@ class PregelRun:
             self._commit(done, [w for t in done for w in t.writes], bump_step=True)
         if not interrupts and self.wants_updates and not self.nested:
             self.emit("updates", {INTERRUPT: interrupts})
-
-    def _emit_values(self) -> None:
-        self.emit("values", _output.read_channels(self.channel_map, self.output_keys))
 
     def _should_interrupt(self, nodes: Sequence[str] | str) -> bool:
         seen = self.state.interrupt_seen
@@ -1236,9 +800,6 @@ class PregelRun:
                 return True
         return False
 
-    def output(self) -> Any:
-        return _output.read_channels(self.channel_map, self.output_keys)
-
     def recursion_error(self) -> GraphRecursionError:
         return GraphRecursionError(
             create_error_message(
@@ -1250,46 +811,3 @@ class PregelRun:
                 error_code=ErrorCode.GRAPH_RECURSION_LIMIT,
             )
         )
-
-
-_CACHE_NS_WRITES = "__pregel_ns_writes"
-
-
-@functools.lru_cache(maxsize=4096)
-def _pull_path_str(name: str) -> str:
-    """The saved path string of a pull task, computed once per node name."""
-    return f"~{PULL}, {name}"
-
-
-def _has_cache_policy(graph: Any) -> bool:
-    return graph.cache_policy is not None or any(
-        n.cache_policy is not None for n in graph.nodes.values()
-    )
-
-
-def _identifier(obj: Any) -> str | None:
-    """module.qualname of a node's function: part of its cache namespace."""
-    obj = getattr(obj, "steps", [obj])[0] if obj.__class__.__name__ == "_Sequence" else obj
-    name = getattr(obj, "__qualname__", None) or getattr(obj, "__name__", None)
-    module = getattr(obj, "__module__", None)
-    if name is None or module is None:
-        return None
-    return f"{module}.{name}"
-
-
-def _is_interrupt_id(key: Any) -> bool:
-    return isinstance(key, str) and len(key) == 32 and all(c in "0123456789abcdef" for c in key)
-
-
-def _task_sort_key(task: Task) -> tuple:
-    return task.sort_key
-
-
-def _task_path_str(path: Any) -> str:
-    if isinstance(path, (tuple, list)):
-        if len(path) == 2 and path[0] == PULL:
-            return f"~{PULL}, {path[1]}"
-        return "~" + ", ".join(_task_path_str(p) for p in path)
-    if isinstance(path, int):
-        return f"{path:010d}"
-    return str(path)

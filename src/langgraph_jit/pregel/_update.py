@@ -21,7 +21,6 @@ from langgraph_jit._constants import (
     INTERRUPT,
     NULL_TASK_ID,
     PUSH,
-    TASKS,
 )
 from langgraph_jit.errors import InvalidUpdateError
 from langgraph_jit.pregel._loop import PregelRun, Task, _task_sort_key

@@ -1,0 +1,215 @@
+"""A task of a step (one node run on one input) and the small helpers that
+identify tasks: paths, sort keys, cache namespaces.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Sequence
+from typing import Any
+
+from langgraph_jit._constants import NS_END, NS_SEP, PREVIOUS, PULL
+from langgraph_jit.pregel import _output
+
+class Task:
+    """A task of the current step: one node run on one input."""
+
+    __slots__ = (
+        "run",
+        "name",
+        "node_id",
+        "proc",
+        "input",
+        "triggers",
+        "path",
+        "writes",
+        "_id",
+        "_config",
+        "cached",
+        "error",
+        "_scratchpad",
+        "calls",
+        "_runtime",
+        "attempt",
+        "first_attempt_time",
+        "handled_error",
+    )
+
+    def __init__(self, run, name, node_id, proc, input, triggers, path):
+        self.run = run
+        self.name = name
+        self.node_id = node_id
+        self.proc = proc
+        self.input = input
+        self.triggers = triggers
+        self.path = path
+        self.writes: list[tuple[str, Any]] = []
+        self._id = None
+        self._config = None
+        self.cached = False
+        self.error = None
+        self._scratchpad = None
+        self.calls = 0  # task calls made so far (functional API)
+        self._runtime = None
+        self.attempt = 1
+        self.first_attempt_time: float | None = None
+        self.handled_error: Any = None  # for error-handler tasks: the NodeError
+
+    @property
+    def id(self) -> str:
+        # Derived from the checkpoint id, so computed only when observed.
+        if self._id is None:
+            self._id = self.run.task_id(self)
+        return self._id
+
+    @property
+    def scratchpad(self) -> Any:
+        if self._scratchpad is None:
+            from langgraph_jit.pregel._interrupt import Scratchpad
+
+            self._scratchpad = Scratchpad(self)
+        return self._scratchpad
+
+    @property
+    def checkpoint_ns(self) -> str:
+        parent = self.run.checkpoint_ns
+        base = f"{parent}{NS_SEP}{self.name}" if parent else self.name
+        return f"{base}{NS_END}{self.id}"
+
+    @property
+    def runtime(self) -> Any:
+        """The Runtime this task's node sees (built once per task)."""
+        runtime = self._runtime
+        if runtime is None:
+            from langgraph_jit.runtime import ExecutionInfo, Runtime
+
+            run = self.run
+            previous = run.channel_map.get(PREVIOUS)
+            runtime = self._runtime = Runtime(
+                context=run.context,
+                store=run.graph.store,
+                stream_writer=run.stream_writer(),
+                previous=previous.get() if previous is not None and previous.is_available() else None,
+                execution_info=ExecutionInfo(
+                    checkpoint_id=run.state.current_id(),
+                    checkpoint_ns=self.checkpoint_ns,
+                    task_id=self.id,
+                    thread_id=run.configurable.get("thread_id"),
+                    run_id=str(run.config["run_id"]) if run.config.get("run_id") else None,
+                    node_attempt=self.attempt,
+                    node_first_attempt_time=self.first_attempt_time,
+                ),
+                control=run.control,
+            )
+        return runtime
+
+    @property
+    def config(self) -> dict:
+        if self._config is None:
+            self._config = self.run.task_config(self)
+        return self._config
+
+    @property
+    def sort_key(self) -> tuple:
+        # LangGraph orders writes by the task path string: every pull task
+        # (by node name) before every push task (by index).
+        path = self.path
+        if path[0] == PULL:
+            return (0, path[1], 0)
+        if isinstance(path[1], tuple):  # a task call: after the sends
+            return (2, _task_path_str(path[1]), path[2])
+        return (1, "", path[1])  # a Send: (PUSH, idx, False)
+
+    def send(self, writes: Sequence[tuple[str, Any]]) -> None:
+        self.writes.extend(writes)
+
+    def read(self, select: str | Sequence[str], fresh: bool = False) -> Any:
+        """Read channels; `fresh` reads them as if this task's writes so far
+        were applied (what a conditional edge sees after its node ran)."""
+        run = self.run
+        channels = run.channel_map
+        keys = [select] if isinstance(select, str) else select
+        managed = run.graph.managed
+        if fresh:
+            pending: dict[str, list] = {}
+            for chan, value in self.writes:
+                if chan in keys:
+                    pending.setdefault(chan, []).append(value)
+            idle_sweep = run.topo.idle_sweep
+            chan_id = run.topo.chan_id
+            local = {}
+            for k in keys:
+                ch = channels.get(k)
+                if ch is None:
+                    continue
+                if k in pending or idle_sweep[chan_id[k]]:
+                    # A copy: the step's real commit happens later, for all tasks.
+                    ch = ch.copy()
+                    ch.update(pending.get(k, ()))
+                local[k] = ch
+        else:
+            local = channels
+        if isinstance(select, str):
+            return _output.read_channel(local, select)
+        values = _output.read_channels(local, [k for k in keys if k not in managed])
+        for k in keys:
+            if k in managed:
+                values[k] = managed[k].get(self.run.scratchpad())
+        return values
+
+
+def CURRENT_TASK_IS(task: Any) -> bool:
+    from langgraph_jit.pregel._runner import CURRENT_TASK
+
+    return CURRENT_TASK.get() is task
+
+
+class _Scratchpad:
+    __slots__ = ("step", "stop")
+
+    def __init__(self, step: int, stop: int) -> None:
+        self.step = step
+        self.stop = stop
+
+
+_CACHE_NS_WRITES = "__pregel_ns_writes"
+
+
+@functools.lru_cache(maxsize=4096)
+def _pull_path_str(name: str) -> str:
+    """The saved path string of a pull task, computed once per node name."""
+    return f"~{PULL}, {name}"
+
+
+def _has_cache_policy(graph: Any) -> bool:
+    return graph.cache_policy is not None or any(
+        n.cache_policy is not None for n in graph.nodes.values()
+    )
+
+
+def _identifier(obj: Any) -> str | None:
+    """module.qualname of a node's function: part of its cache namespace."""
+    obj = getattr(obj, "steps", [obj])[0] if obj.__class__.__name__ == "_Sequence" else obj
+    name = getattr(obj, "__qualname__", None) or getattr(obj, "__name__", None)
+    module = getattr(obj, "__module__", None)
+    if name is None or module is None:
+        return None
+    return f"{module}.{name}"
+
+
+def _is_interrupt_id(key: Any) -> bool:
+    return isinstance(key, str) and len(key) == 32 and all(c in "0123456789abcdef" for c in key)
+
+
+def _task_sort_key(task: Task) -> tuple:
+    return task.sort_key
+
+
+def _task_path_str(path: Any) -> str:
+    if isinstance(path, (tuple, list)):
+        if len(path) == 2 and path[0] == PULL:
+            return f"~{PULL}, {path[1]}"
+        return "~" + ", ".join(_task_path_str(p) for p in path)
+    if isinstance(path, int):
+        return f"{path:010d}"
+    return str(path)
