@@ -533,8 +533,8 @@ def _run_graph(seed: int, compiled: bool, monkeypatch) -> dict:
     used = []
     real_kernels_for = _table.kernels_for
 
-    def spy(n_nodes):
-        result = real_kernels_for(n_nodes)
+    def spy(n_nodes, *args):
+        result = real_kernels_for(n_nodes, *args)
         used.append(result[1])
         return result
 

@@ -111,10 +111,11 @@ def jit_enabled() -> bool:
     return _load_compiled() is not None
 
 
-def kernels_for(n_nodes: int) -> tuple[ModuleType, bool]:
+def kernels_for(n_nodes: int, mode: str | None = None) -> tuple[ModuleType, bool]:
     """The kernel namespace a graph of this size should use, and whether it
-    is the compiled one."""
-    mode = kernel_mode()
+    is the compiled one (`mode`: kernel_mode(), if the caller has it)."""
+    if mode is None:
+        mode = kernel_mode()
     if mode == "python" or (mode == "auto" and n_nodes < node_threshold()):
         return step_source, False
     compiled = _load_compiled()

@@ -146,10 +146,7 @@ class PregelRun(RunStreaming, RunPersistence):
         self.wakeup: Any = None
         self.max_concurrency = config.get("max_concurrency")
         self.context: Any = None
-        from langgraph_jit.runtime import RunControl
-
-        parent_task = self.configurable.get("__pregel_parent_task")
-        self.control = parent_task.run.control if parent_task is not None else RunControl()
+        self._control: Any = None
         self._pull_tails: dict[str, bytes] = graph._pull_tails
         self._writes_config: dict | None = None
         self._cache_keys: dict[str, tuple] = {}
@@ -249,6 +246,19 @@ class PregelRun(RunStreaming, RunPersistence):
         }
 
     # -- starting ---------------------------------------------------------
+
+    @property
+    def control(self) -> Any:
+        """The RunControl of this run (a subgraph shares its parent's)."""
+        if self._control is None:
+            parent_task = self.configurable.get("__pregel_parent_task")
+            if parent_task is not None:
+                self._control = parent_task.run.control
+            else:
+                from langgraph_jit.runtime import RunControl
+
+                self._control = RunControl()
+        return self._control
 
     def scratchpad(self) -> Any:
         """What managed values are computed from: this step and the limit."""

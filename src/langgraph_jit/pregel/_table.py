@@ -54,14 +54,13 @@ class ChannelTable:
     ) -> None:
         self.topo = topo
         self.channels = channels
-        self.kernels, self.compiled = kernels_for(topo.n_nodes)
+        mode = kernel_mode()
+        self.kernels, self.compiled = kernels_for(topo.n_nodes, mode)
         if force_compiled is False:
             from langgraph_jit._kernels import step_source
 
             self.kernels, self.compiled = step_source, False
-        self.may_promote = (
-            not self.compiled and force_compiled is None and kernel_mode() == "auto"
-        )
+        self.may_promote = not self.compiled and force_compiled is None and mode == "auto"
         self.wide_step = wide_step_threshold() if self.may_promote else 0
         available = [1 if ch.is_available() else 0 for ch in channels]
         self.max_version = max(versions, default=0)
