@@ -81,7 +81,6 @@ class CheckpointState:
         values = checkpoint.get("channel_values") or {}
         names = topo.chan_names
         self._names = names
-        self._chan_id = topo.chan_id
         self.channels = [specs[n].from_checkpoint(values.get(n, MISSING)) for n in names]
         cv = checkpoint.get("channel_versions") or {}
         vs = checkpoint.get("versions_seen") or {}
@@ -147,7 +146,7 @@ class CheckpointState:
         if not names:
             return None
         # Only candidates: the caller still checks their trigger condition.
-        return None if not names else sorted(topo.node_id[n] for n in names)
+        return sorted(topo.node_id[n] for n in names)
 
     # -- ids ------------------------------------------------------------------
 
@@ -161,9 +160,6 @@ class CheckpointState:
         if self._id is None:
             self._id = new_checkpoint_id(self._id_step)
         return self._id
-
-    def checkpoint_id(self, step: int | None = None) -> str:
-        return self.current_id()
 
     def checkpoint_id_bytes(self) -> bytes:
         current = self.current_id()
@@ -228,22 +224,19 @@ class CheckpointState:
 
     # -- saving ---------------------------------------------------------------
 
-    def new_since_save_ids(self, new_versions: dict) -> list[int]:
-        chan_id = self._chan_id
-        return [chan_id[name] for name in new_versions]
-
     def snapshot(self, checkpointer: Any) -> tuple[dict, dict]:
         """The checkpoint dict to save now and the versions new since the last save."""
         names = self._names
         channel_versions = dict(self.channel_versions)
-        new_versions = {names[c]: channel_versions[names[c]] for c in self.new_since_save}
+        changed = self.new_since_save
+        new_versions = {names[c]: channel_versions[names[c]] for c in changed}
         self.new_since_save = set()
         channels = self.channels
         values: dict[str, Any] = {}
         # Savers store values per (channel, version): only new versions need
         # values; savers that want the whole state get every channel.
         if getattr(checkpointer, "stores_values_by_version", False):
-            for c in self.new_since_save_ids(new_versions):
+            for c in changed:
                 v = channels[c].checkpoint()
                 if v is not MISSING:
                     values[names[c]] = v

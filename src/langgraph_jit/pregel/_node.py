@@ -79,10 +79,6 @@ class ChannelWrite:
             else:
                 raise ValueError(f"Invalid write entry: {entry!r}")
 
-    @staticmethod
-    def is_writer(obj: Any) -> bool:
-        return isinstance(obj, ChannelWrite)
-
     def __repr__(self) -> str:
         return f"ChannelWrite({self.writes!r})"
 

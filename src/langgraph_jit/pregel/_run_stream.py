@@ -131,5 +131,3 @@ class RunStreaming:
     def _emit_values(self) -> None:
         self.emit("values", _output.read_channels(self.channel_map, self.output_keys))
 
-    def output(self) -> Any:
-        return _output.read_channels(self.channel_map, self.output_keys)
