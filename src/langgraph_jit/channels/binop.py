@@ -52,11 +52,24 @@ def _base_type(typ: Any) -> Any:
     return typ
 
 
+# Resolved initial-value class per hint: every run builds its channels afresh.
+_INITIAL_CLASS: dict[Any, Any] = {}
+
+
 def _initial_value(typ: Any) -> Any:
-    base = _base_type(typ)
-    for abstract, concrete in _CONCRETE:
-        if base in abstract:
-            base = concrete
+    try:
+        base = _INITIAL_CLASS.get(typ)
+    except TypeError:  # an unhashable hint
+        base = None
+    if base is None:
+        base = _base_type(typ)
+        for abstract, concrete in _CONCRETE:
+            if base in abstract:
+                base = concrete
+        try:
+            _INITIAL_CLASS[typ] = base
+        except TypeError:
+            pass
     try:
         return base()
     except Exception:

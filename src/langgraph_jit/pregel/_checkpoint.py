@@ -20,21 +20,6 @@ from langgraph_jit.checkpoint._frozen import FrozenVersionsSeen, HandedOverCheck
 from langgraph_jit.checkpoint.base import CheckpointTuple, uuid6_str
 
 
-def empty_saved() -> CheckpointTuple:
-    checkpoint = {
-        "v": 4,
-        "id": uuid6_str(-2),
-        "ts": datetime.now(timezone.utc).isoformat(),
-        "channel_values": {},
-        "channel_versions": {},
-        "versions_seen": {},
-        "updated_channels": None,
-    }
-    return CheckpointTuple(
-        config={}, checkpoint=checkpoint, metadata={"step": -2}, parent_config=None, pending_writes=[]
-    )
-
-
 def new_checkpoint_id(step: int) -> str:
     return uuid6_str(step)
 
@@ -75,7 +60,34 @@ class CheckpointState:
         self._names: list[str] = []
 
     @classmethod
+    def blank(cls, topo: Any, specs: dict[str, Any], checkpointer: Any) -> CheckpointState:
+        """The state of a thread with no checkpoint yet: what `load` makes of
+        an empty checkpoint, without building one (every run without a
+        saver, and every subgraph call, starts here)."""
+        self = cls()
+        names = topo.chan_names
+        self._names = names
+        self.channels = [specs[n].from_checkpoint(MISSING) for n in names]
+        self.versions = [0] * len(names)
+        self.seen = [0] * len(topo.trig_chan)
+        self.metadata = {"step": -2}
+        self._id_step = -2  # the empty checkpoint's id is made if observed
+        self.checkpointer = checkpointer
+        if checkpointer is not None:
+            self.tracking = True
+            self.version_repr = [None] * len(names)
+            from langgraph_jit.checkpoint.memory import InMemorySaver
+
+            self._fast_versions = type(checkpointer).get_next_version is InMemorySaver.get_next_version
+            self.channel_versions = {}
+            self.versions_seen = FrozenVersionsSeen({})
+            self.new_since_save = set()
+        return self
+
+    @classmethod
     def load(cls, topo: Any, specs: dict[str, Any], saved: CheckpointTuple, checkpointer: Any) -> CheckpointState:
+        if saved is None:
+            return cls.blank(topo, specs, checkpointer)
         self = cls()
         checkpoint = saved.checkpoint
         values = checkpoint.get("channel_values") or {}

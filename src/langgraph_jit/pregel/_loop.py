@@ -40,7 +40,7 @@ from langgraph_jit.errors import (
     create_error_message,
 )
 from langgraph_jit.pregel import _lc, _output
-from langgraph_jit.pregel._checkpoint import CheckpointState, empty_saved
+from langgraph_jit.pregel._checkpoint import CheckpointState
 from langgraph_jit.pregel._run_persist import RunPersistence
 from langgraph_jit.pregel._run_plan import RunPlanning
 from langgraph_jit.pregel._run_stream import RunStreaming
@@ -269,7 +269,7 @@ class PregelRun(RunPlanning, RunStreaming, RunPersistence):
         """Rebuild channels and bookkeeping from a saved checkpoint tuple."""
         graph = self.graph
         self.state = state = CheckpointState.load(
-            self.topo, graph.channels, saved or empty_saved(), self.checkpointer
+            self.topo, graph.channels, saved, self.checkpointer
         )
         self.table = ChannelTable(
             self.topo,
@@ -280,6 +280,7 @@ class PregelRun(RunPlanning, RunStreaming, RunPersistence):
             force_compiled=graph._force_compiled,
         )
         self.channel_map = dict(zip(self.topo.chan_names, state.channels))
+        self._tasks_channel = self.channel_map.get(TASKS)
         self.step = state.metadata_step + 1
         self.stop = self.step + self.recursion_limit + 1
         self.next_nodes: list[int] | None = state.initial_candidates(self.topo)
@@ -449,11 +450,13 @@ class PregelRun(RunPlanning, RunStreaming, RunPersistence):
             self._emit_checkpoint()
             return False
         self.tasks = tasks = self.plan()
-        self._emit_checkpoint()
+        if self.wants_checkpoints:
+            self._emit_checkpoint()
         if not tasks:
             self.status = "done"
             return False
-        if self.pending_writes and not self.replaying:
+        reused = bool(self.pending_writes) and not self.replaying
+        if reused:
             self._reuse_pending_writes(tasks)
         if self.interrupt_before and self._should_interrupt(self.interrupt_before):
             self.status = "interrupt_before"
@@ -462,13 +465,18 @@ class PregelRun(RunPlanning, RunStreaming, RunPersistence):
             for t in tasks:
                 if not _output.is_hidden(t):
                     self._emit_task("task", _output.task_start_payload(t, self.config))
-        for t in tasks:
-            if t.cached:
-                self._emit_task_done(t, cached=True)
+        if reused:
+            for t in tasks:
+                if t.cached:
+                    self._emit_task_done(t, cached=True)
         return True
 
     def runnable_tasks(self) -> list[Task]:
-        return [t for t in self.tasks if not t.cached]
+        tasks = self.tasks
+        if len(tasks) == 1:
+            # A new list: error handlers append to self.tasks mid-step.
+            return [] if tasks[0].cached else [tasks[0]]
+        return [t for t in tasks if not t.cached]
 
     def task_done(self, task: Task) -> None:
         """A task finished successfully; its writes are in task.writes."""
@@ -488,7 +496,8 @@ class PregelRun(RunPlanning, RunStreaming, RunPersistence):
             if entry is not None:
                 key, ttl = entry
                 self.pending_io.append((self.cache, "set", ({key: (list(task.writes), ttl)},)))
-        self._emit_task_done(task)
+        if self.wants_updates or self.wants_tasks:
+            self._emit_task_done(task)
 
     def error_handler_task(self, task: Task, exc: BaseException) -> Task | None:
         """The task that handles this failure (add_node(error_handler=...)),
@@ -560,10 +569,12 @@ class PregelRun(RunPlanning, RunStreaming, RunPersistence):
 
     def after_tick(self) -> None:
         """Commit the step: apply all writes, save a checkpoint."""
-        tasks = sorted(self.tasks, key=_task_sort_key) if len(self.tasks) > 1 else self.tasks
-        writes: list[tuple[str, Any]] = []
-        for t in tasks:
-            writes.extend(t.writes)
+        tasks = self.tasks
+        if len(tasks) == 1:
+            writes = tasks[0].writes
+        else:
+            tasks = sorted(tasks, key=_task_sort_key)
+            writes = [w for t in tasks for w in t.writes]
         self._commit(tasks, writes, bump_step=True)
         self.pending_writes = []
         self.replaying = False  # only the first step of a replay re-runs done tasks
@@ -596,9 +607,10 @@ class PregelRun(RunPlanning, RunStreaming, RunPersistence):
             if t.path[0] == PULL:
                 n = t.node_id
                 ran.append(n)
-                for c in consume_ids[n]:
-                    if c not in consumed:
-                        consumed.append(c)
+                if consume_ids[n]:
+                    for c in consume_ids[n]:
+                        if c not in consumed:
+                            consumed.append(c)
                 if tracking:
                     state.record_seen(t.name, n, self.table)
             else:
@@ -631,8 +643,8 @@ class PregelRun(RunPlanning, RunStreaming, RunPersistence):
         self.next_nodes = next_nodes if updated else None
         if self._latest_only:
             out_ids = self._output_ids
-            self._dirty_outputs.update(c for c in bumped if c in out_ids)
-            if not input_task and bump_step and any(c in out_ids for c in updated):
+            self._dirty_outputs.update(out_ids.intersection(bumped))
+            if not input_task and bump_step and not out_ids.isdisjoint(updated):
                 self._refresh_latest()
                 if self.wants_values:  # a parent streams this subgraph's values
                     self._emit_values()

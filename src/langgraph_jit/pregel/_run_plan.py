@@ -109,10 +109,7 @@ class RunPlanning:
                 values[k] = self.graph.managed[k].get(pad)
         return values
 
-    def _plan_push(self) -> list[Task]:
-        tasks_channel = self.channel_map.get(TASKS)
-        if tasks_channel is None or not tasks_channel.is_available():
-            return []
+    def _plan_push(self, tasks_channel: Any) -> list[Task]:
         tasks = []
         node_id = self.topo.node_id
         for idx, packet in enumerate(tasks_channel.get()):
@@ -140,9 +137,12 @@ class RunPlanning:
         return tasks
 
     def plan(self) -> list[Task]:
-        push = self._plan_push()
-        pull = self._plan_pull()
-        return push + pull if push else pull
+        tasks_channel = self._tasks_channel
+        if tasks_channel is not None and tasks_channel.is_available():
+            push = self._plan_push(tasks_channel)
+            if push:
+                return push + self._plan_pull()
+        return self._plan_pull()
 
     # -- the loop ---------------------------------------------------------
 

@@ -95,7 +95,6 @@ def run_task(task: Any) -> None:
     """Run one task to completion in this thread (with retries)."""
     proc = task.proc
     call = proc.call
-    policies = proc.retry_policy or task.run.graph.retry_policy
     attempt = 0
     task.first_attempt_time = time.time()
     token = CURRENT_TASK.set(task)
@@ -105,7 +104,7 @@ def run_task(task: Any) -> None:
             task.attempt = attempt + 1
             try:
                 output = call.invoke(task.input, task) if call else task.input
-                _collect(task, output)
+                proc.collect_writes(output, task)
                 return
             except ParentCommand as exc:
                 if _command_for_this_graph(task, exc):
@@ -114,6 +113,7 @@ def run_task(task: Any) -> None:
                 raise
             except BaseException as exc:
                 attempt += 1
+                policies = proc.retry_policy or task.run.graph.retry_policy
                 delay = retry_delay(policies, exc, attempt)
                 if delay is None:
                     _note(task, exc)

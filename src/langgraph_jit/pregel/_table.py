@@ -202,42 +202,50 @@ class ChannelTable:
                 if avail:
                     updated.add(c)
 
-        idle_sweep = topo.idle_sweep
-        written_idle = [c for c in grouped if idle_sweep[c]]
+        # Self-clearing channels (idle_sweep) and deferred ones (finish)
+        # need the sweeps below; graphs without any skip them.
+        has_idle = topo.has_idle_sweep
+        if has_idle:
+            idle_sweep = topo.idle_sweep
+            written_idle = [c for c in grouped if idle_sweep[c]]
+        else:
+            written_idle = ()
         if bump_step:
             # A new step for every channel holding a value and not updated:
             # only self-clearing kinds can change here.
             idle_live = self.idle_live
-            sweep = idle_live + [c for c in written_idle if c not in idle_live] if written_idle else idle_live
-            for c in sweep:
-                if c in updated:
-                    continue
-                ch = channels[c]
-                if ch.is_available() and ch.update(()):
-                    avail = ch.is_available()
-                    bumped.append(c)
-                    bumped_avail.append(1 if avail else 0)
-                    if avail:
-                        updated.add(c)
-            # Tentatively the last step: let deferred channels finish.
-            triggers_a_node = topo.triggers_a_node
-            for c in updated:
-                if triggers_a_node[c]:
-                    break
-            else:
-                for c in topo.finish_capable:
+            if idle_live or written_idle:
+                sweep = idle_live + [c for c in written_idle if c not in idle_live] if written_idle else idle_live
+                for c in sweep:
+                    if c in updated:
+                        continue
                     ch = channels[c]
-                    if ch.finish():
+                    if ch.is_available() and ch.update(()):
                         avail = ch.is_available()
                         bumped.append(c)
                         bumped_avail.append(1 if avail else 0)
                         if avail:
                             updated.add(c)
+            # Tentatively the last step: let deferred channels finish.
+            if topo.finish_capable:
+                triggers_a_node = topo.triggers_a_node
+                for c in updated:
+                    if triggers_a_node[c]:
+                        break
+                else:
+                    for c in topo.finish_capable:
+                        ch = channels[c]
+                        if ch.finish():
+                            avail = ch.is_available()
+                            bumped.append(c)
+                            bumped_avail.append(1 if avail else 0)
+                            if avail:
+                                updated.add(c)
 
         if versionless:
             return [], [], []
         # Self-clearing channels that hold a value after this step.
-        if self.idle_live or written_idle or bumped:
+        if has_idle and (self.idle_live or written_idle or bumped):
             live = [c for c in self.idle_live if c not in grouped and channels[c].is_available()]
             for c in bumped:
                 if idle_sweep[c] and c not in live and channels[c].is_available():

@@ -131,6 +131,7 @@ class Topology:
             n for n, spec in zip(self.chan_names, specs) if isinstance(spec, UntrackedValue)
         )
         self.idle_sweep: list[bool] = [idle_update_may_change(s) for s in specs]
+        self.has_idle_sweep = any(self.idle_sweep)
         self.has_consume: list[bool] = [not _exact(s, _NO_CONSUME) for s in specs]
         # Per node: its trigger channels whose consume() may do something.
         self.consume_ids: list[tuple[int, ...]] = [
