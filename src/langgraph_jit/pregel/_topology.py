@@ -132,6 +132,7 @@ class Topology:
         )
         self.idle_sweep: list[bool] = [idle_update_may_change(s) for s in specs]
         self.has_idle_sweep = any(self.idle_sweep)
+        self.default_stream_keys: list[str] | None = None  # set by the graph
         self.has_consume: list[bool] = [not _exact(s, _NO_CONSUME) for s in specs]
         # Per node: its trigger channels whose consume() may do something.
         self.consume_ids: list[tuple[int, ...]] = [

@@ -210,9 +210,17 @@ class Pregel:
 
     @property
     def stream_channels_asis(self) -> str | Sequence[str]:
-        return self.stream_channels or [
-            k for k in self.channels if isinstance(self.channels[k], BaseChannel)
-        ]
+        if self.stream_channels:
+            return self.stream_channels
+        # Every run asks: kept with the topology, which is rebuilt whenever
+        # the graph's channels may have changed.
+        topo = self._topology
+        keys = topo.default_stream_keys
+        if keys is None:
+            keys = topo.default_stream_keys = [
+                k for k in self.channels if isinstance(self.channels[k], BaseChannel)
+            ]
+        return keys
 
     def get_name(self, suffix: str | None = None, *, name: str | None = None) -> str:
         name = name or self.name
