@@ -461,3 +461,64 @@ def test_real_langgraph_engine_runs_identically_on_our_saver():
         return r1["items"], r2, hist, state.values, state.metadata["source"], r3
 
     assert run(Hybrid()) == run(LGSaver())
+
+
+def test_layered_map_behaves_as_the_merged_dict():
+    import pickle
+
+    from langgraph_jit.checkpoint._frozen import LayeredMap
+
+    base = {"a": 1, "b": 2, "c": 3}
+    top = {"b": 20, "d": 4}
+    m = LayeredMap(base, top)
+    merged = {**base, **top}
+    assert list(m) == list(merged) and list(m.items()) == list(merged.items())
+    assert len(m) == 4 and m == merged and dict(m) == merged
+    assert "d" in m and "z" not in m and m.get("z") is None
+    assert pickle.loads(pickle.dumps(m)) == merged
+    assert type(pickle.loads(pickle.dumps(m))) is dict
+
+
+def test_layered_snapshots_record_the_same_history_as_plain_dicts():
+    """The engine hands InMemorySaver layered channel_versions/versions_seen
+    (what changed since a shared base); a subclass overriding put gets plain
+    dicts. Both must store the same checkpoints, as plain dicts on read."""
+    from langgraph_jit.channels import LastValue
+    from langgraph_jit.pregel import NodeBuilder, Pregel
+
+    class PlainSaver(InMemorySaver):
+        def put(self, config, checkpoint, metadata, new_versions):
+            assert type(checkpoint["channel_versions"]) is dict
+            return super().put(config, checkpoint, metadata, new_versions)
+
+    n = 150  # long enough for several flattens of the layered maps
+
+    def build(saver):
+        nodes = {
+            f"n{i:03d}": NodeBuilder().subscribe_only(f"c{i}").do(lambda x: x + 1).write_to(f"c{i + 1}")
+            for i in range(n)
+        }
+        channels = {f"c{i}": LastValue(int) for i in range(n + 1)}
+        return Pregel(nodes=nodes, channels=channels, input_channels="c0",
+                      output_channels=f"c{n}", checkpointer=saver)
+
+    histories = []
+    for saver in (InMemorySaver(), PlainSaver()):
+        assert saver.accepts_layered_maps is (type(saver) is InMemorySaver)
+        graph = build(saver)
+        cfg = {"configurable": {"thread_id": "t"}, "recursion_limit": n + 5}
+        assert graph.invoke(0, cfg) == n
+        history = []
+        for t in saver.list(cfg):
+            ck = t.checkpoint
+            assert type(ck["channel_versions"]) is dict and type(ck["versions_seen"]) is dict
+            history.append((
+                # Versions carry a random suffix: compare their order only.
+                sorted(ck["channel_versions"], key=ck["channel_versions"].get),
+                {node: sorted(seen) for node, seen in ck["versions_seen"].items()},
+                ck["channel_values"],
+                t.metadata["step"],
+            ))
+        histories.append(history)
+    assert len(histories[0]) == n + 1  # the input checkpoint and one per step
+    assert histories[0] == histories[1]

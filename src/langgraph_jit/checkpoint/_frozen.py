@@ -1,12 +1,16 @@
-"""A versions_seen map that is cheap to snapshot.
+"""Checkpoint parts that are cheap to snapshot on every step.
 
-The engine replaces (never mutates) a node's inner map and wraps each in a
-read-only MappingProxyType, so a shallow copy of the outer dict is a safe
-snapshot. Savers that know this type copy it in O(1) Python work instead of
-copying every node's map on every checkpoint.
+FrozenVersionsSeen: the engine replaces (never mutates) a node's inner map
+and wraps each in a read-only MappingProxyType, so a shallow copy of the
+outer dict is a safe snapshot. LayeredMap: a shared base plus what changed
+since, so a snapshot copies only the changes. HandedOverCheckpoint: a
+checkpoint the caller never touches again. Savers opt in to each.
 """
 
 from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from typing import Any
 
 
 class FrozenVersionsSeen(dict):
@@ -24,3 +28,57 @@ class HandedOverCheckpoint(dict):
     are (the engine passes these; values still go through the serializer)."""
 
     __slots__ = ()
+
+
+class LayeredMap(Mapping):
+    """A read-only map: a shared base dict plus a small dict of newer entries.
+
+    The engine hands these to savers that say `accepts_layered_maps` (the
+    in-memory saver), so snapshotting a checkpoint's channel_versions and
+    versions_seen costs what changed since the base was last flattened
+    instead of the whole graph. Neither dict is mutated after it is handed
+    over. Iteration order is that of `{**base, **top}`.
+    """
+
+    __slots__ = ("_base", "_top", "_len")
+
+    def __init__(self, base: dict, top: dict) -> None:
+        self._base = base
+        self._top = top
+        self._len = len(base) + sum(1 for k in top if k not in base)
+
+    def __getitem__(self, key: Any) -> Any:
+        top = self._top
+        if key in top:
+            return top[key]
+        return self._base[key]
+
+    def __contains__(self, key: object) -> bool:
+        return key in self._top or key in self._base
+
+    def __iter__(self) -> Iterator:
+        yield from self._base
+        base = self._base
+        for k in self._top:
+            if k not in base:
+                yield k
+
+    def __len__(self) -> int:
+        return self._len
+
+    def materialize(self) -> dict:
+        return {**self._base, **self._top}
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, Mapping):
+            return self.materialize() == dict(other)
+        return NotImplemented
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def __repr__(self) -> str:
+        return repr(self.materialize())
+
+    def __reduce__(self) -> tuple:
+        # Pickled (PersistentDict) as the plain dict it stands for.
+        return (dict, (self.materialize(),))

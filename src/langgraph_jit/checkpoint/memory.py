@@ -27,7 +27,7 @@ from langgraph_jit.checkpoint.base import (
     writes_sort_key,
 )
 
-from langgraph_jit.checkpoint._frozen import FrozenVersionsSeen, HandedOverCheckpoint
+from langgraph_jit.checkpoint._frozen import FrozenVersionsSeen, HandedOverCheckpoint, LayeredMap
 
 __all__ = ("InMemorySaver", "MemorySaver", "PersistentDict")
 
@@ -59,6 +59,8 @@ def _copy_skeleton(checkpoint: Mapping[str, Any], *, storing: bool = False) -> d
                 value = {node: dict(seen) for node, seen in value.items()}
         elif type(value) is dict:
             value = value.copy()
+        elif type(value) is LayeredMap:
+            value = value.materialize()
         elif type(value) is list:
             value = value.copy()
         out[key] = value
@@ -83,6 +85,12 @@ class InMemorySaver(
     # may arrive as a FrozenVersionsSeen.
     stores_values_by_version = True
     accepts_frozen_versions_seen = True
+
+    @property
+    def accepts_layered_maps(self) -> bool:
+        """channel_versions / versions_seen may arrive as LayeredMaps (kept as
+        they are, materialised on read) unless a subclass overrides put."""
+        return type(self).put is InMemorySaver.put
 
     def __init__(
         self,

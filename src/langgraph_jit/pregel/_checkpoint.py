@@ -16,7 +16,7 @@ from types import MappingProxyType
 from typing import Any
 
 from langgraph_jit._constants import INTERRUPT, MISSING
-from langgraph_jit.checkpoint._frozen import FrozenVersionsSeen, HandedOverCheckpoint
+from langgraph_jit.checkpoint._frozen import FrozenVersionsSeen, HandedOverCheckpoint, LayeredMap
 from langgraph_jit.checkpoint.base import CheckpointTuple, uuid6_str
 
 
@@ -50,6 +50,13 @@ class CheckpointState:
         self.version_repr: list[Any] = []
         self.max_repr: Any = None
         self.versions_seen: dict[str, dict[str, Any]] = {}
+        # Layered snapshots (see snapshot): flattened copies shared by saved
+        # checkpoints, and what changed since. Base None: not flattened yet.
+        self._cv_base: dict | None = None
+        self._cv_top: dict = {}
+        self._vs_base: dict | None = None
+        self._vs_top: dict = {}
+        self._layered = False
         self.interrupt_seen: dict[int, int] = {}
         self.changed_since_save: set[int] = set()
         self._id: str | None = None
@@ -81,6 +88,7 @@ class CheckpointState:
             self._fast_versions = type(checkpointer).get_next_version is InMemorySaver.get_next_version
             self.channel_versions = {}
             self.versions_seen = FrozenVersionsSeen({})
+            self._layered = bool(getattr(checkpointer, "accepts_layered_maps", False))
             self.new_since_save = set()
         return self
 
@@ -140,6 +148,7 @@ class CheckpointState:
             if self._fast_versions:
                 self._max_int = int(self.max_repr.split(".", 1)[0]) if self.max_repr else 0
             self.channel_versions = dict(cv)
+            self._layered = bool(getattr(checkpointer, "accepts_layered_maps", False))
             self.versions_seen = FrozenVersionsSeen(
                 {k: MappingProxyType(dict(v)) for k, v in vs.items()}
             )
@@ -190,7 +199,7 @@ class CheckpointState:
         old = self.versions_seen.get(node)
         if node_id is None:
             if old is None:
-                self.versions_seen[node] = _EMPTY_SEEN
+                self.versions_seen[node] = self._vs_top[node] = _EMPTY_SEEN
             return
         topo = table.topo
         new = dict(old) if old else {}
@@ -201,7 +210,7 @@ class CheckpointState:
             r = reprs[c]
             if r is not None:
                 new[names[c]] = r
-        self.versions_seen[node] = MappingProxyType(new)
+        self.versions_seen[node] = self._vs_top[node] = MappingProxyType(new)
 
     def bump(self, bumped: list[int], table: Any) -> None:
         if not self.tracking:
@@ -215,9 +224,12 @@ class CheckpointState:
         self.max_repr = rep
         names = self._names
         channel_versions = self.channel_versions
+        top = self._cv_top
+        version_repr = self.version_repr
         for c in bumped:
-            self.version_repr[c] = rep
-            channel_versions[names[c]] = rep
+            version_repr[c] = rep
+            name = names[c]
+            channel_versions[name] = top[name] = rep
         self.new_since_save.update(bumped)
 
     def mark_interrupts_seen(self, table: Any) -> None:
@@ -226,7 +238,7 @@ class CheckpointState:
         }
         if self.tracking:
             names = self._names
-            self.versions_seen[INTERRUPT] = MappingProxyType(
+            self.versions_seen[INTERRUPT] = self._vs_top[INTERRUPT] = MappingProxyType(
                 {
                     names[c]: self.version_repr[c]
                     for c in range(len(names))
@@ -236,12 +248,38 @@ class CheckpointState:
 
     # -- saving ---------------------------------------------------------------
 
+    def _layered_versions(self) -> LayeredMap:
+        # Flatten when the changes outgrow ~sqrt(size): a snapshot then copies
+        # O(sqrt(n)) entries, plus an O(n) flatten every ~sqrt(n) steps.
+        base = self._cv_base
+        top = self._cv_top
+        if base is None or len(top) * len(top) > len(base) + 64:
+            base = self._cv_base = dict(self.channel_versions)
+            top = self._cv_top = {}
+        return LayeredMap(base, dict(top))
+
+    def _layered_seen(self) -> LayeredMap:
+        base = self._vs_base
+        top = self._vs_top
+        if base is None or len(top) * len(top) > len(base) + 64:
+            base = self._vs_base = FrozenVersionsSeen(self.versions_seen)
+            top = self._vs_top = {}
+        return LayeredMap(base, dict(top))
+
     def snapshot(self, checkpointer: Any) -> tuple[dict, dict]:
         """The checkpoint dict to save now and the versions new since the last save."""
         names = self._names
-        channel_versions = dict(self.channel_versions)
+        if checkpointer is self.checkpointer:
+            layered = self._layered
+        else:
+            layered = getattr(checkpointer, "accepts_layered_maps", False)
+        if layered:
+            channel_versions: Any = self._layered_versions()
+        else:
+            channel_versions = dict(self.channel_versions)
         changed = self.new_since_save
-        new_versions = {names[c]: channel_versions[names[c]] for c in changed}
+        reprs = self.version_repr
+        new_versions = {names[c]: reprs[c] for c in changed}
         self.new_since_save = set()
         channels = self.channels
         values: dict[str, Any] = {}
@@ -258,8 +296,10 @@ class CheckpointState:
                     v = channels[c].checkpoint()
                     if v is not MISSING:
                         values[name] = v
-        if getattr(checkpointer, "accepts_frozen_versions_seen", False):
-            versions_seen: dict = FrozenVersionsSeen(self.versions_seen)
+        if layered:
+            versions_seen: Any = self._layered_seen()
+        elif getattr(checkpointer, "accepts_frozen_versions_seen", False):
+            versions_seen = FrozenVersionsSeen(self.versions_seen)
         else:
             versions_seen = self.versions_seen.thawed()
         updated = self.updated_channels

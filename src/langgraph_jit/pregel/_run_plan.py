@@ -11,7 +11,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from langgraph_jit._constants import ERROR, INTERRUPT, NULL_TASK_ID, PULL, PUSH, RESUME, TASKS
+from langgraph_jit._constants import ERROR, INTERRUPT, NULL_TASK_ID, PULL, PUSH, RESUME
 from langgraph_jit.pregel._task import Task
 from langgraph_jit.types import Send
 
