@@ -276,19 +276,53 @@ def test_plan_nodes_and_node_is_triggered_compiled_match_twin(seed):
 # -- choosing the kernels -------------------------------------------------------
 
 
+class _EnvPatch:
+    """monkeypatch whose environment changes also make the kernel settings
+    be read again (they are read once per process otherwise)."""
+
+    def __init__(self, monkeypatch):
+        self._mp = monkeypatch
+
+    def setenv(self, name, value):
+        self._mp.setenv(name, value)
+        _kernels.reload_settings()
+
+    def delenv(self, name, raising=True):
+        self._mp.delenv(name, raising=raising)
+        _kernels.reload_settings()
+
+    def __getattr__(self, name):
+        return getattr(self._mp, name)
+
+
 @pytest.fixture
 def fresh_kernels(monkeypatch):
     """Forget which kernels this process loaded (monkeypatch restores them)."""
     for var in (
         "LANGGRAPH_JIT_KERNELS",
         "LANGGRAPH_JIT_NODE_THRESHOLD",
+        "LANGGRAPH_JIT_WIDE_STEP",
         "LANGGRAPH_JIT_DISABLE_JIT",
     ):
         monkeypatch.delenv(var, raising=False)
     monkeypatch.setattr(_kernels, "_compiled", None)
     monkeypatch.setattr(_kernels, "_compiled_failed", False)
     monkeypatch.setattr(_kernels, "_mode_logged", False)
-    return monkeypatch
+    # Restored by monkeypatch at teardown, so later tests see the real env.
+    monkeypatch.setattr(_kernels, "_settings", None)
+    return _EnvPatch(monkeypatch)
+
+
+def test_kernel_settings_are_read_once_until_reloaded(fresh_kernels):
+    fresh_kernels.setenv("LANGGRAPH_JIT_WIDE_STEP", "5")
+    assert _kernels.wide_step_threshold() == 5
+    fresh_kernels._mp.setenv("LANGGRAPH_JIT_WIDE_STEP", "9")  # not re-read yet
+    assert _kernels.wide_step_threshold() == 5
+    _kernels.reload_settings()
+    assert _kernels.wide_step_threshold() == 9
+    fresh_kernels.setenv("LANGGRAPH_JIT_WIDE_STEP", "many")
+    with pytest.raises(ValueError, match="LANGGRAPH_JIT_WIDE_STEP"):
+        _kernels.wide_step_threshold()
 
 
 def test_kernels_for_python_mode(fresh_kernels):
@@ -539,7 +573,8 @@ def _run_graph(seed: int, compiled: bool, monkeypatch) -> dict:
         return result
 
     monkeypatch.setattr(_table, "kernels_for", spy)
-    monkeypatch.setenv("LANGGRAPH_JIT_KERNELS", "compiled" if compiled else "python")
+    monkeypatch.setattr(_kernels, "_settings", None)  # restored at teardown
+    _EnvPatch(monkeypatch).setenv("LANGGRAPH_JIT_KERNELS", "compiled" if compiled else "python")
     graph, value = random_pregel(seed)
     if not compiled:
         graph._force_compiled = False
@@ -625,13 +660,15 @@ def test_auto_mode_promotes_wide_steps_to_compiled(monkeypatch):
         promoted.append(self.compiled)
 
     monkeypatch.setattr(_table.ChannelTable, "_promote", spy)
-    monkeypatch.setenv("LANGGRAPH_JIT_KERNELS", "auto")
-    monkeypatch.setenv("LANGGRAPH_JIT_WIDE_STEP", "8")
+    monkeypatch.setattr(_kernels, "_settings", None)  # restored at teardown
+    env = _EnvPatch(monkeypatch)
+    env.setenv("LANGGRAPH_JIT_KERNELS", "auto")
+    env.setenv("LANGGRAPH_JIT_WIDE_STEP", "8")
     auto = _wide_graph(20)
     got = [auto.invoke(1), list(auto.stream(2, stream_mode=["updates", "values"]))]
     assert promoted and all(promoted)
 
-    monkeypatch.setenv("LANGGRAPH_JIT_KERNELS", "python")
+    env.setenv("LANGGRAPH_JIT_KERNELS", "python")
     plain = _wide_graph(20)
     expected = [plain.invoke(1), list(plain.stream(2, stream_mode=["updates", "values"]))]
 

@@ -44,36 +44,55 @@ def jit_disabled_by_env() -> bool:
     )
 
 
-def kernel_mode() -> str:
-    """'auto' (by graph size), 'compiled' (always) or 'python' (never)."""
+# (mode, node threshold, wide-step threshold), read from the environment at
+# first use: every run asks, and os.environ lookups cost more than the rest
+# of a small run's table setup. reload_settings() re-reads them.
+_settings: tuple[str, int, int] | None = None
+
+
+def _int_setting(name: str, default: int) -> int:
+    raw = os.environ.get(name)
+    if raw is None:
+        return default
+    try:
+        return int(raw)
+    except ValueError:
+        raise ValueError(f"{name} must be an integer, got {raw!r}") from None
+
+
+def _read_settings() -> tuple[str, int, int]:
+    global _settings
     mode = os.environ.get("LANGGRAPH_JIT_KERNELS", "auto").strip().lower()
     if mode not in ("auto", "compiled", "python"):
         raise ValueError(
             f"LANGGRAPH_JIT_KERNELS must be 'auto', 'compiled' or 'python', got {mode!r}"
         )
-    return mode
+    _settings = (
+        mode,
+        _int_setting("LANGGRAPH_JIT_NODE_THRESHOLD", DEFAULT_NODE_THRESHOLD),
+        _int_setting("LANGGRAPH_JIT_WIDE_STEP", DEFAULT_WIDE_STEP),
+    )
+    return _settings
+
+
+def reload_settings() -> None:
+    """Re-read LANGGRAPH_JIT_KERNELS, _NODE_THRESHOLD and _WIDE_STEP (they
+    are read once, at first use)."""
+    global _settings
+    _settings = None
+
+
+def kernel_mode() -> str:
+    """'auto' (by graph size), 'compiled' (always) or 'python' (never)."""
+    return (_settings or _read_settings())[0]
 
 
 def node_threshold() -> int:
-    raw = os.environ.get("LANGGRAPH_JIT_NODE_THRESHOLD")
-    if raw is None:
-        return DEFAULT_NODE_THRESHOLD
-    try:
-        return int(raw)
-    except ValueError:
-        raise ValueError(
-            f"LANGGRAPH_JIT_NODE_THRESHOLD must be an integer, got {raw!r}"
-        ) from None
+    return (_settings or _read_settings())[1]
 
 
 def wide_step_threshold() -> int:
-    raw = os.environ.get("LANGGRAPH_JIT_WIDE_STEP")
-    if raw is None:
-        return DEFAULT_WIDE_STEP
-    try:
-        return int(raw)
-    except ValueError:
-        raise ValueError(f"LANGGRAPH_JIT_WIDE_STEP must be an integer, got {raw!r}") from None
+    return (_settings or _read_settings())[2]
 
 
 def promotion_target() -> ModuleType | None:

@@ -164,6 +164,9 @@ class ChannelTable:
             if ch.consume():
                 bumped.append(c)
                 bumped_avail.append(1 if ch.is_available() else 0)
+        # Bumps outside the write/sweep passes (consume, finish) may repeat a
+        # channel and may touch self-clearing ones: handled at the end.
+        extra_bumps = bool(bumped)
 
         # Group writes by channel, keeping the order of first appearance.
         grouped: dict[int, list[Any]] = {}
@@ -203,7 +206,7 @@ class ChannelTable:
                     updated.add(c)
 
         # Self-clearing channels (idle_sweep) and deferred ones (finish)
-        # need the sweeps below; graphs without any skip them.
+        # need the passes below; graphs without any skip them.
         has_idle = topo.has_idle_sweep
         if has_idle:
             idle_sweep = topo.idle_sweep
@@ -236,6 +239,7 @@ class ChannelTable:
                     for c in topo.finish_capable:
                         ch = channels[c]
                         if ch.finish():
+                            extra_bumps = True
                             avail = ch.is_available()
                             bumped.append(c)
                             bumped_avail.append(1 if avail else 0)
@@ -244,20 +248,22 @@ class ChannelTable:
 
         if versionless:
             return [], [], []
-        # Self-clearing channels that hold a value after this step.
-        if has_idle and (self.idle_live or written_idle or bumped):
+        # Self-clearing channels that hold a value after this step: the live
+        # ones not rewritten, the written ones, and any consume/finish bumped.
+        if has_idle and (self.idle_live or written_idle or extra_bumps):
             live = [c for c in self.idle_live if c not in grouped and channels[c].is_available()]
-            for c in bumped:
-                if idle_sweep[c] and c not in live and channels[c].is_available():
-                    live.append(c)
             for c in written_idle:
-                if c not in live and channels[c].is_available():
+                if channels[c].is_available():
                     live.append(c)
+            if extra_bumps:
+                for c in bumped:
+                    if idle_sweep[c] and c not in live and channels[c].is_available():
+                        live.append(c)
             self.idle_live = live
 
-        # A bumped channel appears once in the kernel input with its final
-        # availability (the last entry wins).
-        if len(bumped) > 1:
+        if extra_bumps and len(bumped) > 1:
+            # A bumped channel appears once in the kernel input with its
+            # final availability (the last entry wins).
             last = {c: a for c, a in zip(bumped, bumped_avail)}
             bumped = list(last)
             bumped_avail = [last[c] for c in bumped]
