@@ -17,7 +17,7 @@ import sys
 import pytest
 
 from langgraph_jit import _kernels
-from langgraph_jit._kernels import step_source
+from langgraph_jit._kernels import step_python, step_source
 
 try:
     import numpy as np
@@ -170,21 +170,47 @@ def reference_commit(topo: dict, state: dict, step: dict) -> tuple[list[int], di
     return nxt, {"versions": versions, "available": available, "seen": seen}
 
 
+@pytest.mark.parametrize("kernels", [step_source, step_python], ids=["source", "python"])
 @pytest.mark.parametrize("seed", SEEDS)
-def test_commit_and_plan_twin_matches_reference(seed):
+def test_commit_and_plan_twin_matches_reference(seed, kernels):
     rng = random.Random(seed)
     topo = random_topology(rng)
     state = random_state(rng, topo)
-    step = random_step(rng, topo, state)
-    want_nodes, want_state = reference_commit(topo, state, step)
-
-    st = copy_state(state)
-    out = [0] * topo["n_nodes"]
     topo_t = (topo["trig_ptr"], topo["trig_chan"], topo["c2n_ptr"], topo["c2n_node"])
-    n = run_commit(step_source, topo_t, st, step, out)
-    assert out[:n] == want_nodes
-    for key in ("versions", "available", "seen"):
-        assert st[key] == want_state[key], key
+    # Several consecutive steps on the same state, as a run does.
+    for _ in range(4):
+        step = random_step(rng, topo, state)
+        want_nodes, want_state = reference_commit(topo, state, step)
+        st = copy_state(state)
+        out = [0] * topo["n_nodes"]
+        n = run_commit(kernels, topo_t, st, step, out)
+        assert out[:n] == want_nodes
+        for key in ("versions", "available", "seen"):
+            assert st[key] == want_state[key], key
+        state = {**state, **want_state, "stamp": state["stamp"] + 1}
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+def test_python_plan_kernels_match_source(seed):
+    """step_python (the interpreted path) against step_source (what numba
+    compiles), on the read-only planning kernels."""
+    rng = random.Random(seed)
+    topo = random_topology(rng)
+    state = random_state(rng, topo)
+    tp, tc = topo["trig_ptr"], topo["trig_chan"]
+    args = (state["versions"], state["available"], state["seen"])
+    for n in range(topo["n_nodes"]):
+        assert step_python.node_is_triggered(tp, tc, *args, n) == step_source.node_is_triggered(tp, tc, *args, n)
+    for _ in range(3):
+        order = rng.sample(range(topo["n_nodes"]), rng.randint(0, topo["n_nodes"]))
+        p_seen = rng.choice((0.0, 0.5, 1.0))
+        has_seen = [1 if rng.random() < p_seen else 0 for _ in range(topo["n_nodes"])]
+        outs = []
+        for kernels in (step_source, step_python):
+            out = [0] * topo["n_nodes"]
+            n = kernels.plan_nodes(tp, tc, *args, has_seen, order, len(order), out)
+            outs.append(out[:n])
+        assert outs[0] == outs[1]
 
 
 @needs_numba
@@ -328,7 +354,7 @@ def test_kernel_settings_are_read_once_until_reloaded(fresh_kernels):
 def test_kernels_for_python_mode(fresh_kernels):
     fresh_kernels.setenv("LANGGRAPH_JIT_KERNELS", "python")
     for n in (0, 1, 10**6):
-        assert _kernels.kernels_for(n) == (step_source, False)
+        assert _kernels.kernels_for(n) == (step_python, False)
     assert _kernels._compiled is None  # never loaded numba for it
 
 
@@ -343,26 +369,26 @@ def test_kernels_for_compiled_mode(fresh_kernels):
 def test_kernels_for_auto_honours_threshold(fresh_kernels):
     fresh_kernels.setenv("LANGGRAPH_JIT_KERNELS", " AUTO ")
     fresh_kernels.setenv("LANGGRAPH_JIT_NODE_THRESHOLD", "7")
-    assert _kernels.kernels_for(6) == (step_source, False)
+    assert _kernels.kernels_for(6) == (step_python, False)
     assert _kernels.kernels_for(7) == (_compiled_mod, True)
     assert _kernels.kernels_for(500) == (_compiled_mod, True)
     fresh_kernels.delenv("LANGGRAPH_JIT_NODE_THRESHOLD")
     fresh_kernels.delenv("LANGGRAPH_JIT_KERNELS")
     thr = _kernels.DEFAULT_NODE_THRESHOLD
     assert _kernels.node_threshold() == thr
-    assert _kernels.kernels_for(thr - 1) == (step_source, False)
+    assert _kernels.kernels_for(thr - 1) == (step_python, False)
     assert _kernels.kernels_for(thr) == (_compiled_mod, True)
 
 
 def test_kernels_for_disable_jit(fresh_kernels):
     fresh_kernels.setenv("LANGGRAPH_JIT_DISABLE_JIT", "1")
     fresh_kernels.setenv("LANGGRAPH_JIT_KERNELS", "compiled")
-    assert _kernels.kernels_for(10**6) == (step_source, False)
+    assert _kernels.kernels_for(10**6) == (step_python, False)
     assert _kernels.jit_enabled() is False
     assert _kernels.warmup() is False
     # The failure is remembered: clearing the variable later does not reload.
     fresh_kernels.delenv("LANGGRAPH_JIT_DISABLE_JIT")
-    assert _kernels.kernels_for(10**6) == (step_source, False)
+    assert _kernels.kernels_for(10**6) == (step_python, False)
 
 
 def test_kernels_for_numba_missing(fresh_kernels):
@@ -370,7 +396,7 @@ def test_kernels_for_numba_missing(fresh_kernels):
     fresh_kernels.setitem(sys.modules, "langgraph_jit._kernels.compiled", None)
     fresh_kernels.delattr(_kernels, "compiled", raising=False)
     fresh_kernels.setenv("LANGGRAPH_JIT_KERNELS", "compiled")
-    assert _kernels.kernels_for(10**6) == (step_source, False)
+    assert _kernels.kernels_for(10**6) == (step_python, False)
     assert _kernels.jit_enabled() is False
 
 

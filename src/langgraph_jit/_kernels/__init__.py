@@ -10,7 +10,7 @@ import logging
 import os
 from types import ModuleType
 
-from langgraph_jit._kernels import step_source
+from langgraph_jit._kernels import step_python
 
 logger = logging.getLogger("langgraph_jit")
 
@@ -136,10 +136,10 @@ def kernels_for(n_nodes: int, mode: str | None = None) -> tuple[ModuleType, bool
     if mode is None:
         mode = kernel_mode()
     if mode == "python" or (mode == "auto" and n_nodes < node_threshold()):
-        return step_source, False
+        return step_python, False
     compiled = _load_compiled()
     if compiled is None:
-        return step_source, False
+        return step_python, False
     return compiled, True
 
 

@@ -57,9 +57,9 @@ class ChannelTable:
         mode = kernel_mode()
         self.kernels, self.compiled = kernels_for(topo.n_nodes, mode)
         if force_compiled is False:
-            from langgraph_jit._kernels import step_source
+            from langgraph_jit._kernels import step_python
 
-            self.kernels, self.compiled = step_source, False
+            self.kernels, self.compiled = step_python, False
         self.may_promote = not self.compiled and force_compiled is None and mode == "auto"
         self.wide_step = wide_step_threshold() if self.may_promote else 0
         available = [1 if ch.is_available() else 0 for ch in channels]
