@@ -25,6 +25,7 @@ os.environ.pop("LANGGRAPH_JIT_DISABLE_JIT", None)
 
 import langgraph_jit  # noqa: E402
 from langgraph_jit._constants import MISSING  # noqa: E402
+from langgraph_jit._kernels import reload_settings  # noqa: E402
 from langgraph_jit.channels import BinaryOperatorAggregate, LastValue  # noqa: E402
 from langgraph_jit.pregel import NodeBuilder  # noqa: E402
 from langgraph_jit.pregel._table import ChannelTable  # noqa: E402
@@ -88,6 +89,7 @@ SHAPES = {"chain": chain_graph, "fan-in": fan_in_graph}
 
 def new_table(topo, specs, compiled: bool) -> ChannelTable:
     os.environ["LANGGRAPH_JIT_KERNELS"] = "compiled" if compiled else "python"
+    reload_settings()  # the kernel settings are otherwise read once per process
     channels = [specs[name].from_checkpoint(MISSING) for name in topo.chan_names]
     table = ChannelTable(
         topo, channels, [0] * topo.n_channels, [0] * len(topo.trig_chan),

@@ -20,10 +20,10 @@ logger = logging.getLogger("langgraph_jit")
 #
 # * What pays is work per step, not graph size. On chain-like graphs (one task
 #   per step) the compiled kernel loses ~1 µs/step to the list<->array
-#   conversions up to ~900 nodes, and in the whole engine it still lost at
-#   1000 (14.6 vs 10.0 µs/step); on wide steps (many nodes run, many channels
-#   bumped) it wins from ~10-20 per step (fan-in N=20: 32 vs 17 µs, N=100:
-#   48 vs 29 µs). So in "auto" mode a run starts interpreted and switches to
+#   conversions against the interpreted twin (step_python) up to ~1300 nodes
+#   (100 nodes: 3.70 vs 2.75 µs/step); on wide steps (many nodes run, many
+#   channels bumped) it wins from ~10-20 per step (fan-in N=20: 7.8 vs
+#   10.1 µs, N=100: 22.8 vs 42.0 µs). So in "auto" mode a run starts interpreted and switches to
 #   the compiled kernel at its first step that runs or bumps at least
 #   DEFAULT_WIDE_STEP nodes/channels (one O(state) conversion, same results).
 # * DEFAULT_NODE_THRESHOLD: graphs this large start compiled outright; at this

@@ -1,9 +1,10 @@
-"""The per-step bookkeeping algorithm, written once for two executors.
+"""The per-step bookkeeping algorithm, as numba compiles it.
 
 Every function here uses only `len()`, 1-D indexing and integer arithmetic,
-so the same source runs interpreted on Python lists (the fallback and test
-oracle) and compiled by numba on int64/uint8 NumPy arrays (see `compiled.py`).
-Keep it that way: no NumPy calls, no Python objects, no `.sum()`.
+so numba compiles this source for int64/uint8 NumPy arrays (see
+`compiled.py`); interpreted on lists it is the test oracle. The interpreted
+engine path uses `step_python`, the same algorithm written for CPython.
+Keep this one numba-friendly: no NumPy calls, no Python objects, no `.sum()`.
 
 Topology arrays (built once per graph, read-only):
   trig_ptr[n]..trig_ptr[n+1]  slots of node n in trig_chan / seen
