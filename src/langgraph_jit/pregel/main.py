@@ -312,6 +312,9 @@ class Pregel:
         # subgraph of it (namespace, checkpointer, streaming).
         task = CURRENT_TASK.get()
         ambient = task.config if task is not None else None
+        if ambient is config:
+            # A subgraph node is called with its task's config: merge it once.
+            ambient = None
         if not base and not config and not ambient:
             return {CONF: {}}
         merged: dict[str, Any] = {}
