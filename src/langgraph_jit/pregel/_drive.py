@@ -45,7 +45,13 @@ def engine(run: Any) -> Iterator[tuple]:
                 lookup = run.cache_lookup()
                 if lookup:
                     run.apply_cached((yield (IO, run.cache, "get", (lookup,))))
-            error = yield (RUN, run.runnable_tasks())
+            tasks = run.runnable_tasks()
+            if len(tasks) == 1 and run.inline_single:
+                # Nothing streams from this run: a lone task runs here, without
+                # a round trip through the driver (sync driver only).
+                error = _run_inline(run, tasks[0])
+            else:
+                error = yield (RUN, tasks)
             if pending:
                 yield from _flush_io(run)
             if error is not None:
@@ -109,6 +115,16 @@ def _handle_sync(run: Any, task: Any, exc: BaseException, reply: Any) -> Any:
     return reply
 
 
+def _run_inline(run: Any, task: Any) -> BaseException | None:
+    try:
+        run_task(task)
+    except BaseException as exc:
+        run.task_failed(task, exc)
+        return _handle_sync(run, task, exc, None)
+    run.task_done(task)
+    return None
+
+
 def _advance(gen: Iterator[tuple], reply: Any) -> tuple[tuple | None, BaseException | None]:
     try:
         return gen.send(reply), None
@@ -120,6 +136,9 @@ def _advance(gen: Iterator[tuple], reply: Any) -> tuple[tuple | None, BaseExcept
 
 def drive_sync(run: Any, emit: Callable[[tuple], Any]) -> Iterator[Any]:
     """Execute the engine synchronously; yields formatted stream chunks."""
+    # With no stream mode nothing reaches `out` while the run goes on, so the
+    # engine may run single-task steps itself (see engine).
+    run.inline_single = not run.stream_modes and not run.graph.step_timeout
     gen = engine(run)
     saver = run.checkpointer
     out = run.out

@@ -145,6 +145,7 @@ class PregelRun(RunPlanning, RunStreaming, RunPersistence):
             graph.stream_eager and bool(self.own_modes)
         )
         self.wakeup: Any = None
+        self.inline_single = False  # set by the sync driver (see drive_sync)
         self.max_concurrency = config.get("max_concurrency")
         self.context: Any = None
         self._control: Any = None
