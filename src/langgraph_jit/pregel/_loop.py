@@ -430,8 +430,9 @@ class PregelRun(RunPlanning, RunStreaming, RunPersistence):
             raise TypeError(f"Expected chunk to be a dict, got {type(input).__name__}")
         writes = []
         chan_id = self.topo.chan_id
+        input_keys = self._input_keys()
         for k, v in input.items():
-            if k in chan_id and k in self._input_keys():
+            if k in input_keys and k in chan_id:
                 writes.append((k, v))
             else:
                 import logging

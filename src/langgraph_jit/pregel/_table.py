@@ -94,9 +94,7 @@ class ChannelTable:
         self._stamp = 0
         # Channels that may clear themselves on a step without writes and
         # currently hold a value: the only ones the new-step sweep visits.
-        self.idle_live: list[int] = [
-            c for c, ch in enumerate(channels) if topo.idle_sweep[c] and available[c]
-        ]
+        self.idle_live: list[int] = [c for c in topo.idle_ids if available[c]]
 
     # -- reading --------------------------------------------------------
 
