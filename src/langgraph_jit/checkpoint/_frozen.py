@@ -45,7 +45,7 @@ class LayeredMap(Mapping):
     def __init__(self, base: dict, top: dict) -> None:
         self._base = base
         self._top = top
-        self._len = len(base) + sum(1 for k in top if k not in base)
+        self._len = -1  # counted when asked: most snapshots are never read
 
     def __getitem__(self, key: Any) -> Any:
         top = self._top
@@ -64,6 +64,9 @@ class LayeredMap(Mapping):
                 yield k
 
     def __len__(self) -> int:
+        if self._len < 0:
+            base = self._base
+            self._len = len(base) + sum(1 for k in self._top if k not in base)
         return self._len
 
     def materialize(self) -> dict:

@@ -36,29 +36,38 @@ def engine(run: Any) -> Iterator[tuple]:
             run.superseded = latest is not None and latest.checkpoint["id"] != saved.checkpoint["id"]
         run.start(saved)
         pending = run.pending_io
+        # An inline run (sync driver, nothing streamed) makes its saver calls
+        # here too: a step then never leaves the engine.
+        inline = run.inline_single
         if pending:
             yield from _flush_io(run)
         while run.tick():
             if pending:
-                yield from _flush_io(run)
+                if inline:
+                    _perform_io(run)
+                else:
+                    yield from _flush_io(run)
             if run.cache is not None:
                 lookup = run.cache_lookup()
                 if lookup:
                     run.apply_cached((yield (IO, run.cache, "get", (lookup,))))
             tasks = run.runnable_tasks()
-            if len(tasks) == 1 and run.inline_single:
-                # Nothing streams from this run: a lone task runs here, without
-                # a round trip through the driver (sync driver only).
+            if inline and len(tasks) == 1:
                 error = _run_inline(run, tasks[0])
             else:
                 error = yield (RUN, tasks)
-            if pending:
-                yield from _flush_io(run)
             if error is not None:
+                if pending:
+                    yield from _flush_io(run)
                 raise error
+            # The step's task writes are saved with its checkpoint, in order,
+            # in one batch (on a failure below, by the handlers).
             run.after_tick()
             if pending:
-                yield from _flush_io(run)
+                if inline:
+                    _perform_io(run)
+                else:
+                    yield from _flush_io(run)
     except GraphInterrupt as exc:
         run.on_interrupt(exc)
         if run.nested:
@@ -115,6 +124,13 @@ def _handle_sync(run: Any, task: Any, exc: BaseException, reply: Any) -> Any:
     return reply
 
 
+def _perform_io(run: Any) -> None:
+    batch = list(run.pending_io)
+    run.pending_io.clear()
+    for target, method, args in batch:
+        getattr(target, method)(*args)
+
+
 def _run_inline(run: Any, task: Any) -> BaseException | None:
     try:
         run_task(task)
@@ -137,7 +153,7 @@ def _advance(gen: Iterator[tuple], reply: Any) -> tuple[tuple | None, BaseExcept
 def drive_sync(run: Any, emit: Callable[[tuple], Any]) -> Iterator[Any]:
     """Execute the engine synchronously; yields formatted stream chunks."""
     # With no stream mode nothing reaches `out` while the run goes on, so the
-    # engine may run single-task steps itself (see engine).
+    # engine may run single-task steps and saver calls itself (see engine).
     run.inline_single = not run.stream_modes and not run.graph.step_timeout
     gen = engine(run)
     saver = run.checkpointer
