@@ -629,6 +629,8 @@ def _root_updates(value: Any) -> list[tuple[str, Any]] | None:
 def _control_writes(value: Any) -> list[tuple[str, Any]]:
     """Writes for the routing part of a node's return: a Send, or the gotos
     of Commands; Command(graph=PARENT) goes up to the parent graph."""
+    if type(value) is dict:  # the usual state update: nothing to route
+        return []
     if isinstance(value, Send):
         return [(TASKS, value)]
     if isinstance(value, Command):

@@ -40,10 +40,14 @@ class ChannelWriteTupleEntry(NamedTuple):
     static: Sequence[tuple[str, Any, str | None]] | None = None
 
 
+# Kinds of ChannelWrite entries (see ChannelWrite._entry_plan).
+_FIXED, _ENTRY, _TUPLES, _SEND = "fixed", "entry", "tuples", "send"
+
+
 class ChannelWrite:
     """Turns a node's return value into (channel, value) writes."""
 
-    __slots__ = ("writes", "_reserved")
+    __slots__ = ("writes", "_reserved", "_plan", "_plan_of")
 
     def __init__(self, writes: Sequence[ChannelWriteEntry | ChannelWriteTupleEntry | Send]):
         self.writes = list(writes)
@@ -54,6 +58,25 @@ class ChannelWrite:
                 break
         else:
             self._reserved = False
+        self._plan_of: list | None = None
+
+    def _entry_plan(self) -> list[tuple[int, Any]]:
+        # (kind, entry) per entry, classified once: collect runs per task.
+        # Rebuilt if `writes` was replaced or grew.
+        plan = []
+        for entry in self.writes:
+            if isinstance(entry, ChannelWriteEntry):
+                kind = _FIXED if entry.value is not PASSTHROUGH and entry.mapper is None else _ENTRY
+            elif isinstance(entry, Send):
+                kind = _SEND
+            elif isinstance(entry, ChannelWriteTupleEntry):
+                kind = _TUPLES
+            else:
+                raise ValueError(f"Invalid write entry: {entry!r}")
+            plan.append((kind, entry))
+        self._plan = plan
+        self._plan_of = self.writes
+        return plan
 
     def collect(self, value: Any, out: list) -> None:
         """Append this writer's writes for a node output `value` to `out`."""
@@ -61,23 +84,26 @@ class ChannelWrite:
             from langgraph_jit.errors import InvalidUpdateError
 
             raise InvalidUpdateError("Cannot write to the reserved channel TASKS")
-        for entry in self.writes:
-            if isinstance(entry, ChannelWriteEntry):
+        plan = self._plan if self._plan_of is self.writes and len(self._plan) == len(self.writes) else self._entry_plan()
+        for kind, entry in plan:
+            if kind is _FIXED:
+                v = entry.value
+                if v is None and entry.skip_none:
+                    continue
+                out.append((entry.channel, v))
+            elif kind is _TUPLES:
+                pairs = entry.mapper(value if entry.value is PASSTHROUGH else entry.value)
+                if pairs:
+                    out.extend(pairs)
+            elif kind is _ENTRY:
                 v = value if entry.value is PASSTHROUGH else entry.value
                 if entry.mapper is not None:
                     v = entry.mapper(v)
                 if v is None and entry.skip_none:
                     continue
                 out.append((entry.channel, v))
-            elif isinstance(entry, Send):
-                out.append((TASKS, entry))
-            elif isinstance(entry, ChannelWriteTupleEntry):
-                v = value if entry.value is PASSTHROUGH else entry.value
-                pairs = entry.mapper(v)
-                if pairs:
-                    out.extend(pairs)
             else:
-                raise ValueError(f"Invalid write entry: {entry!r}")
+                out.append((TASKS, entry))
 
     def __repr__(self) -> str:
         return f"ChannelWrite({self.writes!r})"
