@@ -47,7 +47,7 @@ _FIXED, _ENTRY, _TUPLES, _SEND = "fixed", "entry", "tuples", "send"
 class ChannelWrite:
     """Turns a node's return value into (channel, value) writes."""
 
-    __slots__ = ("writes", "_reserved", "_plan", "_plan_of")
+    __slots__ = ("writes", "_reserved", "_plan", "_plan_of", "_plan_n")
 
     def __init__(self, writes: Sequence[ChannelWriteEntry | ChannelWriteTupleEntry | Send]):
         self.writes = list(writes)
@@ -76,6 +76,7 @@ class ChannelWrite:
             plan.append((kind, entry))
         self._plan = plan
         self._plan_of = self.writes
+        self._plan_n = len(plan)
         return plan
 
     def collect(self, value: Any, out: list) -> None:
@@ -84,7 +85,8 @@ class ChannelWrite:
             from langgraph_jit.errors import InvalidUpdateError
 
             raise InvalidUpdateError("Cannot write to the reserved channel TASKS")
-        plan = self._plan if self._plan_of is self.writes and len(self._plan) == len(self.writes) else self._entry_plan()
+        writes = self.writes
+        plan = self._plan if self._plan_of is writes and self._plan_n == len(writes) else self._entry_plan()
         for kind, entry in plan:
             if kind is _FIXED:
                 v = entry.value
