@@ -137,7 +137,8 @@ class RunPlanning:
         return tasks
 
     def plan(self) -> list[Task]:
-        tasks_channel = self._tasks_channel
+        tid = self._tasks_id
+        tasks_channel = self.table.channels[tid] if tid is not None else None
         if tasks_channel is not None and tasks_channel.is_available():
             push = self._plan_push(tasks_channel)
             if push:
