@@ -24,7 +24,7 @@ logger = logging.getLogger("langgraph_jit")
 #   (100 nodes: 3.70 vs 2.75 µs/step); on wide steps (many nodes run, many
 #   channels bumped) it wins from ~10-20 per step (fan-in N=20: 7.8 vs
 #   10.1 µs, N=100: 22.8 vs 42.0 µs). So in "auto" mode a run starts interpreted and switches to
-#   the compiled kernel at its first step that runs or bumps at least
+#   the compiled kernel at its first step (not the input) that runs or bumps at least
 #   DEFAULT_WIDE_STEP nodes/channels (one O(state) conversion, same results).
 # * DEFAULT_NODE_THRESHOLD: graphs this large start compiled outright; at this
 #   size a full planning scan alone favours the kernel.

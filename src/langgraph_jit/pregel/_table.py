@@ -280,8 +280,9 @@ class ChannelTable:
             last = {c: a for c, a in zip(bumped, bumped_avail)}
             bumped = list(last)
             bumped_avail = [last[c] for c in bumped]
-        # Only channels that were bumped and hold a value can trigger nodes.
-        if self.may_promote and len(ran_nodes) + len(bumped) >= self.wide_step:
+        # A wide step (not the input, which says nothing about the steps to
+        # come) switches the run to the compiled kernels.
+        if self.may_promote and bump_step and len(ran_nodes) + len(bumped) >= self.wide_step:
             self._promote()
         next_nodes = self._commit(ran_nodes, bumped, bumped_avail)
         return bumped, bumped_avail, next_nodes
