@@ -22,13 +22,16 @@ logger = logging.getLogger("langgraph_jit")
 #   per step) the compiled kernel loses ~1 µs/step to the list<->array
 #   conversions against the interpreted twin (step_python) up to ~1300 nodes
 #   (100 nodes: 3.70 vs 2.75 µs/step); on wide steps (many nodes run, many
-#   channels bumped) it wins from ~10-20 per step (fan-in N=20: 7.8 vs
-#   10.1 µs, N=100: 22.8 vs 42.0 µs). So in "auto" mode a run starts interpreted and switches to
-#   the compiled kernel at its first step (not the input) that runs or bumps at least
-#   DEFAULT_WIDE_STEP nodes/channels (one O(state) conversion, same results).
+#   channels bumped) it wins from ~10 nodes per step (fan-in N=10: 5.9 vs
+#   6.2 µs, N=20: 7.8 vs 10.1, N=100: 22.8 vs 42.0). So in "auto" mode a run
+#   starts interpreted and switches to the compiled kernel at its first step
+#   that runs at least DEFAULT_WIDE_STEP nodes (one O(state) conversion, same
+#   results). Steps that only write many channels (a StateGraph's input step)
+#   do not count: in `python -m asv_bench.compare` promoting on them made the
+#   300-key state workloads slower than staying interpreted.
 # * DEFAULT_NODE_THRESHOLD: graphs this large start compiled outright; at this
 #   size a full planning scan alone favours the kernel.
-DEFAULT_WIDE_STEP = 32
+DEFAULT_WIDE_STEP = 16
 DEFAULT_NODE_THRESHOLD = 5000
 
 _compiled: ModuleType | None = None

@@ -280,9 +280,11 @@ class ChannelTable:
             last = {c: a for c, a in zip(bumped, bumped_avail)}
             bumped = list(last)
             bumped_avail = [last[c] for c in bumped]
-        # A wide step (not the input, which says nothing about the steps to
-        # come) switches the run to the compiled kernels.
-        if self.may_promote and bump_step and len(ran_nodes) + len(bumped) >= self.wide_step:
+        # A step running many nodes switches the run to the compiled kernels
+        # (bench/kernel_threshold.py: they win on fan-in steps from ~10 nodes;
+        # one step writing many channels, such as a graph's input, does not
+        # predict the steps to come).
+        if self.may_promote and bump_step and len(ran_nodes) >= self.wide_step:
             self._promote()
         next_nodes = self._commit(ran_nodes, bumped, bumped_avail)
         return bumped, bumped_avail, next_nodes
