@@ -74,10 +74,7 @@ class CheckpointState:
         self = cls()
         names = topo.chan_names
         self._names = names
-        self.channels = [
-            p if p is not None else specs[n].from_checkpoint(MISSING)
-            for n, p in zip(names, topo.blank_protos)
-        ]
+        self.channels = [specs[n].from_checkpoint(MISSING) for n in names]
         self.versions = [0] * len(names)
         self.seen = [0] * len(topo.trig_chan)
         self.metadata = {"step": -2}
@@ -104,11 +101,7 @@ class CheckpointState:
         values = checkpoint.get("channel_values") or {}
         names = topo.chan_names
         self._names = names
-        channels = []
-        for n, p in zip(names, topo.blank_protos):
-            v = values.get(n, MISSING)
-            channels.append(p if v is MISSING and p is not None else specs[n].from_checkpoint(v))
-        self.channels = channels
+        self.channels = [specs[n].from_checkpoint(values.get(n, MISSING)) for n in names]
         cv = checkpoint.get("channel_versions") or {}
         vs = checkpoint.get("versions_seen") or {}
         self.has_versions = bool(cv)

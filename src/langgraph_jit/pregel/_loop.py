@@ -280,9 +280,8 @@ class PregelRun(RunPlanning, RunStreaming, RunPersistence):
             state.has_seen,
             force_compiled=graph._force_compiled,
         )
-        # The table's map: channels a run first writes are replaced in it.
-        self.channel_map = self.table.channel_map
-        self._tasks_id = self.topo.chan_id.get(TASKS)
+        self.channel_map = dict(zip(self.topo.chan_names, state.channels))
+        self._tasks_channel = self.channel_map.get(TASKS)
         self.step = state.metadata_step + 1
         self.stop = self.step + self.recursion_limit + 1
         self.next_nodes: list[int] | None = state.initial_candidates(self.topo)

@@ -137,8 +137,7 @@ class RunPlanning:
         return tasks
 
     def plan(self) -> list[Task]:
-        tid = self._tasks_id
-        tasks_channel = self.table.channels[tid] if tid is not None else None
+        tasks_channel = self._tasks_channel
         if tasks_channel is not None and tasks_channel.is_available():
             push = self._plan_push(tasks_channel)
             if push:

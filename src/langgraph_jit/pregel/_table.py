@@ -13,7 +13,7 @@ import logging
 from collections.abc import Sequence
 from typing import Any
 
-from langgraph_jit._constants import MISSING, RESERVED_WRITES
+from langgraph_jit._constants import RESERVED_WRITES
 from langgraph_jit._kernels import kernel_mode, kernels_for, wide_step_threshold
 from langgraph_jit.errors import InvalidUpdateError
 from langgraph_jit.pregel._topology import Topology
@@ -39,8 +39,6 @@ class ChannelTable:
         "has_seen",
         "may_promote",
         "wide_step",
-        "channel_map",
-        "protos",
     )
 
 
@@ -56,9 +54,6 @@ class ChannelTable:
     ) -> None:
         self.topo = topo
         self.channels = channels
-        # name -> channel, kept in step with `channels` (see _own).
-        self.channel_map = dict(zip(topo.chan_names, channels))
-        self.protos = topo.blank_protos
         mode = kernel_mode()
         self.kernels, self.compiled = kernels_for(topo.n_nodes, mode)
         if force_compiled is False:
@@ -67,10 +62,7 @@ class ChannelTable:
             self.kernels, self.compiled = step_python, False
         self.may_promote = not self.compiled and force_compiled is None and mode == "auto"
         self.wide_step = wide_step_threshold() if self.may_promote else 0
-        available = [
-            0 if ch is p else 1 if ch.is_available() else 0
-            for ch, p in zip(channels, topo.blank_protos)
-        ]
+        available = [1 if ch.is_available() else 0 for ch in channels]
         self.max_version = max(versions, default=0)
         n_nodes = topo.n_nodes
         if self.compiled:
@@ -165,11 +157,8 @@ class ChannelTable:
         bumped_avail: list[int] = []
 
         # consume() on the triggers of tasks that ran (most channels: no-op).
-        protos = self.protos
         for c in consumed:
             ch = channels[c]
-            if ch is protos[c]:
-                ch = self._own(c)
             if ch.consume():
                 bumped.append(c)
                 bumped_avail.append(1 if ch.is_available() else 0)
@@ -196,8 +185,6 @@ class ChannelTable:
         updated: set[int] = set()
         for c, vals in grouped.items():
             ch = channels[c]
-            if ch is protos[c]:
-                ch = self._own(c)
             try:
                 changed = ch.update(vals)
             except InvalidUpdateError:
@@ -249,8 +236,6 @@ class ChannelTable:
                 else:
                     for c in topo.finish_capable:
                         ch = channels[c]
-                        if ch is protos[c]:
-                            ch = self._own(c)
                         if ch.finish():
                             extra_bumps = True
                             avail = ch.is_available()
@@ -288,14 +273,6 @@ class ChannelTable:
             self._promote()
         next_nodes = self._commit(ran_nodes, bumped, bumped_avail)
         return bumped, bumped_avail, next_nodes
-
-    def _own(self, c: int) -> Any:
-        """Replace channel c's shared fresh object (Topology.blank_protos) by
-        this run's own, before it is first changed."""
-        ch = self.protos[c].from_checkpoint(MISSING)
-        self.channels[c] = ch
-        self.channel_map[self.topo.chan_names[c]] = ch
-        return ch
 
     def _promote(self) -> None:
         """Switch this run to the compiled kernels (a wide step): copy the

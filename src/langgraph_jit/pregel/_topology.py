@@ -10,7 +10,6 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from langgraph_jit._constants import MISSING
 from langgraph_jit.channels import (
     AnyValue,
     BaseChannel,
@@ -52,22 +51,6 @@ _NO_FINISH = (
     Topic,
     UntrackedValue,
     NamedBarrierValue,
-)
-
-# Built-in channels that hold no value when fresh and change only through
-# update/consume/finish: runs may share one fresh object per channel until
-# they first write it (ChannelTable replaces it then). Reducer channels are
-# not here: their fresh value (a list, ...) is handed to nodes, which may
-# mutate it.
-_SHAREABLE_BLANK = (
-    LastValue,
-    LastValueAfterFinish,
-    EphemeralValue,
-    AnyValue,
-    Topic,
-    NamedBarrierValue,
-    NamedBarrierValueAfterFinish,
-    UntrackedValue,
 )
 
 
@@ -151,12 +134,6 @@ class Topology:
         self.idle_ids: list[int] = [c for c, idle in enumerate(self.idle_sweep) if idle]
         self.has_idle_sweep = bool(self.idle_ids)
         self.default_stream_keys: list[str] | None = None  # set by the graph
-        # Per channel: a shared fresh channel object (see _SHAREABLE_BLANK)
-        # or None; never written, only replaced in a run's table.
-        self.blank_protos: list[Any] = []
-        for spec in specs:
-            proto = spec.from_checkpoint(MISSING) if _exact(spec, _SHAREABLE_BLANK) else None
-            self.blank_protos.append(proto if proto is not None and not proto.is_available() else None)
         self.has_consume: list[bool] = [not _exact(s, _NO_CONSUME) for s in specs]
         # Per node: its trigger channels whose consume() may do something.
         self.consume_ids: list[tuple[int, ...]] = [
