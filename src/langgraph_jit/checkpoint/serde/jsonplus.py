@@ -158,29 +158,34 @@ _local = threading.local()
 
 
 def _pack(obj: Any) -> bytes:
+    """msgpack bytes of `obj`, with a Packer taken from this thread's pool.
+
+    Building a Packer costs more than packing a small payload, and ext
+    encoders pack their payload while an outer pack is in progress, so each
+    nesting level takes its own Packer from the pool and returns it after.
+    """
+    pool = getattr(_local, "pool", None)
+    if pool is None:
+        pool = _local.pool = []
+    packer = pool.pop() if pool else msgpack.Packer(default=_default, **_PACK_OPTIONS)
     try:
-        return msgpack.packb(obj, default=_default, **_PACK_OPTIONS)
+        out = packer.pack(obj)
     except UnicodeEncodeError:
         # Lone surrogates: replace them, like ormsgpack's OPT_REPLACE_SURROGATES.
         return msgpack.packb(
             obj, default=_default, unicode_errors="replace", **_PACK_OPTIONS
         )
-
-
-def _pack_top(obj: Any) -> bytes:
-    """`_pack` reusing one Packer per thread (saves building one per call)."""
-    packer = getattr(_local, "packer", None)
-    if packer is None:
-        packer = msgpack.Packer(default=_default, **_PACK_OPTIONS)
-    # Take the packer while in use, so a re-entrant call builds its own; on
-    # error it is dropped rather than reused in an unknown state.
-    _local.packer = None
-    try:
-        out = packer.pack(obj)
-    except UnicodeEncodeError:
-        return _pack(obj)
-    _local.packer = packer
+    # On any other error the packer is dropped, not reused in an unknown state.
+    pool.append(packer)
     return out
+
+
+_pack_top = _pack
+
+
+def _new_ext(code: int, data: bytes) -> _Ext:
+    # ExtType's constructor re-checks argument types we already know.
+    return tuple.__new__(_Ext, (code, data))
 
 
 def _default(obj: Any) -> Any:
@@ -204,17 +209,18 @@ def _remember(cls: type) -> None:
 
 def _ext(code: int, cls: type, payload: Any) -> _Ext:
     module, name = _wire_name(cls)
-    return _Ext(code, _pack((module, name, payload)))
+    return _new_ext(code, _pack([module, name, payload]))
 
 
 def _enc_delta(obj: Any) -> _Ext:
-    return _Ext(EXT_DELTA_SNAPSHOT, _pack(obj.value))
+    return _new_ext(EXT_DELTA_SNAPSHOT, _pack(obj.value))
 
 
 def _enc_pydantic_v2(obj: Any) -> _Ext:
-    module, name = _wire_name(type(obj))
-    return _Ext(
-        EXT_PYDANTIC_V2, _pack((module, name, obj.model_dump(), "model_validate_json"))
+    cls = type(obj)
+    return _new_ext(
+        EXT_PYDANTIC_V2,
+        _pack([cls.__module__, cls.__name__, obj.model_dump(), "model_validate_json"]),
     )
 
 
