@@ -145,13 +145,18 @@ class Kernels:
         self.order = topo.insertion_order
 
         def new_table():
+            # Kernel settings are read once per process: re-read them here.
+            from langgraph_jit._kernels import reload_settings
+
             os.environ["LANGGRAPH_JIT_KERNELS"] = "compiled" if compiled else "python"
+            reload_settings()
             try:
                 channels = [specs[name].from_checkpoint(MISSING) for name in topo.chan_names]
                 table = ChannelTable(topo, channels, [0] * topo.n_channels, [0] * len(topo.trig_chan),
                                      force_compiled=None if compiled else False)
             finally:
                 os.environ.pop("LANGGRAPH_JIT_KERNELS", None)
+                reload_settings()
             assert table.compiled is compiled
             return table
 
