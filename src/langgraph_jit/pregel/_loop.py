@@ -71,6 +71,28 @@ WRITES_SPECIAL = (ERROR, INTERRUPT, RESUME, "__scheduled__")
 class PregelRun(RunPlanning, RunStreaming, RunPersistence):
     """The state machine of one invoke/stream call on one graph."""
 
+    # Immutable starting values, read from the class until a run sets its
+    # own (a run is created per invoke, and per subgraph call: fewer stores).
+    status = "pending"
+    step = 0
+    stop = 0
+    wakeup: Any = None
+    inline_single = False  # set by the sync driver (see drive_sync)
+    context: Any = None
+    _control: Any = None
+    _writes_config: dict | None = None
+    _commit_no = 0
+    _log_start = 0
+    _saved_id: str | None = None
+    superseded = False  # set by the driver: a newer checkpoint exists
+    replaying = False
+    _created_checkpoint = False
+    # Last `values` chunk, kept incrementally when only invoke's final
+    # result is needed (see track_latest_values).
+    _latest_only = False
+    _latest: Any = None
+    _has_latest = False
+
     def __init__(
         self,
         graph: Any,
@@ -122,9 +144,6 @@ class PregelRun(RunPlanning, RunStreaming, RunPersistence):
         self.pending_io: list[tuple[Any, str, tuple]] = []
         self.cache = graph.cache if graph.cache is not None and _has_cache_policy(graph) else None
         self.tasks: list[Task] = []
-        self.status = "pending"
-        self.step = 0
-        self.stop = 0
         self.recursion_limit = config.get("recursion_limit", graph._default_recursion_limit)
         self.wants_updates = "updates" in stream_modes
         self.wants_values = "values" in stream_modes
@@ -144,30 +163,14 @@ class PregelRun(RunPlanning, RunStreaming, RunPersistence):
         self.eager = bool(self.own_modes & {"custom", "messages"}) or (
             graph.stream_eager and bool(self.own_modes)
         )
-        self.wakeup: Any = None
-        self.inline_single = False  # set by the sync driver (see drive_sync)
         self.max_concurrency = config.get("max_concurrency")
-        self.context: Any = None
-        self._control: Any = None
         self._pull_tails: dict[str, bytes] = graph._pull_tails
-        self._writes_config: dict | None = None
         self._cache_keys: dict[str, tuple] = {}
         self._read_cache: dict[int, list] = {}
         self._bump_log: list[list[int]] = []
-        self._commit_no = 0
-        self._log_start = 0
-        self._saved_id: str | None = None
         self._emitted_interrupts: set[int] = set()
         self._written_ids: set[str] = set()
-        self.superseded = False  # set by the driver: a newer checkpoint exists
-        self.replaying = False
-        self._created_checkpoint = False
         self.interrupts: list = []
-        # Last `values` chunk, kept incrementally when only invoke's final
-        # result is needed (see track_latest_values).
-        self._latest_only = False
-        self._latest: Any = None
-        self._has_latest = False
         self._dirty_outputs: set[int] = set()
 
     # -- identifiers ------------------------------------------------------
