@@ -31,39 +31,42 @@ _UTC = timezone.utc
 class CheckpointState:
     """Saver-facing state of a run: ids, version representations, metadata."""
 
+    # Immutable starting values, read from the class until set (a state is
+    # built per run and per subgraph call).
+    metadata_step = -2
+    has_versions = False
+    saved_updated: list[str] | None = None
+    tracking = False
+    _fast_versions = False
+    _max_int = 0
+    checkpointer: Any = None
+    max_repr: Any = None
+    # Layered snapshots (see snapshot): flattened copies shared by saved
+    # checkpoints. None: not flattened yet.
+    _cv_base: dict | None = None
+    _vs_base: dict | None = None
+    _layered = False
+    _id: str | None = None
+    _id_step = -1
+    _id_bytes = b""
+    _id_bytes_of: str | None = None
+    ts: str = ""
+
     def __init__(self) -> None:
         self.channels: list[Any] = []
         self.versions: list[int] = []
         self.seen: list[int] = []
         self.has_seen: list[int] = []
         self.metadata: dict = {}
-        self.metadata_step = -2
         self.pending_writes: list = []
-        self.has_versions = False
-        self.saved_updated: list[str] | None = None
         self.updated_channels: list[int] = []
-        self.tracking = False
-        self._fast_versions = False
-        self._max_int = 0
-        self.checkpointer = None
         # Saver representations (only while tracking).
         self.version_repr: list[Any] = []
-        self.max_repr: Any = None
         self.versions_seen: dict[str, dict[str, Any]] = {}
-        # Layered snapshots (see snapshot): flattened copies shared by saved
-        # checkpoints, and what changed since. Base None: not flattened yet.
-        self._cv_base: dict | None = None
+        # What changed since the layered bases were flattened.
         self._cv_top: dict = {}
-        self._vs_base: dict | None = None
         self._vs_top: dict = {}
-        self._layered = False
         self.interrupt_seen: dict[int, int] = {}
-        self.changed_since_save: set[int] = set()
-        self._id: str | None = None
-        self._id_step = -1
-        self._id_bytes = b""
-        self._id_bytes_of: str | None = None
-        self.ts: str = ""
         self._names: list[str] = []
 
     @classmethod
