@@ -18,7 +18,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from asv_bench.benchmarks import workloads as W  # noqa: E402
+from asv_bench.benchmarks import workloads as W
 
 _BUFFER = bytearray(64 * 1024 * 1024)  # larger than the CPU caches
 
