@@ -604,7 +604,9 @@ def _run_graph(seed: int, compiled: bool, monkeypatch) -> dict:
     graph, value = random_pregel(seed)
     if not compiled:
         graph._force_compiled = False
-    cfg = {"recursion_limit": 12}
+    # One worker: a step's tasks then finish (and stream) in a fixed order;
+    # with threads the order of their update chunks may differ run to run.
+    cfg = {"recursion_limit": 12, "max_concurrency": 1}
     result = {
         "invoke": _outcome(lambda: graph.invoke(value, cfg)),
         "stream": _outcome(
@@ -616,7 +618,7 @@ def _run_graph(seed: int, compiled: bool, monkeypatch) -> dict:
     saver_graph, _ = random_pregel(seed, checkpointer=InMemorySaver())
     if not compiled:
         saver_graph._force_compiled = False
-    thread = {"configurable": {"thread_id": "t"}, "recursion_limit": 12}
+    thread = {"configurable": {"thread_id": "t"}, "recursion_limit": 12, "max_concurrency": 1}
     result["saved"] = [
         _outcome(lambda: saver_graph.invoke(value, thread)),
         _outcome(lambda: list(saver_graph.stream(value + 1, thread, stream_mode="updates"))),
