@@ -57,8 +57,8 @@ class LayeredMap(Mapping):
         return key in self._top or key in self._base
 
     def __iter__(self) -> Iterator:
-        yield from self._base
         base = self._base
+        yield from base
         for k in self._top:
             if k not in base:
                 yield k

@@ -25,6 +25,25 @@ def new_checkpoint_id(step: int) -> str:
 
 
 _EMPTY_SEEN = MappingProxyType({})
+
+
+class _ChangeLog:
+    """A dict's entries changed since its last flattened copy: what the
+    layered snapshots (LayeredMap) of a saver that accepts them are made of."""
+
+    __slots__ = ("base", "top")
+
+    def __init__(self) -> None:
+        self.base: dict | None = None
+        self.top: dict = {}
+
+    def snapshot(self, full: dict, flatten: Any = dict) -> LayeredMap:
+        # Flatten when the changes outgrow ~sqrt(size): a snapshot then copies
+        # O(sqrt(n)) entries, plus an O(n) flatten every ~sqrt(n) steps.
+        if self.base is None or len(self.top) * len(self.top) > len(self.base) + 64:
+            self.base = flatten(full)
+            self.top = {}
+        return LayeredMap(self.base, dict(self.top))
 _UTC = timezone.utc
 
 
@@ -41,11 +60,10 @@ class CheckpointState:
     _max_int = 0
     checkpointer: Any = None
     max_repr: Any = None
-    # Layered snapshots (see snapshot): flattened copies shared by saved
-    # checkpoints. None: not flattened yet.
-    _cv_base: dict | None = None
-    _vs_base: dict | None = None
-    _layered = False
+    # Change logs of channel_versions / versions_seen, kept only for savers
+    # that take layered snapshots (see snapshot).
+    _cv_log: _ChangeLog | None = None
+    _vs_log: _ChangeLog | None = None
     _id: str | None = None
     _id_step = -1
     _id_bytes = b""
@@ -63,9 +81,6 @@ class CheckpointState:
         # Saver representations (only while tracking).
         self.version_repr: list[Any] = []
         self.versions_seen: dict[str, dict[str, Any]] = {}
-        # What changed since the layered bases were flattened.
-        self._cv_top: dict = {}
-        self._vs_top: dict = {}
         self.interrupt_seen: dict[int, int] = {}
         self._names: list[str] = []
 
@@ -91,7 +106,7 @@ class CheckpointState:
             self._fast_versions = type(checkpointer).get_next_version is InMemorySaver.get_next_version
             self.channel_versions = {}
             self.versions_seen = FrozenVersionsSeen({})
-            self._layered = bool(getattr(checkpointer, "accepts_layered_maps", False))
+            self._track_changes(checkpointer)
             self.new_since_save = set()
         return self
 
@@ -151,12 +166,22 @@ class CheckpointState:
             if self._fast_versions:
                 self._max_int = int(self.max_repr.split(".", 1)[0]) if self.max_repr else 0
             self.channel_versions = dict(cv)
-            self._layered = bool(getattr(checkpointer, "accepts_layered_maps", False))
             self.versions_seen = FrozenVersionsSeen(
                 {k: MappingProxyType(dict(v)) for k, v in vs.items()}
             )
+            self._track_changes(checkpointer)
             self.new_since_save: set[int] = set()
         return self
+
+    def _track_changes(self, checkpointer: Any) -> None:
+        if getattr(checkpointer, "accepts_layered_maps", False):
+            self._cv_log = _ChangeLog()
+            self._vs_log = _ChangeLog()
+
+    def _seen_changed(self, node: str, seen: Any) -> None:
+        self.versions_seen[node] = seen
+        if self._vs_log is not None:
+            self._vs_log.top[node] = seen
 
     def initial_candidates(self, topo: Any) -> list[int] | None:
         """Nodes to examine first, from the checkpoint's updated_channels;
@@ -202,7 +227,7 @@ class CheckpointState:
         old = self.versions_seen.get(node)
         if node_id is None:
             if old is None:
-                self.versions_seen[node] = self._vs_top[node] = _EMPTY_SEEN
+                self._seen_changed(node, _EMPTY_SEEN)
             return
         topo = table.topo
         new = dict(old) if old else {}
@@ -213,7 +238,7 @@ class CheckpointState:
             r = reprs[c]
             if r is not None:
                 new[names[c]] = r
-        self.versions_seen[node] = self._vs_top[node] = MappingProxyType(new)
+        self._seen_changed(node, MappingProxyType(new))
 
     def bump(self, bumped: list[int], table: Any) -> None:
         if not self.tracking:
@@ -227,12 +252,14 @@ class CheckpointState:
         self.max_repr = rep
         names = self._names
         channel_versions = self.channel_versions
-        top = self._cv_top
         version_repr = self.version_repr
         for c in bumped:
             version_repr[c] = rep
-            name = names[c]
-            channel_versions[name] = top[name] = rep
+            channel_versions[names[c]] = rep
+        if self._cv_log is not None:
+            top = self._cv_log.top
+            for c in bumped:
+                top[names[c]] = rep
         self.new_since_save.update(bumped)
 
     def mark_interrupts_seen(self, table: Any) -> None:
@@ -241,43 +268,23 @@ class CheckpointState:
         }
         if self.tracking:
             names = self._names
-            self.versions_seen[INTERRUPT] = self._vs_top[INTERRUPT] = MappingProxyType(
+            self._seen_changed(INTERRUPT, MappingProxyType(
                 {
                     names[c]: self.version_repr[c]
                     for c in range(len(names))
                     if self.version_repr[c] is not None
                 }
-            )
+            ))
 
     # -- saving ---------------------------------------------------------------
-
-    def _layered_versions(self) -> LayeredMap:
-        # Flatten when the changes outgrow ~sqrt(size): a snapshot then copies
-        # O(sqrt(n)) entries, plus an O(n) flatten every ~sqrt(n) steps.
-        base = self._cv_base
-        top = self._cv_top
-        if base is None or len(top) * len(top) > len(base) + 64:
-            base = self._cv_base = dict(self.channel_versions)
-            top = self._cv_top = {}
-        return LayeredMap(base, dict(top))
-
-    def _layered_seen(self) -> LayeredMap:
-        base = self._vs_base
-        top = self._vs_top
-        if base is None or len(top) * len(top) > len(base) + 64:
-            base = self._vs_base = FrozenVersionsSeen(self.versions_seen)
-            top = self._vs_top = {}
-        return LayeredMap(base, dict(top))
 
     def snapshot(self, checkpointer: Any) -> tuple[dict, dict]:
         """The checkpoint dict to save now and the versions new since the last save."""
         names = self._names
-        if checkpointer is self.checkpointer:
-            layered = self._layered
-        else:
-            layered = getattr(checkpointer, "accepts_layered_maps", False)
+        # Change logs are kept for savers that take layered snapshots.
+        layered = self._cv_log is not None and checkpointer is self.checkpointer
         if layered:
-            channel_versions: Any = self._layered_versions()
+            channel_versions: Any = self._cv_log.snapshot(self.channel_versions)
         else:
             channel_versions = dict(self.channel_versions)
         changed = self.new_since_save
@@ -300,7 +307,7 @@ class CheckpointState:
                     if v is not MISSING:
                         values[name] = v
         if layered:
-            versions_seen: Any = self._layered_seen()
+            versions_seen: Any = self._vs_log.snapshot(self.versions_seen, FrozenVersionsSeen)
         elif getattr(checkpointer, "accepts_frozen_versions_seen", False):
             versions_seen = FrozenVersionsSeen(self.versions_seen)
         else:

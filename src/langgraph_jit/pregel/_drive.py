@@ -36,24 +36,18 @@ def engine(run: Any) -> Iterator[tuple]:
             run.superseded = latest is not None and latest.checkpoint["id"] != saved.checkpoint["id"]
         run.start(saved)
         pending = run.pending_io
-        # An inline run (sync driver, nothing streamed) makes its saver calls
-        # here too: a step then never leaves the engine.
-        inline = run.inline_single
         if pending:
             yield from _flush_io(run)
         while run.tick():
             if pending:
-                if inline:
-                    _perform_io(run)
-                else:
-                    yield from _flush_io(run)
+                yield from _flush_io(run)
             if run.cache is not None:
                 lookup = run.cache_lookup()
                 if lookup:
                     run.apply_cached((yield (IO, run.cache, "get", (lookup,))))
             tasks = run.runnable_tasks()
-            if inline and len(tasks) == 1:
-                error = _run_inline(run, tasks[0])
+            if run.inline_single and len(tasks) == 1:
+                error = _run_one(run, tasks[0])
             else:
                 error = yield (RUN, tasks)
             if error is not None:
@@ -64,10 +58,7 @@ def engine(run: Any) -> Iterator[tuple]:
             # in one batch (on a failure below, by the handlers).
             run.after_tick()
             if pending:
-                if inline:
-                    _perform_io(run)
-                else:
-                    yield from _flush_io(run)
+                yield from _flush_io(run)
     except GraphInterrupt as exc:
         run.on_interrupt(exc)
         if run.nested:
@@ -93,7 +84,12 @@ def _flush_io(run: Any) -> Iterator[tuple]:
     if pending:
         batch = list(pending)
         pending.clear()
-        yield (IO_BATCH, batch)
+        if run.inline_single:
+            # Nothing streams from this run: the calls need no trip through
+            # the (sync) driver.
+            _perform(batch)
+        else:
+            yield (IO_BATCH, batch)
 
 
 def step_error(current: BaseException | None, exc: BaseException) -> BaseException:
@@ -124,14 +120,13 @@ def _handle_sync(run: Any, task: Any, exc: BaseException, reply: Any) -> Any:
     return reply
 
 
-def _perform_io(run: Any) -> None:
-    batch = list(run.pending_io)
-    run.pending_io.clear()
+def _perform(batch: list[tuple[Any, str, tuple]]) -> None:
     for target, method, args in batch:
         getattr(target, method)(*args)
 
 
-def _run_inline(run: Any, task: Any) -> BaseException | None:
+def _run_one(run: Any, task: Any) -> BaseException | None:
+    """Run a step's only task in this thread; the step's error or None."""
     try:
         run_task(task)
     except BaseException as exc:
@@ -153,7 +148,8 @@ def _advance(gen: Iterator[tuple], reply: Any) -> tuple[tuple | None, BaseExcept
 def drive_sync(run: Any, emit: Callable[[tuple], Any]) -> Iterator[Any]:
     """Execute the engine synchronously; yields formatted stream chunks."""
     # With no stream mode nothing reaches `out` while the run goes on, so the
-    # engine may run single-task steps and saver calls itself (see engine).
+    # engine may run single-task steps and saver calls itself (see engine,
+    # _flush_io).
     run.inline_single = not run.stream_modes and not run.graph.step_timeout
     gen = engine(run)
     saver = run.checkpointer
@@ -179,14 +175,7 @@ def drive_sync(run: Any, emit: Callable[[tuple], Any]) -> Iterator[Any]:
                 wake_queue = queue.SimpleQueue()
                 run.wakeup = lambda: wake_queue.put(WAKE)
             elif len(tasks) == 1 and not run.graph.step_timeout:
-                task = tasks[0]
-                try:
-                    run_task(task)
-                except BaseException as exc:
-                    run.task_failed(task, exc)
-                    reply = _handle_sync(run, task, exc, None)
-                else:
-                    run.task_done(task)
+                reply = _run_one(run, tasks[0])
                 continue
             try:
                 for task, exc in run_step(
@@ -211,8 +200,7 @@ def drive_sync(run: Any, emit: Callable[[tuple], Any]) -> Iterator[Any]:
             finally:
                 run.wakeup = None
         elif kind is IO_BATCH:
-            for target, method, args in request[1]:
-                getattr(target, method)(*args)
+            _perform(request[1])
             reply = None
         elif kind is IO:
             reply = getattr(request[1], request[2])(*request[3])

@@ -612,10 +612,9 @@ class PregelRun(RunPlanning, RunStreaming, RunPersistence):
             if t.path[0] == PULL:
                 n = t.node_id
                 ran.append(n)
-                if consume_ids[n]:
-                    for c in consume_ids[n]:
-                        if c not in consumed:
-                            consumed.append(c)
+                for c in consume_ids[n]:
+                    if c not in consumed:
+                        consumed.append(c)
                 if tracking:
                     state.record_seen(t.name, n, self.table)
             else:

@@ -60,7 +60,7 @@ class ChannelWrite:
             self._reserved = False
         self._plan_of: list | None = None
 
-    def _entry_plan(self) -> list[tuple[int, Any]]:
+    def _entry_plan(self) -> list[tuple[str, Any]]:
         # (kind, entry) per entry, classified once: collect runs per task.
         # Rebuilt if `writes` was replaced or grew.
         plan = []

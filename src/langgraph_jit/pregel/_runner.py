@@ -87,10 +87,6 @@ def _without_task_ids(ns: str) -> str:
     return "|".join(part.split(":")[0] for part in ns.split("|"))
 
 
-def _collect(task: Any, output: Any) -> None:
-    task.proc.collect_writes(output, task)
-
-
 def run_task(task: Any) -> None:
     """Run one task to completion in this thread (with retries)."""
     proc = task.proc
@@ -108,7 +104,7 @@ def run_task(task: Any) -> None:
                 return
             except ParentCommand as exc:
                 if _command_for_this_graph(task, exc):
-                    _collect(task, exc.args[0])
+                    proc.collect_writes(exc.args[0], task)
                     return
                 raise
             except BaseException as exc:

@@ -205,7 +205,7 @@ class ChannelTable:
 
         # Self-clearing channels (idle_sweep) and deferred ones (finish)
         # need the passes below; graphs without any skip them.
-        has_idle = topo.has_idle_sweep
+        has_idle = bool(topo.idle_ids)
         if has_idle:
             idle_sweep = topo.idle_sweep
             written_idle = [c for c in grouped if idle_sweep[c]]

@@ -180,9 +180,6 @@ def _pack(obj: Any) -> bytes:
     return out
 
 
-_pack_top = _pack
-
-
 def _new_ext(code: int, data: bytes) -> _Ext:
     # ExtType's constructor re-checks argument types we already know.
     return tuple.__new__(_Ext, (code, data))
@@ -217,10 +214,9 @@ def _enc_delta(obj: Any) -> _Ext:
 
 
 def _enc_pydantic_v2(obj: Any) -> _Ext:
-    cls = type(obj)
+    module, name = _wire_name(type(obj))
     return _new_ext(
-        EXT_PYDANTIC_V2,
-        _pack([cls.__module__, cls.__name__, obj.model_dump(), "model_validate_json"]),
+        EXT_PYDANTIC_V2, _pack([module, name, obj.model_dump(), "model_validate_json"])
     )
 
 
@@ -241,7 +237,7 @@ def _enc_path(obj: Any) -> _Ext:
 
 
 def _enc_pattern(obj: Any) -> _Ext:
-    return _Ext(EXT_CONSTRUCTOR_POS_ARGS, _pack(("re", "compile", (obj.pattern, obj.flags))))
+    return _new_ext(EXT_CONSTRUCTOR_POS_ARGS, _pack(("re", "compile", (obj.pattern, obj.flags))))
 
 
 def _enc_uuid(obj: Any) -> _Ext:
@@ -258,7 +254,7 @@ def _enc_collection(obj: Any) -> _Ext:
 
 def _enc_datetime(obj: Any) -> _Ext:
     module, name = _wire_name(type(obj))
-    return _Ext(
+    return _new_ext(
         EXT_METHOD_SINGLE_ARG, _pack((module, name, obj.isoformat(), "fromisoformat"))
     )
 
@@ -319,7 +315,7 @@ def _enc_ndarray(obj: Any) -> _Ext:
     flags = obj.flags
     order = "F" if flags.f_contiguous and not flags.c_contiguous else "C"
     payload = (obj.dtype.str, obj.shape, order, obj.tobytes(order="A"))
-    return _Ext(EXT_NUMPY_ARRAY, _pack(payload))
+    return _new_ext(EXT_NUMPY_ARRAY, _pack(payload))
 
 
 def _enc_exception(obj: Any) -> str:
@@ -660,7 +656,7 @@ class JsonPlusSerializer(SerializerProtocol):
         if isinstance(obj, bytearray):
             return "bytearray", obj
         try:
-            return "msgpack", _pack_top(obj)
+            return "msgpack", _pack(obj)
         except (TypeError, ValueError, OverflowError) as exc:
             if self.pickle_fallback:
                 return "pickle", pickle.dumps(obj)
