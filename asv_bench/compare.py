@@ -32,10 +32,16 @@ ENGINES = {
 
 # Budgets from issue 6: minimum (langgraph overhead / ours) per workload, by saver.
 BUDGETS = {
-    ("chain-10", False): 20, ("chain-100", False): 20, ("chain-1000", False): 20,
-    ("chain-10", True): 15, ("chain-100", True): 15, ("chain-1000", True): 15,
-    ("state300-sparse", False): 30, ("graph-state300", False): 30,
-    ("send-100", False): 15, ("send-1000", False): 15,
+    ("chain-10", False): 20,
+    ("chain-100", False): 20,
+    ("chain-1000", False): 20,
+    ("chain-10", True): 15,
+    ("chain-100", True): 15,
+    ("chain-1000", True): 15,
+    ("state300-sparse", False): 30,
+    ("graph-state300", False): 30,
+    ("send-100", False): 15,
+    ("send-1000", False): 15,
     ("graph-send-subgraph-100", False): 10,
 }
 IMPORT_BUDGET_FRACTION = 0.25
@@ -44,9 +50,19 @@ FIRST_INVOKE_BUDGET_S = 0.5
 # Import statements timed by the `import` measurement: the package plus the
 # modules a graph needs (graph modules included when they exist).
 IMPORTS = {
-    "langgraph": ["langgraph.pregel", "langgraph.channels", "langgraph.checkpoint.memory", "langgraph.graph"],
-    "langgraph_jit": ["langgraph_jit", "langgraph_jit.pregel", "langgraph_jit.channels",
-                      "langgraph_jit.checkpoint.memory", "langgraph_jit.graph"],
+    "langgraph": [
+        "langgraph.pregel",
+        "langgraph.channels",
+        "langgraph.checkpoint.memory",
+        "langgraph.graph",
+    ],
+    "langgraph_jit": [
+        "langgraph_jit",
+        "langgraph_jit.pregel",
+        "langgraph_jit.channels",
+        "langgraph_jit.checkpoint.memory",
+        "langgraph_jit.graph",
+    ],
 }
 
 
@@ -66,15 +82,25 @@ def worker_workload(spec: dict) -> dict:
     repeats = int(min(spec["max_repeats"], max(spec["min_repeats"], spec["budget_s"] / est)))
     wall, cpu = W.measure_calls(wl.run, repeats)
     floor = W.floor_seconds(wl.floor)
-    res = {**spec, "steps": wl.steps, "tasks": wl.tasks, "per": wl.per,
-           "wall_s": wall, "cpu_s": cpu, "floor_s": floor}
+    res = {
+        **spec,
+        "steps": wl.steps,
+        "tasks": wl.tasks,
+        "per": wl.per,
+        "wall_s": wall,
+        "cpu_s": cpu,
+        "floor_s": floor,
+    }
     if spec["engine"] == "jit":
         from langgraph_jit._kernels import kernels_for
 
         graph = wl.graph
         n_nodes = graph._topology.n_nodes if hasattr(graph, "_topology") else 0
-        res["compiled_kernels"] = bool(n_nodes and kernels_for(n_nodes)[1]
-                                       and getattr(graph, "_force_compiled", None) is not False)
+        res["compiled_kernels"] = bool(
+            n_nodes
+            and kernels_for(n_nodes)[1]
+            and getattr(graph, "_force_compiled", None) is not False
+        )
     return res
 
 
@@ -102,11 +128,20 @@ def worker_first_invoke(spec: dict) -> dict:
     t1 = time.perf_counter()
     wl.run()
     t2 = time.perf_counter()
-    return {**spec, "first_invoke_s": t2 - t1, "import_build_s": t1 - t0, "total_s": t2 - t0,
-            "numba_loaded": "numba" in sys.modules}
+    return {
+        **spec,
+        "first_invoke_s": t2 - t1,
+        "import_build_s": t1 - t0,
+        "total_s": t2 - t0,
+        "numba_loaded": "numba" in sys.modules,
+    }
 
 
-WORKERS = {"workload": worker_workload, "import": worker_import, "first_invoke": worker_first_invoke}
+WORKERS = {
+    "workload": worker_workload,
+    "import": worker_import,
+    "first_invoke": worker_first_invoke,
+}
 
 
 # -- parent side ---------------------------------------------------------------
@@ -123,7 +158,10 @@ def launch(kind: str, label: str, spec: dict) -> dict:
     full = {**spec, "engine": engine, "label": label, "kind": kind}
     proc = subprocess.run(
         [sys.executable, "-m", "asv_bench.compare", "--worker", json.dumps(full)],
-        env=env, capture_output=True, text=True, cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
     )
     if proc.returncode != 0:
         lines = proc.stderr.strip().splitlines()
@@ -137,7 +175,9 @@ def launch(kind: str, label: str, spec: dict) -> dict:
 def run_all(args) -> dict:
     from asv_bench.benchmarks.workloads import WORKLOADS, graph_api_available
 
-    names = [n for n in WORKLOADS if not args.only or any(fnmatch(n, p) for p in args.only.split(","))]
+    names = [
+        n for n in WORKLOADS if not args.only or any(fnmatch(n, p) for p in args.only.split(","))
+    ]
     skipped = []
     if not graph_api_available("langgraph_jit"):
         skipped = [n for n in names if WORKLOADS[n][1]]
@@ -155,10 +195,15 @@ def run_all(args) -> dict:
         for name in names:
             for saver in (False, True):
                 # Interleaved, rotating which engine goes first each round.
-                order = labels[rnd % len(labels):] + labels[:rnd % len(labels)]
+                order = labels[rnd % len(labels) :] + labels[: rnd % len(labels)]
                 for label in order:
-                    spec = {"workload": name, "saver": saver, "budget_s": budget_s,
-                            "min_repeats": 3, "max_repeats": 5 if args.quick else 15}
+                    spec = {
+                        "workload": name,
+                        "saver": saver,
+                        "budget_s": budget_s,
+                        "min_repeats": 3,
+                        "max_repeats": 5 if args.quick else 15,
+                    }
                     res = launch("workload", label, spec)
                     key = (name, saver, label)
                     if "error" in res:
@@ -168,38 +213,58 @@ def run_all(args) -> dict:
                     acc["wall_s"] += res["wall_s"]
                     acc["cpu_s"] += res["cpu_s"]
                     acc["floors"].append(res["floor_s"])
-                print(f"[{time.perf_counter() - t_start:5.0f} s] round {rnd + 1}/{args.rounds} "
-                      f"{name} saver={saver}", file=sys.stderr)
+                print(
+                    f"[{time.perf_counter() - t_start:5.0f} s] round {rnd + 1}/{args.rounds} "
+                    f"{name} saver={saver}",
+                    file=sys.stderr,
+                )
 
         # Startup: import time and a cold first invoke, fresh processes.
         for _ in range(1 if args.quick else 2):
             for label in labels:
                 res = launch("import", label, {})
-                samples.setdefault(("import", label), {**res, "seconds": []})["seconds"].append(res.get("seconds", float("nan")))
+                samples.setdefault(("import", label), {**res, "seconds": []})["seconds"].append(
+                    res.get("seconds", float("nan"))
+                )
                 for wname in ("chain-10", "chain-1000"):
                     res = launch("first_invoke", label, {"workload": wname})
-                    acc = samples.setdefault(("first_invoke", wname, label), {**res, "first": [], "total": []})
+                    acc = samples.setdefault(
+                        ("first_invoke", wname, label), {**res, "first": [], "total": []}
+                    )
                     acc["first"].append(res.get("first_invoke_s", float("nan")))
                     acc["total"].append(res.get("total_s", float("nan")))
-        print(f"[{time.perf_counter() - t_start:5.0f} s] round {rnd + 1} startup done", file=sys.stderr)
+        print(
+            f"[{time.perf_counter() - t_start:5.0f} s] round {rnd + 1} startup done",
+            file=sys.stderr,
+        )
 
     rows = []
-    for (name, saver, label), acc in ((k, v) for k, v in samples.items() if len(k) == 3 and k[0] != "first_invoke"):
+    for (name, saver, label), acc in (
+        (k, v) for k, v in samples.items() if len(k) == 3 and k[0] != "first_invoke"
+    ):
         units = acc["tasks"] if acc["per"] == "task" else acc["steps"]
         floor = min(acc["floors"])
         wall = acc["wall_s"]
         med = statistics.median(wall)
-        rows.append({
-            "workload": name, "saver": saver, "engine": label, "per": acc["per"],
-            "steps": acc["steps"], "tasks": acc["tasks"], "samples": len(wall),
-            "median_ms": med * 1e3, "min_ms": min(wall) * 1e3,
-            "cpu_median_ms": statistics.median(acc["cpu_s"]) * 1e3,
-            "overhead_us": (med - floor) / units * 1e6,
-            "overhead_min_us": (min(wall) - floor) / units * 1e6,
-            "floor_us": floor / units * 1e6,
-            "compiled_kernels": acc.get("compiled_kernels"),
-            "wall_s": wall,
-        })
+        rows.append(
+            {
+                "workload": name,
+                "saver": saver,
+                "engine": label,
+                "per": acc["per"],
+                "steps": acc["steps"],
+                "tasks": acc["tasks"],
+                "samples": len(wall),
+                "median_ms": med * 1e3,
+                "min_ms": min(wall) * 1e3,
+                "cpu_median_ms": statistics.median(acc["cpu_s"]) * 1e3,
+                "overhead_us": (med - floor) / units * 1e6,
+                "overhead_min_us": (min(wall) - floor) / units * 1e6,
+                "floor_us": floor / units * 1e6,
+                "compiled_kernels": acc.get("compiled_kernels"),
+                "wall_s": wall,
+            }
+        )
     ref = {(r["workload"], r["saver"]): r for r in rows if r["engine"] == "langgraph"}
     for r in rows:
         lg = ref.get((r["workload"], r["saver"]))
@@ -219,22 +284,39 @@ def run_all(args) -> dict:
         s = samples[("import", label)]
         med = statistics.median(s["seconds"])
         frac = med / imp_lg
-        startup.append({
-            "what": "import", "engine": label, "median_s": med, "min_s": min(s["seconds"]),
-            "modules": s.get("modules"), "numba_loaded": s.get("numba_loaded"),
-            "fraction_of_langgraph": frac,
-            "pass": None if label == "langgraph" else frac <= IMPORT_BUDGET_FRACTION,
-        })
+        startup.append(
+            {
+                "what": "import",
+                "engine": label,
+                "median_s": med,
+                "min_s": min(s["seconds"]),
+                "modules": s.get("modules"),
+                "numba_loaded": s.get("numba_loaded"),
+                "fraction_of_langgraph": frac,
+                "pass": None if label == "langgraph" else frac <= IMPORT_BUDGET_FRACTION,
+            }
+        )
         for wname in ("chain-10", "chain-1000"):
             f = samples[("first_invoke", wname, label)]
             med = statistics.median(f["first"])
-            startup.append({
-                "what": f"first invoke {wname}", "engine": label, "median_s": med, "min_s": min(f["first"]),
-                "total_median_s": statistics.median(f["total"]), "numba_loaded": f.get("numba_loaded"),
-                "pass": None if label == "langgraph" else med < FIRST_INVOKE_BUDGET_S,
-            })
-    return {"rows": rows, "startup": startup, "errors": {" / ".join(map(str, k)): v for k, v in errors.items()},
-            "skipped": skipped, "total_seconds": time.perf_counter() - t_start}
+            startup.append(
+                {
+                    "what": f"first invoke {wname}",
+                    "engine": label,
+                    "median_s": med,
+                    "min_s": min(f["first"]),
+                    "total_median_s": statistics.median(f["total"]),
+                    "numba_loaded": f.get("numba_loaded"),
+                    "pass": None if label == "langgraph" else med < FIRST_INVOKE_BUDGET_S,
+                }
+            )
+    return {
+        "rows": rows,
+        "startup": startup,
+        "errors": {" / ".join(map(str, k)): v for k, v in errors.items()},
+        "skipped": skipped,
+        "total_seconds": time.perf_counter() - t_start,
+    }
 
 
 def machine() -> dict:
@@ -254,10 +336,18 @@ def machine() -> dict:
             vers[dist] = md.version(dist)
         except md.PackageNotFoundError:
             vers[dist] = None
-    commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True).stdout.strip()
-    return {"date": _dt.datetime.now(_dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
-            "python": platform.python_version(), "platform": platform.platform(), "cpu": cpu,
-            "cores": os.cpu_count(), "commit": commit, **vers}
+    commit = subprocess.run(
+        ["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True
+    ).stdout.strip()
+    return {
+        "date": _dt.datetime.now(_dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
+        "python": platform.python_version(),
+        "platform": platform.platform(),
+        "cpu": cpu,
+        "cores": os.cpu_count(),
+        "commit": commit,
+        **vers,
+    }
 
 
 def _fmt(x, spec=".1f"):
@@ -278,7 +368,11 @@ def table(result: dict) -> str:
             f"{_fmt(r['ratio'])}x | {_fmt(r['budget'], 'd')}{'x' if r['budget'] else ''} | "
             f"{'-' if r['pass'] is None else ('yes' if r['pass'] else '**NO**')} |"
         )
-    lines += ["", "| startup (fresh process) | engine | median ms | min ms | note | pass |", "|---|---|---:|---:|---|---|"]
+    lines += [
+        "",
+        "| startup (fresh process) | engine | median ms | min ms | note | pass |",
+        "|---|---|---:|---:|---|---|",
+    ]
     for s in result["startup"]:
         if s["what"] == "import":
             note = f"{s['fraction_of_langgraph']:.2f} of langgraph's (budget ≤ {IMPORT_BUDGET_FRACTION})"
@@ -286,10 +380,14 @@ def table(result: dict) -> str:
             note = f"import+build+invoke {s['total_median_s'] * 1e3:.0f} ms (budget: first invoke < {FIRST_INVOKE_BUDGET_S} s)"
         if s.get("numba_loaded"):
             note += "; numba loaded"
-        lines.append(f"| {s['what']} | {s['engine']} | {s['median_s'] * 1e3:.1f} | {s['min_s'] * 1e3:.1f} | {note} | "
-                     f"{'-' if s['pass'] is None else ('yes' if s['pass'] else '**NO**')} |")
+        lines.append(
+            f"| {s['what']} | {s['engine']} | {s['median_s'] * 1e3:.1f} | {s['min_s'] * 1e3:.1f} | {note} | "
+            f"{'-' if s['pass'] is None else ('yes' if s['pass'] else '**NO**')} |"
+        )
     if result["skipped"]:
-        lines.append(f"\nSkipped (langgraph_jit.graph not available yet): {', '.join(result['skipped'])}")
+        lines.append(
+            f"\nSkipped (langgraph_jit.graph not available yet): {', '.join(result['skipped'])}"
+        )
     if result["errors"]:
         lines.append("\nFailed: " + "; ".join(f"{k}: {v}" for k, v in result["errors"].items()))
     return "\n".join(lines)
@@ -313,7 +411,9 @@ def chart(result: dict, path: Path) -> None:
             ys = [i + (j - (len(labels) - 1) / 2) * h for i in range(len(names))]
             ax.barh(ys, [max(vals.get(n, 0), 0.01) for n in names], height=h, label=label)
         ax.set_yticks(range(len(names)))
-        ax.set_yticklabels([f"{n} (/{next(r['per'] for r in sub if r['workload'] == n)})" for n in names])
+        ax.set_yticklabels(
+            [f"{n} (/{next(r['per'] for r in sub if r['workload'] == n)})" for n in names]
+        )
         ax.invert_yaxis()
         ax.set_xscale("log")
         ax.set_xlabel("engine time µs per step (or per task), log scale; lower is better")
@@ -321,8 +421,11 @@ def chart(result: dict, path: Path) -> None:
         ax.grid(axis="x", which="both", alpha=0.3)
     axes[0].legend(loc="lower right")
     m = result["machine"]
-    fig.suptitle(f"langgraph {m['langgraph']} vs langgraph_jit {m['langgraph-jit']} ({m['commit']}), "
-                 f"{m['cpu']}, {m['cores']} cores, {m['date']}", fontsize=9)
+    fig.suptitle(
+        f"langgraph {m['langgraph']} vs langgraph_jit {m['langgraph-jit']} ({m['commit']}), "
+        f"{m['cpu']}, {m['cores']} cores, {m['date']}",
+        fontsize=9,
+    )
     fig.tight_layout()
     fig.savefig(path, dpi=110)
     plt.close(fig)
@@ -334,8 +437,12 @@ def main() -> None:
     ap.add_argument("--quick", action="store_true", help="1 round, short timing budget")
     ap.add_argument("--rounds", type=int, default=2, help="fresh processes per configuration")
     ap.add_argument("--only", help="comma-separated workload names or globs (chain-*,send-100)")
-    ap.add_argument("--out", default=str(OUT_DIR), help="directory for compare.json and compare.png")
-    ap.add_argument("--render", metavar="JSON", help="re-print the table and redraw the chart of a saved run")
+    ap.add_argument(
+        "--out", default=str(OUT_DIR), help="directory for compare.json and compare.png"
+    )
+    ap.add_argument(
+        "--render", metavar="JSON", help="re-print the table and redraw the chart of a saved run"
+    )
     args = ap.parse_args()
     if args.worker:
         spec = json.loads(args.worker)
@@ -354,11 +461,15 @@ def main() -> None:
         (out / "compare.json").write_text(json.dumps(result, indent=1))
     chart(result, out / "compare.png")
     m = result["machine"]
-    print(f"\n{result['command']}  —  {m['date']}, {m['cpu']} ({m['cores']} cores), Python {m['python']}, "
-          f"langgraph {m['langgraph']}, langgraph_jit {m['langgraph-jit']} @ {m['commit']}, numba {m['numba']}\n")
+    print(
+        f"\n{result['command']}  —  {m['date']}, {m['cpu']} ({m['cores']} cores), Python {m['python']}, "
+        f"langgraph {m['langgraph']}, langgraph_jit {m['langgraph-jit']} @ {m['commit']}, numba {m['numba']}\n"
+    )
     print(table(result))
-    print(f"\nEngine time = (median invoke - floor) / steps (or tasks); floor = the node functions as plain "
-          f"Python calls. Ratio = langgraph engine time / ours. Total {result['total_seconds']:.0f} s.")
+    print(
+        f"\nEngine time = (median invoke - floor) / steps (or tasks); floor = the node functions as plain "
+        f"Python calls. Ratio = langgraph engine time / ours. Total {result['total_seconds']:.0f} s."
+    )
     print(f"Saved {out / 'compare.json'} and {out / 'compare.png'}")
 
 

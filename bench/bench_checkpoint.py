@@ -10,7 +10,6 @@ dumps/loads time and size with and without lz4, and the JSON variant.
 from __future__ import annotations
 
 import argparse
-import asyncio
 import operator
 import os
 import tempfile
@@ -32,15 +31,31 @@ def impl(which):
         from langgraph_jit.checkpoint.postgres import PostgresSaver
         from langgraph_jit.checkpoint.sqlite import SqliteSaver
         from langgraph_jit.pregel import NodeBuilder, Pregel
-    return dict(ch=ch, InMemorySaver=InMemorySaver, PostgresSaver=PostgresSaver, SqliteSaver=SqliteSaver,
-                NodeBuilder=NodeBuilder, Pregel=Pregel)
+    return dict(
+        ch=ch,
+        InMemorySaver=InMemorySaver,
+        PostgresSaver=PostgresSaver,
+        SqliteSaver=SqliteSaver,
+        NodeBuilder=NodeBuilder,
+        Pregel=Pregel,
+    )
 
 
 def chain(m, n, saver):
-    nodes = {f"n{i:04d}": m["NodeBuilder"]().subscribe_only(f"c{i}").do(lambda x: x + 1).write_to(f"c{i + 1}")
-             for i in range(n)}
-    return m["Pregel"](nodes=nodes, channels={f"c{i}": m["ch"].LastValue(int) for i in range(n + 1)},
-                       input_channels="c0", output_channels=f"c{n}", checkpointer=saver)
+    nodes = {
+        f"n{i:04d}": m["NodeBuilder"]()
+        .subscribe_only(f"c{i}")
+        .do(lambda x: x + 1)
+        .write_to(f"c{i + 1}")
+        for i in range(n)
+    }
+    return m["Pregel"](
+        nodes=nodes,
+        channels={f"c{i}": m["ch"].LastValue(int) for i in range(n + 1)},
+        input_channels="c0",
+        output_channels=f"c{n}",
+        checkpointer=saver,
+    )
 
 
 def message_loop(m, saver):
@@ -49,15 +64,33 @@ def message_loop(m, saver):
 
     def reply(msgs):
         last = msgs[-1]
-        return [{"role": "assistant", "id": str(uuid.uuid4()), "content": ("answer to " + last["content"]) * 30,
-                 "usage": {"in": 100, "out": 200}}]
+        return [
+            {
+                "role": "assistant",
+                "id": str(uuid.uuid4()),
+                "content": ("answer to " + last["content"]) * 30,
+                "usage": {"in": 100, "out": 200},
+            }
+        ]
 
     return m["Pregel"](
-        nodes={"agent": m["NodeBuilder"]().subscribe_only("inbox").do(lambda x: [x]).write_to("messages"),
-               "llm": m["NodeBuilder"]().subscribe_only("messages").do(reply).write_to("replies")},
-        channels={"inbox": ch.EphemeralValue(dict), "messages": ch.BinaryOperatorAggregate(list, operator.add),
-                  "replies": ch.Topic(dict, accumulate=True), "turns": ch.LastValue(int)},
-        input_channels="inbox", output_channels=["messages"], checkpointer=saver)
+        nodes={
+            "agent": m["NodeBuilder"]()
+            .subscribe_only("inbox")
+            .do(lambda x: [x])
+            .write_to("messages"),
+            "llm": m["NodeBuilder"]().subscribe_only("messages").do(reply).write_to("replies"),
+        },
+        channels={
+            "inbox": ch.EphemeralValue(dict),
+            "messages": ch.BinaryOperatorAggregate(list, operator.add),
+            "replies": ch.Topic(dict, accumulate=True),
+            "turns": ch.LastValue(int),
+        },
+        input_channels="inbox",
+        output_channels=["messages"],
+        checkpointer=saver,
+    )
 
 
 def sqlite_bytes(path):
@@ -65,10 +98,16 @@ def sqlite_bytes(path):
 
     conn = sqlite3.connect(path)
     total = 0
-    for table, cols in (("checkpoints", "checkpoint, metadata"), ("writes", "value"), ("checkpoint_blobs", "blob")):
+    for table, cols in (
+        ("checkpoints", "checkpoint, metadata"),
+        ("writes", "value"),
+        ("checkpoint_blobs", "blob"),
+    ):
         try:
             for col in cols.split(", "):
-                total += conn.execute(f"SELECT coalesce(sum(length({col})), 0) FROM {table}").fetchone()[0]
+                total += conn.execute(
+                    f"SELECT coalesce(sum(length({col})), 0) FROM {table}"
+                ).fetchone()[0]
         except sqlite3.OperationalError:
             pass
     conn.close()
@@ -79,18 +118,32 @@ def pg_bytes(conn):
     row = conn.execute(
         "SELECT (SELECT coalesce(sum(pg_column_size(checkpoint) + pg_column_size(metadata)), 0) FROM checkpoints)"
         " + (SELECT coalesce(sum(pg_column_size(blob)), 0) FROM checkpoint_blobs)"
-        " + (SELECT coalesce(sum(pg_column_size(blob)), 0) FROM checkpoint_writes) AS n").fetchone()
+        " + (SELECT coalesce(sum(pg_column_size(blob)), 0) FROM checkpoint_writes) AS n"
+    ).fetchone()
     return row["n"] if isinstance(row, dict) else row[0]
 
 
 def storage(steps, turns, dsn):
-    print(f"\n## Bytes stored (payload bytes in rows; SQLite file size in brackets)")
+    print("\n## Bytes stored (payload bytes in rows; SQLite file size in brackets)")
     print("| workload | saver | langgraph | langgraph_jit | ratio |\n|---|---|---|---|---|")
     with tempfile.TemporaryDirectory() as tmp:
         for label, run in (
-            (f"{steps}-step chain", lambda m, s: chain(m, steps, s).invoke(0, {"configurable": {"thread_id": "t"}, "recursion_limit": steps + 10})),
-            (f"{turns}-turn message loop", lambda m, s: [message_loop(m, s).invoke(
-                {"role": "user", "id": str(i), "content": f"question {i}"}, {"configurable": {"thread_id": "t"}}) for i in range(turns)]),
+            (
+                f"{steps}-step chain",
+                lambda m, s: chain(m, steps, s).invoke(
+                    0, {"configurable": {"thread_id": "t"}, "recursion_limit": steps + 10}
+                ),
+            ),
+            (
+                f"{turns}-turn message loop",
+                lambda m, s: [
+                    message_loop(m, s).invoke(
+                        {"role": "user", "id": str(i), "content": f"question {i}"},
+                        {"configurable": {"thread_id": "t"}},
+                    )
+                    for i in range(turns)
+                ],
+            ),
         ):
             sizes = {}
             for which in ("langgraph", "langgraph_jit"):
@@ -103,7 +156,9 @@ def storage(steps, turns, dsn):
                     saver.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
                 sizes[which] = (*sqlite_bytes(path), elapsed)
             a, b = sizes["langgraph"], sizes["langgraph_jit"]
-            print(f"| {label} | SQLite | {a[0]:,} [{a[1]:,}] ({a[2]:.1f} s) | {b[0]:,} [{b[1]:,}] ({b[2]:.1f} s) | {a[0] / b[0]:.1f}x |")
+            print(
+                f"| {label} | SQLite | {a[0]:,} [{a[1]:,}] ({a[2]:.1f} s) | {b[0]:,} [{b[1]:,}] ({b[2]:.1f} s) | {a[0] / b[0]:.1f}x |"
+            )
             if dsn:
                 import psycopg
                 from psycopg.rows import dict_row
@@ -127,14 +182,22 @@ def storage(steps, turns, dsn):
 
 
 def _ckpt(uuid6, step, values, versions):
-    return {"v": 4, "id": str(uuid6(clock_seq=step)), "ts": datetime.now(timezone.utc).isoformat(),
-            "channel_values": values, "channel_versions": versions,
-            "versions_seen": {"node": dict(versions)}, "updated_channels": None}
+    return {
+        "v": 4,
+        "id": str(uuid6(clock_seq=step)),
+        "ts": datetime.now(timezone.utc).isoformat(),
+        "channel_values": values,
+        "channel_versions": versions,
+        "versions_seen": {"node": dict(versions)},
+        "updated_channels": None,
+    }
 
 
 def latency(dsn, n=200):
     print(f"\n## Saver latency (µs per call; {n} checkpoints of 10 channels, 1 changed per put)")
-    print("| saver | impl | put | get_tuple (latest) | list (limit 10, per item) |\n|---|---|---|---|---|")
+    print(
+        "| saver | impl | put | get_tuple (latest) | list (limit 10, per item) |\n|---|---|---|---|---|"
+    )
     for kind in ("memory", "sqlite", "postgres"):
         if kind == "postgres" and not dsn:
             continue
@@ -155,16 +218,29 @@ def latency(dsn, n=200):
                     thread = uuid.uuid4().hex
                     values = {f"ch{i}": {"text": "x" * 200, "i": i} for i in range(10)}
                     versions = {k: saver.get_next_version(None, None) for k in values}
-                    cfg = saver.put({"configurable": {"thread_id": thread, "checkpoint_ns": ""}},
-                                    _ckpt(uuid6, -1, values, versions), {"step": -1}, dict(versions))
+                    cfg = saver.put(
+                        {"configurable": {"thread_id": thread, "checkpoint_ns": ""}},
+                        _ckpt(uuid6, -1, values, versions),
+                        {"step": -1},
+                        dict(versions),
+                    )
                     t0 = time.perf_counter()
                     for step in range(n):
                         k = f"ch{step % 10}"
                         versions[k] = saver.get_next_version(versions[k], None)
                         values[k] = {"text": "y" * 200, "i": step}
                         full = which == "langgraph"
-                        cfg = saver.put(cfg, _ckpt(uuid6, step, dict(values) if full else {k: values[k]}, dict(versions)),
-                                        {"step": step}, {k: versions[k]})
+                        cfg = saver.put(
+                            cfg,
+                            _ckpt(
+                                uuid6,
+                                step,
+                                dict(values) if full else {k: values[k]},
+                                dict(versions),
+                            ),
+                            {"step": step},
+                            {k: versions[k]},
+                        )
                     put_us = (time.perf_counter() - t0) / n * 1e6
                     conf = {"configurable": {"thread_id": thread, "checkpoint_ns": ""}}
                     t0 = time.perf_counter()
@@ -200,21 +276,38 @@ def serde():
     from langgraph_jit.checkpoint.serde.lz4 import CompressedSerializer
 
     def payload(n_msgs):
-        msgs = [{"id": str(uuid.UUID(int=i)), "type": "ai" if i % 2 else "human",
-                 "content": f"message {i} " + "lorem ipsum dolor sit amet " * 8,
-                 "tool_calls": [{"name": "search", "args": {"q": f"query {i}"}, "id": f"call_{i}"}] if i % 2 else [],
-                 "usage": {"input_tokens": 100 + i, "output_tokens": 50 + i}} for i in range(n_msgs)]
-        return {**{f"s{i}": f"string value {i}" * 3 for i in range(12)},
-                **{f"d{i}": {"a": i, "b": [i, i + 1], "c": {"x": "y"}} for i in range(8)},
-                **{f"n{i}": i * 1.5 for i in range(12)},
-                "messages": msgs, "embedding": np.random.rand(768).astype(np.float32),
-                "ids": np.arange(1000, dtype=np.int64)}
+        msgs = [
+            {
+                "id": str(uuid.UUID(int=i)),
+                "type": "ai" if i % 2 else "human",
+                "content": f"message {i} " + "lorem ipsum dolor sit amet " * 8,
+                "tool_calls": [{"name": "search", "args": {"q": f"query {i}"}, "id": f"call_{i}"}]
+                if i % 2
+                else [],
+                "usage": {"input_tokens": 100 + i, "output_tokens": 50 + i},
+            }
+            for i in range(n_msgs)
+        ]
+        return {
+            **{f"s{i}": f"string value {i}" * 3 for i in range(12)},
+            **{f"d{i}": {"a": i, "b": [i, i + 1], "c": {"x": "y"}} for i in range(8)},
+            **{f"n{i}": i * 1.5 for i in range(12)},
+            "messages": msgs,
+            "embedding": np.random.rand(768).astype(np.float32),
+            "ids": np.arange(1000, dtype=np.int64),
+        }
 
-    codecs = {"msgpack (default)": JsonPlusSerializer(), "msgpack + lz4": CompressedSerializer(min_size=0),
-              "json+ext": JsonSerializer()}
+    codecs = {
+        "msgpack (default)": JsonPlusSerializer(),
+        "msgpack + lz4": CompressedSerializer(min_size=0),
+        "json+ext": JsonSerializer(),
+    }
     print("\n## Serializer (µs per whole-checkpoint call, bytes)")
     print("| payload | codec | bytes | dumps | loads |\n|---|---|---|---|---|")
-    for label, value in (("20 messages + arrays", payload(20)), ("200 messages + arrays", payload(200))):
+    for label, value in (
+        ("20 messages + arrays", payload(20)),
+        ("200 messages + arrays", payload(200)),
+    ):
         for name, codec in codecs.items():
             data = codec.dumps_typed(value)
             reps = 200

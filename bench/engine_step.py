@@ -56,15 +56,21 @@ def build(engine: str, scenario: str, saver: bool):
     checkpointer = m["InMemorySaver"]() if saver else None
     if scenario.startswith("chain-"):
         n = int(scenario.split("-")[1])
-        identity = lambda x: x  # noqa: E731
+        identity = lambda x: x
         nodes = {
-            f"n{i:04d}": m["NodeBuilder"]().subscribe_only(f"c{i}").do(identity).write_to(f"c{i + 1}")
+            f"n{i:04d}": m["NodeBuilder"]()
+            .subscribe_only(f"c{i}")
+            .do(identity)
+            .write_to(f"c{i + 1}")
             for i in range(n)
         }
         channels = {f"c{i}": m["LastValue"](int) for i in range(n + 1)}
         graph = m["Pregel"](
-            nodes=nodes, channels=channels, input_channels="c0",
-            output_channels=f"c{n}", checkpointer=checkpointer,
+            nodes=nodes,
+            channels=channels,
+            input_channels="c0",
+            output_channels=f"c{n}",
+            checkpointer=checkpointer,
         )
 
         def floor():
@@ -75,11 +81,13 @@ def build(engine: str, scenario: str, saver: bool):
         return graph, 7, 7, n, n, floor
     n = int(scenario.split("-")[1])
     Send = m["Send"]
-    start_fn = lambda x: [Send("worker", i) for i in range(n)]  # noqa: E731
-    to_tasks = lambda sends: [(TASKS, s) for s in sends]  # noqa: E731
-    worker_fn = lambda x: x  # noqa: E731
+    start_fn = lambda x: [Send("worker", i) for i in range(n)]
+    to_tasks = lambda sends: [(TASKS, s) for s in sends]
+    worker_fn = lambda x: x
     start = (
-        m["NodeBuilder"]().subscribe_only("start").do(start_fn)
+        m["NodeBuilder"]()
+        .subscribe_only("start")
+        .do(start_fn)
         .write_to(m["ChannelWriteTupleEntry"](mapper=to_tasks))
     )
     worker = m["NodeBuilder"]().subscribe_only("unused").do(worker_fn).write_to("total")
@@ -90,7 +98,9 @@ def build(engine: str, scenario: str, saver: bool):
             "unused": m["LastValue"](int),
             "total": m["BinaryOperatorAggregate"](int, operator.add),
         },
-        input_channels="start", output_channels="total", checkpointer=checkpointer,
+        input_channels="start",
+        output_channels="total",
+        checkpointer=checkpointer,
     )
 
     def floor():
@@ -114,7 +124,12 @@ def _time(fn, reps: int) -> tuple[list[float], list[float]]:
 
 
 def worker(spec: dict) -> dict:
-    engine, scenario, saver, repeats = spec["engine"], spec["scenario"], spec["saver"], spec["repeats"]
+    engine, scenario, saver, repeats = (
+        spec["engine"],
+        spec["scenario"],
+        spec["saver"],
+        spec["repeats"],
+    )
     if engine == "jit-compiled":
         import langgraph_jit
 
@@ -165,7 +180,9 @@ def launch(spec: dict) -> dict:
         env["LANGGRAPH_JIT_KERNELS"] = "compiled"
     proc = subprocess.run(
         [sys.executable, __file__, "--worker", json.dumps(spec)],
-        env=env, capture_output=True, text=True,
+        env=env,
+        capture_output=True,
+        text=True,
     )
     if proc.returncode != 0:
         # Report the failure in the table and keep measuring the rest.
@@ -211,13 +228,23 @@ def main() -> None:
                         failed[key] = res["error"]
                         continue
                     acc = samples.setdefault(
-                        key, {**res, "invoke_wall_s": [], "invoke_cpu_s": [], "floors_wall": [], "floors_cpu": []}
+                        key,
+                        {
+                            **res,
+                            "invoke_wall_s": [],
+                            "invoke_cpu_s": [],
+                            "floors_wall": [],
+                            "floors_cpu": [],
+                        },
                     )
                     acc["invoke_wall_s"] += res["invoke_wall_s"]
                     acc["invoke_cpu_s"] += res["invoke_cpu_s"]
                     acc["floors_wall"].append(res["floor_wall_s"])
                     acc["floors_cpu"].append(res["floor_cpu_s"])
-                    print(f"round {rnd} {scenario:12s} saver={saver!s:5s} {engine:12s} done", file=sys.stderr)
+                    print(
+                        f"round {rnd} {scenario:12s} saver={saver!s:5s} {engine:12s} done",
+                        file=sys.stderr,
+                    )
 
     rows = []
     for (scenario, saver, engine), acc in samples.items():
@@ -256,8 +283,12 @@ def main() -> None:
     for (scenario, saver, engine), err in failed.items():
         if (scenario, saver, engine) not in by_key:
             rows.append({"scenario": scenario, "saver": saver, "engine": engine, "error": err})
-    order = {(sc, sv, en): i for i, (sc, sv, en) in enumerate(
-        (sc, sv, en) for sc in SCENARIOS for sv in (False, True) for en in ENGINES)}
+    order = {
+        (sc, sv, en): i
+        for i, (sc, sv, en) in enumerate(
+            (sc, sv, en) for sc in SCENARIOS for sv in (False, True) for en in ENGINES
+        )
+    }
     rows.sort(key=lambda r: order[(r["scenario"], r["saver"], r["engine"])])
 
     print(
@@ -280,8 +311,10 @@ def main() -> None:
             f" | {r['ratio_langgraph_over_ours_cpu']:.2f} |"
         )
     total = time.perf_counter() - t_start
-    print(f"\nfan-out: 2 supersteps carrying 1001 tasks; per-step figures are half an invoke."
-          f" Total bench time {total:.0f} s.")
+    print(
+        f"\nfan-out: 2 supersteps carrying 1001 tasks; per-step figures are half an invoke."
+        f" Total bench time {total:.0f} s."
+    )
     out = Path(args.out)
     out.parent.mkdir(parents=True, exist_ok=True)
     import platform
@@ -296,7 +329,7 @@ def main() -> None:
         "repeats": args.repeats,
         "total_seconds": total,
         "note": "per-step = (invoke time - node-function floor) / supersteps; "
-                "ratio = langgraph median / engine median",
+        "ratio = langgraph median / engine median",
     }
     out.write_text(json.dumps({"meta": meta, "rows": rows}, indent=1))
     print(f"saved {out}")

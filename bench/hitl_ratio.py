@@ -51,7 +51,9 @@ def build(pkg: str):
     b2.add_edge(g.START, "step")
     b2.add_conditional_edges("step", route)
     long = b2.compile(checkpointer=mem.InMemorySaver())
-    long.invoke({"i": 0, "log": []}, {"configurable": {"thread_id": "long"}, "recursion_limit": 250})
+    long.invoke(
+        {"i": 0, "log": []}, {"configurable": {"thread_id": "long"}, "recursion_limit": 250}
+    )
     return hitl, long, types.Command
 
 
@@ -71,6 +73,7 @@ def main() -> None:
 
     for _ in range(args.repeat):
         for pkg, (hitl, long, Command) in engines.items():
+
             def round_trip():
                 cfg = {"configurable": {"thread_id": f"h{next(counter)}"}}
                 out = hitl.invoke({"i": 0, "log": []}, cfg)

@@ -23,25 +23,29 @@ from pathlib import Path
 os.environ.setdefault("NUMBA_CACHE_DIR", "/tmp/numba_cache")
 os.environ.pop("LANGGRAPH_JIT_DISABLE_JIT", None)
 
-import langgraph_jit  # noqa: E402
-from langgraph_jit._constants import MISSING  # noqa: E402
-from langgraph_jit._kernels import reload_settings  # noqa: E402
-from langgraph_jit.channels import BinaryOperatorAggregate, LastValue  # noqa: E402
-from langgraph_jit.pregel import NodeBuilder  # noqa: E402
-from langgraph_jit.pregel._table import ChannelTable  # noqa: E402
-from langgraph_jit.pregel._topology import Topology  # noqa: E402
+import langgraph_jit
+from langgraph_jit._constants import MISSING
+from langgraph_jit._kernels import reload_settings
+from langgraph_jit.channels import BinaryOperatorAggregate, LastValue
+from langgraph_jit.pregel import NodeBuilder
+from langgraph_jit.pregel._table import ChannelTable
+from langgraph_jit.pregel._topology import Topology
 
 SIZES = (5, 10, 20, 50, 100, 200, 500, 1000, 2000)
 # step = apply_writes + plan every superstep; engine = what the run loop pays
 # (apply_writes every step, one full plan per run).
 PARTS = ("step", "apply_writes", "plan", "engine")
-identity = lambda x: x  # noqa: E731
+identity = lambda x: x
 
 
 def chain_graph(n: int):
     """node i: c_i -> c_{i+1}. A run is n steps of one task and one write."""
     nodes = {
-        f"n{i:04d}": NodeBuilder().subscribe_only(f"c{i}").do(identity).write_to(f"c{i + 1}").build()
+        f"n{i:04d}": NodeBuilder()
+        .subscribe_only(f"c{i}")
+        .do(identity)
+        .write_to(f"c{i + 1}")
+        .build()
         for i in range(n)
     }
     channels = {f"c{i}": LastValue(int) for i in range(n + 1)}
@@ -92,7 +96,10 @@ def new_table(topo, specs, compiled: bool) -> ChannelTable:
     reload_settings()  # the kernel settings are otherwise read once per process
     channels = [specs[name].from_checkpoint(MISSING) for name in topo.chan_names]
     table = ChannelTable(
-        topo, channels, [0] * topo.n_channels, [0] * len(topo.trig_chan),
+        topo,
+        channels,
+        [0] * topo.n_channels,
+        [0] * len(topo.trig_chan),
         force_compiled=None if compiled else False,
     )
     assert table.compiled is compiled
@@ -124,7 +131,12 @@ def measure(shape: str, n: int, repeats: int) -> dict:
     topo, specs, steps, n_steps = SHAPES[shape](n)
     # Enough runs per sample that each sample lasts a few ms.
     runs = max(1, 4000 // (n * n_steps) + 1)
-    result = {"shape": shape, "n_nodes": topo.n_nodes, "steps_per_run": n_steps, "runs_per_sample": runs}
+    result = {
+        "shape": shape,
+        "n_nodes": topo.n_nodes,
+        "steps_per_run": n_steps,
+        "runs_per_sample": runs,
+    }
     samples: dict[bool, list[tuple[float, ...]]] = {False: [], True: []}
     for compiled in (False, True):  # warm both (compile / caches / branch paths)
         for _ in range(3):
@@ -182,7 +194,9 @@ def _round2(x: float) -> int:
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--repeats", type=int, default=7)
-    ap.add_argument("--out", default=str(Path(__file__).parent / "results" / "kernel_threshold.json"))
+    ap.add_argument(
+        "--out", default=str(Path(__file__).parent / "results" / "kernel_threshold.json")
+    )
     args = ap.parse_args()
     t_start = time.perf_counter()
     assert langgraph_jit.warmup(), "numba kernels unavailable"
@@ -200,7 +214,7 @@ def main() -> None:
     )
     print("|---|---|---|---|---|---|---|---|---|---|---|---|")
     for r in rows:
-        m = lambda k: f"{r[k]:.2f}"  # noqa: E731
+        m = lambda k: f"{r[k]:.2f}"
         print(
             f"| {r['shape']} | {r['n_nodes']} | {m('python_step_us_median')}"
             f" | {m('compiled_step_us_median')} | {r['speedup_step']:.2f}x"
@@ -226,8 +240,10 @@ def main() -> None:
         # The compiled path must win on every shape: the larger crossover,
         # rounded to two significant digits (None: it does not win by N=2000).
         suggested[part] = None if any(c is None for c in cs) else _round2(max(cs))
-    print(f"threshold from apply+plan every step: {suggested['step']}; "
-          f"from the engine mix: {suggested['engine']}")
+    print(
+        f"threshold from apply+plan every step: {suggested['step']}; "
+        f"from the engine mix: {suggested['engine']}"
+    )
     total = time.perf_counter() - t_start
     out = Path(args.out)
     out.parent.mkdir(parents=True, exist_ok=True)

@@ -14,7 +14,6 @@ import json
 import os
 import subprocess
 import sys
-import time
 
 WORKER = r'''
 import json, sys, time, warnings
@@ -84,16 +83,24 @@ def main() -> None:
     for flag in ("0", "1"):
         env = dict(os.environ, LANGGRAPH_JIT=flag)
         proc = subprocess.run(
-            [sys.executable, "-c",
-             "import langgraph_jit, sys; langgraph_jit.install(); exec(compile(sys.argv[1], 'worker', 'exec'))",
-             WORKER, str(args.repeat)],
-            capture_output=True, text=True, env=env,
+            [
+                sys.executable,
+                "-c",
+                "import langgraph_jit, sys; langgraph_jit.install(); exec(compile(sys.argv[1], 'worker', 'exec'))",
+                WORKER,
+                str(args.repeat),
+            ],
+            capture_output=True,
+            text=True,
+            env=env,
         )
         if proc.returncode:
             sys.exit(proc.stderr)
         data = json.loads(proc.stdout.strip().splitlines()[-1])
         results[data.pop("engine")] = data
-    print(f"{'10-turn create_react_agent, 2 tools':40s} {'langgraph':>11s} {'langgraph_jit':>14s} {'ratio':>7s}")
+    print(
+        f"{'10-turn create_react_agent, 2 tools':40s} {'langgraph':>11s} {'langgraph_jit':>14s} {'ratio':>7s}"
+    )
     for case in ("no_checkpointer", "in_memory_saver"):
         lg, jit = results["langgraph"][case], results["langgraph_jit"][case]
         print(f"{case:40s} {lg * 1e3:9.2f}ms {jit * 1e3:12.2f}ms {lg / jit:6.2f}x")

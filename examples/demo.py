@@ -14,12 +14,7 @@ from langgraph_jit.pregel import NodeBuilder, Pregel
 # Node "double" reads channel "a" and writes "b"; "shout" reads "b" and
 # writes "c" plus a running total of string lengths into "total".
 double = NodeBuilder().subscribe_only("a").do(lambda s: s + s).write_to("b")
-shout = (
-    NodeBuilder()
-    .subscribe_only("b")
-    .do(lambda s: s.upper() + "!")
-    .write_to("c", total=len)
-)
+shout = NodeBuilder().subscribe_only("b").do(lambda s: s.upper() + "!").write_to("c", total=len)
 app = Pregel(
     nodes={"double": double, "shout": shout},
     channels={

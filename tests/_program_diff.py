@@ -20,7 +20,10 @@ def run_both(program: str) -> tuple[dict, dict]:
         env = dict(os.environ, LANGGRAPH_JIT=flag)
         procs[engine] = subprocess.Popen(
             [sys.executable, "-m", "langgraph_jit", "run", path],
-            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            env=env,
         )
     out = {}
     for engine, proc in procs.items():
@@ -37,7 +40,14 @@ def assert_same(expected: dict, actual: dict, name: str) -> None:
     for key in (name, name + ":error"):
         a, b = expected.get(key), actual.get(key)
         if a != b:
-            diff = "\n".join(difflib.unified_diff(
-                (a or "").splitlines(), (b or "").splitlines(), "langgraph", "langgraph_jit", lineterm=""))
+            diff = "\n".join(
+                difflib.unified_diff(
+                    (a or "").splitlines(),
+                    (b or "").splitlines(),
+                    "langgraph",
+                    "langgraph_jit",
+                    lineterm="",
+                )
+            )
             raise AssertionError(f"{key} differs:\n{diff[:6000]}")
     assert name in expected or name + ":error" in expected, f"scenario {name} did not run"

@@ -13,9 +13,10 @@ import difflib
 import os
 import pprint
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from types import ModuleType
-from typing import Any, Callable
+from typing import Any
 
 import langgraph.channels as lg_channels
 import langgraph.config as lg_config
@@ -118,16 +119,38 @@ class Impl:
 
 
 LG = Impl(
-    "lg", LgPregel, LgNodeBuilder, LgPregelNode, lg_channels, lg_errors, lg_types,
-    LgInMemorySaver, LgChannelWriteEntry, LgChannelWriteTupleEntry,
-    lg_config.get_config, lg_config.get_stream_writer,
-    graph=lg_graph, managed=lg_managed, runtime=lg_runtime,
+    "lg",
+    LgPregel,
+    LgNodeBuilder,
+    LgPregelNode,
+    lg_channels,
+    lg_errors,
+    lg_types,
+    LgInMemorySaver,
+    LgChannelWriteEntry,
+    LgChannelWriteTupleEntry,
+    lg_config.get_config,
+    lg_config.get_stream_writer,
+    graph=lg_graph,
+    managed=lg_managed,
+    runtime=lg_runtime,
 )
 JIT = Impl(
-    "jit", JitPregel, JitNodeBuilder, JitPregelNode, jit_channels, jit_errors, jit_types,
-    JitInMemorySaver, JitChannelWriteEntry, JitChannelWriteTupleEntry,
-    jit_config.get_config, jit_config.get_stream_writer,
-    graph=jit_graph, managed=jit_managed, runtime=jit_runtime,
+    "jit",
+    JitPregel,
+    JitNodeBuilder,
+    JitPregelNode,
+    jit_channels,
+    jit_errors,
+    jit_types,
+    JitInMemorySaver,
+    JitChannelWriteEntry,
+    JitChannelWriteTupleEntry,
+    jit_config.get_config,
+    jit_config.get_stream_writer,
+    graph=jit_graph,
+    managed=jit_managed,
+    runtime=jit_runtime,
 )
 IMPLS = (LG, JIT)
 
@@ -192,7 +215,7 @@ def normalise(obj: Any, ids: IdMap | None = None, ignore: frozenset = frozenset(
     numbered, so ids inside them do not shift the numbering of the rest."""
     ids = ids if ids is not None else IdMap()
     ignored = IGNORED_FIELDS | ignore if ignore else IGNORED_FIELDS
-    n = lambda x: normalise(x, ids, ignore)  # noqa: E731
+    n = lambda x: normalise(x, ids, ignore)
     if isinstance(obj, str):
         return ids.sub(obj)
     if obj is None or isinstance(obj, (bool, int, float, bytes)):
@@ -228,7 +251,10 @@ def normalise(obj: Any, ids: IdMap | None = None, ignore: frozenset = frozenset(
         if fields is not None:
             return {"<" + cls + ">": None, **{f: n(getattr(obj, f, None)) for f in fields}}
         if dataclasses.is_dataclass(obj) and not isinstance(obj, type):
-            return {"<" + cls + ">": None, **{f.name: n(getattr(obj, f.name)) for f in dataclasses.fields(obj)}}
+            return {
+                "<" + cls + ">": None,
+                **{f.name: n(getattr(obj, f.name)) for f in dataclasses.fields(obj)},
+            }
     return obj
 
 
@@ -289,7 +315,7 @@ def capture(fn: Callable[[], Any]) -> dict:
     """Run `fn`; its result or the exception it raised, as data."""
     try:
         return {"ok": fn()}
-    except BaseException as e:  # noqa: BLE001 -- KeyboardInterrupt would be odd in a node
+    except BaseException as e:
         if isinstance(e, (KeyboardInterrupt, SystemExit)):
             raise
         return {"raised": exc_info(e)}
@@ -301,7 +327,7 @@ def collect_stream(it_factory: Callable[[], Any]) -> dict:
     try:
         for c in it_factory():
             chunks.append(c)
-    except Exception as e:  # noqa: BLE001
+    except Exception as e:
         return {"chunks": chunks, "raised": exc_info(e)}
     return {"chunks": chunks}
 
@@ -314,7 +340,7 @@ def collect_astream(it_factory: Callable[[], Any]) -> dict:
         try:
             async for c in it_factory():
                 chunks.append(c)
-        except Exception as e:  # noqa: BLE001
+        except Exception as e:
             return {"chunks": chunks, "raised": exc_info(e)}
         return {"chunks": chunks}
 
@@ -397,11 +423,15 @@ def first_differences(a: Any, b: Any, path: str = "", limit: int = 6) -> list[st
         elif isinstance(x, dict):
             for k in dict.fromkeys([*x, *y]):
                 if k not in x or k not in y:
-                    out.append(f"{p}/{k}: {x.get(k, '<absent>')!r:.200} != {y.get(k, '<absent>')!r:.200}")
+                    out.append(
+                        f"{p}/{k}: {x.get(k, '<absent>')!r:.200} != {y.get(k, '<absent>')!r:.200}"
+                    )
                 else:
                     walk(x[k], y[k], f"{p}/{k}")
         elif isinstance(x, (list, tuple)) and len(x) != len(y):
-            out.append(f"{p}: length {len(x)} != {len(y)}; tails {x[-2:]!r:.300} != {y[-2:]!r:.300}")
+            out.append(
+                f"{p}: length {len(x)} != {len(y)}; tails {x[-2:]!r:.300} != {y[-2:]!r:.300}"
+            )
         elif isinstance(x, (list, tuple)):
             for i, (xi, yi) in enumerate(zip(x, y)):
                 walk(xi, yi, f"{p}[{i}]")

@@ -42,7 +42,12 @@ def pg_dsn():
         yield env[DSN_ENV]
     finally:
         subprocess.run(
-            ["bash", str(ROOT / "scripts" / "postgres.sh"), "stop", env["LANGGRAPH_JIT_TEST_PG_DIR"]],
+            [
+                "bash",
+                str(ROOT / "scripts" / "postgres.sh"),
+                "stop",
+                env["LANGGRAPH_JIT_TEST_PG_DIR"],
+            ],
             check=False,
             stdin=subprocess.DEVNULL,
         )
@@ -110,7 +115,9 @@ async def async_saver(kind: str, tmp_path: Path, pg_dsn_factory):
     elif kind == "sqlite":
         from langgraph_jit.checkpoint.sqlite.aio import AsyncSqliteSaver
 
-        async with AsyncSqliteSaver.from_conn_string(str(tmp_path / f"{uuid.uuid4().hex}.sqlite")) as saver:
+        async with AsyncSqliteSaver.from_conn_string(
+            str(tmp_path / f"{uuid.uuid4().hex}.sqlite")
+        ) as saver:
             yield saver
     elif kind == "postgres":
         from langgraph_jit.checkpoint.postgres.aio import AsyncPostgresSaver

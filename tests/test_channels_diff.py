@@ -82,7 +82,7 @@ def materialise(spec: Any, impl: str) -> Any:
 def outcome(fn, *args) -> Any:
     try:
         return ("ok", normalise(fn(*args)))
-    except Exception as exc:  # noqa: BLE001 - compared below
+    except Exception as exc:
         return ("raise", type(exc).__name__, str(exc))
 
 
@@ -325,9 +325,29 @@ def test_last_value_errors_and_message():
 def test_last_value_after_finish_lifecycle():
     out = drive(
         CONFIGS["LastValueAfterFinish"][0],
-        ["finish", "consume", "checkpoint", U(5), "is_available", "checkpoint", "finish",
-         "finish", "get", "checkpoint", "cross", U(6), "is_available", "finish", "consume",
-         "consume", "get", "checkpoint", U(1, 2), "finish", "get"],
+        [
+            "finish",
+            "consume",
+            "checkpoint",
+            U(5),
+            "is_available",
+            "checkpoint",
+            "finish",
+            "finish",
+            "get",
+            "checkpoint",
+            "cross",
+            U(6),
+            "is_available",
+            "finish",
+            "consume",
+            "consume",
+            "get",
+            "checkpoint",
+            U(1, 2),
+            "finish",
+            "get",
+        ],
     )
     assert out[0] == ("ok", False)
     assert out[2] == ("ok", "<MISSING>")
@@ -355,11 +375,19 @@ def test_binop_overwrite_forms():
     make = CONFIGS["BinOp-list-add"][0]
     out = drive(
         make,
-        [U([1]), U([2], ("ow", [9]), [3]), "get",
-         U({"__overwrite__": [7]}, [1]), "get",
-         U({"value": [4], "type": "__overwrite__"}), "get",
-         U(("ow", [1]), {"__overwrite__": [2]}), "get",
-         U([5], {"__overwrite__": [1], "extra": 0}), "get"],
+        [
+            U([1]),
+            U([2], ("ow", [9]), [3]),
+            "get",
+            U({"__overwrite__": [7]}, [1]),
+            "get",
+            U({"value": [4], "type": "__overwrite__"}),
+            "get",
+            U(("ow", [1]), {"__overwrite__": [2]}),
+            "get",
+            U([5], {"__overwrite__": [1], "extra": 0}),
+            "get",
+        ],
     )
     assert out[2] == ("ok", [9])
     assert out[4] == ("ok", [7])
@@ -383,21 +411,52 @@ _FORWARD_REF_LIST = "list"
 @pytest.mark.parametrize(
     "typ",
     [
-        int, str, list, set, dict, tuple, frozenset, float, bool,
-        list[int], dict[str, int], set[str], tuple[int, ...],
-        typing.List[int], typing.Dict[str, int], typing.Set[int],
-        typing.Sequence[int], typing.MutableSequence[int], typing.Mapping[str, int],
-        typing.MutableMapping[str, int], typing.AbstractSet[int], typing.MutableSet[int],
-        collections.abc.Sequence, collections.abc.Set, collections.abc.Mapping,
-        collections.abc.MutableMapping, collections.abc.MutableSet,
-        collections.abc.MutableSequence, collections.abc.Sequence[int],
-        Annotated[list, operator.add], Annotated[list[int], "x"],
+        int,
+        str,
+        list,
+        set,
+        dict,
+        tuple,
+        frozenset,
+        float,
+        bool,
+        list[int],
+        dict[str, int],
+        set[str],
+        tuple[int, ...],
+        list[int],
+        dict[str, int],
+        set[int],
+        typing.Sequence[int],
+        typing.MutableSequence[int],
+        typing.Mapping[str, int],
+        typing.MutableMapping[str, int],
+        typing.AbstractSet[int],
+        typing.MutableSet[int],
+        collections.abc.Sequence,
+        collections.abc.Set,
+        collections.abc.Mapping,
+        collections.abc.MutableMapping,
+        collections.abc.MutableSet,
+        collections.abc.MutableSequence,
+        collections.abc.Sequence[int],
+        Annotated[list, operator.add],
+        Annotated[list[int], "x"],
         Annotated[typing.Mapping[str, int], "m"],
-        Required[list[int]], NotRequired[Annotated[dict, "d"]],
+        Required[list[int]],
+        NotRequired[Annotated[dict, "d"]],
         Required[Annotated[collections.abc.Set[int], 1]],
-        Optional[list], typing.Union[int, str], int | None, typing.Any,
-        NeedsArgs, None, _FORWARD_REF_LIST, typing.Callable[[int], int],
-        collections.abc.Iterable, typing.Deque[int], collections.OrderedDict,
+        Optional[list],
+        typing.Union[int, str],
+        int | None,
+        typing.Any,
+        NeedsArgs,
+        None,
+        _FORWARD_REF_LIST,
+        typing.Callable[[int], int],
+        collections.abc.Iterable,
+        collections.deque[int],
+        collections.OrderedDict,
     ],
     ids=repr,
 )
@@ -424,8 +483,21 @@ def test_binop_from_delta_snapshot():
 def test_topic():
     out = drive(
         CONFIGS["Topic"][0],
-        [U(), "get", U(1, [2, 3], []), "get", ("hold",), U(), ("held",), "get",
-         U([]), U([[1]], 2), "get", "copy", "cross"],
+        [
+            U(),
+            "get",
+            U(1, [2, 3], []),
+            "get",
+            ("hold",),
+            U(),
+            ("held",),
+            "get",
+            U([]),
+            U([[1]], 2),
+            "get",
+            "copy",
+            "cross",
+        ],
     )
     assert out[0] == ("ok", False)
     assert out[2] == ("ok", True) and out[3] == ("ok", [1, 2, 3])
@@ -451,9 +523,27 @@ def test_topic_legacy_tuple_checkpoint():
 def test_named_barrier(name):
     out = drive(
         CONFIGS[name][0],
-        [U(), "consume", U("a"), U("a"), "is_available", U("b", "c"), "is_available",
-         "finish", "get", "checkpoint", ("hold",), "cross", "consume", ("held",),
-         "is_available", U("a", "zz", "b"), "checkpoint", "finish", "consume"],
+        [
+            U(),
+            "consume",
+            U("a"),
+            U("a"),
+            "is_available",
+            U("b", "c"),
+            "is_available",
+            "finish",
+            "get",
+            "checkpoint",
+            ("hold",),
+            "cross",
+            "consume",
+            ("held",),
+            "is_available",
+            U("a", "zz", "b"),
+            "checkpoint",
+            "finish",
+            "consume",
+        ],
     )
     assert out[0] == ("ok", False) and out[1] == ("ok", False)
     assert out[2] == ("ok", True) and out[3] == ("ok", False)
@@ -503,14 +593,22 @@ def test_exports_match():
 def _instances(mod):
     add = operator.add
     return [
-        mod.LastValue(int), mod.LastValue(str, "k"),
-        mod.LastValueAfterFinish(int), mod.AnyValue(int),
-        mod.EphemeralValue(int), mod.EphemeralValue(int, guard=False),
-        mod.UntrackedValue(int), mod.UntrackedValue(int, guard=False),
-        mod.BinaryOperatorAggregate(int, add), mod.BinaryOperatorAggregate(int, operator.mul),
+        mod.LastValue(int),
+        mod.LastValue(str, "k"),
+        mod.LastValueAfterFinish(int),
+        mod.AnyValue(int),
+        mod.EphemeralValue(int),
+        mod.EphemeralValue(int, guard=False),
+        mod.UntrackedValue(int),
+        mod.UntrackedValue(int, guard=False),
+        mod.BinaryOperatorAggregate(int, add),
+        mod.BinaryOperatorAggregate(int, operator.mul),
         mod.BinaryOperatorAggregate(list, lambda a, b: a + b),
-        mod.Topic(int), mod.Topic(int, accumulate=True), mod.Topic(str),
-        mod.NamedBarrierValue(str, {"a"}), mod.NamedBarrierValue(str, {"a", "b"}),
+        mod.Topic(int),
+        mod.Topic(int, accumulate=True),
+        mod.Topic(str),
+        mod.NamedBarrierValue(str, {"a"}),
+        mod.NamedBarrierValue(str, {"a", "b"}),
         mod.NamedBarrierValueAfterFinish(str, {"a"}),
     ]
 
@@ -606,9 +704,7 @@ def test_error_surface():
     ]
     for code in lg_errors.ErrorCode:
         assert lg_errors.create_error_message(message="m", error_code=code) == (
-            jit_errors.create_error_message(
-                message="m", error_code=jit_errors.ErrorCode[code.name]
-            )
+            jit_errors.create_error_message(message="m", error_code=jit_errors.ErrorCode[code.name])
         )
     for name in lg_errors.__all__:
         lg_obj, jit_obj = getattr(lg_errors, name), getattr(jit_errors, name)
@@ -644,8 +740,17 @@ def _error_cases(mod):
     ]
 
 
-ATTRS = ("reason", "node", "elapsed", "kind", "timeout", "idle_timeout", "run_timeout",
-         "interrupt_ids", "pending_ids")
+ATTRS = (
+    "reason",
+    "node",
+    "elapsed",
+    "kind",
+    "timeout",
+    "idle_timeout",
+    "run_timeout",
+    "interrupt_ids",
+    "pending_ids",
+)
 
 
 def test_error_instances():
@@ -654,12 +759,17 @@ def test_error_instances():
         for make in (make_lg, make_jit):
             try:
                 e = make()
-            except Exception as exc:  # noqa: BLE001
+            except Exception as exc:
                 res.append(("raise", type(exc).__name__, str(exc)))
                 continue
             res.append(
-                (type(e).__name__, e.args, str(e), repr(e),
-                 {a: getattr(e, a) for a in ATTRS if hasattr(e, a)})
+                (
+                    type(e).__name__,
+                    e.args,
+                    str(e),
+                    repr(e),
+                    {a: getattr(e, a) for a in ATTRS if hasattr(e, a)},
+                )
             )
         assert res[0] == res[1]
 

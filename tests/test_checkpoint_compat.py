@@ -12,6 +12,7 @@ import operator
 import shutil
 
 import pytest
+
 from saver_fixtures import fresh_database, pg_dsn  # noqa: F401
 
 
@@ -29,9 +30,18 @@ def breakpoint_app(which, checkpointer):
     ch, NodeBuilder, Pregel = _impl(which)
     return Pregel(
         nodes={
-            "inc": NodeBuilder().subscribe_only("a").do(lambda x: x + 1).write_to("b", log=lambda x: f"inc{x}"),
-            "dbl": NodeBuilder().subscribe_only("b").do(lambda x: x * 2).write_to("c", log=lambda x: f"dbl{x}"),
-            "fin": NodeBuilder().subscribe_only("c").do(lambda x: {"v": x, "tags": ["t"]}).write_to("out"),
+            "inc": NodeBuilder()
+            .subscribe_only("a")
+            .do(lambda x: x + 1)
+            .write_to("b", log=lambda x: f"inc{x}"),
+            "dbl": NodeBuilder()
+            .subscribe_only("b")
+            .do(lambda x: x * 2)
+            .write_to("c", log=lambda x: f"dbl{x}"),
+            "fin": NodeBuilder()
+            .subscribe_only("c")
+            .do(lambda x: {"v": x, "tags": ["t"]})
+            .write_to("out"),
         },
         channels={
             "a": ch.LastValue(int),
@@ -66,7 +76,10 @@ def failing_app(which, checkpointer, calls, fail):
         nodes={
             "p": NodeBuilder().subscribe_only("a").do(p).write_to("pa"),
             "q": NodeBuilder().subscribe_only("a").do(q).write_to("qa"),
-            "sum": NodeBuilder().subscribe_to("pa", "qa").do(lambda s: s["pa"] + s["qa"]).write_to("out"),
+            "sum": NodeBuilder()
+            .subscribe_to("pa", "qa")
+            .do(lambda s: s["pa"] + s["qa"])
+            .write_to("out"),
         },
         channels={
             "a": ch.LastValue(int),
@@ -84,7 +97,13 @@ def _finish_breakpoint(app, cfg):
     # The state read back after the first resume has `a`, which only the
     # writer's checkpoints hold a value for.
     first = app.invoke(None, cfg)
-    return [first, app.get_state(cfg).values, app.invoke(7, cfg), app.invoke(None, cfg), app.get_state(cfg).values]
+    return [
+        first,
+        app.get_state(cfg).values,
+        app.invoke(7, cfg),
+        app.invoke(None, cfg),
+        app.get_state(cfg).values,
+    ]
 
 
 # ---------------------------------------------------------------- SQLite
@@ -129,7 +148,10 @@ def test_sqlite_pending_writes_written_by_langgraph(tmp_path):
     calls: list = []
     with SqliteSaver.from_conn_string(str(path)) as saver:
         pending = saver.get_tuple(cfg).pending_writes
-        assert sorted(w[1] for w in pending) == ["__error__", "pa"]  # p saved its write before q failed
+        assert sorted(w[1] for w in pending) == [
+            "__error__",
+            "pa",
+        ]  # p saved its write before q failed
         got = failing_app("jit", saver, calls, fail=False).invoke(None, cfg)
     assert got == expected == {"out": 34, "pa": 30, "qa": 4}
     assert calls == ref_calls == ["q"]  # p is not run again
@@ -177,20 +199,28 @@ def test_postgres_threads_move_between_savers(pg_db, writer, reader):
         saver.setup()
         breakpoint_app(writer, saver).invoke(1, {"configurable": {"thread_id": "t"}})
         with pytest.raises(RuntimeError):
-            failing_app(writer, saver, [], fail=True).invoke(3, {"configurable": {"thread_id": "f"}})
+            failing_app(writer, saver, [], fail=True).invoke(
+                3, {"configurable": {"thread_id": "f"}}
+            )
     _copy_pg_thread(pg_db, "t", "t-ref")
     _copy_pg_thread(pg_db, "f", "f-ref")
     with savers[writer].from_conn_string(pg_db) as saver:
         saver.setup()  # the other saver's migrations are recognised: nothing to do
-        expected = _finish_breakpoint(breakpoint_app(writer, saver), {"configurable": {"thread_id": "t-ref"}})
+        expected = _finish_breakpoint(
+            breakpoint_app(writer, saver), {"configurable": {"thread_id": "t-ref"}}
+        )
         ref_calls: list = []
         expected_f = failing_app(writer, saver, ref_calls, fail=False).invoke(
             None, {"configurable": {"thread_id": "f-ref"}}
         )
     with savers[reader].from_conn_string(pg_db) as saver:
-        got = _finish_breakpoint(breakpoint_app(reader, saver), {"configurable": {"thread_id": "t"}})
+        got = _finish_breakpoint(
+            breakpoint_app(reader, saver), {"configurable": {"thread_id": "t"}}
+        )
         calls: list = []
-        got_f = failing_app(reader, saver, calls, fail=False).invoke(None, {"configurable": {"thread_id": "f"}})
+        got_f = failing_app(reader, saver, calls, fail=False).invoke(
+            None, {"configurable": {"thread_id": "f"}}
+        )
     assert got == expected
     assert got_f == expected_f == {"out": 34, "pa": 30, "qa": 4}
     assert calls == ref_calls == ["q"]

@@ -12,6 +12,7 @@ import asyncio
 import uuid
 
 import pytest
+
 from saver_fixtures import fresh_database, pg_dsn  # noqa: F401
 
 
@@ -63,12 +64,16 @@ def _factory(name, tmp_path, dsn_factory):
         elif name == "SqliteSaver":
             from langgraph_jit.checkpoint.sqlite import SqliteSaver
 
-            with sync_driven(SqliteSaver).from_conn_string(str(tmp_path / f"{uuid.uuid4().hex}.db")) as saver:
+            with sync_driven(SqliteSaver).from_conn_string(
+                str(tmp_path / f"{uuid.uuid4().hex}.db")
+            ) as saver:
                 yield saver
         elif name == "AsyncSqliteSaver":
             from langgraph_jit.checkpoint.sqlite.aio import AsyncSqliteSaver
 
-            async with AsyncSqliteSaver.from_conn_string(str(tmp_path / f"{uuid.uuid4().hex}.db")) as saver:
+            async with AsyncSqliteSaver.from_conn_string(
+                str(tmp_path / f"{uuid.uuid4().hex}.db")
+            ) as saver:
                 yield saver
         elif name == "PostgresSaver":
             from langgraph_jit.checkpoint.postgres import PostgresSaver
@@ -84,7 +89,11 @@ def _factory(name, tmp_path, dsn_factory):
             # The async PostgreSQL saver runs on a pool, the sync one on a connection.
             with dsn_factory() as dsn:
                 async with AsyncConnectionPool(
-                    dsn, min_size=1, max_size=4, kwargs={"autocommit": True, "prepare_threshold": 0}, open=False
+                    dsn,
+                    min_size=1,
+                    max_size=4,
+                    kwargs={"autocommit": True, "prepare_threshold": 0},
+                    open=False,
                 ) as pool:
                     saver = AsyncPostgresSaver(pool)
                     await saver.setup()
@@ -107,5 +116,7 @@ def test_conformance_full_capabilities(name, tmp_path, request):
         cap: result.failures for cap, result in report.results.items() if result.passed is not True
     }
     assert not failures, failures
-    assert {cap for cap, r in report.results.items() if r.detected} == {c.value for c in ALL_CAPABILITIES}
+    assert {cap for cap, r in report.results.items() if r.detected} == {
+        c.value for c in ALL_CAPABILITIES
+    }
     assert report.passed_all_base() and report.passed_all()

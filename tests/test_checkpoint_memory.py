@@ -63,27 +63,48 @@ def _build_history(both: Both):
     parent = _cfg("t1")
     steps = [
         ({"__start__": {"x": 1}}, {"__start__": _ver(1)}, {"__start__": _ver(1)}, {}),
-        ({"x": 1, "msgs": [1, (2, 3)]}, {"__start__": _ver(2), "x": _ver(2), "msgs": _ver(2)},
-         {"x": _ver(2), "msgs": _ver(2), "__start__": _ver(2)}, {"a": {"__start__": _ver(1)}}),
-        ({"x": 2, "msgs": [1, (2, 3)]}, {"__start__": _ver(2), "x": _ver(3), "msgs": _ver(2)},
-         {"x": _ver(3)}, {"a": {"__start__": _ver(1)}, "b": {"x": _ver(2)}}),
+        (
+            {"x": 1, "msgs": [1, (2, 3)]},
+            {"__start__": _ver(2), "x": _ver(2), "msgs": _ver(2)},
+            {"x": _ver(2), "msgs": _ver(2), "__start__": _ver(2)},
+            {"a": {"__start__": _ver(1)}},
+        ),
+        (
+            {"x": 2, "msgs": [1, (2, 3)]},
+            {"__start__": _ver(2), "x": _ver(3), "msgs": _ver(2)},
+            {"x": _ver(3)},
+            {"a": {"__start__": _ver(1)}, "b": {"x": _ver(2)}},
+        ),
     ]
     for step, (values, versions, new_versions, seen) in enumerate(steps, start=-1):
         ck = _ckpt(step, values, versions, seen, updated=sorted(new_versions))
         md = {"source": "input" if step < 0 else "loop", "step": step, "parents": {}}
         parent = both.call("put", parent, ck, md, new_versions)
         configs.append(parent)
-        both.call("put_writes", parent, [("x", step), ("msgs", [step])], "task-b", "~__pregel_pull, b")
+        both.call(
+            "put_writes", parent, [("x", step), ("msgs", [step])], "task-b", "~__pregel_pull, b"
+        )
         both.call("put_writes", parent, [("x", -step)], "task-a", "~__pregel_pull, a")
     # subgraph namespace and a second thread, with user metadata from config
     sub = both.call(
-        "put", _cfg("t1", "child:1"), _ckpt(0, {"y": "s"}, {"y": 1}), {"source": "loop", "step": 0}, {"y": 1}
+        "put",
+        _cfg("t1", "child:1"),
+        _ckpt(0, {"y": "s"}, {"y": 1}),
+        {"source": "loop", "step": 0},
+        {"y": 1},
     )
     configs.append(sub)
     other = both.call(
         "put",
-        {"configurable": {"thread_id": "t2", "checkpoint_ns": "", "user_key": "u", "__hidden": 1},
-         "metadata": {"run_name": "r\x00x", "n": 3, "obj": object()}},
+        {
+            "configurable": {
+                "thread_id": "t2",
+                "checkpoint_ns": "",
+                "user_key": "u",
+                "__hidden": 1,
+            },
+            "metadata": {"run_name": "r\x00x", "n": 3, "obj": object()},
+        },
         _ckpt(0, {"x": 9}, {"x": _ver(1)}),
         {"source": "update", "step": 0, "parents": {"": "p"}},
         {"x": _ver(1)},
@@ -108,7 +129,14 @@ def test_get_tuple_matches_langgraph():
     # __start__ got a new version without a value at step 0: stored as "empty"
     assert latest.checkpoint["channel_values"] == {"x": 2, "msgs": [1, [2, 3]]}
     md = both.ours.get_tuple(configs[-1]).metadata
-    assert md == {"source": "update", "step": 0, "parents": {"": "p"}, "user_key": "u", "run_name": "rx", "n": 3}
+    assert md == {
+        "source": "update",
+        "step": 0,
+        "parents": {"": "p"},
+        "user_key": "u",
+        "run_name": "rx",
+        "n": 3,
+    }
 
 
 @pytest.mark.parametrize(
@@ -147,9 +175,17 @@ def test_put_writes_semantics():
     both = Both()
     config = both.call("put", _cfg(), _ckpt(0, {}, {}), {"source": "loop", "step": 0}, {})
     both.call("put_writes", config, [("a", 1), ("b", 2)], "t1", "p1")
-    both.call("put_writes", config, [("a", 100), ("b", 200), ("c", 3)], "t1", "p1")  # first two kept
+    both.call(
+        "put_writes", config, [("a", 100), ("b", 200), ("c", 3)], "t1", "p1"
+    )  # first two kept
     both.call("put_writes", config, [("__error__", "e1"), ("__interrupt__", [1])], "t2", "p0")
-    both.call("put_writes", config, [("__error__", "e2"), ("__resume__", "r"), ("__scheduled__", None)], "t2", "p0")
+    both.call(
+        "put_writes",
+        config,
+        [("__error__", "e2"), ("__resume__", "r"), ("__scheduled__", None)],
+        "t2",
+        "p0",
+    )
     both.call("put_writes", config, [("z", 0)], "t0")  # no task_path sorts first
     writes = both.call("get_tuple", config).pending_writes
     assert writes == [
@@ -239,7 +275,9 @@ def test_get_next_version():
 
 def test_async_twins():
     async def run(saver):
-        config = await saver.aput(_cfg(), _ckpt(0, {"a": 1}, {"a": 1}), {"source": "loop", "step": 0}, {"a": 1})
+        config = await saver.aput(
+            _cfg(), _ckpt(0, {"a": 1}, {"a": 1}), {"source": "loop", "step": 0}, {"a": 1}
+        )
         await saver.aput_writes(config, [("a", 2)], "task", "p")
         found = await saver.aget_tuple(config)
         cp = await saver.aget(config)
@@ -313,8 +351,13 @@ def test_base_saver_raises_like_langgraph():
         list(saver.list(None))
 
     async def run():
-        for coro in (saver.aget_tuple(_cfg()), saver.aget(_cfg()), saver.aput(_cfg(), {}, {}, {}),
-                     saver.aput_writes(_cfg(), [], "t"), saver.adelete_thread("t")):
+        for coro in (
+            saver.aget_tuple(_cfg()),
+            saver.aget(_cfg()),
+            saver.aput(_cfg(), {}, {}, {}),
+            saver.aput_writes(_cfg(), [], "t"),
+            saver.adelete_thread("t"),
+        ):
             with pytest.raises(NotImplementedError):
                 await coro
         with pytest.raises(NotImplementedError):
@@ -342,11 +385,18 @@ def test_constants_match_langgraph():
     assert base.EXCLUDED_METADATA_KEYS == lg_base.EXCLUDED_METADATA_KEYS
     assert base.LATEST_VERSION == lg_base.LATEST_VERSION
     assert (base.ERROR, base.INTERRUPT, base.RESUME, base.SCHEDULED) == (
-        lg_base.ERROR, lg_base.INTERRUPT, lg_base.RESUME, lg_base.SCHEDULED)
+        lg_base.ERROR,
+        lg_base.INTERRUPT,
+        lg_base.RESUME,
+        lg_base.SCHEDULED,
+    )
     assert base.writes_sort_key("p", "t", 1) == lg_base.writes_sort_key("p", "t", 1)
     assert base.CheckpointTuple._fields == lg_base.CheckpointTuple._fields
     assert base.Checkpoint.__annotations__.keys() == lg_base.Checkpoint.__annotations__.keys()
-    assert base.CheckpointMetadata.__annotations__.keys() == lg_base.CheckpointMetadata.__annotations__.keys()
+    assert (
+        base.CheckpointMetadata.__annotations__.keys()
+        == lg_base.CheckpointMetadata.__annotations__.keys()
+    )
     from langgraph_jit.errors import EmptyChannelError
 
     assert base.EmptyChannelError is EmptyChannelError
@@ -355,15 +405,29 @@ def test_constants_match_langgraph():
 @pytest.mark.parametrize(
     "config",
     [
-        {"configurable": {"thread_id": "t", "a": "x\x00y", "__p": 1, "checkpoint_ns": "n", "f": 1.5, "o": [1]}},
-        {"configurable": {"thread_id": "t", "step": 99}, "metadata": {"m": True, "source": "zzz", "langgraph_node": "n"}},
+        {
+            "configurable": {
+                "thread_id": "t",
+                "a": "x\x00y",
+                "__p": 1,
+                "checkpoint_ns": "n",
+                "f": 1.5,
+                "o": [1],
+            }
+        },
+        {
+            "configurable": {"thread_id": "t", "step": 99},
+            "metadata": {"m": True, "source": "zzz", "langgraph_node": "n"},
+        },
         {"configurable": {}},
     ],
 )
 def test_checkpoint_metadata_helpers(config):
     md = {"source": "loop", "step": 1, "writes": {"a": 1}, "note": "a\x00b"}
     assert base.get_checkpoint_metadata(config, md) == lg_base.get_checkpoint_metadata(config, md)
-    assert base.get_serializable_checkpoint_metadata(config, md) == lg_base.get_serializable_checkpoint_metadata(config, md)
+    assert base.get_serializable_checkpoint_metadata(
+        config, md
+    ) == lg_base.get_serializable_checkpoint_metadata(config, md)
     assert base.get_checkpoint_id(_cfg(checkpoint_id="c")) == "c"
     assert base.get_checkpoint_id(_cfg()) is None
 
@@ -387,7 +451,12 @@ def test_empty_copy_create_checkpoint():
     theirs = lg_base.empty_checkpoint()
     assert empty.keys() == theirs.keys()
     assert empty["v"] == theirs["v"] and empty["id"].split("-")[3] == theirs["id"].split("-")[3]
-    ck = dict(empty, channel_values={"a": 1}, channel_versions={"a": 1, "b": 1}, versions_seen={"n": {"a": 1}})
+    ck = dict(
+        empty,
+        channel_values={"a": 1},
+        channel_versions={"a": 1, "b": 1},
+        versions_seen={"n": {"a": 1}},
+    )
     copied = base.copy_checkpoint(ck)
     copied["versions_seen"]["n"]["a"] = 2
     copied["channel_versions"]["a"] = 5
@@ -438,9 +507,21 @@ def test_real_langgraph_engine_runs_identically_on_our_saver():
     g.add_edge("b", END)
 
     g2 = StateGraph(MessagesState)
-    g2.add_node("w", lambda s: {"messages": [AIMessage(content="r" + s["messages"][-1].content, id="r" + s["messages"][-1].content)]})
+    g2.add_node(
+        "w",
+        lambda s: {
+            "messages": [
+                AIMessage(
+                    content="r" + s["messages"][-1].content, id="r" + s["messages"][-1].content
+                )
+            ]
+        },
+    )
     g2.add_conditional_edges(
-        START, lambda s: [Send("w", {"messages": [HumanMessage(content=str(i), id=str(i))]}) for i in range(3)]
+        START,
+        lambda s: [
+            Send("w", {"messages": [HumanMessage(content=str(i), id=str(i))]}) for i in range(3)
+        ],
     )
     g2.add_edge("w", END)
 
@@ -495,12 +576,20 @@ def test_layered_snapshots_record_the_same_history_as_plain_dicts():
 
     def build(saver):
         nodes = {
-            f"n{i:03d}": NodeBuilder().subscribe_only(f"c{i}").do(lambda x: x + 1).write_to(f"c{i + 1}")
+            f"n{i:03d}": NodeBuilder()
+            .subscribe_only(f"c{i}")
+            .do(lambda x: x + 1)
+            .write_to(f"c{i + 1}")
             for i in range(n)
         }
         channels = {f"c{i}": LastValue(int) for i in range(n + 1)}
-        return Pregel(nodes=nodes, channels=channels, input_channels="c0",
-                      output_channels=f"c{n}", checkpointer=saver)
+        return Pregel(
+            nodes=nodes,
+            channels=channels,
+            input_channels="c0",
+            output_channels=f"c{n}",
+            checkpointer=saver,
+        )
 
     histories = []
     for saver in (InMemorySaver(), PlainSaver()):
@@ -512,13 +601,15 @@ def test_layered_snapshots_record_the_same_history_as_plain_dicts():
         for t in saver.list(cfg):
             ck = t.checkpoint
             assert type(ck["channel_versions"]) is dict and type(ck["versions_seen"]) is dict
-            history.append((
-                # Versions carry a random suffix: compare their order only.
-                sorted(ck["channel_versions"], key=ck["channel_versions"].get),
-                {node: sorted(seen) for node, seen in ck["versions_seen"].items()},
-                ck["channel_values"],
-                t.metadata["step"],
-            ))
+            history.append(
+                (
+                    # Versions carry a random suffix: compare their order only.
+                    sorted(ck["channel_versions"], key=ck["channel_versions"].get),
+                    {node: sorted(seen) for node, seen in ck["versions_seen"].items()},
+                    ck["channel_values"],
+                    t.metadata["step"],
+                )
+            )
         histories.append(history)
     assert len(histories[0]) == n + 1  # the input checkpoint and one per step
     assert histories[0] == histories[1]

@@ -13,6 +13,7 @@ import sys
 import time
 
 import pytest
+
 from saver_fixtures import fresh_database, pg_dsn  # noqa: F401
 
 WORKERS = 4
@@ -27,13 +28,19 @@ def chain_app(checkpointer):
     from langgraph_jit.pregel import NodeBuilder, Pregel
 
     nodes = {
-        f"n{i}": NodeBuilder().subscribe_only(f"c{i}").do(lambda x: x + 1).write_to(f"c{i + 1}", total=lambda x: x)
+        f"n{i}": NodeBuilder()
+        .subscribe_only(f"c{i}")
+        .do(lambda x: x + 1)
+        .write_to(f"c{i + 1}", total=lambda x: x)
         for i in range(CHAIN)
     }
     channels = {f"c{i}": LastValue(int) for i in range(CHAIN + 1)}
     channels["total"] = BinaryOperatorAggregate(int, operator.add)
     return Pregel(
-        nodes=nodes, channels=channels, input_channels="c0", output_channels=[f"c{CHAIN}", "total"],
+        nodes=nodes,
+        channels=channels,
+        input_channels="c0",
+        output_channels=[f"c{CHAIN}", "total"],
         checkpointer=checkpointer,
     )
 

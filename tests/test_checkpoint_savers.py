@@ -15,10 +15,9 @@ from datetime import datetime, timezone
 
 import msgpack
 import pytest
-from saver_fixtures import ASYNC_KINDS, SYNC_KINDS, async_saver, fresh_database, pg_dsn  # noqa: F401
-from saver_fixtures import sync_saver
 
 from langgraph_jit.checkpoint.base import uuid6
+from saver_fixtures import ASYNC_KINDS, SYNC_KINDS, async_saver, fresh_database, pg_dsn, sync_saver  # noqa: F401
 
 
 @pytest.fixture
@@ -123,7 +122,10 @@ def test_put_get_list(kind, mode, tmp_path, db_factory):
         latest = await call("get_tuple", _cfg("t1"))
         assert latest.config == configs[-1]
         assert latest.checkpoint["channel_values"] == {"x": 2, "msg": "m2"}
-        assert latest.parent_config["configurable"]["checkpoint_id"] == configs[1]["configurable"]["checkpoint_id"]
+        assert (
+            latest.parent_config["configurable"]["checkpoint_id"]
+            == configs[1]["configurable"]["checkpoint_id"]
+        )
         assert latest.metadata == {"source": "loop", "step": 2, "parents": {}}
         first = await call("get_tuple", configs[0])
         assert first.checkpoint["channel_values"] == {"x": 0, "msg": "m0"}
@@ -131,18 +133,26 @@ def test_put_get_list(kind, mode, tmp_path, db_factory):
         assert await call("get_tuple", _cfg("t1", checkpoint_id=str(uuid.uuid4()))) is None
 
         listed = await call("list", _cfg("t1"))
-        ids = [t.config["configurable"]["checkpoint_id"] for t in listed if t.config["configurable"]["checkpoint_ns"] == ""]
+        ids = [
+            t.config["configurable"]["checkpoint_id"]
+            for t in listed
+            if t.config["configurable"]["checkpoint_ns"] == ""
+        ]
         assert ids == [c["configurable"]["checkpoint_id"] for c in reversed(configs)]
         assert len(await call("list", {"configurable": {"thread_id": "t1"}})) == 4
         assert len(await call("list", _cfg("t1", ns="child"))) == 1
         assert len(await call("list", None)) == 6
-        assert [t.metadata["step"] for t in await call("list", _cfg("t1"), filter={"step": 1})] == [1]
+        assert [t.metadata["step"] for t in await call("list", _cfg("t1"), filter={"step": 1})] == [
+            1
+        ]
         assert len(await call("list", None, filter={"source": "loop", "step": 0})) == 3
         assert await call("list", _cfg("t1"), filter={"source": "input"}) == []
         before = await call("list", _cfg("t1"), before=configs[2])
         assert [t.metadata["step"] for t in before] == [1, 0]
         assert [t.metadata["step"] for t in await call("list", _cfg("t1"), limit=2)] == [2, 1]
-        assert [t.metadata["step"] for t in await call("list", _cfg("t1"), before=configs[2], limit=1)] == [1]
+        assert [
+            t.metadata["step"] for t in await call("list", _cfg("t1"), before=configs[2], limit=1)
+        ] == [1]
 
     run_on_all(kind, mode, tmp_path, db_factory, scenario)
 
@@ -186,9 +196,13 @@ def _stored_blob_count(saver, channel):
         conn = saver.conn
         if kind.startswith("Async"):
             raise NotImplementedError
-        return conn.execute("SELECT count(*) FROM checkpoint_blobs WHERE channel = ?", (channel,)).fetchone()[0]
+        return conn.execute(
+            "SELECT count(*) FROM checkpoint_blobs WHERE channel = ?", (channel,)
+        ).fetchone()[0]
     with saver._connection() as conn:
-        return conn.execute("SELECT count(*) AS n FROM checkpoint_blobs WHERE channel = %s", (channel,)).fetchone()["n"]
+        return conn.execute(
+            "SELECT count(*) AS n FROM checkpoint_blobs WHERE channel = %s", (channel,)
+        ).fetchone()["n"]
 
 
 @pytest.mark.parametrize("kind", SYNC_KINDS)
@@ -204,7 +218,9 @@ def test_values_stored_once_per_version(kind, tmp_path, db_factory):
             version = saver.get_next_version(version, None)
             values = {"counter": step, "big": big}
             new = {"counter": version, "big": big_version} if step == 0 else {"counter": version}
-            checkpoint = _ckpt(step, {k: values[k] for k in new}, {"counter": version, "big": big_version})
+            checkpoint = _ckpt(
+                step, {k: values[k] for k in new}, {"counter": version, "big": big_version}
+            )
             parent = saver.put(parent, checkpoint, {"step": step}, new)
             configs.append(parent)
         assert _stored_blob_count(saver, "big") == 1
@@ -223,9 +239,18 @@ def _app(checkpointer, interrupt_before=()):
 
     return Pregel(
         nodes={
-            "inc": NodeBuilder().subscribe_only("a").do(lambda x: x + 1).write_to("b", log=lambda x: f"inc{x}"),
-            "dbl": NodeBuilder().subscribe_only("b").do(lambda x: x * 2).write_to("c", log=lambda x: f"dbl{x}"),
-            "fin": NodeBuilder().subscribe_only("c").do(lambda x: x + 1000).write_to("out", total=lambda x: x),
+            "inc": NodeBuilder()
+            .subscribe_only("a")
+            .do(lambda x: x + 1)
+            .write_to("b", log=lambda x: f"inc{x}"),
+            "dbl": NodeBuilder()
+            .subscribe_only("b")
+            .do(lambda x: x * 2)
+            .write_to("c", log=lambda x: f"dbl{x}"),
+            "fin": NodeBuilder()
+            .subscribe_only("c")
+            .do(lambda x: x + 1000)
+            .write_to("out", total=lambda x: x),
         },
         channels={
             "a": LastValue(int),
@@ -249,7 +274,7 @@ def test_engine_runs_and_resumes(kind, mode, tmp_path, db_factory):
         cfg = {"configurable": {"thread_id": "run-1"}}
         if mode == "sync":
             invoke, get_state = app.invoke, app.get_state
-            history = lambda c: list(app.get_state_history(c))  # noqa: E731
+            history = lambda c: list(app.get_state_history(c))
         else:
             invoke, get_state = app.ainvoke, app.aget_state
 

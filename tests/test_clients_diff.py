@@ -10,7 +10,7 @@ pytest.importorskip("langgraph_supervisor")
 pytest.importorskip("langgraph_swarm")
 pytest.importorskip("trustcall")
 
-from _program_diff import assert_same, run_both  # noqa: E402
+from _program_diff import assert_same, run_both
 
 SCENARIOS = [
     "create_agent_middleware",

@@ -4,7 +4,6 @@ every saved checkpoint stays readable (no corrupted or lost checkpoint)."""
 
 from __future__ import annotations
 
-import os
 import random
 import signal
 import subprocess

@@ -10,11 +10,11 @@ import subprocess
 import sys
 from typing import Annotated, Literal
 
+import langgraph.graph as lg_graph
+import langgraph.types as lg_types
 import pytest
 from typing_extensions import TypedDict
 
-import langgraph.graph as lg_graph
-import langgraph.types as lg_types
 import langgraph_jit.graph as jit_graph
 import langgraph_jit.types as jit_types
 
@@ -132,7 +132,9 @@ def command_destinations(G, T):
     # The return annotation names each implementation's own Command.
     goer = goer_lg if T is lg_types else goer_jit
     g = G.StateGraph(S)
-    g.add_node("a", goer).add_node("b", b).add_node("c", c, destinations={"b": "back", G.END: "done"})
+    g.add_node("a", goer).add_node("b", b).add_node(
+        "c", c, destinations={"b": "back", G.END: "done"}
+    )
     g.add_edge(G.START, "a")
     return g.compile(), {}
 
@@ -212,10 +214,26 @@ def subgraph_branching(G, T):
 
 
 CASES = [
-    chain, sequence_finish, branch_unknown_targets, branch_path_map, branch_path_list,
-    branch_literal, loop_with_label, conditional_entry, send_fanout, send_fanout_unmapped,
-    command_destinations, command_destinations_tuple, join, defer_and_interrupts, special_names,
-    subgraph_plain, subgraph_xray, subgraph_nested_xray, subgraph_xray_depth_1, subgraph_branching,
+    chain,
+    sequence_finish,
+    branch_unknown_targets,
+    branch_path_map,
+    branch_path_list,
+    branch_literal,
+    loop_with_label,
+    conditional_entry,
+    send_fanout,
+    send_fanout_unmapped,
+    command_destinations,
+    command_destinations_tuple,
+    join,
+    defer_and_interrupts,
+    special_names,
+    subgraph_plain,
+    subgraph_xray,
+    subgraph_nested_xray,
+    subgraph_xray_depth_1,
+    subgraph_branching,
 ]
 
 

@@ -10,16 +10,19 @@ import asyncio
 import dataclasses
 import operator
 import time
-from typing import Annotated, Any, Literal, Optional
+from typing import Annotated, Any, Literal
 
 import pydantic
 import pytest
+from langchain_core.runnables import RunnableConfig
+from typing_extensions import TypedDict
+
 from diff_helpers import (
     MODES,
     Impl,
     arun,
-    canonical_order,
     assert_same,
+    canonical_order,
     capture,
     collect_astream,
     collect_stream,
@@ -27,8 +30,6 @@ from diff_helpers import (
     observe_all_modes,
     state_of,
 )
-from langchain_core.runnables import RunnableConfig
-from typing_extensions import TypedDict
 
 pytestmark = pytest.mark.timeout(60)
 
@@ -123,7 +124,9 @@ def test_command_goto_adds_to_static_edges_and_lists():
     def program(lg):
         def router(state):
             return [
-                lg.Command(goto=["a", lg.Send("b", {"x": "sent", "log": []})], update={"log": ["r1"]}),
+                lg.Command(
+                    goto=["a", lg.Send("b", {"x": "sent", "log": []})], update={"log": ["r1"]}
+                ),
                 lg.Command(update={"log": ["r2"]}),
             ]
 
@@ -134,7 +137,9 @@ def test_command_goto_adds_to_static_edges_and_lists():
         b.add_node("c", log_node("c"))
         b.add_edge(lg.START, "router")
         b.add_edge("router", "c")
-        return observe_all_modes(b.compile(checkpointer=lg.InMemorySaver()), {"x": "in"}, parallel=True)
+        return observe_all_modes(
+            b.compile(checkpointer=lg.InMemorySaver()), {"x": "in"}, parallel=True
+        )
 
     assert_same(program, exact_ids=False)
 
@@ -179,7 +184,9 @@ def test_send_to_unknown_node_is_dropped():
     def program(lg):
         b = lg.StateGraph(S)
         b.add_node("a", log_node("a"))
-        b.add_conditional_edges("a", lambda s: [lg.Send("nope", {"x": "1"}), lg.Send("a2", {"x": "2"})])
+        b.add_conditional_edges(
+            "a", lambda s: [lg.Send("nope", {"x": "1"}), lg.Send("a2", {"x": "2"})]
+        )
         b.add_node("a2", lambda s: {"log": ["a2:" + s["x"]]})
         b.add_edge(lg.START, "a")
         return observe_all_modes(b.compile(checkpointer=lg.InMemorySaver()), {"x": "in"})
@@ -229,11 +236,15 @@ SUBGRAPH_KNOWN = ("state", "checkpoint_map")
 
 
 def test_subgraph_node_all_modes():
-    assert_same(lambda lg: observe_all_modes(parent_with_subgraph(lg), {"foo": "in"}), ignore=SUBGRAPH_KNOWN)
+    assert_same(
+        lambda lg: observe_all_modes(parent_with_subgraph(lg), {"foo": "in"}), ignore=SUBGRAPH_KNOWN
+    )
 
 
 def test_subgraph_node_streams_with_subgraphs_true():
-    assert_same(lambda lg: observe_subgraphs(parent_with_subgraph(lg), {"foo": "in"}), ignore=SUBGRAPH_KNOWN)
+    assert_same(
+        lambda lg: observe_subgraphs(parent_with_subgraph(lg), {"foo": "in"}), ignore=SUBGRAPH_KNOWN
+    )
 
 
 def test_subgraph_task_state_in_history():
@@ -241,8 +252,12 @@ def test_subgraph_task_state_in_history():
         app = parent_with_subgraph(lg)
         app.invoke({"foo": "in"}, cfg())
         return {
-            "history-task-states": [[t.state for t in s.tasks] for s in app.get_state_history(cfg())],
-            "checkpoints": [c["tasks"] for c in app.stream({"foo": "in"}, cfg("c"), stream_mode="checkpoints")],
+            "history-task-states": [
+                [t.state for t in s.tasks] for s in app.get_state_history(cfg())
+            ],
+            "checkpoints": [
+                c["tasks"] for c in app.stream({"foo": "in"}, cfg("c"), stream_mode="checkpoints")
+            ],
         }
 
     assert_same(program)
@@ -264,7 +279,9 @@ def test_subgraph_node_interrupt_inside_child_and_resume():
         out = {"first": capture(lambda: app.invoke({"foo": "in"}, c))}
         out["state"] = capture(lambda: app.get_state(c))
         out["state-subgraphs"] = capture(lambda: app.get_state(c, subgraphs=True))
-        out["resume"] = collect_stream(lambda: app.stream(None, c, stream_mode=["values", "updates"], subgraphs=True))
+        out["resume"] = collect_stream(
+            lambda: app.stream(None, c, stream_mode=["values", "updates"], subgraphs=True)
+        )
         out["after"] = state_of(app, c)
         return out
 
@@ -349,7 +366,9 @@ def test_command_parent_from_subgraph():
             log: Annotated[list, operator.add]
 
         def hop(state):
-            return lg.Command(graph=lg.Command.PARENT, goto="other", update={"foo": "from-child", "log": ["hop"]})
+            return lg.Command(
+                graph=lg.Command.PARENT, goto="other", update={"foo": "from-child", "log": ["hop"]}
+            )
 
         cb = lg.StateGraph(St)
         cb.add_node("c0", log_node("c0"))
@@ -380,7 +399,9 @@ def test_command_parent_at_root_is_error():
         app = b.compile()
         return {
             "node": capture(lambda: app.invoke({"x": "in"})),
-            "input": capture(lambda: app.invoke(lg.Command(graph=lg.Command.PARENT, update={"x": "1"}))),
+            "input": capture(
+                lambda: app.invoke(lg.Command(graph=lg.Command.PARENT, update={"x": "1"}))
+            ),
         }
 
     assert_same(program)
@@ -436,7 +457,7 @@ def schema_program(lg: Impl, kind: str):
             count: int
             tags: Annotated[list, operator.add]
 
-        get = lambda s, k: s[k]  # noqa: E731
+        get = lambda s, k: s[k]
         make = None
     elif kind == "dataclass":
 
@@ -487,7 +508,9 @@ def test_state_schema_kinds(kind):
         obs["dict-only-name"] = capture(lambda: app.invoke({"name": "bob"}, cfg("min")))
         if make is not None:
             obs["model-input"] = capture(lambda: app.invoke(make(name="cy"), cfg("m")))
-            obs["model-input-stream"] = collect_stream(lambda: app.stream(make(name="cy"), cfg("ms"), stream_mode="values"))
+            obs["model-input-stream"] = collect_stream(
+                lambda: app.stream(make(name="cy"), cfg("ms"), stream_mode="values")
+            )
             obs["model-input-state"] = state_of(app, cfg("m"))
         return obs
 
@@ -563,7 +586,12 @@ def test_input_and_output_schema():
         app = b.compile(checkpointer=lg.InMemorySaver())
         obs = observe_all_modes(app, {"question": "q", "scratch": "ignored?", "answer": "pre"})
         obs["channels"] = sorted(app.channels)
-        obs["io"] = (app.input_channels, sorted(app.output_channels) if isinstance(app.output_channels, list) else app.output_channels)
+        obs["io"] = (
+            app.input_channels,
+            sorted(app.output_channels)
+            if isinstance(app.output_channels, list)
+            else app.output_channels,
+        )
         obs["stream_channels"] = app.stream_channels
         return obs
 
@@ -640,7 +668,9 @@ def test_reducers_and_overwrite():
         b.add_edge(lg.START, "add")
         b.add_edge("add", "reset")
         b.add_edge("reset", "dict_over")
-        return observe_all_modes(b.compile(checkpointer=lg.InMemorySaver()), {"total": 1, "items": ["in"]})
+        return observe_all_modes(
+            b.compile(checkpointer=lg.InMemorySaver()), {"total": 1, "items": ["in"]}
+        )
 
     assert_same(program)
 
@@ -656,7 +686,10 @@ def test_two_overwrites_in_one_step_is_error():
         b.add_edge(lg.START, "a")
         b.add_edge(lg.START, "b")
         app = b.compile(checkpointer=lg.InMemorySaver())
-        return {"invoke": capture(lambda: app.invoke({"items": []}, cfg())), "state": capture(lambda: app.get_state(cfg()).next)}
+        return {
+            "invoke": capture(lambda: app.invoke({"items": []}, cfg())),
+            "state": capture(lambda: app.get_state(cfg()).next),
+        }
 
     assert_same(program)
 
@@ -672,7 +705,9 @@ def test_multiple_writers_to_plain_key():
         return {
             "invoke": capture(lambda: app.invoke({"x": "in"}, cfg())),
             "next": capture(lambda: app.get_state(cfg()).next),
-            "updates": sorted(map(repr, collect_stream(lambda: app.stream({"x": "in"}, cfg("u")))["chunks"])),
+            "updates": sorted(
+                map(repr, collect_stream(lambda: app.stream({"x": "in"}, cfg("u")))["chunks"])
+            ),
         }
 
     assert_same(program)
@@ -714,7 +749,10 @@ def test_join_history_snapshot_lists_join_target():
         # live `seen` set in the background after the next step added to it,
         # so its history shows the join as ready one step early (a race).
         app.invoke({"x": "in"}, cfg(), durability="sync")
-        return [(s.metadata["step"], s.next, [(t.name, t.result) for t in s.tasks]) for s in app.get_state_history(cfg())]
+        return [
+            (s.metadata["step"], s.next, [(t.name, t.result) for t in s.tasks])
+            for s in app.get_state_history(cfg())
+        ]
 
     assert_same(program)
 
@@ -729,7 +767,9 @@ def test_without_join_target_runs_twice():
         b.add_edge("b", "b2")
         b.add_edge("a", "c")
         b.add_edge("b2", "c")
-        return observe_all_modes(b.compile(checkpointer=lg.InMemorySaver()), {"x": "in"}, parallel=True)
+        return observe_all_modes(
+            b.compile(checkpointer=lg.InMemorySaver()), {"x": "in"}, parallel=True
+        )
 
     assert_same(program)
 
@@ -787,7 +827,9 @@ def test_conditional_edges_variants():
         out = {}
         for k, app in apps.items():
             out[k] = capture(lambda: app.invoke({"x": "y"}, cfg(k)))
-            out[k + ":updates"] = sorted(map(repr, collect_stream(lambda: app.stream({"x": "y"}, cfg(k + "u")))["chunks"]))
+            out[k + ":updates"] = sorted(
+                map(repr, collect_stream(lambda: app.stream({"x": "y"}, cfg(k + "u")))["chunks"])
+            )
             out[k + ":next"] = capture(lambda: app.get_state(cfg(k)).next)
         return out
 
@@ -819,7 +861,9 @@ def test_path_map_dict_missing_key_raises():
         return {
             "invoke": capture(lambda: app.invoke({"x": "y"}, cfg())),
             "state": capture(lambda: app.get_state(cfg())),
-            "history": [[(t.name, t.error, t.result) for t in s.tasks] for s in app.get_state_history(cfg())],
+            "history": [
+                [(t.name, t.error, t.result) for t in s.tasks] for s in app.get_state_history(cfg())
+            ],
         }
 
     assert_same(program)
@@ -882,7 +926,9 @@ def test_add_sequence_and_entry_finish_points():
         c.set_conditional_entry_point(lambda s: "b" if s["x"] == "b" else "a", {"a": "a", "b": "b"})
         app2 = c.compile()
         obs["cond-entry"] = [app2.invoke({"x": "b"}), app2.invoke({"x": "a"})]
-        obs["cond-entry-stream"] = collect_stream(lambda: app2.stream({"x": "b"}, stream_mode="debug"))
+        obs["cond-entry-stream"] = collect_stream(
+            lambda: app2.stream({"x": "b"}, stream_mode="debug")
+        )
         return obs
 
     assert_same(program)
@@ -924,8 +970,12 @@ def test_builder_errors():
             "start-as-end": capture(lambda: lg.StateGraph(S).add_edge("a", lg.START)),
             "join-end-as-start": capture(lambda: lg.StateGraph(S).add_edge(["a", lg.END], "b")),
             "join-start-source": capture(lambda: lg.StateGraph(S).add_edge([lg.START, "a"], "b")),
-            "node-named-like-key": capture(lambda: type(lg.StateGraph(S).add_node("x", f)).__name__),
-            "chains": capture(lambda: type(lg.StateGraph(S).add_node("a", f).add_edge(lg.START, "a")).__name__),
+            "node-named-like-key": capture(
+                lambda: type(lg.StateGraph(S).add_node("x", f)).__name__
+            ),
+            "chains": capture(
+                lambda: type(lg.StateGraph(S).add_node("a", f).add_edge(lg.START, "a")).__name__
+            ),
         }
         return out
 
@@ -1010,9 +1060,21 @@ def test_compile_errors():
             return lg.StateGraph(S).compile()
 
         out = {}
-        for fn in (no_entry, edge_from_unknown, edge_to_unknown, join_unknown, branch_unknown_target,
-                   branch_unknown_source, interrupt_unknown, interrupt_after_unknown, interrupt_all,
-                   only_conditional_entry, dangling, validate, empty_graph):
+        for fn in (
+            no_entry,
+            edge_from_unknown,
+            edge_to_unknown,
+            join_unknown,
+            branch_unknown_target,
+            branch_unknown_source,
+            interrupt_unknown,
+            interrupt_after_unknown,
+            interrupt_all,
+            only_conditional_entry,
+            dangling,
+            validate,
+            empty_graph,
+        ):
             r = capture(fn)
             if "ok" in r and not isinstance(r["ok"], (dict, str)):
                 r = {"ok": type(r["ok"]).__name__}
@@ -1029,7 +1091,10 @@ def test_compile_error_lambda_branch_name():
         b.add_node("b", log_node("b"))
         b.add_edge(lg.START, "a")
         b.add_conditional_edges("a", lambda s: "b", {"b": "b", "x": "nope"})
-        return {"compile": capture(b.compile), "branches": {k: sorted(v) for k, v in b.branches.items()}}
+        return {
+            "compile": capture(b.compile),
+            "branches": {k: sorted(v) for k, v in b.branches.items()},
+        }
 
     assert_same(program)
 
@@ -1045,7 +1110,11 @@ def test_node_params_config_writer_runtime():
 
         def with_config(state, config: RunnableConfig):
             md = config.get("metadata", {})
-            return {"log": [f"cfg:{config['configurable'].get('thread_id')}:{md.get('langgraph_node')}:{md.get('langgraph_step')}:{config['configurable'].get('extra')}"]}
+            return {
+                "log": [
+                    f"cfg:{config['configurable'].get('thread_id')}:{md.get('langgraph_node')}:{md.get('langgraph_step')}:{config['configurable'].get('extra')}"
+                ]
+            }
 
         def with_writer(state, writer: lg.StreamWriter):
             writer({"custom": "from-writer"})
@@ -1069,7 +1138,9 @@ def test_node_params_config_writer_runtime():
         b.add_edge("with_writer", "with_runtime")
         b.add_edge("with_runtime", "with_global_writer")
         app = b.compile(checkpointer=lg.InMemorySaver())
-        obs = observe_all_modes(app, {"x": "in"}, config={"configurable": {"extra": "E"}}, context={"user": "u1"})
+        obs = observe_all_modes(
+            app, {"x": "in"}, config={"configurable": {"extra": "E"}}, context={"user": "u1"}
+        )
         obs["no-context"] = capture(lambda: app.invoke({"x": "in"}, cfg("nc")))
         return obs
 
@@ -1100,7 +1171,11 @@ def test_async_nodes_and_conditional_edges():
         app = g.compile(checkpointer=lg.InMemorySaver())
         obs = observe_all_modes(app, {"x": "go"}, is_async=True)
         obs["sync-invoke"] = capture(lambda: app.invoke({"x": "go"}, cfg("sync")))
-        obs["v2"] = collect_astream(lambda: app.astream({"x": "go"}, cfg("v2"), stream_mode=["updates", "custom"], version="v2"))
+        obs["v2"] = collect_astream(
+            lambda: app.astream(
+                {"x": "go"}, cfg("v2"), stream_mode=["updates", "custom"], version="v2"
+            )
+        )
         return obs
 
     assert_same(program)
@@ -1137,7 +1212,14 @@ def test_async_subgraph_and_send():
 
         return {
             "ainvoke": arun(go),
-            "astream-subgraphs": sorted(map(repr, collect_astream(lambda: app.astream({"items": []}, cfg("s"), subgraphs=True))["chunks"])),
+            "astream-subgraphs": sorted(
+                map(
+                    repr,
+                    collect_astream(lambda: app.astream({"items": []}, cfg("s"), subgraphs=True))[
+                        "chunks"
+                    ],
+                )
+            ),
         }
 
     assert_same(program, exact_ids=False)
@@ -1161,16 +1243,32 @@ def test_retry_policy_on_node():
             raise KeyError("always")
 
         b = lg.StateGraph(S)
-        b.add_node("flaky", flaky, retry_policy=lg.RetryPolicy(initial_interval=0.001, jitter=False, max_attempts=5))
-        b.add_node("always", always, retry_policy=[lg.RetryPolicy(retry_on=KeyError, max_attempts=2, initial_interval=0.001, jitter=False)])
+        b.add_node(
+            "flaky",
+            flaky,
+            retry_policy=lg.RetryPolicy(initial_interval=0.001, jitter=False, max_attempts=5),
+        )
+        b.add_node(
+            "always",
+            always,
+            retry_policy=[
+                lg.RetryPolicy(
+                    retry_on=KeyError, max_attempts=2, initial_interval=0.001, jitter=False
+                )
+            ],
+        )
         b.add_edge(lg.START, "flaky")
         b.add_conditional_edges("flaky", lambda s: "always" if s["x"] == "fail" else lg.END)
         app = b.compile(checkpointer=lg.InMemorySaver())
         out = {}
-        out["ok"] = collect_stream(lambda: app.stream({"x": "ok"}, cfg("ok"), stream_mode=["updates", "values"]))
+        out["ok"] = collect_stream(
+            lambda: app.stream({"x": "ok"}, cfg("ok"), stream_mode=["updates", "values"])
+        )
         out["ok-attempts"] = attempts["n"]
         attempts["n"] = 0
-        out["fail"] = collect_stream(lambda: app.stream({"x": "fail"}, cfg("f"), stream_mode=["updates", "values", "tasks"]))
+        out["fail"] = collect_stream(
+            lambda: app.stream({"x": "fail"}, cfg("f"), stream_mode=["updates", "values", "tasks"])
+        )
         out["fail-attempts"] = attempts["n"]
         out["fail-state"] = state_of(app, cfg("f"))
         return out
@@ -1187,7 +1285,9 @@ def test_retry_policy_not_matching():
             raise TypeError("no retry")
 
         b = lg.StateGraph(S)
-        b.add_node("bad", bad, retry_policy=lg.RetryPolicy(retry_on=ValueError, initial_interval=0.001))
+        b.add_node(
+            "bad", bad, retry_policy=lg.RetryPolicy(retry_on=ValueError, initial_interval=0.001)
+        )
         b.add_edge(lg.START, "bad")
         app = b.compile()
         return {"invoke": capture(lambda: app.invoke({"x": "1"})), "calls": len(calls)}
@@ -1206,9 +1306,13 @@ def test_stream_v2_and_invoke_v2():
         out = {}
         for mode in MODES:
             c = cfg("v2-" + mode_key(mode))
-            out[mode_key(mode)] = collect_stream(lambda: app.stream({"foo": "in"}, c, stream_mode=mode, version="v2"))
+            out[mode_key(mode)] = collect_stream(
+                lambda: app.stream({"foo": "in"}, c, stream_mode=mode, version="v2")
+            )
             out[mode_key(mode) + ":subgraphs"] = collect_stream(
-                lambda: plain.stream({"foo": "in"}, c, stream_mode=mode, version="v2", subgraphs=True)
+                lambda: plain.stream(
+                    {"foo": "in"}, c, stream_mode=mode, version="v2", subgraphs=True
+                )
             )
         c = cfg("inv")
         out["invoke"] = capture(lambda: app.invoke({"foo": "in"}, c, version="v2"))
@@ -1222,8 +1326,14 @@ def test_invoke_v2_non_values_mode_returns_parts():
     def program(lg):
         app = chain(lg, "a", "b")
         return {
-            "updates": capture(lambda: app.invoke({"x": "1"}, cfg("u"), stream_mode="updates", version="v2")),
-            "multi": capture(lambda: app.invoke({"x": "1"}, cfg("m"), stream_mode=["values", "updates"], version="v2")),
+            "updates": capture(
+                lambda: app.invoke({"x": "1"}, cfg("u"), stream_mode="updates", version="v2")
+            ),
+            "multi": capture(
+                lambda: app.invoke(
+                    {"x": "1"}, cfg("m"), stream_mode=["values", "updates"], version="v2"
+                )
+            ),
         }
 
     assert_same(program)
@@ -1246,8 +1356,14 @@ def test_invoke_v2_with_dynamic_interrupt():
         out = {
             "v1": capture(lambda: app.invoke({"x": "q1"}, cfg("v1"))),
             "v2": capture(lambda: app.invoke({"x": "q1"}, cfg("v2"), version="v2")),
-            "v2-stream": collect_stream(lambda: app.stream({"x": "q1"}, cfg("s"), stream_mode=["values", "updates"], version="v2")),
-            "resume": capture(lambda: app.invoke(lg.Command(resume="yes"), cfg("v2"), version="v2")),
+            "v2-stream": collect_stream(
+                lambda: app.stream(
+                    {"x": "q1"}, cfg("s"), stream_mode=["values", "updates"], version="v2"
+                )
+            ),
+            "resume": capture(
+                lambda: app.invoke(lg.Command(resume="yes"), cfg("v2"), version="v2")
+            ),
             "resume-v1": capture(lambda: app.invoke(lg.Command(resume="yes"), cfg("v1"))),
         }
         out["state"] = state_of(app, cfg("v2"))
@@ -1261,9 +1377,13 @@ def test_invoke_stream_mode_variants():
         app = chain(lg, "a", "b")
         return {
             "updates": capture(lambda: app.invoke({"x": "1"}, cfg("u"), stream_mode="updates")),
-            "multi": capture(lambda: app.invoke({"x": "1"}, cfg("m"), stream_mode=["values", "updates"])),
+            "multi": capture(
+                lambda: app.invoke({"x": "1"}, cfg("m"), stream_mode=["values", "updates"])
+            ),
             "output_keys": capture(lambda: app.invoke({"x": "1"}, cfg("o"), output_keys="log")),
-            "output_keys-list": capture(lambda: app.invoke({"x": "1"}, cfg("o2"), output_keys=["x"])),
+            "output_keys-list": capture(
+                lambda: app.invoke({"x": "1"}, cfg("o2"), output_keys=["x"])
+            ),
             "stream-default": collect_stream(lambda: app.stream({"x": "1"}, cfg("d"))),
             "stream_mode-attr": app.stream_mode,
         }
@@ -1296,7 +1416,9 @@ def test_remaining_steps_and_is_last_step():
         app = b.compile(checkpointer=lg.InMemorySaver())
         obs = observe_all_modes(app, {"n": 0}, config={"recursion_limit": 6})
         obs["default-limit"] = capture(lambda: app.invoke({"n": 0}, cfg("d", recursion_limit=4)))
-        obs["managed-input"] = capture(lambda: app.invoke({"n": 0, "remaining": 100}, cfg("mi", recursion_limit=5)))
+        obs["managed-input"] = capture(
+            lambda: app.invoke({"n": 0, "remaining": 100}, cfg("mi", recursion_limit=5))
+        )
         return obs
 
     assert_same(program)
@@ -1313,7 +1435,11 @@ def test_managed_values_listed_in_channels():
         b.add_node("a", lambda s: {"n": 1})
         b.add_edge(lg.START, "a")
         app = b.compile()
-        return {"channels": sorted(app.channels), "stream_channels": app.stream_channels, "out": app.invoke({"n": 0})}
+        return {
+            "channels": sorted(app.channels),
+            "stream_channels": app.stream_channels,
+            "out": app.invoke({"n": 0}),
+        }
 
     assert_same(program)
 
@@ -1331,7 +1457,9 @@ def test_recursion_limit():
         c3 = chain(lg, "a", "b", "c")
         return {
             "loop": capture(lambda: app.invoke({"n": 0}, cfg("l", recursion_limit=5))),
-            "loop-stream": collect_stream(lambda: app.stream({"n": 0}, cfg("ls", recursion_limit=3), stream_mode="values")),
+            "loop-stream": collect_stream(
+                lambda: app.stream({"n": 0}, cfg("ls", recursion_limit=3), stream_mode="values")
+            ),
             "loop-state": state_of(app, cfg("l")),
             "chain-exact": capture(lambda: c3.invoke({"x": "1"}, cfg("c4", recursion_limit=4))),
             "chain-short": capture(lambda: c3.invoke({"x": "1"}, cfg("c3", recursion_limit=3))),
@@ -1348,9 +1476,15 @@ def test_breakpoints_compile_time_and_resume():
     def program(lg):
         app = chain(lg, "a", "b", "c", interrupt_before=["b"], interrupt_after=["c"])
         c = cfg("bp")
-        out = {"first": collect_stream(lambda: app.stream({"x": "in"}, c, stream_mode=["values", "updates"]))}
+        out = {
+            "first": collect_stream(
+                lambda: app.stream({"x": "in"}, c, stream_mode=["values", "updates"])
+            )
+        }
         out["state1"] = capture(lambda: app.get_state(c))
-        out["resume1"] = collect_stream(lambda: app.stream(None, c, stream_mode=["values", "updates"]))
+        out["resume1"] = collect_stream(
+            lambda: app.stream(None, c, stream_mode=["values", "updates"])
+        )
         out["state2"] = capture(lambda: app.get_state(c))
         out["resume2"] = capture(lambda: app.invoke(None, c))
         out["after"] = state_of(app, c)
@@ -1404,7 +1538,9 @@ def test_replay_from_past_checkpoint_forks():
         app.invoke({"x": "2"}, c)
         target = next(s for s in app.get_state_history(c) if s.next == ("b",))
         return {
-            "replay": collect_stream(lambda: app.stream(None, target.config, stream_mode=["values", "checkpoints"])),
+            "replay": collect_stream(
+                lambda: app.stream(None, target.config, stream_mode=["values", "checkpoints"])
+            ),
             "history": list(app.get_state_history(c)),
         }
 
@@ -1521,12 +1657,20 @@ def test_command_as_input_update_only():
         app = chain(lg, "a", "b", "c", interrupt_before=["b"])
         c = cfg("cmd")
         out = {"first": capture(lambda: app.invoke({"x": "in"}, c))}
-        out["update"] = collect_stream(lambda: app.stream(lg.Command(update={"x": "upd"}), c, stream_mode=["values", "updates"]))
+        out["update"] = collect_stream(
+            lambda: app.stream(
+                lg.Command(update={"x": "upd"}), c, stream_mode=["values", "updates"]
+            )
+        )
         out["state"] = state_of(app, c)
-        out["resume-no-cp"] = capture(lambda: chain(lg, "a", checkpointer=False).invoke(lg.Command(resume=1)))
+        out["resume-no-cp"] = capture(
+            lambda: chain(lg, "a", checkpointer=False).invoke(lg.Command(resume=1))
+        )
         # LangGraph 1.2.22 raises UnboundLocalError for Command() (upstream bug; EmptyInputError
         # intended): only check that both raise
-        out["empty-command-raises"] = "raised" in capture(lambda: app.invoke(lg.Command(), cfg("empty")))
+        out["empty-command-raises"] = "raised" in capture(
+            lambda: app.invoke(lg.Command(), cfg("empty"))
+        )
         return out
 
     assert_same(program)
@@ -1537,12 +1681,20 @@ def test_command_as_input_goto():
         app = chain(lg, "a", "b", "c", interrupt_before=["b"])
         c = cfg("cmd")
         out = {"first": capture(lambda: app.invoke({"x": "in"}, c))}
-        out["goto"] = collect_stream(lambda: app.stream(lg.Command(update={"x": "upd"}, goto="c"), c, stream_mode=["values", "updates"]))
+        out["goto"] = collect_stream(
+            lambda: app.stream(
+                lg.Command(update={"x": "upd"}, goto="c"), c, stream_mode=["values", "updates"]
+            )
+        )
         # b and c run in the same step: their chunks come in completion order.
-        out["goto"]["chunks"] = canonical_order(out["goto"].get("chunks", []), ["values", "updates"])
+        out["goto"]["chunks"] = canonical_order(
+            out["goto"].get("chunks", []), ["values", "updates"]
+        )
         out["state"] = state_of(app, c)
         fresh = chain(lg, "a", "b")
-        out["fresh-goto"] = capture(lambda: fresh.invoke(lg.Command(goto="b", update={"x": "q"}), cfg("f")))
+        out["fresh-goto"] = capture(
+            lambda: fresh.invoke(lg.Command(goto="b", update={"x": "q"}), cfg("f"))
+        )
         return out
 
     assert_same(program)
@@ -1588,7 +1740,9 @@ def test_context_schema_dataclass_and_get_runtime():
 
         def b_(state):
             rt = get_runtime()
-            return {"log": [f"b:{rt.context.user if rt.context else None}:{type(rt.context).__name__}"]}
+            return {
+                "log": [f"b:{rt.context.user if rt.context else None}:{type(rt.context).__name__}"]
+            }
 
         g = lg.StateGraph(S, context_schema=Ctx)
         g.add_node("a", a)
@@ -1605,10 +1759,12 @@ def test_context_schema_dataclass_and_get_runtime():
     assert_same(program)
 
 
-@xfail("engine bug: pydantic state with a bad node write ({'count': 'five'}): LangGraph raises the "
-       "ValidationError while preparing the next task (note \"Before task with name 'r' ...\") and "
-       "streams neither w's 'updates' chunk nor the step's 'values' chunk; ours streams both and "
-       "raises without the note")
+@xfail(
+    "engine bug: pydantic state with a bad node write ({'count': 'five'}): LangGraph raises the "
+    "ValidationError while preparing the next task (note \"Before task with name 'r' ...\") and "
+    "streams neither w's 'updates' chunk nor the step's 'values' chunk; ours streams both and "
+    "raises without the note"
+)
 def test_pydantic_bad_node_output_fails_on_next_read():
     def program(lg):
         class St(pydantic.BaseModel):
@@ -1629,7 +1785,9 @@ def test_pydantic_bad_node_output_fails_on_next_read():
         g.add_edge("coerce", "r")
         good = g.compile()
         return {
-            "bad": collect_stream(lambda: bad.stream({"count": 1}, cfg(), stream_mode=["values", "updates"])),
+            "bad": collect_stream(
+                lambda: bad.stream({"count": 1}, cfg(), stream_mode=["values", "updates"])
+            ),
             "bad-state": capture(lambda: bad.get_state(cfg()).values),
             "coerced": capture(lambda: good.invoke({})),
         }
@@ -1658,7 +1816,9 @@ def test_pydantic_input_output_schemas():
             "dict": capture(lambda: app.invoke({"question": "q"})),
             "model": capture(lambda: app.invoke(Inp(question="m"))),
             "bad": capture(lambda: app.invoke({"nope": 1})),
-            "stream": collect_stream(lambda: app.stream({"question": "q"}, stream_mode=["values", "updates"])),
+            "stream": collect_stream(
+                lambda: app.stream({"question": "q"}, stream_mode=["values", "updates"])
+            ),
         }
 
     assert_same(program)
@@ -1687,7 +1847,9 @@ def test_interrupt_before_all_and_subgraph_node():
             out["steps"].append(capture(lambda: (app.invoke(None, c), app.get_state(c).next)))
         parent = parent_with_subgraph(lg)
         c2 = cfg("sub")
-        out["sub-first"] = capture(lambda: parent.invoke({"foo": "in"}, c2, interrupt_before=["sub"]))
+        out["sub-first"] = capture(
+            lambda: parent.invoke({"foo": "in"}, c2, interrupt_before=["sub"])
+        )
         out["sub-next"] = capture(lambda: parent.get_state(c2).next)
         out["sub-resume"] = capture(lambda: parent.invoke(None, c2))
         return out
@@ -1721,7 +1883,9 @@ def test_custom_stream_from_subgraph_node():
         return {
             "custom": list(app.stream({"log": []}, stream_mode="custom")),
             "custom-sub": list(app.stream({"log": []}, stream_mode="custom", subgraphs=True)),
-            "multi-sub": list(app.stream({"log": []}, stream_mode=["custom", "updates"], subgraphs=True)),
+            "multi-sub": list(
+                app.stream({"log": []}, stream_mode=["custom", "updates"], subgraphs=True)
+            ),
             "v2": list(app.stream({"log": []}, stream_mode="custom", subgraphs=True, version="v2")),
         }
 
@@ -1741,7 +1905,9 @@ def test_send_fanout_with_max_concurrency_and_subgraph_target():
         pb.add_node("start", lambda s: {})
         pb.add_node("sub", cb.compile())
         pb.add_edge(lg.START, "start")
-        pb.add_conditional_edges("start", lambda s: [lg.Send("sub", {"items": [i]}) for i in range(5)])
+        pb.add_conditional_edges(
+            "start", lambda s: [lg.Send("sub", {"items": [i]}) for i in range(5)]
+        )
         app = pb.compile(checkpointer=lg.InMemorySaver())
         out = capture(lambda: app.invoke({"items": []}, cfg(max_concurrency=2)))
         if "ok" in out:
@@ -1817,7 +1983,15 @@ def test_async_stream_v2_subgraphs():
     def program(lg):
         app = parent_with_subgraph(lg)
         return {
-            mode_key(m): collect_astream(lambda: app.astream({"foo": "in"}, cfg("v2" + mode_key(m)), stream_mode=m, subgraphs=True, version="v2"))
+            mode_key(m): collect_astream(
+                lambda: app.astream(
+                    {"foo": "in"},
+                    cfg("v2" + mode_key(m)),
+                    stream_mode=m,
+                    subgraphs=True,
+                    version="v2",
+                )
+            )
             for m in MODES
         }
 
@@ -1865,7 +2039,11 @@ def test_parallel_send_with_interrupt_resume_map():
         ints = sorted(first["__interrupt__"], key=lambda i: i.value)
         out = {"values": [i.value for i in ints]}
         out["scalar-resume"] = capture(lambda: app.invoke(lg.Command(resume="x"), c))
-        out["map-resume"] = capture(lambda: sorted(app.invoke(lg.Command(resume={i.id: i.value.upper() for i in ints}), c)["answers"]))
+        out["map-resume"] = capture(
+            lambda: sorted(
+                app.invoke(lg.Command(resume={i.id: i.value.upper() for i in ints}), c)["answers"]
+            )
+        )
         out["next"] = app.get_state(c).next
         return out
 
@@ -1876,7 +2054,7 @@ def test_channel_instances_in_annotations_and_overwrite_plain_key():
     def program(lg):
         class St(TypedDict):
             topic: Annotated[list, lg.ch.Topic(str, accumulate=True)]
-            eph: Annotated[Optional[str], lg.ch.EphemeralValue(str)]
+            eph: Annotated[str | None, lg.ch.EphemeralValue(str)]
             plain: str
 
         b = lg.StateGraph(St)
@@ -1926,8 +2104,19 @@ def test_set_node_defaults_retry():
             return {"log": ["flaky"]}
 
         g = lg.StateGraph(S)
-        out = {"set": capture(lambda: type(g.set_node_defaults(
-            retry_policy=lg.RetryPolicy(retry_on=ValueError, initial_interval=0.001, jitter=False))).__name__)}
+        out = {
+            "set": capture(
+                lambda: (
+                    type(
+                        g.set_node_defaults(
+                            retry_policy=lg.RetryPolicy(
+                                retry_on=ValueError, initial_interval=0.001, jitter=False
+                            )
+                        )
+                    ).__name__
+                )
+            )
+        }
         g.add_node("flaky", flaky)
         g.add_edge(lg.START, "flaky")
         out["run"] = capture(lambda: g.compile().invoke({"x": "1"}))

@@ -108,7 +108,7 @@ def random_step(rng: random.Random, topo: dict, state: dict) -> dict:
 
 
 def as_arrays(topo: dict, state: dict):
-    i64 = lambda xs: np.array(xs, dtype=np.int64)  # noqa: E731
+    i64 = lambda xs: np.array(xs, dtype=np.int64)
     t = tuple(i64(topo[k]) for k in ("trig_ptr", "trig_chan", "c2n_ptr", "c2n_node"))
     s = {
         "versions": i64(state["versions"]),
@@ -127,18 +127,28 @@ def copy_state(state: dict) -> dict:
 
 
 def run_commit(kernels, topo_t, st, step, out, as_array=None):
-    conv_i = conv_u = lambda xs: xs  # noqa: E731
+    conv_i = conv_u = lambda xs: xs
     if as_array is not None:
-        conv_i = lambda xs: np.array(xs, dtype=np.int64)  # noqa: E731
-        conv_u = lambda xs: np.array(xs, dtype=np.uint8)  # noqa: E731
+        conv_i = lambda xs: np.array(xs, dtype=np.int64)
+        conv_u = lambda xs: np.array(xs, dtype=np.uint8)
     tp, tc, cp, cn = topo_t
     return kernels.commit_and_plan(
-        tp, tc, cp, cn,
-        st["versions"], st["available"], st["seen"],
-        conv_i(step["ran"]), len(step["ran"]),
-        conv_i(step["bumped"]), conv_u(step["bumped_available"]),
-        len(step["bumped"]), step["next_version"],
-        st["mark"], st["stamp"], out,
+        tp,
+        tc,
+        cp,
+        cn,
+        st["versions"],
+        st["available"],
+        st["seen"],
+        conv_i(step["ran"]),
+        len(step["ran"]),
+        conv_i(step["bumped"]),
+        conv_u(step["bumped_available"]),
+        len(step["bumped"]),
+        step["next_version"],
+        st["mark"],
+        st["stamp"],
+        out,
     )
 
 
@@ -156,16 +166,12 @@ def reference_commit(topo: dict, state: dict, step: dict) -> tuple[list[int], di
         available[c] = a
     changed = {c for c, a in zip(step["bumped"], step["bumped_available"]) if a}
     candidates = {
-        n
-        for n in range(topo["n_nodes"])
-        if any(tc[s] in changed for s in range(tp[n], tp[n + 1]))
+        n for n in range(topo["n_nodes"]) if any(tc[s] in changed for s in range(tp[n], tp[n + 1]))
     }
     nxt = sorted(
         n
         for n in candidates
-        if any(
-            available[tc[s]] and versions[tc[s]] > seen[s] for s in range(tp[n], tp[n + 1])
-        )
+        if any(available[tc[s]] and versions[tc[s]] > seen[s] for s in range(tp[n], tp[n + 1]))
     )
     return nxt, {"versions": versions, "available": available, "seen": seen}
 
@@ -200,7 +206,9 @@ def test_python_plan_kernels_match_source(seed):
     tp, tc = topo["trig_ptr"], topo["trig_chan"]
     args = (state["versions"], state["available"], state["seen"])
     for n in range(topo["n_nodes"]):
-        assert step_python.node_is_triggered(tp, tc, *args, n) == step_source.node_is_triggered(tp, tc, *args, n)
+        assert step_python.node_is_triggered(tp, tc, *args, n) == step_source.node_is_triggered(
+            tp, tc, *args, n
+        )
     for _ in range(3):
         order = rng.sample(range(topo["n_nodes"]), rng.randint(0, topo["n_nodes"]))
         p_seen = rng.choice((0.0, 0.5, 1.0))
@@ -270,13 +278,26 @@ def test_plan_nodes_and_node_is_triggered_compiled_match_twin(seed):
         out_py = [0] * topo["n_nodes"]
         out_np = np.zeros(topo["n_nodes"], dtype=np.int64)
         n_py = step_source.plan_nodes(
-            tp, tc, state["versions"], state["available"], state["seen"], has_seen,
-            order, len(order), out_py,
+            tp,
+            tc,
+            state["versions"],
+            state["available"],
+            state["seen"],
+            has_seen,
+            order,
+            len(order),
+            out_py,
         )
         n_np = _compiled_mod.plan_nodes(
-            tp_a, tc_a, arr_state["versions"], arr_state["available"], arr_state["seen"],
-            np.array(has_seen, dtype=np.uint8), np.array(order, dtype=np.int64),
-            len(order), out_np,
+            tp_a,
+            tc_a,
+            arr_state["versions"],
+            arr_state["available"],
+            arr_state["seen"],
+            np.array(has_seen, dtype=np.uint8),
+            np.array(order, dtype=np.int64),
+            len(order),
+            out_np,
         )
         assert type(n_np) is int
         assert n_np == n_py
@@ -437,7 +458,9 @@ def _fan_in_graph(n: int):
     channels = {f"c{i}": LastValue(int) for i in range(n)}
     channels["sink"] = BinaryOperatorAggregate(int, operator.add)
     return Pregel(
-        nodes=nodes, channels=channels, input_channels=[f"c{i}" for i in range(n)],
+        nodes=nodes,
+        channels=channels,
+        input_channels=[f"c{i}" for i in range(n)],
         output_channels="sink",
     )
 
@@ -622,7 +645,9 @@ def _run_graph(seed: int, compiled: bool, monkeypatch) -> dict:
     result["saved"] = [
         _outcome(lambda: saver_graph.invoke(value, thread)),
         _outcome(lambda: list(saver_graph.stream(value + 1, thread, stream_mode="updates"))),
-        _outcome(lambda: (saver_graph.get_state(thread).values, saver_graph.get_state(thread).next)),
+        _outcome(
+            lambda: (saver_graph.get_state(thread).values, saver_graph.get_state(thread).next)
+        ),
     ]
     assert used and all(u == compiled for u in used), used
     return result
@@ -660,7 +685,10 @@ def _wide_graph(width: int):
         .do(lambda x: x)
         .write_to(*[f"c{i}" for i in range(width)]),
         **{
-            f"w{i:03d}": NodeBuilder().subscribe_only(f"c{i}").do(lambda x, i=i: x + i).write_to("sink")
+            f"w{i:03d}": NodeBuilder()
+            .subscribe_only(f"c{i}")
+            .do(lambda x, i=i: x + i)
+            .write_to("sink")
             for i in range(width)
         },
         "join": NodeBuilder().subscribe_only("sink").do(lambda x: x).write_to("out"),
@@ -671,7 +699,9 @@ def _wide_graph(width: int):
         "sink": BinaryOperatorAggregate(int, operator.add),
         "out": LastValue(int),
     }
-    return Pregel(nodes=nodes, channels=channels, input_channels="inp", output_channels=["out", "sink"])
+    return Pregel(
+        nodes=nodes, channels=channels, input_channels="inp", output_channels=["out", "sink"]
+    )
 
 
 @pytest.mark.skipif(not _kernels.jit_enabled(), reason="numba not available or disabled")

@@ -5,7 +5,6 @@ Chat models are langchain_core's fake ones (no network). Message ids, run ids an
 task ids are random on both sides and are compared by order of first appearance.
 """
 
-
 import asyncio
 import os
 import subprocess
@@ -18,24 +17,23 @@ import pytest
 
 pytest.importorskip("langchain_core")
 
-import langgraph.graph.message as lg_message  # noqa: E402
-from langchain_core.language_models.fake_chat_models import (  # noqa: E402
+import langgraph.graph.message as lg_message
+from langchain_core.language_models.fake_chat_models import (
     FakeListChatModel,
     GenericFakeChatModel,
 )
-from langchain_core.messages import (  # noqa: E402
+from langchain_core.messages import (
     AIMessage,
     AIMessageChunk,
     HumanMessage,
     RemoveMessage,
-    SystemMessage,
     ToolMessage,
 )
-from pydantic import BaseModel  # noqa: E402
-from typing_extensions import TypedDict  # noqa: E402
+from pydantic import BaseModel
+from tests.diff_helpers import IMPLS, JIT, LG, IdMap, capture, diff_text, normalise
+from typing_extensions import TypedDict
 
-import langgraph_jit.graph.message as jit_message  # noqa: E402
-from tests.diff_helpers import IMPLS, JIT, LG, IdMap, capture, diff_text, normalise  # noqa: E402
+import langgraph_jit.graph.message as jit_message
 
 MSG = {"lg": lg_message, "jit": jit_message}
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -83,7 +81,11 @@ ADD_CASES = {
                 "role": "assistant",
                 "content": "",
                 "tool_calls": [
-                    {"id": "c1", "type": "function", "function": {"name": "f", "arguments": '{"a": 1}'}}
+                    {
+                        "id": "c1",
+                        "type": "function",
+                        "function": {"name": "f", "arguments": '{"a": 1}'},
+                    }
                 ],
             },
             {"role": "tool", "content": "42", "tool_call_id": "c1"},
@@ -101,11 +103,20 @@ ADD_CASES = {
     "remove_new_in_same_update": lambda: ([], [AIMessage("x", id="n"), RemoveMessage(id="n")]),
     "remove_all": lambda: (
         [HumanMessage("a", id="1"), AIMessage("b", id="2")],
-        [HumanMessage("before", id="3"), RemoveMessage(id="__remove_all__"), AIMessage("after", id="4")],
+        [
+            HumanMessage("before", id="3"),
+            RemoveMessage(id="__remove_all__"),
+            AIMessage("after", id="4"),
+        ],
     ),
     "remove_all_twice": lambda: (
         [HumanMessage("a", id="1")],
-        [RemoveMessage(id="__remove_all__"), AIMessage("x"), RemoveMessage(id="__remove_all__"), AIMessage("y", id="y")],
+        [
+            RemoveMessage(id="__remove_all__"),
+            AIMessage("x"),
+            RemoveMessage(id="__remove_all__"),
+            AIMessage("y", id="y"),
+        ],
     ),
     "chunks": lambda: (
         [AIMessageChunk("partial", id="c")],
@@ -131,7 +142,9 @@ def test_add_messages(case):
 def test_add_messages_openai_format(case):
     def observe(impl):
         left, right = ADD_CASES[case]()
-        return capture(lambda: messages_of(impl).add_messages(left, right, format="langchain-openai"))
+        return capture(
+            lambda: messages_of(impl).add_messages(left, right, format="langchain-openai")
+        )
 
     same(observe)
 
@@ -174,11 +187,18 @@ def test_message_graph_and_state():
             # langgraph_jit.warnings (LangGraphDeprecatedSinceV10) is not written yet:
             # compare the kind of warning and the message up to LangGraph's suffix.
             "warning": [
-                (issubclass(w.category, DeprecationWarning), str(w.message).split(" Deprecated in")[0])
+                (
+                    issubclass(w.category, DeprecationWarning),
+                    str(w.message).split(" Deprecated in")[0],
+                )
                 for w in caught
             ],
             "invoke": capture(lambda: app.invoke([("user", "hi")])),
-            "stream": capture(lambda: list(app.stream([HumanMessage("x", id="h")], stream_mode=["updates", "messages"]))),
+            "stream": capture(
+                lambda: list(
+                    app.stream([HumanMessage("x", id="h")], stream_mode=["updates", "messages"])
+                )
+            ),
             "hints": sorted(mod.MessagesState.__annotations__),
         }
 
@@ -193,7 +213,10 @@ REPLIES = ["Hello there, human!", "Still here.", "Goodbye now."]
 
 def chatbot_app(impl, model_factory=None, *, turns=3, checkpointer=None):
     g = impl.graph
-    model = (model_factory or (lambda: GenericFakeChatModel(messages=iter(AIMessage(r) for r in REPLIES))))()
+    model = (
+        model_factory
+        or (lambda: GenericFakeChatModel(messages=iter(AIMessage(r) for r in REPLIES)))
+    )()
 
     def chatbot(state):
         return {"messages": [model.invoke(state["messages"])]}
@@ -220,7 +243,13 @@ INPUT = {"messages": [("user", "hi")]}
 
 @pytest.mark.parametrize(
     "mode",
-    ["messages", "updates", "values", ["messages", "updates"], ["values", "messages", "updates", "custom"]],
+    [
+        "messages",
+        "updates",
+        "values",
+        ["messages", "updates"],
+        ["values", "messages", "updates", "custom"],
+    ],
     ids=str,
 )
 def test_chatbot_stream(mode):
@@ -237,7 +266,11 @@ def test_chatbot_invoke_messages_mode():
 
 def test_chatbot_config_tags_metadata():
     cfg = {"tags": ["t1"], "metadata": {"user_key": 1}, "run_name": "mine"}
-    same(lambda impl: capture(lambda: list(chatbot_app(impl).stream(INPUT, cfg, stream_mode="messages"))))
+    same(
+        lambda impl: capture(
+            lambda: list(chatbot_app(impl).stream(INPUT, cfg, stream_mode="messages"))
+        )
+    )
 
 
 def test_chatbot_with_checkpointer():
@@ -264,9 +297,9 @@ def test_fake_list_model_streams_characters():
     same(
         lambda impl: capture(
             lambda: list(
-                chatbot_app(impl, lambda: FakeListChatModel(responses=["ab c", "de"]), turns=2).stream(
-                    INPUT, stream_mode="messages"
-                )
+                chatbot_app(
+                    impl, lambda: FakeListChatModel(responses=["ab c", "de"]), turns=2
+                ).stream(INPUT, stream_mode="messages")
             )
         )
     )
@@ -316,7 +349,9 @@ def node_variants():
 
     def command(impl):
         def node(state):
-            return impl.Command(update={"messages": [AIMessage("via command", id="cmd")]}, goto=impl.END)
+            return impl.Command(
+                update={"messages": [AIMessage("via command", id="cmd")]}, goto=impl.END
+            )
 
         return node
 
@@ -331,7 +366,9 @@ def node_variants():
 
     def tuples_not_sent(impl):
         # Messages written as tuples/dicts are not message objects yet: not sent.
-        return lambda state: {"messages": [("ai", "tuple"), {"role": "assistant", "content": "dict"}]}
+        return lambda state: {
+            "messages": [("ai", "tuple"), {"role": "assistant", "content": "dict"}]
+        }
 
     def nothing(impl):
         return lambda state: None
@@ -362,10 +399,24 @@ def node_variants():
 
         return node
 
-    return {f.__name__: f for f in (
-        nostream, model_tags, model_stream, two_calls, built_messages, command, command_list,
-        single_message, tuples_not_sent, nothing, push, push_no_id, model_error,
-    )}
+    return {
+        f.__name__: f
+        for f in (
+            nostream,
+            model_tags,
+            model_stream,
+            two_calls,
+            built_messages,
+            command,
+            command_list,
+            single_message,
+            tuples_not_sent,
+            nothing,
+            push,
+            push_no_id,
+            model_error,
+        )
+    }
 
 
 NODES = node_variants()
@@ -376,7 +427,9 @@ NODES = node_variants()
 def test_node_variants(variant, mode):
     def observe(impl):
         app = _single_node_app(impl, NODES[variant](impl))
-        return capture(lambda: list(app.stream({"messages": [HumanMessage("hi", id="in")]}, stream_mode=mode)))
+        return capture(
+            lambda: list(app.stream({"messages": [HumanMessage("hi", id="in")]}, stream_mode=mode))
+        )
 
     same(observe)
 
@@ -388,8 +441,14 @@ def test_pydantic_state():
             note: str = ""
 
         model = _model()
-        app = _single_node_app(impl, lambda s: {"messages": [model.invoke(s.messages)], "note": "x"}, State)
-        return capture(lambda: list(app.stream({"messages": [("user", "hi")]}, stream_mode=["messages", "values"])))
+        app = _single_node_app(
+            impl, lambda s: {"messages": [model.invoke(s.messages)], "note": "x"}, State
+        )
+        return capture(
+            lambda: list(
+                app.stream({"messages": [("user", "hi")]}, stream_mode=["messages", "values"])
+            )
+        )
 
     same(observe)
 
@@ -414,7 +473,10 @@ def test_parallel_nodes():
     # Tokens of parallel tasks interleave as the tasks run: compare per node.
     def observe(impl):
         g = impl.graph
-        models = {name: GenericFakeChatModel(messages=iter([AIMessage(f"{name} says hi")] * 2)) for name in "abc"}
+        models = {
+            name: GenericFakeChatModel(messages=iter([AIMessage(f"{name} says hi")] * 2))
+            for name in "abc"
+        }
 
         def make(name):
             return lambda state: {"messages": [models[name].invoke(state["messages"])]}
@@ -423,14 +485,21 @@ def test_parallel_nodes():
         for name in "abc":
             builder.add_node(name, make(name))
             builder.add_edge(g.START, name)
-        builder.add_node("join", lambda s: {"messages": [AIMessage(f"{len(s['messages'])} messages", id="j")]})
+        builder.add_node(
+            "join", lambda s: {"messages": [AIMessage(f"{len(s['messages'])} messages", id="j")]}
+        )
         builder.add_edge(list("abc"), "join")
         app = builder.compile()
         chunks = list(app.stream(INPUT, stream_mode="messages"))
         by_node: dict = {}
         for msg, meta in chunks:
-            by_node.setdefault(meta["langgraph_node"], []).append((msg.content, meta["langgraph_step"]))
-        return {"by_node": by_node, "final": sorted(m.content for m in app.invoke(INPUT)["messages"])}
+            by_node.setdefault(meta["langgraph_node"], []).append(
+                (msg.content, meta["langgraph_step"])
+            )
+        return {
+            "by_node": by_node,
+            "final": sorted(m.content for m in app.invoke(INPUT)["messages"]),
+        }
 
     same(observe)
 
@@ -454,7 +523,9 @@ def test_send_fanout_messages():
         builder.add_conditional_edges(g.START, fan, ["write"])
         app = builder.compile()
         chunks = list(app.stream({"topics": ["x", "y"], "messages": []}, stream_mode="messages"))
-        return sorted((m.content, meta["langgraph_path"][0], meta["langgraph_node"]) for m, meta in chunks)
+        return sorted(
+            (m.content, meta["langgraph_path"][0], meta["langgraph_node"]) for m, meta in chunks
+        )
 
     same(observe)
 
@@ -497,7 +568,11 @@ def test_graph_invoked_inside_node(subgraphs):
         b.add_node("node", lambda s: {"messages": child.invoke(s)["messages"]})
         b.add_edge(g.START, "node")
         app = b.compile()
-        return capture(lambda: list(app.stream(INPUT, stream_mode=["messages", "updates"], subgraphs=subgraphs)))
+        return capture(
+            lambda: list(
+                app.stream(INPUT, stream_mode=["messages", "updates"], subgraphs=subgraphs)
+            )
+        )
 
     same(observe)
 
@@ -546,7 +621,9 @@ def test_async_node_ainvoke():
 def test_stream_v2_parts():
     def observe(impl):
         app = _single_node_app(impl, NODES["two_calls"](impl))
-        return capture(lambda: list(app.stream(INPUT, stream_mode=["messages", "updates"], version="v2")))
+        return capture(
+            lambda: list(app.stream(INPUT, stream_mode=["messages", "updates"], version="v2"))
+        )
 
     same(observe)
 
@@ -568,7 +645,9 @@ def test_interrupt_then_resume():
         first = list(app.stream(INPUT, cfg, stream_mode=["messages", "updates"]))
         # Interrupt ids hash the checkpoint id; only the message chunks matter here.
         first = [(mode, list(c) if mode == "updates" else c) for mode, c in first]
-        resumed = list(app.stream(impl.Command(resume="yes"), cfg, stream_mode=["messages", "updates"]))
+        resumed = list(
+            app.stream(impl.Command(resume="yes"), cfg, stream_mode=["messages", "updates"])
+        )
         return {"first": first, "resumed": resumed}
 
     same(observe)
@@ -701,7 +780,9 @@ def test_graph_import_does_not_load_langchain_core():
     # MessagesState / add_messages load langchain_core (for AnyMessage) only when installed
     # and only on access; StateGraph alone never does.
     code_plain = "import sys; from langgraph_jit.graph import StateGraph; print('langchain_core' in sys.modules)"
-    plain = subprocess.run([sys.executable, "-c", code_plain], capture_output=True, text=True, cwd=ROOT)
+    plain = subprocess.run(
+        [sys.executable, "-c", code_plain], capture_output=True, text=True, cwd=ROOT
+    )
     assert plain.stdout.strip() == "False", plain.stderr
     full = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT)
     assert full.returncode == 0, full.stderr

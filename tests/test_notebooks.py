@@ -37,11 +37,15 @@ def kernel_spec_manager(tmp_path_factory) -> KernelSpecManager:
     # test, whatever kernels the machine has registered.
     spec_dir = tmp_path_factory.mktemp("kernels") / KERNEL_NAME
     spec_dir.mkdir()
-    (spec_dir / "kernel.json").write_text(json.dumps({
-        "argv": [sys.executable, "-m", "ipykernel_launcher", "-f", "{connection_file}"],
-        "display_name": "langgraph_jit tests",
-        "language": "python",
-    }))
+    (spec_dir / "kernel.json").write_text(
+        json.dumps(
+            {
+                "argv": [sys.executable, "-m", "ipykernel_launcher", "-f", "{connection_file}"],
+                "display_name": "langgraph_jit tests",
+                "language": "python",
+            }
+        )
+    )
     return KernelSpecManager(kernel_dirs=[str(spec_dir.parent)])
 
 
@@ -50,7 +54,10 @@ def execute(path: Path, ksm: KernelSpecManager) -> float:
     nb = nbformat.read(path, as_version=4)
     km = KernelManager(kernel_name=KERNEL_NAME, kernel_spec_manager=ksm)
     client = nbclient.NotebookClient(
-        nb, km=km, timeout=CELL_TIMEOUT_S, kernel_name=KERNEL_NAME,
+        nb,
+        km=km,
+        timeout=CELL_TIMEOUT_S,
+        kernel_name=KERNEL_NAME,
         resources={"metadata": {"path": str(path.parent)}},
     )
     t0 = time.perf_counter()
@@ -71,15 +78,21 @@ def _describe(path: Path, nb, exc: Exception) -> str:
         for out in cell.get("outputs", []):
             if out.get("output_type") == "error":
                 tb = ANSI.sub("", "\n".join(out.get("traceback", [])))
-                return (f"{path.name}: code cell {number} of {len(code_cells)} raised "
-                        f"{out['ename']}: {out['evalue']}\n--- cell ---\n{cell.source}\n--- traceback ---\n{tb}")
+                return (
+                    f"{path.name}: code cell {number} of {len(code_cells)} raised "
+                    f"{out['ename']}: {out['evalue']}\n--- cell ---\n{cell.source}\n--- traceback ---\n{tb}"
+                )
     return f"{path.name}: {ANSI.sub('', str(exc))}"
 
 
 def test_notebooks_exist():
     names = {p.name for p in NOTEBOOKS}
-    for expected in ("01_quickstart.ipynb", "02_human_in_the_loop.ipynb",
-                     "03_performance.ipynb", "04_pregel_and_channels.ipynb"):
+    for expected in (
+        "01_quickstart.ipynb",
+        "02_human_in_the_loop.ipynb",
+        "03_performance.ipynb",
+        "04_pregel_and_channels.ipynb",
+    ):
         assert expected in names
 
 
@@ -89,7 +102,9 @@ def test_notebook_is_stored_without_outputs(path: Path):
     nb = nbformat.read(path, as_version=4)
     nbformat.validate(nb)
     for number, cell in enumerate((c for c in nb.cells if c.cell_type == "code"), 1):
-        assert not cell.outputs and cell.execution_count is None, f"{path.name}: code cell {number} has outputs"
+        assert not cell.outputs and cell.execution_count is None, (
+            f"{path.name}: code cell {number} has outputs"
+        )
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=[p.stem for p in NOTEBOOKS])
@@ -101,12 +116,14 @@ def test_notebook_runs(path: Path, kernel_spec_manager):
 
 
 def test_broken_notebook_fails(tmp_path: Path, kernel_spec_manager):
-    nb = nbformat.v4.new_notebook(cells=[
-        nbformat.v4.new_code_cell("x = 1"),
-        nbformat.v4.new_markdown_cell("the next cell is broken"),
-        nbformat.v4.new_code_cell("y = x / 0"),
-        nbformat.v4.new_code_cell("print('never reached')"),
-    ])
+    nb = nbformat.v4.new_notebook(
+        cells=[
+            nbformat.v4.new_code_cell("x = 1"),
+            nbformat.v4.new_markdown_cell("the next cell is broken"),
+            nbformat.v4.new_code_cell("y = x / 0"),
+            nbformat.v4.new_code_cell("print('never reached')"),
+        ]
+    )
     path = tmp_path / "broken.ipynb"
     nbformat.write(nb, path)
     with pytest.raises(NotebookFailed) as info:

@@ -7,8 +7,7 @@ import pytest
 
 pytest.importorskip("langchain_core")
 
-from _program_diff import assert_same, run_both  # noqa: E402
-
+from _program_diff import assert_same, run_both
 
 SCENARIOS = [
     "react_invoke",
@@ -45,8 +44,16 @@ def test_same_as_langgraph(results, name):
 def test_prebuilt_public_names():
     import langgraph_jit.prebuilt as ours
 
-    for name in ("create_react_agent", "ToolNode", "tools_condition", "ValidationNode",
-                 "InjectedState", "InjectedStore", "ToolRuntime", "ToolCallTransformer"):
+    for name in (
+        "create_react_agent",
+        "ToolNode",
+        "tools_condition",
+        "ValidationNode",
+        "InjectedState",
+        "InjectedStore",
+        "ToolRuntime",
+        "ToolCallTransformer",
+    ):
         assert hasattr(ours, name), name
     from langgraph_jit.prebuilt.chat_agent_executor import AgentState  # noqa: F401
     from langgraph_jit.prebuilt.tool_node import ToolCallRequest, ToolCallWithContext  # noqa: F401

@@ -13,6 +13,7 @@ import threading
 import time
 
 import pytest
+
 from diff_helpers import (
     TASKS,
     Impl,
@@ -20,7 +21,6 @@ from diff_helpers import (
     assert_same,
     canonical_order,
     capture,
-    collect_astream,
     collect_stream,
     observe_all_modes,
     state_of,
@@ -159,12 +159,25 @@ def test_unknown_channel_in_subscriptions():
 
         nb = lg.NodeBuilder
         return {
-            "subscribe_only": make({"n": nb().subscribe_only("nope").do(lambda x: x).write_to("b")}),
-            "subscribe_to": make({"n": nb().subscribe_to("a", "nope").do(lambda x: x).write_to("b")}),
-            "read_from": make({"n": nb().subscribe_to("a").read_from("nope").do(lambda x: x).write_to("b")}),
-            "output": make({"n": nb().subscribe_only("a").do(lambda x: x).write_to("b")}, output_channels="zz"),
-            "input": make({"n": nb().subscribe_only("a").do(lambda x: x).write_to("b")}, input_channels="zz"),
-            "stream": make({"n": nb().subscribe_only("a").do(lambda x: x).write_to("b")}, stream_channels=["zz"]),
+            "subscribe_only": make(
+                {"n": nb().subscribe_only("nope").do(lambda x: x).write_to("b")}
+            ),
+            "subscribe_to": make(
+                {"n": nb().subscribe_to("a", "nope").do(lambda x: x).write_to("b")}
+            ),
+            "read_from": make(
+                {"n": nb().subscribe_to("a").read_from("nope").do(lambda x: x).write_to("b")}
+            ),
+            "output": make(
+                {"n": nb().subscribe_only("a").do(lambda x: x).write_to("b")}, output_channels="zz"
+            ),
+            "input": make(
+                {"n": nb().subscribe_only("a").do(lambda x: x).write_to("b")}, input_channels="zz"
+            ),
+            "stream": make(
+                {"n": nb().subscribe_only("a").do(lambda x: x).write_to("b")},
+                stream_channels=["zz"],
+            ),
             "ok": make({"n": nb().subscribe_only("a").do(lambda x: x).write_to("b")}),
         }
 
@@ -177,7 +190,11 @@ def test_reserved_tasks_channel_in_channels():
         return capture(
             lambda: lg.Pregel(
                 nodes={"n": n},
-                channels={"a": lg.ch.LastValue(str), "b": lg.ch.LastValue(str), TASKS: lg.ch.LastValue(str)},
+                channels={
+                    "a": lg.ch.LastValue(str),
+                    "b": lg.ch.LastValue(str),
+                    TASKS: lg.ch.LastValue(str),
+                },
                 input_channels="a",
                 output_channels="b",
             ).invoke("x")
@@ -196,7 +213,12 @@ def fan_app(lg: Impl, join_channel=None, **kw):
     start = lg.NodeBuilder().subscribe_only("inp").do(lambda x: x).write_to("l_in", "r_in")
     left = lg.NodeBuilder().subscribe_only("l_in").do(lambda x: "L" + x).write_to("joined")
     right = lg.NodeBuilder().subscribe_only("r_in").do(lambda x: "R" + x).write_to("joined")
-    join = lg.NodeBuilder().subscribe_only("joined").do(lambda xs: sorted(xs) if isinstance(xs, list) else xs).write_to("out")
+    join = (
+        lg.NodeBuilder()
+        .subscribe_only("joined")
+        .do(lambda xs: sorted(xs) if isinstance(xs, list) else xs)
+        .write_to("out")
+    )
     return lg.Pregel(
         nodes={"start": start, "left": left, "right": right, "join": join},
         channels={
@@ -278,8 +300,11 @@ def send_app(lg: Impl, **kw):
     def sends(xs):
         return [(TASKS, lg.Send("worker", x)) for x in xs]
 
-    split = lg.NodeBuilder().subscribe_only("items").do(lambda xs: xs).write_to(
-        lg.ChannelWriteTupleEntry(sends)
+    split = (
+        lg.NodeBuilder()
+        .subscribe_only("items")
+        .do(lambda xs: xs)
+        .write_to(lg.ChannelWriteTupleEntry(sends))
     )
     worker = lg.NodeBuilder().do(lambda x: x * 10).write_to("results")
     collect = lg.NodeBuilder().subscribe_only("results").do(lambda xs: sorted(xs)).write_to("total")
@@ -309,7 +334,11 @@ def test_send_static_entry_in_write_to():
         w = lg.NodeBuilder().do(lambda x: x + 1).write_to("c")
         app = lg.Pregel(
             nodes={"a": a, "w": w},
-            channels={"a": lg.ch.LastValue(int), "b": lg.ch.LastValue(int), "c": lg.ch.LastValue(int)},
+            channels={
+                "a": lg.ch.LastValue(int),
+                "b": lg.ch.LastValue(int),
+                "c": lg.ch.LastValue(int),
+            },
             input_channels="a",
             output_channels=["b", "c"],
             checkpointer=lg.InMemorySaver(),
@@ -338,8 +367,11 @@ def test_write_to_reserved_tasks_channel_by_name():
 
 def test_send_to_unknown_node():
     def program(lg):
-        a = lg.NodeBuilder().subscribe_only("a").do(lambda x: x).write_to(
-            lg.ChannelWriteTupleEntry(lambda x: [(TASKS, lg.Send("ghost", x))])
+        a = (
+            lg.NodeBuilder()
+            .subscribe_only("a")
+            .do(lambda x: x)
+            .write_to(lg.ChannelWriteTupleEntry(lambda x: [(TASKS, lg.Send("ghost", x))]))
         )
         app = lg.Pregel(
             nodes={"a": a},
@@ -361,11 +393,22 @@ def _channel_program(kind: str):
     def program(lg):
         ch = lg.ch
         nb = lg.NodeBuilder
-        channels = {"inp": ch.LastValue(str), "l_in": ch.LastValue(str), "r_in": ch.LastValue(str), "out": ch.LastValue(object)}
+        channels = {
+            "inp": ch.LastValue(str),
+            "l_in": ch.LastValue(str),
+            "r_in": ch.LastValue(str),
+            "out": ch.LastValue(object),
+        }
         start = nb().subscribe_only("inp").do(lambda x: x).write_to("l_in", "r_in")
         nodes = {"start": start}
         outputs = ["out"]
-        if kind in ("BinaryOperatorAggregate", "AnyValue", "Topic", "TopicAccumulate", "LastValueAfterFinish"):
+        if kind in (
+            "BinaryOperatorAggregate",
+            "AnyValue",
+            "Topic",
+            "TopicAccumulate",
+            "LastValueAfterFinish",
+        ):
             channels["acc"] = {
                 "BinaryOperatorAggregate": lambda: ch.BinaryOperatorAggregate(str, operator.add),
                 "AnyValue": lambda: ch.AnyValue(str),
@@ -374,12 +417,26 @@ def _channel_program(kind: str):
                 "LastValueAfterFinish": lambda: ch.LastValueAfterFinish(str),
             }[kind]()
             same = kind == "AnyValue"
-            nodes["left"] = nb().subscribe_only("l_in").do(lambda x: "v" if same else "L" + x).write_to("acc")
-            nodes["right"] = nb().subscribe_only("r_in").do(lambda x: "v" if same else "R" + x).write_to("acc", again="once")
+            nodes["left"] = (
+                nb().subscribe_only("l_in").do(lambda x: "v" if same else "L" + x).write_to("acc")
+            )
+            nodes["right"] = (
+                nb()
+                .subscribe_only("r_in")
+                .do(lambda x: "v" if same else "R" + x)
+                .write_to("acc", again="once")
+            )
             channels["again"] = ch.EphemeralValue(str)
             # one more step writing `acc` again, so accumulation/clearing across steps shows
-            nodes["again"] = nb().subscribe_only("again").do(lambda x: "v" if same else "A").write_to("acc")
-            nodes["join"] = nb().subscribe_only("acc").do(lambda v: sorted(v) if isinstance(v, list) else v).write_to("out")
+            nodes["again"] = (
+                nb().subscribe_only("again").do(lambda x: "v" if same else "A").write_to("acc")
+            )
+            nodes["join"] = (
+                nb()
+                .subscribe_only("acc")
+                .do(lambda v: sorted(v) if isinstance(v, list) else v)
+                .write_to("out")
+            )
             outputs.append("acc")
         elif kind in ("NamedBarrierValue", "NamedBarrierValueAfterFinish"):
             cls = getattr(ch, kind)
@@ -389,14 +446,26 @@ def _channel_program(kind: str):
             # right is one step later than left, so the barrier waits
             nodes["right"] = nb().subscribe_only("r_in").do(lambda x: x).write_to("mid")
             nodes["right2"] = nb().subscribe_only("mid").do(lambda x: x).write_to(barrier="right")
-            nodes["join"] = nb().subscribe_to("barrier", read=False).read_from("inp").do(lambda d: "joined:" + d["inp"]).write_to("out")
+            nodes["join"] = (
+                nb()
+                .subscribe_to("barrier", read=False)
+                .read_from("inp")
+                .do(lambda d: "joined:" + d["inp"])
+                .write_to("out")
+            )
         elif kind in ("EphemeralValue", "UntrackedValue"):
             cls = getattr(ch, kind)
             channels["tmp"] = cls(str)
             nodes["left"] = nb().subscribe_only("l_in").do(lambda x: "L" + x).write_to("tmp")
             nodes["reader"] = nb().subscribe_only("tmp").do(lambda x: "saw " + x).write_to("out")
             # reads tmp one step after it was written: Ephemeral is gone, Untracked stays
-            nodes["late"] = nb().subscribe_to("out").read_from("tmp").do(lambda d: repr(sorted(d.items()))).write_to("late")
+            nodes["late"] = (
+                nb()
+                .subscribe_to("out")
+                .read_from("tmp")
+                .do(lambda d: repr(sorted(d.items())))
+                .write_to("late")
+            )
             channels["late"] = ch.LastValue(str)
             outputs += ["tmp", "late"]
         elif kind == "LastValue":
@@ -418,17 +487,22 @@ def _channel_program(kind: str):
 
 
 CHANNEL_KINDS = [
-    "LastValue", "LastValueAfterFinish", "Topic", "TopicAccumulate", "BinaryOperatorAggregate",
-    "EphemeralValue", "AnyValue", "UntrackedValue", "NamedBarrierValue", "NamedBarrierValueAfterFinish",
+    "LastValue",
+    "LastValueAfterFinish",
+    "Topic",
+    "TopicAccumulate",
+    "BinaryOperatorAggregate",
+    "EphemeralValue",
+    "AnyValue",
+    "UntrackedValue",
+    "NamedBarrierValue",
+    "NamedBarrierValueAfterFinish",
 ]
 
 
 @pytest.mark.parametrize(
     "kind",
-    [
-        k
-        for k in CHANNEL_KINDS
-    ],
+    [k for k in CHANNEL_KINDS],
 )
 def test_channel_types_in_graph(kind):
     # ids compared blind: e.g. Ephemeral/Untracked steps have twin chunks differing only by id
@@ -460,23 +534,46 @@ def test_ephemeral_input_channel_guard():
 def test_node_wiring_mapper_read_from_kwargs():
     def program(lg):
         nb = lg.NodeBuilder
-        mapped = nb().subscribe_to("a").read_from("k").do(lambda d: d).write_to(
-            "b", const="C", derived=lambda v: v["a"] * 2, skipped=lg.ChannelWriteEntry("skipped", mapper=lambda v: None, skip_none=True)[1],
-        ).build()
+        mapped = (
+            nb()
+            .subscribe_to("a")
+            .read_from("k")
+            .do(lambda d: d)
+            .write_to(
+                "b",
+                const="C",
+                derived=lambda v: v["a"] * 2,
+                skipped=lg.ChannelWriteEntry("skipped", mapper=lambda v: None, skip_none=True)[1],
+            )
+            .build()
+        )
         mapped = mapped.copy({"mapper": lambda d: {"a": d["a"] + 1, "k": d.get("k", "nok")}})
-        blind = nb().subscribe_to("b", read=False).read_from("a").do(lambda d: sorted(d.items())).write_to("c")
+        blind = (
+            nb()
+            .subscribe_to("b", read=False)
+            .read_from("a")
+            .do(lambda d: sorted(d.items()))
+            .write_to("c")
+        )
         app = lg.Pregel(
             nodes={"mapped": mapped, "blind": blind},
             channels={
-                "a": lg.ch.LastValue(int), "k": lg.ch.LastValue(str), "b": lg.ch.LastValue(dict),
-                "const": lg.ch.LastValue(str), "derived": lg.ch.LastValue(int),
-                "skipped": lg.ch.LastValue(object), "c": lg.ch.LastValue(list),
+                "a": lg.ch.LastValue(int),
+                "k": lg.ch.LastValue(str),
+                "b": lg.ch.LastValue(dict),
+                "const": lg.ch.LastValue(str),
+                "derived": lg.ch.LastValue(int),
+                "skipped": lg.ch.LastValue(object),
+                "c": lg.ch.LastValue(list),
             },
             input_channels=["a", "k"],
             output_channels=["b", "const", "derived", "skipped", "c"],
             checkpointer=lg.InMemorySaver(),
         )
-        return {"with-k": observe_all_modes(app, {"a": 1, "k": "K"}), "without-k": capture(lambda: app.invoke({"a": 5}))}
+        return {
+            "with-k": observe_all_modes(app, {"a": 1, "k": "K"}),
+            "without-k": capture(lambda: app.invoke({"a": 5})),
+        }
 
     assert_same(program)
 
@@ -484,9 +581,16 @@ def test_node_wiring_mapper_read_from_kwargs():
 def test_write_entry_skip_none_and_tuple_entry():
     def program(lg):
         nb = lg.NodeBuilder
-        n = nb().subscribe_only("a").do(lambda x: None if x < 0 else x).write_to(
-            lg.ChannelWriteEntry("b", skip_none=True),
-            lg.ChannelWriteTupleEntry(lambda v: [("c", v), ("d", "tuple")] if v is not None else None),
+        n = (
+            nb()
+            .subscribe_only("a")
+            .do(lambda x: None if x < 0 else x)
+            .write_to(
+                lg.ChannelWriteEntry("b", skip_none=True),
+                lg.ChannelWriteTupleEntry(
+                    lambda v: [("c", v), ("d", "tuple")] if v is not None else None
+                ),
+            )
         )
         app = lg.Pregel(
             nodes={"n": n},
@@ -563,9 +667,17 @@ def test_retry_policy_graph_wide_and_first_match_wins():
     def program(lg):
         calls: list = []
         app = flaky_app(
-            lg, 2, ConnectionError,
-            [lg.RetryPolicy(max_attempts=2, initial_interval=0.001, jitter=False, retry_on=KeyError),
-             lg.RetryPolicy(max_attempts=3, initial_interval=0.001, jitter=False, retry_on=ConnectionError)],
+            lg,
+            2,
+            ConnectionError,
+            [
+                lg.RetryPolicy(
+                    max_attempts=2, initial_interval=0.001, jitter=False, retry_on=KeyError
+                ),
+                lg.RetryPolicy(
+                    max_attempts=3, initial_interval=0.001, jitter=False, retry_on=ConnectionError
+                ),
+            ],
             calls,
         )
         out = capture(lambda: app.invoke(1, cfg()))
@@ -580,10 +692,12 @@ def test_retry_policy_graph_wide_and_first_match_wins():
 
 def slow_app(lg: Impl, is_async: bool = False):
     if is_async:
+
         async def slow(x):
             await asyncio.sleep(0.2)
             return x
     else:
+
         def slow(x):
             time.sleep(0.2)
             return x
@@ -629,8 +743,11 @@ def test_max_concurrency():
                 running[0] -= 1
             return x * 10
 
-        split = lg.NodeBuilder().subscribe_only("items").do(lambda xs: xs).write_to(
-            lg.ChannelWriteTupleEntry(lambda xs: [(TASKS, lg.Send("w", x)) for x in xs])
+        split = (
+            lg.NodeBuilder()
+            .subscribe_only("items")
+            .do(lambda xs: xs)
+            .write_to(lg.ChannelWriteTupleEntry(lambda xs: [(TASKS, lg.Send("w", x)) for x in xs]))
         )
         w = lg.NodeBuilder().do(work).write_to("results")
         app = lg.Pregel(
@@ -658,7 +775,12 @@ def test_custom_stream_writer():
             return x + 1
 
         n = lg.NodeBuilder().subscribe_only("a").do(node).write_to("b")
-        m = lg.NodeBuilder().subscribe_only("b").do(lambda x: lg.get_stream_writer()(["m", x]) or x).write_to("c")
+        m = (
+            lg.NodeBuilder()
+            .subscribe_only("b")
+            .do(lambda x: lg.get_stream_writer()(["m", x]) or x)
+            .write_to("c")
+        )
         app = lg.Pregel(
             nodes={"n": n, "m": m},
             channels={k: lg.ch.LastValue(int) for k in "abc"},
@@ -677,19 +799,35 @@ def test_get_config_inside_node():
         def node(x):
             c = lg.get_config()
             md = c.get("metadata", {})
-            seen.append({
-                "meta": {k: md.get(k) for k in ("langgraph_step", "langgraph_node", "langgraph_triggers", "langgraph_path", "langgraph_checkpoint_ns", "thread_id", "user")},
-                "tags": sorted(c.get("tags", [])),
-                "thread": c.get("configurable", {}).get("thread_id"),
-                "user_conf": c.get("configurable", {}).get("user_key"),
-                "recursion_limit": c.get("recursion_limit"),
-            })
+            seen.append(
+                {
+                    "meta": {
+                        k: md.get(k)
+                        for k in (
+                            "langgraph_step",
+                            "langgraph_node",
+                            "langgraph_triggers",
+                            "langgraph_path",
+                            "langgraph_checkpoint_ns",
+                            "thread_id",
+                            "user",
+                        )
+                    },
+                    "tags": sorted(c.get("tags", [])),
+                    "thread": c.get("configurable", {}).get("thread_id"),
+                    "user_conf": c.get("configurable", {}).get("user_key"),
+                    "recursion_limit": c.get("recursion_limit"),
+                }
+            )
             return x + 1
 
         n = lg.NodeBuilder().subscribe_only("a").do(node).write_to("b").meta("ntag", nm="v")
         w = lg.NodeBuilder().do(node).write_to("c")
-        s = lg.NodeBuilder().subscribe_only("b").do(lambda x: x).write_to(
-            lg.ChannelWriteTupleEntry(lambda x: [(TASKS, lg.Send("w", x))])
+        s = (
+            lg.NodeBuilder()
+            .subscribe_only("b")
+            .do(lambda x: x)
+            .write_to(lg.ChannelWriteTupleEntry(lambda x: [(TASKS, lg.Send("w", x))]))
         )
         app = lg.Pregel(
             nodes={"n": n, "s": s, "w": w},
@@ -698,9 +836,17 @@ def test_get_config_inside_node():
             output_channels=["b", "c"],
             checkpointer=lg.InMemorySaver(),
         )
-        out = capture(lambda: app.invoke(
-            1, {"configurable": {"thread_id": "T", "user_key": "U"}, "tags": ["t1"], "metadata": {"user": "me"}, "recursion_limit": 9}
-        ))
+        out = capture(
+            lambda: app.invoke(
+                1,
+                {
+                    "configurable": {"thread_id": "T", "user_key": "U"},
+                    "tags": ["t1"],
+                    "metadata": {"user": "me"},
+                    "recursion_limit": 9,
+                },
+            )
+        )
         return {"out": out, "seen": seen}
 
     assert_same(program)
@@ -730,16 +876,28 @@ def failing_fan_app(lg: Impl, calls: dict, broken: dict):
 
     nb = lg.NodeBuilder
     nodes = {
-        "start": nb().subscribe_only("inp").do(counted("start", lambda x: x)).write_to("g_in", "b_in"),
-        "good": nb().subscribe_only("g_in").do(counted("good", lambda x: "G" + x)).write_to("parts"),
+        "start": nb()
+        .subscribe_only("inp")
+        .do(counted("start", lambda x: x))
+        .write_to("g_in", "b_in"),
+        "good": nb()
+        .subscribe_only("g_in")
+        .do(counted("good", lambda x: "G" + x))
+        .write_to("parts"),
         "bad": nb().subscribe_only("b_in").do(counted("bad", bad)).write_to("parts"),
-        "join": nb().subscribe_only("parts").do(counted("join", lambda xs: "+".join(sorted(xs)))).write_to("out"),
+        "join": nb()
+        .subscribe_only("parts")
+        .do(counted("join", lambda xs: "+".join(sorted(xs))))
+        .write_to("out"),
     }
     return lg.Pregel(
         nodes=nodes,
         channels={
-            "inp": lg.ch.LastValue(str), "g_in": lg.ch.LastValue(str), "b_in": lg.ch.LastValue(str),
-            "parts": lg.ch.Topic(str), "out": lg.ch.LastValue(str),
+            "inp": lg.ch.LastValue(str),
+            "g_in": lg.ch.LastValue(str),
+            "b_in": lg.ch.LastValue(str),
+            "parts": lg.ch.Topic(str),
+            "out": lg.ch.LastValue(str),
         },
         input_channels="inp",
         output_channels=["parts", "out"],
@@ -755,7 +913,9 @@ def test_node_error_propagates_and_thread_resumes():
         obs = {"first": capture(lambda: app.invoke("x", cfg())), **state_of(app, cfg())}
         obs["calls-after-failure"] = dict(calls)
         broken["bad"] = False
-        obs["resume"] = collect_stream(lambda: app.stream(None, cfg(), stream_mode=["values", "updates"]))
+        obs["resume"] = collect_stream(
+            lambda: app.stream(None, cfg(), stream_mode=["values", "updates"])
+        )
         obs["resume"]["chunks"] = canonical_order(obs["resume"]["chunks"], ["values", "updates"])
         obs["calls-after-resume"] = dict(calls)
         obs["after"] = state_of(app, cfg())
@@ -775,7 +935,9 @@ def test_resume_thread_with_new_input():
     def program(lg):
         app = chain_app(lg)
         first = capture(lambda: app.invoke("x", cfg()))
-        second = collect_stream(lambda: app.stream("y", cfg(), stream_mode=["values", "updates", "checkpoints"]))
+        second = collect_stream(
+            lambda: app.stream("y", cfg(), stream_mode=["values", "updates", "checkpoints"])
+        )
         return {"first": first, "second": second, **state_of(app, cfg())}
 
     assert_same(program)
@@ -785,7 +947,12 @@ def test_resume_finished_thread_with_none():
     def program(lg):
         app = chain_app(lg)
         app.invoke("x", cfg())
-        return {"again": collect_stream(lambda: app.stream(None, cfg(), stream_mode=["values", "updates"])), **state_of(app, cfg())}
+        return {
+            "again": collect_stream(
+                lambda: app.stream(None, cfg(), stream_mode=["values", "updates"])
+            ),
+            **state_of(app, cfg()),
+        }
 
     assert_same(program)
 
@@ -799,7 +966,9 @@ def test_durability_modes(durability):
         app = chain_app(lg)
         return {
             "ok": observe_all_modes(app, "x", durability=durability),
-            "loop": observe_all_modes(loop_app(lg, stop_at=None), 0, durability=durability, config={"recursion_limit": 2}),
+            "loop": observe_all_modes(
+                loop_app(lg, stop_at=None), 0, durability=durability, config={"recursion_limit": 2}
+            ),
         }
 
     assert_same(program)
@@ -848,7 +1017,9 @@ def async_chain_app(lg: Impl):
 
     n1 = lg.NodeBuilder().subscribe_only("a").do(one).write_to("b")
     n2 = lg.NodeBuilder().subscribe_only("b").do(two).write_to("c")
-    n3 = lg.NodeBuilder().subscribe_only("b").do(lambda x: x + "3").write_to("d")  # sync node in async run
+    n3 = (
+        lg.NodeBuilder().subscribe_only("b").do(lambda x: x + "3").write_to("d")
+    )  # sync node in async run
     return lg.Pregel(
         nodes={"one": n1, "two": n2, "three": n3},
         channels={k: lg.ch.LastValue(str) for k in "abcd"},
@@ -859,7 +1030,9 @@ def async_chain_app(lg: Impl):
 
 
 def test_async_nodes_astream_all_modes():
-    assert_same(lambda lg: observe_all_modes(async_chain_app(lg), "x", is_async=True, parallel=True))
+    assert_same(
+        lambda lg: observe_all_modes(async_chain_app(lg), "x", is_async=True, parallel=True)
+    )
 
 
 def test_async_twins_on_sync_nodes():
@@ -879,7 +1052,9 @@ def test_batch_and_abatch():
         cfgs = [cfg("b1"), cfg("b2")]
         return {
             "batch": capture(lambda: app.batch(["x", "y"], cfgs)),
-            "batch-exc": capture(lambda: app.batch(["x", None], [cfg("b3"), cfg("b4")], return_exceptions=True)),
+            "batch-exc": capture(
+                lambda: app.batch(["x", None], [cfg("b3"), cfg("b4")], return_exceptions=True)
+            ),
             "abatch": arun(lambda: app.abatch(["p", "q"], [cfg("a1"), cfg("a2")])),
             "ainvoke-err": arun(lambda: app.ainvoke(None, cfg("fresh"))),
             "state": state_of(app, cfg("b2")),
@@ -894,7 +1069,11 @@ def test_output_keys_argument(output_keys):
         app = chain_app(lg)
         return {
             "invoke": capture(lambda: app.invoke("x", cfg("i"), output_keys=output_keys)),
-            "stream": collect_stream(lambda: app.stream("x", cfg("s"), stream_mode=["values", "updates"], output_keys=output_keys)),
+            "stream": collect_stream(
+                lambda: app.stream(
+                    "x", cfg("s"), stream_mode=["values", "updates"], output_keys=output_keys
+                )
+            ),
         }
 
     assert_same(program)
@@ -912,7 +1091,9 @@ def test_invoke_stream_mode_argument():
     def program(lg):
         app = chain_app(lg)
         return {
-            m if isinstance(m, str) else "+".join(m): capture(lambda: app.invoke("x", cfg("t" + str(m)), stream_mode=m))
+            m if isinstance(m, str) else "+".join(m): capture(
+                lambda: app.invoke("x", cfg("t" + str(m)), stream_mode=m)
+            )
             for m in ["values", "updates", "custom", ["values", "updates"]]
         }
 

@@ -57,8 +57,9 @@ def test_consecutive_runs_do_not_share_written_channels():
         assert graph.invoke({"x": x}) == _expected(x)
     # The graph's channel specs never hold a run's values.
     assert not any(
-        spec.is_available() for spec in graph.channels.values() if hasattr(spec, "is_available")
-        and type(spec).__name__ != "BinaryOperatorAggregate"
+        spec.is_available()
+        for spec in graph.channels.values()
+        if hasattr(spec, "is_available") and type(spec).__name__ != "BinaryOperatorAggregate"
     )
 
 

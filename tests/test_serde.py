@@ -225,7 +225,11 @@ def test_own_types_decode_to_own_classes():
 def test_numpy_arrays(array):
     ours, theirs = JsonPlusSerializer(), LGSerializer()
     assert ours.dumps_typed(array) == theirs.dumps_typed(array)
-    for back in (ours.loads_typed(ours.dumps_typed(array)), theirs.loads_typed(ours.dumps_typed(array)), ours.loads_typed(theirs.dumps_typed(array))):
+    for back in (
+        ours.loads_typed(ours.dumps_typed(array)),
+        theirs.loads_typed(ours.dumps_typed(array)),
+        ours.loads_typed(theirs.dumps_typed(array)),
+    ):
         assert back.dtype == array.dtype and np.array_equal(back, array)
 
 
@@ -302,7 +306,7 @@ def test_maybe_add_typed_methods():
             return repr(obj).encode()
 
         def loads(self, data):
-            return eval(data)  # noqa: S307 - test only
+            return eval(data)
 
     wrapped = maybe_add_typed_methods(Untyped())
     assert isinstance(wrapped, SerializerProtocol)
@@ -315,7 +319,9 @@ def test_maybe_add_typed_methods():
 def test_legacy_json_tag():
     serde = JsonPlusSerializer()
     assert serde.loads_typed(("json", b'{"a": [1, 2]}')) == {"a": [1, 2]}
-    envelope = b'{"lc": 2, "type": "constructor", "id": ["uuid", "UUID"], "args": ["' + b"0" * 32 + b'"]}'
+    envelope = (
+        b'{"lc": 2, "type": "constructor", "id": ["uuid", "UUID"], "args": ["' + b"0" * 32 + b'"]}'
+    )
     assert serde.loads_typed(("json", envelope)) == uuid.UUID(int=0)
     blocked = b'{"lc": 2, "type": "constructor", "id": ["os", "system"], "args": ["echo"]}'
     assert serde.loads_typed(("json", blocked)) is None

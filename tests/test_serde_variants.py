@@ -30,8 +30,11 @@ VALUES = [
 ]
 
 
-@pytest.mark.parametrize("serde", [CompressedSerializer(), CompressedSerializer(min_size=0), JsonSerializer()],
-                         ids=["lz4", "lz4-always", "json"])
+@pytest.mark.parametrize(
+    "serde",
+    [CompressedSerializer(), CompressedSerializer(min_size=0), JsonSerializer()],
+    ids=["lz4", "lz4-always", "json"],
+)
 @pytest.mark.parametrize("value", VALUES, ids=range(len(VALUES)))
 def test_round_trip_like_msgpack(serde, value):
     expected = JsonPlusSerializer().loads_typed(JsonPlusSerializer().dumps_typed(value))
@@ -64,13 +67,18 @@ def test_json_is_readable_text():
     assert b'"n":1' in data and b"datetime" in data
 
 
-@pytest.mark.parametrize("serde", [CompressedSerializer(min_size=0), JsonSerializer()], ids=["lz4", "json"])
+@pytest.mark.parametrize(
+    "serde", [CompressedSerializer(min_size=0), JsonSerializer()], ids=["lz4", "json"]
+)
 def test_crafted_payload_does_not_execute(serde, tmp_path):
     marker = tmp_path / "pwned"
     evil = {"x": msgpack.ExtType(0, msgpack.packb(("os", "system", f"touch {marker}")))}
     raw = ("msgpack", msgpack.packb(evil))
     if isinstance(serde, JsonSerializer):
-        data = (JSON_TAG, f'{{"x":{{"__ext__":0,"data":["os","system","touch {marker}"]}}}}'.encode())
+        data = (
+            JSON_TAG,
+            f'{{"x":{{"__ext__":0,"data":["os","system","touch {marker}"]}}}}'.encode(),
+        )
     else:
         import lz4.block
 

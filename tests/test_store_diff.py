@@ -12,8 +12,9 @@ import pickle
 import random
 import subprocess
 import sys
+from collections.abc import Callable
 from datetime import datetime
-from typing import Annotated, Any, Callable, NamedTuple
+from typing import Annotated, Any, NamedTuple
 
 import langgraph.config as lg_config
 import langgraph.graph as lg_graph
@@ -22,7 +23,6 @@ import langgraph.store.base as lg_base
 import langgraph.store.base.embed as lg_embed
 import langgraph.store.memory as lg_memory
 import pytest
-from diff_helpers import diff_text, exc_info, first_differences, normalise
 from langgraph.checkpoint.memory import InMemorySaver as LgSaver
 from typing_extensions import TypedDict
 
@@ -32,6 +32,7 @@ import langgraph_jit.runtime as jit_runtime
 import langgraph_jit.store.base as jit_base
 import langgraph_jit.store.base.embed as jit_embed
 import langgraph_jit.store.memory as jit_memory
+from diff_helpers import diff_text, exc_info, first_differences, normalise
 from langgraph_jit.checkpoint.memory import InMemorySaver as JitSaver
 
 pytestmark = pytest.mark.timeout(60)
@@ -73,7 +74,11 @@ def plain(obj: Any) -> Any:
     if isinstance(obj, BaseException):
         return exc_info(obj)
     if dataclasses.is_dataclass(obj) and not isinstance(obj, type):
-        return {"<" + type(obj).__name__ + ">": {f.name: plain(getattr(obj, f.name)) for f in dataclasses.fields(obj)}}
+        return {
+            "<" + type(obj).__name__ + ">": {
+                f.name: plain(getattr(obj, f.name)) for f in dataclasses.fields(obj)
+            }
+        }
     if isinstance(obj, dict):
         return {k: plain(v) for k, v in obj.items()}
     if isinstance(obj, tuple) and hasattr(obj, "_fields"):
@@ -86,7 +91,7 @@ def plain(obj: Any) -> Any:
 def attempt(fn: Callable[[], Any]) -> Any:
     try:
         return {"ok": fn()}
-    except Exception as e:  # noqa: BLE001
+    except Exception as e:
         return {"raised": e}
 
 
@@ -149,7 +154,11 @@ DOCS = [
     (("docs", "a"), "2", {"text": "lazy dogs sleep all day", "n": 2, "tags": ["animal"]}),
     (("docs", "b"), "3", {"text": "python programming", "n": 3, "meta": {"lang": "py"}}),
     (("docs", "b"), "4", {"text": "rust programming language", "n": 4, "meta": {"lang": "rs"}}),
-    (("docs", "b", "c"), "5", {"text": "brown bread recipe", "n": 5, "sub": [{"t": "x"}, {"t": "y"}]}),
+    (
+        ("docs", "b", "c"),
+        "5",
+        {"text": "brown bread recipe", "n": 5, "sub": [{"t": "x"}, {"t": "y"}]},
+    ),
     (("notes",), "6", {"text": "meeting notes quick sync", "n": 6.5, "flag": True}),
     (("notes",), "7", {"other": "no text field", "n": None}),
 ]
@@ -169,7 +178,13 @@ def test_public_names_and_op_shapes():
         names = {n: hasattr(lg.base, n) for n in lg_base.__all__}
         extra = {
             n: hasattr(lg.base, n)
-            for n in ("SearchItem", "IndexConfig", "TTLConfig", "InvalidNamespaceError", "NOT_PROVIDED")
+            for n in (
+                "SearchItem",
+                "IndexConfig",
+                "TTLConfig",
+                "InvalidNamespaceError",
+                "NOT_PROVIDED",
+            )
         }
         ops = {
             cls: (getattr(lg.base, cls)._fields, getattr(lg.base, cls)._field_defaults)
@@ -187,7 +202,9 @@ def test_public_names_and_op_shapes():
             "wire": (lg.base.Item.__module__, lg.base.GetOp.__module__),
             "runtime_all": sorted(lg.runtime.__all__),
             "runtime_fields": [f.name for f in dataclasses.fields(lg.runtime.Runtime)],
-            "exec_fields": [(f.name, repr(f.default)) for f in dataclasses.fields(lg.runtime.ExecutionInfo)],
+            "exec_fields": [
+                (f.name, repr(f.default)) for f in dataclasses.fields(lg.runtime.ExecutionInfo)
+            ],
             "server_fields": [f.name for f in dataclasses.fields(lg.runtime.ServerInfo)],
         }
 
@@ -197,7 +214,9 @@ def test_public_names_and_op_shapes():
 def test_item_and_search_item_behaviour():
     def program(lg: Impl):
         ts = "2024-05-01T10:00:00+00:00"
-        a = lg.base.Item(value={"x": 1}, key="k", namespace=["n", "m"], created_at=ts, updated_at=ts)
+        a = lg.base.Item(
+            value={"x": 1}, key="k", namespace=["n", "m"], created_at=ts, updated_at=ts
+        )
         b = lg.base.SearchItem(("n", "m"), "k", {"x": 1}, ts, ts, score=0.5)
         c = lg.base.SearchItem(("n", "m"), "k", {"x": 2}, ts, ts)
         return {
@@ -219,8 +238,12 @@ def test_item_pickles_and_serde_round_trip_across_engines():
     from langgraph_jit.checkpoint.serde.jsonplus import JsonPlusSerializer as JitSerde
 
     ts = "2024-05-01T10:00:00+00:00"
-    ours = jit_base.Item(value={"x": [1, 2]}, key="k", namespace=("a",), created_at=ts, updated_at=ts)
-    theirs = lg_base.Item(value={"x": [1, 2]}, key="k", namespace=("a",), created_at=ts, updated_at=ts)
+    ours = jit_base.Item(
+        value={"x": [1, 2]}, key="k", namespace=("a",), created_at=ts, updated_at=ts
+    )
+    theirs = lg_base.Item(
+        value={"x": [1, 2]}, key="k", namespace=("a",), created_at=ts, updated_at=ts
+    )
     assert pickle.loads(pickle.dumps(ours)) == ours
     s = jit_base.SearchItem(("a",), "k", {}, ts, ts, score=0.25)
     s2 = pickle.loads(pickle.dumps(s))
@@ -382,7 +405,14 @@ def test_search_filters(flt):
         s = fill(lg.memory.InMemoryStore())
         return {
             prefix: attempt(lambda prefix=prefix: s.search(prefix, filter=flt))
-            for prefix in [(), ("docs",), ("docs", "b"), ("notes",), ("nope",), ("docs", "b", "c", "d")]
+            for prefix in [
+                (),
+                ("docs",),
+                ("docs", "b"),
+                ("notes",),
+                ("nope",),
+                ("docs", "b", "c", "d"),
+            ]
         }
 
     same(program)
@@ -445,11 +475,11 @@ def test_list_namespaces():
         ]
         out = [attempt(lambda kw=kw: s.list_namespaces(**kw)) for kw in calls]
         out.append(
-            attempt(
-                lambda: s.batch([b.ListNamespacesOp((b.MatchCondition("middle", ("a",)),))])
-            )
+            attempt(lambda: s.batch([b.ListNamespacesOp((b.MatchCondition("middle", ("a",)),))]))
         )
-        out.append(s.batch([b.ListNamespacesOp((b.MatchCondition("prefix", ("a",)),), max_depth=None)]))
+        out.append(
+            s.batch([b.ListNamespacesOp((b.MatchCondition("prefix", ("a",)),), max_depth=None)])
+        )
         return out
 
     same(program)
@@ -475,8 +505,12 @@ def test_randomised_op_sequences():
                 obs.append(s.get(ns, key))
             elif kind == "search":
                 prefix = ns[: rng.randrange(len(ns) + 1)]
-                flt = rng.choice([None, {"tag": "x"}, {"n": {"$gte": 5}}, {"n": {"$ne": 3}, "tag": "z"}])
-                obs.append(s.search(prefix, filter=flt, limit=rng.randrange(1, 8), offset=rng.randrange(3)))
+                flt = rng.choice(
+                    [None, {"tag": "x"}, {"n": {"$gte": 5}}, {"n": {"$ne": 3}, "tag": "z"}]
+                )
+                obs.append(
+                    s.search(prefix, filter=flt, limit=rng.randrange(1, 8), offset=rng.randrange(3))
+                )
             elif kind == "list":
                 obs.append(
                     s.list_namespaces(
@@ -563,14 +597,21 @@ def test_vector_search_batch_and_duplicate_texts():
             calls.append(list(texts))
             return embed_fn(texts)
 
-        s = lg.memory.InMemoryStore(index={"dims": DIMS, "embed": counting, "fields": ["a", "b[*]"]})
+        s = lg.memory.InMemoryStore(
+            index={"dims": DIMS, "embed": counting, "fields": ["a", "b[*]"]}
+        )
         out = {}
         out["dup_in_item"] = attempt(lambda: s.put(("n",), "k1", {"a": "same", "b": ["same", "x"]}))
         out["dup_across"] = attempt(
             lambda: s.batch([b.PutOp(("n",), "k1", {"a": "t"}), b.PutOp(("n",), "k2", {"a": "t"})])
         )
         out["nothing_written"] = s.search(("n",))
-        s.batch([b.PutOp(("n",), "k1", {"a": "alpha", "b": ["beta", "gamma"]}), b.PutOp(("n",), "k2", {"a": "delta"})])
+        s.batch(
+            [
+                b.PutOp(("n",), "k1", {"a": "alpha", "b": ["beta", "gamma"]}),
+                b.PutOp(("n",), "k2", {"a": "delta"}),
+            ]
+        )
         out["multi"] = s.batch(
             [
                 b.SearchOp(("n",), query="alpha"),
@@ -592,7 +633,9 @@ def test_vector_search_async():
         async def go():
             out = {}
             for name, embed in [("sync", embed_fn), ("async", aembed_fn)]:
-                s = lg.memory.InMemoryStore(index={"dims": DIMS, "embed": embed, "fields": ["text"]})
+                s = lg.memory.InMemoryStore(
+                    index={"dims": DIMS, "embed": embed, "fields": ["text"]}
+                )
                 for ns, key, value in DOCS:
                     await s.aput(ns, key, value)
                 out[name] = {
@@ -728,13 +771,22 @@ def test_runtime_objects():
         ei = rt.ExecutionInfo(checkpoint_id="c", checkpoint_ns="", task_id="t")
         control = rt.RunControl()
         out = {
-            "default": (r.store, r.previous, r.execution_info, r.server_info, r.control, r.drain_requested),
+            "default": (
+                r.store,
+                r.previous,
+                r.execution_info,
+                r.server_info,
+                r.control,
+                r.drain_requested,
+            ),
             "positional": attempt(lambda: rt.Runtime({"u": 1})),
             "frozen": attempt(lambda: setattr(r, "context", 2)),
             "override": r.override(previous=5).previous,
             "override_bad": attempt(lambda: r.override(nope=1)),
             "patch_none": attempt(lambda: r.patch_execution_info(task_id="x")),
-            "patched": r.override(execution_info=ei).patch_execution_info(node_attempt=2).execution_info,
+            "patched": r.override(execution_info=ei)
+            .patch_execution_info(node_attempt=2)
+            .execution_info,
             "ei_patch": ei.patch(thread_id="th"),
             "ei_missing": attempt(lambda: rt.ExecutionInfo(checkpoint_id="c")),
             "server": rt.ServerInfo(assistant_id="a", graph_id="g"),
@@ -744,7 +796,9 @@ def test_runtime_objects():
         out["drain"] = (r2.drain_requested, r2.drain_reason, control.drain_reason)
         control.request_drain("deploy")
         out["drain2"] = r2.drain_reason
-        merged = rt.Runtime(context="a", previous=1).merge(rt.Runtime(context="", store=None, previous=0))
+        merged = rt.Runtime(context="a", previous=1).merge(
+            rt.Runtime(context="", store=None, previous=0)
+        )
         out["merge"] = (merged.context, merged.previous, merged.stream_writer is r.stream_writer)
         out["eq"] = rt.Runtime(context=1) == rt.Runtime(context=1)
         out["outside"] = attempt(rt.get_runtime)
@@ -832,10 +886,25 @@ def test_graph_nodes_use_store_and_runtime():
         store = lg.memory.InMemoryStore()
         app = g.compile(store=store, checkpointer=lg.Saver())
         out = []
-        for i, (user, q) in enumerate([("u1", "what is up"), ("u1", "who am I"), ("u2", "what is up")]):
+        for i, (user, q) in enumerate(
+            [("u1", "what is up"), ("u1", "who am I"), ("u2", "what is up")]
+        ):
             cfg = {"configurable": {"thread_id": f"t{i}"}}
-            out.append(app.invoke({"question": q, "log": []}, cfg, context=Ctx(user_id=user, greeting="yo")))
-        out.append(list(app.stream({"question": "stream me", "log": []}, {"configurable": {"thread_id": "s"}}, context=Ctx("u3"), stream_mode="updates")))
+            out.append(
+                app.invoke(
+                    {"question": q, "log": []}, cfg, context=Ctx(user_id=user, greeting="yo")
+                )
+            )
+        out.append(
+            list(
+                app.stream(
+                    {"question": "stream me", "log": []},
+                    {"configurable": {"thread_id": "s"}},
+                    context=Ctx("u3"),
+                    stream_mode="updates",
+                )
+            )
+        )
         out.append(store.list_namespaces())
         out.append(store.search(("memories",), limit=20))
         # no store given: the store param / runtime.store are None
@@ -881,7 +950,12 @@ def test_runtime_visible_from_get_runtime_matches_param():
             return {"x": state["x"] + 1}
 
         store = lg.memory.InMemoryStore()
-        app = lg.graph.StateGraph(S, context_schema=dict).add_node(node).set_entry_point("node").compile(store=store)
+        app = (
+            lg.graph.StateGraph(S, context_schema=dict)
+            .add_node(node)
+            .set_entry_point("node")
+            .compile(store=store)
+        )
         out = app.invoke({"x": 1}, context={"k": "v"})
         return [out, seen]
 

@@ -7,8 +7,17 @@ from . import workloads as W
 
 ENGINES = ["langgraph", "jit"]
 SAVERS = [False, True]
-FAST = ["chain-10", "chain-100", "state300-sparse", "send-100", "chain-100-stream-updates",
-        "state300-stream-values", "graph-state300", "graph-send-subgraph-100", "graph-agent-30"]
+FAST = [
+    "chain-10",
+    "chain-100",
+    "state300-sparse",
+    "send-100",
+    "chain-100-stream-updates",
+    "state300-stream-values",
+    "graph-state300",
+    "graph-send-subgraph-100",
+    "graph-agent-30",
+]
 SLOW = ["chain-1000", "send-1000"]
 
 
@@ -41,7 +50,10 @@ class LargeWorkloads(_Run):
 class CheckpointBytes:
     """Bytes held by InMemorySaver after one invoke on a fresh thread."""
 
-    params = [ENGINES, ["chain-100", "state300-sparse", "send-1000", "graph-state300", "graph-agent-30"]]
+    params = [
+        ENGINES,
+        ["chain-100", "state300-sparse", "send-1000", "graph-state300", "graph-agent-30"],
+    ]
     param_names = ["engine", "workload"]
     unit = "bytes"
 

@@ -55,7 +55,7 @@ class CreateCheckpoint:
             c.update([i])
             self.channels[f"k{i:03d}"] = c
         cp = base.empty_checkpoint()
-        cp["channel_versions"] = {k: 1 for k in self.channels}
+        cp["channel_versions"] = dict.fromkeys(self.channels, 1)
         self.cp = cp
 
     def time_create_checkpoint_300(self, engine):
@@ -121,26 +121,41 @@ class Kernels:
 
             if not langgraph_jit.warmup():
                 raise NotImplementedError("numba kernels unavailable")
-        ident = lambda x: x  # noqa: E731
+        ident = lambda x: x
         if shape == "chain":
-            nodes = {f"n{i:04d}": NodeBuilder().subscribe_only(f"c{i}").do(ident).write_to(f"c{i + 1}").build()
-                     for i in range(n)}
+            nodes = {
+                f"n{i:04d}": NodeBuilder()
+                .subscribe_only(f"c{i}")
+                .do(ident)
+                .write_to(f"c{i + 1}")
+                .build()
+                for i in range(n)
+            }
             specs = {f"c{i}": LastValue(int) for i in range(n + 1)}
             topo = Topology(nodes, specs)
             ids = [topo.node_id[f"n{i:04d}"] for i in range(n)]
             steps = [([], [("c0", 0)])] + [([ids[i]], [(f"c{i + 1}", i)]) for i in range(n)]
         else:
             k = n - 1
-            nodes = {f"w{i:04d}": NodeBuilder().subscribe_only(f"c{i}").do(ident).write_to("sink").build()
-                     for i in range(k)}
+            nodes = {
+                f"w{i:04d}": NodeBuilder()
+                .subscribe_only(f"c{i}")
+                .do(ident)
+                .write_to("sink")
+                .build()
+                for i in range(k)
+            }
             nodes["join"] = NodeBuilder().subscribe_only("sink").do(ident).write_to("out").build()
             specs = {f"c{i}": LastValue(int) for i in range(k)}
             specs["sink"] = BinaryOperatorAggregate(int, operator.add)
             specs["out"] = LastValue(int)
             topo = Topology(nodes, specs)
             workers = [topo.node_id[f"w{i:04d}"] for i in range(k)]
-            steps = [([], [(f"c{i}", i) for i in range(k)]), (workers, [("sink", 1)] * k),
-                     ([topo.node_id["join"]], [("out", 1)])]
+            steps = [
+                ([], [(f"c{i}", i) for i in range(k)]),
+                (workers, [("sink", 1)] * k),
+                ([topo.node_id["join"]], [("out", 1)]),
+            ]
         self.steps = steps
         self.order = topo.insertion_order
 
@@ -152,8 +167,13 @@ class Kernels:
             reload_settings()
             try:
                 channels = [specs[name].from_checkpoint(MISSING) for name in topo.chan_names]
-                table = ChannelTable(topo, channels, [0] * topo.n_channels, [0] * len(topo.trig_chan),
-                                     force_compiled=None if compiled else False)
+                table = ChannelTable(
+                    topo,
+                    channels,
+                    [0] * topo.n_channels,
+                    [0] * len(topo.trig_chan),
+                    force_compiled=None if compiled else False,
+                )
             finally:
                 os.environ.pop("LANGGRAPH_JIT_KERNELS", None)
                 reload_settings()

@@ -44,7 +44,9 @@ class Api:
         pregel = importlib.import_module(f"{pkg}.pregel")
         self.Pregel = pregel.Pregel
         self.NodeBuilder = pregel.NodeBuilder
-        write_mod = "langgraph.pregel._write" if pkg == "langgraph" else "langgraph_jit.pregel._node"
+        write_mod = (
+            "langgraph.pregel._write" if pkg == "langgraph" else "langgraph_jit.pregel._node"
+        )
         self.ChannelWriteTupleEntry = importlib.import_module(write_mod).ChannelWriteTupleEntry
         self.Send = importlib.import_module(f"{pkg}.types").Send
 
@@ -68,8 +70,15 @@ class Workload:
     extra: dict = field(default_factory=dict)
 
 
-def _runner(graph, value, expected, cfg_base: dict, saver: bool, stream_mode: str | None = None,
-            expected_chunks: int | None = None):
+def _runner(
+    graph,
+    value,
+    expected,
+    cfg_base: dict,
+    saver: bool,
+    stream_mode: str | None = None,
+    expected_chunks: int | None = None,
+):
     counter = iter(range(10**9))
 
     def run():
@@ -95,13 +104,19 @@ def _runner(graph, value, expected, cfg_base: dict, saver: bool, stream_mode: st
 
 def chain(api: Api, n: int, saver: bool, stream_mode: str | None = None) -> Workload:
     """n trivial nodes in a row: node i reads c_i and writes c_{i+1}."""
-    identity = lambda x: x  # noqa: E731
+    identity = lambda x: x
     nb = api.NodeBuilder
-    nodes = {f"n{i:04d}": nb().subscribe_only(f"c{i}").do(identity).write_to(f"c{i + 1}") for i in range(n)}
+    nodes = {
+        f"n{i:04d}": nb().subscribe_only(f"c{i}").do(identity).write_to(f"c{i + 1}")
+        for i in range(n)
+    }
     channels = {f"c{i}": api.LastValue(int) for i in range(n + 1)}
     checkpointer = api.InMemorySaver() if saver else None
     graph = api.Pregel(
-        nodes=nodes, channels=channels, input_channels="c0", output_channels=f"c{n}",
+        nodes=nodes,
+        channels=channels,
+        input_channels="c0",
+        output_channels=f"c{n}",
         checkpointer=checkpointer,
     )
     # updates: one chunk per node; values: one per step that changes the output
@@ -118,8 +133,14 @@ def chain(api: Api, n: int, saver: bool, stream_mode: str | None = None) -> Work
     return Workload(name, run, n, n, "step", floor, graph, checkpointer)
 
 
-def sparse_state(api: Api, n_keys: int, n_nodes: int, saver: bool, writes_per_step: int = 3,
-                 stream_mode: str | None = None) -> Workload:
+def sparse_state(
+    api: Api,
+    n_keys: int,
+    n_nodes: int,
+    saver: bool,
+    writes_per_step: int = 3,
+    stream_mode: str | None = None,
+) -> Workload:
     """A StateGraph-shaped run on low-level Pregel: n_keys LastValue channels,
     n_nodes nodes in a row; each node reads the whole state (as StateGraph nodes
     do) and writes `writes_per_step` keys plus the next node's trigger."""
@@ -138,7 +159,10 @@ def sparse_state(api: Api, n_keys: int, n_nodes: int, saver: bool, writes_per_st
 
         fns.append(fn)
         nodes[f"n{i:03d}"] = (
-            nb().subscribe_to(f"t{i}", read=False).read_from(*keys).do(fn)
+            nb()
+            .subscribe_to(f"t{i}", read=False)
+            .read_from(*keys)
+            .do(fn)
             .write_to(api.ChannelWriteTupleEntry(mapper=lambda x: x))
         )
     channels = {k: api.LastValue(int) for k in keys}
@@ -146,11 +170,14 @@ def sparse_state(api: Api, n_keys: int, n_nodes: int, saver: bool, writes_per_st
         channels[f"t{i}"] = api.LastValue(type(None))
     checkpointer = api.InMemorySaver() if saver else None
     graph = api.Pregel(
-        nodes=nodes, channels=channels, input_channels=["t0", *keys], output_channels=keys,
+        nodes=nodes,
+        channels=channels,
+        input_channels=["t0", *keys],
+        output_channels=keys,
         checkpointer=checkpointer,
     )
-    inp = {"t0": None, **{k: 0 for k in keys}}
-    state = {k: 0 for k in keys}
+    inp = {"t0": None, **dict.fromkeys(keys, 0)}
+    state = dict.fromkeys(keys, 0)
     chunks = {None: None, "updates": n_nodes, "values": n_nodes}[stream_mode]
     run = _runner(graph, inp, None, {"recursion_limit": n_nodes + 10}, saver, stream_mode, chunks)
 
@@ -165,11 +192,16 @@ def sparse_state(api: Api, n_keys: int, n_nodes: int, saver: bool, writes_per_st
 def fanout(api: Api, n: int, saver: bool) -> Workload:
     """One node Sends n packets to a worker; workers add into a reducer."""
     Send = api.Send
-    start_fn = lambda x: [Send("worker", i) for i in range(n)]  # noqa: E731
-    to_tasks = lambda sends: [(TASKS, s) for s in sends]  # noqa: E731
-    worker_fn = lambda x: x  # noqa: E731
+    start_fn = lambda x: [Send("worker", i) for i in range(n)]
+    to_tasks = lambda sends: [(TASKS, s) for s in sends]
+    worker_fn = lambda x: x
     nb = api.NodeBuilder
-    start = nb().subscribe_only("start").do(start_fn).write_to(api.ChannelWriteTupleEntry(mapper=to_tasks))
+    start = (
+        nb()
+        .subscribe_only("start")
+        .do(start_fn)
+        .write_to(api.ChannelWriteTupleEntry(mapper=to_tasks))
+    )
     worker = nb().subscribe_only("unused").do(worker_fn).write_to("total")
     checkpointer = api.InMemorySaver() if saver else None
     graph = api.Pregel(
@@ -179,7 +211,9 @@ def fanout(api: Api, n: int, saver: bool) -> Workload:
             "unused": api.LastValue(int),
             "total": api.BinaryOperatorAggregate(int, operator.add),
         },
-        input_channels="start", output_channels="total", checkpointer=checkpointer,
+        input_channels="start",
+        output_channels="total",
+        checkpointer=checkpointer,
     )
     run = _runner(graph, 0, n * (n - 1) // 2, {}, saver)
 
@@ -194,21 +228,23 @@ def fanout(api: Api, n: int, saver: bool) -> Workload:
 # -- StateGraph workloads (need <pkg>.graph) -----------------------------------
 
 
-def graph_state(api: Api, n_keys: int, n_nodes: int, saver: bool, writes_per_step: int = 3) -> Workload:
+def graph_state(
+    api: Api, n_keys: int, n_nodes: int, saver: bool, writes_per_step: int = 3
+) -> Workload:
     """StateGraph with an n_keys-key state; n_nodes nodes in a row, each
     returning `writes_per_step` keys."""
     from typing import TypedDict
 
     g = api.graph()
     keys = [f"k{i:03d}" for i in range(n_keys)]
-    State = TypedDict("State", {k: int for k in keys})  # noqa: UP013
+    State = TypedDict("State", dict.fromkeys(keys, int))
     builder = g.StateGraph(State)
     fns = []
     for i in range(n_nodes):
         written = [keys[(i * writes_per_step + j) % n_keys] for j in range(writes_per_step)]
 
         def fn(state, written=written, i=i):
-            return {k: i for k in written}
+            return dict.fromkeys(written, i)
 
         fns.append(fn)
         builder.add_node(f"n{i:03d}", fn)
@@ -216,7 +252,7 @@ def graph_state(api: Api, n_keys: int, n_nodes: int, saver: bool, writes_per_ste
     builder.add_edge(f"n{n_nodes - 1:03d}", g.END)
     checkpointer = api.InMemorySaver() if saver else None
     graph = builder.compile(checkpointer=checkpointer)
-    inp = {k: 0 for k in keys}
+    inp = dict.fromkeys(keys, 0)
     run = _runner(graph, inp, None, {"recursion_limit": n_nodes + 10}, saver)
     state = dict(inp)
 
@@ -224,7 +260,9 @@ def graph_state(api: Api, n_keys: int, n_nodes: int, saver: bool, writes_per_ste
         for f in fns:
             f(state)
 
-    return Workload(f"graph-state{n_keys}", run, n_nodes, n_nodes, "step", floor, graph, checkpointer)
+    return Workload(
+        f"graph-state{n_keys}", run, n_nodes, n_nodes, "step", floor, graph, checkpointer
+    )
 
 
 def graph_chain(api: Api, n: int, saver: bool) -> Workload:
@@ -366,15 +404,29 @@ def graph_agent_loop(api: Api, turns: int, saver: bool) -> Workload:
     def agent(s):
         k = len(s["messages"]) // 2
         if k < turns - 1:
-            return {"messages": [AIMessage(content=f"turn {k}", id=f"ai{k}",
-                                           tool_calls=[{"name": "t", "args": {"k": k}, "id": f"call{k}"}])]}
+            return {
+                "messages": [
+                    AIMessage(
+                        content=f"turn {k}",
+                        id=f"ai{k}",
+                        tool_calls=[{"name": "t", "args": {"k": k}, "id": f"call{k}"}],
+                    )
+                ]
+            }
         return {"messages": [AIMessage(content="done", id=f"ai{k}")]}
 
     def tools(s):
         last = s["messages"][-1]
         call = last.tool_calls[0]
-        return {"messages": [ToolMessage(content=str(call["args"]["k"]), tool_call_id=call["id"],
-                                         id=f"tool{call['args']['k']}")]}
+        return {
+            "messages": [
+                ToolMessage(
+                    content=str(call["args"]["k"]),
+                    tool_call_id=call["id"],
+                    id=f"tool{call['args']['k']}",
+                )
+            ]
+        }
 
     def route(s):
         return "tools" if s["messages"][-1].tool_calls else g.END
@@ -388,8 +440,13 @@ def graph_agent_loop(api: Api, turns: int, saver: bool) -> Workload:
     checkpointer = api.InMemorySaver() if saver else None
     graph = builder.compile(checkpointer=checkpointer)
     steps = 2 * turns - 1
-    inner = _runner(graph, {"messages": [HumanMessage(content="go", id="h0")]}, None,
-                    {"recursion_limit": steps + 10}, saver)
+    inner = _runner(
+        graph,
+        {"messages": [HumanMessage(content="go", id="h0")]},
+        None,
+        {"recursion_limit": steps + 10},
+        saver,
+    )
 
     def run():
         out = inner()
@@ -417,7 +474,10 @@ WORKLOADS: dict[str, tuple[Callable[[Api, bool], Workload], bool]] = {
     "send-100": (lambda api, s: fanout(api, 100, s), False),
     "send-1000": (lambda api, s: fanout(api, 1000, s), False),
     "chain-100-stream-updates": (lambda api, s: chain(api, 100, s, "updates"), False),
-    "state300-stream-values": (lambda api, s: sparse_state(api, 300, 20, s, stream_mode="values"), False),
+    "state300-stream-values": (
+        lambda api, s: sparse_state(api, 300, 20, s, stream_mode="values"),
+        False,
+    ),
     "graph-state300": (lambda api, s: graph_state(api, 300, 20, s), True),
     "graph-chain-100": (lambda api, s: graph_chain(api, 100, s), True),
     "graph-send-1000": (lambda api, s: graph_send(api, 1000, s), True),

@@ -7,7 +7,7 @@ step kernels load on first use or on `warmup()`.
 from __future__ import annotations
 
 __version__ = "0.1.0"
-__all__ = ("install", "jit_enabled", "warmup", "__version__")
+__all__ = ("__version__", "install", "jit_enabled", "warmup")
 
 
 def jit_enabled() -> bool:

@@ -45,9 +45,7 @@ NULL_TASK_ID = sys.intern("00000000-0000-0000-0000-000000000000")
 OVERWRITE = sys.intern("__overwrite__")
 
 # Writes to these pseudo-channels carry control information, never state.
-RESERVED_WRITES = frozenset(
-    {NO_WRITES, PUSH, RESUME, INTERRUPT, RETURN, ERROR, ERROR_SOURCE_NODE}
-)
+RESERVED_WRITES = frozenset({NO_WRITES, PUSH, RESUME, INTERRUPT, RETURN, ERROR, ERROR_SOURCE_NODE})
 
 # Metadata keys LangGraph never copies from config into checkpoint metadata.
 EXCLUDED_METADATA_KEYS = frozenset(

@@ -19,7 +19,7 @@ SOURCE = "langgraph"
 TARGET = "langgraph_jit"
 ENV_VAR = "LANGGRAPH_JIT"
 
-__all__ = ("install", "uninstall", "installed", "enabled_by_env", "LangGraphAliasFinder")
+__all__ = ("LangGraphAliasFinder", "enabled_by_env", "install", "installed", "uninstall")
 
 
 def enabled_by_env(default: bool = True) -> bool:
@@ -62,8 +62,10 @@ class LangGraphAliasFinder(importlib.abc.MetaPathFinder):
         try:
             module = importlib.import_module(jit_name)
         except ModuleNotFoundError as exc:
-            if exc.name is not None and exc.name != jit_name and not jit_name.startswith(
-                exc.name + "."
+            if (
+                exc.name is not None
+                and exc.name != jit_name
+                and not jit_name.startswith(exc.name + ".")
             ):
                 raise  # a dependency of our module is missing: say which one
             raise ModuleNotFoundError(
@@ -73,9 +75,7 @@ class LangGraphAliasFinder(importlib.abc.MetaPathFinder):
                 name=fullname,
             ) from None
         is_package = hasattr(module, "__path__")
-        spec = importlib.machinery.ModuleSpec(
-            fullname, _AliasLoader(module), is_package=is_package
-        )
+        spec = importlib.machinery.ModuleSpec(fullname, _AliasLoader(module), is_package=is_package)
         if is_package:
             spec.submodule_search_locations = list(module.__path__)
         return spec

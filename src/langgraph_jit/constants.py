@@ -8,13 +8,13 @@ import sys
 from langgraph_jit._constants import CONF, CONFIG_KEY_CHECKPOINTER, TASKS
 
 __all__ = (
-    "TAG_NOSTREAM",
-    "TAG_HIDDEN",
-    "START",
-    "END",
     "CONF",
-    "TASKS",
     "CONFIG_KEY_CHECKPOINTER",
+    "END",
+    "START",
+    "TAG_HIDDEN",
+    "TAG_NOSTREAM",
+    "TASKS",
 )
 
 TAG_NOSTREAM = sys.intern("nostream")

@@ -13,18 +13,18 @@ from typing import Any, Literal
 
 __all__ = (
     "EmptyChannelError",
+    "EmptyInputError",
     "ErrorCode",
+    "GraphBubbleUp",
     "GraphDrained",
+    "GraphInterrupt",
     "GraphRecursionError",
     "InvalidUpdateError",
-    "GraphBubbleUp",
-    "GraphInterrupt",
     "NodeCancelledError",
     "NodeError",
     "NodeInterrupt",
     "NodeTimeoutError",
     "ParentCommand",
-    "EmptyInputError",
     "TaskNotFound",
     "UnknownInterruptError",
     "is_invalid_resume",
@@ -89,8 +89,7 @@ class NodeInterrupt(GraphInterrupt):
     """Deprecated: raise from a node to interrupt; use `interrupt()` instead."""
 
     __deprecated__ = (
-        "NodeInterrupt is deprecated. Please use "
-        "[`interrupt`][langgraph.types.interrupt] instead."
+        "NodeInterrupt is deprecated. Please use [`interrupt`][langgraph.types.interrupt] instead."
     )
 
     def __init__(self, value: Any, id: str | None = None) -> None:

@@ -17,33 +17,31 @@ from langgraph_jit._overwrite import Overwrite
 
 __all__ = (
     "All",
-    "Checkpointer",
-    "StreamMode",
-    "StreamWriter",
-    "Durability",
-    "RetryPolicy",
     "CachePolicy",
+    "Checkpointer",
+    "Command",
+    "Durability",
+    "GraphOutput",
     "Interrupt",
-    "PregelTask",
+    "Overwrite",
     "PregelExecutableTask",
+    "PregelTask",
+    "RetryPolicy",
+    "Send",
     "StateSnapshot",
     "StateUpdate",
-    "Send",
-    "Command",
-    "Overwrite",
-    "GraphOutput",
-    "interrupt",
-    "ensure_valid_checkpointer",
+    "StreamMode",
+    "StreamWriter",
     "default_retry_on",
+    "ensure_valid_checkpointer",
+    "interrupt",
 )
 
 N = TypeVar("N")
 OutputT = TypeVar("OutputT")
 
 All = Literal["*"]
-StreamMode = Literal[
-    "values", "updates", "checkpoints", "tasks", "debug", "messages", "custom"
-]
+StreamMode = Literal["values", "updates", "checkpoints", "tasks", "debug", "messages", "custom"]
 StreamWriter = Callable[[Any], None]
 Durability = Literal["sync", "async", "exit"]
 Checkpointer = Union[None, bool, Any]
@@ -95,9 +93,9 @@ class RetryPolicy(NamedTuple):
     max_interval: float = 128.0
     max_attempts: int = 3
     jitter: bool = True
-    retry_on: (
-        type[Exception] | Sequence[type[Exception]] | Callable[[Exception], bool]
-    ) = default_retry_on
+    retry_on: type[Exception] | Sequence[type[Exception]] | Callable[[Exception], bool] = (
+        default_retry_on
+    )
 
     def should_retry(self, exc: Exception) -> bool:
         retry_on = self.retry_on
@@ -127,7 +125,7 @@ def _default_cache_key(*args: Any, **kwargs: Any) -> str | bytes:
     return pickle.dumps((args, kwargs), protocol=5)
 
 
-@dataclass(**({"kw_only": True}))
+@dataclass(kw_only=True)
 class CachePolicy:
     """Cache a node's writes keyed by its input."""
 
@@ -195,11 +193,16 @@ class StateSnapshot(NamedTuple):
         rows = [row(f"values.{k}", v) for k, v in values.items()]
         rows.append(row("next", self.next))
         rows.extend(
-            row(f"task {t.name}", {"id": t.id, "error": t.error, "interrupts": t.interrupts, "result": t.result})
+            row(
+                f"task {t.name}",
+                {"id": t.id, "error": t.error, "interrupts": t.interrupts, "result": t.result},
+            )
             for t in self.tasks
         )
         rows.append(row("metadata", self.metadata))
-        rows.append(row("checkpoint_id", (self.config or {}).get("configurable", {}).get("checkpoint_id")))
+        rows.append(
+            row("checkpoint_id", (self.config or {}).get("configurable", {}).get("checkpoint_id"))
+        )
         return "<table>" + "".join(rows) + "</table>"
 
 
@@ -271,8 +274,7 @@ class Command(_CommandBase):
         if isinstance(update, dict):
             return list(update.items())
         if isinstance(update, (list, tuple)) and all(
-            isinstance(t, tuple) and len(t) == 2 and isinstance(t[0], str)
-            for t in update
+            isinstance(t, tuple) and len(t) == 2 and isinstance(t[0], str) for t in update
         ):
             return list(update)
         if update is None:
@@ -313,9 +315,7 @@ class PregelExecutableTask(NamedTuple):
 def ensure_valid_checkpointer(checkpointer: Checkpointer) -> Checkpointer:
     from langgraph_jit.checkpoint.base import BaseCheckpointSaver
 
-    if checkpointer in (None, True, False) or isinstance(
-        checkpointer, BaseCheckpointSaver
-    ):
+    if checkpointer in (None, True, False) or isinstance(checkpointer, BaseCheckpointSaver):
         return checkpointer
     raise TypeError(
         f"Invalid checkpointer provided. Expected an instance of `BaseCheckpointSaver`, "
@@ -326,7 +326,7 @@ def ensure_valid_checkpointer(checkpointer: Checkpointer) -> Checkpointer:
 
 def interrupt(value: Any, *, response_schema: Any = None) -> Any:
     """Pause the graph and ask for input; returns the resume value on resume."""
-    from langgraph_jit.pregel._interrupt import interrupt as _interrupt  # noqa: PLC0415
+    from langgraph_jit.pregel._interrupt import interrupt as _interrupt
 
     return _interrupt(value, response_schema=response_schema)
 

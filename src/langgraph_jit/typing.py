@@ -12,4 +12,4 @@ ContextT_contra = TypeVar("ContextT_contra", contravariant=True, default=None)
 NodeInputT = TypeVar("NodeInputT")
 NodeInputT_contra = TypeVar("NodeInputT_contra", contravariant=True)
 
-__all__ = ("StateT", "StateT_co", "StateT_contra", "InputT", "OutputT", "ContextT")
+__all__ = ("ContextT", "InputT", "OutputT", "StateT", "StateT_co", "StateT_contra")

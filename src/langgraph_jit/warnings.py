@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 __all__ = (
-    "LangGraphDeprecationWarning",
     "LangGraphDeprecatedSinceV05",
     "LangGraphDeprecatedSinceV10",
     "LangGraphDeprecatedSinceV11",
+    "LangGraphDeprecationWarning",
 )
 
 
@@ -27,7 +27,9 @@ class LangGraphDeprecationWarning(DeprecationWarning):
         super().__init__(message, *args)
         self.message = message.rstrip(".")
         self.since = since
-        self.expected_removal = expected_removal if expected_removal is not None else (since[0] + 1, 0)
+        self.expected_removal = (
+            expected_removal if expected_removal is not None else (since[0] + 1, 0)
+        )
 
     def __str__(self) -> str:
         return (

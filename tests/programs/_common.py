@@ -64,8 +64,11 @@ def plain(value: Any) -> Any:
     if isinstance(value, BaseModel):
         return {"__model__": type(value).__name__, **plain(value.model_dump())}
     if type(value).__name__ == "StateSnapshot":
-        return {"values": plain(value.values), "next": list(value.next),
-                "tasks": [{"name": t.name, "interrupts": plain(t.interrupts)} for t in value.tasks]}
+        return {
+            "values": plain(value.values),
+            "next": list(value.next),
+            "tasks": [{"name": t.name, "interrupts": plain(t.interrupts)} for t in value.tasks],
+        }
     if isinstance(value, dict):
         return {str(k): plain(v) for k, v in value.items()}
     if isinstance(value, (list, tuple)):
@@ -75,8 +78,11 @@ def plain(value: Any) -> Any:
     if type(value).__name__ in ("Command", "Send"):
         return {"__" + type(value).__name__: repr(value)}
     if type(value).__name__ == "StateSnapshot":
-        return {"values": plain(value.values), "next": list(value.next),
-                "tasks": [{"name": t.name, "interrupts": plain(t.interrupts)} for t in value.tasks]}
+        return {
+            "values": plain(value.values),
+            "next": list(value.next),
+            "tasks": [{"name": t.name, "interrupts": plain(t.interrupts)} for t in value.tasks],
+        }
     if isinstance(value, (str, int, float, bool)) or value is None:
         return value
     return repr(value)
@@ -102,7 +108,7 @@ def scenario(fn):
     """Run one scenario; an exception becomes its recorded result."""
     try:
         fn()
-    except Exception as exc:  # noqa: BLE001
+    except Exception as exc:
         RESULTS.setdefault(fn.__name__, None)
         RESULTS[fn.__name__ + ":error"] = f"{type(exc).__name__}: {exc}"
     return fn
@@ -110,6 +116,8 @@ def scenario(fn):
 
 def dump() -> None:
     engine = sys.modules["langgraph.graph"].__name__.split(".")[0]
-    out = {name: normalise(json.dumps(v, indent=1, sort_keys=True, default=repr))
-           for name, v in RESULTS.items()}
+    out = {
+        name: normalise(json.dumps(v, indent=1, sort_keys=True, default=repr))
+        for name, v in RESULTS.items()
+    }
     print("@@RESULTS@@" + json.dumps({"engine": engine, "results": out}))

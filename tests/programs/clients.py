@@ -12,10 +12,9 @@ warnings.filterwarnings("ignore")
 from _common import ScriptedChat, ai, call, dump, record, scenario  # noqa: E402
 from langchain_core.messages import HumanMessage  # noqa: E402
 from langchain_core.tools import tool  # noqa: E402
-from pydantic import BaseModel  # noqa: E402
-
 from langgraph.checkpoint.memory import InMemorySaver  # noqa: E402
 from langgraph.types import Command  # noqa: E402
+from pydantic import BaseModel  # noqa: E402
 
 
 @tool
@@ -36,10 +35,17 @@ def q(text="go", id="h1"):
 
 
 def two_tool_model():
-    return ScriptedChat(responses=[
-        ai("", call("add", {"a": 1, "b": 2}, "c1"), call("weather", {"city": "Oslo"}, "c2"), id="r1"),
-        ai("3 and sunny", id="r2"),
-    ])
+    return ScriptedChat(
+        responses=[
+            ai(
+                "",
+                call("add", {"a": 1, "b": 2}, "c1"),
+                call("weather", {"city": "Oslo"}, "c2"),
+                id="r1",
+            ),
+            ai("3 and sunny", id="r2"),
+        ]
+    )
 
 
 @scenario
@@ -61,8 +67,12 @@ def create_agent_middleware():
         seen.append(request.tool_call["name"])
         return handler(request)
 
-    agent = create_agent(two_tool_model(), [add, weather], middleware=[Counter(), log_calls],
-                         system_prompt="Be brief.")
+    agent = create_agent(
+        two_tool_model(),
+        [add, weather],
+        middleware=[Counter(), log_calls],
+        system_prompt="Be brief.",
+    )
     chunks = list(agent.stream(q(), stream_mode="updates"))
     record("create_agent_middleware", {"chunks": chunks, "seen": sorted(seen)})
 
@@ -73,7 +83,8 @@ def create_agent_hitl():
     from langchain.agents.middleware import HumanInTheLoopMiddleware
 
     agent = create_agent(
-        two_tool_model(), [add, weather],
+        two_tool_model(),
+        [add, weather],
         middleware=[HumanInTheLoopMiddleware(interrupt_on={"add": True, "weather": False})],
         checkpointer=InMemorySaver(),
     )
@@ -90,17 +101,30 @@ def supervisor():
     from langgraph_supervisor import create_supervisor
 
     math = create_react_agent(
-        ScriptedChat(responses=[ai("", call("add", {"a": 2, "b": 3}, "m1"), id="ma1"), ai("5", id="ma2")]),
-        [add], name="math_expert")
-    sup_model = ScriptedChat(responses=[
-        ai("", call("transfer_to_math_expert", {}, "s1"), id="sa1"),
-        ai("The answer is 5", id="sa2"),
-    ])
+        ScriptedChat(
+            responses=[ai("", call("add", {"a": 2, "b": 3}, "m1"), id="ma1"), ai("5", id="ma2")]
+        ),
+        [add],
+        name="math_expert",
+    )
+    sup_model = ScriptedChat(
+        responses=[
+            ai("", call("transfer_to_math_expert", {}, "s1"), id="sa1"),
+            ai("The answer is 5", id="sa2"),
+        ]
+    )
     app = create_supervisor([math], model=sup_model, prompt="Route.").compile()
     record("supervisor", list(app.stream(q("2+3?"), stream_mode="updates", subgraphs=False)))
-    app = create_supervisor([math], model=ScriptedChat(responses=[
-        ai("", call("transfer_to_math_expert", {}, "s1"), id="sa1"), ai("The answer is 5", id="sa2")]),
-        prompt="Route.").compile()
+    app = create_supervisor(
+        [math],
+        model=ScriptedChat(
+            responses=[
+                ai("", call("transfer_to_math_expert", {}, "s1"), id="sa1"),
+                ai("The answer is 5", id="sa2"),
+            ]
+        ),
+        prompt="Route.",
+    ).compile()
     record("supervisor_invoke", app.invoke(q("2+3?")))
 
 
@@ -111,11 +135,22 @@ def swarm():
 
     alice = create_react_agent(
         ScriptedChat(responses=[ai("", call("transfer_to_bob", {}, "a1"), id="al1")]),
-        [add, create_handoff_tool(agent_name="bob")], name="alice")
+        [add, create_handoff_tool(agent_name="bob")],
+        name="alice",
+    )
     bob = create_react_agent(
-        ScriptedChat(responses=[ai("", call("add", {"a": 1, "b": 1}, "b1"), id="bo1"), ai("2, says bob", id="bo2")]),
-        [add, create_handoff_tool(agent_name="alice")], name="bob")
-    app = create_swarm([alice, bob], default_active_agent="alice").compile(checkpointer=InMemorySaver())
+        ScriptedChat(
+            responses=[
+                ai("", call("add", {"a": 1, "b": 1}, "b1"), id="bo1"),
+                ai("2, says bob", id="bo2"),
+            ]
+        ),
+        [add, create_handoff_tool(agent_name="alice")],
+        name="bob",
+    )
+    app = create_swarm([alice, bob], default_active_agent="alice").compile(
+        checkpointer=InMemorySaver()
+    )
     cfg = {"configurable": {"thread_id": "s"}}
     out = app.invoke(q("1+1?"), cfg)
     record("swarm", {"out": out, "state": app.get_state(cfg)})
@@ -130,17 +165,31 @@ class Person(BaseModel):
 def trustcall_extract():
     from trustcall import create_extractor
 
-    model = ScriptedChat(responses=[ai("", call("Person", {"name": "Ada", "age": 36}, "t1"), id="x1")])
+    model = ScriptedChat(
+        responses=[ai("", call("Person", {"name": "Ada", "age": 36}, "t1"), id="x1")]
+    )
     extractor = create_extractor(model, tools=[Person], tool_choice="Person")
     out = extractor.invoke({"messages": [("user", "Ada is 36")]})
     record("trustcall_extract", {"responses": out["responses"], "messages": out["messages"]})
     # a first attempt that fails validation is repaired with a patch
-    model = ScriptedChat(responses=[
-        ai("", call("Person", {"name": "Ada", "age": "old"}, "t1"), id="x1"),
-        ai("", call("PatchFunctionErrors", {"json_doc_id": "t1", "planned_edits": "fix age",
-                                            "patches": [{"op": "replace", "path": "/age", "value": 36}]},
-                    "p1"), id="x2"),
-    ])
+    model = ScriptedChat(
+        responses=[
+            ai("", call("Person", {"name": "Ada", "age": "old"}, "t1"), id="x1"),
+            ai(
+                "",
+                call(
+                    "PatchFunctionErrors",
+                    {
+                        "json_doc_id": "t1",
+                        "planned_edits": "fix age",
+                        "patches": [{"op": "replace", "path": "/age", "value": 36}],
+                    },
+                    "p1",
+                ),
+                id="x2",
+            ),
+        ]
+    )
     extractor = create_extractor(model, tools=[Person], tool_choice="Person")
     out = extractor.invoke({"messages": [("user", "Ada is 36")]})
     record("trustcall_repair", {"responses": out["responses"], "messages": out["messages"]})

@@ -12,11 +12,8 @@ warnings.filterwarnings("ignore")
 from _common import ScriptedChat, ai, call, dump, record, scenario  # noqa: E402
 from langchain_core.messages import HumanMessage, ToolMessage  # noqa: E402
 from langchain_core.tools import InjectedToolCallId, tool  # noqa: E402
-from pydantic import BaseModel  # noqa: E402
-from typing_extensions import TypedDict  # noqa: E402
-
 from langgraph.checkpoint.memory import InMemorySaver  # noqa: E402
-from langgraph.graph import END, START, MessagesState, StateGraph  # noqa: E402
+from langgraph.graph import START, MessagesState, StateGraph  # noqa: E402
 from langgraph.prebuilt import (  # noqa: E402
     InjectedState,
     InjectedStore,
@@ -25,6 +22,8 @@ from langgraph.prebuilt import (  # noqa: E402
     tools_condition,
 )
 from langgraph.types import Command  # noqa: E402
+from pydantic import BaseModel  # noqa: E402
+from typing_extensions import TypedDict  # noqa: E402
 
 
 @tool
@@ -54,10 +53,17 @@ def broken(x: int) -> str:
 
 
 def two_tool_model():
-    return ScriptedChat(responses=[
-        ai("", call("add", {"a": 1, "b": 2}, "c1"), call("weather", {"city": "Oslo"}, "c2"), id="r1"),
-        ai("3 and sunny", id="r2"),
-    ])
+    return ScriptedChat(
+        responses=[
+            ai(
+                "",
+                call("add", {"a": 1, "b": 2}, "c1"),
+                call("weather", {"city": "Oslo"}, "c2"),
+                id="r1",
+            ),
+            ai("3 and sunny", id="r2"),
+        ]
+    )
 
 
 def q(text="go", id="h1"):
@@ -92,8 +98,9 @@ def react_checkpointer():
 
 @scenario
 def react_interrupt_before_tools():
-    agent = create_react_agent(two_tool_model(), [add, weather], checkpointer=InMemorySaver(),
-                               interrupt_before=["tools"])
+    agent = create_react_agent(
+        two_tool_model(), [add, weather], checkpointer=InMemorySaver(), interrupt_before=["tools"]
+    )
     cfg = {"configurable": {"thread_id": "t"}}
     first = list(agent.stream(q(), cfg, stream_mode="updates"))
     mid = agent.get_state(cfg)
@@ -103,25 +110,37 @@ def react_interrupt_before_tools():
 
 @scenario
 def react_interrupt_after_agent():
-    agent = create_react_agent(two_tool_model(), [add, weather], checkpointer=InMemorySaver(),
-                               interrupt_after=["agent"])
+    agent = create_react_agent(
+        two_tool_model(), [add, weather], checkpointer=InMemorySaver(), interrupt_after=["agent"]
+    )
     cfg = {"configurable": {"thread_id": "t"}}
     a = agent.invoke(q(), cfg)
     b = agent.invoke(None, cfg)
     c = agent.invoke(None, cfg)
-    record("react_interrupt_after_agent", {"a": a, "b": b, "c": c, "next": agent.get_state(cfg).next})
+    record(
+        "react_interrupt_after_agent", {"a": a, "b": b, "c": c, "next": agent.get_state(cfg).next}
+    )
 
 
 @scenario
 def react_tool_errors():
-    model = ScriptedChat(responses=[
-        ai("", call("broken", {"x": 1}, "c1"), call("add", {"a": "x", "b": 2}, "c2"),
-           call("nope", {}, "c3"), id="r1"),
-        ai("done", id="r2"),
-    ])
+    model = ScriptedChat(
+        responses=[
+            ai(
+                "",
+                call("broken", {"x": 1}, "c1"),
+                call("add", {"a": "x", "b": 2}, "c2"),
+                call("nope", {}, "c3"),
+                id="r1",
+            ),
+            ai("done", id="r2"),
+        ]
+    )
     agent = create_react_agent(model, ToolNode([broken, add], handle_tool_errors=True))
     record("react_tool_errors", agent.invoke(q()))
-    model = ScriptedChat(responses=[ai("", call("add", {"a": "x", "b": 2}, "c2"), id="r1"), ai("ok", id="r2")])
+    model = ScriptedChat(
+        responses=[ai("", call("add", {"a": "x", "b": 2}, "c2"), id="r1"), ai("ok", id="r2")]
+    )
     record("react_tool_bad_args_default", create_react_agent(model, [add]).invoke(q()))
     model = ScriptedChat(responses=[ai("", call("broken", {"x": 1}, "c1"), id="r1")])
     try:
@@ -137,11 +156,13 @@ class Answer(BaseModel):
 
 @scenario
 def react_structured_response():
-    model = ScriptedChat(responses=[
-        ai("", call("add", {"a": 1, "b": 2}, "c1"), id="r1"),
-        ai("the total is 3", id="r2"),
-        ai("", call("Answer", {"total": 3, "sky": "blue"}, "s1"), id="r3"),
-    ])
+    model = ScriptedChat(
+        responses=[
+            ai("", call("add", {"a": 1, "b": 2}, "c1"), id="r1"),
+            ai("the total is 3", id="r2"),
+            ai("", call("Answer", {"total": 3, "sky": "blue"}, "s1"), id="r3"),
+        ]
+    )
     agent = create_react_agent(model, [add], response_format=Answer)
     out = agent.invoke(q())
     record("react_structured_response", out)
@@ -158,7 +179,9 @@ def react_hooks():
         seen.append(len(state["messages"]))
         return {}
 
-    agent = create_react_agent(two_tool_model(), [add, weather], pre_model_hook=pre, post_model_hook=post)
+    agent = create_react_agent(
+        two_tool_model(), [add, weather], pre_model_hook=pre, post_model_hook=post
+    )
     out = list(agent.stream(q(), stream_mode="updates"))
     record("react_hooks", {"chunks": out, "post_seen": seen})
 
@@ -170,10 +193,12 @@ def react_v1_and_return_direct():
         """Finish."""
         return "final " + x
 
-    model = ScriptedChat(responses=[
-        ai("", call("add", {"a": 1, "b": 2}, "c1"), call("final", {"x": "y"}, "c2"), id="r1"),
-        ai("never", id="r2"),
-    ])
+    model = ScriptedChat(
+        responses=[
+            ai("", call("add", {"a": 1, "b": 2}, "c1"), call("final", {"x": "y"}, "c2"), id="r1"),
+            ai("never", id="r2"),
+        ]
+    )
     agent = create_react_agent(model, [add, final], version="v1")
     record("react_v1_return_direct", list(agent.stream(q(), stream_mode="updates")))
 
@@ -183,12 +208,17 @@ def react_injection():
     from langgraph.store.memory import InMemoryStore
 
     @tool
-    def remember(fact: str, state: Annotated[dict, InjectedState], store: Annotated[Any, InjectedStore()],
-                 tool_call_id: Annotated[str, InjectedToolCallId]) -> Command:
+    def remember(
+        fact: str,
+        state: Annotated[dict, InjectedState],
+        store: Annotated[Any, InjectedStore()],
+        tool_call_id: Annotated[str, InjectedToolCallId],
+    ) -> Command:
         """Remember a fact."""
         store.put(("facts",), "f", {"fact": fact, "n": len(state["messages"])})
-        return Command(update={"messages": [ToolMessage("stored", tool_call_id=tool_call_id)],
-                               "note": fact})
+        return Command(
+            update={"messages": [ToolMessage("stored", tool_call_id=tool_call_id)], "note": fact}
+        )
 
     @tool
     def recall(note: Annotated[str, InjectedState("note")]) -> str:
@@ -196,18 +226,23 @@ def react_injection():
         return "note=" + note
 
     class S(TypedDict):
-        messages: Annotated[list, __import__("langgraph.graph.message", fromlist=["x"]).add_messages]
+        messages: Annotated[
+            list, __import__("langgraph.graph.message", fromlist=["x"]).add_messages
+        ]
         remaining_steps: Any
         note: str
 
     from langgraph.managed import RemainingSteps
+
     S.__annotations__["remaining_steps"] = RemainingSteps
 
-    model = ScriptedChat(responses=[
-        ai("", call("remember", {"fact": "sky"}, "c1"), id="r1"),
-        ai("", call("recall", {}, "c2"), id="r2"),
-        ai("ok", id="r3"),
-    ])
+    model = ScriptedChat(
+        responses=[
+            ai("", call("remember", {"fact": "sky"}, "c1"), id="r1"),
+            ai("", call("recall", {}, "c2"), id="r2"),
+            ai("ok", id="r3"),
+        ]
+    )
     store = InMemoryStore()
     agent = create_react_agent(model, [remember, recall], store=store, state_schema=S)
     out = agent.invoke(q())
@@ -230,20 +265,31 @@ def toolnode_handbuilt():
     g.add_edge("tools", "chatbot")
     app = g.compile(checkpointer=InMemorySaver())
     cfg = {"configurable": {"thread_id": "t"}}
-    record("toolnode_handbuilt", {"updates": list(app.stream(q(), cfg, stream_mode="updates")),
-                                  "state": app.get_state(cfg)})
+    record(
+        "toolnode_handbuilt",
+        {"updates": list(app.stream(q(), cfg, stream_mode="updates")), "state": app.get_state(cfg)},
+    )
     # ToolNode on its own, list input and dict input
     node = ToolNode([add])
     msg = ai("", call("add", {"a": 2, "b": 5}, "x1"), id="m")
-    record("toolnode_direct", {"list": node.invoke([msg]), "dict": node.invoke({"messages": [msg]})})
+    record(
+        "toolnode_direct", {"list": node.invoke([msg]), "dict": node.invoke({"messages": [msg]})}
+    )
 
 
 @scenario
 def react_parallel_order():
-    model = ScriptedChat(responses=[
-        ai("", call("slow_add", {"a": 1, "b": 2}, "c1"), call("weather", {"city": "Oslo"}, "c2"), id="r1"),
-        ai("done", id="r2"),
-    ])
+    model = ScriptedChat(
+        responses=[
+            ai(
+                "",
+                call("slow_add", {"a": 1, "b": 2}, "c1"),
+                call("weather", {"city": "Oslo"}, "c2"),
+                id="r1",
+            ),
+            ai("done", id="r2"),
+        ]
+    )
     agent = create_react_agent(model, [slow_add, weather])
     record("react_parallel_order", list(agent.stream(q(), stream_mode="updates")))
 

@@ -4,8 +4,6 @@ that import them (langchain's agents, langgraph-supervisor, langgraph-swarm, tru
 from __future__ import annotations
 
 
-
-
 def _allow_generic_subscription() -> None:
     """LangGraph's Pregel/StateGraph/CompiledStateGraph are Generic, and libraries
     annotate with `Pregel[Any]` evaluated at import time. Until ours are Generic

@@ -7,7 +7,7 @@ from typing import Any
 
 from langgraph_jit._constants import CONF
 
-__all__ = ("patch_configurable", "merge_configs", "ensure_config", "patch_config")
+__all__ = ("ensure_config", "merge_configs", "patch_config", "patch_configurable")
 
 
 def patch_configurable(config: Mapping[str, Any] | None, patch: Mapping[str, Any]) -> dict:
@@ -54,8 +54,13 @@ def ensure_config(*configs: Mapping[str, Any] | None) -> dict:
     try:
         from langchain_core.runnables.config import ensure_config as _lc_ensure
     except ImportError:  # pragma: no cover - langchain_core absent
-        base: dict[str, Any] = {"tags": [], "metadata": {}, "callbacks": None,
-                                "recursion_limit": 10007, CONF: {}}
+        base: dict[str, Any] = {
+            "tags": [],
+            "metadata": {},
+            "callbacks": None,
+            "recursion_limit": 10007,
+            CONF: {},
+        }
     else:
         base = dict(_lc_ensure(None))
     return merge_configs(base, *configs)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sys
 
-from langgraph_jit._constants import *  # noqa: F401,F403
+from langgraph_jit._constants import *  # noqa: F403
 from langgraph_jit._constants import CONF, CONFIG_KEY_READ  # noqa: F401
 
 # Keys LangGraph defines that our engine does not set; kept so imports resolve.

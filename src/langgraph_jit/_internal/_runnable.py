@@ -59,9 +59,13 @@ def _accepted(func: Callable) -> dict[str, tuple[str, Any]]:
         empty = ann is inspect.Parameter.empty
         ann_name = ann if isinstance(ann, str) else getattr(ann, "__name__", repr(ann))
         if name == "config":
-            ok = empty or ann is RunnableConfig or ann_name in (
-                "RunnableConfig", "Optional[RunnableConfig]", "RunnableConfig | None"
-            ) or ann == Optional[RunnableConfig]
+            ok = (
+                empty
+                or ann is RunnableConfig
+                or ann_name
+                in ("RunnableConfig", "Optional[RunnableConfig]", "RunnableConfig | None")
+                or ann == Optional[RunnableConfig]
+            )
             if not ok:
                 import warnings
 
@@ -180,7 +184,9 @@ class RunnableCallable(Runnable):
             if self.tags:
                 manager.add_tags(list(self.tags), inherit=False)
             run = manager.on_chain_start(
-                None, input, name=config.get("run_name") or self.get_name(),
+                None,
+                input,
+                name=config.get("run_name") or self.get_name(),
                 run_id=config.pop("run_id", None),
             )
             try:
@@ -197,9 +203,7 @@ class RunnableCallable(Runnable):
             return ret.invoke(input, config)
         return ret
 
-    async def ainvoke(
-        self, input: Any, config: RunnableConfig | None = None, **kwargs: Any
-    ) -> Any:
+    async def ainvoke(self, input: Any, config: RunnableConfig | None = None, **kwargs: Any) -> Any:
         if self.afunc is None:
             return self.invoke(input, config, **kwargs)
         config = ensure_config(config)
@@ -209,7 +213,9 @@ class RunnableCallable(Runnable):
             if self.tags:
                 manager.add_tags(list(self.tags), inherit=False)
             run = await manager.on_chain_start(
-                None, input, name=config.get("run_name") or self.name,
+                None,
+                input,
+                name=config.get("run_name") or self.name,
                 run_id=config.pop("run_id", None),
             )
             try:

@@ -8,7 +8,7 @@ from typing_extensions import TypedDict
 
 from langgraph_jit._constants import MISSING
 
-__all__ = ("MISSING", "DeprecatedKwargs", "EMPTY_SEQ")
+__all__ = ("EMPTY_SEQ", "MISSING", "DeprecatedKwargs")
 
 EMPTY_SEQ: tuple = ()
 

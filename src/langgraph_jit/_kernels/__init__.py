@@ -157,7 +157,21 @@ def warmup() -> bool:
     flags = np.zeros(1, np.uint8)
     compiled.plan_nodes(one, one[:1], one, flags, one[:1], flags, one[:1], 0, one.copy())
     compiled.commit_and_plan(
-        one, one[:1], one, one[:1], one.copy(), flags.copy(), one[:1].copy(),
-        one[:1], 0, one[:1], flags, 0, 1, one[:1].copy(), 1, one.copy(),
+        one,
+        one[:1],
+        one,
+        one[:1],
+        one.copy(),
+        flags.copy(),
+        one[:1].copy(),
+        one[:1],
+        0,
+        one[:1],
+        flags,
+        0,
+        1,
+        one[:1].copy(),
+        1,
+        one.copy(),
     )
     return True

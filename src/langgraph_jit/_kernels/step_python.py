@@ -15,7 +15,7 @@ from __future__ import annotations
 def node_is_triggered(trig_ptr, trig_chan, versions, available, seen, n):
     """True when some trigger of node n holds a value newer than n has seen."""
     slot = trig_ptr[n]
-    for c in trig_chan[slot:trig_ptr[n + 1]]:
+    for c in trig_chan[slot : trig_ptr[n + 1]]:
         if available[c] and versions[c] > seen[slot]:
             return True
         slot += 1
@@ -41,11 +41,22 @@ def plan_nodes(trig_ptr, trig_chan, versions, available, seen, has_seen, order, 
 
 
 def commit_and_plan(
-    trig_ptr, trig_chan, c2n_ptr, c2n_node,
-    versions, available, seen,
-    ran_nodes, n_ran,
-    bumped, bumped_available, n_bumped, next_version,
-    mark, stamp, out_nodes,
+    trig_ptr,
+    trig_chan,
+    c2n_ptr,
+    c2n_node,
+    versions,
+    available,
+    seen,
+    ran_nodes,
+    n_ran,
+    bumped,
+    bumped_available,
+    n_bumped,
+    next_version,
+    mark,
+    stamp,
+    out_nodes,
 ):
     """Record what the tasks of a step saw, bump the channels the step
     changed, and return the number of nodes triggered for the next step,
@@ -74,7 +85,7 @@ def commit_and_plan(
     n_out = 0
     for n in sorted(candidates):
         slot = trig_ptr[n]
-        for c in trig_chan[slot:trig_ptr[n + 1]]:
+        for c in trig_chan[slot : trig_ptr[n + 1]]:
             if available[c] and versions[c] > seen[slot]:
                 out_nodes[n_out] = n
                 n_out += 1

@@ -51,11 +51,22 @@ def plan_nodes(trig_ptr, trig_chan, versions, available, seen, has_seen, order, 
 
 
 def commit_and_plan(
-    trig_ptr, trig_chan, c2n_ptr, c2n_node,
-    versions, available, seen,
-    ran_nodes, n_ran,
-    bumped, bumped_available, n_bumped, next_version,
-    mark, stamp, out_nodes,
+    trig_ptr,
+    trig_chan,
+    c2n_ptr,
+    c2n_node,
+    versions,
+    available,
+    seen,
+    ran_nodes,
+    n_ran,
+    bumped,
+    bumped_available,
+    n_bumped,
+    next_version,
+    mark,
+    stamp,
+    out_nodes,
 ):
     """Record what the tasks of a step saw, bump the channels the step
     changed, and return the number of nodes triggered for the next step

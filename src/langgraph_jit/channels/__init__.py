@@ -13,14 +13,14 @@ from langgraph_jit.channels.topic import Topic
 from langgraph_jit.channels.untracked_value import UntrackedValue
 
 __all__ = (
-    "BaseChannel",
     "AnyValue",
+    "BaseChannel",
+    "BinaryOperatorAggregate",
+    "EphemeralValue",
     "LastValue",
     "LastValueAfterFinish",
-    "UntrackedValue",
-    "EphemeralValue",
-    "BinaryOperatorAggregate",
     "NamedBarrierValue",
     "NamedBarrierValueAfterFinish",
     "Topic",
+    "UntrackedValue",
 )

@@ -113,7 +113,11 @@ def config_of(thread_id: str, checkpoint_ns: str, checkpoint_id: str | None) -> 
 
 
 def blob_rows(
-    serde: Any, thread_id: str, checkpoint_ns: str, values: Mapping[str, Any], new_versions: Mapping[str, Any]
+    serde: Any,
+    thread_id: str,
+    checkpoint_ns: str,
+    values: Mapping[str, Any],
+    new_versions: Mapping[str, Any],
 ) -> list[tuple]:
     """(thread, ns, channel, version, type, blob) for every channel whose version is new."""
     dumps = serde.dumps_typed
@@ -249,7 +253,9 @@ class SyncOverAsync:
     def get_tuple(self, config: dict) -> Any:
         return self._block(self.aget_tuple(config))  # type: ignore[attr-defined]
 
-    def list(self, config: Any, *, filter: Any = None, before: Any = None, limit: Any = None) -> Iterator[Any]:
+    def list(
+        self, config: Any, *, filter: Any = None, before: Any = None, limit: Any = None
+    ) -> Iterator[Any]:
         items = self.alist(config, filter=filter, before=before, limit=limit)  # type: ignore[attr-defined]
         while True:
             try:

@@ -35,6 +35,13 @@ except ImportError:  # Python 3.10
     from typing_extensions import NotRequired
 
 __all__ = (
+    "ERROR",
+    "EXCLUDED_METADATA_KEYS",
+    "INTERRUPT",
+    "LATEST_VERSION",
+    "RESUME",
+    "SCHEDULED",
+    "WRITES_IDX_MAP",
     "BaseCheckpointSaver",
     "ChannelVersions",
     "Checkpoint",
@@ -42,15 +49,8 @@ __all__ = (
     "CheckpointTuple",
     "DeltaChannelHistory",
     "EmptyChannelError",
-    "ERROR",
-    "EXCLUDED_METADATA_KEYS",
-    "INTERRUPT",
-    "LATEST_VERSION",
     "PendingWrite",
-    "RESUME",
-    "SCHEDULED",
     "SerializerProtocol",
-    "WRITES_IDX_MAP",
     "copy_checkpoint",
     "create_checkpoint",
     "empty_checkpoint",
@@ -128,9 +128,7 @@ EXCLUDED_METADATA_KEYS = {
 LATEST_VERSION = 2
 
 
-def writes_sort_key(
-    task_path: str, task_id: str = "", idx: int = 0
-) -> tuple[str, str, int]:
+def writes_sort_key(task_path: str, task_id: str = "", idx: int = 0) -> tuple[str, str, int]:
     """Order in which a superstep's stored writes are replayed: path, task id, index."""
     return (task_path, task_id, idx)
 
@@ -209,9 +207,7 @@ def copy_checkpoint(checkpoint: Checkpoint) -> Checkpoint:
         id=checkpoint["id"],
         channel_values=checkpoint["channel_values"].copy(),
         channel_versions=checkpoint["channel_versions"].copy(),
-        versions_seen={
-            node: seen.copy() for node, seen in checkpoint["versions_seen"].items()
-        },
+        versions_seen={node: seen.copy() for node, seen in checkpoint["versions_seen"].items()},
         pending_sends=list(checkpoint.get("pending_sends", ())),
         updated_channels=checkpoint.get("updated_channels", None),
     )
@@ -261,8 +257,7 @@ def get_checkpoint_metadata(config: dict, metadata: CheckpointMetadata) -> Check
     `EXCLUDED_METADATA_KEYS` are skipped; NUL characters are removed from strings.
     """
     merged: dict[str, Any] = {
-        k: v.replace("\x00", "") if isinstance(v, str) else v
-        for k, v in metadata.items()
+        k: v.replace("\x00", "") if isinstance(v, str) else v for k, v in metadata.items()
     }
     for source in (config.get("metadata"), config.get("configurable")):
         if not source:
@@ -402,9 +397,7 @@ class BaseCheckpointSaver(Generic[V]):
     async def acopy_thread(self, source_thread_id: str, target_thread_id: str) -> None:
         raise NotImplementedError
 
-    async def aprune(
-        self, thread_ids: Sequence[str], *, strategy: str = "keep_latest"
-    ) -> None:
+    async def aprune(self, thread_ids: Sequence[str], *, strategy: str = "keep_latest") -> None:
         raise NotImplementedError
 
     # -- delta channels (beta)

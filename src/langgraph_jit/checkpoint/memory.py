@@ -15,6 +15,7 @@ from collections.abc import AsyncIterator, Iterator, Mapping, Sequence
 from contextlib import AbstractAsyncContextManager, AbstractContextManager, ExitStack
 from typing import Any
 
+from langgraph_jit.checkpoint._frozen import FrozenVersionsSeen, HandedOverCheckpoint, LayeredMap
 from langgraph_jit.checkpoint.base import (
     WRITES_IDX_MAP,
     BaseCheckpointSaver,
@@ -26,8 +27,6 @@ from langgraph_jit.checkpoint.base import (
     get_checkpoint_metadata,
     writes_sort_key,
 )
-
-from langgraph_jit.checkpoint._frozen import FrozenVersionsSeen, HandedOverCheckpoint, LayeredMap
 
 __all__ = ("InMemorySaver", "MemorySaver", "PersistentDict")
 
@@ -67,10 +66,7 @@ def _copy_skeleton(checkpoint: Mapping[str, Any], *, storing: bool = False) -> d
     return out
 
 
-
-class InMemorySaver(
-    BaseCheckpointSaver[str], AbstractContextManager, AbstractAsyncContextManager
-):
+class InMemorySaver(BaseCheckpointSaver[str], AbstractContextManager, AbstractAsyncContextManager):
     """Checkpoint saver backed by dictionaries; for tests, debugging and short-lived apps.
 
     `storage[thread][ns][checkpoint_id] = (checkpoint without values, metadata, parent id)`,
@@ -204,9 +200,7 @@ class InMemorySaver(
         if not checkpoints:
             return None
         checkpoint_id = max(checkpoints)
-        return self._tuple(
-            thread_id, checkpoint_ns, checkpoint_id, checkpoints[checkpoint_id]
-        )
+        return self._tuple(thread_id, checkpoint_ns, checkpoint_id, checkpoints[checkpoint_id])
 
     def list(
         self,

@@ -66,7 +66,11 @@ def task(
     if kwargs.get("retry") is not None and retry_policy is None:
         retry_policy = kwargs["retry"]
     policies: Sequence[RetryPolicy] = (
-        () if retry_policy is None else (retry_policy,) if isinstance(retry_policy, RetryPolicy) else tuple(retry_policy)
+        ()
+        if retry_policy is None
+        else (retry_policy,)
+        if isinstance(retry_policy, RetryPolicy)
+        else tuple(retry_policy)
     )
 
     def decorate(func: Callable[..., Any]) -> _TaskFunction:
@@ -119,13 +123,13 @@ class entrypoint(Generic[R]):
             inspect.Parameter.POSITIONAL_ONLY,
             inspect.Parameter.POSITIONAL_OR_KEYWORD,
         ):
-            raise ValueError(
-                "Entrypoint function must have at least one positional parameter"
-            )
+            raise ValueError("Entrypoint function must have at least one positional parameter")
         name = getattr(func, "__name__", None) or type(func).__name__
         bound = _EntrypointCall(func, {p.name for p in params[1:]} & set(_INJECTABLE))
         policies = (
-            (self.retry_policy,) if isinstance(self.retry_policy, RetryPolicy) else self.retry_policy
+            (self.retry_policy,)
+            if isinstance(self.retry_policy, RetryPolicy)
+            else self.retry_policy
         )
         return Pregel(
             nodes={

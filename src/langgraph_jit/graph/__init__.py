@@ -7,7 +7,7 @@ graph API does not pull in the messages module (or langchain_core).
 from langgraph_jit.constants import END, START
 from langgraph_jit.graph.state import StateGraph
 
-__all__ = ("END", "START", "StateGraph", "add_messages", "MessagesState", "MessageGraph")
+__all__ = ("END", "START", "MessageGraph", "MessagesState", "StateGraph", "add_messages")
 
 
 def __getattr__(name: str):

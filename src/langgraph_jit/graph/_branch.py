@@ -20,7 +20,9 @@ class BranchSpec(NamedTuple):
     input_schema: type[Any] | None = None
 
     @classmethod
-    def from_path(cls, path: Any, path_map: dict | list | None, infer_schema: bool = False) -> BranchSpec:
+    def from_path(
+        cls, path: Any, path_map: dict | list | None, infer_schema: bool = False
+    ) -> BranchSpec:
         ends: dict[Hashable, str] | None = None
         if isinstance(path_map, dict):
             ends = dict(path_map)

@@ -29,10 +29,15 @@ from langgraph_jit._constants import (
 from langgraph_jit.channels.last_value import LastValueAfterFinish
 from langgraph_jit.graph._drawing.graph import Edge as GraphEdge
 from langgraph_jit.graph._drawing.graph import Graph, Node
-from langgraph_jit.pregel._node import PASSTHROUGH, ChannelWrite, ChannelWriteEntry, ChannelWriteTupleEntry
+from langgraph_jit.pregel._node import (
+    PASSTHROUGH,
+    ChannelWrite,
+    ChannelWriteEntry,
+    ChannelWriteTupleEntry,
+)
 from langgraph_jit.types import Send
 
-__all__ = ("Graph", "Node", "GraphEdge", "draw_graph", "draw_pregel", "pregel_mimebundle")
+__all__ = ("Graph", "GraphEdge", "Node", "draw_graph", "draw_pregel", "pregel_mimebundle")
 
 _BRANCH_TO = "branch:to:{}"
 _IGNORED_WRITES = frozenset((NO_WRITES, PUSH, RESUME, INTERRUPT, RETURN, ERROR, ERROR_SOURCE_NODE))
@@ -54,7 +59,9 @@ class _Trigger(NamedTuple):
 class _Task:
     __slots__ = ("name", "triggers", "writers", "writes", "order")
 
-    def __init__(self, name: str, triggers: tuple[str, ...], writers: list[Any], order: tuple) -> None:
+    def __init__(
+        self, name: str, triggers: tuple[str, ...], writers: list[Any], order: tuple
+    ) -> None:
         self.name = name
         self.triggers = triggers
         self.writers = writers
@@ -75,7 +82,9 @@ def draw_pregel(pregel: Any, xray: int | bool = False) -> Graph:
         deeper = xray if isinstance(xray, bool) or xray <= 0 else xray - 1
         for name, sub in pregel.get_subgraphs():
             getter = getattr(sub, "get_graph", None)
-            subgraphs[name] = getter(xray=deeper) if getter is not None else draw_pregel(sub, deeper)
+            subgraphs[name] = (
+                getter(xray=deeper) if getter is not None else draw_pregel(sub, deeper)
+            )
     return _assemble(pregel, subgraphs)
 
 
@@ -121,7 +130,9 @@ def _static_writes(writer: Any) -> list[tuple[str, Any, str | None]] | None:
             if isinstance(entry, Send):
                 out.append((TASKS, entry, label))
             else:
-                out.append((entry.channel, None if entry.value is PASSTHROUGH else entry.value, label))
+                out.append(
+                    (entry.channel, None if entry.value is PASSTHROUGH else entry.value, label)
+                )
         return out
     return None
 
@@ -224,7 +235,9 @@ class _Run:
             seen = self.seen.get(name)
             for chan in node.triggers:
                 ch = self.channels[chan]
-                if ch.is_available() and (seen is None or self.versions.get(chan, 0) > seen.get(chan, 0)):
+                if ch.is_available() and (
+                    seen is None or self.versions.get(chan, 0) > seen.get(chan, 0)
+                ):
                     tasks.append(_Task(name, tuple(sorted(node.triggers)), node.writers, (1, name)))
                     break
         return tasks
@@ -293,7 +306,11 @@ def _assemble(pregel: Any, subgraphs: dict[str, Graph], limit: int = 250) -> Gra
             for chan, cond, label in triggers:
                 by_trigger[chan].add(_Trigger(src, cond, label))
         tasks = run.next_tasks(run.apply(tasks))
-        deferred = {c.split(":", 2)[-1] for c, ch in run.channels.items() if isinstance(ch, LastValueAfterFinish)}
+        deferred = {
+            c.split(":", 2)[-1]
+            for c, ch in run.channels.items()
+            if isinstance(ch, LastValueAfterFinish)
+        }
         for task in tasks:
             from_this_step = False
             for trigger in task.triggers:
@@ -389,7 +406,9 @@ class _NoOp:
         return value
 
 
-def _add_edge(graph: Graph, source: str, target: str, *, data: Any = None, conditional: bool = False) -> None:
+def _add_edge(
+    graph: Graph, source: str, target: str, *, data: Any = None, conditional: bool = False
+) -> None:
     for edge in graph.edges:
         if edge.source == source and edge.target == target:
             return

@@ -68,8 +68,7 @@ def _reducer_channel(typ: Any) -> BinaryOperatorAggregate | None:
         return None
     sig = inspect.signature(meta[-1])
     positional = sum(
-        p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)
-        for p in sig.parameters.values()
+        p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD) for p in sig.parameters.values()
     )
     if positional != 2:
         raise ValueError(f"Invalid reducer signature. Expected (a, b) -> c. Got {sig}")
@@ -134,16 +133,16 @@ def model_updates(value: Any, keys: list[str]) -> list[tuple[str, Any]]:
     values count only if the field's default is not None or it was set."""
     fields_set = getattr(value, "model_fields_set", None)
     model_fields = getattr(type(value), "model_fields", None)
-    defaults = (
-        {k: f.default for k, f in model_fields.items()} if model_fields is not None else {}
-    )
+    defaults = {k: f.default for k, f in model_fields.items()} if model_fields is not None else {}
     out = []
     for k in keys:
         v = getattr(value, k, MISSING)
         if v is MISSING:
             continue
-        if v is not None or defaults.get(k, MISSING) is not None or (
-            fields_set is not None and k in fields_set
+        if (
+            v is not None
+            or defaults.get(k, MISSING) is not None
+            or (fields_set is not None and k in fields_set)
         ):
             out.append((k, v))
     return out

@@ -31,7 +31,7 @@ except ImportError:  # pragma: no cover - exercised in a subprocess by the tests
     AnyMessage = dict[str, Any]  # type: ignore[misc]
     MessageLikeRepresentation = Any  # type: ignore[misc]
 
-__all__ = ("add_messages", "MessagesState", "MessageGraph", "REMOVE_ALL_MESSAGES", "push_message")
+__all__ = ("REMOVE_ALL_MESSAGES", "MessageGraph", "MessagesState", "add_messages", "push_message")
 
 REMOVE_ALL_MESSAGES = "__remove_all__"
 
@@ -70,8 +70,7 @@ def add_messages(
         # LangGraph names the missing side by the truthiness of `left`.
         got = "left" if left else "right"
         raise ValueError(
-            "Must specify non-null arguments for both 'left' and 'right'. "
-            f"Only received: '{got}'."
+            f"Must specify non-null arguments for both 'left' and 'right'. Only received: '{got}'."
         )
     return _merge(left, right, format=format)
 
@@ -245,4 +244,3 @@ def push_message(message: Any, *, state_key: str | None = "messages") -> Any:
     if state_key:
         config[CONF][CONFIG_KEY_SEND]([(state_key, message)])
     return message
-

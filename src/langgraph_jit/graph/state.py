@@ -31,13 +31,18 @@ from langgraph_jit.graph._schema import (
     mapper_for,
     model_updates,
 )
-from langgraph_jit.pregel._node import ChannelWrite, ChannelWriteEntry, ChannelWriteTupleEntry, PregelNode
+from langgraph_jit.pregel._node import (
+    ChannelWrite,
+    ChannelWriteEntry,
+    ChannelWriteTupleEntry,
+    PregelNode,
+)
 from langgraph_jit.pregel.main import Pregel
 from langgraph_jit.types import CachePolicy, Command, RetryPolicy, Send, ensure_valid_checkpointer
 
 logger = logging.getLogger("langgraph_jit")
 
-__all__ = ("StateGraph", "CompiledStateGraph")
+__all__ = ("CompiledStateGraph", "StateGraph")
 
 
 @dataclass
@@ -451,7 +456,11 @@ def _infer_from_signature(action: Any, want_schema: bool) -> tuple[Any, Any]:
                 if get_origin(arg) is Command:
                     rtn = arg
                     break
-        if get_origin(rtn) is Command and (args := get_args(rtn)) and get_origin(args[0]) is Literal:
+        if (
+            get_origin(rtn) is Command
+            and (args := get_args(rtn))
+            and get_origin(args[0]) is Literal
+        ):
             ends = get_args(args[0])
     return schema, ends
 
@@ -477,7 +486,9 @@ class CompiledStateGraph(Pregel):
             output_keys = list(builder.channels) + list(builder.managed)
         updates = _updates_mapper(output_keys)
         entries = (
-            ChannelWriteTupleEntry(mapper=_root_updates if output_keys == ["__root__"] else updates),
+            ChannelWriteTupleEntry(
+                mapper=_root_updates if output_keys == ["__root__"] else updates
+            ),
             ChannelWriteTupleEntry(mapper=_control_writes),
         )
         if key == START:
@@ -493,7 +504,9 @@ class CompiledStateGraph(Pregel):
         # inputs per read set (by identity) and refreshes them incrementally.
         input_channels = self._schema_channels.get(input_schema)
         if input_channels is None:
-            input_channels = self._schema_channels[input_schema] = list(builder.schemas[input_schema])
+            input_channels = self._schema_channels[input_schema] = list(
+                builder.schemas[input_schema]
+            )
         single = len(input_channels) == 1 and "__root__" in input_channels
         if input_schema not in self.schema_to_mapper:
             self.schema_to_mapper[input_schema] = mapper_for(input_channels, input_schema)
@@ -588,7 +601,11 @@ def _updates_mapper(output_keys: list[str]) -> Callable[[Any], Any]:
             if value.graph == Command.PARENT:
                 return None
             return [(k, v) for k, v in value._update_as_tuples() if k in keys]
-        if isinstance(value, (list, tuple)) and value and any(isinstance(i, Command) for i in value):
+        if (
+            isinstance(value, (list, tuple))
+            and value
+            and any(isinstance(i, Command) for i in value)
+        ):
             out: list[tuple[str, Any]] = []
             for item in value:
                 if isinstance(item, Command):

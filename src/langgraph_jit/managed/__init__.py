@@ -34,4 +34,4 @@ def is_managed_value(value: Any) -> bool:
     return isinstance(value, type) and issubclass(value, ManagedValue)
 
 
-__all__ = ("IsLastStep", "RemainingSteps", "ManagedValue", "is_managed_value")
+__all__ = ("IsLastStep", "ManagedValue", "RemainingSteps", "is_managed_value")

@@ -13,12 +13,12 @@ from langgraph_jit.prebuilt.tool_node import (
 from langgraph_jit.prebuilt.tool_validator import ValidationNode
 
 __all__ = [
-    "create_react_agent",
-    "ToolNode",
-    "ToolCallTransformer",
-    "tools_condition",
-    "ValidationNode",
     "InjectedState",
     "InjectedStore",
+    "ToolCallTransformer",
+    "ToolNode",
     "ToolRuntime",
+    "ValidationNode",
+    "create_react_agent",
+    "tools_condition",
 ]

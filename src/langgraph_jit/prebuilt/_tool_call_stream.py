@@ -9,8 +9,13 @@ from langgraph_jit.stream.stream_channel import StreamChannel
 
 
 class ToolCallStream:
-    def __init__(self, tool_call_id: str | None = None, tool_name: str | None = None,
-                 input: Any = None, **_: Any) -> None:
+    def __init__(
+        self,
+        tool_call_id: str | None = None,
+        tool_name: str | None = None,
+        input: Any = None,
+        **_: Any,
+    ) -> None:
         self.tool_call_id = tool_call_id
         self.tool_name = tool_name
         self.input = input

@@ -28,12 +28,12 @@ from langgraph_jit.types import Send
 from langgraph_jit.warnings import LangGraphDeprecatedSinceV10
 
 __all__ = (
-    "create_react_agent",
-    "create_tool_calling_executor",
     "AgentState",
     "AgentStatePydantic",
     "AgentStateWithStructuredResponse",
     "AgentStateWithStructuredResponsePydantic",
+    "create_react_agent",
+    "create_tool_calling_executor",
 )
 
 StructuredResponse = Union[dict, BaseModel]
@@ -60,7 +60,7 @@ class AgentStateWithStructuredResponsePydantic(AgentStatePydantic):
     structured_response: StructuredResponse
 
 
-StateSchema = TypeVar("StateSchema", bound=Union[AgentState, AgentStatePydantic])
+StateSchema = TypeVar("StateSchema", bound=AgentState | AgentStatePydantic)
 StateSchemaType = type[StateSchema]
 
 PROMPT_RUNNABLE_NAME = "Prompt"
@@ -109,7 +109,9 @@ def _first_model_step(model: Any) -> Any:
     return model
 
 
-def _should_bind_tools(model: LanguageModelLike, tools: Sequence[BaseTool], num_builtin: int = 0) -> bool:
+def _should_bind_tools(
+    model: LanguageModelLike, tools: Sequence[BaseTool], num_builtin: int = 0
+) -> bool:
     """Whether create_react_agent must bind `tools` itself (False when the model
     already has exactly these tools bound; a mismatch is an error)."""
     model = _first_model_step(model)
@@ -333,7 +335,9 @@ def create_react_agent(
         chain = _get_model(resolve(state, runtime)).with_structured_output(schema)
         return {"structured_response": chain.invoke(messages, config)}
 
-    async def agenerate_structured_response(state: Any, runtime: Any, config: RunnableConfig) -> dict:
+    async def agenerate_structured_response(
+        state: Any, runtime: Any, config: RunnableConfig
+    ) -> dict:
         messages, schema = structured_inputs(state)
         chain = _get_model(await aresolve(state, runtime)).with_structured_output(schema)
         return {"structured_response": await chain.ainvoke(messages, config)}
@@ -438,7 +442,9 @@ def create_react_agent(
                 return "generate_structured_response"
             return END
 
-        workflow.add_conditional_edges("post_model_hook", post_model_hook_router, path_map=hook_paths)
+        workflow.add_conditional_edges(
+            "post_model_hook", post_model_hook_router, path_map=hook_paths
+        )
 
     workflow.add_conditional_edges("agent", should_continue, path_map=agent_paths)
 

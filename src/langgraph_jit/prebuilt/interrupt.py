@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Literal, Union
+from typing import Literal
 
 from typing_extensions import TypedDict
 
@@ -22,9 +22,9 @@ class ActionRequest(TypedDict):
 class HumanInterrupt(TypedDict):
     action_request: ActionRequest
     config: HumanInterruptConfig
-    description: Union[str, None]
+    description: str | None
 
 
 class HumanResponse(TypedDict):
     type: Literal["accept", "ignore", "response", "edit"]
-    args: Union[None, str, ActionRequest]
+    args: str | ActionRequest | None

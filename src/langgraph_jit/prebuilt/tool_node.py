@@ -46,17 +46,17 @@ from langgraph_jit.runtime import ExecutionInfo
 from langgraph_jit.types import Command, Send
 
 __all__ = (
-    "ToolNode",
-    "tools_condition",
+    "AsyncToolCallWrapper",
     "InjectedState",
     "InjectedStore",
-    "ToolRuntime",
     "ToolCallRequest",
-    "ToolCallWrapper",
-    "AsyncToolCallWrapper",
     "ToolCallWithContext",
+    "ToolCallWrapper",
     "ToolInvocationError",
+    "ToolNode",
+    "ToolRuntime",
     "msg_content_output",
+    "tools_condition",
 )
 
 StateT = TypeVar("StateT", default=Any)
@@ -456,14 +456,18 @@ class ToolNode(RunnableCallable):
 
     def _request(self, call: ToolCall, runtime: ToolRuntime) -> ToolCallRequest:
         return ToolCallRequest(
-            tool_call=call, tool=self._tools_by_name.get(call["name"]),
-            state=runtime.state, runtime=runtime,
+            tool_call=call,
+            tool=self._tools_by_name.get(call["name"]),
+            state=runtime.state,
+            runtime=runtime,
         )
 
     def _error_message(self, e: Exception, call: ToolCall) -> ToolMessage:
         return ToolMessage(
             content=_error_content(e, self._handle_tool_errors),
-            name=call["name"], tool_call_id=call["id"], status="error",
+            name=call["name"],
+            tool_call_id=call["id"],
+            status="error",
         )
 
     def _prepare_call(self, request: ToolCallRequest) -> ToolMessage | dict:
@@ -490,7 +494,9 @@ class ToolNode(RunnableCallable):
         visible = _visible_validation_errors(exc, self._injected_args.get(call["name"]))
         return ToolInvocationError(call["name"], exc, call["args"], visible)
 
-    def _execute_tool_sync(self, request: ToolCallRequest, input_type: InputType, config: RunnableConfig) -> Any:
+    def _execute_tool_sync(
+        self, request: ToolCallRequest, input_type: InputType, config: RunnableConfig
+    ) -> Any:
         prepared = self._prepare_call(request)
         if isinstance(prepared, ToolMessage):
             return prepared
@@ -506,7 +512,9 @@ class ToolNode(RunnableCallable):
         except Exception as e:
             return self._on_failure(e, call)
 
-    async def _execute_tool_async(self, request: ToolCallRequest, input_type: InputType, config: RunnableConfig) -> Any:
+    async def _execute_tool_async(
+        self, request: ToolCallRequest, input_type: InputType, config: RunnableConfig
+    ) -> Any:
         prepared = self._prepare_call(request)
         if isinstance(prepared, ToolMessage):
             return prepared
@@ -589,14 +597,18 @@ class ToolNode(RunnableCallable):
                 requested_tool=call["name"],
                 available_tools=", ".join(self._tools_by_name),
             ),
-            name=call["name"], tool_call_id=call["id"], status="error",
+            name=call["name"],
+            tool_call_id=call["id"],
+            status="error",
         )
 
     def _extract_state(self, input: Any, config: RunnableConfig) -> Any:
         if isinstance(input, dict) and input.get("__type") == "tool_call_with_context":
             return input["state"]
         if (
-            isinstance(input, list) and input and isinstance(input[-1], dict)
+            isinstance(input, list)
+            and input
+            and isinstance(input[-1], dict)
             and input[-1].get("type") == "tool_call"
         ):
             # Bare tool calls: the state is whatever the graph holds now.
@@ -613,7 +625,9 @@ class ToolNode(RunnableCallable):
             return task.read(keys)
         return input
 
-    def _inject_tool_args(self, tool_call: ToolCall, tool_runtime: ToolRuntime, tool: BaseTool | None = None) -> ToolCall:
+    def _inject_tool_args(
+        self, tool_call: ToolCall, tool_runtime: ToolRuntime, tool: BaseTool | None = None
+    ) -> ToolCall:
         injected = self._injected_args.get(tool_call["name"])
         if injected is None and tool is not None:
             injected = _injected_args(tool)
@@ -666,7 +680,9 @@ class ToolNode(RunnableCallable):
 
     # -- outputs --
 
-    def _normalize_tool_response(self, response: Any, tool_call: ToolCall, input_type: InputType) -> Any:
+    def _normalize_tool_response(
+        self, response: Any, tool_call: ToolCall, input_type: InputType
+    ) -> Any:
         if isinstance(response, Command):
             return self._validate_tool_command(response, tool_call, input_type)
         if isinstance(response, ToolMessage):
@@ -681,7 +697,9 @@ class ToolNode(RunnableCallable):
             )
         raise TypeError(f"Tool {tool_call['name']} returned unexpected type: {type(response)}")
 
-    def _validate_tool_command_list(self, response: list, tool_call: ToolCall, input_type: InputType) -> list:
+    def _validate_tool_command_list(
+        self, response: list, tool_call: ToolCall, input_type: InputType
+    ) -> list:
         expected = tool_call["id"]
         count = 0
         for item in response:
@@ -689,7 +707,8 @@ class ToolNode(RunnableCallable):
                 count += item.tool_call_id == expected
             elif isinstance(item, Command) and isinstance(item.update, dict):
                 count += sum(
-                    1 for m in item.update.get(self._messages_key, [])
+                    1
+                    for m in item.update.get(self._messages_key, [])
                     if isinstance(m, ToolMessage) and m.tool_call_id == expected
                 )
         if count != 1:
@@ -700,13 +719,24 @@ class ToolNode(RunnableCallable):
         out = []
         for item in response:
             if isinstance(item, Command):
-                out.append(self._validate_tool_command(item, tool_call, input_type, require_terminator=False))
+                out.append(
+                    self._validate_tool_command(
+                        item, tool_call, input_type, require_terminator=False
+                    )
+                )
             else:
                 item.content = msg_content_output(item.content)
                 out.append(item)
         return out
 
-    def _validate_tool_command(self, command: Command, call: ToolCall, input_type: InputType, *, require_terminator: bool = True) -> Command:
+    def _validate_tool_command(
+        self,
+        command: Command,
+        call: ToolCall,
+        input_type: InputType,
+        *,
+        require_terminator: bool = True,
+    ) -> Command:
         if isinstance(command.update, dict):
             if input_type not in ("dict", "tool_calls"):
                 raise ValueError(

@@ -23,7 +23,7 @@ __all__ = ("ValidationNode",)
 
 
 def _default_format_error(error: BaseException, call: ToolCall, schema: Any) -> str:
-    return f"{repr(error)}\n\nRespond after fixing all validation errors."
+    return f"{error!r}\n\nRespond after fixing all validation errors."
 
 
 class ValidationNode(RunnableCallable):

@@ -3,4 +3,4 @@
 from langgraph_jit.pregel._node import NodeBuilder
 from langgraph_jit.pregel.main import Pregel
 
-__all__ = ("Pregel", "NodeBuilder")
+__all__ = ("NodeBuilder", "Pregel")

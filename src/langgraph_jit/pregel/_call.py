@@ -98,7 +98,9 @@ def call_task(fn: Any, args: tuple, kwargs: dict) -> Any:
         parent.calls += 1
     from langgraph_jit.pregel._loop import Task
 
-    child = Task(run, fn.name, None, _CallProc(fn), (args, kwargs), PUSH_TRIGGER, (PUSH, parent.path, idx))
+    child = Task(
+        run, fn.name, None, _CallProc(fn), (args, kwargs), PUSH_TRIGGER, (PUSH, parent.path, idx)
+    )
     done = run.saved_call_result(child)
     if done is not None:
         return _completed(done[0])

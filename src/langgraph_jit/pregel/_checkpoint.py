@@ -10,8 +10,8 @@ what a step touched, so saving does not sweep every channel.
 from __future__ import annotations
 
 import binascii
-from random import random as _random
 from datetime import datetime, timezone
+from random import random as _random
 from types import MappingProxyType
 from typing import Any
 
@@ -44,6 +44,8 @@ class _ChangeLog:
             self.base = flatten(full)
             self.top = {}
         return LayeredMap(self.base, dict(self.top))
+
+
 _UTC = timezone.utc
 
 
@@ -103,7 +105,9 @@ class CheckpointState:
             self.version_repr = [None] * len(names)
             from langgraph_jit.checkpoint.memory import InMemorySaver
 
-            self._fast_versions = type(checkpointer).get_next_version is InMemorySaver.get_next_version
+            self._fast_versions = (
+                type(checkpointer).get_next_version is InMemorySaver.get_next_version
+            )
             self.channel_versions = {}
             self.versions_seen = FrozenVersionsSeen({})
             self._track_changes(checkpointer)
@@ -111,7 +115,9 @@ class CheckpointState:
         return self
 
     @classmethod
-    def load(cls, topo: Any, specs: dict[str, Any], saved: CheckpointTuple, checkpointer: Any) -> CheckpointState:
+    def load(
+        cls, topo: Any, specs: dict[str, Any], saved: CheckpointTuple, checkpointer: Any
+    ) -> CheckpointState:
         if saved is None:
             return cls.blank(topo, specs, checkpointer)
         self = cls()
@@ -159,9 +165,10 @@ class CheckpointState:
             self.max_repr = max(cv.values()) if cv else None
             from langgraph_jit.checkpoint.memory import InMemorySaver
 
-            self._fast_versions = (
-                type(checkpointer).get_next_version is InMemorySaver.get_next_version
-                and (self.max_repr is None or isinstance(self.max_repr, str))
+            self._fast_versions = type(
+                checkpointer
+            ).get_next_version is InMemorySaver.get_next_version and (
+                self.max_repr is None or isinstance(self.max_repr, str)
             )
             if self._fast_versions:
                 self._max_int = int(self.max_repr.split(".", 1)[0]) if self.max_repr else 0
@@ -268,13 +275,16 @@ class CheckpointState:
         }
         if self.tracking:
             names = self._names
-            self._seen_changed(INTERRUPT, MappingProxyType(
-                {
-                    names[c]: self.version_repr[c]
-                    for c in range(len(names))
-                    if self.version_repr[c] is not None
-                }
-            ))
+            self._seen_changed(
+                INTERRUPT,
+                MappingProxyType(
+                    {
+                        names[c]: self.version_repr[c]
+                        for c in range(len(names))
+                        if self.version_repr[c] is not None
+                    }
+                ),
+            )
 
     # -- saving ---------------------------------------------------------------
 
@@ -313,17 +323,22 @@ class CheckpointState:
         else:
             versions_seen = self.versions_seen.thawed()
         updated = self.updated_channels
-        checkpoint = HandedOverCheckpoint({
-            "v": 4,
-            "id": self.current_id(),
-            "ts": datetime.now(_UTC).isoformat(),
-            "channel_values": values,
-            "channel_versions": channel_versions,
-            "versions_seen": versions_seen,
-            "updated_channels": (
-                None if not updated else [names[updated[0]]] if len(updated) == 1
-                else sorted(names[c] for c in updated)
-            ),
-        })
+        checkpoint = HandedOverCheckpoint(
+            {
+                "v": 4,
+                "id": self.current_id(),
+                "ts": datetime.now(_UTC).isoformat(),
+                "channel_values": values,
+                "channel_versions": channel_versions,
+                "versions_seen": versions_seen,
+                "updated_channels": (
+                    None
+                    if not updated
+                    else [names[updated[0]]]
+                    if len(updated) == 1
+                    else sorted(names[c] for c in updated)
+                ),
+            }
+        )
         self.ts = checkpoint["ts"]
         return checkpoint, new_versions

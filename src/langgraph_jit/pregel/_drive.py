@@ -33,7 +33,9 @@ def engine(run: Any) -> Iterator[tuple]:
         latest_config = run.latest_lookup_config() if saved is not None else None
         if latest_config is not None:
             latest = yield (IO, run.checkpointer, "get_tuple", (latest_config,))
-            run.superseded = latest is not None and latest.checkpoint["id"] != saved.checkpoint["id"]
+            run.superseded = (
+                latest is not None and latest.checkpoint["id"] != saved.checkpoint["id"]
+            )
         run.start(saved)
         pending = run.pending_io
         if pending:
@@ -100,7 +102,9 @@ def step_error(current: BaseException | None, exc: BaseException) -> BaseExcepti
     if isinstance(current, GraphInterrupt) and not isinstance(exc, GraphInterrupt):
         return exc
     if isinstance(current, GraphInterrupt) and isinstance(exc, GraphInterrupt):
-        merged = tuple(current.args[0] if current.args else ()) + tuple(exc.args[0] if exc.args else ())
+        merged = tuple(current.args[0] if current.args else ()) + tuple(
+            exc.args[0] if exc.args else ()
+        )
         return GraphInterrupt(merged)
     return current
 
@@ -286,6 +290,7 @@ def chunk_formatter(
     own = namespace
 
     if version == "v2":
+
         def emit_v2(item: tuple) -> Any:
             ns, mode, payload = item
             if mode not in wanted or (ns != own and not subgraphs):

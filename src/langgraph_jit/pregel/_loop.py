@@ -30,13 +30,13 @@ from langgraph_jit._constants import (
     PUSH,
     RESUME,
     TASKS,
-)  # noqa
+)
 from langgraph_jit.errors import (
-    GraphBubbleUp,
     EmptyInputError,
+    ErrorCode,
+    GraphBubbleUp,
     GraphInterrupt,
     GraphRecursionError,
-    ErrorCode,
     create_error_message,
 )
 from langgraph_jit.pregel import _lc, _output
@@ -63,7 +63,13 @@ PUSH_TRIGGER = (PUSH,)
 _CONTROL_WRITES = frozenset((ERROR, "__error_source_node__", INTERRUPT, RESUME))
 # Configurable keys LangGraph copies into a task's metadata (for tracing).
 _PROPAGATE_TO_METADATA = (
-    "thread_id", "checkpoint_id", "checkpoint_ns", "task_id", "run_id", "assistant_id", "graph_id",
+    "thread_id",
+    "checkpoint_id",
+    "checkpoint_ns",
+    "task_id",
+    "run_id",
+    "assistant_id",
+    "graph_id",
 )
 WRITES_SPECIAL = (ERROR, INTERRUPT, RESUME, "__scheduled__")
 
@@ -149,9 +155,7 @@ class PregelRun(RunPlanning, RunStreaming, RunPersistence):
         self.wants_values = "values" in stream_modes
         self.wants_messages = "messages" in stream_modes and _lc.langchain_loaded()
         self.wants_tasks = "tasks" in stream_modes or "debug" in stream_modes
-        self.wants_checkpoints = (
-            "checkpoints" in stream_modes or "debug" in stream_modes
-        )
+        self.wants_checkpoints = "checkpoints" in stream_modes or "debug" in stream_modes
         self.saving = checkpointer is not None and durability != "exit"
         self.nested = "__pregel_task_id" in self.configurable
         # Guards run state that task calls (functional API) update from
@@ -189,9 +193,7 @@ class PregelRun(RunPlanning, RunStreaming, RunPersistence):
         else:
             tail = self._pull_tails.get(name)
             if tail is None:
-                tail = self._pull_tails[name] = (
-                    name + PULL + "".join(task.triggers)
-                ).encode()
+                tail = self._pull_tails[name] = (name + PULL + "".join(task.triggers)).encode()
         ns = self.checkpoint_ns
         node_ns = f"{ns}{NS_SEP}{name}" if ns else name
         h = xxh3_128_hexdigest(
@@ -516,7 +518,9 @@ class PregelRun(RunPlanning, RunStreaming, RunPersistence):
         from langgraph_jit.errors import NodeError
 
         n = self.topo.node_id[name]
-        handler = Task(self, name, n, self.topo.procs[n], task.input, PUSH_TRIGGER, (PUSH, task.path, 0, True))
+        handler = Task(
+            self, name, n, self.topo.procs[n], task.input, PUSH_TRIGGER, (PUSH, task.path, 0, True)
+        )
         handler.handled_error = NodeError(task.name, exc)
         self.tasks.append(handler)
         return handler
@@ -552,7 +556,9 @@ class PregelRun(RunPlanning, RunStreaming, RunPersistence):
                         self.emit("values", {INTERRUPT: interrupts})
                 if self.wants_tasks:
                     task.writes = writes
-                    self._emit_task("task_result", _output.task_result_payload(task, self.stream_keys))
+                    self._emit_task(
+                        "task_result", _output.task_result_payload(task, self.stream_keys)
+                    )
             return
         if isinstance(exc, GraphBubbleUp):
             return
@@ -584,7 +590,10 @@ class PregelRun(RunPlanning, RunStreaming, RunPersistence):
         self.pending_writes = []
         self.replaying = False  # only the first step of a replay re-runs done tasks
         self._save("loop")
-        if self.configurable.get("__pregel_resuming") and "__pregel_task_id" not in self.configurable:
+        if (
+            self.configurable.get("__pregel_resuming")
+            and "__pregel_task_id" not in self.configurable
+        ):
             self.configurable = {**self.configurable, "__pregel_resuming": False}
         if self.interrupt_after and self._should_interrupt(self.interrupt_after):
             self.status = "interrupt_after"
@@ -642,7 +651,13 @@ class PregelRun(RunPlanning, RunStreaming, RunPersistence):
             if len(self._bump_log) > 64:
                 del self._bump_log[:32]
                 self._log_start += 32
-        updated = [c for c, a in zip(bumped, bumped_avail) if a] if len(bumped) != 1 else bumped if bumped_avail[0] else []
+        updated = (
+            [c for c, a in zip(bumped, bumped_avail) if a]
+            if len(bumped) != 1
+            else bumped
+            if bumped_avail[0]
+            else []
+        )
         state.updated_channels = updated
         self.next_nodes = next_nodes if updated else None
         if self._latest_only:
@@ -672,9 +687,7 @@ class PregelRun(RunPlanning, RunStreaming, RunPersistence):
 
     def _should_interrupt(self, nodes: Sequence[str] | str) -> bool:
         seen = self.state.interrupt_seen
-        any_new = any(
-            self.table.version(c) > seen.get(c, 0) for c in range(self.topo.n_channels)
-        )
+        any_new = any(self.table.version(c) > seen.get(c, 0) for c in range(self.topo.n_channels))
         if not any_new:
             return False
         from langgraph_jit.constants import TAG_HIDDEN

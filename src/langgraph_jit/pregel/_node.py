@@ -86,7 +86,11 @@ class ChannelWrite:
 
             raise InvalidUpdateError("Cannot write to the reserved channel TASKS")
         writes = self.writes
-        plan = self._plan if self._plan_of is writes and self._plan_n == len(writes) else self._entry_plan()
+        plan = (
+            self._plan
+            if self._plan_of is writes and self._plan_n == len(writes)
+            else self._entry_plan()
+        )
         for kind, entry in plan:
             if kind is _FIXED:
                 v = entry.value
@@ -126,8 +130,7 @@ class NodeCall:
 
     def __init__(self, func: Any, name: str | None = None) -> None:
         self.is_runnable = not callable(func) or (
-            hasattr(func, "invoke") and not inspect.isfunction(func)
-            and not inspect.ismethod(func)
+            hasattr(func, "invoke") and not inspect.isfunction(func) and not inspect.ismethod(func)
         )
         self.name = name or getattr(func, "__name__", None) or type(func).__name__
         self.inject: tuple[str, ...] = ()
@@ -321,9 +324,7 @@ class NodeBuilder:
     def subscribe_to(self, *channels: str, read: bool = True) -> NodeBuilder:
         """Be triggered by these channels (and read them, unless read=False)."""
         if isinstance(self._channels, str):
-            raise ValueError(
-                "Cannot subscribe to channels when subscribed to a single channel"
-            )
+            raise ValueError("Cannot subscribe to channels when subscribed to a single channel")
         if read:
             if not self._channels:
                 self._channels = list(channels)
@@ -351,9 +352,7 @@ class NodeBuilder:
     def write_to(self, *channels: str | ChannelWriteEntry, **kwargs: Any) -> NodeBuilder:
         """Write the node's output to channels; kwargs map a channel to a
         constant or to a function of the output."""
-        self._writes.extend(
-            ChannelWriteEntry(c) if isinstance(c, str) else c for c in channels
-        )
+        self._writes.extend(ChannelWriteEntry(c) if isinstance(c, str) else c for c in channels)
         self._writes.extend(
             ChannelWriteEntry(k, mapper=v) if callable(v) else ChannelWriteEntry(k, value=v)
             for k, v in kwargs.items()

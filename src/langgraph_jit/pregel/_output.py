@@ -58,8 +58,7 @@ def updates_chunk(
     shown = [
         t
         for t in tasks
-        if not is_hidden(t)
-        and not (t.writes and t.writes[0][0] in (ERROR, INTERRUPT))
+        if not is_hidden(t) and not (t.writes and t.writes[0][0] in (ERROR, INTERRUPT))
     ]
     if not shown:
         return None
@@ -105,11 +104,15 @@ def task_start_payload(task: Any, run_config: dict) -> dict[str, Any]:
     }
     if task.proc is not None and task.proc.metadata:
         metadata.update(task.proc.metadata)
-    tags = [
-        t
-        for t in [*(run_config.get("tags") or ()), *(task.proc.tags or ())]
-        if not t.startswith("graph:step") and t != TAG_HIDDEN
-    ] if task.proc is not None else []
+    tags = (
+        [
+            t
+            for t in [*(run_config.get("tags") or ()), *(task.proc.tags or ())]
+            if not t.startswith("graph:step") and t != TAG_HIDDEN
+        ]
+        if task.proc is not None
+        else []
+    )
     if tags:
         metadata["tags"] = tags
     if metadata:
@@ -173,9 +176,7 @@ def public_config(config: dict | None) -> dict | None:
         return None
     return {
         "configurable": {
-            k: v
-            for k, v in config.get(CONF, {}).items()
-            if not k.startswith("__pregel_")
+            k: v for k, v in config.get(CONF, {}).items() if not k.startswith("__pregel_")
         }
     }
 

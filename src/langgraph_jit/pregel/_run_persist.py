@@ -27,9 +27,9 @@ from langgraph_jit.pregel._task import (
     _task_path_str,
 )
 
-
 if TYPE_CHECKING:
     from langgraph_jit.pregel._task import Task
+
 
 class RunPersistence:
     """Checkpoint, write and cache calls of a PregelRun."""
@@ -45,9 +45,7 @@ class RunPersistence:
 
     def lookup_config(self) -> dict:
         """The config to load the thread's checkpoint with."""
-        conf = {
-            k: v for k, v in self.configurable.items() if not k.startswith("__pregel_")
-        }
+        conf = {k: v for k, v in self.configurable.items() if not k.startswith("__pregel_")}
         conf.setdefault(CONFIG_KEY_CHECKPOINT_NS, self.checkpoint_ns)
         return {**self.config, CONF: conf}
 
@@ -149,7 +147,8 @@ class RunPersistence:
             )
             self.parent_config = (
                 self.checkpoint_config
-                if self.checkpoint_config and self.checkpoint_config[CONF].get(CONFIG_KEY_CHECKPOINT_ID)
+                if self.checkpoint_config
+                and self.checkpoint_config[CONF].get(CONFIG_KEY_CHECKPOINT_ID)
                 else None
             )
             self.checkpoint_config = {
@@ -180,7 +179,12 @@ class RunPersistence:
             self._queue_put_writes(tid, writes, paths.get(tid, ""))
 
     def _thread_config(self) -> dict:
-        return {CONF: {"thread_id": self.configurable.get("thread_id"), CONFIG_KEY_CHECKPOINT_NS: self.checkpoint_ns}}
+        return {
+            CONF: {
+                "thread_id": self.configurable.get("thread_id"),
+                CONFIG_KEY_CHECKPOINT_NS: self.checkpoint_ns,
+            }
+        }
 
     def _queue_put_writes(self, task_id: str, writes: Sequence[tuple[str, Any]], path: Any) -> None:
         untracked = self.topo.untracked

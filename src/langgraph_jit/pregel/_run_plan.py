@@ -49,9 +49,7 @@ class RunPlanning:
                 except Exception as exc:
                     exc.add_note(f"Before task with name '{name}' and path '{(PULL, name)}'")
                     raise
-            tasks.append(
-                Task(self, name, n, proc, value, topo.sorted_triggers[n], (PULL, name))
-            )
+            tasks.append(Task(self, name, n, proc, value, topo.sorted_triggers[n], (PULL, name)))
         return tasks
 
     def _read_state(self, keys: list[str], read_set: int) -> dict[str, Any]:
@@ -71,7 +69,7 @@ class RunPlanning:
             else:
                 names = self.topo.chan_names
                 channels = self.table.channels
-                for bumped in log[seen_no - self._log_start:]:
+                for bumped in log[seen_no - self._log_start :]:
                     for c in bumped:
                         name = names[c]
                         if name not in keyset:

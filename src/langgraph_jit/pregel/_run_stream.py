@@ -11,9 +11,9 @@ from typing import TYPE_CHECKING, Any
 from langgraph_jit._constants import CONF, CONFIG_KEY_CHECKPOINT_ID, CONFIG_KEY_CHECKPOINT_NS, ERROR
 from langgraph_jit.pregel import _output
 
-
 if TYPE_CHECKING:
     from langgraph_jit.pregel._task import Task
+
 
 class RunStreaming:
     """Stream output of a PregelRun."""
@@ -47,9 +47,7 @@ class RunStreaming:
             if chunk is not None:
                 self.emit("updates", chunk)
         if self.wants_tasks and not _output.is_hidden(task):
-            self._emit_task(
-                "task_result", _output.task_result_payload(task, self.stream_keys)
-            )
+            self._emit_task("task_result", _output.task_result_payload(task, self.stream_keys))
 
     def _emit_checkpoint(self) -> None:
         if not self.wants_checkpoints or self.checkpointer is None:
@@ -64,7 +62,15 @@ class RunStreaming:
             if t.id in errors:
                 entries.append({"id": t.id, "name": t.name, "error": errors[t.id], "state": sub})
             elif t.cached and t.writes:
-                entries.append({"id": t.id, "name": t.name, "result": _output.task_result_payload(t, self.output_keys)["result"], "interrupts": (), "state": sub})
+                entries.append(
+                    {
+                        "id": t.id,
+                        "name": t.name,
+                        "result": _output.task_result_payload(t, self.output_keys)["result"],
+                        "interrupts": (),
+                        "state": sub,
+                    }
+                )
             else:
                 entries.append({"id": t.id, "name": t.name, "interrupts": (), "state": sub})
         payload = _output.checkpoint_payload(
@@ -130,4 +136,3 @@ class RunStreaming:
 
     def _emit_values(self) -> None:
         self.emit("values", _output.read_channels(self.channel_map, self.output_keys))
-

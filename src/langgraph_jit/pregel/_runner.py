@@ -274,7 +274,9 @@ async def arun_step(
     waker = asyncio.ensure_future(wake.wait()) if wake is not None else None
     try:
         while futures:
-            wait_for = None if deadline is None else max(0.0, deadline - asyncio.get_running_loop().time())
+            wait_for = (
+                None if deadline is None else max(0.0, deadline - asyncio.get_running_loop().time())
+            )
             finished, _ = await asyncio.wait(
                 [*futures, waker] if waker is not None else futures,
                 timeout=wait_for,

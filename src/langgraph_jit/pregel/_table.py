@@ -23,24 +23,23 @@ logger = logging.getLogger("langgraph_jit")
 
 class ChannelTable:
     __slots__ = (
-        "topo",
-        "channels",
-        "versions",
+        "_mark",
+        "_np",
+        "_out",
+        "_stamp",
         "available",
-        "seen",
-        "max_version",
+        "channels",
+        "compiled",
+        "has_seen",
         "idle_live",
         "kernels",
-        "compiled",
-        "_mark",
-        "_stamp",
-        "_out",
-        "_np",
-        "has_seen",
+        "max_version",
         "may_promote",
+        "seen",
+        "topo",
+        "versions",
         "wide_step",
     )
-
 
     def __init__(
         self,
@@ -105,8 +104,7 @@ class ChannelTable:
         """(channel id, version seen) for each trigger of node n."""
         t = self.topo
         return [
-            (t.trig_chan[s], int(self.seen[s]))
-            for s in range(t.trig_ptr[n], t.trig_ptr[n + 1])
+            (t.trig_chan[s], int(self.seen[s])) for s in range(t.trig_ptr[n], t.trig_ptr[n + 1])
         ]
 
     # -- planning -------------------------------------------------------
@@ -119,14 +117,28 @@ class ChannelTable:
             tp, tc, _, _ = t._arrays
             order_arr = np.array(order, dtype=np.int64)
             n = self.kernels.plan_nodes(
-                tp, tc, self.versions, self.available, self.seen, self.has_seen,
-                order_arr, len(order), self._out,
+                tp,
+                tc,
+                self.versions,
+                self.available,
+                self.seen,
+                self.has_seen,
+                order_arr,
+                len(order),
+                self._out,
             )
             return self._out[:n].tolist()
         out = self._out
         n = self.kernels.plan_nodes(
-            t.trig_ptr, t.trig_chan, self.versions, self.available, self.seen,
-            self.has_seen, order, len(order), out,
+            t.trig_ptr,
+            t.trig_chan,
+            self.versions,
+            self.available,
+            self.seen,
+            self.has_seen,
+            order,
+            len(order),
+            out,
         )
         return out[:n]
 
@@ -172,9 +184,7 @@ class ChannelTable:
             c = chan_id.get(chan)
             if c is None:
                 if chan not in RESERVED_WRITES:
-                    logger.warning(
-                        "Task wrote to unknown channel %s, ignoring it.", chan
-                    )
+                    logger.warning("Task wrote to unknown channel %s, ignoring it.", chan)
                 continue
             vals = grouped.get(c)
             if vals is None:
@@ -216,7 +226,11 @@ class ChannelTable:
             # only self-clearing kinds can change here.
             idle_live = self.idle_live
             if idle_live or written_idle:
-                sweep = idle_live + [c for c in written_idle if c not in idle_live] if written_idle else idle_live
+                sweep = (
+                    idle_live + [c for c in written_idle if c not in idle_live]
+                    if written_idle
+                    else idle_live
+                )
                 for c in sweep:
                     if c in updated:
                         continue
@@ -322,21 +336,41 @@ class ChannelTable:
             np = self._np
             tp, tc, cp, cn = t._arrays
             n = self.kernels.commit_and_plan(
-                tp, tc, cp, cn,
-                self.versions, self.available, self.seen,
-                np.array(ran_nodes, dtype=np.int64), len(ran_nodes),
+                tp,
+                tc,
+                cp,
+                cn,
+                self.versions,
+                self.available,
+                self.seen,
+                np.array(ran_nodes, dtype=np.int64),
+                len(ran_nodes),
                 np.array(bumped, dtype=np.int64),
                 np.array(bumped_avail, dtype=np.uint8),
-                len(bumped), next_version,
-                self._mark, self._stamp, self._out,
+                len(bumped),
+                next_version,
+                self._mark,
+                self._stamp,
+                self._out,
             )
             return self._out[:n].tolist()
         out = self._out
         n = self.kernels.commit_and_plan(
-            t.trig_ptr, t.trig_chan, t.c2n_ptr, t.c2n_node,
-            self.versions, self.available, self.seen,
-            ran_nodes, len(ran_nodes),
-            bumped, bumped_avail, len(bumped), next_version,
-            self._mark, self._stamp, out,
+            t.trig_ptr,
+            t.trig_chan,
+            t.c2n_ptr,
+            t.c2n_node,
+            self.versions,
+            self.available,
+            self.seen,
+            ran_nodes,
+            len(ran_nodes),
+            bumped,
+            bumped_avail,
+            len(bumped),
+            next_version,
+            self._mark,
+            self._stamp,
+            out,
         )
         return out[:n]

@@ -11,28 +11,29 @@ from typing import Any
 from langgraph_jit._constants import NS_END, NS_SEP, PREVIOUS, PULL
 from langgraph_jit.pregel import _output
 
+
 class Task:
     """A task of the current step: one node run on one input."""
 
     __slots__ = (
-        "run",
-        "name",
-        "node_id",
-        "proc",
-        "input",
-        "triggers",
-        "path",
-        "writes",
-        "_id",
         "_config",
-        "cached",
-        "error",
-        "_scratchpad",
-        "calls",
+        "_id",
         "_runtime",
+        "_scratchpad",
         "attempt",
+        "cached",
+        "calls",
+        "error",
         "first_attempt_time",
         "handled_error",
+        "input",
+        "name",
+        "node_id",
+        "path",
+        "proc",
+        "run",
+        "triggers",
+        "writes",
     )
 
     def __init__(self, run, name, node_id, proc, input, triggers, path):
@@ -89,7 +90,9 @@ class Task:
                 context=run.context,
                 store=run.graph.store,
                 stream_writer=run.stream_writer(),
-                previous=previous.get() if previous is not None and previous.is_available() else None,
+                previous=previous.get()
+                if previous is not None and previous.is_available()
+                else None,
                 execution_info=ExecutionInfo(
                     checkpoint_id=run.state.current_id(),
                     checkpoint_ns=self.checkpoint_ns,

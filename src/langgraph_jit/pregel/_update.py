@@ -45,7 +45,9 @@ def update_steps(
     return current
 
 
-def _one_superstep(graph: Any, saver: Any, config: dict, updates: list[StateUpdate]) -> Iterator[tuple]:
+def _one_superstep(
+    graph: Any, saver: Any, config: dict, updates: list[StateUpdate]
+) -> Iterator[tuple]:
     conf = config.get(CONF, {})
     saved = yield (saver, "get_tuple", ({**config, CONF: {**conf}},))
     run = _run_for(graph, config, saved, saver)
@@ -77,7 +79,7 @@ def _one_superstep(graph: Any, saver: Any, config: dict, updates: list[StateUpda
             run._commit(tasks, [w for t in tasks for w in t.writes], bump_step=True)
         return (yield from _save(run, saver, "update"))
 
-    if as_node in (INPUT, "__start__") and as_node not in graph.nodes or as_node == INPUT:
+    if (as_node in (INPUT, "__start__") and as_node not in graph.nodes) or as_node == INPUT:
         if len(updates) > 1:
             raise InvalidUpdateError("Cannot apply multiple updates when updating as input")
         writes = run._map_input(values)

@@ -25,8 +25,8 @@ from langgraph_jit.channels import BaseChannel, Topic
 from langgraph_jit.pregel import _lc, _output
 from langgraph_jit.pregel._drive import chunk_formatter, drive_async, drive_sync
 from langgraph_jit.pregel._loop import PregelRun
-from langgraph_jit.pregel._runner import CURRENT_TASK
 from langgraph_jit.pregel._node import ChannelWrite, ChannelWriteEntry, NodeBuilder, PregelNode
+from langgraph_jit.pregel._runner import CURRENT_TASK
 from langgraph_jit.pregel._topology import Topology
 from langgraph_jit.types import (
     GraphOutput,
@@ -41,14 +41,33 @@ DEFAULT_RECURSION_LIMIT = int(os.getenv("LANGGRAPH_DEFAULT_RECURSION_LIMIT", "10
 # Names LangGraph reserves for channels and nodes (control keys, config keys).
 _RESERVED_NAMES = frozenset(
     {
-        "langsmith:hidden", "__input__", "__interrupt__", "__resume__", "__error__",
-        "__error_source_node__", "__no_writes__", "__snapshot_bumps__",
-        "__pregel_send", "__pregel_read", "__pregel_checkpointer", "__pregel_stream",
-        "checkpoint_map", "__pregel_resuming", "__pregel_replay_state",
-        "__pregel_task_id", "checkpoint_id", "checkpoint_ns",
-        "__pregel_timed_attempt_observer", "__pregel_resume_map",
-        "__pregel_strict_resume", "__pregel_stream_messages_v2",
-        "__pregel_push", "__pregel_pull", "|", ":", "configurable",
+        "langsmith:hidden",
+        "__input__",
+        "__interrupt__",
+        "__resume__",
+        "__error__",
+        "__error_source_node__",
+        "__no_writes__",
+        "__snapshot_bumps__",
+        "__pregel_send",
+        "__pregel_read",
+        "__pregel_checkpointer",
+        "__pregel_stream",
+        "checkpoint_map",
+        "__pregel_resuming",
+        "__pregel_replay_state",
+        "__pregel_task_id",
+        "checkpoint_id",
+        "checkpoint_ns",
+        "__pregel_timed_attempt_observer",
+        "__pregel_resume_map",
+        "__pregel_strict_resume",
+        "__pregel_stream_messages_v2",
+        "__pregel_push",
+        "__pregel_pull",
+        "|",
+        ":",
+        "configurable",
     }
 )
 
@@ -85,9 +104,7 @@ class Pregel:
     ) -> None:
         checkpointer = ensure_valid_checkpointer(checkpointer)
         _lc.langchain_loaded()  # adopts LangChain's Runnable/ToolOutputMixin if loaded
-        self.nodes = {
-            k: v.build() if isinstance(v, NodeBuilder) else v for k, v in nodes.items()
-        }
+        self.nodes = {k: v.build() if isinstance(v, NodeBuilder) else v for k, v in nodes.items()}
         self.channels = channels or {}
         if TASKS in self.channels and not isinstance(self.channels[TASKS], Topic):
             raise ValueError(f"Channel '{TASKS}' is reserved and cannot be used in the graph.")
@@ -104,7 +121,9 @@ class Pregel:
         self.checkpointer = checkpointer
         self.store = store
         self.cache = cache
-        self.retry_policy = (retry_policy,) if isinstance(retry_policy, RetryPolicy) else tuple(retry_policy)
+        self.retry_policy = (
+            (retry_policy,) if isinstance(retry_policy, RetryPolicy) else tuple(retry_policy)
+        )
         self.cache_policy = cache_policy
         self.context_schema = context_schema
         self.config = config
@@ -169,9 +188,7 @@ class Pregel:
                             )
         for chan in subscribed:
             if chan not in channels:
-                raise ValueError(
-                    f"Subscribed channel '{chan}' not in known channels: '{known}'"
-                )
+                raise ValueError(f"Subscribed channel '{chan}' not in known channels: '{known}'")
         inputs = self.input_channels
         if isinstance(inputs, str):
             if inputs not in channels:
@@ -374,8 +391,12 @@ class Pregel:
             stream_modes=frozenset(modes),
             output_keys=output_keys if output_keys is not None else self.stream_channels_asis,
             stream_keys=self.stream_channels_asis,
-            interrupt_before=interrupt_before if interrupt_before is not None else self.interrupt_before_nodes,
-            interrupt_after=interrupt_after if interrupt_after is not None else self.interrupt_after_nodes,
+            interrupt_before=interrupt_before
+            if interrupt_before is not None
+            else self.interrupt_before_nodes,
+            interrupt_after=interrupt_after
+            if interrupt_after is not None
+            else self.interrupt_after_nodes,
             checkpointer=checkpointer,
             durability=durability or conf.get("__pregel_durability") or "async",
             namespace=namespace,
@@ -407,9 +428,15 @@ class Pregel:
         if stream_mode is None:
             stream_mode = self._default_stream_mode(config)
         run = self._new_run(
-            input, config, stream_mode=stream_mode, output_keys=output_keys,
-            interrupt_before=interrupt_before, interrupt_after=interrupt_after,
-            durability=durability, subgraphs=subgraphs, context=context,
+            input,
+            config,
+            stream_mode=stream_mode,
+            output_keys=output_keys,
+            interrupt_before=interrupt_before,
+            interrupt_after=interrupt_after,
+            durability=durability,
+            subgraphs=subgraphs,
+            context=context,
         )
         return drive_sync(run, chunk_formatter(stream_mode, subgraphs, version, run.namespace))
 
@@ -434,9 +461,15 @@ class Pregel:
         if stream_mode is None:
             stream_mode = self._default_stream_mode(config)
         run = self._new_run(
-            input, config, stream_mode=stream_mode, output_keys=output_keys,
-            interrupt_before=interrupt_before, interrupt_after=interrupt_after,
-            durability=durability, subgraphs=subgraphs, context=context,
+            input,
+            config,
+            stream_mode=stream_mode,
+            output_keys=output_keys,
+            interrupt_before=interrupt_before,
+            interrupt_after=interrupt_after,
+            durability=durability,
+            subgraphs=subgraphs,
+            context=context,
         )
         return drive_async(run, chunk_formatter(stream_mode, subgraphs, version, run.namespace))
 
@@ -446,23 +479,44 @@ class Pregel:
             return "values"
         return self.stream_mode
 
-    def _invoke_run(self, input, config, stream_mode, output_keys, interrupt_before, interrupt_after, durability, context=None, version="v1"):
+    def _invoke_run(
+        self,
+        input,
+        config,
+        stream_mode,
+        output_keys,
+        interrupt_before,
+        interrupt_after,
+        durability,
+        context=None,
+        version="v1",
+    ):
         if output_keys is None:
             output_keys = self.output_channels
         if stream_mode == "values":
             # invoke only needs the last values chunk: keep it incrementally
             # instead of materialising one per step.
             run = self._new_run(
-                input, config, stream_mode=(), output_keys=output_keys,
-                interrupt_before=interrupt_before, interrupt_after=interrupt_after,
-                durability=durability, context=context,
+                input,
+                config,
+                stream_mode=(),
+                output_keys=output_keys,
+                interrupt_before=interrupt_before,
+                interrupt_after=interrupt_after,
+                durability=durability,
+                context=context,
             )
             run.track_latest_values()
             return run, chunk_formatter([], False, "v1", run.namespace)
         run = self._new_run(
-            input, config, stream_mode=stream_mode, output_keys=output_keys,
-            interrupt_before=interrupt_before, interrupt_after=interrupt_after,
-            durability=durability, context=context,
+            input,
+            config,
+            stream_mode=stream_mode,
+            output_keys=output_keys,
+            interrupt_before=interrupt_before,
+            interrupt_after=interrupt_after,
+            durability=durability,
+            context=context,
         )
         return run, chunk_formatter(stream_mode, False, version, run.namespace)
 
@@ -475,7 +529,11 @@ class Pregel:
         if version == "v2":
             return GraphOutput(value=latest, interrupts=tuple(interrupts))
         if interrupts:
-            return {**latest, INTERRUPT: interrupts} if isinstance(latest, dict) else {INTERRUPT: interrupts}
+            return (
+                {**latest, INTERRUPT: interrupts}
+                if isinstance(latest, dict)
+                else {INTERRUPT: interrupts}
+            )
         return latest
 
     def invoke(
@@ -495,8 +553,15 @@ class Pregel:
     ) -> Any:
         """Run the graph to completion and return its output."""
         run, emit = self._invoke_run(
-            input, config, stream_mode, output_keys, interrupt_before, interrupt_after, durability,
-            context, version,
+            input,
+            config,
+            stream_mode,
+            output_keys,
+            interrupt_before,
+            interrupt_after,
+            durability,
+            context,
+            version,
         )
         chunks = list(drive_sync(run, emit))
         return self._invoke_result(run, stream_mode, chunks, version)
@@ -518,8 +583,15 @@ class Pregel:
     ) -> Any:
         """Async twin of `invoke`."""
         run, emit = self._invoke_run(
-            input, config, stream_mode, output_keys, interrupt_before, interrupt_after, durability,
-            context, version,
+            input,
+            config,
+            stream_mode,
+            output_keys,
+            interrupt_before,
+            interrupt_after,
+            durability,
+            context,
+            version,
         )
         chunks = [c async for c in drive_async(run, emit)]
         return self._invoke_result(run, stream_mode, chunks, version)
@@ -589,14 +661,26 @@ class Pregel:
         snapshot records the step as it started."""
         if not saved:
             return StateSnapshot(
-                values={}, next=(), config=config, metadata=None, created_at=None,
-                parent_config=None, tasks=(), interrupts=(),
+                values={},
+                next=(),
+                config=config,
+                metadata=None,
+                created_at=None,
+                parent_config=None,
+                tasks=(),
+                interrupts=(),
             )
         run = PregelRun(
-            self, None, {**(saved.config or {}), CONF: dict(saved.config.get(CONF, {}))},
-            stream_modes=frozenset(), output_keys=self.output_channels,
-            stream_keys=self.stream_channels_asis, interrupt_before=(), interrupt_after=(),
-            checkpointer=None, durability="exit",
+            self,
+            None,
+            {**(saved.config or {}), CONF: dict(saved.config.get(CONF, {}))},
+            stream_modes=frozenset(),
+            output_keys=self.output_channels,
+            stream_keys=self.stream_channels_asis,
+            interrupt_before=(),
+            interrupt_after=(),
+            checkpointer=None,
+            durability="exit",
         )
         run.load(saved)
         run.stop = run.step + 2
@@ -614,7 +698,10 @@ class Pregel:
             if finished:
                 finished.sort(key=lambda t: t.sort_key)
                 run._commit(
-                    finished, [w for t in finished for w in t.writes], bump_step=True, versionless=True
+                    finished,
+                    [w for t in finished for w in t.writes],
+                    bump_step=True,
+                    versionless=True,
                 )
         stream_keys = self.stream_channels_asis
         snapshot_tasks = []
@@ -682,7 +769,11 @@ class Pregel:
         merged = self._merge_config(config)
         saved = saver.get_tuple(merged)
         return self._snapshot(
-            merged, saved, saver, live=CONFIG_KEY_CHECKPOINT_ID not in merged[CONF], recurse=subgraphs
+            merged,
+            saved,
+            saver,
+            live=CONFIG_KEY_CHECKPOINT_ID not in merged[CONF],
+            recurse=subgraphs,
         )
 
     async def aget_state(self, config: dict, *, subgraphs: bool = False) -> StateSnapshot:
@@ -690,7 +781,11 @@ class Pregel:
         merged = self._merge_config(config)
         saved = await saver.aget_tuple(merged)
         return self._snapshot(
-            merged, saved, saver, live=CONFIG_KEY_CHECKPOINT_ID not in merged[CONF], recurse=subgraphs
+            merged,
+            saved,
+            saver,
+            live=CONFIG_KEY_CHECKPOINT_ID not in merged[CONF],
+            recurse=subgraphs,
         )
 
     def get_state_history(
@@ -704,7 +799,10 @@ class Pregel:
         """Snapshots of the thread, newest first."""
         saver = self._state_saver(config)
         merged = self._merge_config(config)
-        conf = {**merged[CONF], CONFIG_KEY_CHECKPOINT_NS: merged[CONF].get(CONFIG_KEY_CHECKPOINT_NS, "")}
+        conf = {
+            **merged[CONF],
+            CONFIG_KEY_CHECKPOINT_NS: merged[CONF].get(CONFIG_KEY_CHECKPOINT_NS, ""),
+        }
         for saved in saver.list({CONF: conf}, filter=filter, before=before, limit=limit):
             yield self._snapshot(saved.config, saved, saver, live=False)
 
@@ -718,7 +816,10 @@ class Pregel:
     ) -> AsyncIterator[StateSnapshot]:
         saver = self._state_saver(config)
         merged = self._merge_config(config)
-        conf = {**merged[CONF], CONFIG_KEY_CHECKPOINT_NS: merged[CONF].get(CONFIG_KEY_CHECKPOINT_NS, "")}
+        conf = {
+            **merged[CONF],
+            CONFIG_KEY_CHECKPOINT_NS: merged[CONF].get(CONFIG_KEY_CHECKPOINT_NS, ""),
+        }
         async for saved in saver.alist({CONF: conf}, filter=filter, before=before, limit=limit):
             yield self._snapshot(saved.config, saved, saver, live=False)
 

@@ -42,8 +42,14 @@ class _SubgraphRunStreamMixin:
 
 
 class SubgraphRunStream(GraphRunStream, _SubgraphRunStreamMixin):
-    def __init__(self, *args: Any, path: tuple[str, ...] = (), graph_name: str | None = None,
-                 trigger_call_id: str | None = None, **kwargs: Any) -> None:
+    def __init__(
+        self,
+        *args: Any,
+        path: tuple[str, ...] = (),
+        graph_name: str | None = None,
+        trigger_call_id: str | None = None,
+        **kwargs: Any,
+    ) -> None:
         super().__init__(*args, **kwargs)
         self.path = tuple(path)
         self.graph_name = graph_name
@@ -51,8 +57,14 @@ class SubgraphRunStream(GraphRunStream, _SubgraphRunStreamMixin):
 
 
 class AsyncSubgraphRunStream(AsyncGraphRunStream, _SubgraphRunStreamMixin):
-    def __init__(self, *args: Any, path: tuple[str, ...] = (), graph_name: str | None = None,
-                 trigger_call_id: str | None = None, **kwargs: Any) -> None:
+    def __init__(
+        self,
+        *args: Any,
+        path: tuple[str, ...] = (),
+        graph_name: str | None = None,
+        trigger_call_id: str | None = None,
+        **kwargs: Any,
+    ) -> None:
         super().__init__(*args, **kwargs)
         self.path = tuple(path)
         self.graph_name = graph_name

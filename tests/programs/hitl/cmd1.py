@@ -3,18 +3,34 @@
 Run as `python cmd1.py <package>` with package langgraph or langgraph_jit; prints
 what a user sees, with ids and timestamps normalised.
 """
-import sys, operator
+
+import operator
+import sys
 from typing import Annotated, TypedDict
+
 pkg = sys.argv[1]
 import importlib
-g = importlib.import_module(pkg + ".graph"); types = importlib.import_module(pkg + ".types"); mem = importlib.import_module(pkg + ".checkpoint.memory")
+
+g = importlib.import_module(pkg + ".graph")
+types = importlib.import_module(pkg + ".types")
+mem = importlib.import_module(pkg + ".checkpoint.memory")
+
+
 class S(TypedDict):
     x: str
     log: Annotated[list, operator.add]
-def mk(n): return lambda s: {"log": [n + ":" + s["x"]]}
+
+
+def mk(n):
+    return lambda s: {"log": [n + ":" + s["x"]]}
+
+
 b = g.StateGraph(S)
-for n in "abc": b.add_node(n, mk(n))
-b.add_edge(g.START, "a"); b.add_edge("a", "b"); b.add_edge("b", "c")
+for n in "abc":
+    b.add_node(n, mk(n))
+b.add_edge(g.START, "a")
+b.add_edge("a", "b")
+b.add_edge("b", "c")
 app = b.compile(checkpointer=mem.InMemorySaver(), interrupt_before=["b"])
 cfg = {"configurable": {"thread_id": "1"}}
 print(app.invoke({"x": "in"}, cfg))

@@ -50,7 +50,9 @@ class PostgresSaver(BaseCheckpointSaver[str]):
     accepts_frozen_versions_seen = True
     MIGRATIONS = _ops.MIGRATIONS
 
-    def __init__(self, conn: Any, pipe: Any = None, serde: SerializerProtocol | None = None) -> None:
+    def __init__(
+        self, conn: Any, pipe: Any = None, serde: SerializerProtocol | None = None
+    ) -> None:
         super().__init__(serde=serde)
         self.conn = conn
         self.pipe = pipe  # accepted for LangGraph compatibility; statements are batched anyway
@@ -61,9 +63,13 @@ class PostgresSaver(BaseCheckpointSaver[str]):
 
     @classmethod
     @contextmanager
-    def from_conn_string(cls, conn_string: str, *, pipeline: bool = False) -> Iterator[PostgresSaver]:
+    def from_conn_string(
+        cls, conn_string: str, *, pipeline: bool = False
+    ) -> Iterator[PostgresSaver]:
         """`with PostgresSaver.from_conn_string(dsn) as saver:` (one autocommit connection)."""
-        with Connection.connect(conn_string, autocommit=True, prepare_threshold=0, row_factory=dict_row) as conn:
+        with Connection.connect(
+            conn_string, autocommit=True, prepare_threshold=0, row_factory=dict_row
+        ) as conn:
             yield cls(conn)
 
     @contextmanager
@@ -79,7 +85,9 @@ class PostgresSaver(BaseCheckpointSaver[str]):
         """Create the tables and run pending migrations (LangGraph's list). Call once."""
         with self._connection() as conn, conn.cursor(row_factory=tuple_row) as cur:
             cur.execute(self.MIGRATIONS[0])
-            row = cur.execute("SELECT v FROM checkpoint_migrations ORDER BY v DESC LIMIT 1").fetchone()
+            row = cur.execute(
+                "SELECT v FROM checkpoint_migrations ORDER BY v DESC LIMIT 1"
+            ).fetchone()
             done = -1 if row is None else row[0]
             for v in range(done + 1, len(self.MIGRATIONS)):
                 cur.execute(self.MIGRATIONS[v])
@@ -100,16 +108,20 @@ class PostgresSaver(BaseCheckpointSaver[str]):
     def _execute(self, kind: int, sql: str, params: Any) -> Any:
         with self._connection() as conn:
             writes = kind in (_sql.EXEC, _sql.MANY)
-            with conn.transaction() if writes else nullcontext(), conn.cursor(
-                binary=True, row_factory=tuple_row
-            ) as cur:
+            with (
+                conn.transaction() if writes else nullcontext(),
+                conn.cursor(binary=True, row_factory=tuple_row) as cur,
+            ):
                 return self._run_statement(cur, kind, sql, params)
 
     def _write(self, op: _sql.Op) -> None:
         # Pipeline mode sends BEGIN, the statements and COMMIT in one round trip.
-        with self._connection() as conn, conn.pipeline(), conn.transaction(), conn.cursor(
-            binary=True, row_factory=tuple_row
-        ) as cur:
+        with (
+            self._connection() as conn,
+            conn.pipeline(),
+            conn.transaction(),
+            conn.cursor(binary=True, row_factory=tuple_row) as cur,
+        ):
             _sql.run(op, lambda kind, sql, params: self._run_statement(cur, kind, sql, params))
 
     # -- API

@@ -105,7 +105,9 @@ ON CONFLICT (thread_id, checkpoint_ns, checkpoint_id)
 DO UPDATE SET checkpoint = EXCLUDED.checkpoint, metadata = EXCLUDED.metadata
 """
 
-_WRITE_COLS = "thread_id, checkpoint_ns, checkpoint_id, task_id, task_path, idx, channel, type, blob"
+_WRITE_COLS = (
+    "thread_id, checkpoint_ns, checkpoint_id, task_id, task_path, idx, channel, type, blob"
+)
 UPSERT_WRITES_SQL = f"""
 INSERT INTO checkpoint_writes ({_WRITE_COLS}) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s)
 ON CONFLICT (thread_id, checkpoint_ns, checkpoint_id, task_id, idx)
@@ -130,7 +132,9 @@ def _s(b: Any) -> str:
     return b.decode() if isinstance(b, (bytes, memoryview)) else b
 
 
-def _decode(serde: Any, row: Sequence[Any], config: dict | None = None, missing: list | None = None):
+def _decode(
+    serde: Any, row: Sequence[Any], config: dict | None = None, missing: list | None = None
+):
     thread_id, ns, checkpoint_id, parent_id, checkpoint, metadata, blobs, writes = row
     blobs = [(_s(c), _s(t), bytes(v) if v is not None else None) for c, t, v in (blobs or ())]
     writes = [
@@ -145,8 +149,12 @@ def _decode(serde: Any, row: Sequence[Any], config: dict | None = None, missing:
         versions = checkpoint.get("channel_versions") or {}
         for channel, value in inline.items():
             if channel not in have and channel in versions:
-                missing.append((thread_id, ns, channel, str(versions[channel]), *serde.dumps_typed(value)))
-    return make_tuple(serde, thread_id, ns, checkpoint_id, parent_id, checkpoint, metadata, blobs, writes, config)
+                missing.append(
+                    (thread_id, ns, channel, str(versions[channel]), *serde.dumps_typed(value))
+                )
+    return make_tuple(
+        serde, thread_id, ns, checkpoint_id, parent_id, checkpoint, metadata, blobs, writes, config
+    )
 
 
 def get_tuple(serde: Any, config: dict):
@@ -163,7 +171,8 @@ def get_tuple(serde: Any, config: dict):
     else:
         row = yield (
             ONE,
-            SELECT_SQL + "WHERE thread_id = %s AND checkpoint_ns = %s ORDER BY checkpoint_id DESC LIMIT 1",
+            SELECT_SQL
+            + "WHERE thread_id = %s AND checkpoint_ns = %s ORDER BY checkpoint_id DESC LIMIT 1",
             (thread_id, ns),
         )
         config = None
@@ -210,7 +219,13 @@ def list_(serde: Any, config: dict | None, filter: Any, before: dict | None, lim
         yield (EMIT, _decode(serde, row))
 
 
-def put(serde: Any, config: dict, checkpoint: Mapping[str, Any], metadata: Any, new_versions: Mapping[str, Any]):
+def put(
+    serde: Any,
+    config: dict,
+    checkpoint: Mapping[str, Any],
+    metadata: Any,
+    new_versions: Mapping[str, Any],
+):
     conf = config["configurable"]
     thread_id = str(conf["thread_id"])
     ns = conf.get("checkpoint_ns", "")
@@ -231,7 +246,9 @@ def put(serde: Any, config: dict, checkpoint: Mapping[str, Any], metadata: Any, 
     )
 
 
-def put_writes(serde: Any, config: dict, writes: Sequence[tuple[str, Any]], task_id: str, task_path: str):
+def put_writes(
+    serde: Any, config: dict, writes: Sequence[tuple[str, Any]], task_id: str, task_path: str
+):
     if not writes:
         return
     conf = config["configurable"]

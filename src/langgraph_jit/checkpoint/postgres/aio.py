@@ -10,6 +10,9 @@ from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from typing import Any
 
+from psycopg import AsyncConnection
+from psycopg.rows import dict_row, tuple_row
+
 from langgraph_jit.checkpoint import _sql
 from langgraph_jit.checkpoint.base import (
     BaseCheckpointSaver,
@@ -20,9 +23,6 @@ from langgraph_jit.checkpoint.base import (
     SerializerProtocol,
 )
 from langgraph_jit.checkpoint.postgres import _ops
-
-from psycopg import AsyncConnection
-from psycopg.rows import dict_row, tuple_row
 
 try:
     from psycopg_pool import AsyncConnectionPool
@@ -47,7 +47,9 @@ class AsyncPostgresSaver(_sql.SyncOverAsync, BaseCheckpointSaver[str]):
     accepts_frozen_versions_seen = True
     MIGRATIONS = _ops.MIGRATIONS
 
-    def __init__(self, conn: Any, pipe: Any = None, serde: SerializerProtocol | None = None) -> None:
+    def __init__(
+        self, conn: Any, pipe: Any = None, serde: SerializerProtocol | None = None
+    ) -> None:
         super().__init__(serde=serde)
         self.conn = conn
         self.pipe = pipe
@@ -103,17 +105,23 @@ class AsyncPostgresSaver(_sql.SyncOverAsync, BaseCheckpointSaver[str]):
     async def _execute(self, kind: int, sql: str, params: Any) -> Any:
         async with self._connection() as conn:
             writes = kind in (_sql.EXEC, _sql.MANY)
-            async with conn.transaction() if writes else _AsyncNull(), conn.cursor(
-                binary=True, row_factory=tuple_row
-            ) as cur:
+            async with (
+                conn.transaction() if writes else _AsyncNull(),
+                conn.cursor(binary=True, row_factory=tuple_row) as cur,
+            ):
                 return await self._run_statement(cur, kind, sql, params)
 
     async def _write(self, op: _sql.Op) -> None:
         # Pipeline mode sends BEGIN, the statements and COMMIT in one round trip.
-        async with self._connection() as conn, conn.pipeline(), conn.transaction(), conn.cursor(
-            binary=True, row_factory=tuple_row
-        ) as cur:
-            await _sql.arun(op, lambda kind, sql, params: self._run_statement(cur, kind, sql, params))
+        async with (
+            self._connection() as conn,
+            conn.pipeline(),
+            conn.transaction(),
+            conn.cursor(binary=True, row_factory=tuple_row) as cur,
+        ):
+            await _sql.arun(
+                op, lambda kind, sql, params: self._run_statement(cur, kind, sql, params)
+            )
 
     # -- async API
 
@@ -128,7 +136,9 @@ class AsyncPostgresSaver(_sql.SyncOverAsync, BaseCheckpointSaver[str]):
         before: dict | None = None,
         limit: int | None = None,
     ) -> AsyncIterator[CheckpointTuple]:
-        async for item in _sql.adrive(_ops.list_(self.serde, config, filter, before, limit), self._execute):
+        async for item in _sql.adrive(
+            _ops.list_(self.serde, config, filter, before, limit), self._execute
+        ):
             yield item
 
     async def aput(

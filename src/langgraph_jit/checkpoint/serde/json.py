@@ -18,7 +18,7 @@ import msgpack
 from langgraph_jit.checkpoint.serde import jsonplus
 from langgraph_jit.checkpoint.serde.jsonplus import JsonPlusSerializer
 
-__all__ = ("JsonSerializer", "JSON_TAG")
+__all__ = ("JSON_TAG", "JsonSerializer")
 
 JSON_TAG = "json+ext"
 _MARKERS = frozenset({"__ext__", "__bytes__", "__map__"})
@@ -57,7 +57,9 @@ def _from_json(x: Any) -> Any:
         if len(x) == 1 and "__map__" in x:
             return {_hashable(_from_json(k)): _from_json(v) for k, v in x["__map__"]}
         if len(x) == 2 and "__ext__" in x and "data" in x:
-            return msgpack.ExtType(int(x["__ext__"]), msgpack.packb(_from_json(x["data"]), use_bin_type=True))
+            return msgpack.ExtType(
+                int(x["__ext__"]), msgpack.packb(_from_json(x["data"]), use_bin_type=True)
+            )
         return {k: _from_json(v) for k, v in x.items()}
     if isinstance(x, list):
         return [_from_json(v) for v in x]
@@ -76,7 +78,9 @@ class JsonSerializer(JsonPlusSerializer):
         if tag != "msgpack":
             return tag, data
         tree = jsonplus._unpack(data, _raw_hook)
-        return JSON_TAG, json.dumps(_to_json(tree), ensure_ascii=False, separators=(",", ":")).encode()
+        return JSON_TAG, json.dumps(
+            _to_json(tree), ensure_ascii=False, separators=(",", ":")
+        ).encode()
 
     def loads_typed(self, data: tuple[str, bytes]) -> Any:
         tag, payload = data

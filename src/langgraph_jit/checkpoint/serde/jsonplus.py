@@ -28,18 +28,18 @@ from langgraph_jit.checkpoint.serde.base import SerializerProtocol
 from langgraph_jit.checkpoint.serde.types import _DeltaSnapshot
 
 __all__ = (
-    "JsonPlusSerializer",
-    "SAFE_MSGPACK_TYPES",
-    "SAFE_MSGPACK_METHODS",
-    "EXT_CONSTRUCTOR_SINGLE_ARG",
-    "EXT_CONSTRUCTOR_POS_ARGS",
     "EXT_CONSTRUCTOR_KW_ARGS",
+    "EXT_CONSTRUCTOR_POS_ARGS",
+    "EXT_CONSTRUCTOR_SINGLE_ARG",
+    "EXT_DELTA_SNAPSHOT",
     "EXT_METHOD_SINGLE_ARG",
+    "EXT_NUMPY_ARRAY",
     "EXT_PYDANTIC_V1",
     "EXT_PYDANTIC_V2",
-    "EXT_NUMPY_ARRAY",
-    "EXT_DELTA_SNAPSHOT",
+    "SAFE_MSGPACK_METHODS",
+    "SAFE_MSGPACK_TYPES",
     "InvalidModuleError",
+    "JsonPlusSerializer",
 )
 
 logger = logging.getLogger(__name__)
@@ -172,9 +172,7 @@ def _pack(obj: Any) -> bytes:
         out = packer.pack(obj)
     except UnicodeEncodeError:
         # Lone surrogates: replace them, like ormsgpack's OPT_REPLACE_SURROGATES.
-        return msgpack.packb(
-            obj, default=_default, unicode_errors="replace", **_PACK_OPTIONS
-        )
+        return msgpack.packb(obj, default=_default, unicode_errors="replace", **_PACK_OPTIONS)
     # On any other error the packer is dropped, not reused in an unknown state.
     pool.append(packer)
     return out
@@ -215,9 +213,7 @@ def _enc_delta(obj: Any) -> _Ext:
 
 def _enc_pydantic_v2(obj: Any) -> _Ext:
     module, name = _wire_name(type(obj))
-    return _new_ext(
-        EXT_PYDANTIC_V2, _pack([module, name, obj.model_dump(), "model_validate_json"])
-    )
+    return _new_ext(EXT_PYDANTIC_V2, _pack([module, name, obj.model_dump(), "model_validate_json"]))
 
 
 def _enc_secret(obj: Any) -> _Ext:
@@ -254,15 +250,11 @@ def _enc_collection(obj: Any) -> _Ext:
 
 def _enc_datetime(obj: Any) -> _Ext:
     module, name = _wire_name(type(obj))
-    return _new_ext(
-        EXT_METHOD_SINGLE_ARG, _pack((module, name, obj.isoformat(), "fromisoformat"))
-    )
+    return _new_ext(EXT_METHOD_SINGLE_ARG, _pack((module, name, obj.isoformat(), "fromisoformat")))
 
 
 def _enc_timedelta(obj: Any) -> _Ext:
-    return _ext(
-        EXT_CONSTRUCTOR_POS_ARGS, type(obj), (obj.days, obj.seconds, obj.microseconds)
-    )
+    return _ext(EXT_CONSTRUCTOR_POS_ARGS, type(obj), (obj.days, obj.seconds, obj.microseconds))
 
 
 def _enc_date(obj: Any) -> _Ext:
@@ -306,9 +298,7 @@ def _enc_dataclass(obj: Any) -> _Ext:
 
 
 def _enc_slots(obj: Any) -> _Ext:
-    return _ext(
-        EXT_CONSTRUCTOR_KW_ARGS, type(obj), {k: getattr(obj, k) for k in obj.__slots__}
-    )
+    return _ext(EXT_CONSTRUCTOR_KW_ARGS, type(obj), {k: getattr(obj, k) for k in obj.__slots__})
 
 
 def _enc_ndarray(obj: Any) -> _Ext:
@@ -387,9 +377,7 @@ def _pick_encoder(cls: type, obj: Any) -> Callable[[Any], Any]:
     if issubclass(cls, (set, frozenset, deque)):
         return _enc_collection
     ipaddress = sys.modules.get("ipaddress")
-    if ipaddress is not None and issubclass(
-        cls, (ipaddress._BaseAddress, ipaddress._BaseNetwork)
-    ):
+    if ipaddress is not None and issubclass(cls, (ipaddress._BaseAddress, ipaddress._BaseNetwork)):
         # Interfaces subclass addresses, so this covers all six types.
         return _enc_str_arg
     if issubclass(cls, datetime):
@@ -548,9 +536,7 @@ def _make_ext_hook(resolve: _Resolver) -> Callable[[int, bytes], Any]:
                 import numpy
 
                 dtype, shape, order, buf = _unpack(data, hook)
-                return numpy.frombuffer(buf, dtype=numpy.dtype(dtype)).reshape(
-                    shape, order=order
-                )
+                return numpy.frombuffer(buf, dtype=numpy.dtype(dtype)).reshape(shape, order=order)
             except Exception:
                 return None
         if code > EXT_PYDANTIC_V2:

@@ -12,7 +12,7 @@ from typing import Any
 from langgraph_jit.checkpoint.serde.base import SerializerProtocol, maybe_add_typed_methods
 from langgraph_jit.checkpoint.serde.jsonplus import JsonPlusSerializer
 
-__all__ = ("CompressedSerializer", "LZ4_SUFFIX", "DEFAULT_MIN_SIZE", "default_store_serde")
+__all__ = ("DEFAULT_MIN_SIZE", "LZ4_SUFFIX", "CompressedSerializer", "default_store_serde")
 
 LZ4_SUFFIX = "+lz4"
 
@@ -35,7 +35,9 @@ def _lz4_block() -> Any:
 class CompressedSerializer(SerializerProtocol):
     """Wraps `serde` (default `JsonPlusSerializer()`); compresses payloads of at least `min_size` bytes."""
 
-    def __init__(self, serde: SerializerProtocol | None = None, *, min_size: int = DEFAULT_MIN_SIZE) -> None:
+    def __init__(
+        self, serde: SerializerProtocol | None = None, *, min_size: int = DEFAULT_MIN_SIZE
+    ) -> None:
         self.serde = maybe_add_typed_methods(serde or JsonPlusSerializer())
         self.min_size = min_size
         try:

@@ -51,7 +51,9 @@ class SqliteSaver(BaseCheckpointSaver[str]):
     conn: sqlite3.Connection
     is_setup: bool
 
-    def __init__(self, conn: sqlite3.Connection, *, serde: SerializerProtocol | None = None) -> None:
+    def __init__(
+        self, conn: sqlite3.Connection, *, serde: SerializerProtocol | None = None
+    ) -> None:
         # Our SQLite rows are ours alone (LangGraph keeps values inline), so
         # values may be compressed; LangGraph's rows still load unchanged.
         super().__init__(serde=serde or default_store_serde())
@@ -108,6 +110,7 @@ class SqliteSaver(BaseCheckpointSaver[str]):
                 self.setup()
             cur = self.conn.cursor()
             try:
+
                 def execute(kind: int, sql: str, params: Any) -> Any:
                     if kind == _sql.MANY:
                         cur.executemany(sql, params)

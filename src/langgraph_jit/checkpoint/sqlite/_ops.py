@@ -71,7 +71,9 @@ _INSERT_BLOBS = (
     "VALUES (?, ?, ?, ?, ?, ?)"
 )
 _INSERT_CHECKPOINT = f"INSERT OR REPLACE INTO checkpoints ({_COLS}) VALUES (?, ?, ?, ?, ?, ?, ?)"
-_WRITE_COLS = "thread_id, checkpoint_ns, checkpoint_id, task_id, task_path, idx, channel, type, value"
+_WRITE_COLS = (
+    "thread_id, checkpoint_ns, checkpoint_id, task_id, task_path, idx, channel, type, value"
+)
 _UPSERT_WRITES = f"INSERT OR REPLACE INTO writes ({_WRITE_COLS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"
 _INSERT_WRITES = f"INSERT OR IGNORE INTO writes ({_WRITE_COLS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"
 
@@ -83,7 +85,9 @@ _FILTER_KEY = re.compile(r"^[a-zA-Z0-9_.-]+$")
 # ---------------------------------------------------------------- reading
 
 
-def _decode(serde: Any, rows: Sequence[tuple], *, backfill: bool = False, config: dict | None = None):
+def _decode(
+    serde: Any, rows: Sequence[tuple], *, backfill: bool = False, config: dict | None = None
+):
     """Checkpoint rows -> CheckpointTuples, looking up blobs and writes in batches."""
     loads = serde.loads_typed
     decoded = []
@@ -252,7 +256,13 @@ def list_(serde: Any, config: dict | None, filter: Any, before: dict | None, lim
 # ---------------------------------------------------------------- writing
 
 
-def put(serde: Any, config: dict, checkpoint: Mapping[str, Any], metadata: Any, new_versions: Mapping[str, Any]):
+def put(
+    serde: Any,
+    config: dict,
+    checkpoint: Mapping[str, Any],
+    metadata: Any,
+    new_versions: Mapping[str, Any],
+):
     conf = config["configurable"]
     thread_id = str(conf["thread_id"])
     ns = conf.get("checkpoint_ns", "")
@@ -268,7 +278,9 @@ def put(serde: Any, config: dict, checkpoint: Mapping[str, Any], metadata: Any, 
     )
 
 
-def put_writes(serde: Any, config: dict, writes: Sequence[tuple[str, Any]], task_id: str, task_path: str):
+def put_writes(
+    serde: Any, config: dict, writes: Sequence[tuple[str, Any]], task_id: str, task_path: str
+):
     if not writes:
         return
     conf = config["configurable"]
@@ -300,7 +312,9 @@ def _collect_garbage(serde: Any, thread_id: str, ns: str):
     )
     used = set()
     for type_, data in rows:
-        for channel, version in (serde.loads_typed((type_, data)).get("channel_versions") or {}).items():
+        for channel, version in (
+            serde.loads_typed((type_, data)).get("channel_versions") or {}
+        ).items():
             used.add((channel, str(version)))
     stored = yield (
         ALL,
@@ -334,13 +348,11 @@ def delete_for_runs(serde: Any, run_ids: Sequence[str]):
     doomed: list[tuple[str, str, str]] = []
     for part in chunks(run_ids, 500):
         marks = ", ".join("?" * len(part))
-        doomed += (
-            yield (
-                ALL,
-                "SELECT thread_id, checkpoint_ns, checkpoint_id FROM checkpoints "
-                f"WHERE json_extract(CAST(metadata AS TEXT), '$.run_id') IN ({marks})",
-                part,
-            )
+        doomed += yield (
+            ALL,
+            "SELECT thread_id, checkpoint_ns, checkpoint_id FROM checkpoints "
+            f"WHERE json_extract(CAST(metadata AS TEXT), '$.run_id') IN ({marks})",
+            part,
         )
     yield from _delete_checkpoints(serde, [tuple(r) for r in doomed])
 
@@ -397,4 +409,4 @@ def prune(serde: Any, thread_ids: Sequence[str], strategy: str):
             yield from _delete_checkpoints(serde, [tuple(r) for r in doomed])
 
 
-__all__ = ["SETUP_SQL", "ADD_TASK_PATH_SQL", "config_of"]
+__all__ = ["ADD_TASK_PATH_SQL", "SETUP_SQL", "config_of"]

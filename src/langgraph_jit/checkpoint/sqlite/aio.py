@@ -39,7 +39,9 @@ class AsyncSqliteSaver(_sql.SyncOverAsync, BaseCheckpointSaver[str]):
     stores_values_by_version = True
     accepts_frozen_versions_seen = True
 
-    def __init__(self, conn: aiosqlite.Connection, *, serde: SerializerProtocol | None = None) -> None:
+    def __init__(
+        self, conn: aiosqlite.Connection, *, serde: SerializerProtocol | None = None
+    ) -> None:
         # Our SQLite rows are ours alone (LangGraph keeps values inline), so
         # values may be compressed; LangGraph's rows still load unchanged.
         super().__init__(serde=serde or default_store_serde())
@@ -112,7 +114,9 @@ class AsyncSqliteSaver(_sql.SyncOverAsync, BaseCheckpointSaver[str]):
         before: dict | None = None,
         limit: int | None = None,
     ) -> AsyncIterator[CheckpointTuple]:
-        async for item in _sql.adrive(_ops.list_(self.serde, config, filter, before, limit), self._execute):
+        async for item in _sql.adrive(
+            _ops.list_(self.serde, config, filter, before, limit), self._execute
+        ):
             yield item
 
     async def aput(

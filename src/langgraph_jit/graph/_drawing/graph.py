@@ -50,7 +50,11 @@ def _data_name(id_: str, data: Any) -> str:
     # Only anonymous (uuid) nodes are named after what they hold.
     if data is None or not _is_uuid(id_):
         return id_
-    name = data.get_name() if hasattr(data, "get_name") else getattr(data, "__name__", type(data).__name__)
+    name = (
+        data.get_name()
+        if hasattr(data, "get_name")
+        else getattr(data, "__name__", type(data).__name__)
+    )
     return name[8:] if name.startswith("Runnable") else name
 
 
@@ -67,7 +71,9 @@ def _serialised_id(data: Any) -> list[str]:
     cls = type(data)
     if cls.__module__.startswith("langgraph_jit"):
         for klass in cls.__mro__:
-            if klass.__name__ in _LANGGRAPH_CLASS_PATHS and klass.__module__.startswith("langgraph_jit"):
+            if klass.__name__ in _LANGGRAPH_CLASS_PATHS and klass.__module__.startswith(
+                "langgraph_jit"
+            ):
                 return list(_LANGGRAPH_CLASS_PATHS[klass.__name__])
     lc_id = getattr(data, "lc_id", None)
     if callable(lc_id) and getattr(cls, "is_lc_serializable", None) is not None:
@@ -90,7 +96,10 @@ def _node_json(node: Node) -> dict[str, Any]:
     elif inspect.isclass(data):
         out = {"type": "schema", "data": _data_name(node.id, data)}
     else:
-        out = {"type": "runnable", "data": {"id": _serialised_id(data), "name": _data_name(node.id, data)}}
+        out = {
+            "type": "runnable",
+            "data": {"id": _serialised_id(data), "name": _data_name(node.id, data)},
+        }
     if node.metadata is not None:
         out["metadata"] = node.metadata
     return out
@@ -111,7 +120,9 @@ class Graph:
     def next_id(self) -> str:
         return uuid.uuid4().hex
 
-    def add_node(self, data: Any, id: str | None = None, *, metadata: dict[str, Any] | None = None) -> Node:
+    def add_node(
+        self, data: Any, id: str | None = None, *, metadata: dict[str, Any] | None = None
+    ) -> Node:
         if id is not None and id in self.nodes:
             raise ValueError(f"Node with id {id} already exists")
         id_ = id or self.next_id()
@@ -123,7 +134,9 @@ class Graph:
         self.nodes.pop(node.id)
         self.edges = [e for e in self.edges if node.id not in (e.source, e.target)]
 
-    def add_edge(self, source: Node, target: Node, data: Any = None, conditional: bool = False) -> Edge:
+    def add_edge(
+        self, source: Node, target: Node, data: Any = None, conditional: bool = False
+    ) -> Edge:
         for end, label in ((source, "Source"), (target, "Target")):
             if end.id not in self.nodes:
                 raise ValueError(f"{label} node {end.id} not in graph")
@@ -142,7 +155,10 @@ class Graph:
         self.nodes.update({pid(k): v.copy(id=pid(k)) for k, v in graph.nodes.items()})
         self.edges.extend(e.copy(source=pid(e.source), target=pid(e.target)) for e in graph.edges)
         first, last = graph.first_node(), graph.last_node()
-        return (first.copy(id=pid(first.id)) if first else None, last.copy(id=pid(last.id)) if last else None)
+        return (
+            first.copy(id=pid(first.id)) if first else None,
+            last.copy(id=pid(last.id)) if last else None,
+        )
 
     def reid(self) -> Graph:
         """Anonymous (uuid) nodes renamed after their names, numbered when shared."""
@@ -237,7 +253,7 @@ class Graph:
         return render_ascii({n.id: n.name for n in self.nodes.values()}, self.edges)
 
     def print_ascii(self) -> None:
-        print(self.draw_ascii())  # noqa: T201
+        print(self.draw_ascii())
 
     def draw_svg(self, output_file_path: str | None = None) -> str:
         """An SVG picture made here, in pure Python (no renderer, no network)."""
@@ -277,13 +293,17 @@ class Graph:
         )
         return render_png_locally(text, output_file_path, background_color, padding)
 
-    def draw_png(self, output_file_path: str | None = None, fontname: str | None = None, labels: Any = None) -> Any:
+    def draw_png(
+        self, output_file_path: str | None = None, fontname: str | None = None, labels: Any = None
+    ) -> Any:
         raise NotImplementedError(
             "draw_png (graphviz) is not available in langgraph_jit; use draw_svg(), draw_mermaid() "
             "or draw_mermaid_png() with a local mermaid CLI (mmdc)."
         )
 
-    def _repr_mimebundle_(self, include: Any = None, exclude: Any = None, **kwargs: Any) -> dict[str, Any]:
+    def _repr_mimebundle_(
+        self, include: Any = None, exclude: Any = None, **kwargs: Any
+    ) -> dict[str, Any]:
         # A picture made here, plus the mermaid source; nothing leaves the machine.
         mermaid = self.draw_mermaid()
         return {

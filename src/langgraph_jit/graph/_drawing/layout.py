@@ -35,7 +35,7 @@ def layers(node_ids: list[str], edges: list[Any]) -> tuple[list[list[str]], set[
             elif nxt not in state:
                 state[nxt] = 1
                 stack.append((nxt, iter(succ[nxt])))
-    rank = {n: 0 for n in node_ids}
+    rank = dict.fromkeys(node_ids, 0)
     order = _topological(node_ids, succ, back)
     for n in order:
         for t in succ[n]:
@@ -53,13 +53,17 @@ def layers(node_ids: list[str], edges: list[Any]) -> tuple[list[list[str]], set[
     for _ in range(2):
         pos = {n: i for row in rows for i, n in enumerate(row)}
         for row in rows[1:]:
-            row.sort(key=lambda n: sum(pos[p] for p in preds[n]) / len(preds[n]) if preds[n] else pos[n])
+            row.sort(
+                key=lambda n: sum(pos[p] for p in preds[n]) / len(preds[n]) if preds[n] else pos[n]
+            )
             pos.update({n: i for i, n in enumerate(row)})
     return rows, back
 
 
-def _topological(node_ids: list[str], succ: dict[str, list[str]], back: set[tuple[str, str]]) -> list[str]:
-    indeg = {n: 0 for n in node_ids}
+def _topological(
+    node_ids: list[str], succ: dict[str, list[str]], back: set[tuple[str, str]]
+) -> list[str]:
+    indeg = dict.fromkeys(node_ids, 0)
     for s in succ:
         for t in succ[s]:
             if (s, t) not in back and s != t:
@@ -163,7 +167,9 @@ def render_ascii(names: dict[str, str], edges: list[Any]) -> str:
 _CHAR_W, _BOX_H, _GAP_X, _GAP_Y, _MARGIN = 7.5, 32, 30, 60, 20
 
 
-def render_svg(names: dict[str, str], edges: list[Any], *, first: str | None = None, last: str | None = None) -> str:
+def render_svg(
+    names: dict[str, str], edges: list[Any], *, first: str | None = None, last: str | None = None
+) -> str:
     rows, back = layers(list(names), edges) if names else ([], set())
     width = {n: max(60.0, len(names[n]) * _CHAR_W + 24) for n in names}
     row_w = [sum(width[n] for n in row) + _GAP_X * (len(row) - 1) for row in rows]
@@ -201,7 +207,9 @@ def render_svg(names: dict[str, str], edges: list[Any], *, first: str | None = N
             bend = max(x0 + width[e.source] / 2, x1 + width[e.target] / 2) + 40
             d = f"M{x0 + width[e.source] / 2:.1f},{y0:.1f} C{bend:.1f},{y0:.1f} {bend:.1f},{y1:.1f} {x1 + width[e.target] / 2:.1f},{y1:.1f}"
             lx, ly = bend - 10, (y0 + y1) / 2
-        out.append(f'<path d="{d}" fill="none" stroke="#333" stroke-width="1.3"{dash} marker-end="url(#arrow)"/>')
+        out.append(
+            f'<path d="{d}" fill="none" stroke="#333" stroke-width="1.3"{dash} marker-end="url(#arrow)"/>'
+        )
         if e.data is not None:
             out.append(
                 f'<text x="{lx:.1f}" y="{ly:.1f}" text-anchor="middle" fill="#333" '

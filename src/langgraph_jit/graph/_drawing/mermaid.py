@@ -14,8 +14,16 @@ _MARKDOWN_CHARS = ("*", "_", "`")
 _SAFE_ID_CHARS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-")
 # Characters mermaid would parse inside a label, as its own entity codes.
 _LABEL_ENTITIES = {
-    "[": "#91;", "]": "#93;", "(": "#40;", ")": "#41;", "{": "#123;", "}": "#125;",
-    '"': "#quot;", "<": "#60;", ">": "#62;", "|": "#124;",
+    "[": "#91;",
+    "]": "#93;",
+    "(": "#40;",
+    ")": "#41;",
+    "{": "#123;",
+    "}": "#125;",
+    '"': "#quot;",
+    "<": "#60;",
+    ">": "#62;",
+    "|": "#124;",
 }
 
 
@@ -66,7 +74,11 @@ def _yaml_scalar(v: Any) -> str:
     if isinstance(v, (int, float)):
         return repr(v)
     s = str(v)
-    if _PLAIN.match(s) and s.lower() not in ("true", "false", "null", "yes", "no", "on", "off", "~") and not s.endswith(" "):
+    if (
+        _PLAIN.match(s)
+        and s.lower() not in ("true", "false", "null", "yes", "no", "on", "off", "~")
+        and not s.endswith(" ")
+    ):
         return s
     return "'" + s.replace("'", "''") + "'"
 
@@ -110,7 +122,13 @@ def render_mermaid(
 ) -> str:
     user = frontmatter_config or {}
     user_config = user.get("config", {})
-    front = {**user, "config": {**user_config, "flowchart": {**user_config.get("flowchart", {}), "curve": curve}}}
+    front = {
+        **user,
+        "config": {
+            **user_config,
+            "flowchart": {**user_config.get("flowchart", {}), "curve": curve},
+        },
+    }
     out: list[str] = ["---\n" + _yaml(front) + "---\ngraph TD;\n" if with_styles else "graph TD;\n"]
 
     # A node `a:b:c` belongs to subgraph `a:b`; top-level nodes have no colon.
@@ -124,7 +142,11 @@ def render_mermaid(
 
     def node_line(key: str, node: Any) -> str:
         name = node.name.split(":")[-1]
-        label = f"<p>{name}</p>" if name.startswith(_MARKDOWN_CHARS) and name.endswith(_MARKDOWN_CHARS) else name
+        label = (
+            f"<p>{name}</p>"
+            if name.startswith(_MARKDOWN_CHARS) and name.endswith(_MARKDOWN_CHARS)
+            else name
+        )
         if meta := _metadata_lines(node.metadata or {}):
             label = f"{label}<hr/><small><em>" + "\n".join(meta) + "</em></small>"
         if key == first:
@@ -139,7 +161,9 @@ def render_mermaid(
     # Edges go in the block of the deepest subgraph holding both ends.
     by_prefix: dict[str, list[Any]] = {}
     for edge in edges:
-        shared = ":".join(s for s, t in zip(edge.source.split(":"), edge.target.split(":")) if s == t)
+        shared = ":".join(
+            s for s, t in zip(edge.source.split(":"), edge.target.split(":")) if s == t
+        )
         by_prefix.setdefault(shared, []).append(edge)
 
     opened: set[str] = set()
@@ -152,9 +176,14 @@ def render_mermaid(
             text = edge.data
             if len(words) > wrap_label_n_words:
                 text = "&nbsp<br>&nbsp".join(
-                    " ".join(words[i : i + wrap_label_n_words]) for i in range(0, len(words), wrap_label_n_words)
+                    " ".join(words[i : i + wrap_label_n_words])
+                    for i in range(0, len(words), wrap_label_n_words)
                 )
-            arrow = f" -. &nbsp;{text}&nbsp; .-> " if edge.conditional else f" -- &nbsp;{text}&nbsp; --> "
+            arrow = (
+                f" -. &nbsp;{text}&nbsp; .-> "
+                if edge.conditional
+                else f" -- &nbsp;{text}&nbsp; --> "
+            )
         return f"\t{safe_id(edge.source)}{arrow}{safe_id(edge.target)};\n"
 
     def block(prefix: str, group: list[Any]) -> None:

@@ -23,19 +23,19 @@ from langgraph_jit.store.base.embed import (
 
 __all__ = [
     "BaseStore",
-    "Item",
-    "Op",
-    "PutOp",
+    "Embeddings",
     "GetOp",
-    "SearchOp",
+    "Item",
     "ListNamespacesOp",
     "MatchCondition",
-    "NamespacePath",
     "NamespaceMatchType",
-    "Embeddings",
+    "NamespacePath",
+    "Op",
+    "PutOp",
+    "SearchOp",
     "ensure_embeddings",
-    "tokenize_path",
     "get_text_at_path",
+    "tokenize_path",
     "validate_op_namespace",
 ]
 
@@ -203,7 +203,7 @@ class SearchOp(NamedTuple):
         return _rebuild_op, ("SearchOp", tuple(self))
 
 
-NamespacePath = tuple[Union[str, Literal["*"]], ...]
+NamespacePath = tuple[str | Literal["*"], ...]
 NamespaceMatchType = Literal["prefix", "suffix"]
 
 
@@ -459,7 +459,7 @@ class BaseStore(ABC):
         value: Mapping[str, Any],
         index: Literal[False] | list[str] | None = None,
         *,
-        ttl: float | None | NotProvided = NOT_PROVIDED,
+        ttl: float | NotProvided | None = NOT_PROVIDED,
     ) -> None:
         """Store (or replace) the item at namespace/key."""
         self.batch([self._put_op(namespace, key, value, index, ttl)])
@@ -512,7 +512,7 @@ class BaseStore(ABC):
         value: Mapping[str, Any],
         index: Literal[False] | list[str] | None = None,
         *,
-        ttl: float | None | NotProvided = NOT_PROVIDED,
+        ttl: float | NotProvided | None = NOT_PROVIDED,
     ) -> None:
         await self.abatch([self._put_op(namespace, key, value, index, ttl)])
 

@@ -7,9 +7,9 @@ import asyncio
 import concurrent.futures
 import operator
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import datetime, timezone
-from typing import Any, Callable
+from typing import Any
 
 from langgraph_jit.store.base import (
     BaseStore,
@@ -103,7 +103,9 @@ class InMemoryStore(BaseStore):
 
     def _read(
         self, ops: Iterable[Op]
-    ) -> tuple[list[Result], dict[tuple[Namespace, str], PutOp], dict[int, tuple[SearchOp, Candidates]]]:
+    ) -> tuple[
+        list[Result], dict[tuple[Namespace, str], PutOp], dict[int, tuple[SearchOp, Candidates]]
+    ]:
         """Answer gets and listings, collect search candidates, and gather the puts.
         Every read in a batch sees the store as it was before the batch's puts; of several
         puts to one key the last wins (applied at the position of the first)."""
