@@ -302,7 +302,7 @@ def _no_network(monkeypatch):
 
 
 def test_drawing_makes_no_network_call(monkeypatch):
-    from langgraph_jit.graph._drawing.graph import OfflineRenderingError
+    from langgraph_jit._drawing.graph import OfflineRenderingError
 
     _no_network(monkeypatch)
     monkeypatch.setenv("PATH", "")  # no local mermaid CLI either
@@ -316,7 +316,7 @@ def test_drawing_makes_no_network_call(monkeypatch):
     assert graph._repr_markdown_().startswith("```mermaid")
     with pytest.raises(OfflineRenderingError, match="offline"):
         graph.draw_mermaid_png()
-    from langgraph_jit.graph._draw import pregel_mimebundle
+    from langgraph_jit.pregel._draw import pregel_mimebundle
 
     assert "image/svg+xml" in pregel_mimebundle(compiled)
 
@@ -327,7 +327,7 @@ def test_low_level_pregel_matches_langgraph():
     from langgraph.pregel import Pregel as LgPregel
 
     from langgraph_jit.channels import LastValue as JitLastValue
-    from langgraph_jit.graph._draw import draw_pregel
+    from langgraph_jit.pregel._draw import draw_pregel
     from langgraph_jit.pregel import NodeBuilder as JitNodeBuilder
     from langgraph_jit.pregel import Pregel as JitPregel
 

@@ -473,7 +473,7 @@ def _assert_plain_ints(xs):
 
 @pytest.mark.parametrize("mode", ["python", pytest.param("compiled", marks=needs_numba)])
 def test_channel_table_returns_python_ints(fresh_kernels, mode):
-    from langgraph_jit.pregel._table import ChannelTable
+    from langgraph_jit.pregel._core.table import ChannelTable
 
     fresh_kernels.setenv("LANGGRAPH_JIT_KERNELS", mode)
     graph = _fan_in_graph(20)
@@ -611,7 +611,7 @@ def _outcome(fn):
 
 def _run_graph(seed: int, compiled: bool, monkeypatch) -> dict:
     from langgraph_jit.checkpoint.memory import InMemorySaver
-    from langgraph_jit.pregel import _table
+    from langgraph_jit.pregel._core import table as _table
 
     used = []
     real_kernels_for = _table.kernels_for
@@ -667,7 +667,7 @@ def test_random_pregel_graphs_mostly_finish():
     for seed in range(60):
         graph, value = random_pregel(seed)
         graph._force_compiled = False
-        ok += _outcome(lambda: graph.invoke(value, {"recursion_limit": 12}))[0] == "ok"
+        ok += _outcome(lambda g=graph, v=value: g.invoke(v, {"recursion_limit": 12}))[0] == "ok"
     assert ok >= 30
 
 
@@ -708,7 +708,7 @@ def _wide_graph(width: int):
 def test_auto_mode_promotes_wide_steps_to_compiled(monkeypatch):
     """A run starts interpreted and switches to the compiled kernel at its
     first wide step; the results match a run that never switches."""
-    from langgraph_jit.pregel import _table
+    from langgraph_jit.pregel._core import table as _table
 
     promoted = []
     original = _table.ChannelTable._promote

@@ -22,4 +22,5 @@ class Overwrite:
     """
 
     value: Any
-    type: Literal["__overwrite__"] = OVERWRITE
+    # OVERWRITE is the interned "__overwrite__"; _constants types it as plain str
+    type: Literal["__overwrite__"] = OVERWRITE  # type: ignore[assignment]

@@ -7,6 +7,7 @@ raises ImportError naming it, so the two engines are never mixed in one process.
 
 from __future__ import annotations
 
+import contextlib
 import importlib
 import importlib.abc
 import importlib.machinery
@@ -137,10 +138,8 @@ def uninstall() -> None:
     bound by the program keep pointing at langgraph_jit)."""
     global _FINDER
     if _FINDER is not None:
-        try:
+        with contextlib.suppress(ValueError):
             sys.meta_path.remove(_FINDER)
-        except ValueError:
-            pass
         _FINDER = None
     for name in [n for n in sys.modules if n == SOURCE or n.startswith(SOURCE + ".")]:
         del sys.modules[name]

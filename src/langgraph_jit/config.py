@@ -4,35 +4,25 @@ from __future__ import annotations
 
 from typing import Any
 
-from langgraph_jit.pregel._runner import CURRENT_TASK
+from langgraph_jit._context import current_task
 
 __all__ = ("get_config", "get_store", "get_stream_writer")
 
 
-def _current_task() -> Any:
-    task = CURRENT_TASK.get()
-    if task is None:
-        raise RuntimeError("Called get_config outside of a runnable context")
-    return task
-
-
 def get_config() -> dict:
     """The config of the task currently running in this context."""
-    return _current_task().config
+    return current_task().config
 
 
 def get_store() -> Any:
     """The store given to the graph (or its parent), or None."""
-    return _current_task().run.graph.store
+    return current_task().run.graph.store
 
 
 def get_stream_writer():
     """A function that emits `custom` stream chunks from the current task;
     a no-op when the run does not stream `custom`."""
-    task = CURRENT_TASK.get()
-    if task is None:
-        raise RuntimeError("Called get_config outside of a runnable context")
-    run = task.run
+    run = current_task().run
     if "custom" not in run.stream_modes:
         return _noop
     emit = run.emit

@@ -11,6 +11,11 @@ from dataclasses import dataclass
 from enum import Enum
 from typing import Any, Literal
 
+# Defined with the checkpoint layer (as in LangGraph), which sits below this module.
+from langgraph_jit.checkpoint.base import EmptyChannelError
+from langgraph_jit.types import Interrupt
+from langgraph_jit.warnings import LangGraphDeprecatedSinceV10
+
 __all__ = (
     "EmptyChannelError",
     "EmptyInputError",
@@ -31,10 +36,6 @@ __all__ = (
 )
 
 _TROUBLESHOOTING_URL = "https://docs.langchain.com/oss/python/langgraph/errors/"
-
-
-class EmptyChannelError(Exception):
-    """A channel was read before it held a value."""
 
 
 class ErrorCode(Enum):
@@ -77,14 +78,6 @@ class GraphInterrupt(GraphBubbleUp):
         super().__init__(interrupts)
 
 
-def _deprecation_category() -> type[Warning]:
-    try:
-        from langgraph_jit.warnings import LangGraphDeprecatedSinceV10
-    except ImportError:  # warnings module not present in this build
-        return DeprecationWarning
-    return LangGraphDeprecatedSinceV10
-
-
 class NodeInterrupt(GraphInterrupt):
     """Deprecated: raise from a node to interrupt; use `interrupt()` instead."""
 
@@ -95,12 +88,9 @@ class NodeInterrupt(GraphInterrupt):
     def __init__(self, value: Any, id: str | None = None) -> None:
         warnings.warn(
             "NodeInterrupt is deprecated. Please use `langgraph.types.interrupt` instead.",
-            _deprecation_category(),
+            LangGraphDeprecatedSinceV10,
             stacklevel=2,
         )
-        # Imported here so that `errors` stays importable before `types` (which needs it).
-        from langgraph_jit.types import Interrupt
-
         if id is None:
             super().__init__([Interrupt(value=value)])
         else:

@@ -7,6 +7,8 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any, Generic, Protocol, TypeVar, runtime_checkable
 
+from langgraph_jit._context import current_task
+
 if TYPE_CHECKING:
     from langgraph_jit.store.base import BaseStore
 
@@ -159,9 +161,5 @@ DEFAULT_RUNTIME: Runtime[Any] = Runtime()
 def get_runtime(context_schema: type[ContextT] | None = None) -> Runtime[ContextT]:
     """The Runtime of the task running in this context (`context_schema` only types the
     result). Raises RuntimeError outside a run."""
-    from langgraph_jit.pregel._runner import CURRENT_TASK
 
-    task = CURRENT_TASK.get()
-    if task is None:
-        raise RuntimeError("Called get_config outside of a runnable context")
-    return task.runtime
+    return current_task().runtime

@@ -13,6 +13,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, ClassVar, Generic, Literal, NamedTuple, TypeVar, Union
 
+from langgraph_jit._context import current_task
 from langgraph_jit._overwrite import Overwrite
 
 __all__ = (
@@ -326,9 +327,9 @@ def ensure_valid_checkpointer(checkpointer: Checkpointer) -> Checkpointer:
 
 def interrupt(value: Any, *, response_schema: Any = None) -> Any:
     """Pause the graph and ask for input; returns the resume value on resume."""
-    from langgraph_jit.pregel._interrupt import interrupt as _interrupt
-
-    return _interrupt(value, response_schema=response_schema)
+    # The running task answers (its resume values live with the run); this
+    # module stays below the engine.
+    return current_task().interrupt(value, response_schema=response_schema)
 
 
 def adopt_langchain() -> None:

@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import asyncio
 import inspect
-from collections.abc import Awaitable, Callable, Sequence
-from typing import Any, Optional, Union
+import sys
+from collections.abc import Awaitable, Callable, Coroutine, Mapping, Sequence
+from typing import Any, cast
 
 from langchain_core.runnables import Runnable
 from langchain_core.runnables.config import (
@@ -23,10 +24,11 @@ from langchain_core.runnables.config import (
 )
 
 from langgraph_jit._constants import CONF, CONFIG_KEY_RUNTIME, MISSING
+from langgraph_jit._context import CURRENT_TASK
 
 __all__ = ("RunnableCallable", "RunnableLike", "is_async_callable", "is_async_generator")
 
-RunnableLike = Union[Runnable, Callable[..., Any], Callable[..., Awaitable[Any]]]
+RunnableLike = Runnable | Callable[..., Any] | Callable[..., Awaitable[Any]]
 
 _KINDS = (inspect.Parameter.POSITIONAL_OR_KEYWORD, inspect.Parameter.KEYWORD_ONLY)
 # parameter name -> (Runtime attribute, default when the task has none)
@@ -64,7 +66,7 @@ def _accepted(func: Callable) -> dict[str, tuple[str, Any]]:
                 or ann is RunnableConfig
                 or ann_name
                 in ("RunnableConfig", "Optional[RunnableConfig]", "RunnableConfig | None")
-                or ann == Optional[RunnableConfig]
+                or ann == RunnableConfig | None
             )
             if not ok:
                 import warnings
@@ -90,11 +92,10 @@ def _accepted(func: Callable) -> dict[str, tuple[str, Any]]:
     return out
 
 
-def _task_runtime(config: dict) -> Any:
+def _task_runtime(config: Mapping[str, Any]) -> Any:
     runtime = (config.get(CONF) or {}).get(CONFIG_KEY_RUNTIME)
     if runtime is not None:
         return runtime
-    from langgraph_jit.pregel._runner import CURRENT_TASK
 
     task = CURRENT_TASK.get()
     return None if task is None else task.runtime
@@ -136,7 +137,7 @@ class RunnableCallable(Runnable):
     def __repr__(self) -> str:
         return f"{self.get_name()}(tags={self.tags!r}, recurse={self.recurse!r})"
 
-    def _call_args(self, input: Any, config: dict, kwargs: dict) -> tuple[tuple, dict]:
+    def _call_args(self, input: Any, config: RunnableConfig, kwargs: dict) -> tuple[tuple, dict]:
         if self.explode_args:
             args, extra = input
             kwargs = {**self.kwargs, **extra, **kwargs}
@@ -221,7 +222,11 @@ class RunnableCallable(Runnable):
             try:
                 child = patch_config(config, callbacks=run.get_child())
                 with set_config_context(child) as ctx:
-                    ret = await asyncio.create_task(self.afunc(*args, **kwargs), context=ctx)
+                    if sys.version_info >= (3, 11):  # create_task takes context= from 3.11
+                        coro = cast("Coroutine[Any, Any, Any]", self.afunc(*args, **kwargs))
+                        ret = await asyncio.create_task(coro, context=ctx)
+                    else:  # as langgraph does on 3.10: run it in the current context
+                        ret = await self.afunc(*args, **kwargs)
             except BaseException as exc:
                 await run.on_chain_error(exc)
                 raise
@@ -235,11 +240,13 @@ class RunnableCallable(Runnable):
 
 def is_async_callable(func: Any) -> bool:
     return inspect.iscoroutinefunction(func) or (
-        hasattr(func, "__call__") and inspect.iscoroutinefunction(func.__call__)
+        hasattr(func, "__call__")  # noqa: B004 - the __call__ attribute is what gets inspected (as langgraph does)
+        and inspect.iscoroutinefunction(func.__call__)
     )
 
 
 def is_async_generator(func: Any) -> bool:
     return inspect.isasyncgenfunction(func) or (
-        hasattr(func, "__call__") and inspect.isasyncgenfunction(func.__call__)
+        hasattr(func, "__call__")  # noqa: B004 - the __call__ attribute is what gets inspected (as langgraph does)
+        and inspect.isasyncgenfunction(func.__call__)
     )

@@ -6,6 +6,7 @@ Each write is folded in with `value = operator(value, write)`; an `Overwrite` wr
 from __future__ import annotations
 
 import collections.abc
+import contextlib
 import sys
 import typing
 from collections.abc import Callable, Sequence
@@ -66,10 +67,8 @@ def _initial_value(typ: Any) -> Any:
         for abstract, concrete in _CONCRETE:
             if base in abstract:
                 base = concrete
-        try:
+        with contextlib.suppress(TypeError):  # an unhashable hint
             _INITIAL_CLASS[typ] = base
-        except TypeError:
-            pass
     try:
         return base()
     except Exception:

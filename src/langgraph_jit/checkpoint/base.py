@@ -27,7 +27,6 @@ from langgraph_jit.checkpoint.serde.types import (
     SCHEDULED,
     ChannelProtocol,
 )
-from langgraph_jit.errors import EmptyChannelError
 
 try:
     from typing import NotRequired
@@ -65,6 +64,12 @@ logger = logging.getLogger(__name__)
 
 RunnableConfig = dict  # structural alias; langchain_core is not imported here
 V = TypeVar("V", int, float, str)
+
+
+class EmptyChannelError(Exception):
+    """A channel was read before it held a value."""
+
+
 PendingWrite = tuple[str, str, Any]
 ChannelVersions = dict[str, "str | int | float"]
 

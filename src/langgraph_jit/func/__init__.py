@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
 from langgraph_jit._constants import END, PREVIOUS, START
+from langgraph_jit._context import CURRENT_TASK
 from langgraph_jit.channels import EphemeralValue, LastValue
 from langgraph_jit.pregel._call import call_task
 from langgraph_jit.pregel._node import ChannelWrite, ChannelWriteTupleEntry, PregelNode
@@ -176,7 +177,6 @@ class _EntrypointCall:
         self.is_async = inspect.iscoroutinefunction(func)
 
     def _kwargs(self, config: dict | None) -> dict[str, Any]:
-        from langgraph_jit.pregel._runner import CURRENT_TASK
 
         task = CURRENT_TASK.get()
         kwargs: dict[str, Any] = {}

@@ -37,7 +37,7 @@ class BranchSpec(NamedTuple):
 def _target_func(path: Any) -> Any:
     if inspect.isfunction(path) or inspect.ismethod(path):
         return path
-    call = getattr(path, "__call__", None)
+    call = getattr(path, "__call__", None)  # noqa: B004 - wants the bound method, not a callable() test
     if inspect.ismethod(call):
         return call
     return None

@@ -118,7 +118,8 @@ def annotated_keys(cls: type) -> tuple[str, ...]:
     if keys is None:
         found: list[str] = []
         for base in reversed(cls.__mro__):
-            ann = base.__dict__.get("__annotations__")
+            # own annotations only (not inherited); getattr below covers lazily built ones
+            ann = base.__dict__.get("__annotations__")  # noqa: RUF063
             if ann is None:
                 ann = getattr(base, "__annotations__", None)
             if ann is None or isinstance(ann, types.GetSetDescriptorType):

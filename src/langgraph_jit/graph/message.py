@@ -24,6 +24,7 @@ from typing_extensions import TypedDict
 
 from langgraph_jit._constants import CONF, CONFIG_KEY_SEND
 from langgraph_jit.graph.state import StateGraph
+from langgraph_jit.warnings import LangGraphDeprecatedSinceV10
 
 try:  # langchain_core is optional; message objects need it, dict messages don't.
     from langchain_core.messages import AnyMessage, MessageLikeRepresentation
@@ -138,7 +139,8 @@ def _formatted(messages: list, format: str | None, lc: Any) -> list:
                 "Must have langchain-core>=0.3.11 installed to use automatic message "
                 "formatting (format='langchain-openai'). Please update your "
                 "langchain-core version or remove the 'format' flag. Returning "
-                "un-formatted messages."
+                "un-formatted messages.",
+                stacklevel=1,
             )
             return list(messages)
         return lc.convert_to_messages(lc.convert_to_openai_messages(messages))
@@ -208,12 +210,10 @@ class MessageGraph(StateGraph):
     )
 
     def __init__(self) -> None:
-        from langgraph_jit.errors import _deprecation_category
-
         warnings.warn(
             "MessageGraph is deprecated in LangGraph v1.0.0, to be removed in v2.0.0. "
             "Please use StateGraph with a `messages` key instead.",
-            category=_deprecation_category(),
+            category=LangGraphDeprecatedSinceV10,
             stacklevel=2,
         )
         super().__init__(Annotated[list[AnyMessage], add_messages])

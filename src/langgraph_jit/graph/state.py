@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from typing import Any, Literal, Union, get_args, get_origin, get_type_hints
 
 from langgraph_jit._constants import END, NS_END, NS_SEP, START, TASKS
+from langgraph_jit._context import CURRENT_TASK
 from langgraph_jit.channels import (
     EphemeralValue,
     LastValue,
@@ -427,7 +428,7 @@ def _infer_from_signature(action: Any, want_schema: bool) -> tuple[Any, Any]:
     ends: Any = ()
     target = action
     if not (inspect.isfunction(action) or inspect.ismethod(action)):
-        call = getattr(action, "__call__", None)
+        call = getattr(action, "__call__", None)  # noqa: B004 - wants the bound method, not a callable() test
         if not inspect.ismethod(call):
             return None, ends
         target = call
@@ -575,7 +576,6 @@ class _ErrorHandlerCall:
         )
 
     def invoke(self, value: Any, config: dict | None = None) -> Any:
-        from langgraph_jit.pregel._runner import CURRENT_TASK
 
         error = CURRENT_TASK.get().handled_error
         if self.error_param is None:

@@ -9,7 +9,7 @@ from __future__ import annotations
 import inspect
 import warnings
 from collections.abc import Callable, Sequence
-from typing import Annotated, Any, Literal, TypeVar, Union, cast, get_type_hints
+from typing import Annotated, Any, Literal, TypeVar, cast, get_type_hints
 
 from langchain_core.language_models import BaseChatModel, LanguageModelLike
 from langchain_core.messages import AIMessage, AnyMessage, BaseMessage, SystemMessage, ToolMessage
@@ -36,8 +36,8 @@ __all__ = (
     "create_tool_calling_executor",
 )
 
-StructuredResponse = Union[dict, BaseModel]
-StructuredResponseSchema = Union[dict, type[BaseModel]]
+StructuredResponse = dict | BaseModel
+StructuredResponseSchema = dict | type[BaseModel]
 
 
 class AgentState(TypedDict):
@@ -65,12 +65,7 @@ StateSchemaType = type[StateSchema]
 
 PROMPT_RUNNABLE_NAME = "Prompt"
 
-Prompt = Union[
-    SystemMessage,
-    str,
-    Callable[[StateSchema], Any],
-    Runnable[StateSchema, Any],
-]
+Prompt = SystemMessage | str | Callable[[StateSchema], Any] | Runnable[StateSchema, Any]
 
 
 def _state_get(state: Any, key: str, default: Any = None) -> Any:
@@ -86,11 +81,11 @@ def _get_prompt_runnable(prompt: Prompt | None) -> Runnable:
     if isinstance(prompt, str):
         system = SystemMessage(content=prompt)
         return RunnableCallable(
-            lambda s: [system] + list(_state_get(s, "messages")), name=PROMPT_RUNNABLE_NAME
+            lambda s: [system, *_state_get(s, "messages")], name=PROMPT_RUNNABLE_NAME
         )
     if isinstance(prompt, SystemMessage):
         return RunnableCallable(
-            lambda s: [prompt] + list(_state_get(s, "messages")), name=PROMPT_RUNNABLE_NAME
+            lambda s: [prompt, *_state_get(s, "messages")], name=PROMPT_RUNNABLE_NAME
         )
     if inspect.iscoroutinefunction(prompt):
         return RunnableCallable(None, prompt, name=PROMPT_RUNNABLE_NAME)
@@ -322,7 +317,7 @@ def create_react_agent(
         schema = response_format
         if isinstance(response_format, tuple):
             system, schema = response_format
-            messages = [SystemMessage(content=system)] + messages
+            messages = [SystemMessage(content=system), *messages]
         return messages, schema
 
     def generate_structured_response(state: Any, runtime: Any, config: RunnableConfig) -> dict:
@@ -458,9 +453,12 @@ def create_react_agent(
                 if m.name in return_direct:
                     return END
             # parallel calls: a return_direct tool may have run in another Send
-            if isinstance(m, AIMessage) and m.tool_calls:
-                if any(c["name"] in return_direct for c in m.tool_calls):
-                    return END
+            if (
+                isinstance(m, AIMessage)
+                and m.tool_calls
+                and any(c["name"] in return_direct for c in m.tool_calls)
+            ):
+                return END
             return entrypoint
 
         workflow.add_conditional_edges("tools", route_tool_responses, path_map=[entrypoint, END])

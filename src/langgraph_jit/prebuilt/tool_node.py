@@ -8,6 +8,7 @@ return a `Command`. Interceptors (`wrap_tool_call`) see each call as a `ToolCall
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import inspect
 import json
 import warnings
@@ -37,6 +38,7 @@ from langchain_core.tools.base import (
 from pydantic import ValidationError
 from typing_extensions import TypedDict, TypeVar
 
+from langgraph_jit._context import CURRENT_TASK
 from langgraph_jit._internal._constants import CONF, CONFIG_KEY_READ
 from langgraph_jit._internal._runnable import RunnableCallable
 from langgraph_jit.errors import GraphBubbleUp, is_invalid_resume
@@ -318,10 +320,8 @@ def _injected_args(tool: BaseTool) -> _InjectedArgs:
     annotations = dict(get_all_basemodel_annotations(schema))
     func = getattr(tool, "func", None) or getattr(tool, "coroutine", None)
     if func is not None:
-        try:
+        with contextlib.suppress(Exception):
             annotations = {**get_type_hints(func, include_extras=True), **annotations}
-        except Exception:
-            pass
     state: dict[str, str | None] = {}
     optional: set[str] = set()
     store = runtime = None
@@ -615,7 +615,6 @@ class ToolNode(RunnableCallable):
             read = (config.get(CONF) or {}).get(CONFIG_KEY_READ)
             if read is not None and hasattr(read, "args"):
                 return read(list(read.args[1]), True)
-            from langgraph_jit.pregel._runner import CURRENT_TASK
 
             task = CURRENT_TASK.get()
             if task is None:

@@ -15,7 +15,8 @@ import threading
 from typing import Any
 
 from langgraph_jit._constants import PUSH, RETURN
-from langgraph_jit.pregel._runner import CURRENT_TASK, arun_task, run_task, shared_pool
+from langgraph_jit._context import CURRENT_TASK
+from langgraph_jit.pregel._runner import arun_task, run_task, shared_pool
 
 PUSH_TRIGGER = (PUSH,)
 
@@ -107,7 +108,7 @@ def call_task(fn: Any, args: tuple, kwargs: dict) -> Any:
     with run.lock:
         run.tasks.append(child)
         if run.wants_tasks:
-            from langgraph_jit.pregel import _output
+            from langgraph_jit.pregel._core import output as _output
 
             run._emit_task("task", _output.task_start_payload(child, run.config))
     if _in_event_loop():

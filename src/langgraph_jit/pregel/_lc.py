@@ -10,6 +10,8 @@ from __future__ import annotations
 import sys
 from typing import Any
 
+from langgraph_jit.pregel.protocol import PregelProtocol
+
 
 def langchain_loaded() -> bool:
     if "langchain_core" in sys.modules:
@@ -33,9 +35,7 @@ def adopt() -> None:
         from langchain_core.runnables import Runnable
     except ImportError:
         return
-    from langgraph_jit.pregel.main import Pregel
-
-    Runnable.register(Pregel)
+    Runnable.register(PregelProtocol)
 
 
 def context_needed(config: dict, stream_modes: Any) -> bool:

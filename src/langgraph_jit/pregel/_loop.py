@@ -39,15 +39,12 @@ from langgraph_jit.errors import (
     GraphRecursionError,
     create_error_message,
 )
-from langgraph_jit.pregel import _lc, _output
-from langgraph_jit.pregel._checkpoint import CheckpointState
-from langgraph_jit.pregel._run_persist import RunPersistence
-from langgraph_jit.pregel._run_plan import RunPlanning
-from langgraph_jit.pregel._run_stream import RunStreaming
-from langgraph_jit.pregel._table import ChannelTable
-from langgraph_jit.pregel._task import (  # noqa: F401  (re-exported for older imports)
+from langgraph_jit.pregel import _lc
+from langgraph_jit.pregel._core import output as _output
+from langgraph_jit.pregel._core.checkpoint_state import CheckpointState
+from langgraph_jit.pregel._core.table import ChannelTable
+from langgraph_jit.pregel._core.task import (  # noqa: F401  (re-exported for older imports)
     _CACHE_NS_WRITES,
-    CURRENT_TASK_IS,
     Task,
     _has_cache_policy,
     _identifier,
@@ -57,6 +54,9 @@ from langgraph_jit.pregel._task import (  # noqa: F401  (re-exported for older i
     _task_path_str,
     _task_sort_key,
 )
+from langgraph_jit.pregel._run_persist import RunPersistence
+from langgraph_jit.pregel._run_plan import RunPlanning
+from langgraph_jit.pregel._run_stream import RunStreaming
 from langgraph_jit.types import Command, Send
 
 PUSH_TRIGGER = (PUSH,)

@@ -15,6 +15,7 @@ from langchain_core.messages import BaseMessage
 from langchain_core.outputs import ChatGeneration, ChatGenerationChunk
 
 from langgraph_jit._constants import NS_SEP, PUSH
+from langgraph_jit._context import CURRENT_TASK
 from langgraph_jit.constants import TAG_HIDDEN, TAG_NOSTREAM
 
 try:
@@ -97,7 +98,6 @@ def _with_task_context(
     and tags whatever the model's config says; ours are a plain list, so the
     task's part is taken back from the task running in this context.
     """
-    from langgraph_jit.pregel._runner import CURRENT_TASK
 
     task = CURRENT_TASK.get()
     if task is None:

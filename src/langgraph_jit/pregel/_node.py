@@ -13,6 +13,7 @@ from collections.abc import Callable, Sequence
 from typing import Any, NamedTuple
 
 from langgraph_jit._constants import TASKS
+from langgraph_jit.pregel.protocol import PregelProtocol
 from langgraph_jit.types import CachePolicy, RetryPolicy, Send
 
 
@@ -292,9 +293,7 @@ class PregelNode:
 
 
 def _is_pregel(obj: Any) -> bool:
-    from langgraph_jit.pregel.main import Pregel
-
-    return isinstance(obj, Pregel)
+    return isinstance(obj, PregelProtocol)
 
 
 class NodeBuilder:

@@ -20,7 +20,7 @@ from langgraph_jit._constants import (
     PULL,
     RETURN,
 )
-from langgraph_jit.pregel._task import (
+from langgraph_jit.pregel._core.task import (
     _CACHE_NS_WRITES,
     _identifier,
     _pull_path_str,
@@ -28,7 +28,7 @@ from langgraph_jit.pregel._task import (
 )
 
 if TYPE_CHECKING:
-    from langgraph_jit.pregel._task import Task
+    from langgraph_jit.pregel._core.task import Task
 
 
 class RunPersistence:

@@ -12,7 +12,7 @@ import logging
 from typing import Any
 
 from langgraph_jit._constants import ERROR, INTERRUPT, NULL_TASK_ID, PULL, PUSH, RESUME
-from langgraph_jit.pregel._task import Task
+from langgraph_jit.pregel._core.task import Task
 from langgraph_jit.types import Send
 
 logger = logging.getLogger("langgraph_jit")

@@ -9,10 +9,10 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from langgraph_jit._constants import CONF, CONFIG_KEY_CHECKPOINT_ID, CONFIG_KEY_CHECKPOINT_NS, ERROR
-from langgraph_jit.pregel import _output
+from langgraph_jit.pregel._core import output as _output
 
 if TYPE_CHECKING:
-    from langgraph_jit.pregel._task import Task
+    from langgraph_jit.pregel._core.task import Task
 
 
 class RunStreaming:

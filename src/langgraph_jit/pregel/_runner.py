@@ -19,13 +19,10 @@ from collections import deque
 from collections.abc import Iterator, Sequence
 from typing import Any
 
+from langgraph_jit._context import CURRENT_TASK
 from langgraph_jit.errors import GraphBubbleUp, ParentCommand
 from langgraph_jit.pregel import _lc
 from langgraph_jit.types import RetryPolicy
-
-CURRENT_TASK: contextvars.ContextVar[Any] = contextvars.ContextVar(
-    "langgraph_jit_task", default=None
-)
 
 _pool: concurrent.futures.ThreadPoolExecutor | None = None
 _pool_lock = threading.Lock()

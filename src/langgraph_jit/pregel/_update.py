@@ -162,7 +162,7 @@ def _save(run: PregelRun, saver: Any, source: str) -> Iterator[tuple]:
 def _copy(run: PregelRun, saver: Any, saved: Any) -> Iterator[tuple]:
     """A sibling of the checkpoint (same parent), unchanged: a fork point."""
     checkpoint = dict(saved.checkpoint)
-    from langgraph_jit.pregel._checkpoint import new_checkpoint_id
+    from langgraph_jit.pregel._core.checkpoint_state import new_checkpoint_id
 
     step = saved.metadata.get("step", -1)
     checkpoint["id"] = new_checkpoint_id(step + 1)

@@ -21,13 +21,15 @@ from langgraph_jit._constants import (
     RESERVED_WRITES,
     TASKS,
 )
+from langgraph_jit._context import CURRENT_TASK
 from langgraph_jit.channels import BaseChannel, Topic
-from langgraph_jit.pregel import _lc, _output
+from langgraph_jit.pregel import _lc
+from langgraph_jit.pregel._core import output as _output
+from langgraph_jit.pregel._core.topology import Topology
 from langgraph_jit.pregel._drive import chunk_formatter, drive_async, drive_sync
 from langgraph_jit.pregel._loop import PregelRun
 from langgraph_jit.pregel._node import ChannelWrite, ChannelWriteEntry, NodeBuilder, PregelNode
-from langgraph_jit.pregel._runner import CURRENT_TASK
-from langgraph_jit.pregel._topology import Topology
+from langgraph_jit.pregel.protocol import PregelProtocol
 from langgraph_jit.types import (
     GraphOutput,
     PregelTask,
@@ -72,7 +74,7 @@ _RESERVED_NAMES = frozenset(
 )
 
 
-class Pregel:
+class Pregel(PregelProtocol):
     """A Pregel graph: nodes subscribe to channels and write to channels,
     and run in bulk-synchronous supersteps."""
 
@@ -290,7 +292,7 @@ class Pregel:
 
     def get_graph(self, config: dict | None = None, *, xray: int | bool = False) -> Any:
         """The graph's drawable structure (nodes and edges), built offline."""
-        from langgraph_jit.graph._draw import draw_pregel
+        from langgraph_jit.pregel._draw import draw_pregel
 
         return draw_pregel(self, xray)
 
@@ -299,7 +301,7 @@ class Pregel:
 
     def _repr_mimebundle_(self, **kwargs: Any) -> dict[str, Any]:
         # Jupyter shows the drawing; rendered locally, never over the network.
-        from langgraph_jit.graph._draw import pregel_mimebundle
+        from langgraph_jit.pregel._draw import pregel_mimebundle
 
         return pregel_mimebundle(self)
 

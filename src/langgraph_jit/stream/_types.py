@@ -20,7 +20,7 @@ class ProtocolEvent(TypedDict, total=False):
     params: _ProtocolEventParams
 
 
-class StreamTransformer(ABC):
+class StreamTransformer(ABC):  # noqa: B024 - an ABC like langgraph's; every hook has a default
     """Observes protocol events of one namespace scope and builds projections."""
 
     requires_async: ClassVar[bool] = False

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Any, ClassVar, Literal
 
 from typing_extensions import TypedDict
 
@@ -22,7 +22,7 @@ class LifecyclePayload(TypedDict, total=False):
 
 class _ChannelTransformer(StreamTransformer):
     key = "events"
-    required_stream_modes: tuple[str, ...] = ()
+    required_stream_modes: ClassVar[tuple[str, ...]] = ()
 
     def __init__(self, scope: tuple[str, ...] = ()) -> None:
         super().__init__(scope)

@@ -129,7 +129,9 @@ WHERE b.thread_id = %s AND b.checkpoint_ns = %s AND NOT EXISTS (
 
 
 def _s(b: Any) -> str:
-    return b.decode() if isinstance(b, (bytes, memoryview)) else b
+    if isinstance(b, memoryview):  # memoryview has no decode()
+        b = b.tobytes()
+    return b.decode() if isinstance(b, bytes) else b
 
 
 def _decode(
@@ -175,11 +177,11 @@ def get_tuple(serde: Any, config: dict):
             + "WHERE thread_id = %s AND checkpoint_ns = %s ORDER BY checkpoint_id DESC LIMIT 1",
             (thread_id, ns),
         )
-        config = None
     if row is None:
         return
     missing: list = []
-    found = _decode(serde, row, config, missing)
+    # the latest checkpoint gets its config built from the row
+    found = _decode(serde, row, config if checkpoint_id else None, missing)
     if missing:
         yield (MANY, INSERT_BLOBS_SQL, missing)
     yield (EMIT, found)

@@ -192,10 +192,11 @@ def get_tuple(serde: Any, config: dict):
             "ORDER BY checkpoint_id DESC LIMIT 1",
             (thread_id, ns),
         )
-        config = None
     if row is None:
         return
-    found = yield from _decode(serde, [row], backfill=True, config=config)
+    # the latest checkpoint gets its config built from the row
+    given = config if checkpoint_id else None
+    found = yield from _decode(serde, [row], backfill=True, config=given)
     yield (EMIT, found[0])
 
 
@@ -330,7 +331,7 @@ def _collect_garbage(serde: Any, thread_id: str, ns: str):
         )
 
 
-def _delete_checkpoints(serde: Any, doomed: Sequence[tuple[str, str, str]]):
+def _delete_checkpoints(serde: Any, doomed: Sequence[tuple[str, ...]]):
     if not doomed:
         return
     for table in ("checkpoints", "writes"):

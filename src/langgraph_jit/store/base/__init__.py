@@ -10,7 +10,7 @@ from __future__ import annotations
 from abc import ABC, abstractmethod
 from collections.abc import Iterable, Mapping
 from datetime import datetime
-from typing import Any, Literal, NamedTuple, TypedDict, Union
+from typing import Any, Literal, NamedTuple, TypedDict, cast
 
 from langgraph_jit.store.base.embed import (
     AEmbeddingsFunc,
@@ -237,15 +237,16 @@ class PutOp(NamedTuple):
     namespace: tuple[str, ...]
     key: str
     value: Mapping[str, Any] | None
-    index: Literal[False] | list[str] | None = None
+    # the field name shadows tuple.index, as in langgraph's PutOp
+    index: Literal[False] | list[str] | None = None  # type: ignore[assignment]
     ttl: float | None = None
 
     def __reduce__(self) -> Any:
         return _rebuild_op, ("PutOp", tuple(self))
 
 
-Op = Union[GetOp, SearchOp, PutOp, ListNamespacesOp]
-Result = Union[Item, list[Item], list[SearchItem], list[tuple[str, ...]], None]
+Op = GetOp | SearchOp | PutOp | ListNamespacesOp
+Result = Item | list[Item] | list[SearchItem] | list[tuple[str, ...]] | None
 
 
 class InvalidNamespaceError(ValueError):
@@ -435,7 +436,7 @@ class BaseStore(ABC):
         refresh_ttl: bool | None = None,
     ) -> Item | None:
         """The item at namespace/key, or None."""
-        return self.batch([self._get_op(namespace, key, refresh_ttl)])[0]
+        return cast("Item | None", self.batch([self._get_op(namespace, key, refresh_ttl)])[0])
 
     def search(
         self,
@@ -450,7 +451,7 @@ class BaseStore(ABC):
     ) -> list[SearchItem]:
         """Items under `namespace_prefix`, filtered and (with `query` and an index) ranked."""
         op = self._search_op(namespace_prefix, query, filter, limit, offset, refresh_ttl)
-        return self.batch([op])[0]
+        return cast("list[SearchItem]", self.batch([op])[0])
 
     def put(
         self,
@@ -478,7 +479,8 @@ class BaseStore(ABC):
         offset: int = 0,
     ) -> list[tuple[str, ...]]:
         """Sorted namespaces matching `prefix`/`suffix` (`"*"` = any label), cut to `max_depth`."""
-        return self.batch([self._list_op(prefix, suffix, max_depth, limit, offset)])[0]
+        ops = [self._list_op(prefix, suffix, max_depth, limit, offset)]
+        return cast("list[tuple[str, ...]]", self.batch(ops)[0])
 
     # -------------------------------------------------------------- async
 
@@ -489,7 +491,8 @@ class BaseStore(ABC):
         *,
         refresh_ttl: bool | None = None,
     ) -> Item | None:
-        return (await self.abatch([self._get_op(namespace, key, refresh_ttl)]))[0]
+        found = await self.abatch([self._get_op(namespace, key, refresh_ttl)])
+        return cast("Item | None", found[0])
 
     async def asearch(
         self,
@@ -503,7 +506,7 @@ class BaseStore(ABC):
         refresh_ttl: bool | None = None,
     ) -> list[SearchItem]:
         op = self._search_op(namespace_prefix, query, filter, limit, offset, refresh_ttl)
-        return (await self.abatch([op]))[0]
+        return cast("list[SearchItem]", (await self.abatch([op]))[0])
 
     async def aput(
         self,
@@ -528,4 +531,5 @@ class BaseStore(ABC):
         limit: int = 100,
         offset: int = 0,
     ) -> list[tuple[str, ...]]:
-        return (await self.abatch([self._list_op(prefix, suffix, max_depth, limit, offset)]))[0]
+        ops = [self._list_op(prefix, suffix, max_depth, limit, offset)]
+        return cast("list[tuple[str, ...]]", (await self.abatch(ops))[0])

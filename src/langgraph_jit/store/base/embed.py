@@ -50,7 +50,7 @@ class Embeddings(ABC):
     @classmethod
     def __subclasshook__(cls, other: type) -> Any:
         if cls is Embeddings:
-            found = set()
+            found: set[str] = set()
             for klass in other.__mro__:
                 found.update(m for m in _EMBEDDING_METHODS if m in klass.__dict__)
             if len(found) == len(_EMBEDDING_METHODS):
@@ -112,7 +112,7 @@ class EmbeddingsLambda(Embeddings):
 @functools.lru_cache(maxsize=1)
 def _langchain_init_embeddings() -> Callable[[str], Any] | None:
     try:
-        from langchain.embeddings import init_embeddings  # type: ignore[import-not-found]
+        from langchain.embeddings import init_embeddings
     except ImportError:
         return None
     return init_embeddings

@@ -72,30 +72,34 @@ class InMemoryStore(BaseStore):
     # -------------------------------------------------------------- drivers
     # Sync and async differ only in how vectors are computed; everything else is shared.
 
+    # _queries and _texts_to_embed return nothing when the store has no embeddings.
+
     def batch(self, ops: Iterable[Op]) -> list[Result]:
         results, puts, searches = self._read(ops)
+        embeddings = self.embeddings
         if searches:
             queries = self._queries(searches)
-            vectors = _embed_queries(self.embeddings, queries) if queries else {}
+            vectors = _embed_queries(embeddings, queries) if queries and embeddings else {}
             self._rank(searches, vectors, results)
         texts = self._texts_to_embed(puts)
-        if texts:
-            self._keep_vectors(texts, self.embeddings.embed_documents(list(texts)))
+        if texts and embeddings:
+            self._keep_vectors(texts, embeddings.embed_documents(list(texts)))
         self._write(puts)
         return results
 
     async def abatch(self, ops: Iterable[Op]) -> list[Result]:
         results, puts, searches = self._read(ops)
+        embeddings = self.embeddings
         if searches:
             queries = self._queries(searches)
             vectors = {}
-            if queries:
-                found = await asyncio.gather(*(self.embeddings.aembed_query(q) for q in queries))
+            if queries and embeddings:
+                found = await asyncio.gather(*(embeddings.aembed_query(q) for q in queries))
                 vectors = dict(zip(queries, found))
             self._rank(searches, vectors, results)
         texts = self._texts_to_embed(puts)
-        if texts:
-            self._keep_vectors(texts, await self.embeddings.aembed_documents(list(texts)))
+        if texts and embeddings:
+            self._keep_vectors(texts, await embeddings.aembed_documents(list(texts)))
         self._write(puts)
         return results
 

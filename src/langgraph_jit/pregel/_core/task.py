@@ -9,7 +9,8 @@ from collections.abc import Sequence
 from typing import Any
 
 from langgraph_jit._constants import NS_END, NS_SEP, PREVIOUS, PULL
-from langgraph_jit.pregel import _output
+from langgraph_jit.pregel._core import output as _output
+from langgraph_jit.pregel._core.interrupt import Scratchpad, ask
 
 
 class Task:
@@ -66,10 +67,12 @@ class Task:
     @property
     def scratchpad(self) -> Any:
         if self._scratchpad is None:
-            from langgraph_jit.pregel._interrupt import Scratchpad
-
             self._scratchpad = Scratchpad(self)
         return self._scratchpad
+
+    def interrupt(self, value: Any, response_schema: Any = None) -> Any:
+        """`interrupt()` called by this task's node (see types.interrupt)."""
+        return ask(self, value, response_schema)
 
     @property
     def checkpoint_ns(self) -> str:
@@ -159,12 +162,6 @@ class Task:
             if k in managed:
                 values[k] = managed[k].get(self.run.scratchpad())
         return values
-
-
-def CURRENT_TASK_IS(task: Any) -> bool:
-    from langgraph_jit.pregel._runner import CURRENT_TASK
-
-    return CURRENT_TASK.get() is task
 
 
 class _Scratchpad:

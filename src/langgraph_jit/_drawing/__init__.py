@@ -3,6 +3,6 @@
 Nothing here imports langchain_core or touches the network.
 """
 
-from langgraph_jit.graph._drawing.graph import Edge, Graph, Node
+from langgraph_jit._drawing.graph import Edge, Graph, Node
 
 __all__ = ("Edge", "Graph", "Node")

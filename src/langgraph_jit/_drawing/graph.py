@@ -231,7 +231,7 @@ class Graph:
         wrap_label_n_words: int = 9,
         frontmatter_config: dict[str, Any] | None = None,
     ) -> str:
-        from langgraph_jit.graph._drawing.mermaid import render_mermaid
+        from langgraph_jit._drawing.mermaid import render_mermaid
 
         graph = self.reid()
         first, last = graph.first_node(), graph.last_node()
@@ -248,7 +248,7 @@ class Graph:
         )
 
     def draw_ascii(self) -> str:
-        from langgraph_jit.graph._drawing.layout import render_ascii
+        from langgraph_jit._drawing.layout import render_ascii
 
         return render_ascii({n.id: n.name for n in self.nodes.values()}, self.edges)
 
@@ -257,7 +257,7 @@ class Graph:
 
     def draw_svg(self, output_file_path: str | None = None) -> str:
         """An SVG picture made here, in pure Python (no renderer, no network)."""
-        from langgraph_jit.graph._drawing.layout import render_svg
+        from langgraph_jit._drawing.layout import render_svg
 
         g = self.reid()
         first, last = g.first_node(), g.last_node()

@@ -16,7 +16,7 @@ from typing import Any
 from langgraph_jit._constants import RESERVED_WRITES
 from langgraph_jit._kernels import kernel_mode, kernels_for, wide_step_threshold
 from langgraph_jit.errors import InvalidUpdateError
-from langgraph_jit.pregel._topology import Topology
+from langgraph_jit.pregel._core.topology import Topology
 
 logger = logging.getLogger("langgraph_jit")
 

@@ -68,12 +68,9 @@ class Scratchpad:
         return None
 
 
-def interrupt(value: Any, *, response_schema: Any = None) -> Any:
-    from langgraph_jit.pregel._runner import CURRENT_TASK
-
-    task = CURRENT_TASK.get()
-    if task is None:
-        raise RuntimeError("Called get_config outside of a runnable context")
+def ask(task: Any, value: Any, response_schema: Any = None) -> Any:
+    """`interrupt(value)` called in `task`: its answer when it has one, else
+    GraphInterrupt carrying the question."""
     pad = task.scratchpad
     idx = pad.counter
     pad.counter += 1

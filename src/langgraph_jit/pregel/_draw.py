@@ -26,9 +26,9 @@ from langgraph_jit._constants import (
     START,
     TASKS,
 )
+from langgraph_jit._drawing.graph import Edge as GraphEdge
+from langgraph_jit._drawing.graph import Graph, Node
 from langgraph_jit.channels.last_value import LastValueAfterFinish
-from langgraph_jit.graph._drawing.graph import Edge as GraphEdge
-from langgraph_jit.graph._drawing.graph import Graph, Node
 from langgraph_jit.pregel._node import (
     PASSTHROUGH,
     ChannelWrite,
