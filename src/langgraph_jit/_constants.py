@@ -35,6 +35,9 @@ CONFIG_KEY_SCRATCHPAD = sys.intern("__pregel_scratchpad")
 CONFIG_KEY_DURABILITY = sys.intern("__pregel_durability")
 CONFIG_KEY_RUNTIME = sys.intern("__pregel_runtime")
 CONFIG_KEY_RESUME_MAP = sys.intern("__pregel_resume_map")
+CONFIG_KEY_PARENT_TASK = sys.intern("__pregel_parent_task")
+# Namespace of a node's cached writes in a BaseCache.
+CACHE_NS_WRITES = sys.intern("__pregel_ns_writes")
 
 PUSH = sys.intern("__pregel_push")
 PULL = sys.intern("__pregel_pull")
@@ -46,6 +49,11 @@ OVERWRITE = sys.intern("__overwrite__")
 
 # Writes to these pseudo-channels carry control information, never state.
 RESERVED_WRITES = frozenset({NO_WRITES, PUSH, RESUME, INTERRUPT, RETURN, ERROR, ERROR_SOURCE_NODE})
+
+# Writes that say what happened to a task rather than what it produced.
+CONTROL_WRITES = frozenset({ERROR, ERROR_SOURCE_NODE, INTERRUPT, RESUME})
+# Saved writes a task never takes back when it is planned again.
+WRITES_NOT_REUSED = frozenset({ERROR, INTERRUPT, RESUME, SCHEDULED})
 
 # Metadata keys LangGraph never copies from config into checkpoint metadata.
 EXCLUDED_METADATA_KEYS = frozenset(

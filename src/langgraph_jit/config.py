@@ -23,9 +23,9 @@ def get_stream_writer():
     """A function that emits `custom` stream chunks from the current task;
     a no-op when the run does not stream `custom`."""
     run = current_task().run
-    if "custom" not in run.stream_modes:
+    if "custom" not in run.emitter.stream_modes:
         return _noop
-    emit = run.emit
+    emit = run.emitter.emit
 
     def write(chunk: Any) -> None:
         emit("custom", chunk)

@@ -13,7 +13,8 @@ def _allow_generic_subscription() -> None:
 
     for cls in (Pregel, StateGraph, CompiledStateGraph):
         if "__class_getitem__" not in vars(cls) and not hasattr(cls, "__parameters__"):
-            cls.__class_getitem__ = classmethod(lambda c, _item: c)  # type: ignore[attr-defined]
+            # patched in at run time: mypy sees no such attribute on these classes
+            cls.__class_getitem__ = classmethod(lambda c, _item: c)  # type: ignore[union-attr]
 
 
 _allow_generic_subscription()

@@ -20,7 +20,7 @@ class AnyValue(Generic[Value], BaseChannel[Value, Value, Value]):
     def __init__(self, typ: Any, key: str = "") -> None:
         self.typ = typ
         self.key = key
-        self.value = MISSING
+        self.value: Any = MISSING  # a Value, or MISSING while empty
 
     def __eq__(self, other: object) -> bool:
         return isinstance(other, AnyValue)

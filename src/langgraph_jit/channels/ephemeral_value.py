@@ -21,7 +21,7 @@ class EphemeralValue(Generic[Value], BaseChannel[Value, Value, Value]):
         self.typ = typ
         self.key = ""
         self.guard = guard
-        self.value = MISSING
+        self.value: Any = MISSING  # a Value, or MISSING while empty
 
     def __eq__(self, other: object) -> bool:
         return isinstance(other, EphemeralValue) and other.guard == self.guard

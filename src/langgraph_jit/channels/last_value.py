@@ -26,7 +26,7 @@ class LastValue(Generic[Value], BaseChannel[Value, Value, Value]):
     def __init__(self, typ: Any, key: str = "") -> None:
         self.typ = typ
         self.key = key
-        self.value = MISSING
+        self.value: Any = MISSING  # a Value, or MISSING while empty
 
     def __eq__(self, other: object) -> bool:
         return isinstance(other, LastValue)
@@ -86,7 +86,7 @@ class LastValueAfterFinish(Generic[Value], BaseChannel[Value, Value, tuple]):
     def __init__(self, typ: Any, key: str = "") -> None:
         self.typ = typ
         self.key = key
-        self.value = MISSING
+        self.value: Any = MISSING  # a Value, or MISSING while empty
         self.finished = False
 
     def __eq__(self, other: object) -> bool:

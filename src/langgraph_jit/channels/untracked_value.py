@@ -21,7 +21,7 @@ class UntrackedValue(Generic[Value], BaseChannel[Value, Value, Value]):
         self.typ = typ
         self.key = ""
         self.guard = guard
-        self.value = MISSING
+        self.value: Any = MISSING  # a Value, or MISSING while empty
 
     def __eq__(self, other: object) -> bool:
         return isinstance(other, UntrackedValue) and other.guard == self.guard

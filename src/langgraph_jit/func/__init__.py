@@ -21,6 +21,7 @@ from langgraph_jit.pregel._call import call_task
 from langgraph_jit.pregel._node import ChannelWrite, ChannelWriteTupleEntry, PregelNode
 from langgraph_jit.pregel.main import Pregel
 from langgraph_jit.types import CachePolicy, RetryPolicy
+from langgraph_jit.typing import ContextT
 
 __all__ = ("entrypoint", "task")
 
@@ -50,9 +51,10 @@ class _TaskFunction:
         return call_task(self, args, kwargs)
 
     def clear_cache(self, cache: Any) -> None:
-        from langgraph_jit.pregel._loop import _CACHE_NS_WRITES, _identifier
+        from langgraph_jit._constants import CACHE_NS_WRITES
+        from langgraph_jit.pregel._core.task import _identifier
 
-        cache.clear([(_CACHE_NS_WRITES, _identifier(self.func) or "__dynamic__")])
+        cache.clear([(CACHE_NS_WRITES, _identifier(self.func) or "__dynamic__")])
 
 
 def task(
@@ -85,7 +87,7 @@ def task(
 _INJECTABLE = ("previous", "config", "writer", "store", "runtime")
 
 
-class entrypoint(Generic[R]):
+class entrypoint(Generic[ContextT]):
     """Decorate a workflow function (one positional input) into a graph."""
 
     def __init__(

@@ -81,7 +81,7 @@ def _has_hints(cls: type) -> bool:
 def destinations_to_writes(destinations: Sequence[Any]) -> list[tuple[str, Any]]:
     """Writes for where a branch (or Command) goes: a trigger per node name,
     a Send per packet; END is no write."""
-    writes = []
+    writes: list[tuple[str, Any]] = []
     for dest in destinations:
         if isinstance(dest, Send):
             writes.append((TASKS, dest))

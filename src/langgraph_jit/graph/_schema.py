@@ -9,9 +9,15 @@ from __future__ import annotations
 
 import dataclasses
 import inspect
+import sys
 import types
 import weakref
-from typing import Any, NotRequired, Required, get_args, get_origin, get_type_hints
+from typing import Any, get_args, get_origin, get_type_hints
+
+if sys.version_info >= (3, 11):
+    from typing import NotRequired, Required
+else:  # typing has them from 3.11 on
+    from typing_extensions import NotRequired, Required
 
 from langgraph_jit._constants import MISSING
 from langgraph_jit.channels import BaseChannel, BinaryOperatorAggregate, LastValue

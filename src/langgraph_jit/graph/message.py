@@ -29,8 +29,8 @@ from langgraph_jit.warnings import LangGraphDeprecatedSinceV10
 try:  # langchain_core is optional; message objects need it, dict messages don't.
     from langchain_core.messages import AnyMessage, MessageLikeRepresentation
 except ImportError:  # pragma: no cover - exercised in a subprocess by the tests
-    AnyMessage = dict[str, Any]  # type: ignore[misc]
-    MessageLikeRepresentation = Any  # type: ignore[misc]
+    AnyMessage = dict[str, Any]  # type: ignore[misc,assignment]
+    MessageLikeRepresentation = Any  # type: ignore[misc,assignment]
 
 __all__ = ("REMOVE_ALL_MESSAGES", "MessageGraph", "MessagesState", "add_messages", "push_message")
 
@@ -45,9 +45,10 @@ def _messages_module() -> Any:
     if _lc_messages is _UNSET:
         try:
             import langchain_core.messages as module
+
+            _lc_messages = module
         except ImportError:
-            module = None
-        _lc_messages = module
+            _lc_messages = None
     return _lc_messages
 
 
@@ -76,7 +77,8 @@ def add_messages(
     return _merge(left, right, format=format)
 
 
-def _merge(left: Messages, right: Messages, *, format: str | None = None) -> list:
+def _merge(left: Any, right: Any, *, format: str | None = None) -> list:
+    # left/right: Messages, normalised below to lists of message objects or dicts
     if not isinstance(left, list):
         left = [left]
     if not isinstance(right, list):
@@ -113,8 +115,8 @@ def _merge(left: Messages, right: Messages, *, format: str | None = None) -> lis
     deleted: set[str] = set()
     for m in right:
         mid = id_of(m)
-        i = position.get(mid)
-        if i is None:
+        at = position.get(mid)
+        if at is None:
             if is_remove(m):
                 raise ValueError(
                     f"Attempting to delete a message with an ID that doesn't exist ('{mid}')"
@@ -126,7 +128,7 @@ def _merge(left: Messages, right: Messages, *, format: str | None = None) -> lis
         else:
             # A later message with a deleted id brings it back, in the old place.
             deleted.discard(mid)
-            merged[i] = m
+            merged[at] = m
     if deleted:
         merged = [m for m in merged if id_of(m) not in deleted]
     return _formatted(merged, format, lc)

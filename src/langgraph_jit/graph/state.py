@@ -418,7 +418,8 @@ class StateGraph:
         for start, branches in self.branches.items():
             for branch_name, branch in branches.items():
                 compiled.attach_branch(start, branch_name, branch)
-        return compiled.validate()
+        compiled.validate()  # checks the graph; returns compiled itself
+        return compiled
 
 
 def _infer_from_signature(action: Any, want_schema: bool) -> tuple[Any, Any]:
@@ -500,6 +501,7 @@ class CompiledStateGraph(Pregel):
                 writers=[ChannelWrite(entries)],
             )
             return
+        assert node is not None  # only START comes without a node spec
         input_schema = node.input_schema
         # One list per schema, shared by its nodes: the engine keeps node
         # inputs per read set (by identity) and refreshes them incrementally.
@@ -626,7 +628,7 @@ def _updates_mapper(output_keys: list[str]) -> Callable[[Any], Any]:
     return updates
 
 
-def _root_updates(value: Any) -> list[tuple[str, Any]] | None:
+def _root_updates(value: Any) -> Sequence[tuple[str, Any]] | None:
     if isinstance(value, Command):
         return [] if value.graph == Command.PARENT else value._update_as_tuples()
     if isinstance(value, (list, tuple)) and value and any(isinstance(i, Command) for i in value):

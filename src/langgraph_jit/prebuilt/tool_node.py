@@ -16,7 +16,17 @@ from collections.abc import Awaitable, Callable, Sequence
 from copy import copy, deepcopy
 from dataclasses import dataclass, field, replace
 from types import UnionType
-from typing import Annotated, Any, Generic, Literal, Union, get_args, get_origin, get_type_hints
+from typing import (
+    Annotated,
+    Any,
+    Generic,
+    Literal,
+    Union,
+    cast,
+    get_args,
+    get_origin,
+    get_type_hints,
+)
 
 from langchain_core.messages import (
     AIMessage,
@@ -500,10 +510,11 @@ class ToolNode(RunnableCallable):
         prepared = self._prepare_call(request)
         if isinstance(prepared, ToolMessage):
             return prepared
-        call = request.tool_call
+        call, tool = request.tool_call, request.tool
+        assert tool is not None  # _prepare_call returns a ToolMessage when there is none
         try:
             try:
-                response = request.tool.invoke(prepared, config)
+                response = tool.invoke(prepared, config)
             except ValidationError as exc:
                 raise self._bad_args(exc, call) from exc
             return self._normalize_tool_response(response, call, input_type)
@@ -518,10 +529,11 @@ class ToolNode(RunnableCallable):
         prepared = self._prepare_call(request)
         if isinstance(prepared, ToolMessage):
             return prepared
-        call = request.tool_call
+        call, tool = request.tool_call, request.tool
+        assert tool is not None  # _prepare_call returns a ToolMessage when there is none
         try:
             try:
-                response = await request.tool.ainvoke(prepared, config)
+                response = await tool.ainvoke(prepared, config)
             except ValidationError as exc:
                 raise self._bad_args(exc, call) from exc
             return self._normalize_tool_response(response, call, input_type)
@@ -552,26 +564,27 @@ class ToolNode(RunnableCallable):
     async def _arun_one(self, call: ToolCall, input_type: InputType, runtime: ToolRuntime) -> Any:
         request = self._request(call, runtime)
         config = runtime.config
-        if self._awrap_tool_call is None and self._wrap_tool_call is None:
-            return await self._execute_tool_async(request, input_type, config)
+        awrap, wrap = self._awrap_tool_call, self._wrap_tool_call
         try:
-            if self._awrap_tool_call is not None:
+            if awrap is not None:
 
                 async def execute(req: ToolCallRequest) -> Any:
                     return await self._execute_tool_async(req, input_type, config)
 
-                return await self._awrap_tool_call(request, execute)
-            return self._wrap_tool_call(
-                request, lambda req: self._execute_tool_sync(req, input_type, config)
-            )
+                return await awrap(request, execute)
+            if wrap is not None:
+                return wrap(request, lambda req: self._execute_tool_sync(req, input_type, config))
         except GraphBubbleUp:
             raise
         except Exception as e:
             return self._wrapped_failure(e, request)
+        # no interceptor: run the tool directly
+        return await self._execute_tool_async(request, input_type, config)
 
     # -- input, state, injection --
 
     def _parse_input(self, input: Any) -> tuple[list[ToolCall], InputType]:
+        input_type: InputType
         if isinstance(input, list):
             if input and isinstance(input[-1], dict) and input[-1].get("type") == "tool_call":
                 return list(input), "tool_calls"
@@ -612,7 +625,8 @@ class ToolNode(RunnableCallable):
             and input[-1].get("type") == "tool_call"
         ):
             # Bare tool calls: the state is whatever the graph holds now.
-            read = (config.get(CONF) or {}).get(CONFIG_KEY_READ)
+            configurable: Any = config.get(CONF) or {}
+            read = configurable.get(CONFIG_KEY_READ)
             if read is not None and hasattr(read, "args"):
                 return read(list(read.args[1]), True)
 
@@ -685,7 +699,8 @@ class ToolNode(RunnableCallable):
         if isinstance(response, Command):
             return self._validate_tool_command(response, tool_call, input_type)
         if isinstance(response, ToolMessage):
-            response.content = msg_content_output(response.content)
+            # content blocks pass through as they are (ToolMessage also allows str items)
+            response.content = cast("str | list[str | dict]", msg_content_output(response.content))
             return response
         if isinstance(response, list):
             if all(isinstance(r, (Command, ToolMessage)) for r in response):

@@ -97,20 +97,18 @@ def call_task(fn: Any, args: tuple, kwargs: dict) -> Any:
     with run.lock:
         idx = parent.calls
         parent.calls += 1
-    from langgraph_jit.pregel._loop import Task
+    from langgraph_jit.pregel._core.task import Task
 
     child = Task(
         run, fn.name, None, _CallProc(fn), (args, kwargs), PUSH_TRIGGER, (PUSH, parent.path, idx)
     )
-    done = run.saved_call_result(child)
+    done = run.persist.saved_call_result(child)
     if done is not None:
         return _completed(done[0])
     with run.lock:
         run.tasks.append(child)
-        if run.wants_tasks:
-            from langgraph_jit.pregel._core import output as _output
-
-            run._emit_task("task", _output.task_start_payload(child, run.config))
+        if run.emitter.wants_tasks:
+            run.task_started(child)
     if _in_event_loop():
         return asyncio.ensure_future(_arun(run, child))
     future = CallFuture(lambda fut: _run(run, child, fut))

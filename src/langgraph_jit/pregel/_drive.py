@@ -4,7 +4,7 @@
 save, interrupts, recursion limit) and yields requests: load a checkpoint,
 call the saver, run a step's tasks. `drive_sync` fulfils them with plain
 calls and threads, `drive_async` with awaits and asyncio tasks. Stream
-chunks are taken from `run.out` after every request.
+chunks are taken from `run.emitter.out` after every request.
 """
 
 from __future__ import annotations
@@ -32,21 +32,21 @@ def engine(run: Any) -> Iterator[tuple]:
     try:
         latest_config = run.latest_lookup_config() if saved is not None else None
         if latest_config is not None:
-            latest = yield (IO, run.checkpointer, "get_tuple", (latest_config,))
+            latest = yield (IO, run.persist.checkpointer, "get_tuple", (latest_config,))
             run.superseded = (
                 latest is not None and latest.checkpoint["id"] != saved.checkpoint["id"]
             )
         run.start(saved)
-        pending = run.pending_io
+        pending = run.persist.pending_io
         if pending:
             yield from _flush_io(run)
         while run.tick():
             if pending:
                 yield from _flush_io(run)
-            if run.cache is not None:
+            if run.persist.cache is not None:
                 lookup = run.cache_lookup()
                 if lookup:
-                    run.apply_cached((yield (IO, run.cache, "get", (lookup,))))
+                    run.apply_cached((yield (IO, run.persist.cache, "get", (lookup,))))
             tasks = run.runnable_tasks()
             if run.inline_single and len(tasks) == 1:
                 error = _run_one(run, tasks[0])
@@ -79,10 +79,10 @@ def engine(run: Any) -> Iterator[tuple]:
 
 
 def _flush_io(run: Any) -> Iterator[tuple]:
-    # Callers test `run.pending_io` first: most steps have no saver calls
+    # Callers test `run.persist.pending_io` first: most steps have no saver calls
     # and a generator per step is not free. One request carries every queued
     # call, performed in order.
-    pending = run.pending_io
+    pending = run.persist.pending_io
     if pending:
         batch = list(pending)
         pending.clear()
@@ -154,10 +154,10 @@ def drive_sync(run: Any, emit: Callable[[tuple], Any]) -> Iterator[Any]:
     # With no stream mode nothing reaches `out` while the run goes on, so the
     # engine may run single-task steps and saver calls itself (see engine,
     # _flush_io).
-    run.inline_single = not run.stream_modes and not run.graph.step_timeout
+    run.inline_single = not run.emitter.stream_modes and not run.graph.step_timeout
     gen = engine(run)
-    saver = run.checkpointer
-    out = run.out
+    saver = run.persist.checkpointer
+    out = run.emitter.out
     reply: Any = None
     while True:
         request, error = _advance(gen, reply)
@@ -174,10 +174,10 @@ def drive_sync(run: Any, emit: Callable[[tuple], Any]) -> Iterator[Any]:
             reply = None
             tasks = request[1]
             wake_queue = None
-            if run.eager and tasks:
+            if run.emitter.eager and tasks:
                 # Stream chunks as tasks produce them, not when they finish.
                 wake_queue = queue.SimpleQueue()
-                run.wakeup = lambda: wake_queue.put(WAKE)
+                run.emitter.wakeup = lambda: wake_queue.put(WAKE)
             elif len(tasks) == 1 and not run.graph.step_timeout:
                 reply = _run_one(run, tasks[0])
                 continue
@@ -202,21 +202,21 @@ def drive_sync(run: Any, emit: Callable[[tuple], Any]) -> Iterator[Any]:
             except TimeoutError as exc:
                 reply = exc
             finally:
-                run.wakeup = None
+                run.emitter.wakeup = None
         elif kind is IO_BATCH:
             _perform(request[1])
             reply = None
         elif kind is IO:
             reply = getattr(request[1], request[2])(*request[3])
         else:  # LOAD
-            reply = saver.get_tuple(run.lookup_config()) if saver is not None else None
+            reply = saver.get_tuple(run.persist.lookup_config()) if saver is not None else None
 
 
 async def drive_async(run: Any, emit: Callable[[tuple], Any]) -> AsyncIterator[Any]:
     """Async twin of drive_sync."""
     gen = engine(run)
-    saver = run.checkpointer
-    out = run.out
+    saver = run.persist.checkpointer
+    out = run.emitter.out
     reply: Any = None
     while True:
         request, error = _advance(gen, reply)
@@ -232,11 +232,11 @@ async def drive_async(run: Any, emit: Callable[[tuple], Any]) -> AsyncIterator[A
         if kind is RUN:
             reply = None
             wake = None
-            if run.eager and request[1]:
+            if run.emitter.eager and request[1]:
                 # Stream chunks as tasks produce them, not when they finish.
                 wake = asyncio.Event()
                 loop = asyncio.get_running_loop()
-                run.wakeup = lambda: loop.call_soon_threadsafe(wake.set)
+                run.emitter.wakeup = lambda: loop.call_soon_threadsafe(wake.set)
             try:
                 async for task, exc in arun_step(
                     request[1],
@@ -268,7 +268,7 @@ async def drive_async(run: Any, emit: Callable[[tuple], Any]) -> AsyncIterator[A
             except TimeoutError as exc:
                 reply = exc
             finally:
-                run.wakeup = None
+                run.emitter.wakeup = None
         elif kind is IO_BATCH:
             for target, method, args in request[1]:
                 await getattr(target, "a" + method)(*args)
@@ -276,7 +276,9 @@ async def drive_async(run: Any, emit: Callable[[tuple], Any]) -> AsyncIterator[A
         elif kind is IO:
             reply = await getattr(request[1], "a" + request[2])(*request[3])
         else:
-            reply = await saver.aget_tuple(run.lookup_config()) if saver is not None else None
+            reply = (
+                await saver.aget_tuple(run.persist.lookup_config()) if saver is not None else None
+            )
 
 
 def chunk_formatter(

@@ -78,16 +78,13 @@ def messages_callbacks(run: Any) -> list[Any]:
     that streams `messages` only for its parent (subgraphs=True) uses the
     parent's handler, which reaches it through the inherited callbacks.
     """
-    if "messages" not in run.stream_modes or not langchain_loaded():
+    emitter = run.emitter
+    if "messages" not in emitter.stream_modes or not langchain_loaded():
         return []
-    handler = getattr(run, "_messages_handler", _UNSET)
-    if handler is _UNSET:
+    handler = emitter.messages_handler
+    if handler is None:
         from langgraph_jit.pregel._messages import StreamMessagesHandler
 
-        own_modes = getattr(run, "own_modes", run.stream_modes)
-        handler = StreamMessagesHandler(run) if "messages" in own_modes else None
-        run._messages_handler = handler
-    return [handler] if handler is not None else []
-
-
-_UNSET = object()
+        own = "messages" in emitter.own_modes
+        handler = emitter.messages_handler = StreamMessagesHandler(run) if own else False
+    return [handler] if handler is not False else []

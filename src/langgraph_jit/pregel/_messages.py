@@ -131,13 +131,13 @@ class StreamMessagesHandler(BaseCallbackHandler, _StreamingCallbackHandler):
 
     def __init__(self, run: Any, subgraphs: bool | None = None) -> None:
         self.run = run
-        self.out = run.out
+        self.out = run.emitter.out
         # The graph this run executes; events of other (nested) graphs count
         # only when the caller streams subgraphs, as in LangGraph.
         self.namespace = tuple(run.namespace)
         if subgraphs is None:
             # The driver sets `stream_down` when the caller asked for subgraphs.
-            subgraphs = getattr(run, "stream_down", None) is not None
+            subgraphs = run.emitter.stream_down is not None
         self.subgraphs = subgraphs
         self.model_runs: dict[UUID, Meta] = {}
         self.seen: set[Any] = set()
@@ -151,7 +151,7 @@ class StreamMessagesHandler(BaseCallbackHandler, _StreamingCallbackHandler):
             message.id = str(uuid4())
         self.seen.add(message.id)
         self.out.append((meta[0], "messages", (message, meta[1])))
-        wakeup = self.run.wakeup
+        wakeup = self.run.emitter.wakeup
         if wakeup is not None:  # the driver streams it now, mid-task
             wakeup()
 

@@ -23,7 +23,8 @@ from langgraph_jit._constants import (
     PUSH,
 )
 from langgraph_jit.errors import InvalidUpdateError
-from langgraph_jit.pregel._loop import PregelRun, Task, _task_sort_key
+from langgraph_jit.pregel._core.task import Task, _task_sort_key
+from langgraph_jit.pregel._run import PregelRun
 from langgraph_jit.types import StateUpdate
 
 COPY = "__copy__"
@@ -66,26 +67,28 @@ def _one_superstep(
         if saved is not None:
             # Pending tasks count as done: their triggers become seen.
             tasks = run.plan()
-            null_writes = [(c, v) for tid, c, v in run.pending_writes if tid == NULL_TASK_ID]
+            null_writes = [
+                (c, v) for tid, c, v in run.persist.pending_writes if tid == NULL_TASK_ID
+            ]
             if null_writes:
-                run._commit([], null_writes, bump_step=False)
+                run.commit([], null_writes, bump_step=False)
             by_task: dict[str, list] = {}
-            for tid, chan, value in run.pending_writes:
+            for tid, chan, value in run.persist.pending_writes:
                 if tid != NULL_TASK_ID and chan not in ("__error__", INTERRUPT, "__resume__"):
                     by_task.setdefault(tid, []).append((chan, value))
             for t in tasks:
                 t.writes.extend(by_task.get(t.id, ()))
             tasks.sort(key=_task_sort_key)
-            run._commit(tasks, [w for t in tasks for w in t.writes], bump_step=True)
+            run.commit(tasks, [w for t in tasks for w in t.writes], bump_step=True)
         return (yield from _save(run, saver, "update"))
 
     if (as_node in (INPUT, "__start__") and as_node not in graph.nodes) or as_node == INPUT:
         if len(updates) > 1:
             raise InvalidUpdateError("Cannot apply multiple updates when updating as input")
-        writes = run._map_input(values)
+        writes = run.map_input(values)
         if not writes:
             raise InvalidUpdateError(f"Received no input writes for {graph.input_channels}")
-        run._commit([], writes, bump_step=False, input_task=True)
+        run.commit([], writes, bump_step=False, input_task=True)
         run.step = run.state.metadata_step + 1 if saved is not None else -1
         return (yield from _save(run, saver, "input"))
 
@@ -114,7 +117,7 @@ def _one_superstep(
         task = Task(run, node, topo.node_id[node], proc, node_values, (INTERRUPT,), (INTERRUPT, i))
         proc.collect_writes(node_values, task)
         tasks.append(task)
-    run._commit(tasks, [w for t in tasks for w in t.writes], bump_step=True)
+    run.commit(tasks, [w for t in tasks for w in t.writes], bump_step=True)
     result = yield from _save(run, saver, "update")
     push_writes = [(t, [w for w in t.writes if w[0] == PUSH]) for t in tasks]
     for i, (t, writes) in enumerate(push_writes):
@@ -141,21 +144,21 @@ def _run_for(graph: Any, config: dict, saved: Any, saver: Any) -> PregelRun:
     run.load(saved)
     # Savers key the new checkpoint's parent by this config's checkpoint id.
     if saved is not None:
-        run.checkpoint_config = saved.config
+        run.persist.checkpoint_config = saved.config
     else:
         run.step = 0  # a fresh thread's first update is step 0
-    run.next_nodes = None
+    run.planner.next_nodes = None
     return run
 
 
 def _save(run: PregelRun, saver: Any, source: str) -> Iterator[tuple]:
-    run._save(source)
+    run.save_checkpoint(source)
     result = None
-    for target, method, args in run.pending_io:
+    for target, method, args in run.persist.pending_io:
         reply = yield (target, method, args)
         if method == "put":
             result = reply
-    run.pending_io.clear()
+    run.persist.pending_io.clear()
     return result
 
 

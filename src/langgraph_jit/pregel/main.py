@@ -15,10 +15,12 @@ from langgraph_jit._constants import (
     CONFIG_KEY_CHECKPOINT_ID,
     CONFIG_KEY_CHECKPOINT_NS,
     CONFIG_KEY_CHECKPOINTER,
+    CONTROL_WRITES,
     ERROR,
     INTERRUPT,
     NULL_TASK_ID,
     RESERVED_WRITES,
+    RETURN,
     TASKS,
 )
 from langgraph_jit._context import CURRENT_TASK
@@ -27,8 +29,8 @@ from langgraph_jit.pregel import _lc
 from langgraph_jit.pregel._core import output as _output
 from langgraph_jit.pregel._core.topology import Topology
 from langgraph_jit.pregel._drive import chunk_formatter, drive_async, drive_sync
-from langgraph_jit.pregel._loop import PregelRun
 from langgraph_jit.pregel._node import ChannelWrite, ChannelWriteEntry, NodeBuilder, PregelNode
+from langgraph_jit.pregel._run import PregelRun
 from langgraph_jit.pregel.protocol import PregelProtocol
 from langgraph_jit.types import (
     GraphOutput,
@@ -281,11 +283,12 @@ class Pregel(PregelProtocol):
         await self.cache.aclear(self._cache_namespaces(nodes))
 
     def _cache_namespaces(self, nodes: Sequence[str] | None) -> list[tuple[str, ...]]:
-        from langgraph_jit.pregel._loop import _CACHE_NS_WRITES, _identifier
+        from langgraph_jit._constants import CACHE_NS_WRITES
+        from langgraph_jit.pregel._core.task import _identifier
 
         names = nodes or list(self.nodes)
         return [
-            (_CACHE_NS_WRITES, _identifier(self.nodes[n].bound) or "__dynamic__", n)
+            (CACHE_NS_WRITES, _identifier(self.nodes[n].bound) or "__dynamic__", n)
             for n in names
             if n in self.nodes
         ]
@@ -405,7 +408,7 @@ class Pregel(PregelProtocol):
             parent_stream=parent_stream,
         )
         if subgraphs and parent_stream is None:
-            run.stream_down = (run.out, run.own_modes)
+            run.emitter.stream_down = (run.emitter.out, run.emitter.own_modes)
         run.context = _coerce_context(self.context_schema, context)
         return run
 
@@ -508,7 +511,7 @@ class Pregel(PregelProtocol):
                 durability=durability,
                 context=context,
             )
-            run.track_latest_values()
+            run.emitter.track_latest_values()
             return run, chunk_formatter([], False, "v1", run.namespace)
         run = self._new_run(
             input,
@@ -526,7 +529,7 @@ class Pregel(PregelProtocol):
     def _invoke_result(run: PregelRun, stream_mode: Any, chunks: list, version: str) -> Any:
         if stream_mode != "values":
             return chunks
-        latest = run.latest_values()
+        latest = run.emitter.latest_values()
         interrupts = run.interrupts
         if version == "v2":
             return GraphOutput(value=latest, interrupts=tuple(interrupts))
@@ -686,12 +689,12 @@ class Pregel(PregelProtocol):
         )
         run.load(saved)
         run.stop = run.step + 2
-        run.next_nodes = None  # LangGraph examines every node here
+        run.planner.next_nodes = None  # LangGraph examines every node here
         tasks = run.plan()
         pending = saved.pending_writes or []
         null_writes = [(c, v) for tid, c, v in pending if tid == NULL_TASK_ID]
         if null_writes:
-            run._commit([], null_writes, bump_step=False, versionless=True)
+            run.commit([], null_writes, bump_step=False, versionless=True)
         statuses = task_statuses(pending)
         if live:
             finished = [t for t in tasks if statuses.get(t.id, _NO_STATUS)[0]]
@@ -699,7 +702,7 @@ class Pregel(PregelProtocol):
                 t.writes.extend(statuses[t.id][0])
             if finished:
                 finished.sort(key=lambda t: t.sort_key)
-                run._commit(
+                run.commit(
                     finished,
                     [w for t in finished for w in t.writes],
                     bump_step=True,
@@ -837,7 +840,6 @@ def _config_list(config: Any, n: int) -> list[dict | None]:
 
 _NO_STATUS: tuple = ((), (), None)
 # Writes that say what happened to a task rather than what it produced.
-_CONTROL_WRITES = frozenset((ERROR, "__error_source_node__", INTERRUPT, "__resume__"))
 
 
 def task_statuses(pending_writes: Sequence[tuple[str, str, Any]]) -> dict[str, tuple]:
@@ -855,7 +857,7 @@ def task_statuses(pending_writes: Sequence[tuple[str, str, Any]]) -> dict[str, t
             )
         elif channel == ERROR:
             errors.setdefault(task_id, value)
-        elif channel not in _CONTROL_WRITES:
+        elif channel not in CONTROL_WRITES:
             output[task_id].append((channel, value))
     return {
         tid: (tuple(out), tuple(interrupts.get(tid, ())), errors.get(tid))
@@ -866,7 +868,7 @@ def task_statuses(pending_writes: Sequence[tuple[str, str, Any]]) -> dict[str, t
 def task_result(output: Sequence[tuple[str, Any]], keys: str | Sequence[str]) -> Any:
     """PregelTask.result: the task's writes to the stream channels."""
     for chan, value in output:
-        if chan == "__return__":
+        if chan == RETURN:
             return value
     if isinstance(keys, str):
         mapped = _output.fold_writes([(c, v) for c, v in output if c == keys])

@@ -20,7 +20,7 @@ from collections import deque
 from collections.abc import Callable, Iterable
 from datetime import date, datetime, time, timedelta, timezone
 from enum import Enum
-from typing import Any, Literal
+from typing import Any, Literal, TypeAlias, cast
 
 import msgpack
 
@@ -141,7 +141,7 @@ class InvalidModuleError(Exception):
 
 # ---------------------------------------------------------------- encoding
 
-_Ext = msgpack.ExtType
+_Ext: TypeAlias = msgpack.ExtType
 
 # Classes this process has itself serialized, by their wire name. Rebuilding
 # one of these on load is safe: an attacker who can write stored bytes can only
@@ -623,7 +623,8 @@ class JsonPlusSerializer(SerializerProtocol):
         current = self._allowed_msgpack_modules
         if current is True:
             return self
-        extra = _normalize_allowlist(tuple(extra_allowlist)) or set()
+        # a tuple never normalises to True (only allowlist=True does)
+        extra = cast("set[tuple[str, ...]]", _normalize_allowlist(tuple(extra_allowlist)) or set())
         merged = set(current or ()) | extra
         if merged == set(current or ()):
             return self
@@ -640,7 +641,8 @@ class JsonPlusSerializer(SerializerProtocol):
         if isinstance(obj, bytes):
             return "bytes", obj
         if isinstance(obj, bytearray):
-            return "bytearray", obj
+            # passed through uncopied, as LangGraph does; savers store it as bytes
+            return "bytearray", obj  # type: ignore[return-value]
         try:
             return "msgpack", _pack(obj)
         except (TypeError, ValueError, OverflowError) as exc:

@@ -39,7 +39,7 @@ class Scratchpad:
         self._parent = parent_task.scratchpad if parent_task is not None else None
         self.counter = 0
         resume: list[Any] = []
-        for tid, chan, value in run.pending_writes:
+        for tid, chan, value in run.persist.pending_writes:
             if tid == task.id and chan == RESUME:
                 resume = list(value) if isinstance(value, list) else [value]
                 break
@@ -56,7 +56,7 @@ class Scratchpad:
 
     def get_null_resume(self, consume: bool = False) -> Any:
         """The single resume value given to the run, taken by the first asker."""
-        pending = self._run.pending_writes
+        pending = self._run.persist.pending_writes
         with _null_lock:
             for i, (tid, chan, value) in enumerate(pending):
                 if tid == NULL_TASK_ID and chan == RESUME:

@@ -92,7 +92,7 @@ class Task:
             runtime = self._runtime = Runtime(
                 context=run.context,
                 store=run.graph.store,
-                stream_writer=run.stream_writer(),
+                stream_writer=run.emitter.stream_writer(),
                 previous=previous.get()
                 if previous is not None and previous.is_available()
                 else None,
@@ -170,9 +170,6 @@ class _Scratchpad:
     def __init__(self, step: int, stop: int) -> None:
         self.step = step
         self.stop = stop
-
-
-_CACHE_NS_WRITES = "__pregel_ns_writes"
 
 
 @functools.lru_cache(maxsize=4096)

@@ -70,6 +70,8 @@ def idle_update_may_change(channel: Any) -> bool:
 class Topology:
     """Integer view of a graph's channels, nodes and triggers."""
 
+    _input_keys: tuple[Any, frozenset[str]] | None = None
+
     def __init__(self, nodes: Mapping[str, Any], channels: Mapping[str, Any]) -> None:
         # Managed values may sit among the channels (StateGraph lists them);
         # they hold nothing and are computed per task.
@@ -152,3 +154,11 @@ class Topology:
         # channels of unknown behaviour are included via idle_sweep).
         self.n_nodes = len(self.node_names)
         self.n_channels = len(self.chan_names)
+
+    def input_key_set(self, keys: Any) -> frozenset[str]:
+        """The graph's input channel names as a set (kept while `keys` is
+        the same object: a graph's input channels can be reassigned)."""
+        cached = self._input_keys
+        if cached is None or cached[0] is not keys:
+            cached = self._input_keys = (keys, frozenset(keys))
+        return cached[1]

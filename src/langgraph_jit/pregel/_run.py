@@ -1,15 +1,16 @@
-"""One run of a Pregel graph: the sans-IO core shared by the sync and async drivers.
+"""One run of a Pregel graph: a small coordinator over the parts that own its state.
 
-The core plans tasks, accepts their results and commits steps; it never runs
-user code and never talks to a checkpointer. Saver calls are queued in
-`pending_io` as (target, method, args) for the driver to perform (sync or async),
-and stream chunks are queued in `out` as (namespace, mode, payload).
+The parts are the planner (which tasks a step runs), the channel table and
+checkpoint state (committing writes), the persister (saver calls, saved
+writes, caches) and the emitter (stream chunks). The run never executes user
+code and never talks to a saver: the drivers (`_drive.py`) run the tasks and
+perform the queued saver calls, sync or async.
 """
 
 from __future__ import annotations
 
+import logging
 import threading
-from collections import deque
 from collections.abc import Sequence
 from typing import Any
 
@@ -20,6 +21,14 @@ from langgraph_jit._constants import (
     CONFIG_KEY_CHECKPOINT_ID,
     CONFIG_KEY_CHECKPOINT_MAP,
     CONFIG_KEY_CHECKPOINT_NS,
+    CONFIG_KEY_CHECKPOINTER,
+    CONFIG_KEY_PARENT_TASK,
+    CONFIG_KEY_RESUME_MAP,
+    CONFIG_KEY_RESUMING,
+    CONFIG_KEY_SEND,
+    CONFIG_KEY_STREAM,
+    CONFIG_KEY_TASK_ID,
+    CONTROL_WRITES,
     ERROR,
     INPUT,
     INTERRUPT,
@@ -30,37 +39,39 @@ from langgraph_jit._constants import (
     PUSH,
     RESUME,
     TASKS,
+    WRITES_NOT_REUSED,
 )
+from langgraph_jit.constants import TAG_HIDDEN
 from langgraph_jit.errors import (
     EmptyInputError,
     ErrorCode,
     GraphBubbleUp,
     GraphInterrupt,
     GraphRecursionError,
+    InvalidUpdateError,
+    NodeError,
     create_error_message,
 )
 from langgraph_jit.pregel import _lc
 from langgraph_jit.pregel._core import output as _output
 from langgraph_jit.pregel._core.checkpoint_state import CheckpointState
+from langgraph_jit.pregel._core.planner import Planner, reuse_pending_writes
 from langgraph_jit.pregel._core.table import ChannelTable
-from langgraph_jit.pregel._core.task import (  # noqa: F401  (re-exported for older imports)
-    _CACHE_NS_WRITES,
+from langgraph_jit.pregel._core.task import (
     Task,
     _has_cache_policy,
-    _identifier,
     _is_interrupt_id,
-    _pull_path_str,
     _Scratchpad,
     _task_path_str,
     _task_sort_key,
 )
-from langgraph_jit.pregel._run_persist import RunPersistence
-from langgraph_jit.pregel._run_plan import RunPlanning
-from langgraph_jit.pregel._run_stream import RunStreaming
+from langgraph_jit.pregel._emit import Emitter, subgraph_state
+from langgraph_jit.pregel._persist import Persister
+from langgraph_jit.runtime import RunControl
 from langgraph_jit.types import Command, Send
 
+logger = logging.getLogger("langgraph_jit")
 PUSH_TRIGGER = (PUSH,)
-_CONTROL_WRITES = frozenset((ERROR, "__error_source_node__", INTERRUPT, RESUME))
 # Configurable keys LangGraph copies into a task's metadata (for tracing).
 _PROPAGATE_TO_METADATA = (
     "thread_id",
@@ -71,33 +82,21 @@ _PROPAGATE_TO_METADATA = (
     "assistant_id",
     "graph_id",
 )
-WRITES_SPECIAL = (ERROR, INTERRUPT, RESUME, "__scheduled__")
 
 
-class PregelRun(RunPlanning, RunStreaming, RunPersistence):
+class PregelRun:
     """The state machine of one invoke/stream call on one graph."""
 
-    # Immutable starting values, read from the class until a run sets its
-    # own (a run is created per invoke, and per subgraph call: fewer stores).
+    # Immutable starting values, read from the class until a run sets its own
+    # (a run is created per invoke, and per subgraph call: fewer stores).
     status = "pending"
     step = 0
     stop = 0
-    wakeup: Any = None
     inline_single = False  # set by the sync driver (see drive_sync)
     context: Any = None
     _control: Any = None
-    _writes_config: dict | None = None
-    _commit_no = 0
-    _log_start = 0
-    _saved_id: str | None = None
     superseded = False  # set by the driver: a newer checkpoint exists
     replaying = False
-    _created_checkpoint = False
-    # Last `values` chunk, kept incrementally when only invoke's final
-    # result is needed (see track_latest_values).
-    _latest_only = False
-    _latest: Any = None
-    _has_latest = False
 
     def __init__(
         self,
@@ -113,69 +112,46 @@ class PregelRun(RunPlanning, RunStreaming, RunPersistence):
         checkpointer: Any,
         durability: str,
         namespace: tuple[str, ...] = (),
-        parent_stream: tuple[Any, frozenset[str]] | None = None,
+        parent_stream: tuple[Any, ...] | None = None,
     ) -> None:
         self.graph = graph
-        # Modes this run's caller asked for; a subgraph also produces those
-        # its parent streams (subgraphs=True).
-        self.own_modes = stream_modes
-        self.parent_stream = parent_stream
-        # What subgraphs run by this run's tasks stream into (set by the
-        # driver when the caller asked for subgraphs=True).
-        self.stream_down = parent_stream
-        if parent_stream is not None:
-            stream_modes = stream_modes | parent_stream[1]
-        self.topo = graph._topology
+        self.topo = topo = graph._topology
         self.input = input
         self.config = config
-        self.configurable = config.get(CONF) or {}
-        self.stream_modes = stream_modes
-        self.output_keys = output_keys
-        self.output_key_set = (
-            frozenset((output_keys,)) if isinstance(output_keys, str) else frozenset(output_keys)
-        )
-        self.stream_keys = stream_keys
+        self.configurable = configurable = config.get(CONF) or {}
+        self.checkpoint_ns = configurable.get(CONFIG_KEY_CHECKPOINT_NS, "")
+        self.namespace = namespace
         self.interrupt_before = interrupt_before
         self.interrupt_after = interrupt_after
-        self.checkpointer = checkpointer
-        self.durability = durability
-        self.namespace = namespace
-        self.checkpoint_ns = self.configurable.get(CONFIG_KEY_CHECKPOINT_NS, "")
-        # What savers see of the config: no private engine keys.
-        self._public_configurable = {
-            k: v for k, v in self.configurable.items() if not k.startswith("__pregel_")
-        }
-        self._public_configurable[CONFIG_KEY_CHECKPOINT_NS] = self.checkpoint_ns
-        self.out: deque = deque()
-        self.pending_io: list[tuple[Any, str, tuple]] = []
-        self.cache = graph.cache if graph.cache is not None and _has_cache_policy(graph) else None
-        self.tasks: list[Task] = []
         self.recursion_limit = config.get("recursion_limit", graph._default_recursion_limit)
-        self.wants_updates = "updates" in stream_modes
-        self.wants_values = "values" in stream_modes
-        self.wants_messages = "messages" in stream_modes and _lc.langchain_loaded()
-        self.wants_tasks = "tasks" in stream_modes or "debug" in stream_modes
-        self.wants_checkpoints = "checkpoints" in stream_modes or "debug" in stream_modes
-        self.saving = checkpointer is not None and durability != "exit"
-        self.nested = "__pregel_task_id" in self.configurable
+        self.max_concurrency = config.get("max_concurrency")
+        self.nested = CONFIG_KEY_TASK_ID in configurable
+        self.emitter = Emitter(
+            topo,
+            stream_modes,
+            namespace=namespace,
+            output_keys=output_keys,
+            stream_keys=stream_keys,
+            parent_stream=parent_stream,
+            stream_eager=graph.stream_eager,
+        )
+        self.persist = Persister(
+            config,
+            configurable,
+            checkpointer=checkpointer,
+            durability=durability,
+            cache=graph.cache if graph.cache is not None and _has_cache_policy(graph) else None,
+            default_cache_policy=graph.cache_policy,
+            untracked=topo.untracked,
+        )
+        self.tasks: list[Task] = []
+        self.interrupts: list = []
         # Guards run state that task calls (functional API) update from
         # worker threads while a step runs.
         self.lock = threading.RLock()
-        self.lc_context = _lc.context_needed(config, stream_modes)
-        # Chunks that users watch live (tokens, custom progress, subgraph
-        # events) are streamed while tasks run, not when they finish.
-        self.eager = bool(self.own_modes & {"custom", "messages"}) or (
-            graph.stream_eager and bool(self.own_modes)
-        )
-        self.max_concurrency = config.get("max_concurrency")
+        self.lc_context = _lc.context_needed(config, self.emitter.stream_modes)
         self._pull_tails: dict[str, bytes] = graph._pull_tails
-        self._cache_keys: dict[str, tuple] = {}
-        self._read_cache: dict[int, list] = {}
-        self._bump_log: list[list[int]] = []
         self._emitted_interrupts: set[int] = set()
-        self._written_ids: set[str] = set()
-        self.interrupts: list = []
-        self._dirty_outputs: set[int] = set()
 
     # -- identifiers ------------------------------------------------------
 
@@ -224,22 +200,23 @@ class PregelRun(RunPlanning, RunStreaming, RunPersistence):
             tags.extend(proc.tags)
         configurable[CONFIG_KEY_CHECKPOINT_NS] = task.checkpoint_ns
         configurable.pop(CONFIG_KEY_CHECKPOINT_ID, None)
-        configurable["__pregel_task_id"] = task.id
-        configurable["__pregel_send"] = task.send
-        configurable["__pregel_parent_task"] = task
+        configurable[CONFIG_KEY_TASK_ID] = task.id
+        configurable[CONFIG_KEY_SEND] = task.send
+        configurable[CONFIG_KEY_PARENT_TASK] = task
         configurable[CONFIG_KEY_CHECKPOINT_MAP] = {
             **self.configurable.get(CONFIG_KEY_CHECKPOINT_MAP, {}),
             self.checkpoint_ns: self.state.current_id(),
         }
-        stream_down = self.stream_down
+        stream_down = self.emitter.stream_down
         if stream_down is not None:
-            configurable["__pregel_stream"] = stream_down
+            configurable[CONFIG_KEY_STREAM] = stream_down
         else:
-            configurable.pop("__pregel_stream", None)
-        if self.checkpointer is not None:
-            configurable["__pregel_checkpointer"] = self.checkpointer
+            configurable.pop(CONFIG_KEY_STREAM, None)
+        checkpointer = self.persist.checkpointer
+        if checkpointer is not None:
+            configurable[CONFIG_KEY_CHECKPOINTER] = checkpointer
         callbacks = config.get("callbacks")
-        extra = _lc.messages_callbacks(self) if "messages" in self.stream_modes else None
+        extra = _lc.messages_callbacks(self) if "messages" in self.emitter.stream_modes else None
         if extra:
             callbacks = [*(callbacks or ()), *extra]
         return {
@@ -252,62 +229,59 @@ class PregelRun(RunPlanning, RunStreaming, RunPersistence):
             CONF: configurable,
         }
 
-    # -- starting ---------------------------------------------------------
-
     @property
     def control(self) -> Any:
         """The RunControl of this run (a subgraph shares its parent's)."""
         if self._control is None:
-            parent_task = self.configurable.get("__pregel_parent_task")
-            if parent_task is not None:
-                self._control = parent_task.run.control
-            else:
-                from langgraph_jit.runtime import RunControl
-
-                self._control = RunControl()
+            parent_task = self.configurable.get(CONFIG_KEY_PARENT_TASK)
+            self._control = parent_task.run.control if parent_task is not None else RunControl()
         return self._control
 
     def scratchpad(self) -> Any:
         """What managed values are computed from: this step and the limit."""
         return _Scratchpad(self.step, self.stop)
 
+    def latest_lookup_config(self) -> dict | None:
+        """When the caller addressed a checkpoint: the config that finds the
+        thread's latest one (to tell whether the addressed one is superseded)."""
+        if self.nested or not self.configurable.get(CONFIG_KEY_CHECKPOINT_ID):
+            return None
+        return self.persist.latest_lookup_config()
+
+    # -- starting ---------------------------------------------------------
+
     def load(self, saved: Any) -> None:
         """Rebuild channels and bookkeeping from a saved checkpoint tuple."""
         graph = self.graph
-        self.state = state = CheckpointState.load(
-            self.topo, graph.channels, saved, self.checkpointer
-        )
+        topo = self.topo
+        checkpointer = self.persist.checkpointer
+        self.state = state = CheckpointState.load(topo, graph.channels, saved, checkpointer)
         self.table = ChannelTable(
-            self.topo,
+            topo,
             state.channels,
             state.versions,
             state.seen,
             state.has_seen,
             force_compiled=graph._force_compiled,
         )
-        self.channel_map = dict(zip(self.topo.chan_names, state.channels))
-        self._tasks_channel = self.channel_map.get(TASKS)
+        self.channel_map = channel_map = dict(zip(topo.chan_names, state.channels))
+        self.planner = Planner(topo, graph.managed, self.table, channel_map)
+        self.planner.next_nodes = state.initial_candidates(topo)
+        self.emitter.attach(channel_map)
+        self.persist.attach(state, saved)
         self.step = state.metadata_step + 1
         self.stop = self.step + self.recursion_limit + 1
-        self.next_nodes: list[int] | None = state.initial_candidates(self.topo)
-        self.pending_writes: list[tuple[str, str, Any]] = list(state.pending_writes)
-        self._written_ids: set[str] = {w[0] for w in self.pending_writes}
-        if saved is not None and self.checkpointer is not None:
-            self.checkpoint_config = saved.config
-        else:
-            self.checkpoint_config = None
-        self.parent_config = getattr(saved, "parent_config", None)
 
     def start(self, saved: Any) -> None:
         """Load the saved checkpoint tuple (or None) and apply the input."""
         self.load(saved)
         state = self.state
-        graph = self.graph
+        persist = self.persist
         input = self.input
         is_command = isinstance(input, Command)
-        nested = "__pregel_task_id" in self.configurable
+        nested = self.nested
         resuming = bool(state.has_versions) and bool(
-            self.configurable.get("__pregel_resuming", input is None or is_command)
+            self.configurable.get(CONFIG_KEY_RESUMING, input is None or is_command)
         )
         # Time travel: the caller addressed a checkpoint (not resuming an
         # interrupt there). Its tasks run again instead of reusing saved writes.
@@ -315,7 +289,7 @@ class PregelRun(RunPlanning, RunStreaming, RunPersistence):
         time_traveling = addressed and not (is_command and input.resume is not None)
         self.replaying = time_traveling or self.superseded
         if time_traveling:
-            self.pending_writes = [w for w in self.pending_writes if w[1] != RESUME]
+            persist.pending_writes = [w for w in persist.pending_writes if w[1] != RESUME]
         forks = (
             resuming
             and time_traveling
@@ -325,60 +299,52 @@ class PregelRun(RunPlanning, RunStreaming, RunPersistence):
             self._apply_command(input)
         if not nested:
             # Subgraphs run by this run's first step learn whether to resume.
-            self.configurable = {**self.configurable, "__pregel_resuming": resuming}
-        null_writes = [(c, v) for tid, c, v in self.pending_writes if tid == NULL_TASK_ID]
+            self.configurable = {**self.configurable, CONFIG_KEY_RESUMING: resuming}
+        null_writes = [(c, v) for tid, c, v in persist.pending_writes if tid == NULL_TASK_ID]
+        planner = self.planner
         if null_writes:
             # The nodes to examine next are those of the checkpoint's update
             # plus those the null writes (Command input) trigger.
-            before = self.next_nodes
-            self._commit([], null_writes, bump_step=False)
+            before = planner.next_nodes
+            self.commit([], null_writes, bump_step=False)
             if before is not None:
-                after = self.next_nodes
+                after = planner.next_nodes
                 if after is None:
-                    self.next_nodes = before
+                    planner.next_nodes = before
                 else:
-                    self.next_nodes = self.table.plan(sorted(set(before) | set(after)))
+                    planner.next_nodes = self.table.plan(sorted(set(before) | set(after)))
         if resuming:
             state.mark_interrupts_seen(self.table)
             if forks:
                 # The replayed branch starts with a copy of the checkpoint.
-                self.pending_writes = [w for w in self.pending_writes if w[1] != INTERRUPT]
-                self._save("fork")
-            if self._latest_only:
-                self._dirty_outputs.update(self._output_ids)
-                self._refresh_latest()
-            if self.wants_values:
-                self._emit_values()
+                persist.pending_writes = [w for w in persist.pending_writes if w[1] != INTERRUPT]
+                self.save_checkpoint("fork")
+            self.emitter.mark_all_outputs()
+            if self.emitter.wants_values:
+                self.emitter.values()
         else:
-            input_writes = self._map_input(input)
+            input_writes = self.map_input(input)
             if input_writes:
-                discarded = self._plan_pull()
-                self._commit(
-                    [t for t in discarded],
-                    input_writes,
-                    bump_step=bool(discarded),
-                    input_task=True,
-                )
-                self.pending_writes = []
-                self._save("input")
-            elif not is_command and "__pregel_resuming" not in self.config.get(CONF, {}):
-                keys = graph.input_channels
-                raise EmptyInputError(f"Received no input for {keys}")
+                discarded = planner.plan_pull(self)
+                self.commit(discarded, input_writes, bump_step=bool(discarded), input_task=True)
+                persist.clear_writes()
+                self.save_checkpoint("input")
+            elif not is_command and CONFIG_KEY_RESUMING not in self.config.get(CONF, {}):
+                raise EmptyInputError(f"Received no input for {self.graph.input_channels}")
 
     def _apply_command(self, cmd: Command) -> None:
         if cmd.graph == Command.PARENT:
-            from langgraph_jit.errors import InvalidUpdateError
-
             raise InvalidUpdateError("There is no parent graph")
+        persist = self.persist
         writes: list[tuple[str, Any]] = []
         resume_is_map = False
         if cmd.resume is not None:
-            if self.checkpointer is None:
+            if persist.checkpointer is None:
                 raise RuntimeError("Cannot use Command(resume=...) without checkpointer")
             resume = cmd.resume
             resume_is_map = isinstance(resume, dict) and all(_is_interrupt_id(k) for k in resume)
             if resume_is_map:
-                self.configurable = {**self.configurable, "__pregel_resume_map": resume}
+                self.configurable = {**self.configurable, CONFIG_KEY_RESUME_MAP: resume}
             else:
                 if len(self._pending_interrupt_ids()) > 1:
                     raise RuntimeError(
@@ -397,34 +363,27 @@ class PregelRun(RunPlanning, RunStreaming, RunPersistence):
                 writes.append((f"branch:to:{g}", None))
         if not writes and not resume_is_map:
             raise EmptyInputError("Received empty Command input")
-        self.pending_writes = [
-            w for w in self.pending_writes if not (w[0] == NULL_TASK_ID and w[1] in WRITES_SPECIAL)
+        persist.pending_writes = [
+            w
+            for w in persist.pending_writes
+            if not (w[0] == NULL_TASK_ID and w[1] in WRITES_NOT_REUSED)
         ] + [(NULL_TASK_ID, c, v) for c, v in writes]
-        if self.saving:
-            self._queue_put_writes(NULL_TASK_ID, writes, "")
-
-    def _input_keys(self) -> frozenset[str]:
-        keys = self.graph.input_channels
-        cached = getattr(self.graph, "_input_key_set", None)
-        if cached is None or cached[0] is not keys:
-            cached = self.graph._input_key_set = (keys, frozenset(keys))
-        return cached[1]
+        if persist.saving:
+            persist.queue_put_writes(NULL_TASK_ID, writes, "")
 
     def _pending_interrupt_ids(self) -> set[str]:
         """Ids of saved interrupts whose task has not finished since."""
-        finished = {
-            tid
-            for tid, chan, _ in self.pending_writes
-            if chan not in (ERROR, INTERRUPT, RESUME, "__error_source_node__")
-        }
+        pending_writes = self.persist.pending_writes
+        finished = {tid for tid, chan, _ in pending_writes if chan not in CONTROL_WRITES}
         ids = set()
-        for tid, chan, value in self.pending_writes:
+        for tid, chan, value in pending_writes:
             if chan == INTERRUPT and tid not in finished:
                 for i in value if isinstance(value, (list, tuple)) else [value]:
                     ids.add(i.id if hasattr(i, "id") else i.get("id"))
         return ids
 
-    def _map_input(self, input: Any) -> list[tuple[str, Any]]:
+    def map_input(self, input: Any) -> list[tuple[str, Any]]:
+        """The writes the graph's input makes to its input channels."""
         keys = self.graph.input_channels
         if input is None:
             return []
@@ -435,48 +394,52 @@ class PregelRun(RunPlanning, RunStreaming, RunPersistence):
             raise TypeError(f"Expected chunk to be a dict, got {type(input).__name__}")
         writes = []
         chan_id = self.topo.chan_id
-        input_keys = self._input_keys()
+        input_keys = self.topo.input_key_set(keys)
         for k, v in input.items():
             if k in input_keys and k in chan_id:
                 writes.append((k, v))
             else:
-                import logging
-
-                logging.getLogger("langgraph_jit").warning(
-                    "Input channel %s not found in %s", k, keys
-                )
+                logger.warning("Input channel %s not found in %s", k, keys)
         return writes
 
-    # -- planning ---------------------------------------------------------
+    # -- the step loop ------------------------------------------------------
+
+    def plan(self) -> list[Task]:
+        return self.planner.plan(self)
 
     def tick(self) -> bool:
         """Plan the next step; False when the run is over."""
+        emitter = self.emitter
         if self.step > self.stop:
             self.status = "out_of_steps"
             self.tasks = self.plan()
             self._emit_checkpoint()
             return False
         self.tasks = tasks = self.plan()
-        if self.wants_checkpoints:
+        if emitter.wants_checkpoints:
             self._emit_checkpoint()
         if not tasks:
             self.status = "done"
             return False
-        reused = bool(self.pending_writes) and not self.replaying
+        reused = bool(self.persist.pending_writes) and not self.replaying
         if reused:
-            self._reuse_pending_writes(tasks)
+            reuse_pending_writes(tasks, self.persist.pending_writes)
         if self.interrupt_before and self._should_interrupt(self.interrupt_before):
             self.status = "interrupt_before"
             raise GraphInterrupt()
-        if self.wants_tasks:
+        if emitter.wants_tasks:
             for t in tasks:
                 if not _output.is_hidden(t):
-                    self._emit_task("task", _output.task_start_payload(t, self.config))
+                    self.task_started(t)
         if reused:
             for t in tasks:
                 if t.cached:
-                    self._emit_task_done(t, cached=True)
+                    emitter.task_done(t, self.step, cached=True)
         return True
+
+    def task_started(self, task: Task) -> None:
+        """Stream the start of a task (a planned one or a task call)."""
+        self.emitter.task_event("task", _output.task_start_payload(task, self.config), self.step)
 
     def runnable_tasks(self) -> list[Task]:
         tasks = self.tasks
@@ -485,26 +448,36 @@ class PregelRun(RunPlanning, RunStreaming, RunPersistence):
             return [] if tasks[0].cached else [tasks[0]]
         return [t for t in tasks if not t.cached]
 
+    def cache_lookup(self) -> list[tuple]:
+        """Cache keys of this step's tasks that have a cache policy."""
+        return self.persist.cache_lookup(self.tasks)
+
+    def apply_cached(self, found: dict) -> None:
+        """Tasks whose writes are cached are not run; their writes replay."""
+        if found:
+            for t in self.persist.apply_cached(self.tasks, found):
+                self.emitter.task_done(t, self.step, cached=True)
+
     def task_done(self, task: Task) -> None:
         """A task finished successfully; its writes are in task.writes."""
-        if self.wants_messages:
+        emitter = self.emitter
+        persist = self.persist
+        if emitter.wants_messages:
             # Messages a node wrote without streaming them, before its update.
+            # Lazy: the messages module imports langchain_core.
             from langgraph_jit.pregel._messages import on_task_done
 
             on_task_done(self, task)
-        if self.checkpointer is not None:
+        if persist.checkpointer is not None:
             writes = task.writes
-            if all(c in _CONTROL_WRITES for c, _ in writes):
+            if all(c in CONTROL_WRITES for c, _ in writes):
                 # Marks the task done even though it wrote nothing.
                 writes.append((NO_WRITES, None))
-            self._record_writes(task, writes)
-        if self.cache is not None:
-            entry = self._cache_keys.get(task.id)
-            if entry is not None:
-                key, ttl = entry
-                self.pending_io.append((self.cache, "set", ({key: (list(task.writes), ttl)},)))
-        if self.wants_updates or self.wants_tasks:
-            self._emit_task_done(task)
+            persist.record_writes(task, writes)
+        if persist.cache is not None:
+            persist.cache_result(task)
+        if emitter.wants_updates or emitter.wants_tasks:
+            emitter.task_done(task, self.step)
 
     def error_handler_task(self, task: Task, exc: BaseException) -> Task | None:
         """The task that handles this failure (add_node(error_handler=...)),
@@ -515,8 +488,6 @@ class PregelRun(RunPlanning, RunStreaming, RunPersistence):
         name = handlers.get(task.name)
         if name is None:
             return None
-        from langgraph_jit.errors import NodeError
-
         n = self.topo.node_id[name]
         handler = Task(
             self, name, n, self.topo.procs[n], task.input, PUSH_TRIGGER, (PUSH, task.path, 0, True)
@@ -528,6 +499,8 @@ class PregelRun(RunPlanning, RunStreaming, RunPersistence):
     def task_failed(self, task: Task, exc: BaseException) -> None:
         """A task raised; record the error so the thread can be resumed."""
         task.error = exc
+        persist = self.persist
+        emitter = self.emitter
         if isinstance(exc, GraphInterrupt):
             interrupts = tuple(exc.args[0]) if exc.args else ()
             emitted = self._emitted_interrupts
@@ -537,45 +510,30 @@ class PregelRun(RunPlanning, RunStreaming, RunPersistence):
                 self.interrupts.extend(fresh)
                 writes = [(INTERRUPT, interrupts)]
                 writes.extend(w for w in task.writes if w[0] == RESUME)
-                if self.checkpointer is not None:
-                    self._record_writes(task, writes)
+                if persist.checkpointer is not None:
+                    persist.record_writes(task, writes)
                 if _output.is_hidden(task) or not fresh:
                     return
-                if self._latest_only:
-                    # invoke's result is the values chunk LangGraph emits here.
-                    self._dirty_outputs.update(self._output_ids)
-                    self._refresh_latest()
-                if self.wants_updates:
-                    self.emit("updates", {INTERRUPT: interrupts})
-                if self.wants_values:
-                    values = _output.read_channels(self.channel_map, self.output_keys)
-                    if isinstance(values, dict):
-                        values[INTERRUPT] = interrupts
-                        self.emit("values", values)
-                    else:
-                        self.emit("values", {INTERRUPT: interrupts})
-                if self.wants_tasks:
+                emitter.interrupted(interrupts)
+                if emitter.wants_tasks:
                     task.writes = writes
-                    self._emit_task(
-                        "task_result", _output.task_result_payload(task, self.stream_keys)
+                    emitter.task_event(
+                        "task_result",
+                        _output.task_result_payload(task, emitter.stream_keys),
+                        self.step,
                     )
             return
         if isinstance(exc, GraphBubbleUp):
             return
-        if self.checkpointer is not None:
+        if persist.checkpointer is not None:
             # Writes the task made before failing (e.g. a node's update
             # before its conditional edge raised) are saved with the error.
-            self._record_writes(task, [*task.writes, (ERROR, repr(exc))])
-        if self.wants_tasks:
-            self._emit_task(
+            persist.record_writes(task, [*task.writes, (ERROR, repr(exc))])
+        if emitter.wants_tasks:
+            emitter.task_event(
                 "task_result",
-                {
-                    "id": task.id,
-                    "name": task.name,
-                    "error": exc,
-                    "result": {},
-                    "interrupts": [],
-                },
+                {"id": task.id, "name": task.name, "error": exc, "result": {}, "interrupts": []},
+                self.step,
             )
 
     def after_tick(self) -> None:
@@ -586,22 +544,19 @@ class PregelRun(RunPlanning, RunStreaming, RunPersistence):
         else:
             tasks = sorted(tasks, key=_task_sort_key)
             writes = [w for t in tasks for w in t.writes]
-        self._commit(tasks, writes, bump_step=True)
-        self.pending_writes = []
+        self.commit(tasks, writes, bump_step=True)
+        self.persist.clear_writes()
         self.replaying = False  # only the first step of a replay re-runs done tasks
-        self._save("loop")
-        if (
-            self.configurable.get("__pregel_resuming")
-            and "__pregel_task_id" not in self.configurable
-        ):
-            self.configurable = {**self.configurable, "__pregel_resuming": False}
+        self.save_checkpoint("loop")
+        if self.configurable.get(CONFIG_KEY_RESUMING) and not self.nested:
+            self.configurable = {**self.configurable, CONFIG_KEY_RESUMING: False}
         if self.interrupt_after and self._should_interrupt(self.interrupt_after):
             self.status = "interrupt_after"
             self.tasks = self.plan()
             self._emit_checkpoint()
             raise GraphInterrupt()
 
-    def _commit(
+    def commit(
         self,
         tasks: Sequence[Task],
         writes: Sequence[tuple[str, Any]],
@@ -610,13 +565,16 @@ class PregelRun(RunPlanning, RunStreaming, RunPersistence):
         input_task: bool = False,
         versionless: bool = False,
     ) -> None:
+        """Apply writes to the channels (as the given tasks' step when
+        `bump_step`); `versionless` changes values without new versions."""
         topo = self.topo
+        table = self.table
+        state = self.state
+        tracking = state.tracking
         ran: list[int] = []
         consumed: list[int] = []
         consume_ids = topo.consume_ids
         pushed: list[int] = []
-        state = self.state
-        tracking = state.tracking
         for t in tasks:
             if t.path[0] == PULL:
                 n = t.node_id
@@ -625,73 +583,83 @@ class PregelRun(RunPlanning, RunStreaming, RunPersistence):
                     if c not in consumed:
                         consumed.append(c)
                 if tracking:
-                    state.record_seen(t.name, n, self.table)
+                    state.record_seen(t.name, n, table)
             else:
                 if t.node_id is not None:  # task calls are not graph nodes
                     pushed.append(t.node_id)
                 if tracking:
-                    state.record_seen(t.name, None, self.table)
+                    state.record_seen(t.name, None, table)
         if input_task and tracking:
-            state.record_seen(INPUT, None, self.table)
+            state.record_seen(INPUT, None, table)
         if tasks:
-            self.table.mark_seen(ran)
+            table.mark_seen(ran)
             if pushed:
-                self.table.mark_seen(pushed)
-        bumped, bumped_avail, next_nodes = self.table.apply_writes(
+                table.mark_seen(pushed)
+        bumped, bumped_avail, next_nodes = table.apply_writes(
             ran, consumed, writes, bump_step, versionless
         )
         if bumped and tracking:
-            state.bump(bumped, self.table)
+            state.bump(bumped, table)
         if versionless:
-            self._read_cache.clear()
+            self.planner.forget_inputs()
         elif bumped:
-            # What node inputs refresh from (see _read_state); bounded.
-            self._bump_log.append(bumped)
-            self._commit_no += 1
-            if len(self._bump_log) > 64:
-                del self._bump_log[:32]
-                self._log_start += 32
-        updated = (
-            [c for c, a in zip(bumped, bumped_avail) if a]
-            if len(bumped) != 1
-            else bumped
-            if bumped_avail[0]
-            else []
-        )
+            self.planner.note_bumped(bumped)
+        if len(bumped) == 1:
+            updated = bumped if bumped_avail[0] else []
+        else:
+            updated = [c for c, a in zip(bumped, bumped_avail) if a]
         state.updated_channels = updated
-        self.next_nodes = next_nodes if updated else None
-        if self._latest_only:
-            out_ids = self._output_ids
-            self._dirty_outputs.update(out_ids.intersection(bumped))
-            if not input_task and bump_step and not out_ids.isdisjoint(updated):
-                self._refresh_latest()
-                if self.wants_values:  # a parent streams this subgraph's values
-                    self._emit_values()
-        elif self.wants_values and not input_task and bump_step:
-            names = topo.chan_names
-            if any(names[c] in self.output_key_set for c in updated):
-                self._emit_values()
+        self.planner.next_nodes = next_nodes if updated else None
+        self.emitter.committed(bumped, updated, bump_step and not input_task)
 
     # -- checkpoints --------------------------------------------------------
+
+    def save_checkpoint(self, source: str) -> None:
+        """Make this step's checkpoint (saved when persisting) and move on
+        to the next step."""
+        parents = self.configurable.get(CONFIG_KEY_CHECKPOINT_MAP, {})
+        self.persist.save(source, self.step, parents)
+        self.step += 1
+
+    def _emit_checkpoint(self) -> None:
+        if not self.emitter.wants_checkpoints or self.persist.checkpointer is None:
+            return
+        persist = self.persist
+        errors = {tid: v for tid, c, v in persist.pending_writes if c == ERROR}
+        self.emitter.checkpoint(
+            persist.current_config(),
+            persist.parent_config,
+            self.state.metadata,
+            self.tasks,
+            errors,
+            self.configurable,
+            self.step,
+        )
+
+    def subgraph_state(self, task: Task) -> dict | None:
+        """For a task running a subgraph: the config that addresses its state."""
+        return subgraph_state(task, self.configurable)
 
     def on_interrupt(self, exc: GraphInterrupt) -> None:
         """The run stops at a breakpoint or at interrupt() calls in tasks."""
         interrupts = tuple(exc.args[0]) if exc.args else ()
         done = [t for t in self.tasks if t.writes and t.error is None]
-        if interrupts and done and self.checkpointer is not None:
+        if interrupts and done and self.persist.checkpointer is not None:
             # Show the state with the finished tasks' writes (not saved).
             done.sort(key=_task_sort_key)
-            self._commit(done, [w for t in done for w in t.writes], bump_step=True)
-        if not interrupts and self.wants_updates and not self.nested:
-            self.emit("updates", {INTERRUPT: interrupts})
+            self.commit(done, [w for t in done for w in t.writes], bump_step=True)
+        if not interrupts and self.emitter.wants_updates and not self.nested:
+            self.emitter.emit("updates", {INTERRUPT: interrupts})
+
+    def on_exit(self) -> None:
+        """The run ends (done, interrupted or failed)."""
+        self.persist.on_exit(self.tasks)
 
     def _should_interrupt(self, nodes: Sequence[str] | str) -> bool:
         seen = self.state.interrupt_seen
-        any_new = any(self.table.version(c) > seen.get(c, 0) for c in range(self.topo.n_channels))
-        if not any_new:
+        table = self.table
+        if not any(table.version(c) > seen.get(c, 0) for c in range(self.topo.n_channels)):
             return False
-        from langgraph_jit.constants import TAG_HIDDEN
-
         for t in self.tasks:
             if nodes == "*":
                 if not (t.proc.tags and TAG_HIDDEN in t.proc.tags):

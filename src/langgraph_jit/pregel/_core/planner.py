@@ -1,0 +1,186 @@
+"""Planning a step: which tasks run (sends first, then triggered nodes) and
+each task's input, plus reusing writes saved for a task before a failure or
+an interrupt.
+
+Node inputs are kept per read set and refreshed from the channels bumped
+since (see `_read_state`), so a step costs what changed, not the state's size.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from typing import Any
+
+from langgraph_jit._constants import NULL_TASK_ID, PULL, PUSH, TASKS, WRITES_NOT_REUSED
+from langgraph_jit.pregel._core.task import Task
+from langgraph_jit.types import Send
+
+logger = logging.getLogger("langgraph_jit")
+PUSH_TRIGGER = (PUSH,)
+# How many commits of bumped channels `_read_state` can refresh from.
+_BUMP_LOG_LIMIT = 64
+
+
+class Planner:
+    """Plans the tasks of each step of one run."""
+
+    # Immutable starting values, read from the class until a run sets its own.
+    _commit_no = 0
+    _log_start = 0
+
+    def __init__(self, topo: Any, managed: dict[str, Any], table: Any, channel_map: dict) -> None:
+        self.topo = topo
+        self.managed = managed
+        self.table = table
+        self.channel_map = channel_map
+        self._tasks_channel = channel_map.get(TASKS)
+        # Nodes to examine next step (None: every node, in insertion order).
+        self.next_nodes: list[int] | None = None
+        self._read_cache: dict[int, list] = {}
+        self._bump_log: list[list[int]] = []
+
+    def plan(self, run: Any) -> list[Task]:
+        """The tasks of `run`'s next step: pending sends, then triggered nodes."""
+        tasks_channel = self._tasks_channel
+        if tasks_channel is not None and tasks_channel.is_available():
+            push = self._plan_push(run, tasks_channel)
+            if push:
+                return push + self.plan_pull(run)
+        return self.plan_pull(run)
+
+    def plan_pull(self, run: Any) -> list[Task]:
+        """The triggered nodes' tasks."""
+        topo = self.topo
+        table = self.table
+        if self.next_nodes is None:
+            # LangGraph examines no node while the checkpoint has no versions.
+            node_ids = table.plan(topo.insertion_order) if table.max_version > 0 else []
+        else:
+            node_ids = self.next_nodes
+        tasks = []
+        channels = self.channel_map
+        for n in node_ids:
+            proc = topo.procs[n]
+            name = topo.node_names[n]
+            sub = proc.channels
+            if isinstance(sub, str):
+                ch = channels.get(sub)
+                if ch is None or not ch.is_available():
+                    continue
+                value = ch.get()
+            else:
+                value = self._read_state(run, sub, topo.read_set[n])
+            if proc.mapper is not None:
+                try:
+                    value = proc.mapper(value)
+                except Exception as exc:
+                    exc.add_note(f"Before task with name '{name}' and path '{(PULL, name)}'")
+                    raise
+            tasks.append(Task(run, name, n, proc, value, topo.sorted_triggers[n], (PULL, name)))
+        return tasks
+
+    def _plan_push(self, run: Any, tasks_channel: Any) -> list[Task]:
+        tasks = []
+        node_id = self.topo.node_id
+        for idx, packet in enumerate(tasks_channel.get()):
+            if not isinstance(packet, Send):
+                logger.warning("Ignoring invalid packet type %s in pending sends", type(packet))
+                continue
+            n = node_id.get(packet.node)
+            if n is None:
+                logger.warning("Ignoring unknown node name %s in pending sends", packet.node)
+                continue
+            proc = self.topo.procs[n]
+            if proc.bound is None and not proc.writers:
+                continue
+            tasks.append(
+                Task(run, packet.node, n, proc, packet.arg, PUSH_TRIGGER, (PUSH, idx, False))
+            )
+        return tasks
+
+    # -- node inputs -----------------------------------------------------------
+
+    def note_bumped(self, bumped: list[int]) -> None:
+        """A commit bumped these channels: what node inputs refresh from."""
+        self._bump_log.append(bumped)
+        self._commit_no += 1
+        if len(self._bump_log) > _BUMP_LOG_LIMIT:
+            half = _BUMP_LOG_LIMIT // 2
+            del self._bump_log[:half]
+            self._log_start += half
+
+    def forget_inputs(self) -> None:
+        """Channels changed without a version bump: rebuild node inputs."""
+        self._read_cache.clear()
+
+    def _read_state(self, run: Any, keys: list[str], read_set: int) -> dict[str, Any]:
+        """A node's input dict: its channels' current values, in `keys` order.
+
+        Kept per read set and refreshed from the channels bumped since it was
+        last built. A channel that gains or loses its value changes key
+        order: rebuild.
+        """
+        entry = self._read_cache.get(read_set)
+        commit_no = self._commit_no
+        if entry is not None and entry[1] != commit_no:
+            entry = self._refreshed(entry, commit_no)
+        if entry is None:
+            channels = self.channel_map
+            values = {}
+            managed = []
+            for k in keys:
+                ch = channels.get(k)
+                if ch is None:
+                    managed.append(k)
+                    values[k] = None  # placeholder keeps the key's position
+                elif ch.is_available():
+                    values[k] = ch.get()
+            entry = [values, commit_no, frozenset(keys), managed]
+            self._read_cache[read_set] = entry
+        values = dict(entry[0])
+        if entry[3]:
+            pad = run.scratchpad()
+            for k in entry[3]:
+                values[k] = self.managed[k].get(pad)
+        return values
+
+    def _refreshed(self, entry: list, commit_no: int) -> list | None:
+        """The cached input brought up to date, or None to rebuild it."""
+        values, seen_no, keyset, _managed = entry
+        if seen_no < self._log_start:
+            return None
+        names = self.topo.chan_names
+        channels = self.table.channels
+        for bumped in self._bump_log[seen_no - self._log_start :]:
+            for c in bumped:
+                name = names[c]
+                if name not in keyset:
+                    continue
+                ch = channels[c]
+                if ch.is_available():
+                    if name in values:
+                        values[name] = ch.get()
+                        continue
+                elif name not in values:
+                    continue
+                return None
+        entry[1] = commit_no
+        return entry
+
+
+def reuse_pending_writes(tasks: Sequence[Task], pending_writes: Sequence[tuple]) -> None:
+    """Tasks whose successful writes were saved before a failure or an
+    interrupt are not run again: they take those writes."""
+    by_id: dict[str, list[tuple[str, Any]]] = {}
+    for tid, chan, value in pending_writes:
+        if tid == NULL_TASK_ID or chan in WRITES_NOT_REUSED:
+            continue
+        by_id.setdefault(tid, []).append((chan, value))
+    if not by_id:
+        return
+    for t in tasks:
+        writes = by_id.get(t.id)
+        if writes is not None:
+            t.writes.extend(writes)
+            t.cached = True

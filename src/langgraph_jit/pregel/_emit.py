@@ -1,0 +1,259 @@
+"""The streaming part of a run: which stream modes are on, the chunk queue, and
+the incrementally kept `values` that invoke() returns.
+
+Owns its state; the run coordinator calls it when tasks finish, steps commit
+and checkpoints are made. Chunks are (namespace, mode, payload) in `out`.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from langgraph_jit._constants import CONF, CONFIG_KEY_CHECKPOINT_NS, INTERRUPT
+from langgraph_jit.pregel import _lc
+from langgraph_jit.pregel._core import output as _output
+from langgraph_jit.pregel._core.task import Task
+
+# Every stream mode LangGraph accepts, in its documented order.
+STREAM_MODES = ("values", "updates", "checkpoints", "tasks", "debug", "messages", "custom")
+_VALID_MODES = frozenset(STREAM_MODES)
+
+
+def stream_mode_set(stream_mode: str | Sequence[str], debug: bool = False) -> frozenset[str]:
+    """The requested modes as a set; ValueError naming an unknown one."""
+    modes = [stream_mode] if isinstance(stream_mode, str) else list(stream_mode)
+    for mode in modes:
+        if mode not in _VALID_MODES:
+            raise ValueError(
+                f"Unknown stream_mode {mode!r}; valid modes are: {', '.join(STREAM_MODES)}"
+            )
+    if debug:
+        modes = [*modes, "updates", "values"]
+    return frozenset(modes)
+
+
+def _no_op_writer(chunk: Any) -> None:
+    pass
+
+
+class Emitter:
+    """Stream output of one run (and, for a streamed subgraph, of its parent)."""
+
+    # Immutable starting values, read from the class until a run sets its own.
+    wakeup: Callable[[], Any] | None = None
+    # The `messages` callback handler (False: this run streams messages
+    # only for its parent, whose handler it inherits); see _lc.
+    messages_handler: Any = None
+    _latest_only = False
+    _latest: Any = None
+    _has_latest = False
+    _output_ids: frozenset[int] = frozenset()
+
+    def __init__(
+        self,
+        topo: Any,
+        stream_modes: frozenset[str],
+        *,
+        namespace: tuple[str, ...],
+        output_keys: str | Sequence[str],
+        stream_keys: str | Sequence[str],
+        parent_stream: tuple[Any, ...] | None,
+        stream_eager: bool,
+    ) -> None:
+        self.topo = topo
+        # Modes this run's caller asked for; a subgraph also produces those
+        # its parent streams (subgraphs=True).
+        self.own_modes = stream_modes
+        self.parent_stream = parent_stream
+        # What subgraphs run by this run's tasks stream into (set by the
+        # graph when the caller asked for subgraphs=True).
+        self.stream_down = parent_stream
+        if parent_stream is not None:
+            stream_modes = stream_modes | parent_stream[1]
+        self.stream_modes = stream_modes
+        self.namespace = namespace
+        self.out: deque[tuple[tuple[str, ...], str, Any]] = deque()
+        self.output_keys = output_keys
+        self.output_key_set = (
+            frozenset((output_keys,)) if isinstance(output_keys, str) else frozenset(output_keys)
+        )
+        self.stream_keys = stream_keys
+        self.wants_updates = "updates" in stream_modes
+        self.wants_values = "values" in stream_modes
+        self.wants_messages = "messages" in stream_modes and _lc.langchain_loaded()
+        self.wants_tasks = "tasks" in stream_modes or "debug" in stream_modes
+        self.wants_checkpoints = "checkpoints" in stream_modes or "debug" in stream_modes
+        # Chunks that users watch live (tokens, custom progress, subgraph
+        # events) are streamed while tasks run, not when they finish.
+        self.eager = bool(self.own_modes & {"custom", "messages"}) or (
+            stream_eager and bool(self.own_modes)
+        )
+        self.channel_map: dict[str, Any] = {}
+        self._dirty_outputs: set[int] = set()
+
+    def attach(self, channel_map: dict[str, Any]) -> None:
+        """The run's channels (after a checkpoint was loaded)."""
+        self.channel_map = channel_map
+
+    # -- chunks -------------------------------------------------------------
+
+    def emit(self, mode: str, payload: Any) -> None:
+        """Queue a stream chunk for this run's caller and, for a subgraph
+        streamed with subgraphs=True, for the parent's caller too."""
+        if mode in self.own_modes:
+            self.out.append((self.namespace, mode, payload))
+            if self.wakeup is not None:
+                self.wakeup()
+        parent = self.parent_stream
+        if parent is not None and mode in parent[1]:
+            parent[0].append((self.namespace, mode, payload))
+            wake = parent[2] if len(parent) > 2 else None
+            if wake is not None and wake[0] is not None:
+                wake[0]()
+
+    def stream_writer(self) -> Callable[[Any], None]:
+        """The `custom` stream writer of this run (a no-op when not streamed)."""
+        if "custom" not in self.stream_modes:
+            return _no_op_writer
+        emit = self.emit
+        return lambda chunk: emit("custom", chunk)
+
+    def task_event(self, kind: str, payload: dict, step: int) -> None:
+        """A task started ("task") or finished ("task_result")."""
+        if "tasks" in self.stream_modes:
+            self.emit("tasks", payload)
+        if "debug" in self.stream_modes:
+            self.emit("debug", _output.debug_chunk(step, kind, payload))
+
+    def task_done(self, task: Task, step: int, cached: bool = False) -> None:
+        if self.wants_updates:
+            chunk = _output.updates_chunk(self.output_keys, [task], cached=cached)
+            if chunk is not None:
+                self.emit("updates", chunk)
+        if self.wants_tasks and not _output.is_hidden(task):
+            self.task_event(
+                "task_result", _output.task_result_payload(task, self.stream_keys), step
+            )
+
+    def checkpoint(
+        self,
+        config: dict,
+        parent_config: dict | None,
+        metadata: dict,
+        tasks: Sequence[Task],
+        errors: dict[str, Any],
+        configurable: dict,
+        step: int,
+    ) -> None:
+        """The `checkpoints` / `debug` chunk of a checkpoint just made."""
+        values = _output.read_channels(self.channel_map, self.stream_keys)
+        entries = []
+        for t in tasks:
+            sub = subgraph_state(t, configurable)
+            if t.id in errors:
+                entries.append({"id": t.id, "name": t.name, "error": errors[t.id], "state": sub})
+            elif t.cached and t.writes:
+                result = _output.task_result_payload(t, self.output_keys)["result"]
+                entries.append(
+                    {"id": t.id, "name": t.name, "result": result, "interrupts": (), "state": sub}
+                )
+            else:
+                entries.append({"id": t.id, "name": t.name, "interrupts": (), "state": sub})
+        payload = _output.checkpoint_payload(
+            config, parent_config, values, metadata, tasks, entries
+        )
+        if "checkpoints" in self.stream_modes:
+            self.emit("checkpoints", payload)
+        if "debug" in self.stream_modes:
+            self.emit("debug", _output.debug_chunk(step - 1, "checkpoint", payload))
+
+    def values(self) -> None:
+        self.emit("values", _output.read_channels(self.channel_map, self.output_keys))
+
+    def interrupted(self, interrupts: tuple[Any, ...]) -> None:
+        """Chunks for interrupts a task raised."""
+        if self._latest_only:
+            # invoke's result is the values chunk LangGraph emits here.
+            self.mark_all_outputs()
+        if self.wants_updates:
+            self.emit("updates", {INTERRUPT: interrupts})
+        if self.wants_values:
+            values = _output.read_channels(self.channel_map, self.output_keys)
+            if isinstance(values, dict):
+                values[INTERRUPT] = interrupts
+                self.emit("values", values)
+            else:
+                self.emit("values", {INTERRUPT: interrupts})
+
+    # -- invoke's latest values ----------------------------------------------
+
+    def track_latest_values(self) -> None:
+        """Keep only the latest values chunk, updated from what changed."""
+        self._latest_only = True
+        chan_id = self.topo.chan_id
+        self._output_ids = frozenset(chan_id[k] for k in self.output_key_set if k in chan_id)
+        self._latest = None if isinstance(self.output_keys, str) else {}
+        # Everything counts as changed until the first values chunk.
+        self._dirty_outputs.update(self._output_ids)
+
+    def mark_all_outputs(self) -> None:
+        """Refresh every output key now (resuming, an interrupt)."""
+        if self._latest_only:
+            self._dirty_outputs.update(self._output_ids)
+            self._refresh_latest()
+
+    def committed(self, bumped: Sequence[int], updated: Sequence[int], step_output: bool) -> None:
+        """A commit bumped these channels (`updated`: those that now hold a
+        value); `step_output` when the commit ends a step (not input)."""
+        if self._latest_only:
+            out_ids = self._output_ids
+            self._dirty_outputs.update(out_ids.intersection(bumped))
+            if step_output and not out_ids.isdisjoint(updated):
+                self._refresh_latest()
+                if self.wants_values:  # a parent streams this subgraph's values
+                    self.values()
+        elif self.wants_values and step_output:
+            names = self.topo.chan_names
+            if any(names[c] in self.output_key_set for c in updated):
+                self.values()
+
+    def _refresh_latest(self) -> None:
+        self._has_latest = True
+        if isinstance(self.output_keys, str):
+            self._latest = _output.read_channel(self.channel_map, self.output_keys)
+            self._dirty_outputs.clear()
+            return
+        names = self.topo.chan_names
+        channel_map = self.channel_map
+        latest = self._latest
+        for c in self._dirty_outputs:
+            name = names[c]
+            ch = channel_map[name]
+            if ch.is_available():
+                latest[name] = ch.get()
+            else:
+                latest.pop(name, None)
+        self._dirty_outputs.clear()
+
+    def latest_values(self) -> Any:
+        if not self._has_latest:
+            return None
+        if not isinstance(self.output_keys, str):
+            # Keep the output keys' declared order, as a fresh read would.
+            latest = self._latest
+            return {k: latest[k] for k in self.output_keys if k in latest}
+        return self._latest
+
+
+def subgraph_state(task: Task, configurable: dict) -> dict | None:
+    """For a task running a subgraph: the config that addresses its state."""
+    if not getattr(task.proc, "subgraphs", None):
+        return None
+    return {
+        CONF: {
+            "thread_id": configurable.get("thread_id"),
+            CONFIG_KEY_CHECKPOINT_NS: task.checkpoint_ns,
+        }
+    }

@@ -1,0 +1,262 @@
+"""The persistence part of a run: checkpoints and task writes as queued saver
+calls, the writes saved for the current checkpoint, and node caches.
+
+Owns its state; the drivers perform the queued calls (`pending_io`, as
+(target, method, args)) in order, sync or async.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from xxhash import xxh3_128_hexdigest
+
+from langgraph_jit._constants import (
+    CACHE_NS_WRITES,
+    CONF,
+    CONFIG_KEY_CHECKPOINT_ID,
+    CONFIG_KEY_CHECKPOINT_NS,
+    NULL_TASK_ID,
+    PULL,
+    RETURN,
+)
+from langgraph_jit.pregel._core.checkpoint_state import CheckpointState
+from langgraph_jit.pregel._core.task import Task, _identifier, _pull_path_str, _task_path_str
+
+Write = tuple[str, str, Any]  # (task id, channel, value)
+
+
+class Persister:
+    """Saver calls, saved writes and cache entries of one run."""
+
+    # Immutable starting values, read from the class until a run sets its own.
+    _writes_config: dict | None = None
+    _saved_id: str | None = None
+    created_checkpoint = False
+    checkpoint_config: dict | None = None
+    parent_config: dict | None = None
+
+    def __init__(
+        self,
+        config: dict,
+        configurable: dict,
+        *,
+        checkpointer: Any,
+        durability: str,
+        cache: Any,
+        default_cache_policy: Any,
+        untracked: frozenset[str] | set[str],
+    ) -> None:
+        self.config = config
+        self.checkpointer = checkpointer
+        self.durability = durability
+        self.saving = checkpointer is not None and durability != "exit"
+        self.checkpoint_ns: str = configurable.get(CONFIG_KEY_CHECKPOINT_NS, "")
+        self.thread_id = configurable.get("thread_id")
+        # What savers see of the config: no private engine keys.
+        public = {k: v for k, v in configurable.items() if not k.startswith("__pregel_")}
+        public[CONFIG_KEY_CHECKPOINT_NS] = self.checkpoint_ns
+        self.public_configurable = public
+        self.cache = cache
+        self._default_cache_policy = default_cache_policy
+        self._untracked = untracked
+        self.pending_io: list[tuple[Any, str, tuple]] = []
+        # Writes saved against the current checkpoint (task id, channel, value).
+        self.pending_writes: list[Write] = []
+        self._written_ids: set[str] = set()
+        self._cache_keys: dict[str, tuple] = {}
+        self.state: CheckpointState | None = None
+
+    def attach(self, state: CheckpointState, saved: Any) -> None:
+        """Start from a loaded checkpoint (the saved tuple, or None)."""
+        self.state = state
+        self.pending_writes = list(state.pending_writes)
+        self._written_ids = {w[0] for w in self.pending_writes}
+        self.checkpoint_config = (
+            saved.config if saved is not None and self.checkpointer is not None else None
+        )
+        self.parent_config = getattr(saved, "parent_config", None)
+
+    # -- configs that address the thread -------------------------------------
+
+    def lookup_config(self) -> dict:
+        """The config to load the thread's checkpoint with."""
+        return {**self.config, CONF: dict(self.public_configurable)}
+
+    def latest_lookup_config(self) -> dict:
+        """The config that finds the thread's latest checkpoint."""
+        conf = {k: v for k, v in self.public_configurable.items() if k != CONFIG_KEY_CHECKPOINT_ID}
+        return {**self.config, CONF: conf}
+
+    def current_config(self) -> dict:
+        """The config of the current checkpoint (what stream payloads show)."""
+        assert self.state is not None
+        return {
+            CONF: {**self.public_configurable, CONFIG_KEY_CHECKPOINT_ID: self.state.current_id()}
+        }
+
+    # -- writes ----------------------------------------------------------------
+
+    def record_writes(self, task: Task, writes: Sequence[tuple[str, Any]]) -> None:
+        """A task's writes (its result, error or interrupt), kept and saved."""
+        tid = task.id
+        # A task's new writes replace its earlier ones (a set, not a scan:
+        # a step can have thousands of tasks).
+        if tid in self._written_ids:
+            self.pending_writes = [w for w in self.pending_writes if w[0] != tid]
+        else:
+            self._written_ids.add(tid)
+        self.pending_writes.extend((tid, c, v) for c, v in writes)
+        if self.saving:
+            # Saved even for a lone task: history snapshots show each task's
+            # result from these writes, as LangGraph's do.
+            self.queue_put_writes(tid, writes, task.path)
+
+    def clear_writes(self) -> None:
+        """A new checkpoint: no writes are saved against it yet."""
+        self.pending_writes = []
+
+    def saved_call_result(self, task: Task) -> tuple[Any] | None:
+        """(value,) when this task call's result was saved before (resume)."""
+        tid = task.id
+        for wtid, chan, value in self.pending_writes:
+            if wtid == tid and chan == RETURN:
+                return (value,)
+        return None
+
+    def queue_put_writes(self, task_id: str, writes: Sequence[tuple[str, Any]], path: Any) -> None:
+        if self._untracked:
+            # UntrackedValue writes are never persisted.
+            writes = [w for w in writes if w[0] not in self._untracked]
+        if not writes:
+            return
+        assert self.state is not None
+        checkpoint_id = self.state.current_id()
+        config = self._writes_config
+        if config is None or config[CONF][CONFIG_KEY_CHECKPOINT_ID] != checkpoint_id:
+            config = self._writes_config = {
+                CONF: {**self.public_configurable, CONFIG_KEY_CHECKPOINT_ID: checkpoint_id}
+            }
+        if not path:
+            path_str = ""
+        elif path[0] == PULL:
+            path_str = _pull_path_str(path[1])
+        else:
+            path_str = _task_path_str(path)
+        self.pending_io.append(
+            (self.checkpointer, "put_writes", (config, list(writes), task_id, path_str))
+        )
+
+    # -- checkpoints -------------------------------------------------------------
+
+    def save(self, source: str, step: int, parents: dict) -> None:
+        """Make the checkpoint of `step` and, when saving, queue its put."""
+        state = self.state
+        assert state is not None
+        if not self.saving and self.checkpointer is None:
+            # Nothing observes this checkpoint but task ids derived from it.
+            state.new_checkpoint(step, None)
+            return
+        state.new_checkpoint(step, {"source": source, "step": step, "parents": parents})
+        self.created_checkpoint = True
+        if self.saving:
+            self._put_current()
+
+    def _put_current(self) -> None:
+        """Queue a put of the current checkpoint as a child of the last saved one."""
+        state = self.state
+        assert state is not None
+        checkpoint, new_versions = state.snapshot(self.checkpointer)
+        base = self.checkpoint_config or self._thread_config()
+        conf = dict(self.public_configurable)
+        parent_id = base[CONF].get(CONFIG_KEY_CHECKPOINT_ID)
+        if parent_id:
+            conf[CONFIG_KEY_CHECKPOINT_ID] = parent_id
+        else:
+            conf.pop(CONFIG_KEY_CHECKPOINT_ID, None)
+        config = {**self.config, CONF: conf}
+        self.pending_io.append(
+            (self.checkpointer, "put", (config, checkpoint, state.metadata, new_versions))
+        )
+        previous = self.checkpoint_config
+        self.parent_config = (
+            previous if previous and previous[CONF].get(CONFIG_KEY_CHECKPOINT_ID) else None
+        )
+        self.checkpoint_config = {
+            CONF: {
+                "thread_id": self.thread_id,
+                CONFIG_KEY_CHECKPOINT_NS: self.checkpoint_ns,
+                CONFIG_KEY_CHECKPOINT_ID: checkpoint["id"],
+            }
+        }
+        self._saved_id = checkpoint["id"]
+
+    def _thread_config(self) -> dict:
+        return {CONF: {"thread_id": self.thread_id, CONFIG_KEY_CHECKPOINT_NS: self.checkpoint_ns}}
+
+    def on_exit(self, tasks: Sequence[Task]) -> None:
+        """The run ends (done, interrupted or failed). With durability "exit"
+        this is when the last checkpoint and its pending writes are saved."""
+        if self.durability != "exit" or self.checkpointer is None:
+            return
+        state = self.state
+        if state is None or state.metadata is None:
+            return
+        if self.created_checkpoint and state.current_id() != self._saved_id:
+            self._put_current()
+        by_task: dict[str, list] = {}
+        for tid, chan, value in self.pending_writes:
+            if tid != NULL_TASK_ID:
+                by_task.setdefault(tid, []).append((chan, value))
+        paths = {t.id: t.path for t in tasks}
+        for tid, writes in by_task.items():
+            self.queue_put_writes(tid, writes, paths.get(tid, ""))
+
+    # -- node caches ---------------------------------------------------------------
+
+    def cache_lookup(self, tasks: Sequence[Task]) -> list[tuple]:
+        """Cache keys of these tasks that have a cache policy."""
+        keys = []
+        for t in tasks:
+            if t.cached:
+                continue
+            key = self._cache_key(t)
+            if key is not None:
+                keys.append(key)
+        return keys
+
+    def _cache_key(self, task: Task) -> tuple | None:
+        policy = task.proc.cache_policy or self._default_cache_policy
+        if policy is None:
+            return None
+        entry = self._cache_keys.get(task.id)
+        if entry is not None:
+            return entry[0]
+        args_key = policy.key_func(task.input)
+        digest = xxh3_128_hexdigest(args_key.encode() if isinstance(args_key, str) else args_key)
+        namespace = (CACHE_NS_WRITES, _identifier(task.proc.bound) or "__dynamic__", task.name)
+        key = (namespace, digest)
+        self._cache_keys[task.id] = (key, policy.ttl)
+        return key
+
+    def apply_cached(self, tasks: Sequence[Task], found: dict) -> list[Task]:
+        """Tasks whose writes are cached are not run: their writes replay.
+        Returns the tasks that were served from the cache."""
+        served = []
+        for t in tasks:
+            entry = self._cache_keys.get(t.id)
+            if entry is not None and entry[0] in found and not t.cached:
+                t.writes.extend(tuple(w) for w in found[entry[0]])
+                t.cached = True
+                if self.checkpointer is not None:
+                    self.record_writes(t, t.writes)
+                served.append(t)
+        return served
+
+    def cache_result(self, task: Task) -> None:
+        """A task with a cache policy finished: queue its writes for the cache."""
+        entry = self._cache_keys.get(task.id)
+        if entry is not None:
+            key, ttl = entry
+            self.pending_io.append((self.cache, "set", ({key: (list(task.writes), ttl)},)))
