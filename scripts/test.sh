@@ -1,10 +1,21 @@
 #!/usr/bin/env bash
 # Set up and run the whole test suite twice: with the compiled (numba) step
 # kernels forced on, and in fallback mode (numba disabled, plain Python).
-# Exits non-zero if any test fails. Extra arguments go to pytest.
+# Lint (ruff) and type (mypy) checks run first and stop the script on a finding.
+# Exits non-zero if any check or test fails. Extra arguments go to pytest.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh test
+
+# Static checks: seconds, so they fail fast, before PostgreSQL and the tests.
+LINT_PATHS=(src tests asv_bench examples scripts)
+echo "=== ruff check ==="
+.venv/bin/ruff check "${LINT_PATHS[@]}" || { echo "FAILED: ruff check"; exit 1; }
+echo "=== ruff format --check ==="
+.venv/bin/ruff format --check "${LINT_PATHS[@]}" || { echo "FAILED: ruff format --check"; exit 1; }
+echo "=== mypy ==="
+.venv/bin/mypy || { echo "FAILED: mypy"; exit 1; }
+
 export NUMBA_CACHE_DIR="${NUMBA_CACHE_DIR:-$PWD/.numba_cache}"
 mkdir -p "$NUMBA_CACHE_DIR"
 
@@ -16,6 +27,7 @@ if [ -z "${LANGGRAPH_JIT_TEST_PG_DSN:-}" ]; then
     trap 'bash scripts/postgres.sh stop "$LANGGRAPH_JIT_TEST_PG_DIR"' EXIT
 fi
 
+# pytest's exit 5 (no test ran) is non-zero too, so it fails the run like a failure.
 status=0
 echo "=== langgraph_jit tests: JIT mode (compiled kernels forced) ==="
 LANGGRAPH_JIT_KERNELS=compiled .venv/bin/python -m pytest -q -p no:cacheprovider "$@" || status=$?

@@ -387,9 +387,13 @@ def observe_all_modes(
         key = mode_key(mode)
         cfg = {**(config or {}), "configurable": {"thread_id": "t-" + key}}
         if is_async:
-            got = collect_astream(lambda: app.astream(inp, cfg, stream_mode=mode, **kwargs))
+            got = collect_astream(
+                lambda cfg=cfg, mode=mode: app.astream(inp, cfg, stream_mode=mode, **kwargs)
+            )
         else:
-            got = collect_stream(lambda: app.stream(inp, cfg, stream_mode=mode, **kwargs))
+            got = collect_stream(
+                lambda cfg=cfg, mode=mode: app.stream(inp, cfg, stream_mode=mode, **kwargs)
+            )
         if parallel:
             got["chunks"] = canonical_order(got["chunks"], mode)
         obs[key] = got

@@ -200,7 +200,7 @@ NAMES = ["a", "b", "c"]
 
 
 def _name(rng):
-    return rng.choice(NAMES + ["a", "b", "zz"] if rng.random() < 0.15 else NAMES)
+    return rng.choice([*NAMES, "a", "b", "zz"] if rng.random() < 0.15 else NAMES)
 
 
 CONFIGS = {
@@ -230,7 +230,7 @@ CONFIGS = {
         _int_or_overwrite,
     ),
     "BinOp-optional-missing": (
-        lambda m: m.BinaryOperatorAggregate(Optional[int], operator.add),
+        lambda m: m.BinaryOperatorAggregate(Optional[int], operator.add),  # noqa: UP045 - typing.Optional is the case under test
         _int_or_overwrite,
     ),
     "BinOp-dict-merge": (
@@ -446,8 +446,8 @@ _FORWARD_REF_LIST = "list"
         Required[list[int]],
         NotRequired[Annotated[dict, "d"]],
         Required[Annotated[collections.abc.Set[int], 1]],
-        Optional[list],
-        typing.Union[int, str],
+        Optional[list],  # noqa: UP045 - the typing spellings are cases under test
+        typing.Union[int, str],  # noqa: UP007
         int | None,
         typing.Any,
         NeedsArgs,

@@ -138,9 +138,11 @@ def test_sqlite_pending_writes_written_by_langgraph(tmp_path):
 
     path, ref_path = tmp_path / "lg.sqlite", tmp_path / "ref.sqlite"
     cfg = {"configurable": {"thread_id": "t"}}
-    with LGSqliteSaver.from_conn_string(str(path)) as saver:
-        with pytest.raises(RuntimeError, match="q failed"):
-            failing_app("lg", saver, [], fail=True).invoke(3, cfg)
+    with (
+        LGSqliteSaver.from_conn_string(str(path)) as saver,
+        pytest.raises(RuntimeError, match="q failed"),
+    ):
+        failing_app("lg", saver, [], fail=True).invoke(3, cfg)
     shutil.copy(path, ref_path)
     ref_calls: list = []
     with LGSqliteSaver.from_conn_string(str(ref_path)) as saver:

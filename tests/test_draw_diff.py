@@ -327,9 +327,9 @@ def test_low_level_pregel_matches_langgraph():
     from langgraph.pregel import Pregel as LgPregel
 
     from langgraph_jit.channels import LastValue as JitLastValue
-    from langgraph_jit.pregel._draw import draw_pregel
     from langgraph_jit.pregel import NodeBuilder as JitNodeBuilder
     from langgraph_jit.pregel import Pregel as JitPregel
+    from langgraph_jit.pregel._draw import draw_pregel
 
     def build(NB, LV, P):
         one = NB().subscribe_only("a").do(lambda x: x).write_to("b")

@@ -8,6 +8,7 @@ timestamps (see diff_helpers). State schemas are built inside each program (no
 
 import asyncio
 import dataclasses
+import itertools
 import operator
 import time
 from typing import Annotated, Any, Literal
@@ -65,7 +66,7 @@ def chain(lg: Impl, *names: str, schema=S, checkpointer: bool = True, **compile_
     for n in names:
         b.add_node(n, log_node(n))
     b.add_edge(lg.START, names[0])
-    for a, c in zip(names, names[1:]):
+    for a, c in itertools.pairwise(names):
         b.add_edge(a, c)
     b.add_edge(names[-1], lg.END)
     return b.compile(checkpointer=lg.InMemorySaver() if checkpointer else None, **compile_kw)
@@ -78,13 +79,15 @@ def observe_subgraphs(app: Any, inp: Any, *, parallel: bool = False, **kwargs: A
     for mode in MODES:
         key = mode_key(mode)
         c = cfg("sg-" + key)
-        got = collect_stream(lambda: app.stream(inp, c, stream_mode=mode, subgraphs=True, **kwargs))
+        got = collect_stream(
+            lambda c=c, mode=mode: app.stream(inp, c, stream_mode=mode, subgraphs=True, **kwargs)
+        )
         if parallel:
             got["chunks"] = sorted(got["chunks"], key=repr)
         obs[key] = got
         if app.checkpointer is not None:
             obs[key + ":state"] = state_of(app, c)
-            obs[key + ":state-subgraphs"] = capture(lambda: app.get_state(c, subgraphs=True))
+            obs[key + ":state-subgraphs"] = capture(lambda c=c: app.get_state(c, subgraphs=True))
     return obs
 
 
@@ -519,7 +522,7 @@ def test_state_schema_kinds(kind):
 
 def test_pydantic_validation_error_on_bad_input():
     def program(lg):
-        app, make, _ = schema_program(lg, "pydantic")
+        app, _make, _ = schema_program(lg, "pydantic")
         return {
             "bad-type": capture(lambda: app.invoke({"name": "a", "count": "not-int"}, cfg("b"))),
             "missing": capture(lambda: app.invoke({"count": 1}, cfg("m"))),
@@ -826,11 +829,10 @@ def test_conditional_edges_variants():
         }
         out = {}
         for k, app in apps.items():
-            out[k] = capture(lambda: app.invoke({"x": "y"}, cfg(k)))
-            out[k + ":updates"] = sorted(
-                map(repr, collect_stream(lambda: app.stream({"x": "y"}, cfg(k + "u")))["chunks"])
-            )
-            out[k + ":next"] = capture(lambda: app.get_state(cfg(k)).next)
+            out[k] = capture(lambda app=app, k=k: app.invoke({"x": "y"}, cfg(k)))
+            got = collect_stream(lambda app=app, k=k: app.stream({"x": "y"}, cfg(k + "u")))
+            out[k + ":updates"] = sorted(map(repr, got["chunks"]))
+            out[k + ":next"] = capture(lambda app=app, k=k: app.get_state(cfg(k)).next)
         return out
 
     assert_same(program)
@@ -1307,10 +1309,10 @@ def test_stream_v2_and_invoke_v2():
         for mode in MODES:
             c = cfg("v2-" + mode_key(mode))
             out[mode_key(mode)] = collect_stream(
-                lambda: app.stream({"foo": "in"}, c, stream_mode=mode, version="v2")
+                lambda c=c, mode=mode: app.stream({"foo": "in"}, c, stream_mode=mode, version="v2")
             )
             out[mode_key(mode) + ":subgraphs"] = collect_stream(
-                lambda: plain.stream(
+                lambda c=c, mode=mode: plain.stream(
                     {"foo": "in"}, c, stream_mode=mode, version="v2", subgraphs=True
                 )
             )
@@ -1830,7 +1832,7 @@ def test_durability_modes():
         for d in ("sync", "async", "exit"):
             app = chain(lg, "a", "b")
             c = cfg(d)
-            out[d] = capture(lambda: app.invoke({"x": "1"}, c, durability=d))
+            out[d] = capture(lambda app=app, c=c, d=d: app.invoke({"x": "1"}, c, durability=d))
             out[d + ":history"] = [(s.metadata["step"], s.next) for s in app.get_state_history(c)]
         return out
 
@@ -1984,7 +1986,7 @@ def test_async_stream_v2_subgraphs():
         app = parent_with_subgraph(lg)
         return {
             mode_key(m): collect_astream(
-                lambda: app.astream(
+                lambda m=m: app.astream(
                     {"foo": "in"},
                     cfg("v2" + mode_key(m)),
                     stream_mode=m,

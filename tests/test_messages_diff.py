@@ -6,6 +6,7 @@ task ids are random on both sides and are compared by order of first appearance.
 """
 
 import asyncio
+import contextlib
 import os
 import subprocess
 import sys
@@ -391,10 +392,8 @@ def node_variants():
         model = GenericFakeChatModel(messages=iter([]))
 
         def node(state):
-            try:
+            with contextlib.suppress(Exception):
                 model.invoke(state["messages"])
-            except Exception:
-                pass
             return {"messages": [AIMessage("after error", id="ae")]}
 
         return node

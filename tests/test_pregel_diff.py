@@ -502,7 +502,7 @@ CHANNEL_KINDS = [
 
 @pytest.mark.parametrize(
     "kind",
-    [k for k in CHANNEL_KINDS],
+    list(CHANNEL_KINDS),
 )
 def test_channel_types_in_graph(kind):
     # ids compared blind: e.g. Ephemeral/Untracked steps have twin chunks differing only by id
@@ -1092,7 +1092,7 @@ def test_invoke_stream_mode_argument():
         app = chain_app(lg)
         return {
             m if isinstance(m, str) else "+".join(m): capture(
-                lambda: app.invoke("x", cfg("t" + str(m)), stream_mode=m)
+                lambda m=m: app.invoke("x", cfg("t" + str(m)), stream_mode=m)
             )
             for m in ["values", "updates", "custom", ["values", "updates"]]
         }

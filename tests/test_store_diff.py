@@ -8,6 +8,7 @@ their timestamps replaced by "<ts>". Vector search uses a deterministic fake emb
 import asyncio
 import dataclasses
 import hashlib
+import itertools
 import pickle
 import random
 import subprocess
@@ -134,7 +135,7 @@ def fake_vector(text: str) -> list[float]:
     """Deterministic, content-dependent: character-bigram hashing into DIMS buckets."""
     vec = [0.0] * DIMS
     padded = f"^{text.lower()}$"
-    for a, b in zip(padded, padded[1:]):
+    for a, b in itertools.pairwise(padded):
         h = hashlib.blake2s((a + b).encode(), digest_size=2).digest()
         vec[h[0] % DIMS] += 1.0 + (h[1] % 3) / 4
     return vec

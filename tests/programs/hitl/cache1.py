@@ -4,11 +4,11 @@ Run as `python cache1.py <package>` with package langgraph or langgraph_jit; pri
 what a user sees, with ids and timestamps normalised.
 """
 
+import importlib
 import sys
 from typing import TypedDict
 
 pkg = sys.argv[1]
-import importlib
 
 g = importlib.import_module(pkg + ".graph")
 types = importlib.import_module(pkg + ".types")

@@ -4,12 +4,12 @@ Run as `python cmd1.py <package>` with package langgraph or langgraph_jit; print
 what a user sees, with ids and timestamps normalised.
 """
 
+import importlib
 import operator
 import sys
 from typing import Annotated, TypedDict
 
 pkg = sys.argv[1]
-import importlib
 
 g = importlib.import_module(pkg + ".graph")
 types = importlib.import_module(pkg + ".types")

@@ -2,6 +2,7 @@
 
 Run as `python error_handler.py <package>`."""
 
+import importlib
 import operator
 import pprint
 import re
@@ -9,7 +10,6 @@ import sys
 from typing import Annotated, TypedDict
 
 pkg = sys.argv[1]
-import importlib
 
 g = importlib.import_module(pkg + ".graph")
 errors = importlib.import_module(pkg + ".errors")

@@ -4,12 +4,12 @@ Run as `python func1.py <package>` with package langgraph or langgraph_jit; prin
 what a user sees, with ids and timestamps normalised.
 """
 
+import importlib
 import pprint
 import re
 import sys
 
 pkg = sys.argv[1]
-import importlib
 
 func = importlib.import_module(pkg + ".func")
 types = importlib.import_module(pkg + ".types")

@@ -5,12 +5,12 @@ what a user sees, with ids and timestamps normalised.
 """
 
 import asyncio
+import importlib
 import pprint
 import re
 import sys
 
 pkg = sys.argv[1]
-import importlib
 
 func = importlib.import_module(pkg + ".func")
 types = importlib.import_module(pkg + ".types")

@@ -4,6 +4,7 @@ Run as `python int1.py <package>` with package langgraph or langgraph_jit; print
 what a user sees, with ids and timestamps normalised.
 """
 
+import importlib
 import operator
 import pprint
 import re
@@ -11,7 +12,6 @@ import sys
 from typing import Annotated, TypedDict
 
 pkg = sys.argv[1]
-import importlib
 
 g = importlib.import_module(pkg + ".graph")
 types = importlib.import_module(pkg + ".types")

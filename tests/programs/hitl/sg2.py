@@ -4,18 +4,18 @@ Run as `python sg2.py <package>` with package langgraph or langgraph_jit; prints
 what a user sees, with ids and timestamps normalised.
 """
 
+import importlib
 import operator
 import pprint
+import re
 import sys
 from typing import Annotated, TypedDict
 
 pkg = sys.argv[1]
-import importlib
 
 g = importlib.import_module(pkg + ".graph")
 types = importlib.import_module(pkg + ".types")
 mem = importlib.import_module(pkg + ".checkpoint.memory")
-import re
 
 
 def norm(x):
