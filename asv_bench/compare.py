@@ -1,17 +1,17 @@
 """Side-by-side comparison: every workload on LangGraph and on langgraph_jit.
 
-`python -m asv_bench.compare [--quick] [--rounds R] [--only SUBSTR]` runs each
-(workload, saver, engine) in fresh processes, engines interleaved, with
-warm-up and repeats; prints a markdown table; writes JSON and a PNG chart.
+`python -m asv_bench.compare [--quick] [--rounds R] [--only GLOBS] [--engines LABELS]`
+runs each (workload, saver, engine) in fresh processes, engines interleaved, with
+warm-up and repeats; prints a markdown table; writes compare.json and compare.png
+to asv_bench/results/ (`--out DIR` elsewhere; `--publish`: asv_bench/compare_results/,
+the run the README quotes).
 """
 
 from __future__ import annotations
 
 import argparse
-import datetime as _dt
 import json
 import os
-import platform
 import statistics
 import subprocess
 import sys
@@ -19,8 +19,9 @@ import time
 from fnmatch import fnmatch
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-OUT_DIR = Path(__file__).resolve().parent / "compare_results"
+from asv_bench._common import RESULTS_DIR, ROOT, machine
+
+PUBLISH_DIR = Path(__file__).resolve().parent / "compare_results"
 
 # engine label -> (workload engine, environment overrides)
 ENGINES = {
@@ -28,7 +29,10 @@ ENGINES = {
     "jit": ("jit", {}),
     # Fallback mode: numba never imported, every kernel plain Python.
     "jit-fallback": ("jit", {"LANGGRAPH_JIT_DISABLE_JIT": "1", "LANGGRAPH_JIT_KERNELS": "python"}),
+    # Compiled kernels on every graph, whatever its size (not run by default).
+    "jit-compiled": ("jit", {"LANGGRAPH_JIT_KERNELS": "compiled"}),
 }
+DEFAULT_ENGINES = ("langgraph", "jit", "jit-fallback")
 
 # Budgets from issue 6: minimum (langgraph overhead / ours) per workload, by saver.
 BUDGETS = {
@@ -137,7 +141,14 @@ def worker_first_invoke(spec: dict) -> dict:
     }
 
 
+def worker_warmup(spec: dict) -> dict:
+    import langgraph_jit
+
+    return {**spec, "jit_enabled": langgraph_jit.warmup()}
+
+
 WORKERS = {
+    "warmup": worker_warmup,
     "workload": worker_workload,
     "import": worker_import,
     "first_invoke": worker_first_invoke,
@@ -182,14 +193,14 @@ def run_all(args) -> dict:
     if not graph_api_available("langgraph_jit"):
         skipped = [n for n in names if WORKLOADS[n][1]]
         names = [n for n in names if not WORKLOADS[n][1]]
-    labels = list(ENGINES)
+    labels = args.engines
     budget_s = 0.25 if args.quick else 0.8
     samples: dict[tuple, dict] = {}
     errors: dict[tuple, str] = {}
     t_start = time.perf_counter()
 
     # Make sure numba's cache is warm before anything is timed.
-    launch("first_invoke", "jit", {"workload": "chain-1000", "warm_cache": True})
+    launch("warmup", "jit", {})
 
     for rnd in range(args.rounds):
         for name in names:
@@ -311,42 +322,12 @@ def run_all(args) -> dict:
                 }
             )
     return {
+        "engines": labels,
         "rows": rows,
         "startup": startup,
         "errors": {" / ".join(map(str, k)): v for k, v in errors.items()},
         "skipped": skipped,
         "total_seconds": time.perf_counter() - t_start,
-    }
-
-
-def machine() -> dict:
-    import importlib.metadata as md
-
-    cpu = platform.processor() or ""
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
-    vers = {}
-    for dist in ("langgraph", "langgraph-jit", "numba", "numpy"):
-        try:
-            vers[dist] = md.version(dist)
-        except md.PackageNotFoundError:
-            vers[dist] = None
-    commit = subprocess.run(
-        ["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True
-    ).stdout.strip()
-    return {
-        "date": _dt.datetime.now(_dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
-        "python": platform.python_version(),
-        "platform": platform.platform(),
-        "cpu": cpu,
-        "cores": os.cpu_count(),
-        "commit": commit,
-        **vers,
     }
 
 
@@ -400,7 +381,7 @@ def chart(result: dict, path: Path) -> None:
     import matplotlib.pyplot as plt
 
     rows = result["rows"]
-    labels = list(ENGINES)
+    labels = result.get("engines", DEFAULT_ENGINES)
     fig, axes = plt.subplots(1, 2, figsize=(13, 0.45 * max(4, len(rows) // 6) + 2.5), sharey=True)
     for ax, saver in zip(axes, (False, True)):
         sub = [r for r in rows if r["saver"] == saver]
@@ -438,7 +419,18 @@ def main() -> None:
     ap.add_argument("--rounds", type=int, default=2, help="fresh processes per configuration")
     ap.add_argument("--only", help="comma-separated workload names or globs (chain-*,send-100)")
     ap.add_argument(
-        "--out", default=str(OUT_DIR), help="directory for compare.json and compare.png"
+        "--engines",
+        default=",".join(DEFAULT_ENGINES),
+        help=f"comma-separated, of {', '.join(ENGINES)} (langgraph always runs: the reference)",
+    )
+    where = ap.add_mutually_exclusive_group()
+    where.add_argument(
+        "--out", help=f"directory for compare.json and compare.png (default {RESULTS_DIR})"
+    )
+    where.add_argument(
+        "--publish",
+        action="store_true",
+        help=f"write to {PUBLISH_DIR} (tracked; the run the README quotes)",
     )
     ap.add_argument(
         "--render", metavar="JSON", help="re-print the table and redraw the chart of a saved run"
@@ -450,7 +442,12 @@ def main() -> None:
         return
     if args.quick:
         args.rounds = 1
-    out = Path(args.out)
+    engines = [e.strip() for e in args.engines.split(",") if e.strip()]
+    unknown = [e for e in engines if e not in ENGINES]
+    if unknown:
+        ap.error(f"unknown engine(s) {', '.join(unknown)}; choose from {', '.join(ENGINES)}")
+    args.engines = ["langgraph", *dict.fromkeys(e for e in engines if e != "langgraph")]
+    out = PUBLISH_DIR if args.publish else Path(args.out) if args.out else RESULTS_DIR
     out.mkdir(parents=True, exist_ok=True)
     if args.render:
         result = json.loads(Path(args.render).read_text())
@@ -470,7 +467,10 @@ def main() -> None:
         f"\nEngine time = (median invoke - floor) / steps (or tasks); floor = the node functions as plain "
         f"Python calls. Ratio = langgraph engine time / ours. Total {result['total_seconds']:.0f} s."
     )
-    print(f"Saved {out / 'compare.json'} and {out / 'compare.png'}")
+    if args.render:
+        print(f"Saved {out / 'compare.png'}")
+    else:
+        print(f"Saved {out / 'compare.json'} and {out / 'compare.png'}")
 
 
 if __name__ == "__main__":

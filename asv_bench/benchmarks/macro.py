@@ -1,4 +1,5 @@
-"""Macro workloads (see workloads.py) on both engines, with and without InMemorySaver.
+"""Macro workloads (see workloads.py) on both engines, with and without InMemorySaver,
+and the single-configuration scenarios.
 
 StateGraph workloads raise NotImplementedError in setup (asv shows them as
 skipped) until `langgraph_jit.graph` provides StateGraph."""
@@ -45,6 +46,23 @@ class LargeWorkloads(_Run):
     params = [ENGINES, SLOW, SAVERS]
     number = 1
     repeat = (1, 5, 20.0)
+
+
+class Scenarios:
+    """One run of each single-configuration workload (workloads.SCENARIOS): an
+    interrupt/resume round trip, get_state_history over 200 steps, a 30-turn
+    message loop, a 10-turn create_react_agent conversation."""
+
+    params = [ENGINES, list(W.SCENARIOS)]
+    param_names = ["engine", "scenario"]
+    timeout = 300
+
+    def setup(self, engine, scenario):
+        self.wl = W.build_scenario(engine, scenario)
+        self.wl.run()
+
+    def time_run(self, engine, scenario):
+        self.wl.run()
 
 
 class CheckpointBytes:

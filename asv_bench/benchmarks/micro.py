@@ -97,97 +97,29 @@ class Serializer:
 
 class Kernels:
     """ChannelTable.apply_writes + plan per superstep (the compiled kernels'
-    call sites), compiled vs the plain-Python twin, by graph size. Same graphs
-    as bench/kernel_threshold.py: a chain (one write per step) and a fan-in
-    (n-1 workers writing one reducer)."""
+    call sites), compiled vs the plain-Python twin, by graph size. The graphs of
+    kernel_workloads.py (also `python -m asv_bench.investigate.kernel_threshold`):
+    a chain (one write per step) and a fan-in (n-1 workers writing one reducer)."""
 
     params = [["python", "compiled"], ["chain", "fan-in"], [10, 100, 1000]]
     param_names = ["kernels", "shape", "n_nodes"]
 
     def setup(self, kernels, shape, n):
-        import os
+        from . import kernel_workloads as K
 
-        try:
-            from langgraph_jit._constants import MISSING
-            from langgraph_jit.channels import BinaryOperatorAggregate, LastValue
-            from langgraph_jit.pregel import NodeBuilder
-            from langgraph_jit.pregel._table import ChannelTable
-            from langgraph_jit.pregel._topology import Topology
-        except ImportError as exc:  # internals moved
-            raise NotImplementedError(str(exc)) from exc
-        compiled = kernels == "compiled"
-        if compiled:
+        self.compiled = kernels == "compiled"
+        if self.compiled:
             import langgraph_jit
 
             if not langgraph_jit.warmup():
                 raise NotImplementedError("numba kernels unavailable")
-        ident = lambda x: x
-        if shape == "chain":
-            nodes = {
-                f"n{i:04d}": NodeBuilder()
-                .subscribe_only(f"c{i}")
-                .do(ident)
-                .write_to(f"c{i + 1}")
-                .build()
-                for i in range(n)
-            }
-            specs = {f"c{i}": LastValue(int) for i in range(n + 1)}
-            topo = Topology(nodes, specs)
-            ids = [topo.node_id[f"n{i:04d}"] for i in range(n)]
-            steps = [([], [("c0", 0)])] + [([ids[i]], [(f"c{i + 1}", i)]) for i in range(n)]
-        else:
-            k = n - 1
-            nodes = {
-                f"w{i:04d}": NodeBuilder()
-                .subscribe_only(f"c{i}")
-                .do(ident)
-                .write_to("sink")
-                .build()
-                for i in range(k)
-            }
-            nodes["join"] = NodeBuilder().subscribe_only("sink").do(ident).write_to("out").build()
-            specs = {f"c{i}": LastValue(int) for i in range(k)}
-            specs["sink"] = BinaryOperatorAggregate(int, operator.add)
-            specs["out"] = LastValue(int)
-            topo = Topology(nodes, specs)
-            workers = [topo.node_id[f"w{i:04d}"] for i in range(k)]
-            steps = [
-                ([], [(f"c{i}", i) for i in range(k)]),
-                (workers, [("sink", 1)] * k),
-                ([topo.node_id["join"]], [("out", 1)]),
-            ]
-        self.steps = steps
-        self.order = topo.insertion_order
-
-        def new_table():
-            # Kernel settings are read once per process: re-read them here.
-            from langgraph_jit._kernels import reload_settings
-
-            os.environ["LANGGRAPH_JIT_KERNELS"] = "compiled" if compiled else "python"
-            reload_settings()
-            try:
-                channels = [specs[name].from_checkpoint(MISSING) for name in topo.chan_names]
-                table = ChannelTable(
-                    topo,
-                    channels,
-                    [0] * topo.n_channels,
-                    [0] * len(topo.trig_chan),
-                    force_compiled=None if compiled else False,
-                )
-            finally:
-                os.environ.pop("LANGGRAPH_JIT_KERNELS", None)
-                reload_settings()
-            assert table.compiled is compiled
-            return table
-
-        self.new_table = new_table
+        try:
+            self.graph = K.SHAPES[shape](n)
+        except ImportError as exc:  # internals moved
+            raise NotImplementedError(str(exc)) from exc
+        self.run_steps = K.run_steps
         self.time_steps()  # warm (compile or cache load outside the timing)
 
     def time_steps(self, *args):
         """One whole run: apply_writes + plan every step."""
-        table = self.new_table()
-        order = self.order
-        for ran, writes in self.steps:
-            table.apply_writes(ran, [], writes, True)
-            table.plan(order)
-            table.mark_seen(ran)
+        self.run_steps(self.graph, self.compiled)

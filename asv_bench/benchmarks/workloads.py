@@ -1,7 +1,10 @@
 """The benchmark workloads, built the same way on LangGraph and on langgraph_jit.
 
-Shared by the asv suite (`asv_bench/benchmarks/`) and the side-by-side
-comparison (`python -m asv_bench.compare`). No asv names (time_*, track_*) here.
+Shared by the asv suite (`asv_bench/benchmarks/`), the side-by-side comparison
+(`python -m asv_bench.compare`) and the scripts in `asv_bench/investigate/`.
+`WORKLOADS` is the comparison's catalogue; `SCENARIOS` holds single-configuration
+workloads (interrupt/resume, state history, a message loop, create_react_agent).
+No asv names (time_*, track_*) here.
 """
 
 from __future__ import annotations
@@ -39,20 +42,23 @@ class Api:
         channels = importlib.import_module(f"{pkg}.channels")
         self.LastValue = channels.LastValue
         self.Topic = channels.Topic
+        self.EphemeralValue = channels.EphemeralValue
         self.BinaryOperatorAggregate = channels.BinaryOperatorAggregate
         self.InMemorySaver = importlib.import_module(f"{pkg}.checkpoint.memory").InMemorySaver
         pregel = importlib.import_module(f"{pkg}.pregel")
         self.Pregel = pregel.Pregel
         self.NodeBuilder = pregel.NodeBuilder
-        write_mod = (
-            "langgraph.pregel._write" if pkg == "langgraph" else "langgraph_jit.pregel._node"
-        )
-        self.ChannelWriteTupleEntry = importlib.import_module(write_mod).ChannelWriteTupleEntry
-        self.Send = importlib.import_module(f"{pkg}.types").Send
+        # The same public-internal path in both packages.
+        self.ChannelWriteTupleEntry = self.module("pregel._write").ChannelWriteTupleEntry
+        self.Send = self.module("types").Send
+
+    def module(self, name: str):
+        """`<pkg>.<name>`, e.g. api.module("checkpoint.sqlite")."""
+        return importlib.import_module(f"{self.pkg}.{name}")
 
     def graph(self):
         """`<pkg>.graph` (StateGraph, START, END, add_messages); ImportError if missing."""
-        return importlib.import_module(f"{self.pkg}.graph")
+        return self.module("graph")
 
 
 @dataclass
@@ -68,6 +74,14 @@ class Workload:
     graph: Any = None
     saver: Any = None
     extra: dict = field(default_factory=dict)
+
+
+def _checkpointer(api: Api, saver: Any) -> Any:
+    """`saver`: False/None (no checkpointer), True (a fresh InMemorySaver), or a
+    checkpointer object to use as is (e.g. a SqliteSaver)."""
+    if saver is True:
+        return api.InMemorySaver()
+    return None if saver is None or saver is False else saver
 
 
 def _runner(
@@ -102,8 +116,9 @@ def _runner(
 # -- low-level Pregel workloads ----------------------------------------------
 
 
-def chain(api: Api, n: int, saver: bool, stream_mode: str | None = None) -> Workload:
-    """n trivial nodes in a row: node i reads c_i and writes c_{i+1}."""
+def chain(api: Api, n: int, saver: Any, stream_mode: str | None = None) -> Workload:
+    """n trivial nodes in a row: node i reads c_i and writes c_{i+1}.
+    `saver` (here and below): see `_checkpointer`."""
     identity = lambda x: x
     nb = api.NodeBuilder
     nodes = {
@@ -111,7 +126,7 @@ def chain(api: Api, n: int, saver: bool, stream_mode: str | None = None) -> Work
         for i in range(n)
     }
     channels = {f"c{i}": api.LastValue(int) for i in range(n + 1)}
-    checkpointer = api.InMemorySaver() if saver else None
+    checkpointer = _checkpointer(api, saver)
     graph = api.Pregel(
         nodes=nodes,
         channels=channels,
@@ -122,7 +137,9 @@ def chain(api: Api, n: int, saver: bool, stream_mode: str | None = None) -> Work
     # updates: one chunk per node; values: one per step that changes the output
     # channel (only the last one) -> 1.
     chunks = {None: None, "updates": n, "values": 1}[stream_mode]
-    run = _runner(graph, 7, 7, {"recursion_limit": n + 10}, saver, stream_mode, chunks)
+    run = _runner(
+        graph, 7, 7, {"recursion_limit": n + 10}, checkpointer is not None, stream_mode, chunks
+    )
 
     def floor():
         f, x = identity, 7
@@ -137,7 +154,7 @@ def sparse_state(
     api: Api,
     n_keys: int,
     n_nodes: int,
-    saver: bool,
+    saver: Any,
     writes_per_step: int = 3,
     stream_mode: str | None = None,
 ) -> Workload:
@@ -168,7 +185,7 @@ def sparse_state(
     channels = {k: api.LastValue(int) for k in keys}
     for i in range(n_nodes + 1):
         channels[f"t{i}"] = api.LastValue(type(None))
-    checkpointer = api.InMemorySaver() if saver else None
+    checkpointer = _checkpointer(api, saver)
     graph = api.Pregel(
         nodes=nodes,
         channels=channels,
@@ -179,7 +196,15 @@ def sparse_state(
     inp = {"t0": None, **dict.fromkeys(keys, 0)}
     state = dict.fromkeys(keys, 0)
     chunks = {None: None, "updates": n_nodes, "values": n_nodes}[stream_mode]
-    run = _runner(graph, inp, None, {"recursion_limit": n_nodes + 10}, saver, stream_mode, chunks)
+    run = _runner(
+        graph,
+        inp,
+        None,
+        {"recursion_limit": n_nodes + 10},
+        checkpointer is not None,
+        stream_mode,
+        chunks,
+    )
 
     def floor():
         for f in fns:
@@ -189,7 +214,7 @@ def sparse_state(
     return Workload(name, run, n_nodes, n_nodes, "step", floor, graph, checkpointer)
 
 
-def fanout(api: Api, n: int, saver: bool) -> Workload:
+def fanout(api: Api, n: int, saver: Any) -> Workload:
     """One node Sends n packets to a worker; workers add into a reducer."""
     Send = api.Send
     start_fn = lambda x: [Send("worker", i) for i in range(n)]
@@ -203,7 +228,7 @@ def fanout(api: Api, n: int, saver: bool) -> Workload:
         .write_to(api.ChannelWriteTupleEntry(mapper=to_tasks))
     )
     worker = nb().subscribe_only("unused").do(worker_fn).write_to("total")
-    checkpointer = api.InMemorySaver() if saver else None
+    checkpointer = _checkpointer(api, saver)
     graph = api.Pregel(
         nodes={"start": start, "worker": worker},
         channels={
@@ -215,7 +240,7 @@ def fanout(api: Api, n: int, saver: bool) -> Workload:
         output_channels="total",
         checkpointer=checkpointer,
     )
-    run = _runner(graph, 0, n * (n - 1) // 2, {}, saver)
+    run = _runner(graph, 0, n * (n - 1) // 2, {}, checkpointer is not None)
 
     def floor():
         to_tasks(start_fn(0))
@@ -229,7 +254,7 @@ def fanout(api: Api, n: int, saver: bool) -> Workload:
 
 
 def graph_state(
-    api: Api, n_keys: int, n_nodes: int, saver: bool, writes_per_step: int = 3
+    api: Api, n_keys: int, n_nodes: int, saver: Any, writes_per_step: int = 3
 ) -> Workload:
     """StateGraph with an n_keys-key state; n_nodes nodes in a row, each
     returning `writes_per_step` keys."""
@@ -250,10 +275,10 @@ def graph_state(
         builder.add_node(f"n{i:03d}", fn)
         builder.add_edge(g.START if i == 0 else f"n{i - 1:03d}", f"n{i:03d}")
     builder.add_edge(f"n{n_nodes - 1:03d}", g.END)
-    checkpointer = api.InMemorySaver() if saver else None
+    checkpointer = _checkpointer(api, saver)
     graph = builder.compile(checkpointer=checkpointer)
     inp = dict.fromkeys(keys, 0)
-    run = _runner(graph, inp, None, {"recursion_limit": n_nodes + 10}, saver)
+    run = _runner(graph, inp, None, {"recursion_limit": n_nodes + 10}, checkpointer is not None)
     state = dict(inp)
 
     def floor():
@@ -265,7 +290,7 @@ def graph_state(
     )
 
 
-def graph_chain(api: Api, n: int, saver: bool) -> Workload:
+def graph_chain(api: Api, n: int, saver: Any) -> Workload:
     """A StateGraph of n nodes in a row on a one-key state."""
     from typing import TypedDict
 
@@ -279,9 +304,9 @@ def graph_chain(api: Api, n: int, saver: bool) -> Workload:
     for i in range(n):
         builder.add_node(f"n{i:04d}", inc)
         builder.add_edge(g.START if i == 0 else f"n{i - 1:04d}", f"n{i:04d}")
-    checkpointer = api.InMemorySaver() if saver else None
+    checkpointer = _checkpointer(api, saver)
     graph = builder.compile(checkpointer=checkpointer)
-    run = _runner(graph, {"x": 0}, None, {"recursion_limit": n + 10}, saver)
+    run = _runner(graph, {"x": 0}, None, {"recursion_limit": n + 10}, checkpointer is not None)
 
     def floor():
         s = {"x": 0}
@@ -291,7 +316,7 @@ def graph_chain(api: Api, n: int, saver: bool) -> Workload:
     return Workload(f"graph-chain-{n}", run, n, n, "step", floor, graph, checkpointer)
 
 
-def graph_send(api: Api, n: int, saver: bool) -> Workload:
+def graph_send(api: Api, n: int, saver: Any) -> Workload:
     """A StateGraph router Sends n packets to a worker node (map-reduce)."""
     from typing import Annotated, TypedDict
 
@@ -313,9 +338,9 @@ def graph_send(api: Api, n: int, saver: bool) -> Workload:
     builder.add_node("work", work)
     builder.add_edge(g.START, "start")
     builder.add_conditional_edges("start", route, ["work"])
-    checkpointer = api.InMemorySaver() if saver else None
+    checkpointer = _checkpointer(api, saver)
     graph = builder.compile(checkpointer=checkpointer)
-    run = _runner(graph, {"n": n, "results": []}, None, {}, saver)
+    run = _runner(graph, {"n": n, "results": []}, None, {}, checkpointer is not None)
 
     def floor():
         route({"n": n})
@@ -325,7 +350,7 @@ def graph_send(api: Api, n: int, saver: bool) -> Workload:
     return Workload(f"graph-send-{n}", run, 2, n + 1, "task", floor, graph, checkpointer)
 
 
-def graph_send_subgraph(api: Api, n: int, saver: bool) -> Workload:
+def graph_send_subgraph(api: Api, n: int, saver: Any) -> Workload:
     """A StateGraph whose router Sends n packets into a compiled 3-node subgraph."""
     from typing import Annotated, TypedDict
 
@@ -368,13 +393,13 @@ def graph_send_subgraph(api: Api, n: int, saver: bool) -> Workload:
     builder.add_edge(g.START, "start")
     builder.add_conditional_edges("start", route, ["sub"])
     builder.add_edge("sub", g.END)
-    checkpointer = api.InMemorySaver() if saver else None
+    checkpointer = _checkpointer(api, saver)
     graph = builder.compile(checkpointer=checkpointer)
 
     def check(out):
         assert len(out["results"]) == n, len(out["results"])
 
-    inner = _runner(graph, {"n": n, "results": []}, None, {}, saver)
+    inner = _runner(graph, {"n": n, "results": []}, None, {}, checkpointer is not None)
 
     def run():
         out = inner()
@@ -389,7 +414,7 @@ def graph_send_subgraph(api: Api, n: int, saver: bool) -> Workload:
     return Workload(f"graph-send-subgraph-{n}", run, 2, n + 1, "task", floor, graph, checkpointer)
 
 
-def graph_agent_loop(api: Api, turns: int, saver: bool) -> Workload:
+def graph_agent_loop(api: Api, turns: int, saver: Any) -> Workload:
     """A 30-turn agent loop on MessagesState-style state with add_messages:
     `agent` answers with a tool call until the last turn, `tools` answers it."""
     from typing import Annotated, TypedDict
@@ -437,7 +462,7 @@ def graph_agent_loop(api: Api, turns: int, saver: bool) -> Workload:
     builder.add_edge(g.START, "agent")
     builder.add_conditional_edges("agent", route, ["tools", g.END])
     builder.add_edge("tools", "agent")
-    checkpointer = api.InMemorySaver() if saver else None
+    checkpointer = _checkpointer(api, saver)
     graph = builder.compile(checkpointer=checkpointer)
     steps = 2 * turns - 1
     inner = _runner(
@@ -445,7 +470,7 @@ def graph_agent_loop(api: Api, turns: int, saver: bool) -> Workload:
         {"messages": [HumanMessage(content="go", id="h0")]},
         None,
         {"recursion_limit": steps + 10},
-        saver,
+        checkpointer is not None,
     )
 
     def run():
@@ -461,6 +486,215 @@ def graph_agent_loop(api: Api, turns: int, saver: bool) -> Workload:
         msgs += agent({"messages": msgs})["messages"]
 
     return Workload(f"graph-agent-{turns}", run, steps, steps, "step", floor, graph, checkpointer)
+
+
+# -- workloads of the investigation scripts (SCENARIOS below) -------------------
+
+
+def message_loop(api: Api, turns: int, saver: Any) -> Workload:
+    """Low-level Pregel chat loop: each turn (one invoke on the same thread) appends
+    a user message and a ~1 KB assistant reply to a `messages` reducer."""
+    import uuid
+
+    def reply(msgs):
+        last = msgs[-1]
+        return [
+            {
+                "role": "assistant",
+                "id": str(uuid.uuid4()),
+                "content": ("answer to " + last["content"]) * 30,
+                "usage": {"in": 100, "out": 200},
+            }
+        ]
+
+    wrap = lambda x: [x]
+    nb = api.NodeBuilder
+    checkpointer = _checkpointer(api, saver)
+    graph = api.Pregel(
+        nodes={
+            "agent": nb().subscribe_only("inbox").do(wrap).write_to("messages"),
+            "llm": nb().subscribe_only("messages").do(reply).write_to("replies"),
+        },
+        channels={
+            "inbox": api.EphemeralValue(dict),
+            "messages": api.BinaryOperatorAggregate(list, operator.add),
+            "replies": api.Topic(dict, accumulate=True),
+            "turns": api.LastValue(int),
+        },
+        input_channels="inbox",
+        output_channels=["messages"],
+        checkpointer=checkpointer,
+    )
+    inputs = [{"role": "user", "id": str(i), "content": f"question {i}"} for i in range(turns)]
+    counter = iter(range(10**9))
+
+    def run():
+        cfg = (
+            {"configurable": {"thread_id": f"t{next(counter)}"}} if checkpointer is not None else {}
+        )
+        for inp in inputs:
+            out = graph.invoke(inp, cfg)
+        return out
+
+    def floor():
+        msgs = []
+        for inp in inputs:
+            msgs += wrap(inp)
+            msgs += reply(msgs)
+
+    return Workload(
+        f"message-loop-{turns}", run, 2 * turns, 2 * turns, "step", floor, graph, checkpointer
+    )
+
+
+def graph_interrupt_resume(api: Api) -> Workload:
+    """A human-in-the-loop round trip on InMemorySaver: invoke a 2-node StateGraph
+    until `interrupt()`, then resume it with Command(resume=...), on a fresh thread."""
+    from typing import Annotated, TypedDict
+
+    g = api.graph()
+    types = api.module("types")
+    State = TypedDict("State", {"i": int, "log": Annotated[list, operator.add]})  # noqa: UP013
+
+    def ask(state):
+        answer = types.interrupt({"question": "approve?", "i": state["i"]})
+        return {"log": [answer]}
+
+    def done(state):
+        return {"i": state["i"] + 1}
+
+    builder = g.StateGraph(State)
+    builder.add_node("ask", ask)
+    builder.add_node("done", done)
+    builder.add_edge(g.START, "ask")
+    builder.add_edge("ask", "done")
+    checkpointer = api.InMemorySaver()
+    graph = builder.compile(checkpointer=checkpointer)
+    counter = iter(range(10**9))
+
+    def run():
+        cfg = {"configurable": {"thread_id": f"h{next(counter)}"}}
+        out = graph.invoke({"i": 0, "log": []}, cfg)
+        assert "__interrupt__" in out, out
+        out = graph.invoke(types.Command(resume="yes"), cfg)
+        assert out == {"i": 1, "log": ["yes"]}, out
+        return out
+
+    return Workload("interrupt-resume", run, 3, 3, "step", lambda: None, graph, checkpointer)
+
+
+def graph_state_history(api: Api, steps: int) -> Workload:
+    """get_state_history over a thread of `steps` supersteps (run once at build time)."""
+    from typing import Annotated, TypedDict
+
+    g = api.graph()
+    State = TypedDict("State", {"i": int, "log": Annotated[list, operator.add]})  # noqa: UP013
+
+    def step(state):
+        return {"i": state["i"] + 1, "log": [state["i"]]}
+
+    def route(state):
+        return g.END if state["i"] >= steps else "step"
+
+    builder = g.StateGraph(State)
+    builder.add_node("step", step)
+    builder.add_edge(g.START, "step")
+    builder.add_conditional_edges("step", route)
+    checkpointer = api.InMemorySaver()
+    graph = builder.compile(checkpointer=checkpointer)
+    cfg = {"configurable": {"thread_id": "long"}}
+    graph.invoke({"i": 0, "log": []}, {**cfg, "recursion_limit": steps + 50})
+
+    def run():
+        snaps = list(graph.get_state_history(cfg))
+        # input checkpoint + the START step + one per superstep
+        assert len(snaps) == steps + 2, len(snaps)
+        return snaps
+
+    return Workload(
+        f"state-history-{steps}", run, steps, steps, "step", lambda: None, graph, checkpointer
+    )
+
+
+def react_agent(api: Api, turns: int, saver: Any) -> Workload:
+    """`<pkg>.prebuilt.create_react_agent` with a scripted chat model and two tools:
+    one run is a `turns`-turn conversation (each turn: the model calls both tools,
+    then answers). Without a checkpointer the caller carries the messages across
+    turns; with one, the turns share a fresh thread. The floor is not separated
+    (0): model and tools run inside LangChain's Runnable machinery."""
+    import warnings
+
+    from langchain_core.language_models import BaseChatModel
+    from langchain_core.messages import AIMessage, HumanMessage
+    from langchain_core.outputs import ChatGeneration, ChatResult
+    from langchain_core.tools import tool
+    from langchain_core.utils.function_calling import convert_to_openai_tool
+    from pydantic import PrivateAttr
+
+    class Scripted(BaseChatModel):
+        _n: list = PrivateAttr(default_factory=lambda: [0])
+
+        @property
+        def _llm_type(self):
+            return "scripted"
+
+        def _generate(self, messages, stop=None, run_manager=None, **kw):
+            i = self._n[0]
+            self._n[0] += 1
+            if i % 2 == 0:
+                calls = [
+                    {"name": "add", "args": {"a": i, "b": 1}, "id": f"a{i}", "type": "tool_call"},
+                    {
+                        "name": "weather",
+                        "args": {"city": "Oslo"},
+                        "id": f"w{i}",
+                        "type": "tool_call",
+                    },
+                ]
+                msg = AIMessage("", tool_calls=calls)
+            else:
+                msg = AIMessage(f"answer {i}")
+            return ChatResult(generations=[ChatGeneration(message=msg)])
+
+        def bind_tools(self, tools, **kw):
+            return self.bind(tools=[convert_to_openai_tool(t) for t in tools])
+
+    @tool
+    def add(a: int, b: int) -> int:
+        """Add."""
+        return a + b
+
+    @tool
+    def weather(city: str) -> str:
+        """Weather."""
+        return "sunny in " + city
+
+    model = Scripted()
+    checkpointer = _checkpointer(api, saver)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # create_react_agent is deprecated in LangGraph 1.x
+        create_react_agent = api.module("prebuilt").create_react_agent
+        agent = create_react_agent(model, [add, weather], checkpointer=checkpointer)
+    counter = iter(range(10**9))
+
+    def run():
+        model._n[0] = 0
+        cfg = (
+            {"configurable": {"thread_id": f"t{next(counter)}"}} if checkpointer is not None else {}
+        )
+        messages: list = []
+        for turn in range(turns):
+            msg = [HumanMessage(f"turn {turn}")]
+            if checkpointer is not None:
+                out = agent.invoke({"messages": msg}, cfg)
+            else:
+                out = agent.invoke({"messages": messages + msg})
+                messages = list(out["messages"])
+        assert len(out["messages"]) == 5 * turns, len(out["messages"])
+        return out
+
+    name = f"react-agent-{turns}" + ("-saver" if checkpointer is not None else "")
+    return Workload(name, run, 3 * turns, 4 * turns, "step", lambda: None, agent, checkpointer)
 
 
 # -- the catalogue ---------------------------------------------------------------
@@ -487,6 +721,17 @@ WORKLOADS: dict[str, tuple[Callable[[Api, bool], Workload], bool]] = {
 }
 
 
+# Single-configuration workloads of the investigation scripts (also timed by the
+# asv suite): name -> (builder(api), needs StateGraph).
+SCENARIOS: dict[str, tuple[Callable[[Api], Workload], bool]] = {
+    "interrupt-resume": (graph_interrupt_resume, True),
+    "state-history-200": (lambda api: graph_state_history(api, 200), True),
+    "message-loop-30": (lambda api: message_loop(api, 30, True), False),
+    "react-agent-10": (lambda api: react_agent(api, 10, False), True),
+    "react-agent-10-saver": (lambda api: react_agent(api, 10, True), True),
+}
+
+
 def build(engine: str, name: str, saver: bool) -> Workload:
     """Build workload `name` on `engine` ("langgraph" or "jit"); raises
     NotImplementedError for a StateGraph workload while `<pkg>.graph` is missing."""
@@ -497,6 +742,15 @@ def build(engine: str, name: str, saver: bool) -> Workload:
     wl = builder(api, saver)
     wl.name = name
     return wl
+
+
+def build_scenario(engine: str, name: str) -> Workload:
+    """Build `SCENARIOS[name]` on `engine`, as `build` does."""
+    builder, needs_graph = SCENARIOS[name]
+    api = Api(engine)
+    if needs_graph and not graph_api_available(api.pkg):
+        raise NotImplementedError(f"{api.pkg}.graph (StateGraph) is not available yet")
+    return builder(api)
 
 
 def stored_bytes(saver: Any) -> int:

@@ -1,96 +1,29 @@
 """Checkpoint storage and latency, langgraph_jit vs langgraph 1.2.22, in one run.
 
-    .venv/bin/python bench/bench_checkpoint.py [--pg DSN] [--steps 1000] [--turns 30]
+    python -m asv_bench.investigate.checkpoint [--pg DSN] [--steps 1000] [--turns 30]
+        [--only serde|latency|storage] [--quick]
 
-Prints: bytes stored for an N-step chain and a T-turn message loop (SQLite,
-and PostgreSQL with --pg); put/get_tuple/list latency per saver; serializer
-dumps/loads time and size with and without lz4, and the JSON variant.
+Prints: bytes stored for an N-step chain (workloads.chain) and a T-turn message
+loop (workloads.message_loop) on SQLite, and on PostgreSQL with --pg (default:
+$LANGGRAPH_JIT_TEST_PG_DSN; without either, no PostgreSQL is used); put/get_tuple/list
+latency per saver; serializer dumps/loads time and size with and without lz4,
+and the JSON variant. JSON of the tables goes to asv_bench/results/checkpoint.json.
 """
 
 from __future__ import annotations
 
 import argparse
-import operator
 import os
+import sys
 import tempfile
 import time
 import uuid
 from datetime import datetime, timezone
 
+from asv_bench._common import machine, save_json
+from asv_bench.benchmarks import workloads as W
 
-def impl(which):
-    if which == "langgraph":
-        import langgraph.channels as ch
-        from langgraph.checkpoint.memory import InMemorySaver
-        from langgraph.checkpoint.postgres import PostgresSaver
-        from langgraph.checkpoint.sqlite import SqliteSaver
-        from langgraph.pregel import NodeBuilder, Pregel
-    else:
-        import langgraph_jit.channels as ch
-        from langgraph_jit.checkpoint.memory import InMemorySaver
-        from langgraph_jit.checkpoint.postgres import PostgresSaver
-        from langgraph_jit.checkpoint.sqlite import SqliteSaver
-        from langgraph_jit.pregel import NodeBuilder, Pregel
-    return dict(
-        ch=ch,
-        InMemorySaver=InMemorySaver,
-        PostgresSaver=PostgresSaver,
-        SqliteSaver=SqliteSaver,
-        NodeBuilder=NodeBuilder,
-        Pregel=Pregel,
-    )
-
-
-def chain(m, n, saver):
-    nodes = {
-        f"n{i:04d}": m["NodeBuilder"]()
-        .subscribe_only(f"c{i}")
-        .do(lambda x: x + 1)
-        .write_to(f"c{i + 1}")
-        for i in range(n)
-    }
-    return m["Pregel"](
-        nodes=nodes,
-        channels={f"c{i}": m["ch"].LastValue(int) for i in range(n + 1)},
-        input_channels="c0",
-        output_channels=f"c{n}",
-        checkpointer=saver,
-    )
-
-
-def message_loop(m, saver):
-    """Each turn appends a user message and a ~1 KB assistant reply to `messages`."""
-    ch = m["ch"]
-
-    def reply(msgs):
-        last = msgs[-1]
-        return [
-            {
-                "role": "assistant",
-                "id": str(uuid.uuid4()),
-                "content": ("answer to " + last["content"]) * 30,
-                "usage": {"in": 100, "out": 200},
-            }
-        ]
-
-    return m["Pregel"](
-        nodes={
-            "agent": m["NodeBuilder"]()
-            .subscribe_only("inbox")
-            .do(lambda x: [x])
-            .write_to("messages"),
-            "llm": m["NodeBuilder"]().subscribe_only("messages").do(reply).write_to("replies"),
-        },
-        channels={
-            "inbox": ch.EphemeralValue(dict),
-            "messages": ch.BinaryOperatorAggregate(list, operator.add),
-            "replies": ch.Topic(dict, accumulate=True),
-            "turns": ch.LastValue(int),
-        },
-        input_channels="inbox",
-        output_channels=["messages"],
-        checkpointer=saver,
-    )
+ENGINES = {"langgraph": "langgraph", "langgraph_jit": "jit"}  # column -> workloads engine
 
 
 def sqlite_bytes(path):
@@ -123,39 +56,30 @@ def pg_bytes(conn):
     return row["n"] if isinstance(row, dict) else row[0]
 
 
-def storage(steps, turns, dsn):
+def storage(steps, turns, dsn) -> list[dict]:
     print("\n## Bytes stored (payload bytes in rows; SQLite file size in brackets)")
     print("| workload | saver | langgraph | langgraph_jit | ratio |\n|---|---|---|---|---|")
+    rows = []
+    workloads = {
+        f"{steps}-step chain": lambda api, saver: W.chain(api, steps, saver),
+        f"{turns}-turn message loop": lambda api, saver: W.message_loop(api, turns, saver),
+    }
     with tempfile.TemporaryDirectory() as tmp:
-        for label, run in (
-            (
-                f"{steps}-step chain",
-                lambda m, s: chain(m, steps, s).invoke(
-                    0, {"configurable": {"thread_id": "t"}, "recursion_limit": steps + 10}
-                ),
-            ),
-            (
-                f"{turns}-turn message loop",
-                lambda m, s: [
-                    message_loop(m, s).invoke(
-                        {"role": "user", "id": str(i), "content": f"question {i}"},
-                        {"configurable": {"thread_id": "t"}},
-                    )
-                    for i in range(turns)
-                ],
-            ),
-        ):
+        for label, build in workloads.items():
             sizes = {}
-            for which in ("langgraph", "langgraph_jit"):
-                m = impl(which)
+            for which, engine in ENGINES.items():
+                api = W.Api(engine)
                 path = os.path.join(tmp, f"{which}-{label}.sqlite")
-                with m["SqliteSaver"].from_conn_string(path) as saver:
+                SqliteSaver = api.module("checkpoint.sqlite").SqliteSaver
+                with SqliteSaver.from_conn_string(path) as saver:
+                    wl = build(api, saver)
                     t0 = time.perf_counter()
-                    run(m, saver)
+                    wl.run()
                     elapsed = time.perf_counter() - t0
                     saver.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
                 sizes[which] = (*sqlite_bytes(path), elapsed)
             a, b = sizes["langgraph"], sizes["langgraph_jit"]
+            rows.append({"workload": label, "saver": "sqlite", "bytes": sizes})
             print(
                 f"| {label} | SQLite | {a[0]:,} [{a[1]:,}] ({a[2]:.1f} s) | {b[0]:,} [{b[1]:,}] ({b[2]:.1f} s) | {a[0] / b[0]:.1f}x |"
             )
@@ -164,21 +88,24 @@ def storage(steps, turns, dsn):
                 from psycopg.rows import dict_row
 
                 pg = {}
-                for which in ("langgraph", "langgraph_jit"):
-                    m = impl(which)
+                for which, engine in ENGINES.items():
+                    api = W.Api(engine)
+                    PostgresSaver = api.module("checkpoint.postgres").PostgresSaver
                     name = "b_" + uuid.uuid4().hex[:12]
                     with psycopg.connect(dsn, autocommit=True) as admin:
                         admin.execute(f'CREATE DATABASE "{name}"')
                     db = dsn.rsplit("/", 1)[0] + "/" + name
-                    with m["PostgresSaver"].from_conn_string(db) as saver:
+                    with PostgresSaver.from_conn_string(db) as saver:
                         saver.setup()
-                        run(m, saver)
+                        build(api, saver).run()
                     with psycopg.connect(db, row_factory=dict_row) as conn:
                         pg[which] = pg_bytes(conn)
                     with psycopg.connect(dsn, autocommit=True) as admin:
                         admin.execute(f'DROP DATABASE "{name}" WITH (FORCE)')
                 a, b = pg["langgraph"], pg["langgraph_jit"]
+                rows.append({"workload": label, "saver": "postgres", "bytes": pg})
                 print(f"| {label} | PostgreSQL | {a:,} | {b:,} | {a / b:.1f}x |")
+    return rows
 
 
 def _ckpt(uuid6, step, values, versions):
@@ -193,25 +120,38 @@ def _ckpt(uuid6, step, values, versions):
     }
 
 
-def latency(dsn, n=200):
+class _null:
+    def __init__(self, x):
+        self.x = x
+
+    def __enter__(self):
+        return self.x
+
+    def __exit__(self, *a):
+        return None
+
+
+def latency(dsn, n=200) -> list[dict]:
+    from langgraph.checkpoint.base.id import uuid6
+
     print(f"\n## Saver latency (µs per call; {n} checkpoints of 10 channels, 1 changed per put)")
     print(
         "| saver | impl | put | get_tuple (latest) | list (limit 10, per item) |\n|---|---|---|---|---|"
     )
+    rows = []
     for kind in ("memory", "sqlite", "postgres"):
         if kind == "postgres" and not dsn:
             continue
-        for which in ("langgraph", "langgraph_jit"):
-            m = impl(which)
-            from langgraph.checkpoint.base.id import uuid6
-
+        for which, engine in ENGINES.items():
+            api = W.Api(engine)
             with tempfile.TemporaryDirectory() as tmp:
                 if kind == "memory":
-                    ctx = _null(m["InMemorySaver"]())
+                    ctx = _null(api.InMemorySaver())
                 elif kind == "sqlite":
-                    ctx = m["SqliteSaver"].from_conn_string(os.path.join(tmp, "x.sqlite"))
+                    SqliteSaver = api.module("checkpoint.sqlite").SqliteSaver
+                    ctx = SqliteSaver.from_conn_string(os.path.join(tmp, "x.sqlite"))
                 else:
-                    ctx = m["PostgresSaver"].from_conn_string(dsn)
+                    ctx = api.module("checkpoint.postgres").PostgresSaver.from_conn_string(dsn)
                 with ctx as saver:
                     if kind == "postgres":
                         saver.setup()
@@ -254,21 +194,20 @@ def latency(dsn, n=200):
                     list_us = (time.perf_counter() - t0) / reps / 10 * 1e6
                     if kind == "postgres":
                         saver.delete_thread(thread)
+            rows.append(
+                {
+                    "saver": kind,
+                    "impl": which,
+                    "put_us": put_us,
+                    "get_us": get_us,
+                    "list_us": list_us,
+                }
+            )
             print(f"| {kind} | {which} | {put_us:.0f} | {get_us:.0f} | {list_us:.0f} |")
+    return rows
 
 
-class _null:
-    def __init__(self, x):
-        self.x = x
-
-    def __enter__(self):
-        return self.x
-
-    def __exit__(self, *a):
-        return None
-
-
-def serde():
+def serde(reps=200) -> list[dict]:
     import numpy as np
 
     from langgraph_jit.checkpoint.serde.json import JsonSerializer
@@ -302,6 +241,7 @@ def serde():
         "msgpack + lz4": CompressedSerializer(min_size=0),
         "json+ext": JsonSerializer(),
     }
+    rows = []
     print("\n## Serializer (µs per whole-checkpoint call, bytes)")
     print("| payload | codec | bytes | dumps | loads |\n|---|---|---|---|---|")
     for label, value in (
@@ -310,7 +250,6 @@ def serde():
     ):
         for name, codec in codecs.items():
             data = codec.dumps_typed(value)
-            reps = 200
             t0 = time.perf_counter()
             for _ in range(reps):
                 codec.dumps_typed(value)
@@ -319,6 +258,15 @@ def serde():
             for _ in range(reps):
                 codec.loads_typed(data)
             lo = (time.perf_counter() - t0) / reps * 1e6
+            rows.append(
+                {
+                    "payload": label,
+                    "codec": name,
+                    "bytes": len(data[1]),
+                    "dumps_us": d,
+                    "loads_us": lo,
+                }
+            )
             print(f"| {label} | {name} | {len(data[1]):,} | {d:.0f} | {lo:.0f} |")
     print("\n## lz4 threshold: cost and gain per value size (msgpack of a message list)")
     print("| msgpack bytes | lz4 bytes | compress µs | decompress µs |\n|---|---|---|---|")
@@ -335,19 +283,37 @@ def serde():
         for _ in range(500):
             lz4.block.decompress(comp)
         dd = (time.perf_counter() - t0) / 500 * 1e6
+        rows.append({"lz4_input_bytes": len(raw), "lz4_bytes": len(comp), "compress_us": c})
+        rows[-1]["decompress_us"] = dd
         print(f"| {len(raw):,} | {len(comp):,} | {c:.1f} | {dd:.1f} |")
+    return rows
 
 
-if __name__ == "__main__":
-    ap = argparse.ArgumentParser()
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--pg", default=os.environ.get("LANGGRAPH_JIT_TEST_PG_DSN"))
     ap.add_argument("--steps", type=int, default=1000)
     ap.add_argument("--turns", type=int, default=30)
     ap.add_argument("--only", choices=["storage", "latency", "serde"])
+    ap.add_argument("--quick", action="store_true", help="100 steps, 5 turns, fewer repeats")
+    ap.add_argument("--out", help="JSON file (default asv_bench/results/checkpoint.json)")
     args = ap.parse_args()
+    n_latency, serde_reps = 200, 200
+    if args.quick:
+        args.steps, args.turns, n_latency, serde_reps = 100, 5, 20, 20
+    result = {
+        "command": "python -m asv_bench.investigate.checkpoint " + " ".join(sys.argv[1:]),
+        "machine": machine(),
+        "postgres": bool(args.pg),
+    }
     if args.only in (None, "serde"):
-        serde()
+        result["serde"] = serde(serde_reps)
     if args.only in (None, "latency"):
-        latency(args.pg)
+        result["latency"] = latency(args.pg, n_latency)
     if args.only in (None, "storage"):
-        storage(args.steps, args.turns, args.pg)
+        result["storage"] = storage(args.steps, args.turns, args.pg)
+    print(f"\nsaved {save_json(result, args.out, 'checkpoint.json')}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,121 +1,54 @@
 """Where the compiled step kernels start to beat the interpreted twin.
 
 Times ChannelTable.apply_writes + plan per superstep, compiled vs interpreted
-(same process, both warmed), for chain-like and fan-in graphs of N nodes, and
-prints the crossover N that DEFAULT_NODE_THRESHOLD should follow.
-Run as `python bench/kernel_threshold.py [--repeats K]`; JSON goes to
-bench/results/kernel_threshold.json.
+(same process, both warmed), for the chain and fan-in graphs of
+`asv_bench/benchmarks/kernel_workloads.py` (also timed by the asv suite,
+`micro.Kernels`) at N nodes, and prints the crossover N the kernel thresholds
+(`langgraph_jit._kernels`) should follow.
+
+    python -m asv_bench.investigate.kernel_threshold [--repeats 7] [--quick] [--publish]
+
+JSON goes to asv_bench/results/kernel_threshold.json (`--out FILE` elsewhere;
+`--publish`: asv_bench/investigate/kernel_threshold.json, the run the README quotes).
 """
 
 from __future__ import annotations
 
+import os
+
+os.environ.setdefault("NUMBA_CACHE_DIR", "/tmp/numba_cache")
+os.environ.pop("LANGGRAPH_JIT_DISABLE_JIT", None)
+
 import argparse
 import gc
-import json
 import math
-import operator
-import os
 import statistics
 import sys
 import time
 from pathlib import Path
 
-os.environ.setdefault("NUMBA_CACHE_DIR", "/tmp/numba_cache")
-os.environ.pop("LANGGRAPH_JIT_DISABLE_JIT", None)
-
 import langgraph_jit
-from langgraph_jit._constants import MISSING
-from langgraph_jit._kernels import reload_settings
-from langgraph_jit.channels import BinaryOperatorAggregate, LastValue
-from langgraph_jit.pregel import NodeBuilder
-from langgraph_jit.pregel._table import ChannelTable
-from langgraph_jit.pregel._topology import Topology
+from asv_bench._common import machine, save_json
+from asv_bench.benchmarks.kernel_workloads import SHAPES, KernelGraph, new_table
 
 SIZES = (5, 10, 20, 50, 100, 200, 500, 1000, 2000)
+QUICK_SIZES = (5, 20, 100, 500)
+PUBLISHED = Path(__file__).resolve().parent / "kernel_threshold.json"
 # step = apply_writes + plan every superstep; engine = what the run loop pays
 # (apply_writes every step, one full plan per run).
 PARTS = ("step", "apply_writes", "plan", "engine")
-identity = lambda x: x
 
 
-def chain_graph(n: int):
-    """node i: c_i -> c_{i+1}. A run is n steps of one task and one write."""
-    nodes = {
-        f"n{i:04d}": NodeBuilder()
-        .subscribe_only(f"c{i}")
-        .do(identity)
-        .write_to(f"c{i + 1}")
-        .build()
-        for i in range(n)
-    }
-    channels = {f"c{i}": LastValue(int) for i in range(n + 1)}
-    topo = Topology(nodes, channels)
-    ids = [topo.node_id[f"n{i:04d}"] for i in range(n)]
-
-    def steps():
-        # (ran nodes, writes) per superstep; the input step first.
-        yield [], [("c0", 0)]
-        for i in range(n):
-            yield [ids[i]], [(f"c{i + 1}", i)]
-
-    return topo, channels, steps, n + 1
-
-
-def fan_in_graph(n: int):
-    """n-1 workers w_i (c_i -> sink, a BinaryOperatorAggregate) and a join node
-    on sink. Steps: input writes every c_i; all workers run and write sink;
-    join runs."""
-    k = n - 1
-    nodes = {
-        f"w{i:04d}": NodeBuilder().subscribe_only(f"c{i}").do(identity).write_to("sink").build()
-        for i in range(k)
-    }
-    nodes["join"] = NodeBuilder().subscribe_only("sink").do(identity).write_to("out").build()
-    channels = {f"c{i}": LastValue(int) for i in range(k)}
-    channels["sink"] = BinaryOperatorAggregate(int, operator.add)
-    channels["out"] = LastValue(int)
-    topo = Topology(nodes, channels)
-    workers = [topo.node_id[f"w{i:04d}"] for i in range(k)]
-    join = topo.node_id["join"]
-    input_writes = [(f"c{i}", i) for i in range(k)]
-    sink_writes = [("sink", 1)] * k
-
-    def steps():
-        yield [], input_writes
-        yield workers, sink_writes
-        yield [join], [("out", 1)]
-
-    return topo, channels, steps, 3
-
-
-SHAPES = {"chain": chain_graph, "fan-in": fan_in_graph}
-
-
-def new_table(topo, specs, compiled: bool) -> ChannelTable:
-    os.environ["LANGGRAPH_JIT_KERNELS"] = "compiled" if compiled else "python"
-    reload_settings()  # the kernel settings are otherwise read once per process
-    channels = [specs[name].from_checkpoint(MISSING) for name in topo.chan_names]
-    table = ChannelTable(
-        topo,
-        channels,
-        [0] * topo.n_channels,
-        [0] * len(topo.trig_chan),
-        force_compiled=None if compiled else False,
-    )
-    assert table.compiled is compiled
-    return table
-
-
-def one_run(topo, specs, steps, compiled: bool, n_steps: int) -> tuple[float, float, float, float]:
+def one_run(graph: KernelGraph, compiled: bool) -> tuple[float, float, float, float]:
     """Seconds for one run: (apply_writes + plan every step, apply_writes only,
     plan only, engine mix). The engine mix is what the run loop pays: it calls
     apply_writes every step but a full plan() only when it has no candidate
     list (at the start, or after a step that updated nothing), so one plan per run."""
-    table = new_table(topo, specs, compiled)
-    order = topo.insertion_order
+    table = new_table(graph, compiled)
+    order = graph.topo.insertion_order
     t_apply = t_plan = 0.0
     clock = time.perf_counter
-    for ran, writes in steps():
+    for ran, writes in graph.steps:
         t0 = clock()
         table.apply_writes(ran, [], writes, True)
         t1 = clock()
@@ -124,30 +57,31 @@ def one_run(topo, specs, steps, compiled: bool, n_steps: int) -> tuple[float, fl
         t_apply += t1 - t0
         t_plan += t2 - t1
         table.mark_seen(ran)
-    return t_apply + t_plan, t_apply, t_plan, t_apply + t_plan / n_steps
+    return t_apply + t_plan, t_apply, t_plan, t_apply + t_plan / len(graph.steps)
 
 
 def measure(shape: str, n: int, repeats: int) -> dict:
-    topo, specs, steps, n_steps = SHAPES[shape](n)
+    graph = SHAPES[shape](n)
+    n_steps = len(graph.steps)
     # Enough runs per sample that each sample lasts a few ms.
     runs = max(1, 4000 // (n * n_steps) + 1)
     result = {
         "shape": shape,
-        "n_nodes": topo.n_nodes,
+        "n_nodes": graph.topo.n_nodes,
         "steps_per_run": n_steps,
         "runs_per_sample": runs,
     }
     samples: dict[bool, list[tuple[float, ...]]] = {False: [], True: []}
     for compiled in (False, True):  # warm both (compile / caches / branch paths)
         for _ in range(3):
-            one_run(topo, specs, steps, compiled, n_steps)
+            one_run(graph, compiled)
     gc.disable()
     try:
         for _ in range(repeats):
             for compiled in (False, True):  # interleaved
                 tot = [0.0, 0.0, 0.0, 0.0]
                 for _ in range(runs):
-                    for j, t in enumerate(one_run(topo, specs, steps, compiled, n_steps)):
+                    for j, t in enumerate(one_run(graph, compiled)):
                         tot[j] += t
                 samples[compiled].append(tuple(t / (runs * n_steps) * 1e6 for t in tot))
     finally:
@@ -186,23 +120,27 @@ def crossover(rows: list[dict], key: str = "step") -> float | None:
 def _round2(x: float) -> int:
     """Two significant digits: 14.3 -> 14, 547 -> 550."""
     if x < 10:
-        return int(round(x))
+        return round(x)
     mag = 10 ** (len(str(int(x))) - 2)
     return int(round(x / mag) * mag)
 
 
 def main() -> None:
-    ap = argparse.ArgumentParser()
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--repeats", type=int, default=7)
-    ap.add_argument(
-        "--out", default=str(Path(__file__).parent / "results" / "kernel_threshold.json")
-    )
+    ap.add_argument("--quick", action="store_true", help=f"N in {QUICK_SIZES}, 2 repeats")
+    where = ap.add_mutually_exclusive_group()
+    where.add_argument("--out", help="JSON file (default asv_bench/results/kernel_threshold.json)")
+    where.add_argument("--publish", action="store_true", help=f"write {PUBLISHED} (tracked)")
     args = ap.parse_args()
+    sizes = SIZES
+    if args.quick:
+        sizes, args.repeats = QUICK_SIZES, 2
     t_start = time.perf_counter()
     assert langgraph_jit.warmup(), "numba kernels unavailable"
     rows = []
     for shape in SHAPES:
-        for n in SIZES:
+        for n in sizes:
             rows.append(measure(shape, n, args.repeats))
             print(f"{shape} N={n} done", file=sys.stderr)
 
@@ -214,7 +152,7 @@ def main() -> None:
     )
     print("|---|---|---|---|---|---|---|---|---|---|---|---|")
     for r in rows:
-        m = lambda k: f"{r[k]:.2f}"
+        m = lambda k, r=r: f"{r[k]:.2f}"
         print(
             f"| {r['shape']} | {r['n_nodes']} | {m('python_step_us_median')}"
             f" | {m('compiled_step_us_median')} | {r['speedup_step']:.2f}x"
@@ -228,8 +166,9 @@ def main() -> None:
         shape_rows = [r for r in rows if r["shape"] == shape]
         crossovers[shape] = {part: crossover(shape_rows, part) for part in PARTS}
     print()
+    top = max(sizes)
     for shape, c in crossovers.items():
-        pretty = {k: (f"{v:.0f}" if v is not None else "never (<=2000)") for k, v in c.items()}
+        pretty = {k: (f"{v:.0f}" if v is not None else f"never (<={top})") for k, v in c.items()}
         print(
             f"crossover N ({shape}): apply+plan every step {pretty['step']}; engine mix "
             f"{pretty['engine']}; apply_writes alone {pretty['apply_writes']}; plan alone {pretty['plan']}"
@@ -238,37 +177,30 @@ def main() -> None:
     for part in ("step", "engine"):
         cs = [c[part] for c in crossovers.values()]
         # The compiled path must win on every shape: the larger crossover,
-        # rounded to two significant digits (None: it does not win by N=2000).
+        # rounded to two significant digits (None: it does not win by the largest N).
         suggested[part] = None if any(c is None for c in cs) else _round2(max(cs))
     print(
         f"threshold from apply+plan every step: {suggested['step']}; "
         f"from the engine mix: {suggested['engine']}"
     )
     total = time.perf_counter() - t_start
-    out = Path(args.out)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    import platform
-
-    import numba
-
-    out.write_text(
-        json.dumps(
-            {
-                "meta": {
-                    "command": "python bench/kernel_threshold.py " + " ".join(sys.argv[1:]),
-                    "python": platform.python_version(),
-                    "numba": numba.__version__,
-                    "repeats": args.repeats,
-                    "total_seconds": total,
-                },
-                "rows": rows,
-                "crossover": crossovers,
-                "suggested_threshold": suggested,
+    path = save_json(
+        {
+            "meta": {
+                "command": "python -m asv_bench.investigate.kernel_threshold "
+                + " ".join(sys.argv[1:]),
+                "machine": machine(),
+                "repeats": args.repeats,
+                "total_seconds": total,
             },
-            indent=1,
-        )
+            "rows": rows,
+            "crossover": crossovers,
+            "suggested_threshold": suggested,
+        },
+        PUBLISHED if args.publish else args.out,
+        "kernel_threshold.json",
     )
-    print(f"saved {out} ({total:.0f} s)")
+    print(f"saved {path} ({total:.0f} s)")
 
 
 if __name__ == "__main__":
