@@ -129,7 +129,7 @@ def _a_cycle(graph: dict[str, set[str]], component: list[str]) -> list[str]:
         nxt = sorted(w for w in graph[path[-1]] if w in members)
         back = [w for w in nxt if w in seen]
         if back:
-            return path[path.index(back[0]) :] + [back[0]]
+            return [*path[path.index(back[0]) :], back[0]]
         path.append(nxt[0])
         seen.add(nxt[0])
 
@@ -142,6 +142,85 @@ def test_import_graph_has_no_cycles() -> None:
         f"cycle of {len(c)} modules, e.g. " + " -> ".join(_a_cycle(graph, c)) for c in components
     )
     assert not components, message
+
+
+# The package's layers, bottom first (docs/architecture.md draws them). A
+# module may import its own layer and the ones below, never one above.
+# Prefixes are relative to the package; the longest matching prefix decides.
+LAYERS: list[tuple[str, list[str]]] = [
+    (
+        "base",
+        [
+            "_constants",
+            "_context",
+            "_overwrite",
+            "warnings",
+            "_internal._constants",
+            "_internal._typing",
+            "_kernels",
+            "_drawing",
+            "checkpoint.serde",
+            "cache",
+            "store",
+        ],
+    ),
+    ("persistence", ["checkpoint"]),
+    (
+        "vocabulary",
+        ["types", "errors", "constants", "channels", "runtime", "config", "managed", "typing"],
+    ),
+    ("core", ["pregel._core"]),
+    (
+        "run",
+        [
+            "pregel._run",
+            "pregel._emit",
+            "pregel._persist",
+            "pregel._snapshot",
+            "pregel._lc",
+            "pregel._messages",
+            "pregel._update",
+            "pregel._call",
+            "pregel._runner",
+            "pregel._drive",
+            "pregel._node",
+            "pregel._write",
+            "pregel._read",
+            "pregel._draw",
+            "pregel._tools",
+            "pregel.protocol",
+        ],
+    ),
+    ("graph", ["pregel", "graph", "func", "_internal", "utils", "stream"]),
+    ("apps", ["prebuilt", "_switch", "__main__", ""]),
+]
+
+
+def layer_of(module: str) -> int | None:
+    rel = module[len(PACKAGE) :].lstrip(".")
+    best: tuple[int, int] | None = None
+    for index, (_name, prefixes) in enumerate(LAYERS):
+        for prefix in prefixes:
+            matches = rel == prefix or (prefix and rel.startswith(prefix + "."))
+            if matches and (best is None or len(prefix) > best[1]):
+                best = (index, len(prefix))
+    return None if best is None else best[0]
+
+
+def test_every_module_has_a_layer() -> None:
+    unassigned = [m for m in build_import_graph() if layer_of(m) is None]
+    assert not unassigned, f"modules with no layer in LAYERS: {unassigned}"
+
+
+def test_imports_point_down_the_layers() -> None:
+    graph = build_import_graph()
+    upward = [
+        f"{m} [{LAYERS[layer_of(m) or 0][0]}] imports {t} [{LAYERS[layer_of(t) or 0][0]}]"
+        for m in sorted(graph)
+        for t in sorted(graph[m])
+        if (layer_of(t) or 0) > (layer_of(m) or 0)
+    ]
+    assert not upward, "imports that point up the layers:\n" + "\n".join(upward)
 
 
 def test_the_graph_sees_imports_inside_functions() -> None:

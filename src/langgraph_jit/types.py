@@ -11,7 +11,7 @@ import random
 import types as _types
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any, ClassVar, Generic, Literal, NamedTuple, TypeVar, Union
+from typing import Any, ClassVar, Generic, Literal, NamedTuple, TypeVar
 
 from langgraph_jit._context import current_task
 from langgraph_jit._overwrite import Overwrite
@@ -45,7 +45,7 @@ All = Literal["*"]
 StreamMode = Literal["values", "updates", "checkpoints", "tasks", "debug", "messages", "custom"]
 StreamWriter = Callable[[Any], None]
 Durability = Literal["sync", "async", "exit"]
-Checkpointer = Union[None, bool, Any]
+Checkpointer = None | bool | Any
 
 
 def default_retry_on(exc: Exception) -> bool:

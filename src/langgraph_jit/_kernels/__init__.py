@@ -14,8 +14,8 @@ from langgraph_jit._kernels import step_python
 
 logger = logging.getLogger("langgraph_jit")
 
-# Two thresholds, both from `NUMBA_CACHE_DIR=/tmp/numba_cache python
-# bench/kernel_threshold.py` (bench/results/kernel_threshold.json, µs per
+# Two thresholds, both from `NUMBA_CACHE_DIR=/tmp/numba_cache python -m
+# asv_bench.investigate.kernel_threshold` (asv_bench/investigate/kernel_threshold.json, µs per
 # superstep, interpreted vs compiled) and `python -m asv_bench.compare`:
 #
 # * What pays is work per step, not graph size. On chain-like graphs (one task

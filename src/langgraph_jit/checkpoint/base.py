@@ -5,6 +5,7 @@ Savers subclass `BaseCheckpointSaver`; the engine only talks to them through it.
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import logging
 import random
@@ -234,10 +235,8 @@ def create_checkpoint(
         for name, channel in channels.items():
             if name not in versions:
                 continue
-            try:
+            with contextlib.suppress(EmptyChannelError):
                 values[name] = channel.checkpoint()
-            except EmptyChannelError:
-                pass
     return Checkpoint(  # type: ignore[typeddict-unknown-key]
         v=LATEST_VERSION,
         ts=_now_iso(),
@@ -298,6 +297,19 @@ class BaseCheckpointSaver(Generic[V]):
     """
 
     serde: SerializerProtocol = JsonPlusSerializer()
+
+    # What the engine may hand this saver; each default is LangGraph's plain
+    # contract, and a saver that declares more gets a faster path.
+    # put() stores a channel's value per (channel, version), so only the
+    # channels in `new_versions` need a value in the checkpoint it is given.
+    stores_values_by_version: bool = False
+    # checkpoint["versions_seen"] may be a read-only FrozenVersionsSeen.
+    accepts_frozen_versions_seen: bool = False
+    # channel_versions / versions_seen may be LayeredMaps (shared base + changes).
+    accepts_layered_maps: bool = False
+    # get_next_version makes InMemorySaver's "<n, 32 digits>.<random fraction>"
+    # strings, so the engine may make them itself without calling it.
+    padded_string_versions: bool = False
 
     def __init__(self, *, serde: SerializerProtocol | None = None) -> None:
         self.serde = maybe_add_typed_methods(serde or self.serde)

@@ -76,17 +76,22 @@ class InMemorySaver(BaseCheckpointSaver[str], AbstractContextManager, AbstractAs
     Pass `factory=functools.partial(PersistentDict, filename=...)` to persist to a file.
     """
 
-    # Engine fast paths (see pregel/_checkpoint.py): blobs are stored per
+    # Capabilities (see BaseCheckpointSaver): blobs are stored per
     # (channel, version), so only new versions need values; versions_seen
     # may arrive as a FrozenVersionsSeen.
     stores_values_by_version = True
     accepts_frozen_versions_seen = True
 
-    @property
+    @property  # type: ignore[override]  # a class flag on the base, per class here
     def accepts_layered_maps(self) -> bool:
         """channel_versions / versions_seen may arrive as LayeredMaps (kept as
         they are, materialised on read) unless a subclass overrides put."""
         return type(self).put is InMemorySaver.put
+
+    @property  # type: ignore[override]  # a class flag on the base, per class here
+    def padded_string_versions(self) -> bool:
+        """Versions are made by this class's get_next_version (not a subclass's)."""
+        return type(self).get_next_version is InMemorySaver.get_next_version
 
     def __init__(
         self,

@@ -9,15 +9,16 @@ from __future__ import annotations
 
 from collections import deque
 from collections.abc import Callable, Sequence
-from typing import Any
+from typing import Any, get_args
 
 from langgraph_jit._constants import CONF, CONFIG_KEY_CHECKPOINT_NS, INTERRUPT
 from langgraph_jit.pregel import _lc
 from langgraph_jit.pregel._core import output as _output
 from langgraph_jit.pregel._core.task import Task
+from langgraph_jit.types import StreamMode
 
 # Every stream mode LangGraph accepts, in its documented order.
-STREAM_MODES = ("values", "updates", "checkpoints", "tasks", "debug", "messages", "custom")
+STREAM_MODES: tuple[str, ...] = get_args(StreamMode)
 _VALID_MODES = frozenset(STREAM_MODES)
 
 

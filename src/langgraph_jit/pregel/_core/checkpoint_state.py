@@ -103,11 +103,7 @@ class CheckpointState:
         if checkpointer is not None:
             self.tracking = True
             self.version_repr = [None] * len(names)
-            from langgraph_jit.checkpoint.memory import InMemorySaver
-
-            self._fast_versions = (
-                type(checkpointer).get_next_version is InMemorySaver.get_next_version
-            )
+            self._fast_versions = checkpointer.padded_string_versions
             self.channel_versions = {}
             self.versions_seen = FrozenVersionsSeen({})
             self._track_changes(checkpointer)
@@ -163,11 +159,7 @@ class CheckpointState:
         if self.tracking:
             self.version_repr = [cv.get(n) for n in names]
             self.max_repr = max(cv.values()) if cv else None
-            from langgraph_jit.checkpoint.memory import InMemorySaver
-
-            self._fast_versions = type(
-                checkpointer
-            ).get_next_version is InMemorySaver.get_next_version and (
+            self._fast_versions = checkpointer.padded_string_versions and (
                 self.max_repr is None or isinstance(self.max_repr, str)
             )
             if self._fast_versions:
@@ -181,7 +173,7 @@ class CheckpointState:
         return self
 
     def _track_changes(self, checkpointer: Any) -> None:
-        if getattr(checkpointer, "accepts_layered_maps", False):
+        if checkpointer.accepts_layered_maps:
             self._cv_log = _ChangeLog()
             self._vs_log = _ChangeLog()
 
@@ -305,7 +297,7 @@ class CheckpointState:
         values: dict[str, Any] = {}
         # Savers store values per (channel, version): only new versions need
         # values; savers that want the whole state get every channel.
-        if getattr(checkpointer, "stores_values_by_version", False):
+        if checkpointer.stores_values_by_version:
             for c in changed:
                 v = channels[c].checkpoint()
                 if v is not MISSING:
@@ -318,7 +310,7 @@ class CheckpointState:
                         values[name] = v
         if layered:
             versions_seen: Any = self._vs_log.snapshot(self.versions_seen, FrozenVersionsSeen)
-        elif getattr(checkpointer, "accepts_frozen_versions_seen", False):
+        elif checkpointer.accepts_frozen_versions_seen:
             versions_seen = FrozenVersionsSeen(self.versions_seen)
         else:
             versions_seen = self.versions_seen.thawed()

@@ -14,7 +14,13 @@ from collections.abc import Sequence
 from typing import Any
 
 from langgraph_jit._constants import RESERVED_WRITES
-from langgraph_jit._kernels import kernel_mode, kernels_for, wide_step_threshold
+from langgraph_jit._kernels import (
+    kernel_mode,
+    kernels_for,
+    promotion_target,
+    step_python,
+    wide_step_threshold,
+)
 from langgraph_jit.errors import InvalidUpdateError
 from langgraph_jit.pregel._core.topology import Topology
 
@@ -56,8 +62,6 @@ class ChannelTable:
         mode = kernel_mode()
         self.kernels, self.compiled = kernels_for(topo.n_nodes, mode)
         if force_compiled is False:
-            from langgraph_jit._kernels import step_python
-
             self.kernels, self.compiled = step_python, False
         self.may_promote = not self.compiled and force_compiled is None and mode == "auto"
         self.wide_step = wide_step_threshold() if self.may_promote else 0
@@ -74,12 +78,6 @@ class ChannelTable:
             self.has_seen = np.zeros(n_nodes, dtype=np.uint8)
             self._mark = np.zeros(n_nodes, dtype=np.int64)
             self._out = np.zeros(n_nodes, dtype=np.int64)
-            t = topo
-            if getattr(t, "_arrays", None) is None:
-                t._arrays = tuple(
-                    np.array(a, dtype=np.int64)
-                    for a in (t.trig_ptr, t.trig_chan, t.c2n_ptr, t.c2n_node)
-                )
         else:
             self._np = None
             self.versions = list(versions)
@@ -114,7 +112,7 @@ class ChannelTable:
         t = self.topo
         if self.compiled:
             np = self._np
-            tp, tc, _, _ = t._arrays
+            tp, tc, _, _ = t.index_arrays()
             order_arr = np.array(order, dtype=np.int64)
             n = self.kernels.plan_nodes(
                 tp,
@@ -276,11 +274,11 @@ class ChannelTable:
         if extra_bumps and len(bumped) > 1:
             # A bumped channel appears once in the kernel input with its
             # final availability (the last entry wins).
-            last = {c: a for c, a in zip(bumped, bumped_avail)}
+            last = dict(zip(bumped, bumped_avail))
             bumped = list(last)
             bumped_avail = [last[c] for c in bumped]
         # A step running many nodes switches the run to the compiled kernels
-        # (bench/kernel_threshold.py: they win on fan-in steps from ~10 nodes;
+        # (asv_bench.investigate.kernel_threshold: they win on fan-in steps from ~10 nodes;
         # one step writing many channels, such as a graph's input, does not
         # predict the steps to come).
         if self.may_promote and bump_step and len(ran_nodes) >= self.wide_step:
@@ -292,26 +290,18 @@ class ChannelTable:
         """Switch this run to the compiled kernels (a wide step): copy the
         integer state into arrays once; results are identical either way."""
         self.may_promote = False
-        from langgraph_jit._kernels import promotion_target
-
         compiled = promotion_target()
         if compiled is None:
             return
         import numpy as np
 
-        t = self.topo
-        if getattr(t, "_arrays", None) is None:
-            t._arrays = tuple(
-                np.array(a, dtype=np.int64)
-                for a in (t.trig_ptr, t.trig_chan, t.c2n_ptr, t.c2n_node)
-            )
         self._np = np
         self.versions = np.array(self.versions, dtype=np.int64)
         self.available = np.array(self.available, dtype=np.uint8)
         self.seen = np.array(self.seen, dtype=np.int64)
         self.has_seen = np.array(self.has_seen, dtype=np.uint8)
         self._mark = np.array(self._mark, dtype=np.int64)
-        self._out = np.zeros(t.n_nodes, dtype=np.int64)
+        self._out = np.zeros(self.topo.n_nodes, dtype=np.int64)
         self.kernels = compiled
         self.compiled = True
 
@@ -334,7 +324,7 @@ class ChannelTable:
         self._stamp += 1
         if self.compiled:
             np = self._np
-            tp, tc, cp, cn = t._arrays
+            tp, tc, cp, cn = t.index_arrays()
             n = self.kernels.commit_and_plan(
                 tp,
                 tc,

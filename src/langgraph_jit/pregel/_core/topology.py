@@ -71,6 +71,7 @@ class Topology:
     """Integer view of a graph's channels, nodes and triggers."""
 
     _input_keys: tuple[Any, frozenset[str]] | None = None
+    _index_arrays: tuple[Any, Any, Any, Any] | None = None
 
     def __init__(self, nodes: Mapping[str, Any], channels: Mapping[str, Any]) -> None:
         # Managed values may sit among the channels (StateGraph lists them);
@@ -162,3 +163,18 @@ class Topology:
         if cached is None or cached[0] is not keys:
             cached = self._input_keys = (keys, frozenset(keys))
         return cached[1]
+
+    def index_arrays(self) -> tuple[Any, Any, Any, Any]:
+        """The trigger and channel-to-node indexes as int64 NumPy arrays, for
+        the compiled kernels (made once per graph, on first use)."""
+        arrays = self._index_arrays
+        if arrays is None:
+            import numpy as np  # only runs that use compiled kernels need it
+
+            arrays = self._index_arrays = (
+                np.array(self.trig_ptr, dtype=np.int64),
+                np.array(self.trig_chan, dtype=np.int64),
+                np.array(self.c2n_ptr, dtype=np.int64),
+                np.array(self.c2n_node, dtype=np.int64),
+            )
+        return arrays

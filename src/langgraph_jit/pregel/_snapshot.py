@@ -1,0 +1,142 @@
+"""State snapshots: what `get_state` and `get_state_history` show of a saved
+checkpoint (values, next nodes, tasks with their results, errors, interrupts).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from langgraph_jit._constants import (
+    CONF,
+    CONFIG_KEY_CHECKPOINTER,
+    CONTROL_WRITES,
+    ERROR,
+    INTERRUPT,
+    NULL_TASK_ID,
+    RETURN,
+)
+from langgraph_jit.pregel._core import output as _output
+from langgraph_jit.pregel._run import PregelRun
+from langgraph_jit.types import PregelTask, StateSnapshot
+
+
+def state_snapshot(
+    graph: Any, config: dict, saved: Any, saver: Any, *, live: bool, recurse: bool = False
+) -> StateSnapshot:
+    """A StateSnapshot of a saved checkpoint. `live` (the latest state)
+    folds in the writes of tasks that already finished; otherwise the
+    snapshot records the step as it started."""
+    if not saved:
+        return StateSnapshot(
+            values={},
+            next=(),
+            config=config,
+            metadata=None,
+            created_at=None,
+            parent_config=None,
+            tasks=(),
+            interrupts=(),
+        )
+    run = PregelRun(
+        graph,
+        None,
+        {**(saved.config or {}), CONF: dict(saved.config.get(CONF, {}))},
+        stream_modes=frozenset(),
+        output_keys=graph.output_channels,
+        stream_keys=graph.stream_channels_asis,
+        interrupt_before=(),
+        interrupt_after=(),
+        checkpointer=None,
+        durability="exit",
+    )
+    run.load(saved)
+    run.stop = run.step + 2
+    run.planner.next_nodes = None  # LangGraph examines every node here
+    tasks = run.plan()
+    pending = saved.pending_writes or []
+    null_writes = [(c, v) for tid, c, v in pending if tid == NULL_TASK_ID]
+    if null_writes:
+        run.commit([], null_writes, bump_step=False, versionless=True)
+    statuses = task_statuses(pending)
+    if live:
+        finished = [t for t in tasks if statuses.get(t.id, _NO_STATUS)[0]]
+        for t in finished:
+            t.writes.extend(statuses[t.id][0])
+        if finished:
+            finished.sort(key=lambda t: t.sort_key)
+            run.commit(
+                finished,
+                [w for t in finished for w in t.writes],
+                bump_step=True,
+                versionless=True,
+            )
+    stream_keys = graph.stream_channels_asis
+    snapshot_tasks = []
+    for t in tasks:
+        output, interrupts, error = statuses.get(t.id, _NO_STATUS)
+        sub_state = run.subgraph_state(t)
+        if sub_state is not None and recurse:
+            child = t.proc.subgraphs[0]
+            sub_state = child.get_state(
+                {CONF: {**sub_state[CONF], CONFIG_KEY_CHECKPOINTER: saver}}, subgraphs=True
+            )
+        snapshot_tasks.append(
+            PregelTask(
+                t.id,
+                t.name,
+                t.path,
+                error,
+                () if live and output else interrupts,
+                sub_state,
+                task_result(output, stream_keys) if output else None,
+            )
+        )
+    return StateSnapshot(
+        _output.read_channels(run.channel_map, stream_keys),
+        tuple(t.name for t in tasks if not t.writes),
+        _output.patch_checkpoint_map(saved.config, saved.metadata),
+        saved.metadata,
+        saved.checkpoint.get("ts"),
+        _output.patch_checkpoint_map(saved.parent_config, saved.metadata),
+        tuple(snapshot_tasks),
+        tuple(i for t in snapshot_tasks for i in t.interrupts),
+    )
+
+
+_NO_STATUS: tuple = ((), (), None)
+# Writes that say what happened to a task rather than what it produced.
+
+
+def task_statuses(pending_writes: Sequence[tuple[str, str, Any]]) -> dict[str, tuple]:
+    """task id -> (output writes, interrupts raised, error) from saved writes."""
+    output: dict[str, list] = {}
+    interrupts: dict[str, list] = {}
+    errors: dict[str, Any] = {}
+    for task_id, channel, value in pending_writes:
+        if task_id == NULL_TASK_ID:
+            continue
+        output.setdefault(task_id, [])
+        if channel == INTERRUPT:
+            interrupts.setdefault(task_id, []).extend(
+                value if isinstance(value, (list, tuple)) else [value]
+            )
+        elif channel == ERROR:
+            errors.setdefault(task_id, value)
+        elif channel not in CONTROL_WRITES:
+            output[task_id].append((channel, value))
+    return {
+        tid: (tuple(out), tuple(interrupts.get(tid, ())), errors.get(tid))
+        for tid, out in output.items()
+    }
+
+
+def task_result(output: Sequence[tuple[str, Any]], keys: str | Sequence[str]) -> Any:
+    """PregelTask.result: the task's writes to the stream channels."""
+    for chan, value in output:
+        if chan == RETURN:
+            return value
+    if isinstance(keys, str):
+        mapped = _output.fold_writes([(c, v) for c, v in output if c == keys])
+        return mapped.get(keys) if mapped else None
+    return _output.fold_writes([(c, v) for c, v in output if c in keys])

@@ -1,0 +1,87 @@
+"""The run's parts as a user meets them: stream modes are validated, and a
+saver gets only what its declared capabilities allow."""
+
+from __future__ import annotations
+
+import operator
+from typing import Annotated, Any, TypedDict
+
+import pytest
+
+from langgraph_jit.checkpoint._frozen import LayeredMap
+from langgraph_jit.checkpoint.base import BaseCheckpointSaver
+from langgraph_jit.checkpoint.memory import InMemorySaver
+from langgraph_jit.graph import START, StateGraph
+from langgraph_jit.pregel._emit import STREAM_MODES
+
+
+class State(TypedDict):
+    n: int
+    log: Annotated[list, operator.add]
+
+
+def _graph(checkpointer: Any = None) -> Any:
+    builder = StateGraph(State)
+    builder.add_node("a", lambda s: {"n": s["n"] + 1, "log": ["a"]})
+    builder.add_node("b", lambda s: {"n": s["n"] * 2, "log": ["b"]})
+    builder.add_edge(START, "a")
+    builder.add_edge("a", "b")
+    return builder.compile(checkpointer=checkpointer)
+
+
+@pytest.mark.parametrize("mode", ["bogus", ["values", "Updates"]])
+def test_unknown_stream_mode_is_a_clear_error(mode: Any) -> None:
+    graph = _graph()
+    with pytest.raises(ValueError, match="Unknown stream_mode") as info:
+        list(graph.stream({"n": 1, "log": []}, stream_mode=mode))
+    for valid in STREAM_MODES:
+        assert valid in str(info.value)
+
+
+def test_every_langgraph_stream_mode_is_accepted() -> None:
+    graph = _graph(InMemorySaver())
+    config = {"configurable": {"thread_id": "modes"}}
+    chunks = list(graph.stream({"n": 1, "log": []}, config, stream_mode=list(STREAM_MODES)))
+    assert {mode for mode, _ in chunks} >= {"values", "updates", "checkpoints", "tasks", "debug"}
+
+
+def test_base_saver_declares_plain_capabilities() -> None:
+    for flag in (
+        "stores_values_by_version",
+        "accepts_frozen_versions_seen",
+        "accepts_layered_maps",
+        "padded_string_versions",
+    ):
+        assert getattr(BaseCheckpointSaver, flag) is False, flag
+    saver = InMemorySaver()
+    assert saver.accepts_layered_maps and saver.padded_string_versions
+
+
+class CountingSaver(InMemorySaver):
+    """A user's saver: its own put and its own version scheme."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.seen_puts: list[dict] = []
+
+    def put(self, config: dict, checkpoint: Any, metadata: Any, new_versions: Any) -> dict:
+        self.seen_puts.append(checkpoint)
+        return super().put(config, checkpoint, metadata, new_versions)
+
+    def get_next_version(self, current: Any, channel: None = None) -> int:
+        if isinstance(current, str):
+            current = int(current.split(".", 1)[0])
+        return (current or 0) + 1
+
+
+def test_a_saver_with_its_own_put_and_versions_gets_plain_values() -> None:
+    saver = CountingSaver()
+    assert not saver.accepts_layered_maps and not saver.padded_string_versions
+    graph = _graph(saver)
+    config = {"configurable": {"thread_id": "own"}}
+    assert graph.invoke({"n": 1, "log": []}, config) == {"n": 4, "log": ["a", "b"]}
+    assert saver.seen_puts
+    for checkpoint in saver.seen_puts:
+        assert not isinstance(checkpoint["channel_versions"], LayeredMap)
+        assert all(isinstance(v, int) for v in checkpoint["channel_versions"].values())
+    assert graph.get_state(config).values == {"n": 4, "log": ["a", "b"]}
