@@ -217,3 +217,17 @@ def _mark_invalid_resume(error: BaseException) -> None:
 def is_invalid_resume(error: BaseException) -> bool:
     """True if `error` came from a resume value that did not match `response_schema`."""
     return getattr(error, _INVALID_RESUME, False) is True
+
+
+def add_exception_note(exc: BaseException, note: str) -> None:
+    """`exc.add_note(note)` where Python has it (3.11+); on 3.10 the note is
+    kept in `__notes__` the same way, so tracebacks and callers see it."""
+    add_note = getattr(exc, "add_note", None)
+    if add_note is not None:
+        add_note(note)
+    else:
+        notes = getattr(exc, "__notes__", None)
+        if notes is None:
+            notes = []
+            exc.__notes__ = notes  # type: ignore[attr-defined]
+        notes.append(note)

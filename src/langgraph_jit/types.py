@@ -11,7 +11,7 @@ import random
 import types as _types
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any, ClassVar, Generic, Literal, NamedTuple, TypeVar
+from typing import Any, ClassVar, Generic, Literal, NamedTuple, TypeVar, cast
 
 from langgraph_jit._context import current_task
 from langgraph_jit._overwrite import Overwrite
@@ -105,7 +105,9 @@ class RetryPolicy(NamedTuple):
         if isinstance(retry_on, type) and issubclass(retry_on, Exception):
             return isinstance(exc, retry_on)
         if callable(retry_on):
-            return bool(retry_on(exc))
+            # Classes were handled above: what is left is a predicate.
+            predicate = cast(Callable[[Exception], bool], retry_on)
+            return bool(predicate(exc))
         raise TypeError(
             "retry_on must be an Exception class, a sequence of Exception classes, "
             "or a callable that takes an exception and returns a bool"
@@ -252,7 +254,7 @@ class Command(_CommandBase):
     # Subscriptable like LangGraph's generic Command (`Command[Literal["a"]]`)
     # without a Generic base, so the class can later take LangChain's
     # ToolOutputMixin as its base (see adopt_langchain).
-    __class_getitem__ = classmethod(_types.GenericAlias)
+    __class_getitem__: ClassVar[Any] = classmethod(_types.GenericAlias)
 
     graph: str | None = None
     update: Any | None = None

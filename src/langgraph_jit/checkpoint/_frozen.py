@@ -13,16 +13,16 @@ from collections.abc import Iterator, Mapping
 from typing import Any
 
 
-class FrozenVersionsSeen(dict):
+class FrozenVersionsSeen(dict[str, Mapping[str, Any]]):
     """node -> read-only {channel: version}; inner maps never change."""
 
     __slots__ = ()
 
-    def thawed(self) -> dict:
+    def thawed(self) -> dict[str, dict[str, Any]]:
         return {node: dict(seen) for node, seen in self.items()}
 
 
-class HandedOverCheckpoint(dict):
+class HandedOverCheckpoint(dict[str, Any]):
     """A checkpoint whose containers were built for this one `put` call and
     are never touched again by the caller, so a saver may keep them as they
     are (the engine passes these; values still go through the serializer)."""

@@ -9,6 +9,7 @@ import contextlib
 import copy
 import logging
 import random
+import sys
 import threading
 import time
 import uuid
@@ -29,9 +30,9 @@ from langgraph_jit.checkpoint.serde.types import (
     ChannelProtocol,
 )
 
-try:
+if sys.version_info >= (3, 11):
     from typing import NotRequired
-except ImportError:  # Python 3.10
+else:  # pragma: no cover - Python 3.10
     from typing_extensions import NotRequired
 
 __all__ = (

@@ -43,9 +43,9 @@ def _copy_skeleton(checkpoint: Mapping[str, Any], *, storing: bool = False) -> d
     cheaper than a serializer round-trip on every superstep.
     """
     if storing and type(checkpoint) is HandedOverCheckpoint:
-        out = dict(checkpoint)
-        del out["channel_values"]
-        return out
+        handed = dict(checkpoint)
+        del handed["channel_values"]
+        return handed
     out: dict[str, Any] = {}
     for key, value in checkpoint.items():
         if key == "channel_values":
@@ -82,14 +82,14 @@ class InMemorySaver(BaseCheckpointSaver[str], AbstractContextManager, AbstractAs
     stores_values_by_version = True
     accepts_frozen_versions_seen = True
 
-    @property  # type: ignore[override]  # a class flag on the base, per class here
-    def accepts_layered_maps(self) -> bool:
+    @property
+    def accepts_layered_maps(self) -> bool:  # type: ignore[override]  # a class flag on the base, per class here
         """channel_versions / versions_seen may arrive as LayeredMaps (kept as
         they are, materialised on read) unless a subclass overrides put."""
         return type(self).put is InMemorySaver.put
 
-    @property  # type: ignore[override]  # a class flag on the base, per class here
-    def padded_string_versions(self) -> bool:
+    @property
+    def padded_string_versions(self) -> bool:  # type: ignore[override]  # a class flag on the base, per class here
         """Versions are made by this class's get_next_version (not a subclass's)."""
         return type(self).get_next_version is InMemorySaver.get_next_version
 
@@ -106,7 +106,8 @@ class InMemorySaver(BaseCheckpointSaver[str], AbstractContextManager, AbstractAs
         self.stack = ExitStack()
         if factory is not defaultdict:
             for store in (self.storage, self.writes, self.blobs):
-                self.stack.enter_context(store)
+                # A persistent factory (e.g. PersistentDict) is a context manager.
+                self.stack.enter_context(store)  # type: ignore[arg-type]
 
     # -- context management (only meaningful with a persistent factory)
 
@@ -346,7 +347,8 @@ class InMemorySaver(BaseCheckpointSaver[str], AbstractContextManager, AbstractAs
         for store in (self.writes, self.blobs):
             for key in [k for k in store if k[0] == src]:
                 value = store[key]
-                store[(dst, *key[1:])] = dict(value) if isinstance(value, dict) else value
+                copied_key = (dst, *key[1:])
+                store[copied_key] = dict(value) if isinstance(value, dict) else value
 
     def prune(self, thread_ids: Sequence[str], *, strategy: str = "keep_latest") -> None:
         """`keep_latest`: each namespace keeps only its latest checkpoint (now

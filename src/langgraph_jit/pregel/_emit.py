@@ -121,7 +121,7 @@ class Emitter:
         emit = self.emit
         return lambda chunk: emit("custom", chunk)
 
-    def task_event(self, kind: str, payload: dict, step: int) -> None:
+    def task_event(self, kind: str, payload: dict[str, Any], step: int) -> None:
         """A task started ("task") or finished ("task_result")."""
         if "tasks" in self.stream_modes:
             self.emit("tasks", payload)
@@ -140,12 +140,12 @@ class Emitter:
 
     def checkpoint(
         self,
-        config: dict,
-        parent_config: dict | None,
-        metadata: dict,
+        config: dict[str, Any],
+        parent_config: dict[str, Any] | None,
+        metadata: dict[str, Any] | None,
         tasks: Sequence[Task],
         errors: dict[str, Any],
-        configurable: dict,
+        configurable: dict[str, Any],
         step: int,
     ) -> None:
         """The `checkpoints` / `debug` chunk of a checkpoint just made."""
@@ -248,7 +248,7 @@ class Emitter:
         return self._latest
 
 
-def subgraph_state(task: Task, configurable: dict) -> dict | None:
+def subgraph_state(task: Task, configurable: dict[str, Any]) -> dict[str, Any] | None:
     """For a task running a subgraph: the config that addresses its state."""
     if not getattr(task.proc, "subgraphs", None):
         return None

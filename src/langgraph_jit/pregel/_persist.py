@@ -25,22 +25,23 @@ from langgraph_jit.pregel._core.checkpoint_state import CheckpointState
 from langgraph_jit.pregel._core.task import Task, _identifier, _pull_path_str, _task_path_str
 
 Write = tuple[str, str, Any]  # (task id, channel, value)
+CacheKey = tuple[tuple[str, ...], str]  # (namespace, digest of the input)
 
 
 class Persister:
     """Saver calls, saved writes and cache entries of one run."""
 
     # Immutable starting values, read from the class until a run sets its own.
-    _writes_config: dict | None = None
+    _writes_config: dict[str, Any] | None = None
     _saved_id: str | None = None
     created_checkpoint = False
-    checkpoint_config: dict | None = None
-    parent_config: dict | None = None
+    checkpoint_config: dict[str, Any] | None = None
+    parent_config: dict[str, Any] | None = None
 
     def __init__(
         self,
-        config: dict,
-        configurable: dict,
+        config: dict[str, Any],
+        configurable: dict[str, Any],
         *,
         checkpointer: Any,
         durability: str,
@@ -61,11 +62,12 @@ class Persister:
         self.cache = cache
         self._default_cache_policy = default_cache_policy
         self._untracked = untracked
-        self.pending_io: list[tuple[Any, str, tuple]] = []
+        self.pending_io: list[tuple[Any, str, tuple[Any, ...]]] = []
         # Writes saved against the current checkpoint (task id, channel, value).
         self.pending_writes: list[Write] = []
         self._written_ids: set[str] = set()
-        self._cache_keys: dict[str, tuple] = {}
+        # task id -> (cache key, ttl) of tasks with a cache policy.
+        self._cache_keys: dict[str, tuple[CacheKey, int | None]] = {}
         self.state: CheckpointState | None = None
 
     def attach(self, state: CheckpointState, saved: Any) -> None:
@@ -80,16 +82,16 @@ class Persister:
 
     # -- configs that address the thread -------------------------------------
 
-    def lookup_config(self) -> dict:
+    def lookup_config(self) -> dict[str, Any]:
         """The config to load the thread's checkpoint with."""
         return {**self.config, CONF: dict(self.public_configurable)}
 
-    def latest_lookup_config(self) -> dict:
+    def latest_lookup_config(self) -> dict[str, Any]:
         """The config that finds the thread's latest checkpoint."""
         conf = {k: v for k, v in self.public_configurable.items() if k != CONFIG_KEY_CHECKPOINT_ID}
         return {**self.config, CONF: conf}
 
-    def current_config(self) -> dict:
+    def current_config(self) -> dict[str, Any]:
         """The config of the current checkpoint (what stream payloads show)."""
         assert self.state is not None
         return {
@@ -150,7 +152,7 @@ class Persister:
 
     # -- checkpoints -------------------------------------------------------------
 
-    def save(self, source: str, step: int, parents: dict) -> None:
+    def save(self, source: str, step: int, parents: dict[str, Any]) -> None:
         """Make the checkpoint of `step` and, when saving, queue its put."""
         state = self.state
         assert state is not None
@@ -192,7 +194,7 @@ class Persister:
         }
         self._saved_id = checkpoint["id"]
 
-    def _thread_config(self) -> dict:
+    def _thread_config(self) -> dict[str, Any]:
         return {CONF: {"thread_id": self.thread_id, CONFIG_KEY_CHECKPOINT_NS: self.checkpoint_ns}}
 
     def on_exit(self, tasks: Sequence[Task]) -> None:
@@ -205,7 +207,7 @@ class Persister:
             return
         if self.created_checkpoint and state.current_id() != self._saved_id:
             self._put_current()
-        by_task: dict[str, list] = {}
+        by_task: dict[str, list[Any]] = {}
         for tid, chan, value in self.pending_writes:
             if tid != NULL_TASK_ID:
                 by_task.setdefault(tid, []).append((chan, value))
@@ -215,7 +217,7 @@ class Persister:
 
     # -- node caches ---------------------------------------------------------------
 
-    def cache_lookup(self, tasks: Sequence[Task]) -> list[tuple]:
+    def cache_lookup(self, tasks: Sequence[Task]) -> list[CacheKey]:
         """Cache keys of these tasks that have a cache policy."""
         keys = []
         for t in tasks:
@@ -226,7 +228,7 @@ class Persister:
                 keys.append(key)
         return keys
 
-    def _cache_key(self, task: Task) -> tuple | None:
+    def _cache_key(self, task: Task) -> CacheKey | None:
         policy = task.proc.cache_policy or self._default_cache_policy
         if policy is None:
             return None
@@ -240,7 +242,7 @@ class Persister:
         self._cache_keys[task.id] = (key, policy.ttl)
         return key
 
-    def apply_cached(self, tasks: Sequence[Task], found: dict) -> list[Task]:
+    def apply_cached(self, tasks: Sequence[Task], found: dict[CacheKey, Any]) -> list[Task]:
         """Tasks whose writes are cached are not run: their writes replay.
         Returns the tasks that were served from the cache."""
         served = []

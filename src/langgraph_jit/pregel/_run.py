@@ -66,7 +66,7 @@ from langgraph_jit.pregel._core.task import (
     _task_sort_key,
 )
 from langgraph_jit.pregel._emit import Emitter, subgraph_state
-from langgraph_jit.pregel._persist import Persister
+from langgraph_jit.pregel._persist import CacheKey, Persister
 from langgraph_jit.runtime import RunControl
 from langgraph_jit.types import Command, Send
 
@@ -102,7 +102,7 @@ class PregelRun:
         self,
         graph: Any,
         input: Any,
-        config: dict,
+        config: dict[str, Any],
         *,
         stream_modes: frozenset[str],
         output_keys: str | Sequence[str],
@@ -145,7 +145,7 @@ class PregelRun:
             untracked=topo.untracked,
         )
         self.tasks: list[Task] = []
-        self.interrupts: list = []
+        self.interrupts: list[Any] = []
         # Guards run state that task calls (functional API) update from
         # worker threads while a step runs.
         self.lock = threading.RLock()
@@ -167,9 +167,12 @@ class PregelRun:
         elif path[0] == PUSH:
             tail = f"{name}{PUSH}{path[1]}".encode()
         else:
-            tail = self._pull_tails.get(name)
-            if tail is None:
-                tail = self._pull_tails[name] = (name + PULL + "".join(task.triggers)).encode()
+            cached_tail = self._pull_tails.get(name)
+            if cached_tail is None:
+                cached_tail = self._pull_tails[name] = (
+                    name + PULL + "".join(task.triggers)
+                ).encode()
+            tail = cached_tail
         ns = self.checkpoint_ns
         node_ns = f"{ns}{NS_SEP}{name}" if ns else name
         h = xxh3_128_hexdigest(
@@ -177,7 +180,7 @@ class PregelRun:
         )
         return f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:32]}"
 
-    def task_config(self, task: Task) -> dict:
+    def task_config(self, task: Task) -> dict[str, Any]:
         """The RunnableConfig a node sees (LangGraph's ensure_config shape)."""
         config = self.config
         proc = task.proc
@@ -241,7 +244,7 @@ class PregelRun:
         """What managed values are computed from: this step and the limit."""
         return _Scratchpad(self.step, self.stop)
 
-    def latest_lookup_config(self) -> dict | None:
+    def latest_lookup_config(self) -> dict[str, Any] | None:
         """When the caller addressed a checkpoint: the config that finds the
         thread's latest one (to tell whether the addressed one is superseded)."""
         if self.nested or not self.configurable.get(CONFIG_KEY_CHECKPOINT_ID):
@@ -293,7 +296,7 @@ class PregelRun:
         forks = (
             resuming
             and time_traveling
-            and (state.metadata.get("source") not in ("update", "fork") or self.superseded)
+            and ((state.metadata or {}).get("source") not in ("update", "fork") or self.superseded)
         )
         if is_command:
             self._apply_command(input)
@@ -448,11 +451,11 @@ class PregelRun:
             return [] if tasks[0].cached else [tasks[0]]
         return [t for t in tasks if not t.cached]
 
-    def cache_lookup(self) -> list[tuple]:
+    def cache_lookup(self) -> list[CacheKey]:
         """Cache keys of this step's tasks that have a cache policy."""
         return self.persist.cache_lookup(self.tasks)
 
-    def apply_cached(self, found: dict) -> None:
+    def apply_cached(self, found: dict[CacheKey, Any]) -> None:
         """Tasks whose writes are cached are not run; their writes replay."""
         if found:
             for t in self.persist.apply_cached(self.tasks, found):
@@ -577,7 +580,9 @@ class PregelRun:
         pushed: list[int] = []
         for t in tasks:
             if t.path[0] == PULL:
-                n = t.node_id
+                # A pull task runs a graph node: its id is never None (no
+                # runtime check on the per-step path).
+                n: int = t.node_id  # type: ignore[assignment]
                 ran.append(n)
                 for c in consume_ids[n]:
                     if c not in consumed:
@@ -636,7 +641,7 @@ class PregelRun:
             self.step,
         )
 
-    def subgraph_state(self, task: Task) -> dict | None:
+    def subgraph_state(self, task: Task) -> dict[str, Any] | None:
         """For a task running a subgraph: the config that addresses its state."""
         return subgraph_state(task, self.configurable)
 

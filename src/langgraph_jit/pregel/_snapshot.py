@@ -22,7 +22,7 @@ from langgraph_jit.types import PregelTask, StateSnapshot
 
 
 def state_snapshot(
-    graph: Any, config: dict, saved: Any, saver: Any, *, live: bool, recurse: bool = False
+    graph: Any, config: dict[str, Any], saved: Any, saver: Any, *, live: bool, recurse: bool = False
 ) -> StateSnapshot:
     """A StateSnapshot of a saved checkpoint. `live` (the latest state)
     folds in the writes of tasks that already finished; otherwise the
@@ -104,14 +104,14 @@ def state_snapshot(
     )
 
 
-_NO_STATUS: tuple = ((), (), None)
+_NO_STATUS: tuple[Any, ...] = ((), (), None)
 # Writes that say what happened to a task rather than what it produced.
 
 
-def task_statuses(pending_writes: Sequence[tuple[str, str, Any]]) -> dict[str, tuple]:
+def task_statuses(pending_writes: Sequence[tuple[str, str, Any]]) -> dict[str, tuple[Any, ...]]:
     """task id -> (output writes, interrupts raised, error) from saved writes."""
-    output: dict[str, list] = {}
-    interrupts: dict[str, list] = {}
+    output: dict[str, list[Any]] = {}
+    interrupts: dict[str, list[Any]] = {}
     errors: dict[str, Any] = {}
     for task_id, channel, value in pending_writes:
         if task_id == NULL_TASK_ID:

@@ -13,18 +13,25 @@ import binascii
 from datetime import datetime, timezone
 from random import random as _random
 from types import MappingProxyType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from langgraph_jit._constants import INTERRUPT, MISSING
 from langgraph_jit.checkpoint._frozen import FrozenVersionsSeen, HandedOverCheckpoint, LayeredMap
 from langgraph_jit.checkpoint.base import CheckpointTuple, uuid6_str
+from langgraph_jit.pregel._core.topology import Topology
+
+if TYPE_CHECKING:
+    from langgraph_jit.pregel._core.table import ChannelTable
+
+# A saver's version of a channel (InMemorySaver: strings; others: any ordered type).
+VersionRepr = Any
 
 
 def new_checkpoint_id(step: int) -> str:
     return uuid6_str(step)
 
 
-_EMPTY_SEEN = MappingProxyType({})
+_EMPTY_SEEN: MappingProxyType[str, VersionRepr] = MappingProxyType({})
 
 
 class _ChangeLog:
@@ -34,10 +41,10 @@ class _ChangeLog:
     __slots__ = ("base", "top")
 
     def __init__(self) -> None:
-        self.base: dict | None = None
-        self.top: dict = {}
+        self.base: dict[str, Any] | None = None
+        self.top: dict[str, Any] = {}
 
-    def snapshot(self, full: dict, flatten: Any = dict) -> LayeredMap:
+    def snapshot(self, full: dict[str, Any], flatten: Any = dict) -> LayeredMap:
         # Flatten when the changes outgrow ~sqrt(size): a snapshot then copies
         # O(sqrt(n)) entries, plus an O(n) flatten every ~sqrt(n) steps.
         if self.base is None or len(self.top) * len(self.top) > len(self.base) + 64:
@@ -77,17 +84,22 @@ class CheckpointState:
         self.versions: list[int] = []
         self.seen: list[int] = []
         self.has_seen: list[int] = []
-        self.metadata: dict = {}
-        self.pending_writes: list = []
+        # None for a checkpoint nothing observes (no saver): see new_checkpoint.
+        self.metadata: dict[str, Any] | None = {}
+        self.pending_writes: list[tuple[str, str, Any]] = []
         self.updated_channels: list[int] = []
         # Saver representations (only while tracking).
         self.version_repr: list[Any] = []
-        self.versions_seen: dict[str, dict[str, Any]] = {}
+        self.channel_versions: dict[str, VersionRepr] = {}
+        # node -> read-only {channel: version seen}; a FrozenVersionsSeen
+        # while tracking (inner mappings are shared with saved snapshots).
+        self.versions_seen: FrozenVersionsSeen = FrozenVersionsSeen({})
+        self.new_since_save: set[int] = set()
         self.interrupt_seen: dict[int, int] = {}
         self._names: list[str] = []
 
     @classmethod
-    def blank(cls, topo: Any, specs: dict[str, Any], checkpointer: Any) -> CheckpointState:
+    def blank(cls, topo: Topology, specs: dict[str, Any], checkpointer: Any) -> CheckpointState:
         """The state of a thread with no checkpoint yet: what `load` makes of
         an empty checkpoint, without building one (every run without a
         saver, and every subgraph call, starts here)."""
@@ -104,15 +116,12 @@ class CheckpointState:
             self.tracking = True
             self.version_repr = [None] * len(names)
             self._fast_versions = checkpointer.padded_string_versions
-            self.channel_versions = {}
-            self.versions_seen = FrozenVersionsSeen({})
             self._track_changes(checkpointer)
-            self.new_since_save = set()
         return self
 
     @classmethod
     def load(
-        cls, topo: Any, specs: dict[str, Any], saved: CheckpointTuple, checkpointer: Any
+        cls, topo: Topology, specs: dict[str, Any], saved: CheckpointTuple | None, checkpointer: Any
     ) -> CheckpointState:
         if saved is None:
             return cls.blank(topo, specs, checkpointer)
@@ -135,13 +144,13 @@ class CheckpointState:
             ordered = sorted(reprs, key=str)
         rank = {r: i + 1 for i, r in enumerate(ordered)}
         self.versions = [rank[cv[n]] if n in cv else 0 for n in names]
-        seen: list[int] = []
+        seen_ranks: list[int] = []
         for n_id, node in enumerate(topo.node_names):
             node_seen = vs.get(node) or {}
             for slot in range(topo.trig_ptr[n_id], topo.trig_ptr[n_id + 1]):
                 ch = names[topo.trig_chan[slot]]
-                seen.append(rank[node_seen[ch]] if ch in node_seen else 0)
-        self.seen = seen
+                seen_ranks.append(rank[node_seen[ch]] if ch in node_seen else 0)
+        self.seen = seen_ranks
         self.has_seen = [n for n, node in enumerate(topo.node_names) if node in vs]
         interrupt_seen = vs.get(INTERRUPT) or {}
         chan_id = topo.chan_id
@@ -169,7 +178,6 @@ class CheckpointState:
                 {k: MappingProxyType(dict(v)) for k, v in vs.items()}
             )
             self._track_changes(checkpointer)
-            self.new_since_save: set[int] = set()
         return self
 
     def _track_changes(self, checkpointer: Any) -> None:
@@ -177,12 +185,12 @@ class CheckpointState:
             self._cv_log = _ChangeLog()
             self._vs_log = _ChangeLog()
 
-    def _seen_changed(self, node: str, seen: Any) -> None:
+    def _seen_changed(self, node: str, seen: MappingProxyType[str, VersionRepr]) -> None:
         self.versions_seen[node] = seen
         if self._vs_log is not None:
             self._vs_log.top[node] = seen
 
-    def initial_candidates(self, topo: Any) -> list[int] | None:
+    def initial_candidates(self, topo: Topology) -> list[int] | None:
         """Nodes to examine first, from the checkpoint's updated_channels;
         None means examine every node."""
         updated = self.saved_updated
@@ -198,7 +206,7 @@ class CheckpointState:
 
     # -- ids ------------------------------------------------------------------
 
-    def new_checkpoint(self, step: int, metadata: dict) -> None:
+    def new_checkpoint(self, step: int, metadata: dict[str, Any] | None) -> None:
         self._id = None
         self._id_step = step
         self.metadata = metadata
@@ -218,7 +226,7 @@ class CheckpointState:
 
     # -- version bookkeeping (only while tracking) ---------------------------
 
-    def record_seen(self, node: str, node_id: int | None, table: Any) -> None:
+    def record_seen(self, node: str, node_id: int | None, table: ChannelTable) -> None:
         """versions_seen[node] takes the current versions of its triggers.
         Inner dicts are replaced, never mutated: saved snapshots share them."""
         if not self.tracking:
@@ -239,7 +247,7 @@ class CheckpointState:
                 new[names[c]] = r
         self._seen_changed(node, MappingProxyType(new))
 
-    def bump(self, bumped: list[int], table: Any) -> None:
+    def bump(self, bumped: list[int], table: ChannelTable) -> None:
         if not self.tracking:
             return
         if self._fast_versions:
@@ -261,7 +269,7 @@ class CheckpointState:
                 top[names[c]] = rep
         self.new_since_save.update(bumped)
 
-    def mark_interrupts_seen(self, table: Any) -> None:
+    def mark_interrupts_seen(self, table: ChannelTable) -> None:
         self.interrupt_seen = {
             c: table.version(c) for c in range(len(self.channels)) if table.version(c) > 0
         }
@@ -280,13 +288,15 @@ class CheckpointState:
 
     # -- saving ---------------------------------------------------------------
 
-    def snapshot(self, checkpointer: Any) -> tuple[dict, dict]:
+    def snapshot(self, checkpointer: Any) -> tuple[HandedOverCheckpoint, dict[str, VersionRepr]]:
         """The checkpoint dict to save now and the versions new since the last save."""
         names = self._names
         # Change logs are kept for savers that take layered snapshots.
-        layered = self._cv_log is not None and checkpointer is self.checkpointer
-        if layered:
-            channel_versions: Any = self._cv_log.snapshot(self.channel_versions)
+        cv_log, vs_log = self._cv_log, self._vs_log
+        layered = cv_log is not None and checkpointer is self.checkpointer
+        channel_versions: Any
+        if cv_log is not None and layered:
+            channel_versions = cv_log.snapshot(self.channel_versions)
         else:
             channel_versions = dict(self.channel_versions)
         changed = self.new_since_save
@@ -308,8 +318,9 @@ class CheckpointState:
                     v = channels[c].checkpoint()
                     if v is not MISSING:
                         values[name] = v
-        if layered:
-            versions_seen: Any = self._vs_log.snapshot(self.versions_seen, FrozenVersionsSeen)
+        versions_seen: Any
+        if vs_log is not None and layered:
+            versions_seen = vs_log.snapshot(self.versions_seen, FrozenVersionsSeen)
         elif checkpointer.accepts_frozen_versions_seen:
             versions_seen = FrozenVersionsSeen(self.versions_seen)
         else:

@@ -10,7 +10,7 @@ from collections import Counter
 from collections.abc import Sequence
 from dataclasses import asdict
 from datetime import datetime, timezone
-from typing import Any
+from typing import Any, overload
 
 from langgraph_jit._constants import (
     CONF,
@@ -45,7 +45,7 @@ def read_channels(channels: dict[str, Any], keys: str | Sequence[str]) -> Any:
 
 def is_hidden(task: Any) -> bool:
     tags = task.proc.tags if task.proc is not None else None
-    return bool(tags) and TAG_HIDDEN in tags
+    return tags is not None and TAG_HIDDEN in tags
 
 
 def updates_chunk(
@@ -63,7 +63,7 @@ def updates_chunk(
     if not shown:
         return None
     single_key = output_keys if isinstance(output_keys, str) else None
-    keys = None if single_key is not None else frozenset(output_keys)
+    keys: frozenset[str] = frozenset() if single_key is not None else frozenset(output_keys)
     grouped: dict[str, list[Any]] = {t.name: [] for t in shown}
     for task in shown:
         writes = task.writes
@@ -90,7 +90,7 @@ def updates_chunk(
     return result
 
 
-def task_start_payload(task: Any, run_config: dict) -> dict[str, Any]:
+def task_start_payload(task: Any, run_config: dict[str, Any]) -> dict[str, Any]:
     payload = {
         "id": task.id,
         "name": task.name,
@@ -135,7 +135,7 @@ def fold_writes(writes: Sequence[tuple[str, Any]]) -> dict[str, Any]:
     return result
 
 
-def task_result_payload(task: Any, stream_keys: Sequence[str]) -> dict[str, Any]:
+def task_result_payload(task: Any, stream_keys: str | Sequence[str]) -> dict[str, Any]:
     keys = [stream_keys] if isinstance(stream_keys, str) else stream_keys
     result = fold_writes([(c, v) for c, v in task.writes if c in keys or c == RETURN])
     interrupts = []
@@ -152,7 +152,14 @@ def task_result_payload(task: Any, stream_keys: Sequence[str]) -> dict[str, Any]
     }
 
 
-def patch_checkpoint_map(config: dict | None, metadata: dict | None) -> dict | None:
+Config = dict[str, Any]
+
+
+@overload
+def patch_checkpoint_map(config: Config, metadata: Config | None) -> Config: ...
+@overload
+def patch_checkpoint_map(config: None, metadata: Config | None) -> None: ...
+def patch_checkpoint_map(config: Config | None, metadata: Config | None) -> Config | None:
     """A subgraph checkpoint's config also maps every ancestor namespace (and
     its own) to a checkpoint id, as LangGraph shows it."""
     if config is None:
@@ -170,7 +177,7 @@ def patch_checkpoint_map(config: dict | None, metadata: dict | None) -> dict | N
     }
 
 
-def public_config(config: dict | None) -> dict | None:
+def public_config(config: Config | None) -> Config | None:
     """A checkpoint config without the engine's private keys."""
     if config is None:
         return None
@@ -182,12 +189,12 @@ def public_config(config: dict | None) -> dict | None:
 
 
 def checkpoint_payload(
-    config: dict,
-    parent_config: dict | None,
+    config: Config,
+    parent_config: Config | None,
     values: Any,
-    metadata: dict,
+    metadata: Config | None,
     tasks: Sequence[Any],
-    task_entries: Sequence[dict],
+    task_entries: Sequence[Config],
 ) -> dict[str, Any]:
     return {
         "config": public_config(patch_checkpoint_map(config, metadata)),

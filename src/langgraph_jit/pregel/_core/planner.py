@@ -13,11 +13,17 @@ from collections.abc import Sequence
 from typing import Any
 
 from langgraph_jit._constants import NULL_TASK_ID, PULL, PUSH, TASKS, WRITES_NOT_REUSED
-from langgraph_jit.pregel._core.task import Task
+from langgraph_jit.errors import add_exception_note
+from langgraph_jit.pregel._core.table import ChannelTable
+from langgraph_jit.pregel._core.task import Task, TaskRun
+from langgraph_jit.pregel._core.topology import Topology
 from langgraph_jit.types import Send
 
 logger = logging.getLogger("langgraph_jit")
 PUSH_TRIGGER = (PUSH,)
+# A node input kept per read set: [values, commit number it is current at,
+# the channel names it reads, its managed-value keys] (a list: updated in place).
+_ReadEntry = list[Any]
 # How many commits of bumped channels `_read_state` can refresh from.
 _BUMP_LOG_LIMIT = 64
 
@@ -29,7 +35,13 @@ class Planner:
     _commit_no = 0
     _log_start = 0
 
-    def __init__(self, topo: Any, managed: dict[str, Any], table: Any, channel_map: dict) -> None:
+    def __init__(
+        self,
+        topo: Topology,
+        managed: dict[str, Any],
+        table: ChannelTable,
+        channel_map: dict[str, Any],
+    ) -> None:
         self.topo = topo
         self.managed = managed
         self.table = table
@@ -37,10 +49,10 @@ class Planner:
         self._tasks_channel = channel_map.get(TASKS)
         # Nodes to examine next step (None: every node, in insertion order).
         self.next_nodes: list[int] | None = None
-        self._read_cache: dict[int, list] = {}
+        self._read_cache: dict[int, _ReadEntry] = {}
         self._bump_log: list[list[int]] = []
 
-    def plan(self, run: Any) -> list[Task]:
+    def plan(self, run: TaskRun) -> list[Task]:
         """The tasks of `run`'s next step: pending sends, then triggered nodes."""
         tasks_channel = self._tasks_channel
         if tasks_channel is not None and tasks_channel.is_available():
@@ -49,7 +61,7 @@ class Planner:
                 return push + self.plan_pull(run)
         return self.plan_pull(run)
 
-    def plan_pull(self, run: Any) -> list[Task]:
+    def plan_pull(self, run: TaskRun) -> list[Task]:
         """The triggered nodes' tasks."""
         topo = self.topo
         table = self.table
@@ -75,12 +87,14 @@ class Planner:
                 try:
                     value = proc.mapper(value)
                 except Exception as exc:
-                    exc.add_note(f"Before task with name '{name}' and path '{(PULL, name)}'")
+                    add_exception_note(
+                        exc, f"Before task with name '{name}' and path '{(PULL, name)}'"
+                    )
                     raise
             tasks.append(Task(run, name, n, proc, value, topo.sorted_triggers[n], (PULL, name)))
         return tasks
 
-    def _plan_push(self, run: Any, tasks_channel: Any) -> list[Task]:
+    def _plan_push(self, run: TaskRun, tasks_channel: Any) -> list[Task]:
         tasks = []
         node_id = self.topo.node_id
         for idx, packet in enumerate(tasks_channel.get()):
@@ -114,7 +128,7 @@ class Planner:
         """Channels changed without a version bump: rebuild node inputs."""
         self._read_cache.clear()
 
-    def _read_state(self, run: Any, keys: list[str], read_set: int) -> dict[str, Any]:
+    def _read_state(self, run: TaskRun, keys: list[str], read_set: int) -> dict[str, Any]:
         """A node's input dict: its channels' current values, in `keys` order.
 
         Kept per read set and refreshed from the channels bumped since it was
@@ -127,8 +141,8 @@ class Planner:
             entry = self._refreshed(entry, commit_no)
         if entry is None:
             channels = self.channel_map
-            values = {}
-            managed = []
+            values: dict[str, Any] = {}
+            managed: list[str] = []
             for k in keys:
                 ch = channels.get(k)
                 if ch is None:
@@ -145,7 +159,7 @@ class Planner:
                 values[k] = self.managed[k].get(pad)
         return values
 
-    def _refreshed(self, entry: list, commit_no: int) -> list | None:
+    def _refreshed(self, entry: _ReadEntry, commit_no: int) -> _ReadEntry | None:
         """The cached input brought up to date, or None to rebuild it."""
         values, seen_no, keyset, _managed = entry
         if seen_no < self._log_start:
@@ -169,7 +183,9 @@ class Planner:
         return entry
 
 
-def reuse_pending_writes(tasks: Sequence[Task], pending_writes: Sequence[tuple]) -> None:
+def reuse_pending_writes(
+    tasks: Sequence[Task], pending_writes: Sequence[tuple[str, str, Any]]
+) -> None:
     """Tasks whose successful writes were saved before a failure or an
     interrupt are not run again: they take those writes."""
     by_id: dict[str, list[tuple[str, Any]]] = {}

@@ -21,13 +21,29 @@ from langgraph_jit._kernels import (
     step_python,
     wide_step_threshold,
 )
-from langgraph_jit.errors import InvalidUpdateError
+from langgraph_jit.errors import InvalidUpdateError, add_exception_note
 from langgraph_jit.pregel._core.topology import Topology
 
 logger = logging.getLogger("langgraph_jit")
 
 
+# An integer buffer: a list[int] for the interpreted kernels, an int64 (or
+# uint8) NumPy array once the run uses the compiled ones.
+IntBuffer = Any
+
+
 class ChannelTable:
+    """Channel objects of one run plus their integer bookkeeping."""
+
+    versions: IntBuffer
+    available: IntBuffer
+    seen: IntBuffer
+    has_seen: IntBuffer
+    _mark: IntBuffer
+    _out: IntBuffer
+    _np: Any  # numpy, once compiled kernels are in use
+    kernels: Any  # a kernel module: step_python, or the compiled one
+
     __slots__ = (
         "_mark",
         "_np",
@@ -125,7 +141,8 @@ class ChannelTable:
                 len(order),
                 self._out,
             )
-            return self._out[:n].tolist()
+            planned: list[int] = self._out[:n].tolist()
+            return planned
         out = self._out
         n = self.kernels.plan_nodes(
             t.trig_ptr,
@@ -138,7 +155,8 @@ class ChannelTable:
             len(order),
             out,
         )
-        return out[:n]
+        triggered: list[int] = out[:n]
+        return triggered
 
     # -- committing -----------------------------------------------------
 
@@ -179,14 +197,14 @@ class ChannelTable:
         # Group writes by channel, keeping the order of first appearance.
         grouped: dict[int, list[Any]] = {}
         for chan, value in writes:
-            c = chan_id.get(chan)
-            if c is None:
+            written = chan_id.get(chan)
+            if written is None:
                 if chan not in RESERVED_WRITES:
                     logger.warning("Task wrote to unknown channel %s, ignoring it.", chan)
                 continue
-            vals = grouped.get(c)
+            vals = grouped.get(written)
             if vals is None:
-                grouped[c] = [value]
+                grouped[written] = [value]
             else:
                 vals.append(value)
 
@@ -199,9 +217,10 @@ class ChannelTable:
                 raise
             except Exception as exc:
                 # A user reducer failed: say which channel it was folding.
-                exc.add_note(
+                add_exception_note(
+                    exc,
                     f"While applying {len(vals)} write(s) to channel "
-                    f"'{topo.chan_names[c]}' ({type(ch).__name__})"
+                    f"'{topo.chan_names[c]}' ({type(ch).__name__})",
                 )
                 raise
             if changed and not versionless:
@@ -218,7 +237,7 @@ class ChannelTable:
             idle_sweep = topo.idle_sweep
             written_idle = [c for c in grouped if idle_sweep[c]]
         else:
-            written_idle = ()
+            written_idle = []
         if bump_step:
             # A new step for every channel holding a value and not updated:
             # only self-clearing kinds can change here.
@@ -343,7 +362,8 @@ class ChannelTable:
                 self._stamp,
                 self._out,
             )
-            return self._out[:n].tolist()
+            planned: list[int] = self._out[:n].tolist()
+            return planned
         out = self._out
         n = self.kernels.commit_and_plan(
             t.trig_ptr,
@@ -363,4 +383,5 @@ class ChannelTable:
             self._stamp,
             out,
         )
-        return out[:n]
+        triggered: list[int] = out[:n]
+        return triggered

@@ -6,11 +6,45 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, Protocol
 
 from langgraph_jit._constants import NS_END, NS_SEP, PREVIOUS, PULL
 from langgraph_jit.pregel._core import output as _output
+from langgraph_jit.pregel._core.checkpoint_state import CheckpointState
 from langgraph_jit.pregel._core.interrupt import Scratchpad, ask
+from langgraph_jit.pregel._core.topology import Topology
+from langgraph_jit.runtime import ExecutionInfo, Runtime
+
+# (PULL, node name) | (PUSH, send index, False) | (PUSH, parent path, call index, ...)
+TaskPath = tuple[Any, ...]
+Writes = list[tuple[str, Any]]
+
+
+class TaskRun(Protocol):
+    """What a task asks of the run it belongs to (the coordinator in
+    pregel/_run.py), so the core never imports it."""
+
+    graph: Any
+    topo: Topology
+    config: dict[str, Any]
+    configurable: dict[str, Any]
+    checkpoint_ns: str
+    channel_map: dict[str, Any]
+    context: Any
+    step: int
+    stop: int
+    state: CheckpointState
+    emitter: Any
+    persist: Any
+
+    @property
+    def control(self) -> Any: ...
+
+    def task_id(self, task: Task) -> str: ...
+
+    def task_config(self, task: Task) -> dict[str, Any]: ...
+
+    def scratchpad(self) -> _Scratchpad: ...
 
 
 class Task:
@@ -37,22 +71,31 @@ class Task:
         "writes",
     )
 
-    def __init__(self, run, name, node_id, proc, input, triggers, path):
+    def __init__(
+        self,
+        run: TaskRun,
+        name: str,
+        node_id: int | None,
+        proc: Any,
+        input: Any,
+        triggers: Sequence[str],
+        path: TaskPath,
+    ) -> None:
         self.run = run
         self.name = name
-        self.node_id = node_id
+        self.node_id = node_id  # None for a task call (not a graph node)
         self.proc = proc
         self.input = input
         self.triggers = triggers
         self.path = path
-        self.writes: list[tuple[str, Any]] = []
-        self._id = None
-        self._config = None
+        self.writes: Writes = []
+        self._id: str | None = None
+        self._config: dict[str, Any] | None = None
         self.cached = False
-        self.error = None
-        self._scratchpad = None
+        self.error: BaseException | None = None
+        self._scratchpad: Scratchpad | None = None
         self.calls = 0  # task calls made so far (functional API)
-        self._runtime = None
+        self._runtime: Runtime[Any] | None = None
         self.attempt = 1
         self.first_attempt_time: float | None = None
         self.handled_error: Any = None  # for error-handler tasks: the NodeError
@@ -60,15 +103,17 @@ class Task:
     @property
     def id(self) -> str:
         # Derived from the checkpoint id, so computed only when observed.
-        if self._id is None:
-            self._id = self.run.task_id(self)
-        return self._id
+        task_id = self._id
+        if task_id is None:
+            task_id = self._id = self.run.task_id(self)
+        return task_id
 
     @property
-    def scratchpad(self) -> Any:
-        if self._scratchpad is None:
-            self._scratchpad = Scratchpad(self)
-        return self._scratchpad
+    def scratchpad(self) -> Scratchpad:
+        pad = self._scratchpad
+        if pad is None:
+            pad = self._scratchpad = Scratchpad(self)
+        return pad
 
     def interrupt(self, value: Any, response_schema: Any = None) -> Any:
         """`interrupt()` called by this task's node (see types.interrupt)."""
@@ -81,12 +126,10 @@ class Task:
         return f"{base}{NS_END}{self.id}"
 
     @property
-    def runtime(self) -> Any:
+    def runtime(self) -> Runtime[Any]:
         """The Runtime this task's node sees (built once per task)."""
         runtime = self._runtime
         if runtime is None:
-            from langgraph_jit.runtime import ExecutionInfo, Runtime
-
             run = self.run
             previous = run.channel_map.get(PREVIOUS)
             runtime = self._runtime = Runtime(
@@ -110,13 +153,14 @@ class Task:
         return runtime
 
     @property
-    def config(self) -> dict:
-        if self._config is None:
-            self._config = self.run.task_config(self)
-        return self._config
+    def config(self) -> dict[str, Any]:
+        config = self._config
+        if config is None:
+            config = self._config = self.run.task_config(self)
+        return config
 
     @property
-    def sort_key(self) -> tuple:
+    def sort_key(self) -> tuple[int, str, Any]:
         # LangGraph orders writes by the task path string: every pull task
         # (by node name) before every push task (by index).
         path = self.path
@@ -137,7 +181,7 @@ class Task:
         keys = [select] if isinstance(select, str) else select
         managed = run.graph.managed
         if fresh:
-            pending: dict[str, list] = {}
+            pending: dict[str, list[Any]] = {}
             for chan, value in self.writes:
                 if chan in keys:
                     pending.setdefault(chan, []).append(value)
@@ -198,7 +242,7 @@ def _is_interrupt_id(key: Any) -> bool:
     return isinstance(key, str) and len(key) == 32 and all(c in "0123456789abcdef" for c in key)
 
 
-def _task_sort_key(task: Task) -> tuple:
+def _task_sort_key(task: Task) -> tuple[int, str, Any]:
     return task.sort_key
 
 

@@ -86,7 +86,7 @@ class Topology:
         self.procs: list[Any] = [nodes[n] for n in self.node_names]
         # Nodes reading the same channels (in the same order) share one read
         # set: the run keeps their input dict once and refreshes it per step.
-        read_sets: dict[tuple, int] = {}
+        read_sets: dict[tuple[str, ...], int] = {}
         self.read_set: list[int] = [
             read_sets.setdefault(
                 tuple(p.channels) if not isinstance(p.channels, str) else (p.channels,),
