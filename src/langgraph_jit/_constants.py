@@ -39,6 +39,9 @@ CONFIG_KEY_PARENT_TASK = sys.intern("__pregel_parent_task")
 # Namespace of a node's cached writes in a BaseCache.
 CACHE_NS_WRITES = sys.intern("__pregel_ns_writes")
 
+# Config keys with this prefix are the engine's own: never shown to savers or users.
+PRIVATE_CONFIG_PREFIX = "__pregel_"
+
 PUSH = sys.intern("__pregel_push")
 PULL = sys.intern("__pregel_pull")
 NS_SEP = sys.intern("|")

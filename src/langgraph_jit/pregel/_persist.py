@@ -18,6 +18,7 @@ from langgraph_jit._constants import (
     CONFIG_KEY_CHECKPOINT_ID,
     CONFIG_KEY_CHECKPOINT_NS,
     NULL_TASK_ID,
+    PRIVATE_CONFIG_PREFIX,
     PULL,
     RETURN,
 )
@@ -56,7 +57,7 @@ class Persister:
         self.checkpoint_ns: str = configurable.get(CONFIG_KEY_CHECKPOINT_NS, "")
         self.thread_id = configurable.get("thread_id")
         # What savers see of the config: no private engine keys.
-        public = {k: v for k, v in configurable.items() if not k.startswith("__pregel_")}
+        public = {k: v for k, v in configurable.items() if not k.startswith(PRIVATE_CONFIG_PREFIX)}
         public[CONFIG_KEY_CHECKPOINT_NS] = self.checkpoint_ns
         self.public_configurable = public
         self.cache = cache

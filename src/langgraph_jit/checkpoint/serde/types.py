@@ -8,11 +8,12 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any, Protocol, TypeVar, runtime_checkable
 
-ERROR = "__error__"
-SCHEDULED = "__scheduled__"
-INTERRUPT = "__interrupt__"
-RESUME = "__resume__"
-TASKS = "__pregel_tasks"
+# Reserved write channels, re-exported at LangGraph's path (defined once, in _constants).
+from langgraph_jit._constants import ERROR as ERROR
+from langgraph_jit._constants import INTERRUPT as INTERRUPT
+from langgraph_jit._constants import RESUME as RESUME
+from langgraph_jit._constants import SCHEDULED as SCHEDULED
+from langgraph_jit._constants import TASKS as TASKS
 
 Value = TypeVar("Value", covariant=True)
 Update = TypeVar("Update", contravariant=True)

@@ -12,7 +12,13 @@ from typing import Any
 
 from xxhash import xxh3_128_hexdigest
 
-from langgraph_jit._constants import NS_SEP, NULL_TASK_ID, RESUME
+from langgraph_jit._constants import (
+    CONFIG_KEY_PARENT_TASK,
+    CONFIG_KEY_RESUME_MAP,
+    NS_SEP,
+    NULL_TASK_ID,
+    RESUME,
+)
 from langgraph_jit.errors import GraphInterrupt
 from langgraph_jit.types import Interrupt
 
@@ -35,7 +41,7 @@ class Scratchpad:
         self.step = run.step
         self.stop = run.stop
         self._run = run
-        parent_task = run.configurable.get("__pregel_parent_task")
+        parent_task = run.configurable.get(CONFIG_KEY_PARENT_TASK)
         self._parent = parent_task.scratchpad if parent_task is not None else None
         self.counter = 0
         resume: list[Any] = []
@@ -43,7 +49,7 @@ class Scratchpad:
             if tid == task.id and chan == RESUME:
                 resume = list(value) if isinstance(value, list) else [value]
                 break
-        resume_map = run.configurable.get("__pregel_resume_map")
+        resume_map = run.configurable.get(CONFIG_KEY_RESUME_MAP)
         if resume_map:
             ns = task.checkpoint_ns
             next_id = interrupt_id(ns, len(resume))

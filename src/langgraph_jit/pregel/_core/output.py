@@ -18,6 +18,7 @@ from langgraph_jit._constants import (
     EXCLUDED_METADATA_KEYS,
     INTERRUPT,
     MISSING,
+    PRIVATE_CONFIG_PREFIX,
     RETURN,
 )
 from langgraph_jit.constants import TAG_HIDDEN
@@ -183,7 +184,7 @@ def public_config(config: Config | None) -> Config | None:
         return None
     return {
         "configurable": {
-            k: v for k, v in config.get(CONF, {}).items() if not k.startswith("__pregel_")
+            k: v for k, v in config.get(CONF, {}).items() if not k.startswith(PRIVATE_CONFIG_PREFIX)
         }
     }
 
