@@ -110,8 +110,8 @@ def render_ascii(names: dict[str, str], edges: list[Any]) -> str:
     def centre(n: str) -> int:
         return x_left[n] + width[n] // 2
 
-    listed = []
-    drawn = []
+    listed: list[Any] = []
+    drawn: list[Any] = []
     for e in edges:
         if e.source not in names or e.target not in names:
             continue
@@ -170,7 +170,7 @@ _CHAR_W, _BOX_H, _GAP_X, _GAP_Y, _MARGIN = 7.5, 32, 30, 60, 20
 def render_svg(
     names: dict[str, str], edges: list[Any], *, first: str | None = None, last: str | None = None
 ) -> str:
-    rows, back = layers(list(names), edges) if names else ([], set())
+    rows, _back = layers(list(names), edges) if names else ([], set())
     width = {n: max(60.0, len(names[n]) * _CHAR_W + 24) for n in names}
     row_w = [sum(width[n] for n in row) + _GAP_X * (len(row) - 1) for row in rows]
     total_w = max(row_w, default=0) + 2 * _MARGIN + 80
@@ -196,9 +196,9 @@ def render_svg(
         dash = ' stroke-dasharray="5,4"' if e.conditional else ""
         x0, y0, x1, y1 = cx[e.source], cy[e.source], cx[e.target], cy[e.target]
         if e.source == e.target:
-            r = width[e.source] / 2
-            d = f"M{x0 + r:.1f},{y0 - 6:.1f} C{x0 + r + 40:.1f},{y0 - 30:.1f} {x0 + r + 40:.1f},{y0 + 30:.1f} {x0 + r:.1f},{y0 + 6:.1f}"
-            lx, ly = x0 + r + 34, y0
+            half_w = width[e.source] / 2
+            d = f"M{x0 + half_w:.1f},{y0 - 6:.1f} C{x0 + half_w + 40:.1f},{y0 - 30:.1f} {x0 + half_w + 40:.1f},{y0 + 30:.1f} {x0 + half_w:.1f},{y0 + 6:.1f}"
+            lx, ly = x0 + half_w + 34, y0
         elif y1 > y0:
             d = f"M{x0:.1f},{y0 + half:.1f} L{x1:.1f},{y1 - half:.1f}"
             lx, ly = (x0 + x1) / 2, (y0 + y1) / 2

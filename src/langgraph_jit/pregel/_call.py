@@ -122,12 +122,12 @@ def call_task(fn: Any, args: tuple, kwargs: dict) -> Any:
     return future
 
 
-def _completed(value: Any) -> Any:
+def _completed(value: Any) -> asyncio.Future[Any] | concurrent.futures.Future[Any]:
     if _in_event_loop():
-        fut = asyncio.get_running_loop().create_future()
-        fut.set_result(value)
-        return fut
-    fut = concurrent.futures.Future()
+        afut = asyncio.get_running_loop().create_future()
+        afut.set_result(value)
+        return afut
+    fut: concurrent.futures.Future[Any] = concurrent.futures.Future()
     fut.set_result(value)
     return fut
 

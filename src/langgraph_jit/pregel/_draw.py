@@ -125,7 +125,7 @@ def _static_writes(writer: Any) -> list[tuple[str, Any, str | None]] | None:
         ]
     declared = getattr(writer, "_is_channel_writer", None)
     if declared:
-        out = []
+        out: list[tuple[str, Any, str | None]] = []
         for entry, label in declared:
             if isinstance(entry, Send):
                 out.append((TASKS, entry, label))

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import queue
-from collections.abc import AsyncIterator, Callable, Iterator
+from collections.abc import AsyncIterator, Callable, Generator, Iterator
 from typing import Any
 
 from langgraph_jit._constants import INTERRUPT
@@ -24,7 +24,7 @@ IO_BATCH = "io_batch"
 RUN = "run"
 
 
-def engine(run: Any) -> Iterator[tuple]:
+def engine(run: Any) -> Generator[tuple, Any, None]:
     """The run loop. Yields (LOAD,), (IO, target, method, args) or
     (RUN, tasks); expects back the loaded tuple, the call's result, or the
     first task error (None if the step succeeded)."""
@@ -78,7 +78,7 @@ def engine(run: Any) -> Iterator[tuple]:
         raise run.recursion_error()
 
 
-def _flush_io(run: Any) -> Iterator[tuple]:
+def _flush_io(run: Any) -> Generator[tuple, Any, None]:
     # Callers test `run.persist.pending_io` first: most steps have no saver calls
     # and a generator per step is not free. One request carries every queued
     # call, performed in order.
@@ -140,13 +140,25 @@ def _run_one(run: Any, task: Any) -> BaseException | None:
     return None
 
 
-def _advance(gen: Iterator[tuple], reply: Any) -> tuple[tuple | None, BaseException | None]:
+def _advance(
+    gen: Generator[tuple, Any, None], reply: Any
+) -> tuple[tuple | None, BaseException | None]:
     try:
         return gen.send(reply), None
     except StopIteration:
         return None, None
     except BaseException as exc:  # re-raised by the driver after flushing chunks
         return None, exc
+
+
+def _queue_waker(wake_queue: queue.SimpleQueue[Any]) -> Callable[[], None]:
+    """The emitter's wakeup for drive_sync: a WAKE on the step's queue."""
+    return lambda: wake_queue.put(WAKE)
+
+
+def _event_waker(loop: asyncio.AbstractEventLoop, wake: asyncio.Event) -> Callable[[], Any]:
+    """The emitter's wakeup for drive_async: sets `wake`, from any thread."""
+    return lambda: loop.call_soon_threadsafe(wake.set)
 
 
 def drive_sync(run: Any, emit: Callable[[tuple], Any]) -> Iterator[Any]:
@@ -173,11 +185,11 @@ def drive_sync(run: Any, emit: Callable[[tuple], Any]) -> Iterator[Any]:
         if kind is RUN:
             reply = None
             tasks = request[1]
-            wake_queue = None
+            wake_queue: queue.SimpleQueue[Any] | None = None
             if run.emitter.eager and tasks:
                 # Stream chunks as tasks produce them, not when they finish.
                 wake_queue = queue.SimpleQueue()
-                run.emitter.wakeup = lambda: wake_queue.put(WAKE)
+                run.emitter.wakeup = _queue_waker(wake_queue)
             elif len(tasks) == 1 and not run.graph.step_timeout:
                 reply = _run_one(run, tasks[0])
                 continue
@@ -231,12 +243,11 @@ async def drive_async(run: Any, emit: Callable[[tuple], Any]) -> AsyncIterator[A
         kind = request[0]
         if kind is RUN:
             reply = None
-            wake = None
+            wake: asyncio.Event | None = None
             if run.emitter.eager and request[1]:
                 # Stream chunks as tasks produce them, not when they finish.
                 wake = asyncio.Event()
-                loop = asyncio.get_running_loop()
-                run.emitter.wakeup = lambda: loop.call_soon_threadsafe(wake.set)
+                run.emitter.wakeup = _event_waker(asyncio.get_running_loop(), wake)
             try:
                 async for task, exc in arun_step(
                     request[1],

@@ -35,7 +35,8 @@ def adopt() -> None:
         from langchain_core.runnables import Runnable
     except ImportError:
         return
-    Runnable.register(PregelProtocol)
+    # PregelProtocol is an ABC: registering it makes every graph a virtual Runnable.
+    Runnable.register(PregelProtocol)  # type: ignore[type-abstract]  # the ABC itself, by design
 
 
 def context_needed(config: dict, stream_modes: Any) -> bool:

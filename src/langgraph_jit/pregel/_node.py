@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import inspect
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any, NamedTuple
 
 from langgraph_jit._constants import TASKS
@@ -42,7 +42,18 @@ class ChannelWriteTupleEntry(NamedTuple):
 
 
 # Kinds of ChannelWrite entries (see ChannelWrite._entry_plan).
-_FIXED, _ENTRY, _TUPLES, _SEND = "fixed", "entry", "tuples", "send"
+_FIXED, _ENTRY, _MAPPED, _TUPLES, _SEND = "fixed", "entry", "mapped", "tuples", "send"
+
+
+def _no_mapper(value: Any) -> Any:
+    """The mapper slot of a plan step whose kind calls none."""
+    return value
+
+
+# One step of a ChannelWrite's plan: (kind, channel, value, skip_none, mapper),
+# the entry's fields unpacked once. `value` is the constant (or PASSTHROUGH),
+# and for _SEND the Send itself.
+_PlanStep = tuple[str, str, Any, bool, Callable[[Any], Any]]
 
 
 class ChannelWrite:
@@ -60,21 +71,28 @@ class ChannelWrite:
         else:
             self._reserved = False
         self._plan_of: list | None = None
+        self._plan: list[_PlanStep]
+        self._plan_n: int
 
-    def _entry_plan(self) -> list[tuple[str, Any]]:
-        # (kind, entry) per entry, classified once: collect runs per task.
+    def _entry_plan(self) -> list[_PlanStep]:
+        # One step per entry, classified once: collect runs per task.
         # Rebuilt if `writes` was replaced or grew.
-        plan = []
+        plan: list[_PlanStep] = []
         for entry in self.writes:
             if isinstance(entry, ChannelWriteEntry):
-                kind = _FIXED if entry.value is not PASSTHROUGH and entry.mapper is None else _ENTRY
+                if entry.mapper is not None:
+                    step = (_MAPPED, entry.channel, entry.value, entry.skip_none, entry.mapper)
+                elif entry.value is not PASSTHROUGH:
+                    step = (_FIXED, entry.channel, entry.value, entry.skip_none, _no_mapper)
+                else:
+                    step = (_ENTRY, entry.channel, PASSTHROUGH, entry.skip_none, _no_mapper)
             elif isinstance(entry, Send):
-                kind = _SEND
+                step = (_SEND, TASKS, entry, False, _no_mapper)
             elif isinstance(entry, ChannelWriteTupleEntry):
-                kind = _TUPLES
+                step = (_TUPLES, "", entry.value, False, entry.mapper)
             else:
                 raise ValueError(f"Invalid write entry: {entry!r}")
-            plan.append((kind, entry))
+            plan.append(step)
         self._plan = plan
         self._plan_of = self.writes
         self._plan_n = len(plan)
@@ -92,25 +110,26 @@ class ChannelWrite:
             if self._plan_of is writes and self._plan_n == len(writes)
             else self._entry_plan()
         )
-        for kind, entry in plan:
+        for kind, channel, fixed, skip_none, mapper in plan:
             if kind is _FIXED:
-                v = entry.value
-                if v is None and entry.skip_none:
+                if fixed is None and skip_none:
                     continue
-                out.append((entry.channel, v))
+                out.append((channel, fixed))
             elif kind is _TUPLES:
-                pairs = entry.mapper(value if entry.value is PASSTHROUGH else entry.value)
+                pairs = mapper(value if fixed is PASSTHROUGH else fixed)
                 if pairs:
                     out.extend(pairs)
             elif kind is _ENTRY:
-                v = value if entry.value is PASSTHROUGH else entry.value
-                if entry.mapper is not None:
-                    v = entry.mapper(v)
-                if v is None and entry.skip_none:
+                if value is None and skip_none:
                     continue
-                out.append((entry.channel, v))
+                out.append((channel, value))
+            elif kind is _MAPPED:
+                v = mapper(value if fixed is PASSTHROUGH else fixed)
+                if v is None and skip_none:
+                    continue
+                out.append((channel, v))
             else:
-                out.append((TASKS, entry))
+                out.append((TASKS, fixed))
 
     def __repr__(self) -> str:
         return f"ChannelWrite({self.writes!r})"
@@ -141,8 +160,11 @@ class NodeCall:
             self.inject = ("config",)
             return
         is_async = inspect.iscoroutinefunction(func) or inspect.iscoroutinefunction(
-            getattr(func, "__call__", None)
+            # The __call__ method itself (an instance with `async def __call__`),
+            # not a callable() test.
+            getattr(func, "__call__", None)  # noqa: B004
         )
+        params: Mapping[str, inspect.Parameter]
         try:
             params = inspect.signature(func).parameters
         except (TypeError, ValueError):

@@ -16,11 +16,11 @@ import queue
 import threading
 import time
 from collections import deque
-from collections.abc import Iterator, Sequence
+from collections.abc import AsyncIterator, Iterator, Sequence
 from typing import Any
 
 from langgraph_jit._context import CURRENT_TASK
-from langgraph_jit.errors import GraphBubbleUp, ParentCommand
+from langgraph_jit.errors import GraphBubbleUp, ParentCommand, add_exception_note
 from langgraph_jit.pregel import _lc
 from langgraph_jit.types import RetryPolicy
 
@@ -60,7 +60,7 @@ def _note(task: Any, exc: BaseException) -> None:
         return
     note = f"During task with name '{task.name}' and id '{task.id}'"
     if note not in getattr(exc, "__notes__", ()):
-        exc.add_note(note)
+        add_exception_note(exc, note)  # exc.add_note is Python 3.11+
 
 
 def _command_for_this_graph(task: Any, exc: ParentCommand) -> bool:
@@ -243,7 +243,7 @@ async def arun_step(
     timeout: float | None,
     max_concurrency: int | None,
     wake: asyncio.Event | None = None,
-):
+) -> AsyncIterator[tuple[Any, BaseException | None]]:
     """Async twin of run_step: an async generator of (task, error or None);
     with a `wake` event, (None, None) whenever it is set (eager streaming)."""
     if len(tasks) == 1 and not timeout and wake is None:
@@ -279,10 +279,10 @@ async def arun_step(
                 timeout=wait_for,
                 return_when=asyncio.FIRST_COMPLETED,
             )
-            if waker is not None and waker in finished:
+            if wake is not None and waker is not None and waker in finished:
+                finished = finished - {waker}
                 wake.clear()
                 waker = asyncio.ensure_future(wake.wait())
-                finished = finished - {waker}
                 yield None, None
                 if not any(f in finished for f in futures):
                     continue
@@ -296,8 +296,8 @@ async def arun_step(
             # Report in submission order among those that finished together.
             for fut in [f for f in futures if f in finished]:
                 task = futures.pop(fut)
-                exc = fut.exception() if not fut.cancelled() else asyncio.CancelledError()
-                yield task, exc
+                error = fut.exception() if not fut.cancelled() else asyncio.CancelledError()
+                yield task, error
     finally:
         for fut in futures:
             fut.cancel()

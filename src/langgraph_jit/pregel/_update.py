@@ -9,7 +9,7 @@ the sync and async APIs share it (see `drive_io` / `adrive_io`).
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Generator, Sequence
 from typing import Any
 
 from langgraph_jit._constants import (
@@ -32,7 +32,7 @@ COPY = "__copy__"
 
 def update_steps(
     graph: Any, saver: Any, config: dict, supersteps: Sequence[Sequence[Any]]
-) -> Iterator[tuple]:
+) -> Generator[tuple, Any, dict]:
     """Apply supersteps of updates; yields (target, method, args) saver calls,
     receives their results, and returns the config of the last checkpoint."""
     if len(supersteps) == 0:
@@ -48,7 +48,7 @@ def update_steps(
 
 def _one_superstep(
     graph: Any, saver: Any, config: dict, updates: list[StateUpdate]
-) -> Iterator[tuple]:
+) -> Generator[tuple, Any, Any]:
     conf = config.get(CONF, {})
     saved = yield (saver, "get_tuple", ({**config, CONF: {**conf}},))
     run = _run_for(graph, config, saved, saver)
@@ -119,8 +119,8 @@ def _one_superstep(
         tasks.append(task)
     run.commit(tasks, [w for t in tasks for w in t.writes], bump_step=True)
     result = yield from _save(run, saver, "update")
-    push_writes = [(t, [w for w in t.writes if w[0] == PUSH]) for t in tasks]
-    for i, (t, writes) in enumerate(push_writes):
+    push_writes = [[w for w in t.writes if w[0] == PUSH] for t in tasks]
+    for i, writes in enumerate(push_writes):
         if writes:
             yield (saver, "put_writes", (result, writes, f"update-{i}"))
     return result
@@ -151,7 +151,7 @@ def _run_for(graph: Any, config: dict, saved: Any, saver: Any) -> PregelRun:
     return run
 
 
-def _save(run: PregelRun, saver: Any, source: str) -> Iterator[tuple]:
+def _save(run: PregelRun, saver: Any, source: str) -> Generator[tuple, Any, Any]:
     run.save_checkpoint(source)
     result = None
     for target, method, args in run.persist.pending_io:
@@ -162,7 +162,7 @@ def _save(run: PregelRun, saver: Any, source: str) -> Iterator[tuple]:
     return result
 
 
-def _copy(run: PregelRun, saver: Any, saved: Any) -> Iterator[tuple]:
+def _copy(run: PregelRun, saver: Any, saved: Any) -> Generator[tuple, Any, Any]:
     """A sibling of the checkpoint (same parent), unchanged: a fork point."""
     checkpoint = dict(saved.checkpoint)
     from langgraph_jit.pregel._core.checkpoint_state import new_checkpoint_id
@@ -193,7 +193,7 @@ def _infer_as_node(graph: Any, run: PregelRun) -> str | None:
     return None
 
 
-def drive_io(gen: Iterator[tuple]) -> Any:
+def drive_io(gen: Generator[tuple, Any, Any]) -> Any:
     reply = None
     while True:
         try:
@@ -203,7 +203,7 @@ def drive_io(gen: Iterator[tuple]) -> Any:
         reply = getattr(target, method)(*args)
 
 
-async def adrive_io(gen: Iterator[tuple]) -> Any:
+async def adrive_io(gen: Generator[tuple, Any, Any]) -> Any:
     reply = None
     while True:
         try:

@@ -6,40 +6,47 @@ call builds a `PregelRun` and hands it to the sync or async driver.
 
 from __future__ import annotations
 
+import asyncio
+import dataclasses
 import os
-from collections.abc import AsyncIterator, Iterator, Sequence
-from typing import Any
+from collections.abc import AsyncIterator, Iterator, Mapping, Sequence
+from typing import TYPE_CHECKING, Any, cast
 
 from langgraph_jit._constants import (
+    CACHE_NS_WRITES,
     CONF,
     CONFIG_KEY_CHECKPOINT_ID,
     CONFIG_KEY_CHECKPOINT_NS,
     CONFIG_KEY_CHECKPOINTER,
-    CONTROL_WRITES,
-    ERROR,
     INTERRUPT,
-    NULL_TASK_ID,
     RESERVED_WRITES,
-    RETURN,
     TASKS,
 )
 from langgraph_jit._context import CURRENT_TASK
 from langgraph_jit.channels import BaseChannel, Topic
 from langgraph_jit.pregel import _lc
-from langgraph_jit.pregel._core import output as _output
+from langgraph_jit.pregel._core.task import _identifier
 from langgraph_jit.pregel._core.topology import Topology
+from langgraph_jit.pregel._draw import draw_pregel, pregel_mimebundle
 from langgraph_jit.pregel._drive import chunk_formatter, drive_async, drive_sync
+from langgraph_jit.pregel._emit import stream_mode_set
 from langgraph_jit.pregel._node import ChannelWrite, ChannelWriteEntry, NodeBuilder, PregelNode
 from langgraph_jit.pregel._run import PregelRun
+from langgraph_jit.pregel._runner import shared_pool
+from langgraph_jit.pregel._snapshot import state_snapshot
+from langgraph_jit.pregel._update import adrive_io, drive_io, update_steps
 from langgraph_jit.pregel.protocol import PregelProtocol
 from langgraph_jit.types import (
     GraphOutput,
-    PregelTask,
     RetryPolicy,
     Send,
     StateSnapshot,
+    StateUpdate,
     ensure_valid_checkpointer,
 )
+
+if TYPE_CHECKING:
+    from langchain_core.runnables import Runnable
 
 DEFAULT_RECURSION_LIMIT = int(os.getenv("LANGGRAPH_DEFAULT_RECURSION_LIMIT", "10007"))
 # Names LangGraph reserves for channels and nodes (control keys, config keys).
@@ -102,7 +109,7 @@ class Pregel(PregelProtocol):
         cache_policy: Any = None,
         context_schema: Any = None,
         config: dict | None = None,
-        trigger_to_nodes: dict[str, Sequence[str]] | None = None,
+        trigger_to_nodes: Mapping[str, Sequence[str]] | None = None,
         name: str = "LangGraph",
         **deprecated_kwargs: Any,
     ) -> None:
@@ -142,7 +149,7 @@ class Pregel(PregelProtocol):
             self.validate()
 
     @property
-    def trigger_to_nodes(self) -> dict[str, Sequence[str]]:
+    def trigger_to_nodes(self) -> Mapping[str, Sequence[str]]:
         return self._trigger_to_nodes or self._topology.trigger_to_nodes
 
     # -- structure ------------------------------------------------------------
@@ -252,12 +259,12 @@ class Pregel(PregelProtocol):
     def __or__(self, other: Any) -> Any:
         from langchain_core.runnables.base import RunnableSequence, coerce_to_runnable
 
-        return RunnableSequence(self, coerce_to_runnable(other))
+        return RunnableSequence(cast("Runnable[Any, Any]", self), coerce_to_runnable(other))
 
     def __ror__(self, other: Any) -> Any:
         from langchain_core.runnables.base import RunnableSequence, coerce_to_runnable
 
-        return RunnableSequence(coerce_to_runnable(other), self)
+        return RunnableSequence(coerce_to_runnable(other), cast("Runnable[Any, Any]", self))
 
     def copy(self, update: dict[str, Any] | None = None) -> Pregel:
         attrs = {**self.__dict__, **(update or {})}
@@ -283,9 +290,6 @@ class Pregel(PregelProtocol):
         await self.cache.aclear(self._cache_namespaces(nodes))
 
     def _cache_namespaces(self, nodes: Sequence[str] | None) -> list[tuple[str, ...]]:
-        from langgraph_jit._constants import CACHE_NS_WRITES
-        from langgraph_jit.pregel._core.task import _identifier
-
         names = nodes or list(self.nodes)
         return [
             (CACHE_NS_WRITES, _identifier(self.nodes[n].bound) or "__dynamic__", n)
@@ -295,8 +299,6 @@ class Pregel(PregelProtocol):
 
     def get_graph(self, config: dict | None = None, *, xray: int | bool = False) -> Any:
         """The graph's drawable structure (nodes and edges), built offline."""
-        from langgraph_jit.pregel._draw import draw_pregel
-
         return draw_pregel(self, xray)
 
     async def aget_graph(self, config: dict | None = None, *, xray: int | bool = False) -> Any:
@@ -304,8 +306,6 @@ class Pregel(PregelProtocol):
 
     def _repr_mimebundle_(self, **kwargs: Any) -> dict[str, Any]:
         # Jupyter shows the drawing; rendered locally, never over the network.
-        from langgraph_jit.pregel._draw import pregel_mimebundle
-
         return pregel_mimebundle(self)
 
     def get_subgraphs(self, *, namespace: str | None = None, recurse: bool = False):
@@ -370,15 +370,12 @@ class Pregel(PregelProtocol):
         if config.get("recursion_limit", 1) < 1:
             raise ValueError("recursion_limit must be at least 1")
         checkpointer = self._checkpointer_for(config)
-        if checkpointer is not None:
-            if not config.get(CONF):
-                raise ValueError(
-                    "Checkpointer requires one or more of the following 'configurable' keys: "
-                    "thread_id, checkpoint_ns, checkpoint_id"
-                )
-        modes = [stream_mode] if isinstance(stream_mode, str) else list(stream_mode)
-        if self.debug:
-            modes = [*modes, "updates", "values"]
+        if checkpointer is not None and not config.get(CONF):
+            raise ValueError(
+                "Checkpointer requires one or more of the following 'configurable' keys: "
+                "thread_id, checkpoint_ns, checkpoint_id"
+            )
+        modes = stream_mode_set(stream_mode, self.debug)
         conf = config[CONF]
         if self.checkpointer is True and conf.get(CONFIG_KEY_CHECKPOINT_NS):
             # A subgraph with its own history: one namespace per node, not
@@ -393,7 +390,7 @@ class Pregel(PregelProtocol):
             self,
             input,
             config,
-            stream_modes=frozenset(modes),
+            stream_modes=modes,
             output_keys=output_keys if output_keys is not None else self.stream_channels_asis,
             stream_keys=self.stream_channels_asis,
             interrupt_before=interrupt_before
@@ -615,7 +612,6 @@ class Pregel(PregelProtocol):
         configs = _config_list(config, len(inputs))
         if len(inputs) == 1:
             return [self._invoke_or_exc(inputs[0], configs[0], return_exceptions, kwargs)]
-        from langgraph_jit.pregel._runner import shared_pool
 
         futures = [
             shared_pool().submit(self._invoke_or_exc, i, c, return_exceptions, kwargs)
@@ -640,8 +636,6 @@ class Pregel(PregelProtocol):
         **kwargs: Any,
     ) -> list[Any]:
         """Async twin of `batch`."""
-        import asyncio
-
         configs = _config_list(config, len(inputs))
         return list(
             await asyncio.gather(
@@ -658,98 +652,12 @@ class Pregel(PregelProtocol):
             raise ValueError("No checkpointer set")
         return saver
 
-    def _snapshot(
-        self, config: dict, saved: Any, saver: Any, *, live: bool, recurse: bool = False
-    ) -> StateSnapshot:
-        """A StateSnapshot of a saved checkpoint. `live` (the latest state)
-        folds in the writes of tasks that already finished; otherwise the
-        snapshot records the step as it started."""
-        if not saved:
-            return StateSnapshot(
-                values={},
-                next=(),
-                config=config,
-                metadata=None,
-                created_at=None,
-                parent_config=None,
-                tasks=(),
-                interrupts=(),
-            )
-        run = PregelRun(
-            self,
-            None,
-            {**(saved.config or {}), CONF: dict(saved.config.get(CONF, {}))},
-            stream_modes=frozenset(),
-            output_keys=self.output_channels,
-            stream_keys=self.stream_channels_asis,
-            interrupt_before=(),
-            interrupt_after=(),
-            checkpointer=None,
-            durability="exit",
-        )
-        run.load(saved)
-        run.stop = run.step + 2
-        run.planner.next_nodes = None  # LangGraph examines every node here
-        tasks = run.plan()
-        pending = saved.pending_writes or []
-        null_writes = [(c, v) for tid, c, v in pending if tid == NULL_TASK_ID]
-        if null_writes:
-            run.commit([], null_writes, bump_step=False, versionless=True)
-        statuses = task_statuses(pending)
-        if live:
-            finished = [t for t in tasks if statuses.get(t.id, _NO_STATUS)[0]]
-            for t in finished:
-                t.writes.extend(statuses[t.id][0])
-            if finished:
-                finished.sort(key=lambda t: t.sort_key)
-                run.commit(
-                    finished,
-                    [w for t in finished for w in t.writes],
-                    bump_step=True,
-                    versionless=True,
-                )
-        stream_keys = self.stream_channels_asis
-        snapshot_tasks = []
-        for t in tasks:
-            output, interrupts, error = statuses.get(t.id, _NO_STATUS)
-            sub_state = run.subgraph_state(t)
-            if sub_state is not None and recurse:
-                child = t.proc.subgraphs[0]
-                sub_state = child.get_state(
-                    {CONF: {**sub_state[CONF], CONFIG_KEY_CHECKPOINTER: saver}}, subgraphs=True
-                )
-            snapshot_tasks.append(
-                PregelTask(
-                    t.id,
-                    t.name,
-                    t.path,
-                    error,
-                    () if live and output else interrupts,
-                    sub_state,
-                    task_result(output, stream_keys) if output else None,
-                )
-            )
-        return StateSnapshot(
-            _output.read_channels(run.channel_map, stream_keys),
-            tuple(t.name for t in tasks if not t.writes),
-            _output.patch_checkpoint_map(saved.config, saved.metadata),
-            saved.metadata,
-            saved.checkpoint.get("ts"),
-            _output.patch_checkpoint_map(saved.parent_config, saved.metadata),
-            tuple(snapshot_tasks),
-            tuple(i for t in snapshot_tasks for i in t.interrupts),
-        )
-
     def bulk_update_state(self, config: dict, supersteps: Sequence[Sequence[Any]]) -> dict:
         """Apply several supersteps of updates; returns the last checkpoint's config."""
-        from langgraph_jit.pregel._update import drive_io, update_steps
-
         saver = self._state_saver(config)
         return drive_io(update_steps(self, saver, self._merge_config(config), supersteps))
 
     async def abulk_update_state(self, config: dict, supersteps: Sequence[Sequence[Any]]) -> dict:
-        from langgraph_jit.pregel._update import adrive_io, update_steps
-
         saver = self._state_saver(config)
         return await adrive_io(update_steps(self, saver, self._merge_config(config), supersteps))
 
@@ -757,15 +665,11 @@ class Pregel(PregelProtocol):
         self, config: dict, values: Any, as_node: str | None = None, task_id: str | None = None
     ) -> dict:
         """Write `values` to the thread as if node `as_node` returned them."""
-        from langgraph_jit.types import StateUpdate
-
         return self.bulk_update_state(config, [[StateUpdate(values, as_node, task_id)]])
 
     async def aupdate_state(
         self, config: dict, values: Any, as_node: str | None = None, task_id: str | None = None
     ) -> dict:
-        from langgraph_jit.types import StateUpdate
-
         return await self.abulk_update_state(config, [[StateUpdate(values, as_node, task_id)]])
 
     def get_state(self, config: dict, *, subgraphs: bool = False) -> StateSnapshot:
@@ -773,7 +677,8 @@ class Pregel(PregelProtocol):
         saver = self._state_saver(config)
         merged = self._merge_config(config)
         saved = saver.get_tuple(merged)
-        return self._snapshot(
+        return state_snapshot(
+            self,
             merged,
             saved,
             saver,
@@ -785,7 +690,8 @@ class Pregel(PregelProtocol):
         saver = self._state_saver(config)
         merged = self._merge_config(config)
         saved = await saver.aget_tuple(merged)
-        return self._snapshot(
+        return state_snapshot(
+            self,
             merged,
             saved,
             saver,
@@ -809,7 +715,7 @@ class Pregel(PregelProtocol):
             CONFIG_KEY_CHECKPOINT_NS: merged[CONF].get(CONFIG_KEY_CHECKPOINT_NS, ""),
         }
         for saved in saver.list({CONF: conf}, filter=filter, before=before, limit=limit):
-            yield self._snapshot(saved.config, saved, saver, live=False)
+            yield state_snapshot(self, saved.config, saved, saver, live=False)
 
     async def aget_state_history(
         self,
@@ -826,7 +732,7 @@ class Pregel(PregelProtocol):
             CONFIG_KEY_CHECKPOINT_NS: merged[CONF].get(CONFIG_KEY_CHECKPOINT_NS, ""),
         }
         async for saved in saver.alist({CONF: conf}, filter=filter, before=before, limit=limit):
-            yield self._snapshot(saved.config, saved, saver, live=False)
+            yield state_snapshot(self, saved.config, saved, saver, live=False)
 
 
 def _config_list(config: Any, n: int) -> list[dict | None]:
@@ -838,49 +744,10 @@ def _config_list(config: Any, n: int) -> list[dict | None]:
     return configs
 
 
-_NO_STATUS: tuple = ((), (), None)
-# Writes that say what happened to a task rather than what it produced.
-
-
-def task_statuses(pending_writes: Sequence[tuple[str, str, Any]]) -> dict[str, tuple]:
-    """task id -> (output writes, interrupts raised, error) from saved writes."""
-    output: dict[str, list] = {}
-    interrupts: dict[str, list] = {}
-    errors: dict[str, Any] = {}
-    for task_id, channel, value in pending_writes:
-        if task_id == NULL_TASK_ID:
-            continue
-        output.setdefault(task_id, [])
-        if channel == INTERRUPT:
-            interrupts.setdefault(task_id, []).extend(
-                value if isinstance(value, (list, tuple)) else [value]
-            )
-        elif channel == ERROR:
-            errors.setdefault(task_id, value)
-        elif channel not in CONTROL_WRITES:
-            output[task_id].append((channel, value))
-    return {
-        tid: (tuple(out), tuple(interrupts.get(tid, ())), errors.get(tid))
-        for tid, out in output.items()
-    }
-
-
-def task_result(output: Sequence[tuple[str, Any]], keys: str | Sequence[str]) -> Any:
-    """PregelTask.result: the task's writes to the stream channels."""
-    for chan, value in output:
-        if chan == RETURN:
-            return value
-    if isinstance(keys, str):
-        mapped = _output.fold_writes([(c, v) for c, v in output if c == keys])
-        return mapped.get(keys) if mapped else None
-    return _output.fold_writes([(c, v) for c, v in output if c in keys])
-
-
 def _coerce_context(schema: Any, context: Any) -> Any:
     """A dict given as `context=` becomes the context schema's type."""
     if schema is None or context is None or not isinstance(context, dict):
         return context
-    import dataclasses
 
     if dataclasses.is_dataclass(schema) or hasattr(schema, "model_validate"):
         return schema(**context)

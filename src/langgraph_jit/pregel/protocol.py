@@ -32,10 +32,24 @@ class PregelProtocol(ABC):
     async def aget_state(self, config: dict, *, subgraphs: bool = False) -> Any: ...
 
     @abstractmethod
-    def get_state_history(self, config: dict, **kwargs: Any) -> Iterator[Any]: ...
+    def get_state_history(
+        self,
+        config: dict,
+        *,
+        filter: dict[str, Any] | None = None,
+        before: dict | None = None,
+        limit: int | None = None,
+    ) -> Iterator[Any]: ...
 
     @abstractmethod
-    def aget_state_history(self, config: dict, **kwargs: Any) -> AsyncIterator[Any]: ...
+    def aget_state_history(
+        self,
+        config: dict,
+        *,
+        filter: dict[str, Any] | None = None,
+        before: dict | None = None,
+        limit: int | None = None,
+    ) -> AsyncIterator[Any]: ...
 
     @abstractmethod
     def bulk_update_state(self, config: dict, supersteps: Sequence[Sequence[Any]]) -> dict: ...
@@ -46,13 +60,11 @@ class PregelProtocol(ABC):
     ) -> dict: ...
 
     @abstractmethod
-    def update_state(
-        self, config: dict, values: Any, as_node: str | None = None, **kwargs: Any
-    ) -> dict: ...
+    def update_state(self, config: dict, values: Any, as_node: str | None = None) -> dict: ...
 
     @abstractmethod
     async def aupdate_state(
-        self, config: dict, values: Any, as_node: str | None = None, **kwargs: Any
+        self, config: dict, values: Any, as_node: str | None = None
     ) -> dict: ...
 
     @abstractmethod
