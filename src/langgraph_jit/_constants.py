@@ -58,6 +58,39 @@ CONTROL_WRITES = frozenset({ERROR, ERROR_SOURCE_NODE, INTERRUPT, RESUME})
 # Saved writes a task never takes back when it is planned again.
 WRITES_NOT_REUSED = frozenset({ERROR, INTERRUPT, RESUME, SCHEDULED})
 
+# Names LangGraph reserves for channels and nodes (control keys, config keys).
+RESERVED_NAMES = frozenset(
+    {
+        "langsmith:hidden",
+        "__input__",
+        "__interrupt__",
+        "__resume__",
+        "__error__",
+        "__error_source_node__",
+        "__no_writes__",
+        "__snapshot_bumps__",
+        "__pregel_send",
+        "__pregel_read",
+        "__pregel_checkpointer",
+        "__pregel_stream",
+        "checkpoint_map",
+        "__pregel_resuming",
+        "__pregel_replay_state",
+        "__pregel_task_id",
+        "checkpoint_id",
+        "checkpoint_ns",
+        "__pregel_timed_attempt_observer",
+        "__pregel_resume_map",
+        "__pregel_strict_resume",
+        "__pregel_stream_messages_v2",
+        "__pregel_push",
+        "__pregel_pull",
+        "|",
+        ":",
+        "configurable",
+    }
+)
+
 # Metadata keys LangGraph never copies from config into checkpoint metadata.
 EXCLUDED_METADATA_KEYS = frozenset(
     {

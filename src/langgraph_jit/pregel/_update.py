@@ -17,10 +17,12 @@ from langgraph_jit._constants import (
     CONFIG_KEY_CHECKPOINT_ID,
     CONFIG_KEY_CHECKPOINT_NS,
     END,
+    ERROR,
     INPUT,
     INTERRUPT,
     NULL_TASK_ID,
     PUSH,
+    RESUME,
 )
 from langgraph_jit.errors import InvalidUpdateError
 from langgraph_jit.pregel._core.task import Task, _task_sort_key
@@ -74,7 +76,7 @@ def _one_superstep(
                 run.commit([], null_writes, bump_step=False)
             by_task: dict[str, list] = {}
             for tid, chan, value in run.persist.pending_writes:
-                if tid != NULL_TASK_ID and chan not in ("__error__", INTERRUPT, "__resume__"):
+                if tid != NULL_TASK_ID and chan not in (ERROR, INTERRUPT, RESUME):
                     by_task.setdefault(tid, []).append((chan, value))
             for t in tasks:
                 t.writes.extend(by_task.get(t.id, ()))

@@ -18,7 +18,11 @@ from langgraph_jit._constants import (
     CONFIG_KEY_CHECKPOINT_ID,
     CONFIG_KEY_CHECKPOINT_NS,
     CONFIG_KEY_CHECKPOINTER,
+    CONFIG_KEY_DURABILITY,
+    CONFIG_KEY_STREAM,
+    CONFIG_KEY_TASK_ID,
     INTERRUPT,
+    RESERVED_NAMES,
     RESERVED_WRITES,
     TASKS,
 )
@@ -49,38 +53,6 @@ if TYPE_CHECKING:
     from langchain_core.runnables import Runnable
 
 DEFAULT_RECURSION_LIMIT = int(os.getenv("LANGGRAPH_DEFAULT_RECURSION_LIMIT", "10007"))
-# Names LangGraph reserves for channels and nodes (control keys, config keys).
-_RESERVED_NAMES = frozenset(
-    {
-        "langsmith:hidden",
-        "__input__",
-        "__interrupt__",
-        "__resume__",
-        "__error__",
-        "__error_source_node__",
-        "__no_writes__",
-        "__snapshot_bumps__",
-        "__pregel_send",
-        "__pregel_read",
-        "__pregel_checkpointer",
-        "__pregel_stream",
-        "checkpoint_map",
-        "__pregel_resuming",
-        "__pregel_replay_state",
-        "__pregel_task_id",
-        "checkpoint_id",
-        "checkpoint_ns",
-        "__pregel_timed_attempt_observer",
-        "__pregel_resume_map",
-        "__pregel_strict_resume",
-        "__pregel_stream_messages_v2",
-        "__pregel_push",
-        "__pregel_pull",
-        "|",
-        ":",
-        "configurable",
-    }
-)
 
 
 class Pregel(PregelProtocol):
@@ -165,11 +137,11 @@ class Pregel(PregelProtocol):
         channels = self.channels
         known = repr(sorted(channels))[:100]
         for chan in channels:
-            if chan in _RESERVED_NAMES:
+            if chan in RESERVED_NAMES:
                 raise ValueError(f"Channel name '{chan}' is reserved")
         subscribed: set[str] = set()
         for name, node in self.nodes.items():
-            if name in _RESERVED_NAMES:
+            if name in RESERVED_NAMES:
                 raise ValueError(f"Node name '{name}' is reserved")
             if not isinstance(node, PregelNode):
                 raise TypeError(
@@ -385,7 +357,7 @@ class Pregel(PregelProtocol):
             )
         checkpoint_ns = conf.get(CONFIG_KEY_CHECKPOINT_NS, "")
         namespace = tuple(checkpoint_ns.split("|")) if checkpoint_ns else ()
-        parent_stream = conf.get("__pregel_stream")
+        parent_stream = conf.get(CONFIG_KEY_STREAM)
         run = PregelRun(
             self,
             input,
@@ -400,7 +372,7 @@ class Pregel(PregelProtocol):
             if interrupt_after is not None
             else self.interrupt_after_nodes,
             checkpointer=checkpointer,
-            durability=durability or conf.get("__pregel_durability") or "async",
+            durability=durability or conf.get(CONFIG_KEY_DURABILITY) or "async",
             namespace=namespace,
             parent_stream=parent_stream,
         )
@@ -477,7 +449,7 @@ class Pregel(PregelProtocol):
 
     def _default_stream_mode(self, config: dict | None) -> Any:
         # Inside a task (a subgraph) the default is the state, as in LangGraph.
-        if config and "__pregel_task_id" in (config.get(CONF) or {}):
+        if config and CONFIG_KEY_TASK_ID in (config.get(CONF) or {}):
             return "values"
         return self.stream_mode
 
