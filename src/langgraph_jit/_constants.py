@@ -4,7 +4,11 @@ The string values match LangGraph's, because they are visible in checkpoints,
 writes and stream payloads.
 """
 
+import os
 import sys
+
+# A run's recursion limit when its config sets none (LangGraph's default and variable).
+DEFAULT_RECURSION_LIMIT = int(os.getenv("LANGGRAPH_DEFAULT_RECURSION_LIMIT", "10007"))
 
 INPUT = sys.intern("__input__")
 INTERRUPT = sys.intern("__interrupt__")

@@ -264,7 +264,7 @@ def _handlers(callbacks: Any) -> Sequence[Any]:
 def on_task_done(run: Any, task: Any) -> None:
     """Engine hook: a task finished successfully and its writes are collected
     (call before the task's `updates` chunk is queued, as LangGraph orders them)."""
-    config = task._config
+    config = task.built_config
     if config is None:  # nothing in the task asked for its config: no handler
         return
     for handler in _handlers(config.get("callbacks")):

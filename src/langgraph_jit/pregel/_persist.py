@@ -7,6 +7,7 @@ Owns its state; the drivers perform the queued calls (`pending_io`, as
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Sequence
 from typing import Any
 
@@ -17,14 +18,19 @@ from langgraph_jit._constants import (
     CONF,
     CONFIG_KEY_CHECKPOINT_ID,
     CONFIG_KEY_CHECKPOINT_NS,
+    MISSING,
     NULL_TASK_ID,
     PRIVATE_CONFIG_PREFIX,
     PULL,
+    RESUME,
     RETURN,
+    WRITES_NOT_REUSED,
 )
 from langgraph_jit.pregel._core.checkpoint_state import CheckpointState
 from langgraph_jit.pregel._core.task import Task, _identifier, _pull_path_str, _task_path_str
 
+# One lock for every run: taking a resume value is rare and brief.
+_null_resume_lock = threading.Lock()
 Write = tuple[str, str, Any]  # (task id, channel, value)
 CacheKey = tuple[tuple[str, ...], str]  # (namespace, digest of the input)
 
@@ -115,6 +121,34 @@ class Persister:
             # Saved even for a lone task: history snapshots show each task's
             # result from these writes, as LangGraph's do.
             self.queue_put_writes(tid, writes, task.path)
+
+    def drop_writes_to(self, channel: str) -> None:
+        """Forget the saved writes to one channel (RESUME when time
+        traveling, INTERRUPT when forking)."""
+        self.pending_writes = [w for w in self.pending_writes if w[1] != channel]
+
+    def set_input_writes(self, writes: Sequence[tuple[str, Any]]) -> None:
+        """A Command's writes, made by no task (NULL_TASK_ID): they replace
+        the control writes of an earlier Command and are saved."""
+        self.pending_writes = [
+            w
+            for w in self.pending_writes
+            if not (w[0] == NULL_TASK_ID and w[1] in WRITES_NOT_REUSED)
+        ] + [(NULL_TASK_ID, c, v) for c, v in writes]
+        if self.saving:
+            self.queue_put_writes(NULL_TASK_ID, writes, "")
+
+    def null_resume(self, consume: bool) -> Any:
+        """The resume value a Command gave the run (MISSING if none); tasks
+        in worker threads race for it, so taking it is atomic."""
+        with _null_resume_lock:
+            pending = self.pending_writes
+            for i, (tid, chan, value) in enumerate(pending):
+                if tid == NULL_TASK_ID and chan == RESUME:
+                    if consume:
+                        del pending[i]
+                    return value
+        return MISSING
 
     def clear_writes(self) -> None:
         """A new checkpoint: no writes are saved against it yet."""

@@ -29,6 +29,7 @@ from langgraph_jit._constants import (
     CONFIG_KEY_STREAM,
     CONFIG_KEY_TASK_ID,
     CONTROL_WRITES,
+    DEFAULT_RECURSION_LIMIT,
     ERROR,
     INPUT,
     INTERRUPT,
@@ -39,7 +40,6 @@ from langgraph_jit._constants import (
     PUSH,
     RESUME,
     TASKS,
-    WRITES_NOT_REUSED,
 )
 from langgraph_jit.constants import TAG_HIDDEN
 from langgraph_jit.errors import (
@@ -123,7 +123,7 @@ class PregelRun:
         self.namespace = namespace
         self.interrupt_before = interrupt_before
         self.interrupt_after = interrupt_after
-        self.recursion_limit = config.get("recursion_limit", graph._default_recursion_limit)
+        self.recursion_limit = config.get("recursion_limit", DEFAULT_RECURSION_LIMIT)
         self.max_concurrency = config.get("max_concurrency")
         self.nested = CONFIG_KEY_TASK_ID in configurable
         self.emitter = Emitter(
@@ -150,8 +150,29 @@ class PregelRun:
         # worker threads while a step runs.
         self.lock = threading.RLock()
         self.lc_context = _lc.context_needed(config, self.emitter.stream_modes)
-        self._pull_tails: dict[str, bytes] = graph._pull_tails
         self._emitted_interrupts: set[int] = set()
+
+    @classmethod
+    def for_thread_state(
+        cls, graph: Any, config: dict[str, Any], saved: Any, *, checkpointer: Any, durability: str
+    ) -> PregelRun:
+        """A run that streams nothing, loaded from `saved` and examining every
+        node next: what state snapshots and update_state build on."""
+        run = cls(
+            graph,
+            None,
+            config,
+            stream_modes=frozenset(),
+            output_keys=graph.output_channels,
+            stream_keys=graph.stream_channels_asis,
+            interrupt_before=(),
+            interrupt_after=(),
+            checkpointer=checkpointer,
+            durability=durability,
+        )
+        run.load(saved)
+        run.planner.next_nodes = None  # LangGraph examines every node here
+        return run
 
     # -- identifiers ------------------------------------------------------
 
@@ -167,12 +188,7 @@ class PregelRun:
         elif path[0] == PUSH:
             tail = f"{name}{PUSH}{path[1]}".encode()
         else:
-            cached_tail = self._pull_tails.get(name)
-            if cached_tail is None:
-                cached_tail = self._pull_tails[name] = (
-                    name + PULL + "".join(task.triggers)
-                ).encode()
-            tail = cached_tail
+            tail = self.topo.pull_tail(name, task.triggers)
         ns = self.checkpoint_ns
         node_ns = f"{ns}{NS_SEP}{name}" if ns else name
         h = xxh3_128_hexdigest(
@@ -292,7 +308,7 @@ class PregelRun:
         time_traveling = addressed and not (is_command and input.resume is not None)
         self.replaying = time_traveling or self.superseded
         if time_traveling:
-            persist.pending_writes = [w for w in persist.pending_writes if w[1] != RESUME]
+            persist.drop_writes_to(RESUME)
         forks = (
             resuming
             and time_traveling
@@ -320,7 +336,7 @@ class PregelRun:
             state.mark_interrupts_seen(self.table)
             if forks:
                 # The replayed branch starts with a copy of the checkpoint.
-                persist.pending_writes = [w for w in persist.pending_writes if w[1] != INTERRUPT]
+                persist.drop_writes_to(INTERRUPT)
                 self.save_checkpoint("fork")
             self.emitter.mark_all_outputs()
             if self.emitter.wants_values:
@@ -366,13 +382,7 @@ class PregelRun:
                 writes.append((f"branch:to:{g}", None))
         if not writes and not resume_is_map:
             raise EmptyInputError("Received empty Command input")
-        persist.pending_writes = [
-            w
-            for w in persist.pending_writes
-            if not (w[0] == NULL_TASK_ID and w[1] in WRITES_NOT_REUSED)
-        ] + [(NULL_TASK_ID, c, v) for c, v in writes]
-        if persist.saving:
-            persist.queue_put_writes(NULL_TASK_ID, writes, "")
+        persist.set_input_writes(writes)
 
     def _pending_interrupt_ids(self) -> set[str]:
         """Ids of saved interrupts whose task has not finished since."""

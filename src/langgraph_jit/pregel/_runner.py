@@ -111,8 +111,7 @@ def run_task(task: Any) -> None:
                 if delay is None:
                     _note(task, exc)
                     raise
-                task.writes.clear()
-                task._runtime = None
+                task.reset_for_retry()
                 time.sleep(delay)
     finally:
         if lc_token is not None:
@@ -147,8 +146,7 @@ async def arun_task(task: Any) -> None:
                 if delay is None:
                     _note(task, exc)
                     raise
-                task.writes.clear()
-                task._runtime = None
+                task.reset_for_retry()
                 await asyncio.sleep(delay)
     finally:
         if lc_token is not None:

@@ -38,21 +38,14 @@ def state_snapshot(
             tasks=(),
             interrupts=(),
         )
-    run = PregelRun(
+    run = PregelRun.for_thread_state(
         graph,
-        None,
         {**(saved.config or {}), CONF: dict(saved.config.get(CONF, {}))},
-        stream_modes=frozenset(),
-        output_keys=graph.output_channels,
-        stream_keys=graph.stream_channels_asis,
-        interrupt_before=(),
-        interrupt_after=(),
+        saved,
         checkpointer=None,
         durability="exit",
     )
-    run.load(saved)
     run.stop = run.step + 2
-    run.planner.next_nodes = None  # LangGraph examines every node here
     tasks = run.plan()
     pending = saved.pending_writes or []
     null_writes = [(c, v) for tid, c, v in pending if tid == NULL_TASK_ID]

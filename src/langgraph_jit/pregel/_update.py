@@ -131,25 +131,14 @@ def _one_superstep(
 def _run_for(graph: Any, config: dict, saved: Any, saver: Any) -> PregelRun:
     conf = dict(config.get(CONF, {}))
     conf.setdefault(CONFIG_KEY_CHECKPOINT_NS, "")
-    run = PregelRun(
-        graph,
-        None,
-        {**config, CONF: conf},
-        stream_modes=frozenset(),
-        output_keys=graph.output_channels,
-        stream_keys=graph.stream_channels_asis,
-        interrupt_before=(),
-        interrupt_after=(),
-        checkpointer=saver,
-        durability="sync",
+    run = PregelRun.for_thread_state(
+        graph, {**config, CONF: conf}, saved, checkpointer=saver, durability="sync"
     )
-    run.load(saved)
     # Savers key the new checkpoint's parent by this config's checkpoint id.
     if saved is not None:
         run.persist.checkpoint_config = saved.config
     else:
         run.step = 0  # a fresh thread's first update is step 0
-    run.planner.next_nodes = None
     return run
 
 

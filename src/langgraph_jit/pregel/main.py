@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
-import os
 from collections.abc import AsyncIterator, Iterator, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, cast
 
@@ -51,8 +50,6 @@ from langgraph_jit.types import (
 
 if TYPE_CHECKING:
     from langchain_core.runnables import Runnable
-
-DEFAULT_RECURSION_LIMIT = int(os.getenv("LANGGRAPH_DEFAULT_RECURSION_LIMIT", "10007"))
 
 
 class Pregel(PregelProtocol):
@@ -112,10 +109,8 @@ class Pregel(PregelProtocol):
         self.config = config
         self.name = name
         self.managed: dict[str, Any] = {}
-        self._default_recursion_limit = DEFAULT_RECURSION_LIMIT
         self._force_compiled: bool | None = None
         self._topology_cache: Topology | None = None
-        self._pull_tails: dict[str, bytes] = {}
         self._trigger_to_nodes = trigger_to_nodes
         if auto_validate:
             self.validate()
@@ -243,7 +238,6 @@ class Pregel(PregelProtocol):
         new = self.__class__.__new__(self.__class__)
         new.__dict__.update(attrs)
         new._topology_cache = None
-        new._pull_tails = {}
         return new
 
     def with_config(self, config: dict | None = None, **kwargs: Any) -> Pregel:

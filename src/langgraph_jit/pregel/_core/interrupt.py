@@ -7,7 +7,6 @@ task to ask takes (possibly a task of a subgraph, through its parent task).
 
 from __future__ import annotations
 
-import threading
 from typing import Any
 
 from xxhash import xxh3_128_hexdigest
@@ -15,14 +14,12 @@ from xxhash import xxh3_128_hexdigest
 from langgraph_jit._constants import (
     CONFIG_KEY_PARENT_TASK,
     CONFIG_KEY_RESUME_MAP,
+    MISSING,
     NS_SEP,
-    NULL_TASK_ID,
     RESUME,
 )
 from langgraph_jit.errors import GraphInterrupt
 from langgraph_jit.types import Interrupt
-
-_null_lock = threading.Lock()
 
 
 def interrupt_id(task_ns: str, answered: int) -> str:
@@ -62,13 +59,9 @@ class Scratchpad:
 
     def get_null_resume(self, consume: bool = False) -> Any:
         """The single resume value given to the run, taken by the first asker."""
-        pending = self._run.persist.pending_writes
-        with _null_lock:
-            for i, (tid, chan, value) in enumerate(pending):
-                if tid == NULL_TASK_ID and chan == RESUME:
-                    if consume:
-                        del pending[i]
-                    return value
+        found = self._run.persist.null_resume(consume)
+        if found is not MISSING:
+            return found
         if self._parent is not None:
             return self._parent.get_null_resume(consume)
         return None

@@ -152,6 +152,17 @@ class Task:
             )
         return runtime
 
+    def reset_for_retry(self) -> None:
+        """A failed attempt will be retried: drop its writes and its Runtime
+        (which reports the attempt number)."""
+        self.writes.clear()
+        self._runtime = None
+
+    @property
+    def built_config(self) -> dict[str, Any] | None:
+        """The config, if anything in the task asked for it (else None)."""
+        return self._config
+
     @property
     def config(self) -> dict[str, Any]:
         config = self._config

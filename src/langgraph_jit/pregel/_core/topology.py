@@ -7,9 +7,10 @@ plans (and orders) pull tasks by sorted name.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
+from langgraph_jit._constants import PULL
 from langgraph_jit.channels import (
     AnyValue,
     BaseChannel,
@@ -71,6 +72,7 @@ class Topology:
     """Integer view of a graph's channels, nodes and triggers."""
 
     _input_keys: tuple[Any, frozenset[str]] | None = None
+    _pull_tails: dict[str, bytes] | None = None
     _index_arrays: tuple[Any, Any, Any, Any] | None = None
 
     def __init__(self, nodes: Mapping[str, Any], channels: Mapping[str, Any]) -> None:
@@ -178,3 +180,14 @@ class Topology:
                 np.array(self.c2n_node, dtype=np.int64),
             )
         return arrays
+
+    def pull_tail(self, name: str, triggers: Sequence[str]) -> bytes:
+        """The constant tail of a pull task's id hash (node, kind, triggers),
+        encoded once per node."""
+        tails = self._pull_tails
+        if tails is None:
+            tails = self._pull_tails = {}
+        tail = tails.get(name)
+        if tail is None:
+            tail = tails[name] = (name + PULL + "".join(triggers)).encode()
+        return tail
