@@ -17,6 +17,7 @@ from langgraph_jit._constants import (
     CACHE_NS_WRITES,
     CONF,
     CONFIG_KEY_CHECKPOINT_ID,
+    CONFIG_KEY_CHECKPOINT_MAP,
     CONFIG_KEY_CHECKPOINT_NS,
     MISSING,
     NULL_TASK_ID,
@@ -43,6 +44,10 @@ class Persister:
     _saved_id: str | None = None
     created_checkpoint = False
     checkpoint_config: dict[str, Any] | None = None
+    # The run's checkpoint state, from attach() on (before it, only the
+    # config lookups may be used).
+    state: CheckpointState
+    attached = False
     parent_config: dict[str, Any] | None = None
 
     def __init__(
@@ -75,11 +80,11 @@ class Persister:
         self._written_ids: set[str] = set()
         # task id -> (cache key, ttl) of tasks with a cache policy.
         self._cache_keys: dict[str, tuple[CacheKey, int | None]] = {}
-        self.state: CheckpointState | None = None
 
     def attach(self, state: CheckpointState, saved: Any) -> None:
         """Start from a loaded checkpoint (the saved tuple, or None)."""
         self.state = state
+        self.attached = True
         self.pending_writes = list(state.pending_writes)
         self._written_ids = {w[0] for w in self.pending_writes}
         self.checkpoint_config = (
@@ -100,7 +105,6 @@ class Persister:
 
     def current_config(self) -> dict[str, Any]:
         """The config of the current checkpoint (what stream payloads show)."""
-        assert self.state is not None
         return {
             CONF: {**self.public_configurable, CONFIG_KEY_CHECKPOINT_ID: self.state.current_id()}
         }
@@ -168,7 +172,6 @@ class Persister:
             writes = [w for w in writes if w[0] not in self._untracked]
         if not writes:
             return
-        assert self.state is not None
         checkpoint_id = self.state.current_id()
         config = self._writes_config
         if config is None or config[CONF][CONFIG_KEY_CHECKPOINT_ID] != checkpoint_id:
@@ -187,14 +190,14 @@ class Persister:
 
     # -- checkpoints -------------------------------------------------------------
 
-    def save(self, source: str, step: int, parents: dict[str, Any]) -> None:
+    def save(self, source: str, step: int, configurable: dict[str, Any]) -> None:
         """Make the checkpoint of `step` and, when saving, queue its put."""
         state = self.state
-        assert state is not None
         if not self.saving and self.checkpointer is None:
             # Nothing observes this checkpoint but task ids derived from it.
             state.new_checkpoint(step, None)
             return
+        parents = configurable.get(CONFIG_KEY_CHECKPOINT_MAP, {})
         state.new_checkpoint(step, {"source": source, "step": step, "parents": parents})
         self.created_checkpoint = True
         if self.saving:
@@ -203,7 +206,6 @@ class Persister:
     def _put_current(self) -> None:
         """Queue a put of the current checkpoint as a child of the last saved one."""
         state = self.state
-        assert state is not None
         checkpoint, new_versions = state.snapshot(self.checkpointer)
         base = self.checkpoint_config or self._thread_config()
         conf = dict(self.public_configurable)
@@ -237,8 +239,10 @@ class Persister:
         this is when the last checkpoint and its pending writes are saved."""
         if self.durability != "exit" or self.checkpointer is None:
             return
+        if not self.attached:  # the run failed before its checkpoint loaded
+            return
         state = self.state
-        if state is None or state.metadata is None:
+        if state.metadata is None:
             return
         if self.created_checkpoint and state.current_id() != self._saved_id:
             self._put_current()

@@ -67,7 +67,6 @@ from langgraph_jit.pregel._core.task import (
 )
 from langgraph_jit.pregel._emit import Emitter, subgraph_state
 from langgraph_jit.pregel._persist import CacheKey, Persister
-from langgraph_jit.runtime import RunControl
 from langgraph_jit.types import Command, Send
 
 logger = logging.getLogger("langgraph_jit")
@@ -253,7 +252,13 @@ class PregelRun:
         """The RunControl of this run (a subgraph shares its parent's)."""
         if self._control is None:
             parent_task = self.configurable.get(CONFIG_KEY_PARENT_TASK)
-            self._control = parent_task.run.control if parent_task is not None else RunControl()
+            if parent_task is not None:
+                self._control = parent_task.run.control
+            else:
+                # Imported on use: most runs never ask for their control.
+                from langgraph_jit.runtime import RunControl
+
+                self._control = RunControl()
         return self._control
 
     def scratchpad(self) -> Any:
@@ -425,10 +430,10 @@ class PregelRun:
         emitter = self.emitter
         if self.step > self.stop:
             self.status = "out_of_steps"
-            self.tasks = self.plan()
+            self.tasks = self.planner.plan(self)
             self._emit_checkpoint()
             return False
-        self.tasks = tasks = self.plan()
+        self.tasks = tasks = self.planner.plan(self)
         if emitter.wants_checkpoints:
             self._emit_checkpoint()
         if not tasks:
@@ -558,7 +563,9 @@ class PregelRun:
             tasks = sorted(tasks, key=_task_sort_key)
             writes = [w for t in tasks for w in t.writes]
         self.commit(tasks, writes, bump_step=True)
-        self.persist.clear_writes()
+        persist = self.persist
+        if persist.pending_writes:
+            persist.clear_writes()
         self.replaying = False  # only the first step of a replay re-runs done tasks
         self.save_checkpoint("loop")
         if self.configurable.get(CONFIG_KEY_RESUMING) and not self.nested:
@@ -632,8 +639,7 @@ class PregelRun:
     def save_checkpoint(self, source: str) -> None:
         """Make this step's checkpoint (saved when persisting) and move on
         to the next step."""
-        parents = self.configurable.get(CONFIG_KEY_CHECKPOINT_MAP, {})
-        self.persist.save(source, self.step, parents)
+        self.persist.save(source, self.step, self.configurable)
         self.step += 1
 
     def _emit_checkpoint(self) -> None:

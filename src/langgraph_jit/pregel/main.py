@@ -30,7 +30,6 @@ from langgraph_jit.channels import BaseChannel, Topic
 from langgraph_jit.pregel import _lc
 from langgraph_jit.pregel._core.task import _identifier
 from langgraph_jit.pregel._core.topology import Topology
-from langgraph_jit.pregel._draw import draw_pregel, pregel_mimebundle
 from langgraph_jit.pregel._drive import chunk_formatter, drive_async, drive_sync
 from langgraph_jit.pregel._emit import stream_mode_set
 from langgraph_jit.pregel._node import ChannelWrite, ChannelWriteEntry, NodeBuilder, PregelNode
@@ -265,6 +264,9 @@ class Pregel(PregelProtocol):
 
     def get_graph(self, config: dict | None = None, *, xray: int | bool = False) -> Any:
         """The graph's drawable structure (nodes and edges), built offline."""
+        # Imported on use: drawing is rare and its modules cost import time.
+        from langgraph_jit.pregel._draw import draw_pregel
+
         return draw_pregel(self, xray)
 
     async def aget_graph(self, config: dict | None = None, *, xray: int | bool = False) -> Any:
@@ -272,6 +274,8 @@ class Pregel(PregelProtocol):
 
     def _repr_mimebundle_(self, **kwargs: Any) -> dict[str, Any]:
         # Jupyter shows the drawing; rendered locally, never over the network.
+        from langgraph_jit.pregel._draw import pregel_mimebundle
+
         return pregel_mimebundle(self)
 
     def get_subgraphs(self, *, namespace: str | None = None, recurse: bool = False):

@@ -6,14 +6,16 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Sequence
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from langgraph_jit._constants import NS_END, NS_SEP, PREVIOUS, PULL
 from langgraph_jit.pregel._core import output as _output
 from langgraph_jit.pregel._core.checkpoint_state import CheckpointState
 from langgraph_jit.pregel._core.interrupt import Scratchpad, ask
 from langgraph_jit.pregel._core.topology import Topology
-from langgraph_jit.runtime import ExecutionInfo, Runtime
+
+if TYPE_CHECKING:
+    from langgraph_jit.runtime import Runtime
 
 # (PULL, node name) | (PUSH, send index, False) | (PUSH, parent path, call index, ...)
 TaskPath = tuple[Any, ...]
@@ -130,6 +132,9 @@ class Task:
         """The Runtime this task's node sees (built once per task)."""
         runtime = self._runtime
         if runtime is None:
+            # Imported on use: only nodes that take a Runtime need it.
+            from langgraph_jit.runtime import ExecutionInfo, Runtime
+
             run = self.run
             previous = run.channel_map.get(PREVIOUS)
             runtime = self._runtime = Runtime(
