@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import inspect
 import json
 import warnings
 from collections.abc import Awaitable, Callable, Sequence
@@ -53,6 +52,20 @@ from langgraph_jit._internal._constants import CONF, CONFIG_KEY_READ
 from langgraph_jit._internal._runnable import RunnableCallable
 from langgraph_jit.errors import GraphBubbleUp, is_invalid_resume
 from langgraph_jit.graph.message import REMOVE_ALL_MESSAGES
+
+# The message templates stay importable here, at LangGraph's path.
+from langgraph_jit.prebuilt._tool_errors import (
+    INVALID_TOOL_NAME_ERROR_TEMPLATE,
+    TOOL_INVOCATION_ERROR_TEMPLATE,
+    _error_content,
+    _handled_types,
+)
+from langgraph_jit.prebuilt._tool_errors import (
+    TOOL_CALL_ERROR_TEMPLATE as TOOL_CALL_ERROR_TEMPLATE,
+)
+from langgraph_jit.prebuilt._tool_errors import (
+    TOOL_EXECUTION_ERROR_TEMPLATE as TOOL_EXECUTION_ERROR_TEMPLATE,
+)
 from langgraph_jit.pregel._tools import _tool_call_writer
 from langgraph_jit.runtime import ExecutionInfo
 from langgraph_jit.types import Command, Send
@@ -73,22 +86,6 @@ __all__ = (
 
 StateT = TypeVar("StateT", default=Any)
 ContextT = TypeVar("ContextT", default=None)
-
-# Message texts are part of the observable behaviour (they end up in state).
-INVALID_TOOL_NAME_ERROR_TEMPLATE = (
-    "Error: {requested_tool} is not a valid tool, try one of [{available_tools}]."
-)
-TOOL_CALL_ERROR_TEMPLATE = "Error: {error}\n Please fix your mistakes."
-TOOL_EXECUTION_ERROR_TEMPLATE = (
-    "Error executing tool '{tool_name}' with kwargs {tool_kwargs} with error:\n"
-    " {error}\n"
-    " Please fix the error and try again."
-)
-TOOL_INVOCATION_ERROR_TEMPLATE = (
-    "Error invoking tool '{tool_name}' with kwargs {tool_kwargs} with error:\n"
-    " {error}\n"
-    " Please fix the error and try again."
-)
 
 InputType = Literal["list", "dict", "tool_calls"]
 
@@ -221,60 +218,6 @@ def _default_handle_tool_errors(e: Exception) -> str:
     if isinstance(e, ToolInvocationError):
         return e.message
     raise e
-
-
-def _error_content(e: Exception, flag: Any) -> str:
-    if isinstance(flag, (bool, tuple)) or (isinstance(flag, type) and issubclass(flag, Exception)):
-        return TOOL_CALL_ERROR_TEMPLATE.format(error=repr(e))
-    if isinstance(flag, str):
-        return flag
-    if callable(flag):
-        return flag(e)
-    raise ValueError(
-        "Got unexpected type of `handle_tool_error`. Expected bool, str "
-        f"or callable. Received: {flag}"
-    )
-
-
-def _handled_types(flag: Any) -> tuple[type[BaseException], ...]:
-    if isinstance(flag, type) and issubclass(flag, Exception):
-        return (flag,)
-    if isinstance(flag, tuple):
-        return flag
-    if callable(flag) and not isinstance(flag, type):
-        return _types_from_handler(flag)
-    return (Exception,)
-
-
-def _types_from_handler(handler: Callable) -> tuple[type[BaseException], ...]:
-    """Exception types a handler accepts, from its first parameter's annotation."""
-    try:
-        sig = inspect.signature(handler)
-    except (TypeError, ValueError):
-        return (Exception,)
-    params = list(sig.parameters.values())
-    if not params:
-        return (Exception,)
-    try:
-        hints = get_type_hints(handler)
-        ann = hints.get(params[0].name, params[0].annotation)
-    except Exception:
-        ann = params[0].annotation
-    if ann is inspect.Parameter.empty:
-        return (Exception,)
-    origin = get_origin(ann)
-    candidates = get_args(ann) if origin in (Union, UnionType) else (ann,)
-    out = []
-    for t in candidates:
-        if isinstance(t, type) and issubclass(t, Exception):
-            out.append(t)
-        else:
-            raise ValueError(
-                f"Arbitrary types are not supported in the error handler signature. "
-                f"Please annotate the error with either a specific Exception type or a union of "
-                f"Exception types. Got error type annotation: {ann}"
-            )
-    return tuple(out) or (Exception,)
 
 
 def _visible_validation_errors(exc: ValidationError, injected: _InjectedArgs | None) -> list:
