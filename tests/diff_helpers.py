@@ -10,13 +10,15 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import difflib
+import itertools
+import operator
 import os
 import pprint
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from types import ModuleType
-from typing import Any
+from typing import Annotated, Any
 
 import langgraph.channels as lg_channels
 import langgraph.config as lg_config
@@ -25,12 +27,14 @@ import langgraph.graph as lg_graph
 import langgraph.managed as lg_managed
 import langgraph.runtime as lg_runtime
 import langgraph.types as lg_types
+import pytest
 from langgraph.checkpoint.memory import InMemorySaver as LgInMemorySaver
 from langgraph.pregel import NodeBuilder as LgNodeBuilder
 from langgraph.pregel import Pregel as LgPregel
 from langgraph.pregel._read import PregelNode as LgPregelNode
 from langgraph.pregel._write import ChannelWriteEntry as LgChannelWriteEntry
 from langgraph.pregel._write import ChannelWriteTupleEntry as LgChannelWriteTupleEntry
+from typing_extensions import TypedDict
 
 import langgraph_jit.channels as jit_channels
 import langgraph_jit.config as jit_config
@@ -360,6 +364,18 @@ def mode_key(mode: Any) -> str:
     return mode if isinstance(mode, str) else "+".join(mode)
 
 
+def cfg(thread: str = "1", **extra) -> dict:
+    """A config on `thread`, plus any top-level keys (recursion_limit, max_concurrency, ...)."""
+    return {"configurable": {"thread_id": thread}, **extra}
+
+
+# Known engine bugs are strict xfails: the test states LangGraph's behaviour; XPASS means fixed.
+
+
+def xfail(*reasons: str):
+    return pytest.mark.xfail(reason="; ".join(reasons), strict=True)
+
+
 def state_of(app: Any, config: dict) -> dict:
     """get_state and the full history of a thread, as an observation."""
     return {
@@ -477,3 +493,110 @@ def assert_same(
             + diff_text(expected, actual)
         )
     return expected
+
+
+# ---------------------------------------------------------------------------
+# Programs shared by several test modules: StateGraph (test_graph_diff_*.py) and low-level
+# Pregel (test_pregel_diff_*.py). Their annotations name only module-level objects, so the
+# `from __future__ import annotations` above does not hide anything from get_type_hints; the
+# test_graph_diff_* modules themselves go without it, so the classes their programs define
+# locally resolve in annotations.
+
+
+class S(TypedDict):
+    """A plain state: one LastValue key and one appending key."""
+
+    x: str
+    log: Annotated[list, operator.add]
+
+
+def log_node(name: str, **extra):
+    def f(state):
+        return {"log": [name], **extra}
+
+    f.__name__ = name
+    return f
+
+
+def chain(lg: Impl, *names: str, schema=S, checkpointer: bool = True, **compile_kw):
+    b = lg.StateGraph(schema)
+    for n in names:
+        b.add_node(n, log_node(n))
+    b.add_edge(lg.START, names[0])
+    for a, c in itertools.pairwise(names):
+        b.add_edge(a, c)
+    b.add_edge(names[-1], lg.END)
+    return b.compile(checkpointer=lg.InMemorySaver() if checkpointer else None, **compile_kw)
+
+
+def parent_with_subgraph(lg: Impl, *, child_interrupt_before=None, child_checkpointer=None):
+    class Child(TypedDict):
+        foo: str
+        bar: str  # child-only key
+        log: Annotated[list, operator.add]
+
+    class Parent(TypedDict):
+        foo: str
+        log: Annotated[list, operator.add]
+
+    def c1(state):
+        return {"bar": state["foo"] + "|bar", "log": ["c1"]}
+
+    def c2(state):
+        return {"foo": state["bar"] + "|c2", "log": ["c2"]}
+
+    cb = lg.StateGraph(Child)
+    cb.add_node("c1", c1)
+    cb.add_node("c2", c2)
+    cb.add_edge(lg.START, "c1")
+    cb.add_edge("c1", "c2")
+    child = cb.compile(checkpointer=child_checkpointer, interrupt_before=child_interrupt_before)
+
+    pb = lg.StateGraph(Parent)
+    pb.add_node("p1", lambda s: {"foo": s["foo"] + "|p1", "log": ["p1"]})
+    pb.add_node("sub", child)
+    pb.add_node("p2", lambda s: {"foo": s["foo"] + "|p2", "log": ["p2"]})
+    pb.add_edge(lg.START, "p1")
+    pb.add_edge("p1", "sub")
+    pb.add_edge("sub", "p2")
+    return pb.compile(checkpointer=lg.InMemorySaver())
+
+
+# Snapshot fields the subgraph tests leave out of the comparison (assert_same(ignore=...)).
+SUBGRAPH_KNOWN = ("state", "checkpoint_map")
+
+
+def chain_app(lg: Impl, checkpointer: bool = True, **kw):
+    """a --one--> b --two--> c, single-channel input."""
+    one = lg.NodeBuilder().subscribe_only("a").do(lambda x: x + "1").write_to("b")
+    two = lg.NodeBuilder().subscribe_only("b").do(lambda x: x + "2").write_to("c")
+    return lg.Pregel(
+        nodes={"one": one, "two": two},
+        channels={"a": lg.ch.LastValue(str), "b": lg.ch.LastValue(str), "c": lg.ch.LastValue(str)},
+        input_channels="a",
+        output_channels=["b", "c"],
+        checkpointer=lg.InMemorySaver() if checkpointer else None,
+        **kw,
+    )
+
+
+def loop_app(lg: Impl, stop_at: int | None = 3, **kw):
+    """`inc` re-triggers itself until the counter reaches stop_at (None: forever)."""
+
+    def next_value(v):
+        return None if stop_at is not None and v >= stop_at else v
+
+    inc = (
+        lg.NodeBuilder()
+        .subscribe_only("n")
+        .do(lambda v: v + 1)
+        .write_to(lg.ChannelWriteEntry("n", mapper=next_value, skip_none=True), last="last")
+    )
+    return lg.Pregel(
+        nodes={"inc": inc},
+        channels={"n": lg.ch.LastValue(int), "last": lg.ch.LastValue(str)},
+        input_channels="n",
+        output_channels=["n", "last"],
+        checkpointer=lg.InMemorySaver(),
+        **kw,
+    )
