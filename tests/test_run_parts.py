@@ -55,6 +55,7 @@ def test_base_saver_declares_plain_capabilities() -> None:
         assert getattr(BaseCheckpointSaver, flag) is False, flag
     saver = InMemorySaver()
     assert saver.accepts_layered_maps and saver.padded_string_versions
+    assert saver.stores_values_by_version and saver.accepts_frozen_versions_seen
 
 
 class CountingSaver(InMemorySaver):
@@ -77,11 +78,21 @@ class CountingSaver(InMemorySaver):
 def test_a_saver_with_its_own_put_and_versions_gets_plain_values() -> None:
     saver = CountingSaver()
     assert not saver.accepts_layered_maps and not saver.padded_string_versions
-    graph = _graph(saver)
+    builder = StateGraph(State)
+    builder.add_node("a", lambda s: {"n": s["n"] + 1, "log": ["a"]})
+    builder.add_node("b", lambda s: {"log": ["b"]})
+    builder.add_edge(START, "a")
+    builder.add_edge("a", "b")
+    graph = builder.compile(checkpointer=saver)
     config = {"configurable": {"thread_id": "own"}}
-    assert graph.invoke({"n": 1, "log": []}, config) == {"n": 4, "log": ["a", "b"]}
+    assert graph.invoke({"n": 1, "log": []}, config) == {"n": 2, "log": ["a", "b"]}
     assert saver.seen_puts
+    assert not saver.stores_values_by_version and not saver.accepts_frozen_versions_seen
     for checkpoint in saver.seen_puts:
         assert not isinstance(checkpoint["channel_versions"], LayeredMap)
         assert all(isinstance(v, int) for v in checkpoint["channel_versions"].values())
-    assert graph.get_state(config).values == {"n": 4, "log": ["a", "b"]}
+        # The documented shapes: plain dicts for versions seen.
+        assert all(type(seen) is dict for seen in checkpoint["versions_seen"].values())
+    # A complete checkpoint: `n`, last written a step earlier, is still there.
+    assert saver.seen_puts[-1]["channel_values"] == {"n": 2, "log": ["a", "b"]}
+    assert graph.get_state(config).values == {"n": 2, "log": ["a", "b"]}

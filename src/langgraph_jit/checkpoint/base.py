@@ -68,6 +68,29 @@ RunnableConfig = dict  # structural alias; langchain_core is not imported here
 V = TypeVar("V", int, float, str)
 
 
+class OwnPutCapability:
+    """A capability a saver class declares for its own `put`/`aput`: it reads
+    True on that class and on subclasses that keep both methods, and False
+    (LangGraph's plain contract) on a subclass that overrides either, since
+    the overriding method never agreed to the faster shapes."""
+
+    def __init__(self) -> None:
+        self.owner: type | None = None
+
+    def __set_name__(self, owner: type, name: str) -> None:
+        self.owner = owner
+
+    def __get__(self, saver: object, saver_type: type | None = None) -> bool:
+        cls = type(saver) if saver is not None else saver_type
+        owner = self.owner
+        return (
+            cls is not None
+            and owner is not None
+            and getattr(cls, "put", None) is getattr(owner, "put", None)
+            and getattr(cls, "aput", None) is getattr(owner, "aput", None)
+        )
+
+
 class EmptyChannelError(Exception):
     """A channel was read before it held a value."""
 
@@ -300,7 +323,8 @@ class BaseCheckpointSaver(Generic[V]):
     serde: SerializerProtocol = JsonPlusSerializer()
 
     # What the engine may hand this saver; each default is LangGraph's plain
-    # contract, and a saver that declares more gets a faster path.
+    # contract, and a saver that declares more (with OwnPutCapability, so a
+    # subclass overriding put/aput is back to plain) gets a faster path.
     # put() stores a channel's value per (channel, version), so only the
     # channels in `new_versions` need a value in the checkpoint it is given.
     stores_values_by_version: bool = False

@@ -23,6 +23,7 @@ from langgraph_jit.checkpoint.base import (
     Checkpoint,
     CheckpointMetadata,
     CheckpointTuple,
+    OwnPutCapability,
     SerializerProtocol,
     get_checkpoint_metadata,
     writes_sort_key,
@@ -79,14 +80,12 @@ class InMemorySaver(BaseCheckpointSaver[str], AbstractContextManager, AbstractAs
     # Capabilities (see BaseCheckpointSaver): blobs are stored per
     # (channel, version), so only new versions need values; versions_seen
     # may arrive as a FrozenVersionsSeen.
-    stores_values_by_version = True
-    accepts_frozen_versions_seen = True
+    stores_values_by_version = OwnPutCapability()
+    accepts_frozen_versions_seen = OwnPutCapability()
 
-    @property
-    def accepts_layered_maps(self) -> bool:  # type: ignore[override]  # a class flag on the base, per class here
-        """channel_versions / versions_seen may arrive as LayeredMaps (kept as
-        they are, materialised on read) unless a subclass overrides put."""
-        return type(self).put is InMemorySaver.put
+    # channel_versions / versions_seen may arrive as LayeredMaps (kept as
+    # they are, materialised on read).
+    accepts_layered_maps = OwnPutCapability()
 
     @property
     def padded_string_versions(self) -> bool:  # type: ignore[override]  # a class flag on the base, per class here

@@ -18,6 +18,7 @@ from langgraph_jit.checkpoint.base import (
     Checkpoint,
     CheckpointMetadata,
     CheckpointTuple,
+    OwnPutCapability,
     SerializerProtocol,
 )
 from langgraph_jit.checkpoint.postgres import _ops
@@ -46,8 +47,8 @@ _AIO_ERROR_MSG = (
 class PostgresSaver(BaseCheckpointSaver[str]):
     """Checkpoint saver on PostgreSQL (psycopg 3 connection or pool)."""
 
-    stores_values_by_version = True
-    accepts_frozen_versions_seen = True
+    stores_values_by_version = OwnPutCapability()
+    accepts_frozen_versions_seen = OwnPutCapability()
     MIGRATIONS = _ops.MIGRATIONS
 
     def __init__(

@@ -20,6 +20,7 @@ from langgraph_jit.checkpoint.base import (
     Checkpoint,
     CheckpointMetadata,
     CheckpointTuple,
+    OwnPutCapability,
     SerializerProtocol,
 )
 from langgraph_jit.checkpoint.postgres import _ops
@@ -43,8 +44,8 @@ class _AsyncNull:
 class AsyncPostgresSaver(_sql.SyncOverAsync, BaseCheckpointSaver[str]):
     """Async checkpoint saver on PostgreSQL (psycopg 3 async connection or pool)."""
 
-    stores_values_by_version = True
-    accepts_frozen_versions_seen = True
+    stores_values_by_version = OwnPutCapability()
+    accepts_frozen_versions_seen = OwnPutCapability()
     MIGRATIONS = _ops.MIGRATIONS
 
     def __init__(

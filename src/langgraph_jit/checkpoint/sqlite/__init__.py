@@ -19,6 +19,7 @@ from langgraph_jit.checkpoint.base import (
     Checkpoint,
     CheckpointMetadata,
     CheckpointTuple,
+    OwnPutCapability,
     SerializerProtocol,
 )
 from langgraph_jit.checkpoint.serde.lz4 import default_store_serde
@@ -45,8 +46,8 @@ class SqliteSaver(BaseCheckpointSaver[str]):
     them without values.
     """
 
-    stores_values_by_version = True
-    accepts_frozen_versions_seen = True
+    stores_values_by_version = OwnPutCapability()
+    accepts_frozen_versions_seen = OwnPutCapability()
 
     conn: sqlite3.Connection
     is_setup: bool

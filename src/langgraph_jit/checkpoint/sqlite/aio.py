@@ -18,6 +18,7 @@ from langgraph_jit.checkpoint.base import (
     Checkpoint,
     CheckpointMetadata,
     CheckpointTuple,
+    OwnPutCapability,
     SerializerProtocol,
 )
 from langgraph_jit.checkpoint.serde.lz4 import default_store_serde
@@ -36,8 +37,8 @@ __all__ = ("AsyncSqliteSaver",)
 class AsyncSqliteSaver(_sql.SyncOverAsync, BaseCheckpointSaver[str]):
     """Async checkpoint saver on an `aiosqlite.Connection`."""
 
-    stores_values_by_version = True
-    accepts_frozen_versions_seen = True
+    stores_values_by_version = OwnPutCapability()
+    accepts_frozen_versions_seen = OwnPutCapability()
 
     def __init__(
         self, conn: aiosqlite.Connection, *, serde: SerializerProtocol | None = None

@@ -73,6 +73,8 @@ class CheckpointState:
     # that take layered snapshots (see snapshot).
     _cv_log: _ChangeLog | None = None
     _vs_log: _ChangeLog | None = None
+    _values_by_version = False
+    _frozen_seen = False
     _id: str | None = None
     _id_step = -1
     _id_bytes = b""
@@ -181,6 +183,9 @@ class CheckpointState:
         return self
 
     def _track_changes(self, checkpointer: Any) -> None:
+        # Capabilities read once per run (the saver's class decides them).
+        self._values_by_version = bool(checkpointer.stores_values_by_version)
+        self._frozen_seen = bool(checkpointer.accepts_frozen_versions_seen)
         if checkpointer.accepts_layered_maps:
             self._cv_log = _ChangeLog()
             self._vs_log = _ChangeLog()
@@ -307,7 +312,7 @@ class CheckpointState:
         values: dict[str, Any] = {}
         # Savers store values per (channel, version): only new versions need
         # values; savers that want the whole state get every channel.
-        if checkpointer.stores_values_by_version:
+        if self._values_by_version and checkpointer is self.checkpointer:
             for c in changed:
                 v = channels[c].checkpoint()
                 if v is not MISSING:
@@ -321,7 +326,7 @@ class CheckpointState:
         versions_seen: Any
         if vs_log is not None and layered:
             versions_seen = vs_log.snapshot(self.versions_seen, FrozenVersionsSeen)
-        elif checkpointer.accepts_frozen_versions_seen:
+        elif self._frozen_seen and checkpointer is self.checkpointer:
             versions_seen = FrozenVersionsSeen(self.versions_seen)
         else:
             versions_seen = self.versions_seen.thawed()
