@@ -96,3 +96,45 @@ def test_a_saver_with_its_own_put_and_versions_gets_plain_values() -> None:
     # A complete checkpoint: `n`, last written a step earlier, is still there.
     assert saver.seen_puts[-1]["channel_values"] == {"n": 2, "log": ["a", "b"]}
     assert graph.get_state(config).values == {"n": 2, "log": ["a", "b"]}
+
+
+@pytest.mark.parametrize("pkg", ["langgraph", "langgraph_jit"])
+def test_unknown_channel_warning_names_the_task(pkg: str, caplog: Any) -> None:
+    """A dynamic write to a channel the graph lacks is dropped with LangGraph's
+    warning, on LangGraph's logger, naming the task that wrote it."""
+    import importlib
+
+    pregel = importlib.import_module(f"{pkg}.pregel")
+    channels = importlib.import_module(f"{pkg}.channels")
+    write = importlib.import_module(f"{pkg}.pregel._write")
+    node = pregel.NodeBuilder().subscribe_only("a").do(lambda x: x + 1)
+    node = node.write_to(write.ChannelWriteTupleEntry(mapper=lambda v: [("b", v), ("ghost", v)]))
+    app = pregel.Pregel(
+        nodes={"n": node},
+        channels={"a": channels.LastValue(int), "b": channels.LastValue(int)},
+        input_channels="a",
+        output_channels="b",
+    )
+    with caplog.at_level("WARNING", logger="langgraph"):
+        assert app.invoke(1) == 2
+    messages = [(r.name, r.getMessage()) for r in caplog.records]
+    assert messages == [
+        (
+            "langgraph",
+            "Task n with path ('__pregel_pull', 'n') wrote to unknown channel ghost, ignoring it.",
+        )
+    ]
+
+
+@pytest.mark.parametrize("pkg", ["langgraph", "langgraph_jit"])
+def test_recursion_limit_none_means_the_default(pkg: str) -> None:
+    import importlib
+
+    graph_mod = importlib.import_module(f"{pkg}.graph")
+    builder = graph_mod.StateGraph(State)
+    builder.add_node("a", lambda s: {"n": s["n"] + 1})
+    builder.add_edge(graph_mod.START, "a")
+    app = builder.compile()
+    assert app.invoke({"n": 1, "log": []}, {"recursion_limit": None}) == {"n": 2, "log": []}
+    with pytest.raises(ValueError, match="recursion_limit must be at least 1"):
+        app.invoke({"n": 1, "log": []}, {"recursion_limit": 0})

@@ -43,6 +43,9 @@ CONFIG_KEY_PARENT_TASK = sys.intern("__pregel_parent_task")
 # Namespace of a node's cached writes in a BaseCache.
 CACHE_NS_WRITES = sys.intern("__pregel_ns_writes")
 
+# The logger LangGraph's engine warns on (users configure it by this name).
+ENGINE_LOGGER = "langgraph"
+
 # Config keys with this prefix are the engine's own: never shown to savers or users.
 PRIVATE_CONFIG_PREFIX = "__pregel_"
 

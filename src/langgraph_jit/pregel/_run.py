@@ -30,6 +30,7 @@ from langgraph_jit._constants import (
     CONFIG_KEY_TASK_ID,
     CONTROL_WRITES,
     DEFAULT_RECURSION_LIMIT,
+    ENGINE_LOGGER,
     ERROR,
     INPUT,
     INTERRUPT,
@@ -69,7 +70,7 @@ from langgraph_jit.pregel._emit import Emitter, subgraph_state
 from langgraph_jit.pregel._persist import CacheKey, Persister
 from langgraph_jit.types import Command, Send
 
-logger = logging.getLogger("langgraph_jit")
+logger = logging.getLogger(ENGINE_LOGGER)
 PUSH_TRIGGER = (PUSH,)
 # Configurable keys LangGraph copies into a task's metadata (for tracing).
 _PROPAGATE_TO_METADATA = (
@@ -150,6 +151,8 @@ class PregelRun:
         self.lock = threading.RLock()
         self.lc_context = _lc.context_needed(config, self.emitter.stream_modes)
         self._emitted_interrupts: set[int] = set()
+        # Channels a commit found written but unknown (reused: almost always empty).
+        self._unknown_channels: list[str] = []
 
     @classmethod
     def for_thread_state(
@@ -617,9 +620,13 @@ class PregelRun:
             table.mark_seen(ran)
             if pushed:
                 table.mark_seen(pushed)
+        unknown = self._unknown_channels
         bumped, bumped_avail, next_nodes = table.apply_writes(
-            ran, consumed, writes, bump_step, versionless
+            ran, consumed, writes, bump_step, versionless, unknown
         )
+        if unknown:
+            self._warn_unknown_channels(tasks, unknown)
+            unknown.clear()
         if bumped and tracking:
             state.bump(bumped, table)
         if versionless:
@@ -633,6 +640,19 @@ class PregelRun:
         state.updated_channels = updated
         self.planner.next_nodes = next_nodes if updated else None
         self.emitter.committed(bumped, updated, bump_step and not input_task)
+
+    def _warn_unknown_channels(self, tasks: Sequence[Task], unknown: list[str]) -> None:
+        """LangGraph's warning for writes to channels the graph lacks, naming
+        the task that wrote each (input writes name no task)."""
+        for chan in unknown:
+            writer = next((t for t in tasks if any(c == chan for c, _ in t.writes)), None)
+            if writer is None:  # the input or a Command's update
+                logger.warning(f"Task wrote to unknown channel {chan}, ignoring it.")
+            else:
+                logger.warning(
+                    f"Task {writer.name} with path {writer.path} wrote to unknown channel "
+                    f"{chan}, ignoring it."
+                )
 
     # -- checkpoints --------------------------------------------------------
 

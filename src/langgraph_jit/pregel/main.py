@@ -318,7 +318,9 @@ class Pregel(PregelProtocol):
                     merged[k] = {**merged.get(k, {}), **v}
                 elif k == "tags" and v:
                     merged[k] = [*merged.get(k, []), *v]
-                else:
+                elif v is not None:
+                    # As LangChain's ensure_config: None means "not set"
+                    # (recursion_limit=None runs with the default).
                     merged[k] = v
         merged.setdefault(CONF, {})
         return merged

@@ -12,14 +12,21 @@ import logging
 from collections.abc import Sequence
 from typing import Any
 
-from langgraph_jit._constants import NULL_TASK_ID, PULL, PUSH, TASKS, WRITES_NOT_REUSED
+from langgraph_jit._constants import (
+    ENGINE_LOGGER,
+    NULL_TASK_ID,
+    PULL,
+    PUSH,
+    TASKS,
+    WRITES_NOT_REUSED,
+)
 from langgraph_jit.errors import add_exception_note
 from langgraph_jit.pregel._core.table import ChannelTable
 from langgraph_jit.pregel._core.task import Task, TaskRun
 from langgraph_jit.pregel._core.topology import Topology
 from langgraph_jit.types import Send
 
-logger = logging.getLogger("langgraph_jit")
+logger = logging.getLogger(ENGINE_LOGGER)
 PUSH_TRIGGER = (PUSH,)
 # A node input kept per read set: [values, commit number it is current at,
 # the channel names it reads, its managed-value keys] (a list: updated in place).
@@ -99,11 +106,11 @@ class Planner:
         node_id = self.topo.node_id
         for idx, packet in enumerate(tasks_channel.get()):
             if not isinstance(packet, Send):
-                logger.warning("Ignoring invalid packet type %s in pending sends", type(packet))
+                logger.warning(f"Ignoring invalid packet type {type(packet)} in pending sends")
                 continue
             n = node_id.get(packet.node)
             if n is None:
-                logger.warning("Ignoring unknown node name %s in pending sends", packet.node)
+                logger.warning(f"Ignoring unknown node name {packet.node} in pending sends")
                 continue
             proc = self.topo.procs[n]
             if proc.bound is None and not proc.writers:

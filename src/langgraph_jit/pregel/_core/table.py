@@ -13,7 +13,7 @@ import logging
 from collections.abc import Sequence
 from typing import Any
 
-from langgraph_jit._constants import RESERVED_WRITES
+from langgraph_jit._constants import ENGINE_LOGGER, RESERVED_WRITES
 from langgraph_jit._kernels import (
     kernel_mode,
     kernels_for,
@@ -24,7 +24,7 @@ from langgraph_jit._kernels import (
 from langgraph_jit.errors import InvalidUpdateError, add_exception_note
 from langgraph_jit.pregel._core.topology import Topology
 
-logger = logging.getLogger("langgraph_jit")
+logger = logging.getLogger(ENGINE_LOGGER)
 
 
 # An integer buffer: a list[int] for the interpreted kernels, an int64 (or
@@ -167,6 +167,7 @@ class ChannelTable:
         writes: Sequence[tuple[str, Any]],
         bump_step: bool,
         versionless: bool = False,
+        unknown: list[str] | None = None,
     ) -> tuple[list[int], list[int], list[int]]:
         """Apply one step's writes (already in task-path order).
 
@@ -199,7 +200,11 @@ class ChannelTable:
         for chan, value in writes:
             written = chan_id.get(chan)
             if written is None:
-                if chan not in RESERVED_WRITES:
+                if chan in RESERVED_WRITES:
+                    pass
+                elif unknown is not None:
+                    unknown.append(chan)  # the caller says which task wrote it
+                else:
                     logger.warning("Task wrote to unknown channel %s, ignoring it.", chan)
                 continue
             vals = grouped.get(written)
