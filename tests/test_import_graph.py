@@ -162,6 +162,7 @@ LAYERS: list[tuple[str, list[str]]] = [
             "checkpoint.serde",
             "cache",
             "store",
+            "version",
         ],
     ),
     ("persistence", ["checkpoint"]),

@@ -8,15 +8,13 @@ from __future__ import annotations
 import contextlib
 import copy
 import logging
-import random
 import sys
-import threading
-import time
-import uuid
 from collections.abc import AsyncIterator, Collection, Iterator, Mapping, Sequence
 from datetime import datetime, timezone
 from typing import Any, Generic, Literal, NamedTuple, TypedDict, TypeVar
 
+from langgraph_jit.checkpoint.base.id import uuid6
+from langgraph_jit.checkpoint.base.id import uuid6_str as uuid6_str  # engine hot path
 from langgraph_jit.checkpoint.serde.base import (
     SerializerProtocol,
     maybe_add_typed_methods,
@@ -165,47 +163,7 @@ def writes_sort_key(task_path: str, task_id: str = "", idx: int = 0) -> tuple[st
 
 # ---------------------------------------------------------------- ids
 
-# 100-ns ticks between the Gregorian epoch (UUID v1/v6) and the Unix epoch.
-_GREGORIAN_OFFSET = 0x01B21DD213814000
-_last_tick = 0
-_tick_lock = threading.Lock()
-
-
-def uuid6(node: int | None = None, clock_seq: int | None = None) -> uuid.UUID:
-    return uuid.UUID(int=_uuid6_int(node, clock_seq))
-
-
-def uuid6_str(clock_seq: int | None = None) -> str:
-    """str(uuid6(clock_seq=...)) without building a UUID object (engine hot path)."""
-    h = f"{_uuid6_int(None, clock_seq):032x}"
-    return f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}"
-
-
-def _uuid6_int(node: int | None, clock_seq: int | None) -> int:
-    """A version-6 UUID: time-ordered, strictly increasing within this process.
-
-    `clock_seq` (14 bits) is stored verbatim, which is how checkpoint ids carry
-    the step (`-1` -> `bfff`, `0` -> `8000`). Missing `node`/`clock_seq` are random.
-    """
-    global _last_tick
-    tick = time.time_ns() // 100 + _GREGORIAN_OFFSET
-    with _tick_lock:
-        if tick <= _last_tick:
-            tick = _last_tick + 1
-        _last_tick = tick
-    if clock_seq is None:
-        clock_seq = random.getrandbits(14)
-    if node is None:
-        node = random.getrandbits(48)
-    value = (
-        ((tick >> 12) & 0xFFFF_FFFF_FFFF) << 80
-        | 0x6 << 76  # version
-        | (tick & 0x0FFF) << 64
-        | 0x2 << 62  # RFC 4122 variant
-        | (clock_seq & 0x3FFF) << 48
-        | (node & 0xFFFF_FFFF_FFFF)
-    )
-    return value
+# uuid6 and friends live in .id (LangGraph's `langgraph.checkpoint.base.id`).
 
 
 # ---------------------------------------------------------------- checkpoints
