@@ -138,3 +138,58 @@ def test_recursion_limit_none_means_the_default(pkg: str) -> None:
     assert app.invoke({"n": 1, "log": []}, {"recursion_limit": None}) == {"n": 2, "log": []}
     with pytest.raises(ValueError, match="recursion_limit must be at least 1"):
         app.invoke({"n": 1, "log": []}, {"recursion_limit": 0})
+
+
+def _observe_stop(pkg: str, stop: str, durability: str, use_async: bool) -> tuple:
+    """Run a 3-node graph whose last node stops the run; what the caller and
+    the saved thread show afterwards."""
+    import asyncio
+    import importlib
+
+    graph_mod = importlib.import_module(f"{pkg}.graph")
+    memory = importlib.import_module(f"{pkg}.checkpoint.memory")
+
+    def raise_stop() -> None:
+        if stop == "keyboard":
+            raise KeyboardInterrupt
+        raise asyncio.CancelledError
+
+    def boom(state: State) -> dict:
+        raise_stop()
+        return {}
+
+    async def aboom(state: State) -> dict:
+        raise_stop()
+        return {}
+
+    builder = graph_mod.StateGraph(State)
+    builder.add_node("a", lambda s: {"log": ["a"]})
+    builder.add_node("b", lambda s: {"log": ["b"]})
+    builder.add_node("c", aboom if use_async else boom)
+    builder.add_edge(graph_mod.START, "a")
+    builder.add_edge("a", "b")
+    builder.add_edge("b", "c")
+    app = builder.compile(checkpointer=memory.InMemorySaver())
+    config = {"configurable": {"thread_id": "t"}}
+    try:
+        if use_async:
+            asyncio.run(app.ainvoke({"n": 0, "log": []}, config, durability=durability))
+        else:
+            app.invoke({"n": 0, "log": []}, config, durability=durability)
+    except BaseException as exc:  # the stop itself is what is observed
+        raised = type(exc).__name__
+    else:
+        raised = None
+    state = app.get_state(config)
+    return raised, state.values, state.next, len(list(app.get_state_history(config)))
+
+
+@pytest.mark.parametrize("use_async", [False, True])
+@pytest.mark.parametrize("durability", ["exit", "async", "sync"])
+@pytest.mark.parametrize("stop", ["keyboard", "cancelled"])
+def test_a_stopped_run_keeps_what_finished_tasks_wrote(
+    stop: str, durability: str, use_async: bool
+) -> None:
+    expected = _observe_stop("langgraph", stop, durability, use_async)
+    assert _observe_stop("langgraph_jit", stop, durability, use_async) == expected
+    assert expected[1] == {"n": 0, "log": ["a", "b"]}

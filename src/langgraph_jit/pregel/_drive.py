@@ -68,7 +68,13 @@ def engine(run: Any) -> Generator[tuple, Any, None]:
             run.on_exit()
             yield from _flush_io(run)
             raise
-    except Exception:
+    except GeneratorExit:
+        # The driver itself is being torn down: it can no longer perform
+        # queued saver calls, so nothing is yielded here.
+        raise
+    except BaseException:
+        # Any stop (an error, KeyboardInterrupt, SystemExit, cancellation)
+        # saves what finished tasks wrote before it propagates.
         run.on_exit()
         yield from _flush_io(run)
         raise

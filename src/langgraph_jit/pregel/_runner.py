@@ -20,7 +20,12 @@ from collections.abc import AsyncIterator, Iterator, Sequence
 from typing import Any
 
 from langgraph_jit._context import CURRENT_TASK
-from langgraph_jit.errors import GraphBubbleUp, ParentCommand, add_exception_note
+from langgraph_jit.errors import (
+    GraphBubbleUp,
+    NodeCancelledError,
+    ParentCommand,
+    add_exception_note,
+)
 from langgraph_jit.pregel import _lc
 from langgraph_jit.types import RetryPolicy
 
@@ -84,6 +89,15 @@ def _without_task_ids(ns: str) -> str:
     return "|".join(part.split(":")[0] for part in ns.split("|"))
 
 
+def _raised_by_node() -> bool:
+    """Whether a CancelledError in the running asyncio task came from the
+    node's own body (nobody asked to cancel the task) rather than from a
+    cancellation of the run. Python 3.10 cannot tell: cancellation wins."""
+    current = asyncio.current_task()
+    cancelling = getattr(current, "cancelling", None)
+    return cancelling is not None and cancelling() == 0
+
+
 def run_task(task: Any) -> None:
     """Run one task to completion in this thread (with retries)."""
     proc = task.proc
@@ -104,6 +118,10 @@ def run_task(task: Any) -> None:
                     proc.collect_writes(exc.args[0], task)
                     return
                 raise
+            except asyncio.CancelledError as exc:
+                # A sync node runs outside any event loop: the node itself
+                # raised it, which is a node failure (LangGraph's rule).
+                raise NodeCancelledError(task.name) from exc
             except BaseException as exc:
                 attempt += 1
                 policies = proc.retry_policy or task.run.graph.retry_policy
@@ -140,6 +158,10 @@ async def arun_task(task: Any) -> None:
                     await proc.acollect_writes(exc.args[0], task)
                     return
                 raise
+            except asyncio.CancelledError as exc:
+                if _raised_by_node():
+                    raise NodeCancelledError(task.name) from exc
+                raise  # the run cancelled this task: let the cancellation through
             except BaseException as exc:
                 attempt += 1
                 delay = retry_delay(policies, exc, attempt)
