@@ -193,3 +193,41 @@ def test_a_stopped_run_keeps_what_finished_tasks_wrote(
     expected = _observe_stop("langgraph", stop, durability, use_async)
     assert _observe_stop("langgraph_jit", stop, durability, use_async) == expected
     assert expected[1] == {"n": 0, "log": ["a", "b"]}
+
+
+def _observe_generator_node(pkg: str, kind: str, how: str) -> Any:
+    import asyncio
+    import importlib
+
+    graph_mod = importlib.import_module(f"{pkg}.graph")
+
+    def gen(state: State) -> Any:
+        yield {"log": ["x"]}
+        yield {"log": ["y"]}
+
+    def empty(state: State) -> Any:
+        yield from ()
+
+    async def agen(state: State) -> Any:
+        yield {"log": ["p"]}
+        yield {"log": ["q"]}
+
+    builder = graph_mod.StateGraph(State)
+    builder.add_node("a", {"gen": gen, "empty": empty, "agen": agen}[kind])
+    builder.add_edge(graph_mod.START, "a")
+    app = builder.compile()
+    try:
+        if how == "invoke":
+            return app.invoke({"n": 0, "log": []})
+        if how == "ainvoke":
+            return asyncio.run(app.ainvoke({"n": 0, "log": []}))
+        return list(app.stream({"n": 0, "log": []}, stream_mode="updates"))
+    except TypeError as exc:
+        return ("TypeError", str(exc))
+
+
+@pytest.mark.parametrize("how", ["invoke", "ainvoke", "stream"])
+@pytest.mark.parametrize("kind", ["gen", "empty", "agen"])
+def test_generator_nodes_run_as_in_langgraph(kind: str, how: str) -> None:
+    expected = _observe_generator_node("langgraph", kind, how)
+    assert _observe_generator_node("langgraph_jit", kind, how) == expected

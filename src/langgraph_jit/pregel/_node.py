@@ -138,6 +138,34 @@ class ChannelWrite:
 _INJECTED = ("config", "writer", "store", "runtime")
 
 
+def _last_yielded(gen_func: Callable[..., Any]) -> Callable[..., Any]:
+    def run(*args: Any, **kwargs: Any) -> Any:
+        last = None
+        for last in gen_func(*args, **kwargs):  # noqa: B007 - only the last value is kept
+            pass
+        return last
+
+    return run
+
+
+def _alast_yielded(agen_func: Callable[..., Any]) -> Callable[..., Any]:
+    async def run(*args: Any, **kwargs: Any) -> Any:
+        last = None
+        async for last in agen_func(*args, **kwargs):  # noqa: B007 - only the last value
+            pass
+        return last
+
+    return run
+
+
+def _async_only(agen_func: Callable[..., Any]) -> Callable[..., Any]:
+    def run(*args: Any, **kwargs: Any) -> Any:
+        # LangGraph's error for an async generator node in a sync run.
+        raise TypeError("Cannot invoke a coroutine function synchronously.Use `ainvoke` instead.")
+
+    return run
+
+
 class NodeCall:
     """A user callable, analysed once so calling it per task is cheap.
 
@@ -176,6 +204,14 @@ class NodeCall:
             and params[name].kind
             in (inspect.Parameter.KEYWORD_ONLY, inspect.Parameter.POSITIONAL_OR_KEYWORD)
         )
+        if inspect.isgeneratorfunction(func):
+            # LangGraph runs a generator node to its end; its output is the
+            # last value it yielded (None if it yielded nothing).
+            self.func, self.afunc = _last_yielded(func), None
+            return
+        if inspect.isasyncgenfunction(func):
+            self.func, self.afunc = _async_only(func), _alast_yielded(func)
+            return
         self.func = None if is_async else func
         self.afunc = func if is_async else None
 
