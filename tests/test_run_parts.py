@@ -231,3 +231,55 @@ def _observe_generator_node(pkg: str, kind: str, how: str) -> Any:
 def test_generator_nodes_run_as_in_langgraph(kind: str, how: str) -> None:
     expected = _observe_generator_node("langgraph", kind, how)
     assert _observe_generator_node("langgraph_jit", kind, how) == expected
+
+
+def _strict_resume_outcomes(pkg: str) -> list[Any]:
+    """Strict resume on two parallel interrupts: what each bad answer raises
+    (reason, ids) and that good answers still resume afterwards."""
+    import importlib
+    import uuid
+
+    graph_mod = importlib.import_module(f"{pkg}.graph")
+    memory = importlib.import_module(f"{pkg}.checkpoint.memory")
+    types_mod = importlib.import_module(f"{pkg}.types")
+    errors = importlib.import_module(f"{pkg}.errors")
+
+    def ask(name: str) -> Any:
+        return lambda state: {"log": [f"{name}:{types_mod.interrupt(name + '?')}"]}
+
+    builder = graph_mod.StateGraph(State)
+    builder.add_node("a", ask("a"))
+    builder.add_node("b", ask("b"))
+    builder.add_edge(graph_mod.START, "a")
+    builder.add_edge(graph_mod.START, "b")
+    app = builder.compile(checkpointer=memory.InMemorySaver())
+    config = {"configurable": {"thread_id": str(uuid.uuid4()), "__pregel_strict_resume": True}}
+    app.invoke({"n": 0, "log": []}, config)
+    ids = {i.value: i.id for i in app.get_state(config).interrupts}
+    names = {v: k for k, v in ids.items()}  # ids differ per run: compare questions
+
+    def named(seq: Any) -> tuple[str, ...]:
+        return tuple(sorted(names.get(i, i) for i in seq))
+
+    outcomes: list[Any] = []
+    for bad in ({"0" * 32: "x"}, {}, "yes"):
+        try:
+            app.invoke(types_mod.Command(resume=bad), config)
+        except errors.UnknownInterruptError as exc:
+            outcomes.append(
+                (str(exc), exc.reason, named(exc.interrupt_ids), named(exc.pending_ids))
+            )
+    app.invoke(types_mod.Command(resume={ids["a?"]: "yes"}), config)
+    try:
+        app.invoke(types_mod.Command(resume={ids["a?"]: "again"}), config)
+    except errors.UnknownInterruptError as exc:
+        outcomes.append((exc.reason, named(exc.interrupt_ids), named(exc.pending_ids)))
+    result = app.invoke(types_mod.Command(resume="no"), config)
+    outcomes.append(sorted(result["log"]))
+    return outcomes
+
+
+def test_strict_resume_refuses_answers_that_match_no_pending_interrupt() -> None:
+    expected = _strict_resume_outcomes("langgraph")
+    assert _strict_resume_outcomes("langgraph_jit") == expected
+    assert expected[-1] == ["a:yes", "b:no"]

@@ -40,6 +40,8 @@ CONFIG_KEY_DURABILITY = sys.intern("__pregel_durability")
 CONFIG_KEY_RUNTIME = sys.intern("__pregel_runtime")
 CONFIG_KEY_RESUME_MAP = sys.intern("__pregel_resume_map")
 CONFIG_KEY_PARENT_TASK = sys.intern("__pregel_parent_task")
+# Resume answers must name pending interrupts exactly (UnknownInterruptError).
+CONFIG_KEY_STRICT_RESUME = sys.intern("__pregel_strict_resume")
 # Namespace of a node's cached writes in a BaseCache.
 CACHE_NS_WRITES = sys.intern("__pregel_ns_writes")
 

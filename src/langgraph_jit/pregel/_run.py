@@ -27,6 +27,7 @@ from langgraph_jit._constants import (
     CONFIG_KEY_RESUMING,
     CONFIG_KEY_SEND,
     CONFIG_KEY_STREAM,
+    CONFIG_KEY_STRICT_RESUME,
     CONFIG_KEY_TASK_ID,
     CONTROL_WRITES,
     DEFAULT_RECURSION_LIMIT,
@@ -51,6 +52,7 @@ from langgraph_jit.errors import (
     GraphRecursionError,
     InvalidUpdateError,
     NodeError,
+    UnknownInterruptError,
     create_error_message,
 )
 from langgraph_jit.pregel import _lc
@@ -370,15 +372,31 @@ class PregelRun:
                 raise RuntimeError("Cannot use Command(resume=...) without checkpointer")
             resume = cmd.resume
             resume_is_map = isinstance(resume, dict) and all(_is_interrupt_id(k) for k in resume)
+            # Strict mode checks answers against the pending interrupts before
+            # anything is written. Not in a subgraph (it inherits the config),
+            # nor on a superseded checkpoint (a rerun task may ask again).
+            strict = (
+                bool(self.configurable.get(CONFIG_KEY_STRICT_RESUME))
+                and not self.nested
+                and not self.superseded
+            )
             if resume_is_map:
+                if strict:
+                    self._check_resume_map(resume)
                 self.configurable = {**self.configurable, CONFIG_KEY_RESUME_MAP: resume}
             else:
-                if len(self._pending_interrupt_ids()) > 1:
-                    raise RuntimeError(
+                pending = self._pending_interrupt_ids()
+                if len(pending) > 1:
+                    message = (
                         "When there are multiple pending interrupts, you must specify the "
                         "interrupt id when resuming. Docs: https://docs.langchain.com/oss/"
                         "python/langgraph/interrupts#handling-multiple-interrupts."
                     )
+                    if strict:
+                        raise UnknownInterruptError(
+                            message, reason="ambiguous", pending_ids=sorted(pending)
+                        )
+                    raise RuntimeError(message)
                 writes.append((RESUME, resume))
         if cmd.update is not None:
             writes.extend(cmd._update_as_tuples())
@@ -391,6 +409,24 @@ class PregelRun:
         if not writes and not resume_is_map:
             raise EmptyInputError("Received empty Command input")
         persist.set_input_writes(writes)
+
+    def _check_resume_map(self, resume: dict[str, Any]) -> None:
+        """A strict resume map names only pending interrupts, and at least one."""
+        pending = self._pending_interrupt_ids()
+        if not resume:
+            raise UnknownInterruptError(
+                "The resume map names no interrupt",
+                reason="empty_map",
+                pending_ids=sorted(pending),
+            )
+        unknown = sorted(set(resume) - pending)
+        if unknown:
+            raise UnknownInterruptError(
+                f"Unknown or already-consumed interrupt: {unknown[0]}",
+                reason="not_pending",
+                interrupt_ids=unknown,
+                pending_ids=sorted(pending),
+            )
 
     def _pending_interrupt_ids(self) -> set[str]:
         """Ids of saved interrupts whose task has not finished since."""
