@@ -6,19 +6,17 @@ Turn tasks and their writes into the "task" / "task_result" payloads of stream_m
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import asdict
 from typing import Any
 from uuid import UUID
 
 from langgraph_jit._constants import (
     ERROR,
     EXCLUDED_METADATA_KEYS,
-    INTERRUPT,
     PRIVATE_CONFIG_PREFIX,
     RETURN,
 )
 from langgraph_jit.constants import TAG_HIDDEN
-from langgraph_jit.pregel._core.output import patch_checkpoint_map, read_channels
+from langgraph_jit.pregel._core.output import interrupt_dicts, patch_checkpoint_map, read_channels
 
 __all__ = (
     "COLOR_MAPPING",
@@ -105,11 +103,7 @@ def map_debug_task_results(
     """The "task_result" payload of a finished task and its writes."""
     keys = [stream_keys] if isinstance(stream_keys, str) else stream_keys
     task, writes = task_tup
-    interrupts = []
-    for channel, value in writes:
-        if channel == INTERRUPT:
-            for item in value if isinstance(value, Sequence) else [value]:
-                interrupts.append(asdict(item))
+    interrupts = interrupt_dicts(writes)
     yield {
         "id": task.id,
         "name": task.name,

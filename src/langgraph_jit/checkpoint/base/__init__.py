@@ -13,6 +13,7 @@ from collections.abc import AsyncIterator, Collection, Iterator, Mapping, Sequen
 from datetime import datetime, timezone
 from typing import Any, Generic, Literal, NamedTuple, TypedDict, TypeVar
 
+from langgraph_jit._constants import EXCLUDED_METADATA_KEYS as _EXCLUDED_METADATA_KEYS
 from langgraph_jit.checkpoint.base.id import uuid6
 from langgraph_jit.checkpoint.base.id import uuid6_str as uuid6_str  # engine hot path
 from langgraph_jit.checkpoint.serde.base import (
@@ -140,17 +141,8 @@ class DeltaChannelHistory(TypedDict):
 # with a task's positional writes; savers overwrite them instead of skipping.
 WRITES_IDX_MAP = {ERROR: -1, SCHEDULED: -2, INTERRUPT: -3, RESUME: -4}
 
-EXCLUDED_METADATA_KEYS = {
-    "thread_id",
-    "checkpoint_id",
-    "checkpoint_ns",
-    "checkpoint_map",
-    "langgraph_step",
-    "langgraph_node",
-    "langgraph_triggers",
-    "langgraph_path",
-    "langgraph_checkpoint_ns",
-}
+# A set here, as in LangGraph; the keys are defined once, in _constants.
+EXCLUDED_METADATA_KEYS = set(_EXCLUDED_METADATA_KEYS)
 
 # Format version written by this module's (legacy) helpers; the engine writes v4.
 LATEST_VERSION = 2

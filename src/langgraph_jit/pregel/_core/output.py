@@ -139,18 +139,23 @@ def fold_writes(writes: Sequence[tuple[str, Any]]) -> dict[str, Any]:
 def task_result_payload(task: Any, stream_keys: str | Sequence[str]) -> dict[str, Any]:
     keys = [stream_keys] if isinstance(stream_keys, str) else stream_keys
     result = fold_writes([(c, v) for c, v in task.writes if c in keys or c == RETURN])
-    interrupts = []
-    for chan, value in task.writes:
-        if chan == INTERRUPT:
-            for i in value if isinstance(value, Sequence) else [value]:
-                interrupts.append(asdict(i))
     return {
         "id": task.id,
         "name": task.name,
         "error": next((v for c, v in task.writes if c == ERROR), None),
         "result": result,
-        "interrupts": interrupts,
+        "interrupts": interrupt_dicts(task.writes),
     }
+
+
+def interrupt_dicts(writes: Sequence[tuple[str, Any]]) -> list[dict[str, Any]]:
+    """The interrupts among a task's writes, as the dicts task payloads show."""
+    interrupts = []
+    for chan, value in writes:
+        if chan == INTERRUPT:
+            for i in value if isinstance(value, Sequence) else [value]:
+                interrupts.append(asdict(i))
+    return interrupts
 
 
 Config = dict[str, Any]
