@@ -283,3 +283,41 @@ def test_strict_resume_refuses_answers_that_match_no_pending_interrupt() -> None
     expected = _strict_resume_outcomes("langgraph")
     assert _strict_resume_outcomes("langgraph_jit") == expected
     assert expected[-1] == ["a:yes", "b:no"]
+
+
+def _async_subgraph_state(pkg: str, path: str) -> Any:
+    """aget_state(subgraphs=True) on an AsyncSqliteSaver: the interrupted
+    subgraph's state, read with the saver's async methods."""
+    import asyncio
+    import importlib
+
+    graph_mod = importlib.import_module(f"{pkg}.graph")
+    types_mod = importlib.import_module(f"{pkg}.types")
+    aio = importlib.import_module(f"{pkg}.checkpoint.sqlite.aio")
+
+    def ask(state: State) -> dict:
+        return {"log": [types_mod.interrupt("ok?")]}
+
+    inner = graph_mod.StateGraph(State)
+    inner.add_node("ask", ask)
+    inner.add_edge(graph_mod.START, "ask")
+    outer = graph_mod.StateGraph(State)
+    outer.add_node("sub", inner.compile())
+    outer.add_edge(graph_mod.START, "sub")
+
+    async def main() -> Any:
+        async with aio.AsyncSqliteSaver.from_conn_string(path) as saver:
+            app = outer.compile(checkpointer=saver)
+            config = {"configurable": {"thread_id": "t"}}
+            await app.ainvoke({"n": 0, "log": []}, config)
+            state = await app.aget_state(config, subgraphs=True)
+            sub = state.tasks[0].state
+            return state.values, state.next, sub.values, sub.next
+
+    return asyncio.run(main())
+
+
+def test_aget_state_with_subgraphs_uses_the_async_saver(tmp_path: Any) -> None:
+    expected = _async_subgraph_state("langgraph", str(tmp_path / "lg.sqlite"))
+    assert _async_subgraph_state("langgraph_jit", str(tmp_path / "jit.sqlite")) == expected
+    assert expected[3] == ("ask",)

@@ -97,6 +97,25 @@ def state_snapshot(
     )
 
 
+async def astate_snapshot(
+    graph: Any, config: dict[str, Any], saved: Any, saver: Any, *, live: bool, recurse: bool = False
+) -> StateSnapshot:
+    """`state_snapshot` for async callers: subgraph states are read with the
+    savers' async methods (an async saver refuses sync calls on its loop)."""
+    snapshot = state_snapshot(graph, config, saved, saver, live=live, recurse=False)
+    if not recurse:
+        return snapshot
+    tasks = []
+    for task in snapshot.tasks:
+        node = graph.nodes.get(task.name)
+        subgraphs = getattr(node, "subgraphs", None)
+        if task.state is not None and subgraphs:
+            child_config = {CONF: {**task.state[CONF], CONFIG_KEY_CHECKPOINTER: saver}}
+            task = task._replace(state=await subgraphs[0].aget_state(child_config, subgraphs=True))
+        tasks.append(task)
+    return snapshot._replace(tasks=tuple(tasks))
+
+
 _NO_STATUS: tuple[Any, ...] = ((), (), None)
 # Writes that say what happened to a task rather than what it produced.
 

@@ -35,7 +35,7 @@ from langgraph_jit.pregel._emit import stream_mode_set
 from langgraph_jit.pregel._node import ChannelWrite, ChannelWriteEntry, NodeBuilder, PregelNode
 from langgraph_jit.pregel._run import PregelRun
 from langgraph_jit.pregel._runner import shared_pool
-from langgraph_jit.pregel._snapshot import state_snapshot
+from langgraph_jit.pregel._snapshot import astate_snapshot, state_snapshot
 from langgraph_jit.pregel._update import adrive_io, drive_io, update_steps
 from langgraph_jit.pregel.protocol import PregelProtocol
 from langgraph_jit.types import (
@@ -662,7 +662,7 @@ class Pregel(PregelProtocol):
         saver = self._state_saver(config)
         merged = self._merge_config(config)
         saved = await saver.aget_tuple(merged)
-        return state_snapshot(
+        return await astate_snapshot(
             self,
             merged,
             saved,
