@@ -157,6 +157,20 @@ def write_rows(
     ]
 
 
+class UnreadableCheckpointError(ValueError):
+    """A stored checkpoint (or one of its values or writes) cannot be decoded;
+    says which, so the other threads stay readable and the row can be found."""
+
+    def __init__(self, thread_id: str, checkpoint_ns: str, checkpoint_id: str) -> None:
+        super().__init__(
+            f"Checkpoint {checkpoint_id!r} of thread {thread_id!r} "
+            f"(checkpoint_ns {checkpoint_ns!r}) cannot be read"
+        )
+        self.thread_id = thread_id
+        self.checkpoint_ns = checkpoint_ns
+        self.checkpoint_id = checkpoint_id
+
+
 def load_writes(serde: Any, rows: Any) -> list[tuple[str, str, Any]]:
     """Rows (task_id, channel, type, value, task_path, idx) -> pending writes in replay order."""
     loads = serde.loads_typed

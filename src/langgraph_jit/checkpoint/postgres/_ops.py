@@ -16,6 +16,7 @@ from langgraph_jit.checkpoint._sql import (
     EXEC,
     MANY,
     ONE,
+    UnreadableCheckpointError,
     blob_rows,
     json_dumps,
     make_tuple,
@@ -154,9 +155,21 @@ def _decode(
                 missing.append(
                     (thread_id, ns, channel, str(versions[channel]), *serde.dumps_typed(value))
                 )
-    return make_tuple(
-        serde, thread_id, ns, checkpoint_id, parent_id, checkpoint, metadata, blobs, writes, config
-    )
+    try:
+        return make_tuple(
+            serde,
+            thread_id,
+            ns,
+            checkpoint_id,
+            parent_id,
+            checkpoint,
+            metadata,
+            blobs,
+            writes,
+            config,
+        )
+    except Exception as exc:  # a value or a write that cannot be decoded
+        raise UnreadableCheckpointError(thread_id, ns, checkpoint_id) from exc
 
 
 def get_tuple(serde: Any, config: dict):

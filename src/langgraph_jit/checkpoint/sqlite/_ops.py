@@ -18,6 +18,7 @@ from langgraph_jit.checkpoint._sql import (
     EXEC,
     MANY,
     ONE,
+    UnreadableCheckpointError,
     blob_rows,
     chunks,
     config_of,
@@ -93,11 +94,14 @@ def _decode(
     decoded = []
     wanted: dict[tuple[str, str], set[tuple[str, str]]] = {}
     for thread_id, ns, checkpoint_id, parent_id, type_, data, metadata in rows:
-        checkpoint = loads((type_, data))
+        try:
+            checkpoint = loads((type_, data))
+            meta = json.loads(metadata) if metadata is not None else {}
+        except Exception as exc:
+            raise UnreadableCheckpointError(thread_id, ns, checkpoint_id) from exc
         versions = checkpoint.get("channel_versions") or {}
         keys = wanted.setdefault((thread_id, ns), set())
         keys.update((channel, str(version)) for channel, version in versions.items())
-        meta = json.loads(metadata) if metadata is not None else {}
         decoded.append((thread_id, ns, checkpoint_id, parent_id, checkpoint, meta))
 
     blobs: dict[tuple[str, str, str, str], tuple[str, Any]] = {}
@@ -155,8 +159,8 @@ def _decode(
                     missing.append(
                         (thread_id, ns, channel, str(version), *serde.dumps_typed(value))
                     )
-        out.append(
-            make_tuple(
+        try:
+            made = make_tuple(
                 serde,
                 thread_id,
                 ns,
@@ -168,7 +172,9 @@ def _decode(
                 writes.get((thread_id, ns, checkpoint_id), ()),
                 config,
             )
-        )
+        except Exception as exc:  # a value or a write that cannot be decoded
+            raise UnreadableCheckpointError(thread_id, ns, checkpoint_id) from exc
+        out.append(made)
     if missing:
         yield (MANY, _INSERT_BLOBS, missing)
     return out
