@@ -9,12 +9,15 @@ from __future__ import annotations
 import dataclasses
 import random
 import types as _types
+import warnings
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, ClassVar, Generic, Literal, NamedTuple, TypeVar, cast
 
+from langgraph_jit._constants import INTERRUPT
 from langgraph_jit._context import current_task
 from langgraph_jit._overwrite import Overwrite
+from langgraph_jit.warnings import LangGraphDeprecatedSinceV11
 
 __all__ = (
     "All",
@@ -296,6 +299,40 @@ class GraphOutput(Generic[OutputT]):
 
     value: OutputT
     interrupts: tuple[Interrupt, ...] = ()
+
+    # Dict-style access, kept for programs written against v1 results.
+    _ACCESS_NOTE = (
+        "Use `result.value` to access the output value directly, "
+        "or `result.interrupts` for interrupts."
+    )
+
+    def __getitem__(self, key: str) -> Any:
+        warnings.warn(
+            f"Accessing GraphOutput via `result[key]` is deprecated. {self._ACCESS_NOTE}",
+            LangGraphDeprecatedSinceV11,
+            stacklevel=2,
+        )
+        if key == INTERRUPT:
+            return self.interrupts
+        value: Any = self.value
+        if isinstance(value, dict):
+            return value[key]
+        if not hasattr(value, key):
+            raise KeyError(key)
+        return getattr(value, key)
+
+    def __contains__(self, key: object) -> bool:
+        warnings.warn(
+            f"Accessing GraphOutput via `key in result` is deprecated. {self._ACCESS_NOTE}",
+            LangGraphDeprecatedSinceV11,
+            stacklevel=2,
+        )
+        if key == INTERRUPT:
+            return bool(self.interrupts)
+        value: Any = self.value
+        if isinstance(value, dict):
+            return key in value
+        return isinstance(key, str) and hasattr(value, key)
 
 
 class PregelExecutableTask(NamedTuple):

@@ -50,4 +50,16 @@ class LangGraphDeprecatedSinceV10(LangGraphDeprecationWarning):
 
 class LangGraphDeprecatedSinceV11(LangGraphDeprecationWarning):
     def __init__(self, message: str, *args: object) -> None:
-        super().__init__(message, *args, since=(1, 1), expected_removal=(2, 0))
+        super().__init__(message, *args, since=(1, 1), expected_removal=(3, 0))
+
+
+def warn_renamed(old: str, new: str, category: type[Warning], stacklevel: int = 2) -> None:
+    """LangGraph's warning for a keyword argument that was renamed; `stacklevel`
+    counts from the caller of this function, as for `warnings.warn`."""
+    import warnings
+
+    warnings.warn(
+        f"`{old}` is deprecated and will be removed. Please use `{new}` instead.",
+        category=category,
+        stacklevel=stacklevel + 1,
+    )

@@ -22,6 +22,7 @@ from langgraph_jit.pregel._node import ChannelWrite, ChannelWriteTupleEntry, Pre
 from langgraph_jit.pregel.main import Pregel
 from langgraph_jit.types import CachePolicy, RetryPolicy
 from langgraph_jit.typing import ContextT
+from langgraph_jit.warnings import LangGraphDeprecatedSinceV05, warn_renamed
 
 __all__ = ("entrypoint", "task")
 
@@ -66,8 +67,10 @@ def task(
     **kwargs: Any,
 ) -> Any:
     """Make a function a task: `@task` or `@task(name=..., retry_policy=...)`."""
-    if kwargs.get("retry") is not None and retry_policy is None:
-        retry_policy = kwargs["retry"]
+    if kwargs.get("retry") is not None:
+        warn_renamed("retry", "retry_policy", LangGraphDeprecatedSinceV05)
+        if retry_policy is None:
+            retry_policy = kwargs["retry"]
     policies: Sequence[RetryPolicy] = (
         ()
         if retry_policy is None
@@ -102,8 +105,10 @@ class entrypoint(Generic[ContextT]):
     ) -> None:
         if kwargs.get("config_schema") is not None and context_schema is None:
             context_schema = kwargs["config_schema"]
-        if kwargs.get("retry") is not None and retry_policy is None:
-            retry_policy = kwargs["retry"]
+        if kwargs.get("retry") is not None:
+            warn_renamed("retry", "retry_policy", LangGraphDeprecatedSinceV05)
+            if retry_policy is None:
+                retry_policy = kwargs["retry"]
         self.checkpointer = checkpointer
         self.store = store
         self.cache = cache

@@ -40,6 +40,7 @@ from langgraph_jit.pregel._node import (
 )
 from langgraph_jit.pregel.main import Pregel
 from langgraph_jit.types import CachePolicy, Command, RetryPolicy, Send, ensure_valid_checkpointer
+from langgraph_jit.warnings import LangGraphDeprecatedSinceV05, warn_renamed
 
 logger = logging.getLogger("langgraph_jit")
 
@@ -79,7 +80,7 @@ class StateGraph:
     ) -> None:
         import warnings
 
-        from langgraph_jit.warnings import LangGraphDeprecatedSinceV05, LangGraphDeprecatedSinceV10
+        from langgraph_jit.warnings import LangGraphDeprecatedSinceV10
 
         if kwargs.get("config_schema") is not None:
             warnings.warn(
@@ -90,11 +91,7 @@ class StateGraph:
             context_schema = context_schema or kwargs["config_schema"]
         for old, new in (("input", "input_schema"), ("output", "output_schema")):
             if kwargs.get(old) is not None:
-                warnings.warn(
-                    f"`{old}` is deprecated and will be removed. Please use `{new}` instead.",
-                    category=LangGraphDeprecatedSinceV05,
-                    stacklevel=2,
-                )
+                warn_renamed(old, new, LangGraphDeprecatedSinceV05)
         input_schema = input_schema or kwargs.get("input")
         output_schema = output_schema or kwargs.get("output")
         self.nodes: dict[str, StateNodeSpec] = {}
@@ -176,10 +173,14 @@ class StateGraph:
         **kwargs: Any,
     ) -> StateGraph:
         """Add a node: a function (or runnable, or compiled graph) of the state."""
-        if retry_policy is None and kwargs.get("retry") is not None:
-            retry_policy = kwargs["retry"]
-        if input_schema is None and kwargs.get("input") is not None:
-            input_schema = kwargs["input"]
+        if kwargs.get("retry") is not None:
+            warn_renamed("retry", "retry_policy", LangGraphDeprecatedSinceV05)
+            if retry_policy is None:
+                retry_policy = kwargs["retry"]
+        if kwargs.get("input") is not None:
+            warn_renamed("input", "input_schema", LangGraphDeprecatedSinceV05)
+            if input_schema is None:
+                input_schema = kwargs["input"]
         if not isinstance(node, str):
             action = node
             node = _node_name(action)
