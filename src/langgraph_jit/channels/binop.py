@@ -57,7 +57,9 @@ def _base_type(typ: Any) -> Any:
 _INITIAL_CLASS: dict[Any, Any] = {}
 
 
-def _initial_value(typ: Any) -> Any:
+def _concrete_class(typ: Any) -> Any:
+    """The class that builds an empty value for hint `typ` (abstract collections
+    map to list, set and dict)."""
     try:
         base = _INITIAL_CLASS.get(typ)
     except TypeError:  # an unhashable hint
@@ -69,13 +71,17 @@ def _initial_value(typ: Any) -> Any:
                 base = concrete
         with contextlib.suppress(TypeError):  # an unhashable hint
             _INITIAL_CLASS[typ] = base
+    return base
+
+
+def _initial_value(typ: Any) -> Any:
     try:
-        return base()
+        return _concrete_class(typ)()
     except Exception:
         return MISSING
 
 
-def _split_overwrite(value: Any) -> tuple[bool, Any]:
+def _get_overwrite(value: Any) -> tuple[bool, Any]:
     """(True, replacement) if `value` is an overwrite write, else (False, None).
 
     Besides `Overwrite(v)`, accepts `{"__overwrite__": v}` and the JSON form of an
@@ -144,6 +150,7 @@ class BinaryOperatorAggregate(Generic[Value], BaseChannel[Value, Value, Value]):
 
     def from_checkpoint(self, checkpoint: Any):
         # A thread saved while this key was a DeltaChannel holds a snapshot of the value.
+        # (Matched by name: tests hand in LangGraph's own snapshot class too.)
         if type(checkpoint).__name__ == "_DeltaSnapshot":
             checkpoint = checkpoint.value
         if checkpoint is MISSING:
@@ -165,7 +172,7 @@ class BinaryOperatorAggregate(Generic[Value], BaseChannel[Value, Value, Value]):
         overwritten = False
         for value in values:
             if isinstance(value, (Overwrite, dict)):
-                is_overwrite, replacement = _split_overwrite(value)
+                is_overwrite, replacement = _get_overwrite(value)
                 if is_overwrite:
                     if overwritten:
                         raise InvalidUpdateError(

@@ -20,7 +20,7 @@ else:  # typing has them from 3.11 on
     from typing_extensions import NotRequired, Required
 
 from langgraph_jit._constants import MISSING
-from langgraph_jit.channels import BaseChannel, BinaryOperatorAggregate, LastValue
+from langgraph_jit.channels import BaseChannel, BinaryOperatorAggregate, DeltaChannel, LastValue
 from langgraph_jit.managed import is_managed_value
 
 
@@ -61,6 +61,9 @@ def _channel_for(name: str, annotation: Any, *, allow_managed: bool = True) -> A
 
 def _declared_channel(typ: Any) -> BaseChannel | None:
     for item in getattr(typ, "__metadata__", ()):
+        if isinstance(item, DeltaChannel) and hasattr(typ, "__origin__"):
+            # Its value type is the field's: Annotated[list[X], DeltaChannel(r)] starts from [].
+            return item.with_type(typ.__origin__)
         if isinstance(item, BaseChannel):
             return item
         if inspect.isclass(item) and issubclass(item, BaseChannel):

@@ -23,6 +23,9 @@ from typing import Annotated, Any, Literal
 from typing_extensions import TypedDict
 
 from langgraph_jit._constants import CONF, CONFIG_KEY_SEND
+from langgraph_jit.channels._delta_messages import (
+    _messages_delta_reducer as _messages_delta_reducer,
+)
 from langgraph_jit.graph.state import StateGraph
 from langgraph_jit.warnings import LangGraphDeprecatedSinceV10
 

@@ -16,8 +16,10 @@ from types import MappingProxyType
 from typing import TYPE_CHECKING, Any
 
 from langgraph_jit._constants import INTERRUPT, MISSING
+from langgraph_jit.channels.delta import DeltaChannel
 from langgraph_jit.checkpoint._frozen import FrozenVersionsSeen, HandedOverCheckpoint, LayeredMap
 from langgraph_jit.checkpoint.base import CheckpointTuple, uuid6_str
+from langgraph_jit.checkpoint.serde.types import _DeltaSnapshot
 from langgraph_jit.pregel._core.topology import Topology
 
 if TYPE_CHECKING:
@@ -317,12 +319,16 @@ class CheckpointState:
                 v = channels[c].checkpoint()
                 if v is not MISSING:
                     values[names[c]] = v
+                elif isinstance(channels[c], DeltaChannel):
+                    values[names[c]] = _DeltaSnapshot(channels[c].get())
         else:
             for c, name in enumerate(names):
                 if name in channel_versions:
                     v = channels[c].checkpoint()
                     if v is not MISSING:
                         values[name] = v
+                    elif isinstance(channels[c], DeltaChannel):
+                        values[name] = _DeltaSnapshot(channels[c].get())
         versions_seen: Any
         if vs_log is not None and layered:
             versions_seen = vs_log.snapshot(self.versions_seen, FrozenVersionsSeen)
