@@ -12,12 +12,15 @@ import types as _types
 import warnings
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any, ClassVar, Generic, Literal, NamedTuple, TypeVar, cast
+from datetime import timedelta
+from typing import Any, ClassVar, Generic, Literal, NamedTuple, TypeVar, cast, overload
 
-from langgraph_jit._constants import INTERRUPT
+from xxhash import xxh3_128_hexdigest
+
+from langgraph_jit._constants import INTERRUPT, NS_SEP
 from langgraph_jit._context import current_task
 from langgraph_jit._overwrite import Overwrite
-from langgraph_jit.warnings import LangGraphDeprecatedSinceV11
+from langgraph_jit.warnings import LangGraphDeprecatedSinceV10, LangGraphDeprecatedSinceV11
 
 __all__ = (
     "All",
@@ -36,6 +39,7 @@ __all__ = (
     "StateUpdate",
     "StreamMode",
     "StreamWriter",
+    "TimeoutPolicy",
     "default_retry_on",
     "ensure_valid_checkpointer",
     "interrupt",
@@ -43,6 +47,7 @@ __all__ = (
 
 N = TypeVar("N")
 OutputT = TypeVar("OutputT")
+ResponseT = TypeVar("ResponseT")
 
 All = Literal["*"]
 StreamMode = Literal["values", "updates", "checkpoints", "tasks", "debug", "messages", "custom"]
@@ -125,6 +130,58 @@ class RetryPolicy(NamedTuple):
         return interval + random.uniform(0, 1) if self.jitter else interval
 
 
+@dataclass(frozen=True, slots=True, kw_only=True)
+class TimeoutPolicy:
+    """Deadlines for each attempt of an async node, in seconds or as a timedelta.
+
+    `run_timeout` bounds how long one attempt may take; `idle_timeout` bounds how
+    long it may go without progress. Progress is `runtime.heartbeat()` and, with
+    `refresh_on="auto"`, also anything the node streams (custom writes, chat-model
+    tokens, any LangChain callback event inside it). An attempt past a deadline is
+    cancelled and fails with `NodeTimeoutError`, which retry policies and error
+    handlers see like any other failure. Cancellation is cooperative: code that
+    blocks the event loop (e.g. `time.sleep`) delays it until the loop is free.
+
+    The constructor stores what it is given; `coerce` validates and normalizes
+    (every API that accepts a timeout coerces it when it is declared).
+    """
+
+    run_timeout: float | timedelta | None = None
+    idle_timeout: float | timedelta | None = None
+    refresh_on: Literal["auto", "heartbeat"] = "auto"
+
+    @classmethod
+    def coerce(cls, value: float | timedelta | TimeoutPolicy | None) -> TimeoutPolicy | None:
+        """A validated policy with float seconds: a number or a timedelta is a
+        `run_timeout`; a policy with no deadline (or None) is None. Raises
+        ValueError for a deadline <= 0 or an unknown `refresh_on`."""
+        if value is None:
+            return None
+        if not isinstance(value, TimeoutPolicy):
+            return cls(run_timeout=_seconds(value, "run_timeout"))
+        if value.refresh_on not in ("auto", "heartbeat"):
+            raise ValueError(
+                f"refresh_on must be 'auto' or 'heartbeat', not {value.refresh_on!r}"
+            )
+        run = value.run_timeout
+        idle = value.idle_timeout
+        if run is None and idle is None:
+            return None
+        run_s = None if run is None else _seconds(run, "run_timeout")
+        idle_s = None if idle is None else _seconds(idle, "idle_timeout")
+        if type(run) is type(run_s) and type(idle) is type(idle_s):
+            return value  # already coerced: keep the instance
+        return cls(run_timeout=run_s, idle_timeout=idle_s, refresh_on=value.refresh_on)
+
+
+def _seconds(value: Any, field: str) -> float:
+    """A deadline as float seconds (> 0)."""
+    seconds = value.total_seconds() if isinstance(value, timedelta) else float(value)
+    if seconds <= 0:
+        raise ValueError(f"{field} must be greater than 0")
+    return seconds
+
+
 def _default_cache_key(*args: Any, **kwargs: Any) -> str | bytes:
     import pickle
 
@@ -139,9 +196,25 @@ class CachePolicy:
     ttl: int | None = None
 
 
+# The id of an Interrupt built without one (LangGraph's placeholder).
+_PLACEHOLDER_INTERRUPT_ID = "placeholder-id"
+
+
+def interrupt_id(task_ns: str, answered: int) -> str:
+    """LangGraph's interrupt id: a hash of the asking task's namespace, plus
+    `|k` for the interrupt that fills the task's k-th answer (k >= 1). With
+    k = 0 it is the bare namespace hash older versions gave every interrupt,
+    so ids saved by them still match."""
+    return xxh3_128_hexdigest((f"{task_ns}{NS_SEP}{answered}" if answered else task_ns).encode())
+
+
 @dataclass(init=False, slots=True)
-class Interrupt:
-    """A pending question to a human, raised by `interrupt()`."""
+class Interrupt(Generic[ResponseT]):
+    """A pending question to a human, raised by `interrupt()`.
+
+    `response_schema` is the JSON schema of the answer the graph expects (None
+    when it named none); `Interrupt[Model]` types what the answer validates to.
+    """
 
     value: Any
     id: str
@@ -150,17 +223,33 @@ class Interrupt:
     def __init__(
         self,
         value: Any,
-        id: str = "placeholder-id",
+        id: str = _PLACEHOLDER_INTERRUPT_ID,
         *,
         response_schema: Any = None,
         **deprecated_kwargs: Any,
     ) -> None:
         self.value = value
-        self.id = id
         self.response_schema = response_schema
+        # Interrupts saved before LangGraph 0.6 carry their namespace (`ns`,
+        # with `when` and `resumable`) instead of an id: derive the id it
+        # stands for, so answers keyed by it still find them.
+        ns = deprecated_kwargs.get("ns")
+        if id == _PLACEHOLDER_INTERRUPT_ID and isinstance(ns, Sequence) and not isinstance(ns, str):
+            id = xxh3_128_hexdigest(NS_SEP.join(ns).encode())
+        self.id = id
+
+    @classmethod
+    def from_ns(cls, value: Any, ns: str, *, response_schema: Any = None) -> Interrupt[Any]:
+        """The interrupt a task with checkpoint namespace `ns` raises first."""
+        return cls(value=value, id=interrupt_id(ns, 0), response_schema=response_schema)
 
     @property
     def interrupt_id(self) -> str:
+        warnings.warn(
+            "`interrupt_id` is deprecated. Use `id` instead.",
+            LangGraphDeprecatedSinceV10,
+            stacklevel=2,
+        )
         return self.id
 
 
@@ -223,10 +312,13 @@ class Send:
 
     __slots__ = ("node", "arg", "timeout")
 
-    def __init__(self, node: str, arg: Any, *, timeout: Any = None) -> None:
+    def __init__(
+        self, node: str, arg: Any, *, timeout: float | timedelta | TimeoutPolicy | None = None
+    ) -> None:
         self.node = node
         self.arg = arg
-        self.timeout = timeout
+        # This task's own deadlines (they replace the node's); validated now.
+        self.timeout = None if timeout is None else TimeoutPolicy.coerce(timeout)
 
     def __hash__(self) -> int:
         return hash((self.node, self.arg, self.timeout))
@@ -364,8 +456,23 @@ def ensure_valid_checkpointer(checkpointer: Checkpointer) -> Checkpointer:
     )
 
 
+@overload
+def interrupt(value: Any, *, response_schema: type[ResponseT]) -> ResponseT: ...
+
+
+@overload
+def interrupt(value: Any, *, response_schema: dict[str, Any] | None = None) -> Any: ...
+
+
 def interrupt(value: Any, *, response_schema: Any = None) -> Any:
-    """Pause the graph and ask for input; returns the resume value on resume."""
+    """Pause the graph and ask for input; returns the resume value on resume.
+
+    `response_schema` describes the expected answer to clients: a JSON schema
+    dict is passed on as is; a pydantic model, TypedDict or dataclass is shown
+    as its JSON schema and the answer is validated into it (a mismatch raises
+    pydantic's ValidationError, which `errors.is_invalid_resume` recognizes,
+    and nothing is saved, so the interrupt can be answered again).
+    """
     # The running task answers (its resume values live with the run); this
     # module stays below the engine.
     return current_task().interrupt(value, response_schema=response_schema)
@@ -390,7 +497,7 @@ def adopt_langchain() -> None:
 _adopted = False
 
 
-for _cls in (Send, Command, Interrupt, Overwrite):
+for _cls in (Send, Command, Interrupt, Overwrite, TimeoutPolicy):
     _cls.__module__ = "langgraph.types"
 del _cls
 

@@ -9,23 +9,16 @@ from __future__ import annotations
 
 from typing import Any
 
-from xxhash import xxh3_128_hexdigest
-
 from langgraph_jit._constants import (
     CONFIG_KEY_PARENT_TASK,
     CONFIG_KEY_RESUME_MAP,
     MISSING,
-    NS_SEP,
     RESUME,
 )
-from langgraph_jit.errors import GraphInterrupt
-from langgraph_jit.types import Interrupt
+from langgraph_jit.errors import GraphInterrupt, _mark_invalid_resume
+from langgraph_jit.types import Interrupt, interrupt_id
 
-
-def interrupt_id(task_ns: str, answered: int) -> str:
-    """LangGraph's id: a hash of the task namespace, plus `|k` for the k-th
-    interrupt of a task after the first."""
-    return xxh3_128_hexdigest((f"{task_ns}{NS_SEP}{answered}" if answered else task_ns).encode())
+__all__ = ("Scratchpad", "ask", "interrupt_id")
 
 
 class Scratchpad:
@@ -70,23 +63,73 @@ class Scratchpad:
 def ask(task: Any, value: Any, response_schema: Any = None) -> Any:
     """`interrupt(value)` called in `task`: its answer when it has one, else
     GraphInterrupt carrying the question."""
+    # A JSON schema dict only describes the answer; a type also validates it.
+    adapter = (
+        None
+        if response_schema is None or isinstance(response_schema, dict)
+        else (_adapter(response_schema))
+    )
     pad = task.scratchpad
     idx = pad.counter
     pad.counter += 1
     if idx < len(pad.resume):
+        answer = pad.resume[idx]
+        # Validated before the answer is recorded: an invalid one is not kept.
+        validated = _validate(adapter, answer) if adapter is not None else answer
         task.writes.append((RESUME, pad.resume[: idx + 1]))
-        return pad.resume[idx]
+        return validated
     answer = pad.get_null_resume(consume=True)
     if answer is not None:
+        validated = _validate(adapter, answer) if adapter is not None else answer
         pad.resume.append(answer)
         task.writes.append((RESUME, list(pad.resume)))
-        return answer
+        return validated
     raise GraphInterrupt(
         (
             Interrupt(
                 value=value,
                 id=interrupt_id(task.checkpoint_ns, len(pad.resume)),
-                response_schema=response_schema if isinstance(response_schema, dict) else None,
+                response_schema=adapter.json_schema() if adapter is not None else response_schema,
             ),
         )
     )
+
+
+# Response schemas seen so far and their pydantic TypeAdapters (building one
+# costs far more than the lookup; a graph asks with the same few types).
+_ADAPTERS: dict[Any, Any] = {}
+
+
+def _adapter(schema: Any) -> Any:
+    try:
+        adapter = _ADAPTERS.get(schema)
+    except TypeError:  # an unhashable schema: built each time
+        return _new_adapter(schema)
+    if adapter is None:
+        adapter = _new_adapter(schema)
+        if len(_ADAPTERS) < 256:
+            _ADAPTERS[schema] = adapter
+    return adapter
+
+
+def _new_adapter(schema: Any) -> Any:
+    try:
+        from pydantic import TypeAdapter
+    except ImportError as exc:  # pragma: no cover - pydantic is not a dependency
+        raise ImportError(
+            "interrupt(response_schema=...) with a type needs pydantic; "
+            "pass a JSON schema dict instead"
+        ) from exc
+    return TypeAdapter(schema)
+
+
+def _validate(adapter: Any, answer: Any) -> Any:
+    from pydantic import ValidationError  # loaded already: the adapter is pydantic's
+
+    try:
+        return adapter.validate_python(answer)
+    except ValidationError as exc:
+        # Marked so that callers (ToolNode, a tool's error handling) tell a
+        # wrong answer from a failing node or bad tool arguments.
+        _mark_invalid_resume(exc)
+        raise
