@@ -185,6 +185,7 @@ LAYERS: list[tuple[str, list[str]]] = [
             "pregel._runner",
             "pregel._drive",
             "pregel._node",
+            "pregel._subgraphs",
             "pregel._write",
             "pregel._read",
             "pregel._draw",

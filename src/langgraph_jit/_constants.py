@@ -35,6 +35,14 @@ CONFIG_KEY_THREAD_ID = sys.intern("thread_id")
 CONFIG_KEY_CHECKPOINT_MAP = sys.intern("checkpoint_map")
 CONFIG_KEY_CHECKPOINT_ID = sys.intern("checkpoint_id")
 CONFIG_KEY_CHECKPOINT_NS = sys.intern("checkpoint_ns")
+# A caller's configurable naming any of these addresses its own checkpoints: a
+# graph invoked so inside a node is a root run, not a subgraph of the node.
+CHECKPOINT_COORDINATES = (
+    CONFIG_KEY_THREAD_ID,
+    CONFIG_KEY_CHECKPOINT_NS,
+    CONFIG_KEY_CHECKPOINT_ID,
+    CONFIG_KEY_CHECKPOINT_MAP,
+)
 CONFIG_KEY_SCRATCHPAD = sys.intern("__pregel_scratchpad")
 CONFIG_KEY_DURABILITY = sys.intern("__pregel_durability")
 CONFIG_KEY_RUNTIME = sys.intern("__pregel_runtime")

@@ -13,7 +13,7 @@ from collections.abc import Callable, Mapping, Sequence
 from typing import Any, NamedTuple
 
 from langgraph_jit._constants import TASKS
-from langgraph_jit.pregel.protocol import PregelProtocol
+from langgraph_jit.pregel._subgraphs import find_subgraph
 from langgraph_jit.types import CachePolicy, RetryPolicy, Send
 
 
@@ -287,10 +287,8 @@ class PregelNode:
         if isinstance(retry_policy, RetryPolicy):
             retry_policy = (retry_policy,)
         self.retry_policy = retry_policy
-        if subgraphs is not None:
-            self.subgraphs = list(subgraphs)
-        else:
-            self.subgraphs = [bound] if _is_pregel(bound) else []
+        # Found on first use (reading a node's code costs compile time).
+        self._subgraphs = list(subgraphs) if subgraphs is not None else None
         self.call = NodeCall(bound) if bound is not None else None
         self._foreign_writers: dict[int, NodeCall] = {}
 
@@ -346,12 +344,21 @@ class PregelNode:
     def node(self) -> Any:
         return self.bound
 
+    @property
+    def subgraphs(self) -> list[Any]:
+        """The graphs this node runs as subgraphs (at most one is found)."""
+        found = self._subgraphs
+        if found is None:
+            sub = find_subgraph(self.bound) if self.bound is not None else None
+            found = self._subgraphs = [sub] if sub is not None else []
+        return found
+
+    @subgraphs.setter
+    def subgraphs(self, value: Sequence[Any]) -> None:
+        self._subgraphs = list(value)
+
     def __repr__(self) -> str:
         return f"PregelNode(channels={self.channels!r}, triggers={self.triggers!r})"
-
-
-def _is_pregel(obj: Any) -> bool:
-    return isinstance(obj, PregelProtocol)
 
 
 class NodeBuilder:

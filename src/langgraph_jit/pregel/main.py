@@ -13,14 +13,17 @@ from typing import TYPE_CHECKING, Any, cast
 
 from langgraph_jit._constants import (
     CACHE_NS_WRITES,
+    CHECKPOINT_COORDINATES,
     CONF,
     CONFIG_KEY_CHECKPOINT_ID,
     CONFIG_KEY_CHECKPOINT_NS,
     CONFIG_KEY_CHECKPOINTER,
     CONFIG_KEY_DURABILITY,
+    CONFIG_KEY_PARENT_TASK,
     CONFIG_KEY_STREAM,
     CONFIG_KEY_TASK_ID,
     INTERRUPT,
+    NS_SEP,
     RESERVED_NAMES,
     RESERVED_WRITES,
     TASKS,
@@ -278,12 +281,40 @@ class Pregel(PregelProtocol):
 
         return pregel_mimebundle(self)
 
-    def get_subgraphs(self, *, namespace: str | None = None, recurse: bool = False):
+    def get_subgraphs(
+        self, *, namespace: str | None = None, recurse: bool = False
+    ) -> Iterator[tuple[str, PregelProtocol]]:
+        """(namespace, subgraph) of each node that runs a subgraph; with
+        `recurse`, their subgraphs too (as "node|child"). `namespace` keeps
+        only the subgraph at exactly that path of node names (a nested one
+        needs `recurse`)."""
+        if namespace is not None:
+            head, _, rest = namespace.partition(NS_SEP)
+            node = self.nodes.get(head)
+            sub = node.subgraphs[0] if node is not None and node.subgraphs else None
+            if sub is None:
+                return
+            if not rest:
+                yield head, sub
+            elif recurse and isinstance(sub, Pregel):
+                for path, found in sub.get_subgraphs(namespace=rest, recurse=True):
+                    yield f"{head}{NS_SEP}{path}", found
+            return
         for name, node in self.nodes.items():
-            if namespace is not None and name != namespace:
+            if not node.subgraphs:
                 continue
-            for sub in node.subgraphs:
-                yield name, sub
+            sub = node.subgraphs[0]
+            yield name, sub
+            if recurse and isinstance(sub, Pregel):
+                for path, found in sub.get_subgraphs(recurse=True):
+                    yield f"{name}{NS_SEP}{path}", found
+
+    async def aget_subgraphs(
+        self, *, namespace: str | None = None, recurse: bool = False
+    ) -> AsyncIterator[tuple[str, PregelProtocol]]:
+        """Async twin of `get_subgraphs` (nothing here waits)."""
+        for found in self.get_subgraphs(namespace=namespace, recurse=recurse):
+            yield found
 
     # -- running --------------------------------------------------------------
 
@@ -307,6 +338,10 @@ class Pregel(PregelProtocol):
         if ambient is config:
             # A subgraph node is called with its task's config: merge it once.
             ambient = None
+        elif ambient is not None and _addresses_checkpoints(base, config):
+            # Given a thread (or checkpoint) of its own, the graph is a root
+            # run: the task's namespace, saver and ids are not inherited.
+            ambient = {k: v for k, v in ambient.items() if k != CONF}
         if not base and not config and not ambient:
             return {CONF: {}}
         merged: dict[str, Any] = {}
@@ -355,6 +390,13 @@ class Pregel(PregelProtocol):
             conf[CONFIG_KEY_CHECKPOINT_NS] = "|".join(
                 part.split(":")[0] for part in conf[CONFIG_KEY_CHECKPOINT_NS].split("|")
             )
+        parent_task = conf.get(CONFIG_KEY_PARENT_TASK)
+        if parent_task is not None and conf.get(CONFIG_KEY_CHECKPOINT_NS):
+            # The second and later graphs one task runs are numbered: each
+            # keeps its own checkpoints.
+            calls = parent_task.scratchpad.next_graph_run()
+            if calls:
+                conf[CONFIG_KEY_CHECKPOINT_NS] = f"{conf[CONFIG_KEY_CHECKPOINT_NS]}{NS_SEP}{calls}"
         checkpoint_ns = conf.get(CONFIG_KEY_CHECKPOINT_NS, "")
         namespace = tuple(checkpoint_ns.split("|")) if checkpoint_ns else ()
         parent_stream = conf.get(CONFIG_KEY_STREAM)
@@ -705,6 +747,15 @@ class Pregel(PregelProtocol):
         }
         async for saved in saver.alist({CONF: conf}, filter=filter, before=before, limit=limit):
             yield state_snapshot(self, saved.config, saved, saver, live=False)
+
+
+def _addresses_checkpoints(*configs: dict | None) -> bool:
+    """Whether a caller's config names a thread or checkpoint of its own."""
+    for config in configs:
+        conf = config.get(CONF) if config else None
+        if conf and any(conf.get(k) not in (None, "", {}) for k in CHECKPOINT_COORDINATES):
+            return True
+    return False
 
 
 def _config_list(config: Any, n: int) -> list[dict | None]:

@@ -7,6 +7,7 @@ task to ask takes (possibly a task of a subgraph, through its parent task).
 
 from __future__ import annotations
 
+import itertools
 from typing import Any
 
 from langgraph_jit._constants import (
@@ -24,7 +25,7 @@ __all__ = ("Scratchpad", "ask", "interrupt_id")
 class Scratchpad:
     """Per-task interrupt bookkeeping: answers so far and a call counter."""
 
-    __slots__ = ("step", "stop", "resume", "counter", "_run", "_parent")
+    __slots__ = ("step", "stop", "resume", "counter", "_run", "_parent", "_graph_runs")
 
     def __init__(self, task: Any) -> None:
         run = task.run
@@ -34,6 +35,8 @@ class Scratchpad:
         parent_task = run.configurable.get(CONFIG_KEY_PARENT_TASK)
         self._parent = parent_task.scratchpad if parent_task is not None else None
         self.counter = 0
+        # Graphs this task runs (itertools.count: atomic under threads).
+        self._graph_runs = itertools.count()
         resume: list[Any] = []
         for tid, chan, value in run.persist.pending_writes:
             if tid == task.id and chan == RESUME:
@@ -49,6 +52,11 @@ class Scratchpad:
             elif first_id in resume_map:
                 resume.append(resume_map[first_id])
         self.resume = resume
+
+    def next_graph_run(self) -> int:
+        """The index of a graph run this task starts: the second and later
+        ones keep their checkpoints under a numbered namespace of their own."""
+        return next(self._graph_runs)
 
     def get_null_resume(self, consume: bool = False) -> Any:
         """The single resume value given to the run, taken by the first asker."""
