@@ -175,6 +175,7 @@ LAYERS: list[tuple[str, list[str]]] = [
         "run",
         [
             "pregel._run",
+            "pregel._checkpoint",
             "pregel._emit",
             "pregel._persist",
             "pregel._snapshot",

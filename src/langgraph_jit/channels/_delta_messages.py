@@ -28,6 +28,15 @@ def _lc() -> Any:
     return messages
 
 
+def _base_message_class() -> Any:
+    """langchain_core's BaseMessage, or None without langchain_core (then no
+    message object can be in a write)."""
+    try:
+        return _lc().BaseMessage
+    except ImportError:  # pragma: no cover - langchain_core is optional
+        return None
+
+
 def _messages_delta_reducer(state: list, writes: list) -> list:
     """**Experimental.** Batch reducer of message lists for `DeltaChannel`.
 
@@ -111,8 +120,8 @@ def _map(items: Any, fn: Callable[[Any], Any]) -> Any:
 
 
 def _stamp(item: Any) -> None:
-    lc = _lc()
-    if isinstance(item, lc.BaseMessage) and not item.id:
+    base = _base_message_class()
+    if base is not None and isinstance(item, base) and not item.id:
         item.id = _new_id()
 
 
