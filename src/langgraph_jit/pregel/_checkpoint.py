@@ -17,7 +17,14 @@ import weakref
 from collections.abc import Generator, Iterable, Mapping, MutableSequence, Sequence
 from typing import Any
 
-from langgraph_jit._constants import INPUT, MISSING, NULL_TASK_ID
+from langgraph_jit._constants import (
+    CONF,
+    CONFIG_KEY_CHECKPOINT_ID,
+    INPUT,
+    MISSING,
+    NULL_TASK_ID,
+    PULL,
+)
 from langgraph_jit.channels._delta_messages import ensure_message_ids
 from langgraph_jit.channels.base import BaseChannel
 from langgraph_jit.channels.binop import BinaryOperatorAggregate, _get_overwrite
@@ -29,7 +36,9 @@ from langgraph_jit.checkpoint.base import (
     PendingWrite,
     empty_checkpoint,
 )
+from langgraph_jit.checkpoint.base.id import uuid6
 from langgraph_jit.checkpoint.serde.types import _DeltaSnapshot
+from langgraph_jit.pregel._core.task import _pull_path_str, _task_path_str
 
 __all__ = (
     "COUNTERS_KEY",
@@ -120,6 +129,28 @@ def input_task_id(checkpoint_id: str, input_name: str) -> str:
     the run starts from (never NULL_TASK_ID: readers apply those as that
     checkpoint's own state)."""
     return str(uuid.uuid5(uuid.UUID(checkpoint_id), input_name))
+
+
+def path_str(path: Sequence[Any]) -> str:
+    """A task path as savers order writes by (as the persister saves them)."""
+    if not path:
+        return ""
+    if path[0] == PULL:
+        return _pull_path_str(path[1])
+    return _task_path_str(path)
+
+
+def new_stub_id() -> str:
+    """Id of the empty checkpoint a new thread's exit-mode writes are saved on:
+    made when the run starts, so it sorts before the run's own checkpoint."""
+    return str(uuid6(clock_seq=-2))
+
+
+def exit_delta_late_task_id(step: int, task_id: str) -> str:
+    """Task id for exit-mode writes of a later superstep than the loaded
+    checkpoint's own: after every real task id, in step order."""
+    parts = str(uuid.UUID(task_id)).split("-")
+    return f"ffffffff-{step >> 16:04x}-{step & 0xFFFF:04x}-{parts[3]}-{parts[4]}"
 
 
 def exit_delta_task_id(step: int, task_id: str) -> str:
@@ -333,44 +364,61 @@ def stamp_message_ids(specs: Mapping[str, Any], writes: MutableSequence[tuple[st
 
 # -- one run's bookkeeping -------------------------------------------------------------
 
+# An exit-mode write kept until the run ends: (step, task id, task path, channel, value).
+ExitWrite = tuple[int, str, str, str, Any]
+
 
 class DeltaBook:
     """What one run of a graph with DeltaChannels tracks to save them: which must
-    snapshot at the next checkpoint whatever their counters, and the writes a
-    durability="exit" run saves at its end. Runs of other graphs have none."""
+    snapshot at the next checkpoint whatever their counters, and with
+    durability="exit" the writes saved when the run ends. Runs of graphs without
+    DeltaChannels have none."""
 
     __slots__ = (
         "specs",
         "names",
-        "forced",
-        "loaded_writes",
         "chan_id",
         "trigger_to_nodes",
-        "fresh",
+        "forced",
+        "loaded_writes",
+        "exit_writes",
+        "stored",
+        "command_writes",
+        "first_step",
+        "has_parent",
+        "on_latest",
+        "stub_id",
     )
 
     def __init__(
-        self, specs: Mapping[str, Any], names: tuple[str, ...], topo: Any, *, fresh: bool
+        self, specs: Mapping[str, Any], names: tuple[str, ...], topo: Any, *, exit_mode: bool
     ) -> None:
         self.specs = specs
         self.names = names
-        # A thread with no checkpoint yet: its first saved checkpoint has no
-        # parent to keep writes on, so it stores every DeltaChannel written.
-        self.fresh = fresh
         self.chan_id: Mapping[str, int] = topo.chan_id
         self.trigger_to_nodes: Mapping[str, Sequence[str]] = topo.trigger_to_nodes
-        # Channels whose writes could not be replayed from the parent chain.
+        # Channels whose writes cannot be replayed from the parent chain.
         self.forced: set[str] = set()
         # Writes loaded with the checkpoint that the first step may hand back
         # to their tasks; those it does not belong to another branch.
         self.loaded_writes: list[PendingWrite] = []
+        # durability="exit": the run's writes to DeltaChannels, saved at its end.
+        self.exit_writes: list[ExitWrite] | None = [] if exit_mode else None
+        self.stored: set[tuple[str, str]] = set()  # (task id, channel) already saved
+        self.command_writes: list[tuple[str, Any]] = []
+        self.first_step: int | None = None
+        self.has_parent = False  # the run loaded a saved checkpoint
+        self.on_latest = False  # ... and it is the thread's latest
+        self.stub_id = ""
 
     @classmethod
-    def for_graph(cls, specs: Mapping[str, Any], topo: Any, *, fresh: bool) -> DeltaBook | None:
-        """The book of a run of this graph (None without DeltaChannels); `fresh`:
-        the run loaded no checkpoint."""
+    def for_run(cls, specs: Mapping[str, Any], topo: Any, *, exit_mode: bool) -> DeltaBook | None:
+        """The book of a run of this graph; None without DeltaChannels."""
         names = delta_names(specs, topo)
-        return cls(specs, names, topo, fresh=fresh) if names else None
+        return cls(specs, names, topo, exit_mode=exit_mode) if names else None
+
+    def _is_delta(self, channel: str) -> bool:
+        return isinstance(self.specs.get(channel), DeltaChannel)
 
     # -- writes ---------------------------------------------------------------------
 
@@ -378,41 +426,81 @@ class DeltaBook:
         """Ids for the messages in writes to DeltaChannels, before they are applied."""
         stamp_message_ids(self.specs, writes)
 
-    def started(self, pending_writes: Sequence[PendingWrite], *, reapplies: bool) -> None:
-        """The run loaded a checkpoint with these saved writes. Writes that go back
-        to their tasks are replayed from it by the next checkpoint; the others
-        belong to a child this run is not, so their channels snapshot."""
+    def started(
+        self,
+        pending_writes: Sequence[PendingWrite],
+        *,
+        reapplies: bool,
+        has_parent: bool = False,
+        on_latest: bool = False,
+    ) -> None:
+        """The run loaded a checkpoint (`has_parent`; `on_latest`: the thread's
+        latest) with these saved writes. Writes that go back to their tasks are
+        replayed from it by the next checkpoint; the others belong to a child this
+        run is not, so their channels snapshot."""
+        self.has_parent = has_parent
+        self.on_latest = on_latest
+        if not has_parent:
+            self.stub_id = new_stub_id()
         if reapplies:
             self.loaded_writes = [w for w in pending_writes if w[0] != NULL_TASK_ID]
         else:
             self.forced |= written(self.specs, pending_writes)
+        self.stored = {
+            (w[0], w[1]) for w in pending_writes if w[0] != NULL_TASK_ID and self._is_delta(w[1])
+        }
 
-    def stepped(self, tasks: Sequence[Any], writes: Iterable[tuple[str, Any]]) -> None:
-        """A step is committed: overwritten channels snapshot, and so do loaded
-        writes the first step did not hand back to their tasks."""
+    def command(self, writes: MutableSequence[tuple[str, Any]], *, carried: bool) -> None:
+        """A Command's writes (no task's): saved on the loaded checkpoint, or
+        `carried` by the fork checkpoint a replay starts with (stored there)."""
+        self.stamp(writes)
+        if carried:
+            self.forced.update(c for c, _ in writes if self._is_delta(c))
+        elif self.exit_writes is not None:
+            self.command_writes.extend((c, v) for c, v in writes if self._is_delta(c))
+
+    def stepped(self, tasks: Sequence[Any], writes: Iterable[tuple[str, Any]], step: int) -> None:
+        """Step `step` is committed: overwritten channels snapshot, and so do the
+        loaded writes the first step did not hand back to their tasks."""
         self.forced |= overwritten(self.specs, writes)
+        first = self.first_step is None
+        if first:
+            self.first_step = step
         if self.loaded_writes:
             reapplied = {t.id for t in tasks if t.cached}
             self.forced |= written(
                 self.specs, [w for w in self.loaded_writes if w[0] not in reapplied]
             )
             self.loaded_writes = []
+        kept = self.exit_writes
+        if kept is None:
+            return
+        if first:
+            kept.extend((step, NULL_TASK_ID, "", c, v) for c, v in self.command_writes)
+            self.command_writes = []
+        for t in tasks:
+            path = path_str(t.path)
+            for c, v in t.writes:
+                if not self._is_delta(c) or (first and (t.id, c) in self.stored):
+                    continue
+                kept.append((step, t.id, path, c, v))
 
     def input_writes(
-        self, writes: MutableSequence[tuple[str, Any]], persist: Any, *, on_parent: bool
+        self, writes: MutableSequence[tuple[str, Any]], persist: Any, step: int
     ) -> None:
         """A run's input: saved on the checkpoint the run starts from when that is
         the thread's latest (readers of the input checkpoint replay it from there);
         otherwise its channels snapshot."""
         self.stamp(writes)
         self.forced |= overwritten(self.specs, writes)
-        if not persist.saving:
+        delta = [(c, v) for c, v in writes if self._is_delta(c)]
+        if not delta or persist.checkpointer is None:
             return
-        delta = [(c, v) for c, v in writes if isinstance(self.specs.get(c), DeltaChannel)]
-        if not delta:
-            return
-        if on_parent:
-            persist.queue_put_writes(input_task_id(persist.state.current_id(), INPUT), delta, ())
+        if self.exit_writes is not None:
+            self.exit_writes.extend((step, NULL_TASK_ID, "", c, v) for c, v in delta)
+        elif self.has_parent and self.on_latest:
+            tid = input_task_id(persist.state.current_id(), INPUT)
+            persist.queue_put_writes(tid, delta, ())
         else:
             self.forced.update(c for c, _ in delta)
 
@@ -423,15 +511,15 @@ class DeltaBook:
         self.stamp(writes)
         self.forced |= overwritten(self.specs, writes)
         if not kept:
-            self.forced.update(c for c, _ in writes if isinstance(self.specs.get(c), DeltaChannel))
+            self.forced.update(c for c, _ in writes if self._is_delta(c))
 
     # -- checkpoints --------------------------------------------------------------
 
     def checkpoint(
         self, state: Any, metadata: dict[str, Any], *, saving: bool, advance: bool = True
-    ) -> None:
+    ) -> set[str]:
         """Counters of the checkpoint about to be made (into `metadata`), and which
-        DeltaChannels it stores: those due by their counters, or forced."""
+        DeltaChannels it stores (returned): those due by their counters, or forced."""
         previous = state.metadata.get(COUNTERS_KEY) if state.metadata else None
         names = self.names
         if advance:
@@ -442,14 +530,10 @@ class DeltaBook:
             counters = dict(previous or {})
         snapshot: set[str] = set()
         if saving:
-            versioned = state.channel_versions
-            if self.fresh:
-                self.fresh = False
-                self.forced.update(n for n in names if n in versioned)
             channels = state.channels
             chan_id = self.chan_id
             snapshot = delta_channels_to_snapshot(
-                {n: channels[chan_id[n]] for n in names}, counters, versioned
+                {n: channels[chan_id[n]] for n in names}, counters, state.channel_versions
             )
             snapshot |= {
                 n for n in self.forced if n in chan_id and channels[chan_id[n]].is_available()
@@ -460,3 +544,45 @@ class DeltaBook:
                 {n: self.trigger_to_nodes.get(n, ()) for n in snapshot},
             )
         store_counters(metadata, counters, snapshot)
+        return snapshot
+
+    def exit(self, persist: Any, state: Any) -> None:
+        """A durability="exit" run saves its last checkpoint: first the writes of
+        the channels it does not snapshot, on the checkpoint the run loaded (a new
+        thread gets an empty one to hold them)."""
+        kept = self.exit_writes or []
+        if self.has_parent and not self.on_latest:
+            # The loaded checkpoint may have other children that would read them.
+            self.forced.update(w[3] for w in kept)
+        snapshot = self.checkpoint(state, state.metadata, saving=True, advance=False)
+        pending = [w for w in kept if w[3] not in snapshot]
+        if not pending:
+            return
+        conf = dict(persist.public_configurable)
+        if self.has_parent:
+            anchor = persist.checkpoint_config[CONF][CONFIG_KEY_CHECKPOINT_ID]
+        else:
+            anchor = self.stub_id
+            conf.pop(CONFIG_KEY_CHECKPOINT_ID, None)
+            stub = empty_checkpoint()
+            stub["id"] = anchor
+            persist.pending_io.append(
+                (persist.checkpointer, "put", ({CONF: conf}, stub, {"step": -2}, {}))
+            )
+            persist.checkpoint_config = {CONF: {**conf, CONFIG_KEY_CHECKPOINT_ID: anchor}}
+        config = {CONF: {**conf, CONFIG_KEY_CHECKPOINT_ID: anchor}}
+        grouped: dict[tuple[str, str], list[tuple[str, Any]]] = {}
+        for step, tid, path, c, v in pending:
+            if tid == NULL_TASK_ID:
+                key = (exit_delta_task_id(step, tid), "")
+            elif step == self.first_step:
+                # The loaded checkpoint's own step keeps its task paths, so its
+                # writes interleave with the ones saved there before.
+                key = (exit_delta_task_id(step, tid), path)
+            else:
+                key = (exit_delta_late_task_id(step, tid), f"~~{step:010d}{path}")
+            grouped.setdefault(key, []).append((c, v))
+        for (tid, path), entries in grouped.items():
+            persist.pending_io.append(
+                (persist.checkpointer, "put_writes", (config, entries, tid, path))
+            )

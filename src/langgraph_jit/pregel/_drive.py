@@ -16,6 +16,7 @@ from typing import Any
 
 from langgraph_jit._constants import INTERRUPT
 from langgraph_jit.errors import GraphInterrupt
+from langgraph_jit.pregel._checkpoint import rebuild_steps
 from langgraph_jit.pregel._runner import WAKE, arun_step, arun_task, run_step, run_task
 
 LOAD = "load"
@@ -29,6 +30,11 @@ def engine(run: Any) -> Generator[tuple, Any, None]:
     (RUN, tasks); expects back the loaded tuple, the call's result, or the
     first task error (None if the step succeeded)."""
     saved = yield (LOAD,)
+    if saved is not None:
+        # Values the checkpoint does not store (DeltaChannels) are rebuilt.
+        saved = yield from rebuild_steps(
+            run.graph.channels, saved, run.persist.checkpointer, run.topo, (IO,)
+        )
     try:
         latest_config = run.latest_lookup_config() if saved is not None else None
         if latest_config is not None:

@@ -48,6 +48,8 @@ class Persister:
     # config lookups may be used).
     state: CheckpointState
     attached = False
+    # A DeltaBook when the graph has DeltaChannels (see pregel._checkpoint).
+    delta: Any = None
     parent_config: dict[str, Any] | None = None
 
     def __init__(
@@ -131,15 +133,16 @@ class Persister:
         traveling, INTERRUPT when forking)."""
         self.pending_writes = [w for w in self.pending_writes if w[1] != channel]
 
-    def set_input_writes(self, writes: Sequence[tuple[str, Any]]) -> None:
+    def set_input_writes(self, writes: Sequence[tuple[str, Any]], *, store: bool = True) -> None:
         """A Command's writes, made by no task (NULL_TASK_ID): they replace
-        the control writes of an earlier Command and are saved."""
+        the control writes of an earlier Command and are saved (unless not
+        `store`: a fork's first checkpoint carries them)."""
         self.pending_writes = [
             w
             for w in self.pending_writes
             if not (w[0] == NULL_TASK_ID and w[1] in WRITES_NOT_REUSED)
         ] + [(NULL_TASK_ID, c, v) for c, v in writes]
-        if self.saving:
+        if self.saving and store:
             self.queue_put_writes(NULL_TASK_ID, writes, "")
 
     def null_resume(self, consume: bool) -> Any:
@@ -198,7 +201,10 @@ class Persister:
             state.new_checkpoint(step, None)
             return
         parents = configurable.get(CONFIG_KEY_CHECKPOINT_MAP, {})
-        state.new_checkpoint(step, {"source": source, "step": step, "parents": parents})
+        metadata: dict[str, Any] = {"source": source, "step": step, "parents": parents}
+        if self.delta is not None:
+            self.delta.checkpoint(state, metadata, saving=self.saving)
+        state.new_checkpoint(step, metadata)
         self.created_checkpoint = True
         if self.saving:
             self._put_current()
@@ -245,6 +251,8 @@ class Persister:
         if state.metadata is None:
             return
         if self.created_checkpoint and state.current_id() != self._saved_id:
+            if self.delta is not None:
+                self.delta.exit(self, state)
             self._put_current()
         by_task: dict[str, list[Any]] = {}
         for tid, chan, value in self.pending_writes:

@@ -56,6 +56,7 @@ from langgraph_jit.errors import (
     create_error_message,
 )
 from langgraph_jit.pregel import _lc
+from langgraph_jit.pregel._checkpoint import DeltaBook
 from langgraph_jit.pregel._core import output as _output
 from langgraph_jit.pregel._core.checkpoint_state import CheckpointState
 from langgraph_jit.pregel._core.planner import Planner, reuse_pending_writes
@@ -298,6 +299,12 @@ class PregelRun:
         self.planner.next_nodes = state.initial_candidates(topo)
         self.emitter.attach(channel_map)
         self.persist.attach(state, saved)
+        persist = self.persist
+        persist.delta = DeltaBook.for_run(
+            graph.channels,
+            topo,
+            exit_mode=persist.checkpointer is not None and persist.durability == "exit",
+        )
         self.step = state.metadata_step + 1
         self.stop = self.step + self.recursion_limit + 1
 
@@ -324,8 +331,17 @@ class PregelRun:
             and time_traveling
             and ((state.metadata or {}).get("source") not in ("update", "fork") or self.superseded)
         )
+        if persist.delta is not None:
+            persist.delta.started(
+                persist.pending_writes,
+                reapplies=resuming and not self.replaying,
+                has_parent=persist.checkpoint_config is not None,
+                on_latest=not (self.configurable.get(CONFIG_KEY_CHECKPOINT_ID) or time_traveling),
+            )
         if is_command:
-            self._apply_command(input)
+            # A fork carries the Command's writes itself: the addressed
+            # checkpoint may have other children, which would replay them.
+            self._apply_command(input, store=not forks)
         if not nested:
             # Subgraphs run by this run's first step learn whether to resume.
             self.configurable = {**self.configurable, CONFIG_KEY_RESUMING: resuming}
@@ -354,6 +370,8 @@ class PregelRun:
         else:
             input_writes = self.map_input(input)
             if input_writes:
+                if persist.delta is not None:
+                    persist.delta.input_writes(input_writes, persist, self.step)
                 discarded = planner.plan_pull(self)
                 self.commit(discarded, input_writes, bump_step=bool(discarded), input_task=True)
                 persist.clear_writes()
@@ -361,7 +379,7 @@ class PregelRun:
             elif not is_command and CONFIG_KEY_RESUMING not in self.config.get(CONF, {}):
                 raise EmptyInputError(f"Received no input for {self.graph.input_channels}")
 
-    def _apply_command(self, cmd: Command) -> None:
+    def _apply_command(self, cmd: Command, *, store: bool = True) -> None:
         if cmd.graph == Command.PARENT:
             raise InvalidUpdateError("There is no parent graph")
         persist = self.persist
@@ -408,7 +426,9 @@ class PregelRun:
                 writes.append((f"branch:to:{g}", None))
         if not writes and not resume_is_map:
             raise EmptyInputError("Received empty Command input")
-        persist.set_input_writes(writes)
+        if persist.delta is not None:
+            persist.delta.command(writes, carried=not store)
+        persist.set_input_writes(writes, store=store)
 
     def _check_resume_map(self, resume: dict[str, Any]) -> None:
         """A strict resume map names only pending interrupts, and at least one."""
@@ -519,6 +539,8 @@ class PregelRun:
         """A task finished successfully; its writes are in task.writes."""
         emitter = self.emitter
         persist = self.persist
+        if persist.delta is not None:
+            persist.delta.stamp(task.writes)
         if emitter.wants_messages:
             # Messages a node wrote without streaming them, before its update.
             # Lazy: the messages module imports langchain_core.
@@ -603,6 +625,8 @@ class PregelRun:
             writes = [w for t in tasks for w in t.writes]
         self.commit(tasks, writes, bump_step=True)
         persist = self.persist
+        if persist.delta is not None:
+            persist.delta.stepped(tasks, writes, self.step)
         if persist.pending_writes:
             persist.clear_writes()
         self.replaying = False  # only the first step of a replay re-runs done tasks

@@ -16,6 +16,7 @@ from langgraph_jit._constants import (
     NULL_TASK_ID,
     RETURN,
 )
+from langgraph_jit.pregel._checkpoint import arebuilt, rebuilt
 from langgraph_jit.pregel._core import output as _output
 from langgraph_jit.pregel._run import PregelRun
 from langgraph_jit.types import PregelTask, StateSnapshot
@@ -38,6 +39,8 @@ def state_snapshot(
             tasks=(),
             interrupts=(),
         )
+    # Values the checkpoint does not store (DeltaChannels) are rebuilt.
+    saved = rebuilt(graph.channels, saved, saver)
     run = PregelRun.for_thread_state(
         graph,
         {**(saved.config or {}), CONF: dict(saved.config.get(CONF, {}))},
@@ -102,6 +105,7 @@ async def astate_snapshot(
 ) -> StateSnapshot:
     """`state_snapshot` for async callers: subgraph states are read with the
     savers' async methods (an async saver refuses sync calls on its loop)."""
+    saved = await arebuilt(graph.channels, saved, saver)
     snapshot = state_snapshot(graph, config, saved, saver, live=live, recurse=False)
     if not recurse:
         return snapshot

@@ -25,6 +25,7 @@ from langgraph_jit._constants import (
     RESUME,
 )
 from langgraph_jit.errors import InvalidUpdateError
+from langgraph_jit.pregel._checkpoint import COUNTERS_KEY, rebuild_steps
 from langgraph_jit.pregel._core.task import Task, _task_sort_key
 from langgraph_jit.pregel._run import PregelRun
 from langgraph_jit.types import StateUpdate
@@ -52,8 +53,14 @@ def _one_superstep(
     graph: Any, saver: Any, config: dict, updates: list[StateUpdate]
 ) -> Generator[tuple, Any, Any]:
     conf = config.get(CONF, {})
-    saved = yield (saver, "get_tuple", ({**config, CONF: {**conf}},))
+    stored = saved = yield (saver, "get_tuple", ({**config, CONF: {**conf}},))
+    # Values the checkpoint does not store (DeltaChannels) are rebuilt.
+    saved = yield from rebuild_steps(graph.channels, saved, saver)
     run = _run_for(graph, config, saved, saver)
+    book = run.persist.delta
+    if book is not None and saved is not None:
+        # The update starts a branch that does not consume the saved writes.
+        book.started(saved.pending_writes or (), reapplies=False)
     values, as_node = updates[0].values, updates[0].as_node
 
     if as_node == COPY:
@@ -61,7 +68,7 @@ def _one_superstep(
             raise InvalidUpdateError("Cannot copy checkpoint with multiple updates")
         if saved is None:
             raise InvalidUpdateError("Cannot copy a non-existent checkpoint")
-        return (yield from _copy(run, saver, saved))
+        return (yield from _copy(run, saver, stored))
 
     if values is None and as_node == END:
         if len(updates) > 1:
@@ -90,6 +97,9 @@ def _one_superstep(
         writes = run.map_input(values)
         if not writes:
             raise InvalidUpdateError(f"Received no input writes for {graph.input_channels}")
+        if book is not None:
+            # Not kept on the loaded checkpoint: the new one stores the channels.
+            book.updated(writes, kept=False)
         run.commit([], writes, bump_step=False, input_task=True)
         run.step = run.state.metadata_step + 1 if saved is not None else -1
         return (yield from _save(run, saver, "input"))
@@ -119,6 +129,9 @@ def _one_superstep(
         task = Task(run, node, topo.node_id[node], proc, node_values, (INTERRUPT,), (INTERRUPT, i))
         proc.collect_writes(node_values, task)
         tasks.append(task)
+    if book is not None:
+        for task in tasks:
+            book.updated(task.writes, kept=False)
     run.commit(tasks, [w for t in tasks for w in t.writes], bump_step=True)
     result = yield from _save(run, saver, "update")
     push_writes = [[w for w in t.writes if w[0] == PUSH] for t in tasks]
@@ -164,6 +177,8 @@ def _copy(run: PregelRun, saver: Any, saved: Any) -> Generator[tuple, Any, Any]:
         CONF: {k: v for k, v in saved.config[CONF].items() if k != CONFIG_KEY_CHECKPOINT_ID}
     }
     metadata = {"source": "fork", "step": step + 1, "parents": saved.metadata.get("parents", {})}
+    if COUNTERS_KEY in saved.metadata:  # the copy has the same values and parent
+        metadata[COUNTERS_KEY] = saved.metadata[COUNTERS_KEY]
     result = yield (saver, "put", (parent, checkpoint, metadata, {}))
     return result
 

@@ -728,7 +728,8 @@ class Pregel(PregelProtocol):
             **merged[CONF],
             CONFIG_KEY_CHECKPOINT_NS: merged[CONF].get(CONFIG_KEY_CHECKPOINT_NS, ""),
         }
-        for saved in saver.list({CONF: conf}, filter=filter, before=before, limit=limit):
+        # Listed first: rebuilding a snapshot's values reads the saver again.
+        for saved in list(saver.list({CONF: conf}, filter=filter, before=before, limit=limit)):
             yield state_snapshot(self, saved.config, saved, saver, live=False)
 
     async def aget_state_history(
@@ -745,8 +746,11 @@ class Pregel(PregelProtocol):
             **merged[CONF],
             CONFIG_KEY_CHECKPOINT_NS: merged[CONF].get(CONFIG_KEY_CHECKPOINT_NS, ""),
         }
-        async for saved in saver.alist({CONF: conf}, filter=filter, before=before, limit=limit):
-            yield state_snapshot(self, saved.config, saved, saver, live=False)
+        listed = [
+            s async for s in saver.alist({CONF: conf}, filter=filter, before=before, limit=limit)
+        ]
+        for saved in listed:
+            yield await astate_snapshot(self, saved.config, saved, saver, live=False)
 
 
 def _addresses_checkpoints(*configs: dict | None) -> bool:

@@ -10,13 +10,13 @@ what a step touched, so saving does not sweep every channel.
 from __future__ import annotations
 
 import binascii
+from collections.abc import Mapping, Sequence
 from datetime import datetime, timezone
 from random import random as _random
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any
 
 from langgraph_jit._constants import INTERRUPT, MISSING
-from langgraph_jit.channels.delta import DeltaChannel
 from langgraph_jit.checkpoint._frozen import FrozenVersionsSeen, HandedOverCheckpoint, LayeredMap
 from langgraph_jit.checkpoint.base import CheckpointTuple, uuid6_str
 from langgraph_jit.checkpoint.serde.types import _DeltaSnapshot
@@ -82,6 +82,8 @@ class CheckpointState:
     _id_bytes = b""
     _id_bytes_of: str | None = None
     ts: str = ""
+    # DeltaChannels (ids) whose value the next snapshot stores.
+    delta_snapshot: frozenset[int] = frozenset()
 
     def __init__(self) -> None:
         self.channels: list[Any] = []
@@ -276,6 +278,32 @@ class CheckpointState:
                 top[names[c]] = rep
         self.new_since_save.update(bumped)
 
+    def snapshot_deltas(self, ids: list[int], subscribers: Mapping[str, Sequence[str]]) -> None:
+        """The next snapshot stores the values of these DeltaChannels. One whose
+        saved version has not moved since the last save gets a new one (savers
+        store a value per version); whoever had seen the old version sees the
+        new one, and so do its `subscribers` when it had none: storing a value
+        is not a write."""
+        self.delta_snapshot = frozenset(ids)
+        if not self.tracking:
+            return
+        stale = [c for c in ids if c not in self.new_since_save]
+        if not stale:
+            return
+        old = [self.version_repr[c] for c in stale]
+        self.bump(stale, None)  # type: ignore[arg-type]  # the table is not needed
+        names = self._names
+        for c, was in zip(stale, old):
+            name = names[c]
+            new = self.version_repr[c]
+            if was is None:
+                for node in subscribers.get(name, ()):
+                    if node not in self.versions_seen:
+                        self._seen_changed(node, _EMPTY_SEEN)
+            for node, seen in list(self.versions_seen.items()):
+                if seen.get(name) == was:
+                    self._seen_changed(node, MappingProxyType({**seen, name: new}))
+
     def mark_interrupts_seen(self, table: ChannelTable) -> None:
         self.interrupt_seen = {
             c: table.version(c) for c in range(len(self.channels)) if table.version(c) > 0
@@ -312,6 +340,10 @@ class CheckpointState:
         self.new_since_save = set()
         channels = self.channels
         values: dict[str, Any] = {}
+        # DeltaChannels store nothing (checkpoint() is MISSING) but at snapshots.
+        deltas = self.delta_snapshot
+        if deltas:
+            self.delta_snapshot = frozenset()
         # Savers store values per (channel, version): only new versions need
         # values; savers that want the whole state get every channel.
         if self._values_by_version and checkpointer is self.checkpointer:
@@ -319,7 +351,7 @@ class CheckpointState:
                 v = channels[c].checkpoint()
                 if v is not MISSING:
                     values[names[c]] = v
-                elif isinstance(channels[c], DeltaChannel):
+                elif c in deltas:
                     values[names[c]] = _DeltaSnapshot(channels[c].get())
         else:
             for c, name in enumerate(names):
@@ -327,7 +359,7 @@ class CheckpointState:
                     v = channels[c].checkpoint()
                     if v is not MISSING:
                         values[name] = v
-                    elif isinstance(channels[c], DeltaChannel):
+                    elif c in deltas:
                         values[name] = _DeltaSnapshot(channels[c].get())
         versions_seen: Any
         if vs_log is not None and layered:
