@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import inspect
 import logging
+import warnings
 from collections import defaultdict
 from collections.abc import Callable, Hashable, Sequence
 from dataclasses import dataclass
@@ -23,6 +24,7 @@ from langgraph_jit.channels import (
     NamedBarrierValue,
     NamedBarrierValueAfterFinish,
 )
+from langgraph_jit.checkpoint.serde._schema_classes import allow_schema_classes
 from langgraph_jit.constants import TAG_HIDDEN
 from langgraph_jit.errors import ErrorCode, InvalidUpdateError, ParentCommand, create_error_message
 from langgraph_jit.graph._branch import BRANCH_TO, BranchSpec, BranchWriter
@@ -57,6 +59,17 @@ class StateNodeSpec:
     ends: tuple[str, ...] | dict[str, str] | None = ()
     defer: bool = False
     error_handler: Any = None
+
+
+def _warn_invalid_state_schema(schema: Any) -> None:
+    """UserWarning for a schema that is neither a class nor a parameterized type
+    (say a dict or model instance passed by mistake): its updates would go wrong."""
+    if isinstance(schema, type) or get_args(schema):
+        return
+    warnings.warn(
+        f"Invalid state_schema: {schema!r}. Expected a type or Annotated[type, reducer].",
+        stacklevel=4,  # the user's StateGraph(...) or add_node(...) call
+    )
 
 
 def _node_name(action: Any) -> str:
@@ -133,6 +146,7 @@ class StateGraph:
     def _add_schema(self, schema: Any, allow_managed: bool = True) -> None:
         if schema in self.schemas:
             return
+        _warn_invalid_state_schema(schema)
         channels, managed = channels_of(schema)
         if managed and not allow_managed:
             names = ", ".join(managed)
@@ -344,6 +358,8 @@ class StateGraph:
     ) -> CompiledStateGraph:
         """Lower the builder to a runnable graph."""
         checkpointer = ensure_valid_checkpointer(checkpointer)
+        # The schemas name the classes this graph persists: let loading rebuild them.
+        allow_schema_classes(schemas=list(self.schemas))
         interrupt_before = interrupt_before or []
         interrupt_after = interrupt_after or []
         self.validate(

@@ -202,6 +202,13 @@ def _remember(cls: type) -> None:
         _ENCODED_CLASSES[_wire_name(cls)] = cls
 
 
+def register_schema_classes(classes: Iterable[type]) -> None:
+    """Let loading rebuild these classes, as if this process had serialized them:
+    the application declared them in a graph's schemas, so it chose to persist them."""
+    for cls in classes:
+        _remember(cls)
+
+
 def _ext(code: int, cls: type, payload: Any) -> _Ext:
     module, name = _wire_name(cls)
     return _new_ext(code, _pack([module, name, payload]))
