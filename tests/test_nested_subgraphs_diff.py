@@ -213,3 +213,150 @@ def test_state_of_a_subgraph_called_in_a_node():
         }
 
     assert_same(program)
+
+
+class Text(TypedDict):
+    my_key: Annotated[str, operator.add]
+
+
+def _parallel_with_breakpoint(lg: Impl, saver: Any) -> Any:
+    inner = (
+        lg.StateGraph(Text)
+        .add_node("inner_1", lambda s: __import__("time").sleep(0.05) or {"my_key": "here"})
+        .add_node("inner_2", lambda s: {"my_key": " and there"})
+        .add_edge(lg.START, "inner_1")
+        .add_edge("inner_1", "inner_2")
+        .compile(interrupt_before=["inner_2"])
+    )
+    return (
+        lg.StateGraph(Text)
+        .add_node("inner", inner)
+        .add_node("outer_1", lambda s: {"my_key": " and parallel"})
+        .add_node("outer_2", lambda s: {"my_key": " and back"})
+        .add_edge(lg.START, "inner")
+        .add_edge(lg.START, "outer_1")
+        .add_edge(["inner", "outer_1"], "outer_2")
+        .compile(checkpointer=saver)
+    )
+
+
+@pytest.mark.parametrize("durability", ["sync", "async", "exit"])
+def test_sibling_writes_survive_a_subgraph_breakpoint(durability):
+    def program(lg: Impl) -> dict:
+        app = _parallel_with_breakpoint(lg, lg.InMemorySaver())
+        first = app.invoke({"my_key": ""}, cfg("1"), durability=durability)
+        second = app.invoke(None, cfg("1"), durability=durability)
+        streamed = [
+            (len(ns), chunk)
+            for ns, chunk in app.stream(
+                {"my_key": ""}, cfg("2"), subgraphs=True, durability=durability
+            )
+        ]
+        resumed = list(app.stream(None, cfg("2"), durability=durability))
+        return {"invoke": [first, second], "stream": streamed, "resumed": resumed}
+
+    assert_same(program)
+
+
+def _inner_loop_parent(lg: Impl, saver: Any) -> Any:
+    inner = (
+        lg.StateGraph(Text)
+        .add_node("inner_1", lambda s: {"my_key": " got here"})
+        .add_node("inner_2", lambda s: {"my_key": " and there"})
+        .add_edge(lg.START, "inner_1")
+        .add_edge("inner_1", "inner_2")
+        .compile(checkpointer=saver)
+    )
+    return (
+        lg.StateGraph(Text)
+        .add_node("inner", inner)
+        .add_edge(lg.START, "inner")
+        .add_conditional_edges(
+            "inner", lambda s: "inner" if s["my_key"].count("there") < 2 else lg.END
+        )
+        .compile(checkpointer=saver)
+    )
+
+
+@pytest.mark.parametrize("durability", ["sync", "exit"])
+def test_subgraphs_save_as_often_as_their_parent(durability):
+    def program(lg: Impl) -> dict:
+        saver = lg.InMemorySaver()
+        app = _inner_loop_parent(lg, saver)
+        out = app.invoke({"my_key": ""}, cfg(), durability=durability)
+        saved = [
+            (c.config["configurable"]["checkpoint_ns"].split(":")[0], c.metadata["source"])
+            for c in saver.list(cfg())
+        ]
+        return {"out": out, "saved": saved}
+
+    assert_same(program)
+
+
+def test_functional_interrupt_resumes_with_durability_exit():
+    def program(lg: Impl) -> list:
+        @lg_task(lg)
+        def double(i: int) -> str:
+            return str(i) * 2
+
+        @lg_entrypoint(lg, checkpointer=lg.InMemorySaver())
+        def workflow(numbers: list) -> list:
+            mapped = [f.result() for f in [double(i) for i in numbers]]
+            answer = lg.types.interrupt("question")
+            return [m + answer for m in mapped]
+
+        first = [
+            {k: v for k, v in chunk.items() if k != "__interrupt__"}
+            for chunk in workflow.stream([0, 1], cfg(), durability="exit")
+        ]
+        resumed = workflow.invoke(lg.Command(resume="!"), cfg(), durability="exit")
+        return [sorted(first, key=repr), resumed]
+
+    assert_same(program)
+
+
+def lg_task(lg: Impl) -> Any:
+    return _func_module(lg).task()
+
+
+def lg_entrypoint(lg: Impl, **kwargs: Any) -> Any:
+    return _func_module(lg).entrypoint(**kwargs)
+
+
+def _func_module(lg: Impl) -> Any:
+    import importlib
+
+    return importlib.import_module(lg.graph.__name__.replace(".graph", ".func"))
+
+
+def test_a_saver_whose_put_writes_takes_no_task_path():
+    def program(lg: Impl) -> dict:
+        calls: list = []
+
+        class OldSaver(lg.InMemorySaver):
+            def put_writes(self, config, writes, task_id):
+                calls.append(task_id is not None)
+                return super().put_writes(config, writes, task_id)
+
+        graph = _single(lg, lambda s: {"log": ["x"]}, checkpointer=OldSaver())
+        return {"out": graph.invoke({"log": []}, cfg()), "calls": bool(calls)}
+
+    assert_same(program)
+
+
+def test_node_finished_hook_sees_nested_nodes():
+    def program(lg: Impl) -> list:
+        finished: list = []
+        inner = _leaf(lg, "inner")
+        parent = (
+            lg.StateGraph(Log)
+            .add_node("first", lambda s: {"log": ["1"]})
+            .add_node("sub", inner)
+            .add_edge(lg.START, "first")
+            .add_edge("first", "sub")
+            .compile()
+        )
+        parent.invoke({"log": []}, {"configurable": {"__pregel_node_finished": finished.append}})
+        return finished
+
+    assert_same(program)

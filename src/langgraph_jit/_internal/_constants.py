@@ -10,5 +10,4 @@ from langgraph_jit._constants import CONF, CONFIG_KEY_READ  # noqa: F401
 # Keys LangGraph defines that our engine does not set; kept so imports resolve.
 CONFIG_KEY_READ_STATE = sys.intern("__pregel_read_state")
 CONFIG_KEY_NODE_ERROR = sys.intern("__pregel_node_error")
-CONFIG_KEY_NODE_FINISHED = sys.intern("__pregel_node_finished")
 CONFIG_KEY_CALL = sys.intern("__pregel_call")

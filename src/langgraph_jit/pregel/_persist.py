@@ -7,7 +7,9 @@ Owns its state; the drivers perform the queued calls (`pending_io`, as
 
 from __future__ import annotations
 
+import inspect
 import threading
+import weakref
 from collections.abc import Sequence
 from typing import Any
 
@@ -34,6 +36,30 @@ from langgraph_jit.pregel._core.task import Task, _identifier, _pull_path_str, _
 _null_resume_lock = threading.Lock()
 Write = tuple[str, str, Any]  # (task id, channel, value)
 CacheKey = tuple[tuple[str, ...], str]  # (namespace, digest of the input)
+
+
+# put_writes / aput_writes function -> whether it takes `task_path` (read once).
+_TASK_PATH_PARAM: weakref.WeakKeyDictionary[Any, bool] = weakref.WeakKeyDictionary()
+
+
+def _takes_task_path(saver: Any) -> bool:
+    """Whether both of the saver's put_writes methods accept `task_path`."""
+    for name in ("put_writes", "aput_writes"):
+        method = getattr(saver, name, None)
+        if method is None:
+            continue
+        func = getattr(method, "__func__", None)
+        known = _TASK_PATH_PARAM.get(func) if func is not None else None
+        if known is None:
+            try:
+                known = "task_path" in inspect.signature(method).parameters
+            except (TypeError, ValueError):
+                known = True
+            if func is not None:
+                _TASK_PATH_PARAM[func] = known
+        if not known:
+            return False
+    return True
 
 
 class Persister:
@@ -67,6 +93,8 @@ class Persister:
         self.checkpointer = checkpointer
         self.durability = durability
         self.saving = checkpointer is not None and durability != "exit"
+        # Savers written before put_writes took `task_path` get three arguments.
+        self._takes_task_path = checkpointer is None or _takes_task_path(checkpointer)
         self.checkpoint_ns: str = configurable.get(CONFIG_KEY_CHECKPOINT_NS, "")
         self.thread_id = configurable.get("thread_id")
         # What savers see of the config: no private engine keys.
@@ -181,6 +209,11 @@ class Persister:
             config = self._writes_config = {
                 CONF: {**self.public_configurable, CONFIG_KEY_CHECKPOINT_ID: checkpoint_id}
             }
+        if not self._takes_task_path:
+            self.pending_io.append(
+                (self.checkpointer, "put_writes", (config, list(writes), task_id))
+            )
+            return
         if not path:
             path_str = ""
         elif path[0] == PULL:
@@ -240,6 +273,18 @@ class Persister:
     def _thread_config(self) -> dict[str, Any]:
         return {CONF: {"thread_id": self.thread_id, CONFIG_KEY_CHECKPOINT_NS: self.checkpoint_ns}}
 
+    def put_exit_checkpoint(self) -> None:
+        """With durability "exit": queue the put of the current checkpoint if
+        it is not saved yet, from the channels as they are now (so before
+        anything changes them without making a new checkpoint)."""
+        if self.durability != "exit" or self.checkpointer is None or not self.attached:
+            return
+        state = self.state
+        if self.created_checkpoint and state.current_id() != self._saved_id:
+            if self.delta is not None:
+                self.delta.exit(self, state)
+            self._put_current()
+
     def on_exit(self, tasks: Sequence[Task]) -> None:
         """The run ends (done, interrupted or failed). With durability "exit"
         this is when the last checkpoint and its pending writes are saved."""
@@ -247,13 +292,9 @@ class Persister:
             return
         if not self.attached:  # the run failed before its checkpoint loaded
             return
-        state = self.state
-        if state.metadata is None:
+        if self.state.metadata is None:
             return
-        if self.created_checkpoint and state.current_id() != self._saved_id:
-            if self.delta is not None:
-                self.delta.exit(self, state)
-            self._put_current()
+        self.put_exit_checkpoint()
         by_task: dict[str, list[Any]] = {}
         for tid, chan, value in self.pending_writes:
             if tid != NULL_TASK_ID:

@@ -22,6 +22,8 @@ from langgraph_jit._constants import (
     CONFIG_KEY_CHECKPOINT_MAP,
     CONFIG_KEY_CHECKPOINT_NS,
     CONFIG_KEY_CHECKPOINTER,
+    CONFIG_KEY_DURABILITY,
+    CONFIG_KEY_NODE_FINISHED,
     CONFIG_KEY_PARENT_TASK,
     CONFIG_KEY_RESUME_MAP,
     CONFIG_KEY_RESUMING,
@@ -36,6 +38,7 @@ from langgraph_jit._constants import (
     INPUT,
     INTERRUPT,
     NO_WRITES,
+    NS_END,
     NS_SEP,
     NULL_TASK_ID,
     PULL,
@@ -129,6 +132,7 @@ class PregelRun:
         self.recursion_limit = config.get("recursion_limit", DEFAULT_RECURSION_LIMIT)
         self.max_concurrency = config.get("max_concurrency")
         self.nested = CONFIG_KEY_TASK_ID in configurable
+        self.node_finished = configurable.get(CONFIG_KEY_NODE_FINISHED)
         self.emitter = Emitter(
             topo,
             stream_modes,
@@ -239,6 +243,8 @@ class PregelRun:
         checkpointer = self.persist.checkpointer
         if checkpointer is not None:
             configurable[CONFIG_KEY_CHECKPOINTER] = checkpointer
+            # Subgraphs save as often as their parent does.
+            configurable[CONFIG_KEY_DURABILITY] = self.persist.durability
         callbacks = config.get("callbacks")
         extra = _lc.messages_callbacks(self) if "messages" in self.emitter.stream_modes else None
         if extra:
@@ -539,6 +545,8 @@ class PregelRun:
         """A task finished successfully; its writes are in task.writes."""
         emitter = self.emitter
         persist = self.persist
+        if self.node_finished is not None and not _output.is_hidden(task):
+            self.node_finished(task.name)
         if persist.delta is not None:
             persist.delta.stamp(task.writes)
         if emitter.wants_messages:
@@ -745,8 +753,11 @@ class PregelRun:
         """The run stops at a breakpoint or at interrupt() calls in tasks."""
         interrupts = tuple(exc.args[0]) if exc.args else ()
         done = [t for t in self.tasks if t.writes and t.error is None]
-        if interrupts and done and self.persist.checkpointer is not None:
-            # Show the state with the finished tasks' writes (not saved).
+        if done and self.persist.checkpointer is not None and not self.nested:
+            # Show the state with the finished tasks' writes (not saved), also
+            # when a subgraph stopped at a breakpoint (no interrupt values):
+            # with durability "exit", the step's checkpoint is put first.
+            self.persist.put_exit_checkpoint()
             done.sort(key=_task_sort_key)
             self.commit(done, [w for t in done for w in t.writes], bump_step=True)
         if not interrupts and self.emitter.wants_updates and not self.nested:
@@ -754,6 +765,11 @@ class PregelRun:
 
     def on_exit(self) -> None:
         """The run ends (done, interrupted or failed)."""
+        if self.status == "done" and self.nested and any(NS_END in part for part in self.namespace):
+            # With durability "exit", a subgraph that finished keeps nothing
+            # (its parent's checkpoint covers it), unless it keeps a history
+            # of its own (checkpointer=True: no task ids in its namespace).
+            return
         self.persist.on_exit(self.tasks)
 
     def _should_interrupt(self, nodes: Sequence[str] | str) -> bool:

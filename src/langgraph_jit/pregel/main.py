@@ -420,6 +420,9 @@ class Pregel(PregelProtocol):
         )
         if subgraphs and parent_stream is None:
             run.emitter.stream_down = (run.emitter.out, run.emitter.own_modes)
+            # Subgraph chunks arrive while their parent task runs: the
+            # updates of sibling tasks are streamed as they finish too.
+            run.emitter.eager = bool(run.emitter.own_modes)
         run.context = _coerce_context(self.context_schema, context)
         return run
 
