@@ -229,3 +229,144 @@ def test_dict_field_with_notrequired_matches():
         rows.append(app.get_state(cfg).values)
         seen[impl] = rows
     assert seen["lg"] == seen["jit"]
+
+
+# -- what the checkpoints store --------------------------------------------------
+
+
+def _storage(saver, config, channel="messages"):
+    """Per checkpoint, newest first: step, source, whether the channel's value is
+    stored (a snapshot), its counters, and how many writes to it are saved there."""
+    rows = []
+    for t in saver.list(config):
+        stored = t.checkpoint["channel_values"].get(channel)
+        rows.append(
+            (
+                t.metadata.get("step"),
+                t.metadata.get("source"),
+                type(stored).__name__ if stored is not None else None,
+                t.metadata.get("counters_since_delta_snapshot"),
+                sum(1 for w in t.pending_writes or () if w[1] == channel),
+            )
+        )
+    return rows
+
+
+def _normalise_counters(rows):
+    return [
+        (*r[:3], {k: tuple(v) for k, v in r[3].items()} if r[3] else r[3], r[4]) for r in rows
+    ]
+
+
+@pytest.mark.parametrize("durability", ["sync", "async", "exit"])
+@pytest.mark.parametrize("frequency", [2, 100])
+def test_checkpoint_storage_matches(durability, frequency):
+    seen = {}
+    for impl in IMPLS:
+        app = _messages_graph(impl, frequency)
+        saver = app.checkpointer
+        cfg = {"configurable": {"thread_id": "t"}}
+        for i in range(4):
+            app.invoke(
+                {"messages": [HumanMessage(f"h{i}", id=f"h{i}")]}, cfg, durability=durability
+            )
+        seen[impl] = (
+            _normalise_counters(_storage(saver, cfg)),
+            [_contents(s.values) for s in app.get_state_history(cfg)],
+        )
+    assert seen["lg"] == seen["jit"]
+
+
+def _interrupt_graph(impl: str):
+    delta, graph, _, types, memory = IMPLS[impl]
+
+    class State(TypedDict):
+        log: Annotated[list, delta.DeltaChannel(list_reducer)]
+        plain: Annotated[list, operator.add]
+
+    def both(marker):
+        return {"log": [marker], "plain": [marker]}
+
+    def ask(state):
+        answer = types.interrupt("approve?")
+        return both(f"ask:{answer}")
+
+    g = graph.StateGraph(State)
+    g.add_node("done", lambda state: both("done"))
+    g.add_node("ask", ask)
+    g.add_node("after", lambda state: both("after"))
+    g.add_edge(graph.START, "done")
+    g.add_edge(graph.START, "ask")
+    g.add_edge("ask", "after")
+    return g.compile(checkpointer=memory.InMemorySaver()), both
+
+
+def _no_interrupts(values: dict) -> dict:
+    # interrupt ids derive from checkpoint ids, which differ between runs
+    return {k: v for k, v in values.items() if k != "__interrupt__"}
+
+
+@pytest.mark.parametrize("durability", ["sync", "exit"])
+def test_interrupt_resume_and_replay_match(durability):
+    seen = {}
+    for impl in IMPLS:
+        app, both = _interrupt_graph(impl)
+        types = IMPLS[impl][3]
+        cfg = {"configurable": {"thread_id": "t"}}
+        rows = [_no_interrupts(app.invoke(both("in"), cfg, durability=durability))]
+        paused = app.get_state(cfg).config
+        rows.append(app.invoke(types.Command(resume="yes", update=both("cmd")), cfg))
+        rows.append(app.get_state(cfg).values)
+        # replay from the paused checkpoint with a new answer: a new branch
+        again = app.invoke(types.Command(resume="again"), paused, durability=durability)
+        rows.append(_no_interrupts(again))
+        rows.append([s.values for s in app.get_state_history(cfg)])
+        seen[impl] = rows
+    assert seen["lg"] == seen["jit"]
+
+
+def test_update_state_on_a_new_thread_and_copy_match():
+    seen = {}
+    for impl in IMPLS:
+        app = _messages_graph(impl, 3)
+        saver = app.checkpointer
+        cfg = {"configurable": {"thread_id": "t"}}
+        app.update_state(cfg, {"messages": [HumanMessage("u", id="u")]}, as_node="agent")
+        app.update_state(cfg, None, as_node="__copy__")
+        app.invoke(None, cfg)
+        app.update_state(cfg, {"messages": [HumanMessage("v", id="v")]}, as_node="__input__")
+        seen[impl] = (
+            _normalise_counters(_storage(saver, cfg)),
+            [_contents(s.values) for s in app.get_state_history(cfg)],
+        )
+    assert seen["lg"] == seen["jit"]
+
+
+async def _async_run(impl):
+    app = _messages_graph(impl, 2)
+    cfg = {"configurable": {"thread_id": "t"}}
+    rows = []
+    for i in range(3):
+        out = await app.ainvoke({"messages": [HumanMessage(f"h{i}", id=f"h{i}")]}, cfg)
+        rows.append(_contents(out))
+    rows.append(_contents((await app.aget_state(cfg)).values))
+    rows.append([_contents(s.values) async for s in app.aget_state_history(cfg)])
+    await app.aupdate_state(cfg, {"messages": [HumanMessage("u", id="u")]}, as_node="trim")
+    rows.append(_contents((await app.aget_state(cfg)).values))
+    return rows
+
+
+def test_async_api_matches():
+    import asyncio
+
+    assert asyncio.run(_async_run("lg")) == asyncio.run(_async_run("jit"))
+
+
+def test_messages_without_ids_get_ids_that_reads_keep():
+    for impl in IMPLS:
+        app = _messages_graph(impl, 100)
+        cfg = {"configurable": {"thread_id": "t"}}
+        app.invoke({"messages": [("user", "no id"), {"role": "user", "content": "dict"}]}, cfg)
+        first = [m.id for m in app.get_state(cfg).values["messages"]]
+        again = [m.id for m in app.get_state(cfg).values["messages"]]
+        assert first == again and all(first), impl

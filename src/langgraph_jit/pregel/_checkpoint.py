@@ -582,7 +582,8 @@ class DeltaBook:
             else:
                 key = (exit_delta_late_task_id(step, tid), f"~~{step:010d}{path}")
             grouped.setdefault(key, []).append((c, v))
+        # Savers whose put_writes predates `task_path` get three arguments.
+        with_path = getattr(persist, "_takes_task_path", True)
         for (tid, path), entries in grouped.items():
-            persist.pending_io.append(
-                (persist.checkpointer, "put_writes", (config, entries, tid, path))
-            )
+            args = (config, entries, tid, path) if with_path else (config, entries, tid)
+            persist.pending_io.append((persist.checkpointer, "put_writes", args))

@@ -15,6 +15,7 @@ from langgraph_jit.channels import (
     AnyValue,
     BaseChannel,
     BinaryOperatorAggregate,
+    DeltaChannel,
     EphemeralValue,
     LastValue,
     LastValueAfterFinish,
@@ -31,6 +32,7 @@ _IDLE_SAFE = (
     LastValue,
     LastValueAfterFinish,
     BinaryOperatorAggregate,
+    DeltaChannel,
     NamedBarrierValue,
     NamedBarrierValueAfterFinish,
     UntrackedValue,
@@ -39,6 +41,7 @@ _IDLE_SAFE = (
 _NO_CONSUME = (
     LastValue,
     BinaryOperatorAggregate,
+    DeltaChannel,
     EphemeralValue,
     AnyValue,
     Topic,
@@ -47,6 +50,7 @@ _NO_CONSUME = (
 _NO_FINISH = (
     LastValue,
     BinaryOperatorAggregate,
+    DeltaChannel,
     EphemeralValue,
     AnyValue,
     Topic,
