@@ -360,3 +360,66 @@ def test_node_finished_hook_sees_nested_nodes():
         return finished
 
     assert_same(program)
+
+
+def test_task_calls_use_the_cache():
+    def program(lg: Impl) -> dict:
+        import importlib
+
+        cache_mod = importlib.import_module(lg.graph.__name__.replace(".graph", ".cache.memory"))
+        calls: list = []
+
+        @_func_module(lg).task(cache_policy=lg.types.CachePolicy())
+        def double(x: int) -> int:
+            calls.append(x)
+            return 2 * x
+
+        cache = cache_mod.InMemoryCache()
+
+        @lg_entrypoint(lg, checkpointer=lg.InMemorySaver(), cache=cache)
+        def workflow(numbers: list) -> list:
+            return [double(x).result() for x in numbers]
+
+        first = workflow.invoke([1, 1, 2], cfg("a"))
+        second = workflow.invoke([2, 3], cfg("b"))
+        double.clear_cache(cache)
+        third = workflow.invoke([1], cfg("c"))
+        return {"out": [first, second, third], "calls": calls}
+
+    assert_same(program)
+
+
+def test_send_state_with_an_untracked_value_is_saved_without_it():
+    def program(lg: Impl) -> dict:
+        class Resource:
+            def __init__(self, name: str) -> None:
+                self.name = name
+                self.lock = __import__("threading").Lock()
+
+        State = TypedDict(  # noqa: UP013 (class syntax would defer `lg` in the annotations)
+            "State",
+            {
+                "log": Annotated[list, operator.add],
+                "resource": Annotated[Any, lg.ch.UntrackedValue],
+            },
+        )
+
+        def tool(state):
+            return {"log": [state["resource"].name], "resource": Resource("new")}
+
+        app = (
+            lg.StateGraph(State)
+            .add_node("setup", lambda s: {"log": ["setup"], "resource": Resource("r")})
+            .add_node("tool", tool)
+            .add_edge(lg.START, "setup")
+            .add_conditional_edges("setup", lambda s: [lg.Send("tool", s)])
+            .compile(checkpointer=lg.InMemorySaver())
+        )
+        out = app.invoke({}, cfg())
+        return {"log": out["log"], "resource": out["resource"].name, "state": state_values(app)}
+
+    assert_same(program)
+
+
+def state_values(app: Any) -> Any:
+    return app.get_state(cfg()).values

@@ -57,6 +57,12 @@ class _TaskFunction:
 
         cache.clear([(CACHE_NS_WRITES, _identifier(self.func) or "__dynamic__")])
 
+    async def aclear_cache(self, cache: Any) -> None:
+        from langgraph_jit._constants import CACHE_NS_WRITES
+        from langgraph_jit.pregel._core.task import _identifier
+
+        await cache.aclear([(CACHE_NS_WRITES, _identifier(self.func) or "__dynamic__")])
+
 
 def task(
     __func_or_none__: Callable[..., Any] | None = None,

@@ -28,6 +28,7 @@ from langgraph_jit.checkpoint.serde._schema_classes import allow_schema_classes
 from langgraph_jit.constants import TAG_HIDDEN
 from langgraph_jit.errors import ErrorCode, InvalidUpdateError, ParentCommand, create_error_message
 from langgraph_jit.graph._branch import BRANCH_TO, BranchSpec, BranchWriter
+from langgraph_jit.graph._schema import _channel_for as _get_channel  # noqa: F401  (LangGraph's name)
 from langgraph_jit.graph._schema import (
     annotated_keys,
     channels_of,

@@ -141,6 +141,13 @@ def _in_event_loop() -> bool:
 
 
 def _run(run: Any, child: Any, future: concurrent.futures.Future) -> None:
+    cache = run.graph.cache
+    entry = run.persist.call_cache_entry(child) if cache is not None else None
+    if entry is not None:
+        found = cache.get([entry[0]])
+        if entry[0] in found:
+            future.set_result(_replay_cached(run, child, found[entry[0]]))
+            return
     try:
         run_task(child)
     except BaseException as exc:
@@ -150,10 +157,18 @@ def _run(run: Any, child: Any, future: concurrent.futures.Future) -> None:
         return
     with run.lock:
         run.task_done(child)
-    future.set_result(next(v for c, v in child.writes if c == RETURN))
+    if entry is not None:
+        cache.set({entry[0]: (_returned(child), entry[1])})
+    future.set_result(_returned(child)[0][1])
 
 
 async def _arun(run: Any, child: Any) -> Any:
+    cache = run.graph.cache
+    entry = run.persist.call_cache_entry(child) if cache is not None else None
+    if entry is not None:
+        found = await cache.aget([entry[0]])
+        if entry[0] in found:
+            return _replay_cached(run, child, found[entry[0]])
     try:
         await arun_task(child)
     except BaseException as exc:
@@ -162,4 +177,21 @@ async def _arun(run: Any, child: Any) -> Any:
         raise
     with run.lock:
         run.task_done(child)
-    return next(v for c, v in child.writes if c == RETURN)
+    if entry is not None:
+        await cache.aset({entry[0]: (_returned(child), entry[1])})
+    return _returned(child)[0][1]
+
+
+def _returned(child: Any) -> list[tuple[str, Any]]:
+    """A call's result as its one write (what its cache entry holds)."""
+    return [next((c, v) for c, v in child.writes if c == RETURN)]
+
+
+def _replay_cached(run: Any, child: Any, writes: Any) -> Any:
+    """A call whose result is cached is not run: its result is recorded
+    (and saved) as if it had been."""
+    child.writes.extend(tuple(w) for w in writes)
+    child.cached = True
+    with run.lock:
+        run.task_done(child)
+    return _returned(child)[0][1]

@@ -27,10 +27,12 @@ from langgraph_jit._constants import (
     PULL,
     RESUME,
     RETURN,
+    TASKS,
     WRITES_NOT_REUSED,
 )
 from langgraph_jit.pregel._core.checkpoint_state import CheckpointState
 from langgraph_jit.pregel._core.task import Task, _identifier, _pull_path_str, _task_path_str
+from langgraph_jit.types import Send
 
 # One lock for every run: taking a resume value is rare and brief.
 _null_resume_lock = threading.Lock()
@@ -199,8 +201,13 @@ class Persister:
 
     def queue_put_writes(self, task_id: str, writes: Sequence[tuple[str, Any]], path: Any) -> None:
         if self._untracked:
-            # UntrackedValue writes are never persisted.
-            writes = [w for w in writes if w[0] not in self._untracked]
+            # UntrackedValue writes are never persisted, nor their values in
+            # the state a Send passes on.
+            writes = [
+                (c, self._without_untracked(v)) if c == TASKS else (c, v)
+                for c, v in writes
+                if c not in self._untracked
+            ]
         if not writes:
             return
         checkpoint_id = self.state.current_id()
@@ -246,6 +253,15 @@ class Persister:
         """Queue a put of the current checkpoint as a child of the last saved one."""
         state = self.state
         checkpoint, new_versions = state.snapshot(self.checkpointer)
+        if self._untracked and checkpoint["channel_values"].get(TASKS):
+            values = checkpoint["channel_values"]
+            checkpoint = {
+                **checkpoint,
+                "channel_values": {
+                    **values,
+                    TASKS: [self._without_untracked(v) for v in values[TASKS]],
+                },
+            }
         base = self.checkpoint_config or self._thread_config()
         conf = dict(self.public_configurable)
         parent_id = base[CONF].get(CONFIG_KEY_CHECKPOINT_ID)
@@ -269,6 +285,17 @@ class Persister:
             }
         }
         self._saved_id = checkpoint["id"]
+
+    def _without_untracked(self, packet: Any) -> Any:
+        """A Send whose state (a dict keyed by channel) holds untracked
+        values, as it is saved: without them."""
+        if not isinstance(packet, Send) or not isinstance(packet.arg, dict):
+            return packet
+        arg = packet.arg
+        if not any(k in self._untracked for k in arg):
+            return packet
+        kept = {k: v for k, v in arg.items() if k not in self._untracked}
+        return Send(packet.node, kept, timeout=getattr(packet, "timeout", None))
 
     def _thread_config(self) -> dict[str, Any]:
         return {CONF: {"thread_id": self.thread_id, CONFIG_KEY_CHECKPOINT_NS: self.checkpoint_ns}}
@@ -329,6 +356,21 @@ class Persister:
         key = (namespace, digest)
         self._cache_keys[task.id] = (key, policy.ttl)
         return key
+
+    def call_cache_entry(self, task: Task) -> tuple[CacheKey, int | None] | None:
+        """(cache key, ttl) of a task call (functional API) with a cache
+        policy, else None. Keyed by the task function and its arguments, so
+        every caller of the function shares the entries."""
+        policy = task.proc.cache_policy or self._default_cache_policy
+        if policy is None:
+            return None
+        args, kwargs = task.input
+        args_key = policy.key_func(*args, **kwargs)
+        digest = xxh3_128_hexdigest(args_key.encode() if isinstance(args_key, str) else args_key)
+        return (
+            (CACHE_NS_WRITES, _identifier(task.proc.bound) or "__dynamic__"),
+            digest,
+        ), policy.ttl
 
     def apply_cached(self, tasks: Sequence[Task], found: dict[CacheKey, Any]) -> list[Task]:
         """Tasks whose writes are cached are not run: their writes replay.
