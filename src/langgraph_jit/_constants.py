@@ -50,6 +50,9 @@ CONFIG_KEY_RESUME_MAP = sys.intern("__pregel_resume_map")
 CONFIG_KEY_PARENT_TASK = sys.intern("__pregel_parent_task")
 # Resume answers must name pending interrupts exactly (UnknownInterruptError).
 CONFIG_KEY_STRICT_RESUME = sys.intern("__pregel_strict_resume")
+# The replay a root run is making (time travel): which checkpoint its subgraphs
+# go back to (pregel._core.replay.ReplayScope).
+CONFIG_KEY_REPLAY_STATE = sys.intern("__pregel_replay_state")
 # A callable (configurable) called with the name of each visible node that
 # finishes, in this graph and its subgraphs.
 CONFIG_KEY_NODE_FINISHED = sys.intern("__pregel_node_finished")

@@ -14,7 +14,7 @@ import queue
 from collections.abc import AsyncIterator, Callable, Generator, Iterator
 from typing import Any
 
-from langgraph_jit._constants import INTERRUPT
+from langgraph_jit._constants import CONF, CONFIG_KEY_CHECKPOINT_ID, INTERRUPT
 from langgraph_jit.errors import GraphInterrupt
 from langgraph_jit.pregel._checkpoint import rebuild_steps
 from langgraph_jit.pregel._runner import WAKE, arun_step, arun_task, run_step, run_task
@@ -26,10 +26,10 @@ RUN = "run"
 
 
 def engine(run: Any) -> Generator[tuple, Any, None]:
-    """The run loop. Yields (LOAD,), (IO, target, method, args) or
-    (RUN, tasks); expects back the loaded tuple, the call's result, or the
-    first task error (None if the step succeeded)."""
-    saved = yield (LOAD,)
+    """The run loop. Yields (LOAD, config, before), (IO, target, method,
+    args) or (RUN, tasks); expects back the loaded tuple, the call's result,
+    or the first task error (None if the step succeeded)."""
+    saved = yield (LOAD, *run.checkpoint_lookup())
     if saved is not None:
         # Values the checkpoint does not store (DeltaChannels) are rebuilt.
         saved = yield from rebuild_steps(
@@ -136,6 +136,23 @@ def _handle_sync(run: Any, task: Any, exc: BaseException, reply: Any) -> Any:
     return reply
 
 
+def _load(saver: Any, config: dict[str, Any], before: str | None) -> Any:
+    """The checkpoint a run starts from: the one `config` finds, or with
+    `before`, the thread's newest one older than that id."""
+    if before is None:
+        return saver.get_tuple(config)
+    found = list(saver.list(config, before={CONF: {CONFIG_KEY_CHECKPOINT_ID: before}}, limit=1))
+    return found[0] if found else None
+
+
+async def _aload(saver: Any, config: dict[str, Any], before: str | None) -> Any:
+    if before is None:
+        return await saver.aget_tuple(config)
+    bound = {CONF: {CONFIG_KEY_CHECKPOINT_ID: before}}
+    found = [t async for t in saver.alist(config, before=bound, limit=1)]
+    return found[0] if found else None
+
+
 def _perform(batch: list[tuple[Any, str, tuple]]) -> None:
     for target, method, args in batch:
         getattr(target, method)(*args)
@@ -233,7 +250,7 @@ def drive_sync(run: Any, emit: Callable[[tuple], Any]) -> Iterator[Any]:
         elif kind is IO:
             reply = getattr(request[1], request[2])(*request[3])
         else:  # LOAD
-            reply = saver.get_tuple(run.persist.lookup_config()) if saver is not None else None
+            reply = None if saver is None else _load(saver, request[1], request[2])
 
 
 async def drive_async(run: Any, emit: Callable[[tuple], Any]) -> AsyncIterator[Any]:
@@ -299,9 +316,7 @@ async def drive_async(run: Any, emit: Callable[[tuple], Any]) -> AsyncIterator[A
         elif kind is IO:
             reply = await getattr(request[1], "a" + request[2])(*request[3])
         else:
-            reply = (
-                await saver.aget_tuple(run.persist.lookup_config()) if saver is not None else None
-            )
+            reply = None if saver is None else await _aload(saver, request[1], request[2])
 
 
 def chunk_formatter(

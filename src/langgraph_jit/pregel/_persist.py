@@ -233,14 +233,23 @@ class Persister:
 
     # -- checkpoints -------------------------------------------------------------
 
-    def save(self, source: str, step: int, configurable: dict[str, Any]) -> None:
-        """Make the checkpoint of `step` and, when saving, queue its put."""
+    def save(
+        self,
+        source: str,
+        step: int,
+        configurable: dict[str, Any],
+        parents: dict[str, str] | None = None,
+    ) -> None:
+        """Make the checkpoint of `step` and, when saving, queue its put.
+        Its ancestors' checkpoints are the config's checkpoint map unless
+        `parents` names them."""
         state = self.state
         if not self.saving and self.checkpointer is None:
             # Nothing observes this checkpoint but task ids derived from it.
             state.new_checkpoint(step, None)
             return
-        parents = configurable.get(CONFIG_KEY_CHECKPOINT_MAP, {})
+        if parents is None:
+            parents = configurable.get(CONFIG_KEY_CHECKPOINT_MAP, {})
         metadata: dict[str, Any] = {"source": source, "step": step, "parents": parents}
         if self.delta is not None:
             self.delta.checkpoint(state, metadata, saving=self.saving)

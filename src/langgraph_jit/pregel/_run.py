@@ -25,6 +25,7 @@ from langgraph_jit._constants import (
     CONFIG_KEY_DURABILITY,
     CONFIG_KEY_NODE_FINISHED,
     CONFIG_KEY_PARENT_TASK,
+    CONFIG_KEY_REPLAY_STATE,
     CONFIG_KEY_RESUME_MAP,
     CONFIG_KEY_RESUMING,
     CONFIG_KEY_SEND,
@@ -63,6 +64,7 @@ from langgraph_jit.pregel._checkpoint import DeltaBook
 from langgraph_jit.pregel._core import output as _output
 from langgraph_jit.pregel._core.checkpoint_state import CheckpointState
 from langgraph_jit.pregel._core.planner import Planner, reuse_pending_writes
+from langgraph_jit.pregel._core.replay import ReplayScope
 from langgraph_jit.pregel._core.table import ChannelTable
 from langgraph_jit.pregel._core.task import (
     Task,
@@ -88,6 +90,13 @@ _PROPAGATE_TO_METADATA = (
     "assistant_id",
     "graph_id",
 )
+
+
+def root_configurable(configurable: dict[str, Any]) -> dict[str, Any]:
+    """A root run given the config of a subgraph's checkpoint runs the whole
+    graph: from the root's checkpoint its checkpoint map names (the
+    subgraph, when it runs, loads the one named for it)."""
+    return {**configurable, CONFIG_KEY_CHECKPOINT_NS: "", CONFIG_KEY_CHECKPOINT_ID: None}
 
 
 class PregelRun:
@@ -125,7 +134,14 @@ class PregelRun:
         self.input = input
         self.config = config
         self.configurable = configurable = config.get(CONF) or {}
-        self.checkpoint_ns = configurable.get(CONFIG_KEY_CHECKPOINT_NS, "")
+        self.checkpoint_ns = ns = configurable.get(CONFIG_KEY_CHECKPOINT_NS, "")
+        named = configurable.get(CONFIG_KEY_CHECKPOINT_MAP)
+        if named and ns in named:
+            # The caller named this graph's checkpoint in the map (the config
+            # of a subgraph's state): that one is loaded, not the latest.
+            configurable = {**configurable, CONFIG_KEY_CHECKPOINT_ID: named[ns]}
+            self.configurable = configurable
+            config = self.config = {**config, CONF: configurable}
         self.namespace = namespace
         self.interrupt_before = interrupt_before
         self.interrupt_after = interrupt_after
@@ -280,9 +296,27 @@ class PregelRun:
     def latest_lookup_config(self) -> dict[str, Any] | None:
         """When the caller addressed a checkpoint: the config that finds the
         thread's latest one (to tell whether the addressed one is superseded)."""
-        if self.nested or not self.configurable.get(CONFIG_KEY_CHECKPOINT_ID):
+        if not self.configurable.get(CONFIG_KEY_CHECKPOINT_ID):
             return None
         return self.persist.latest_lookup_config()
+
+    def checkpoint_lookup(self) -> tuple[dict[str, Any], str | None]:
+        """How to find the checkpoint this run starts from: a config for the
+        saver, and an id the checkpoint must be older than (None: the one the
+        config names, or the latest)."""
+        if self.persist.checkpointer is None:
+            return {}, None  # nothing to load
+        config = self.persist.lookup_config()
+        configurable = self.configurable
+        if not self.nested or configurable.get(CONFIG_KEY_CHECKPOINT_ID):
+            return config, None
+        scope = configurable.get(CONFIG_KEY_REPLAY_STATE)
+        if scope is None or not scope.first_visit(self.checkpoint_ns):
+            return config, None
+        # A replaying root reruns this subgraph for the first time: it starts
+        # over from its input, on its history as of the replay point.
+        self.configurable = {k: v for k, v in configurable.items() if k != CONFIG_KEY_RESUMING}
+        return config, scope.checkpoint_id
 
     # -- starting ---------------------------------------------------------
 
@@ -322,13 +356,23 @@ class PregelRun:
         input = self.input
         is_command = isinstance(input, Command)
         nested = self.nested
+        configurable = self.configurable
+        told_resuming = CONFIG_KEY_RESUMING in configurable
         resuming = bool(state.has_versions) and bool(
-            self.configurable.get(CONFIG_KEY_RESUMING, input is None or is_command)
+            configurable.get(CONFIG_KEY_RESUMING, input is None or is_command)
         )
         # Time travel: the caller addressed a checkpoint (not resuming an
-        # interrupt there). Its tasks run again instead of reusing saved writes.
-        addressed = not nested and bool(self.configurable.get(CONFIG_KEY_CHECKPOINT_ID))
-        time_traveling = addressed and not (is_command and input.resume is not None)
+        # interrupt there), or a replaying root reruns this subgraph. Its
+        # tasks run again instead of reusing saved writes. A subgraph
+        # checkpoint named by the caller is time travel even though the
+        # parent, which cannot tell, says it resumes.
+        exact = bool(configurable.get(CONFIG_KEY_CHECKPOINT_ID))
+        time_traveling = False
+        if exact or (nested and CONFIG_KEY_REPLAY_STATE in configurable):
+            time_traveling = (nested and exact) or not (
+                (is_command and input.resume is not None)
+                or configurable.get(CONFIG_KEY_RESUMING, False)
+            )
         self.replaying = time_traveling or self.superseded
         if time_traveling:
             persist.drop_writes_to(RESUME)
@@ -349,8 +393,12 @@ class PregelRun:
             # checkpoint may have other children, which would replay them.
             self._apply_command(input, store=not forks)
         if not nested:
-            # Subgraphs run by this run's first step learn whether to resume.
-            self.configurable = {**self.configurable, CONFIG_KEY_RESUMING: resuming}
+            # Subgraphs run by this run's first step learn whether to resume;
+            # on time travel, which checkpoints of theirs to go back to.
+            extra: dict[str, Any] = {CONFIG_KEY_RESUMING: resuming}
+            if time_traveling and state.has_versions:
+                extra[CONFIG_KEY_REPLAY_STATE] = ReplayScope(self._replay_bound())
+            self.configurable = {**self.configurable, **extra}
         null_writes = [(c, v) for tid, c, v in persist.pending_writes if tid == NULL_TASK_ID]
         planner = self.planner
         if null_writes:
@@ -382,8 +430,21 @@ class PregelRun:
                 self.commit(discarded, input_writes, bump_step=bool(discarded), input_task=True)
                 persist.clear_writes()
                 self.save_checkpoint("input")
-            elif not is_command and CONFIG_KEY_RESUMING not in self.config.get(CONF, {}):
+            elif not is_command and not told_resuming:
                 raise EmptyInputError(f"Received no input for {self.graph.input_channels}")
+
+    def _replay_bound(self) -> str:
+        """The id subgraphs of a replay find their checkpoints older than:
+        the addressed checkpoint, or for one made by update_state (or a
+        fork) its parent, since its subgraphs' checkpoints predate it."""
+        state = self.state
+        source = (state.metadata or {}).get("source")
+        parent = self.persist.parent_config
+        if source in ("update", "fork") and parent:
+            parent_id = parent[CONF].get(CONFIG_KEY_CHECKPOINT_ID)
+            if parent_id:
+                return str(parent_id)
+        return state.current_id()
 
     def _apply_command(self, cmd: Command, *, store: bool = True) -> None:
         if cmd.graph == Command.PARENT:
@@ -724,10 +785,10 @@ class PregelRun:
 
     # -- checkpoints --------------------------------------------------------
 
-    def save_checkpoint(self, source: str) -> None:
+    def save_checkpoint(self, source: str, parents: dict[str, str] | None = None) -> None:
         """Make this step's checkpoint (saved when persisting) and move on
         to the next step."""
-        self.persist.save(source, self.step, self.configurable)
+        self.persist.save(source, self.step, self.configurable, parents)
         self.step += 1
 
     def _emit_checkpoint(self) -> None:

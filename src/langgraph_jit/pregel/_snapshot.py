@@ -9,17 +9,54 @@ from typing import Any
 
 from langgraph_jit._constants import (
     CONF,
+    CONFIG_KEY_CHECKPOINT_NS,
     CONFIG_KEY_CHECKPOINTER,
     CONTROL_WRITES,
     ERROR,
     INTERRUPT,
+    NS_END,
+    NS_SEP,
     NULL_TASK_ID,
     RETURN,
 )
 from langgraph_jit.pregel._checkpoint import arebuilt, rebuilt
 from langgraph_jit.pregel._core import output as _output
+from langgraph_jit.pregel._core.replay import without_task_ids
 from langgraph_jit.pregel._run import PregelRun
 from langgraph_jit.types import PregelTask, StateSnapshot
+
+
+def subgraph_for_namespace(
+    graph: Any, config: dict[str, Any], saver: Any, *, for_update: bool = False
+) -> tuple[Any, dict[str, Any]] | None:
+    """The subgraph a state method's config addresses by its namespace (the
+    config of a subgraph's state), and the config to call it with, which
+    lends it `saver`. None when the config is this graph's own: no
+    namespace, or one already lent a saver (the subgraph's own call).
+
+    A namespace naming no subgraph of this graph is read with this graph's
+    channels, and refused for an update (it would write the wrong state)."""
+    conf = config.get(CONF) or {}
+    checkpoint_ns = conf.get(CONFIG_KEY_CHECKPOINT_NS)
+    if not checkpoint_ns or CONFIG_KEY_CHECKPOINTER in conf:
+        return None
+    path = without_task_ids(checkpoint_ns)
+    for _, target in graph.get_subgraphs(namespace=path, recurse=True):
+        return target, {**config, CONF: {**conf, CONFIG_KEY_CHECKPOINTER: saver}}
+    if for_update:
+        raise ValueError(f"Subgraph {path} not found")
+    return None
+
+
+def own_checkpoint_config(graph: Any, config: dict[str, Any]) -> dict[str, Any]:
+    """A subgraph with its own history (checkpointer=True) keeps it under its
+    namespace without task ids (call counters stay: each call has one)."""
+    conf = config.get(CONF) or {}
+    checkpoint_ns = conf.get(CONFIG_KEY_CHECKPOINT_NS)
+    if graph.checkpointer is not True or not checkpoint_ns:
+        return config
+    own = NS_SEP.join(part.split(NS_END, 1)[0] for part in checkpoint_ns.split(NS_SEP))
+    return {**config, CONF: {**conf, CONFIG_KEY_CHECKPOINT_NS: own}}
 
 
 def state_snapshot(

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Generator, Sequence
 from typing import Any
+from uuid import UUID, uuid5
 
 from langgraph_jit._constants import (
     CONF,
@@ -26,7 +27,8 @@ from langgraph_jit._constants import (
 )
 from langgraph_jit.errors import InvalidUpdateError
 from langgraph_jit.pregel._checkpoint import COUNTERS_KEY, rebuild_steps
-from langgraph_jit.pregel._core.task import Task, _task_sort_key
+from langgraph_jit.pregel._core import output as _output
+from langgraph_jit.pregel._core.task import Task, _task_path_str, _task_sort_key
 from langgraph_jit.pregel._run import PregelRun
 from langgraph_jit.types import StateUpdate
 
@@ -43,20 +45,27 @@ def update_steps(
     if any(len(u) == 0 for u in supersteps):
         raise ValueError("No updates provided")
     current = config
-    for updates in supersteps:
+    for i, updates in enumerate(supersteps):
         updates = [u if isinstance(u, StateUpdate) else StateUpdate(*u) for u in updates]
-        current = yield from _one_superstep(graph, saver, current, updates)
+        current = yield from _one_superstep(graph, saver, current, updates, i == 0)
     return current
 
 
 def _one_superstep(
-    graph: Any, saver: Any, config: dict, updates: list[StateUpdate]
+    graph: Any, saver: Any, config: dict, updates: list[StateUpdate], is_first: bool
 ) -> Generator[tuple, Any, Any]:
     conf = config.get(CONF, {})
     stored = saved = yield (saver, "get_tuple", ({**config, CONF: {**conf}},))
     # Values the checkpoint does not store (DeltaChannels) are rebuilt.
     saved = yield from rebuild_steps(graph.channels, saved, saver)
     run = _run_for(graph, config, saved, saver)
+    # The update's writes are also saved on the checkpoint it builds on (a
+    # history shows them as its tasks' results), unless the thread has moved
+    # past that checkpoint: its other children would then read them too.
+    keeps_writes = saved is not None
+    if keeps_writes and is_first and conf.get(CONFIG_KEY_CHECKPOINT_ID):
+        latest = yield (saver, "get_tuple", ({**config, CONF: _without_id(conf)},))
+        keeps_writes = latest is None or latest.checkpoint["id"] == saved.checkpoint["id"]
     book = run.persist.delta
     if book is not None and saved is not None:
         # The update starts a branch that does not consume the saved writes.
@@ -100,6 +109,9 @@ def _one_superstep(
         if book is not None:
             # Not kept on the loaded checkpoint: the new one stores the channels.
             book.updated(writes, kept=False)
+        if keeps_writes:
+            input_id = str(uuid5(UUID(saved.checkpoint["id"]), INPUT))
+            yield (saver, "put_writes", (saved.config, writes, input_id, ""))
         run.commit([], writes, bump_step=False, input_task=True)
         run.step = run.state.metadata_step + 1 if saved is not None else -1
         return (yield from _save(run, saver, "input"))
@@ -111,7 +123,7 @@ def _one_superstep(
             raise InvalidUpdateError("Ambiguous update, specify as_node")
         if node not in graph.nodes:
             raise InvalidUpdateError(f"Node {node} does not exist")
-        plan = [(node, values)]
+        plan = [(node, values, updates[0].task_id)]
     else:
         plan = []
         for u in updates:
@@ -119,10 +131,20 @@ def _one_superstep(
                 raise InvalidUpdateError("as_node is required when applying multiple updates")
             if u.as_node not in graph.nodes:
                 raise InvalidUpdateError(f"Node {u.as_node} does not exist")
-            plan.append((u.as_node, u.values))
+            plan.append((u.as_node, u.values, u.task_id))
+    # Each update is made as the task its node has pending at the checkpoint
+    # (so its writes read as that task's result), else under an id of its own.
+    pending_ids: dict[str, list[str]] = {}
+    if saved is not None:
+        for t in run.plan():
+            pending_ids.setdefault(t.name, []).append(t.id)
+    base_id = run.state.current_id()
+    task_ids = []
     tasks = []
     topo = run.topo
-    for i, (node, node_values) in enumerate(plan):
+    for i, (node, node_values, given_id) in enumerate(plan):
+        ids = pending_ids.get(node)
+        task_ids.append(given_id or (ids.pop(0) if ids else _update_task_id(base_id, i)))
         proc = graph.nodes[node]
         if not proc.writers:
             raise InvalidUpdateError(f"Node {node} has no writers")
@@ -132,13 +154,30 @@ def _one_superstep(
     if book is not None:
         for task in tasks:
             book.updated(task.writes, kept=False)
+    if keeps_writes:
+        for task_id, task in zip(task_ids, tasks):
+            writes = [w for w in task.writes if w[0] != PUSH]
+            if writes:
+                path = _task_path_str(task.path)
+                yield (saver, "put_writes", (saved.config, writes, task_id, path))
     run.commit(tasks, [w for t in tasks for w in t.writes], bump_step=True)
     result = yield from _save(run, saver, "update")
-    push_writes = [[w for w in t.writes if w[0] == PUSH] for t in tasks]
-    for i, writes in enumerate(push_writes):
-        if writes:
-            yield (saver, "put_writes", (result, writes, f"update-{i}"))
+    for task_id, task in zip(task_ids, tasks):
+        push_writes = [w for w in task.writes if w[0] == PUSH]
+        if push_writes:
+            yield (saver, "put_writes", (result, push_writes, task_id))
     return result
+
+
+def _update_task_id(checkpoint_id: str, i: int) -> str:
+    """The id of the i-th update of a superstep that has no pending task of
+    its node: derived from the checkpoint, distinct per update (a saver
+    keeps one write per task id and index)."""
+    return str(uuid5(UUID(checkpoint_id), INTERRUPT if i == 0 else f"{INTERRUPT}:{i}"))
+
+
+def _without_id(conf: dict[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in conf.items() if k != CONFIG_KEY_CHECKPOINT_ID}
 
 
 def _run_for(graph: Any, config: dict, saved: Any, saver: Any) -> PregelRun:
@@ -156,14 +195,17 @@ def _run_for(graph: Any, config: dict, saved: Any, saver: Any) -> PregelRun:
 
 
 def _save(run: PregelRun, saver: Any, source: str) -> Generator[tuple, Any, Any]:
-    run.save_checkpoint(source)
+    # An update is a child of the checkpoint it loaded, with the same
+    # ancestors in parent graphs (not those the caller's config names).
+    saved_metadata = run.state.metadata  # the loaded checkpoint's, until saving
+    run.save_checkpoint(source, (saved_metadata or {}).get("parents", {}))
     result = None
     for target, method, args in run.persist.pending_io:
         reply = yield (target, method, args)
         if method == "put":
             result = reply
     run.persist.pending_io.clear()
-    return result
+    return _output.patch_checkpoint_map(result, saved_metadata)
 
 
 def _copy(run: PregelRun, saver: Any, saved: Any) -> Generator[tuple, Any, Any]:
@@ -180,7 +222,7 @@ def _copy(run: PregelRun, saver: Any, saved: Any) -> Generator[tuple, Any, Any]:
     if COUNTERS_KEY in saved.metadata:  # the copy has the same values and parent
         metadata[COUNTERS_KEY] = saved.metadata[COUNTERS_KEY]
     result = yield (saver, "put", (parent, checkpoint, metadata, {}))
-    return result
+    return _output.patch_checkpoint_map(result, saved.metadata)
 
 
 def _infer_as_node(graph: Any, run: PregelRun) -> str | None:

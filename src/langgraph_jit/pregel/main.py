@@ -36,9 +36,14 @@ from langgraph_jit.pregel._core.topology import Topology
 from langgraph_jit.pregel._drive import chunk_formatter, drive_async, drive_sync
 from langgraph_jit.pregel._emit import stream_mode_set
 from langgraph_jit.pregel._node import ChannelWrite, ChannelWriteEntry, NodeBuilder, PregelNode
-from langgraph_jit.pregel._run import PregelRun
+from langgraph_jit.pregel._run import PregelRun, root_configurable
 from langgraph_jit.pregel._runner import shared_pool
-from langgraph_jit.pregel._snapshot import astate_snapshot, state_snapshot
+from langgraph_jit.pregel._snapshot import (
+    astate_snapshot,
+    own_checkpoint_config,
+    state_snapshot,
+    subgraph_for_namespace,
+)
 from langgraph_jit.pregel._update import adrive_io, drive_io, update_steps
 from langgraph_jit.pregel.protocol import PregelProtocol
 from langgraph_jit.types import (
@@ -384,6 +389,8 @@ class Pregel(PregelProtocol):
             )
         modes = stream_mode_set(stream_mode, self.debug)
         conf = config[CONF]
+        if conf.get(CONFIG_KEY_CHECKPOINT_NS) and CONFIG_KEY_TASK_ID not in conf:
+            conf = config[CONF] = root_configurable(conf)
         if self.checkpointer is True and conf.get(CONFIG_KEY_CHECKPOINT_NS):
             # A subgraph with its own history: one namespace per node, not
             # per task, so each run continues the last one.
@@ -672,11 +679,17 @@ class Pregel(PregelProtocol):
     def bulk_update_state(self, config: dict, supersteps: Sequence[Sequence[Any]]) -> dict:
         """Apply several supersteps of updates; returns the last checkpoint's config."""
         saver = self._state_saver(config)
-        return drive_io(update_steps(self, saver, self._merge_config(config), supersteps))
+        if sub := subgraph_for_namespace(self, config, saver, for_update=bool(supersteps)):
+            return sub[0].bulk_update_state(sub[1], supersteps)
+        merged = own_checkpoint_config(self, self._merge_config(config))
+        return drive_io(update_steps(self, saver, merged, supersteps))
 
     async def abulk_update_state(self, config: dict, supersteps: Sequence[Sequence[Any]]) -> dict:
         saver = self._state_saver(config)
-        return await adrive_io(update_steps(self, saver, self._merge_config(config), supersteps))
+        if sub := subgraph_for_namespace(self, config, saver, for_update=bool(supersteps)):
+            return await sub[0].abulk_update_state(sub[1], supersteps)
+        merged = own_checkpoint_config(self, self._merge_config(config))
+        return await adrive_io(update_steps(self, saver, merged, supersteps))
 
     def update_state(
         self, config: dict, values: Any, as_node: str | None = None, task_id: str | None = None
@@ -692,7 +705,9 @@ class Pregel(PregelProtocol):
     def get_state(self, config: dict, *, subgraphs: bool = False) -> StateSnapshot:
         """The graph's state at the latest (or the given) checkpoint."""
         saver = self._state_saver(config)
-        merged = self._merge_config(config)
+        if sub := subgraph_for_namespace(self, config, saver):
+            return sub[0].get_state(sub[1], subgraphs=subgraphs)
+        merged = own_checkpoint_config(self, self._merge_config(config))
         saved = saver.get_tuple(merged)
         return state_snapshot(
             self,
@@ -705,7 +720,9 @@ class Pregel(PregelProtocol):
 
     async def aget_state(self, config: dict, *, subgraphs: bool = False) -> StateSnapshot:
         saver = self._state_saver(config)
-        merged = self._merge_config(config)
+        if sub := subgraph_for_namespace(self, config, saver):
+            return await sub[0].aget_state(sub[1], subgraphs=subgraphs)
+        merged = own_checkpoint_config(self, self._merge_config(config))
         saved = await saver.aget_tuple(merged)
         return await astate_snapshot(
             self,
@@ -726,7 +743,10 @@ class Pregel(PregelProtocol):
     ) -> Iterator[StateSnapshot]:
         """Snapshots of the thread, newest first."""
         saver = self._state_saver(config)
-        merged = self._merge_config(config)
+        if sub := subgraph_for_namespace(self, config, saver):
+            yield from sub[0].get_state_history(sub[1], filter=filter, before=before, limit=limit)
+            return
+        merged = own_checkpoint_config(self, self._merge_config(config))
         conf = {
             **merged[CONF],
             CONFIG_KEY_CHECKPOINT_NS: merged[CONF].get(CONFIG_KEY_CHECKPOINT_NS, ""),
@@ -744,7 +764,12 @@ class Pregel(PregelProtocol):
         limit: int | None = None,
     ) -> AsyncIterator[StateSnapshot]:
         saver = self._state_saver(config)
-        merged = self._merge_config(config)
+        if sub := subgraph_for_namespace(self, config, saver):
+            history = sub[0].aget_state_history(sub[1], filter=filter, before=before, limit=limit)
+            async for snapshot in history:
+                yield snapshot
+            return
+        merged = own_checkpoint_config(self, self._merge_config(config))
         conf = {
             **merged[CONF],
             CONFIG_KEY_CHECKPOINT_NS: merged[CONF].get(CONFIG_KEY_CHECKPOINT_NS, ""),
