@@ -168,7 +168,17 @@ LAYERS: list[tuple[str, list[str]]] = [
     ("persistence", ["checkpoint"]),
     (
         "vocabulary",
-        ["types", "errors", "constants", "channels", "runtime", "config", "managed", "typing"],
+        [
+            "types",
+            "errors",
+            "constants",
+            "channels",
+            "runtime",
+            "config",
+            "managed",
+            "typing",
+            "callbacks",
+        ],
     ),
     ("core", ["pregel._core"]),
     (
@@ -191,6 +201,7 @@ LAYERS: list[tuple[str, list[str]]] = [
             "pregel._read",
             "pregel._draw",
             "pregel._tools",
+            "pregel._lifecycle",
             "pregel.protocol",
         ],
     ),

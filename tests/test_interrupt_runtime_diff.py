@@ -191,3 +191,353 @@ def test_legacy_interrupts_get_the_id_langgraph_derives() -> None:
         return repr(old), repr(new), deprecated_id, repr(loaded)
 
     _same(case)
+
+
+# -- graph lifecycle callbacks --------------------------------------------------
+
+
+class TextState(TypedDict):
+    a: str
+
+
+def _lifecycle_case(pkg: str, *, use_async: bool = False, raising: bool = False) -> Any:
+    graph = _mod(pkg, "graph")
+    types = _mod(pkg, "types")
+    callbacks = _mod(pkg, "callbacks")
+    from langchain_core.callbacks import BaseCallbackHandler
+
+    class Recorder(callbacks.GraphCallbackHandler):
+        def __init__(self) -> None:
+            self.events: list[Any] = []
+
+        def on_interrupt(self, event: Any) -> None:
+            self.events.append(
+                (
+                    "interrupt",
+                    event.status,
+                    event.checkpoint_ns,
+                    [i.value for i in event.interrupts],
+                )
+            )
+
+        def on_resume(self, event: Any) -> None:
+            self.events.append(("resume", event.status, event.checkpoint_ns))
+
+    class Raising(callbacks.GraphCallbackHandler):
+        raise_error = raising
+
+        def on_interrupt(self, event: Any) -> None:
+            raise ValueError("boom")
+
+    class Plain(BaseCallbackHandler):
+        pass
+
+    def ask(state: TextState) -> TextState:
+        return {"a": types.interrupt("q")}
+
+    sub = graph.StateGraph(TextState).add_node("ask", ask).add_edge(graph.START, "ask").compile()
+    app = (
+        graph.StateGraph(TextState)
+        .add_node("sub", sub)
+        .add_node("after", lambda s: {"a": s["a"] + "!"})
+        .add_edge(graph.START, "sub")
+        .add_edge("sub", "after")
+        .compile(checkpointer=_mod(pkg, "checkpoint.memory").InMemorySaver())
+    )
+    recorder = Recorder()
+    config = {"configurable": {"thread_id": "t"}, "callbacks": [Plain(), Raising(), recorder]}
+    out: list[Any] = []
+    try:
+        if use_async:
+
+            async def main() -> None:
+                out.append(await app.ainvoke({"a": ""}, config))
+                out.append(await app.ainvoke(types.Command(resume="x"), config))
+
+            asyncio.run(main())
+        else:
+            out.append(app.invoke({"a": ""}, config))
+            out.append(app.invoke(types.Command(resume="x"), config))
+    except ValueError as exc:
+        out.append(("raised", str(exc)))
+    return _scrub(out), _scrub(recorder.events)
+
+
+@pytest.mark.parametrize("use_async", [False, True], ids=["sync", "async"])
+def test_graph_handlers_hear_of_interrupts_and_resumes(use_async: bool) -> None:
+    _same(lambda pkg: _lifecycle_case(pkg, use_async=use_async))
+
+
+def test_a_graph_handler_with_raise_error_stops_the_run() -> None:
+    _same(lambda pkg: _lifecycle_case(pkg, raising=True))
+
+
+def test_breakpoints_are_interrupt_events() -> None:
+    def case(pkg: str) -> Any:
+        graph = _mod(pkg, "graph")
+        callbacks = _mod(pkg, "callbacks")
+        events: list[Any] = []
+
+        class Recorder(callbacks.GraphCallbackHandler):
+            def on_interrupt(self, event: Any) -> None:
+                events.append(("interrupt", event.status, len(event.interrupts)))
+
+            def on_resume(self, event: Any) -> None:
+                events.append(("resume", event.status))
+
+        app = (
+            graph.StateGraph(TextState)
+            .add_node("n", lambda s: {"a": "n"})
+            .add_node("m", lambda s: {"a": "m"})
+            .add_edge(graph.START, "n")
+            .add_edge("n", "m")
+            .compile(
+                checkpointer=_mod(pkg, "checkpoint.memory").InMemorySaver(),
+                interrupt_before=["m"],
+                interrupt_after=["m"],
+            )
+        )
+        config = {"configurable": {"thread_id": "t"}, "callbacks": [Recorder()]}
+        results = [
+            app.invoke({"a": ""}, config),
+            app.invoke(None, config),
+            app.invoke(None, config),
+        ]
+        return results, events
+
+    _same(case)
+
+
+# -- run control, context, server info, store ----------------------------------
+
+
+def _two_steps(pkg: str, first: Callable[[Any], Any], **compile_kwargs: Any) -> Any:
+    graph = _mod(pkg, "graph")
+    return (
+        graph.StateGraph(TextState)
+        .add_node("first", first)
+        .add_node("second", lambda s: {"a": s["a"] + "2"})
+        .add_edge(graph.START, "first")
+        .add_edge("first", "second")
+        .compile(**compile_kwargs)
+    )
+
+
+@pytest.mark.parametrize("durability", ["async", "exit"])
+def test_a_drain_stops_the_run_at_the_next_step_and_it_resumes(durability: str) -> None:
+    def case(pkg: str) -> Any:
+        runtime = _mod(pkg, "runtime")
+        errors = _mod(pkg, "errors")
+        control = runtime.RunControl()
+
+        def first(state: TextState) -> TextState:
+            control.request_drain("deploy")
+            return {"a": "1"}
+
+        saver = _mod(pkg, "checkpoint.memory").InMemorySaver()
+        app = _two_steps(pkg, first, checkpointer=saver)
+        config = {"configurable": {"thread_id": "t"}}
+        try:
+            app.invoke({"a": ""}, config, control=control, durability=durability)
+            drained = None
+        except errors.GraphDrained as exc:
+            drained = exc.reason
+        nxt = app.get_state(config).next
+        return drained, nxt, app.invoke(None, config, durability=durability)
+
+    _same(case)
+
+
+def test_a_drain_in_a_subgraph_stops_its_root_and_the_runtime_control_is_shared() -> None:
+    def case(pkg: str) -> Any:
+        graph = _mod(pkg, "graph")
+        errors = _mod(pkg, "errors")
+        runtime = _mod(pkg, "runtime")
+        seen: list[Any] = []
+
+        def first(state: TextState, runtime: runtime.Runtime) -> TextState:
+            seen.append(runtime.drain_requested)
+            runtime.control.request_drain("sub")
+            seen.append(runtime.drain_reason)
+            return {"a": "1"}
+
+        child = _two_steps(pkg, first, checkpointer=True)
+        app = (
+            graph.StateGraph(TextState)
+            .add_node("child", child)
+            .add_node("last", lambda s: {"a": s["a"] + "3"})
+            .add_edge(graph.START, "child")
+            .add_edge("child", "last")
+            .compile(checkpointer=_mod(pkg, "checkpoint.memory").InMemorySaver())
+        )
+        config = {"configurable": {"thread_id": "t"}}
+        try:
+            app.invoke({"a": ""}, config)
+        except errors.GraphDrained as exc:
+            seen.append(exc.reason)
+        seen.append(app.invoke(None, config))
+        return seen
+
+    _same(case)
+
+
+def test_a_drained_control_given_up_front_runs_nothing() -> None:
+    def case(pkg: str) -> Any:
+        runtime = _mod(pkg, "runtime")
+        errors = _mod(pkg, "errors")
+        control = runtime.RunControl()
+        control.request_drain("early")
+        ran: list[str] = []
+
+        def first(state: TextState) -> TextState:
+            ran.append("first")
+            return {"a": "1"}
+
+        try:
+            _two_steps(pkg, first).invoke({"a": ""}, control=control)
+        except errors.GraphDrained as exc:
+            return exc.reason, ran
+        return None, ran
+
+    _same(case)
+
+
+def test_subgraphs_inherit_context_and_store_and_nodes_see_server_info() -> None:
+    def case(pkg: str) -> Any:
+        graph = _mod(pkg, "graph")
+        runtime = _mod(pkg, "runtime")
+        config_mod = _mod(pkg, "config")
+        store = _mod(pkg, "store.memory").InMemoryStore()
+        seen: list[Any] = []
+
+        @dataclasses.dataclass
+        class Context:
+            user: str
+
+        def node(state: TextState, runtime: runtime.Runtime[Context]) -> TextState:
+            info = runtime.server_info
+            seen.append(
+                (
+                    runtime.context,
+                    runtime.store is store,
+                    config_mod.get_store() is store,
+                    None if info is None else (info.assistant_id, info.graph_id, info.user),
+                )
+            )
+            return {"a": "x"}
+
+        sub = (
+            graph.StateGraph(TextState, context_schema=Context)
+            .add_node("n", node)
+            .add_edge(graph.START, "n")
+            .compile()
+        )
+        app = (
+            graph.StateGraph(TextState, context_schema=Context)
+            .add_node("n", node)
+            .add_node("sub", sub)
+            .add_edge(graph.START, "n")
+            .add_edge("n", "sub")
+            .compile(store=store)
+        )
+        app.invoke({"a": ""}, context={"user": "ann"})
+        app.invoke({"a": ""}, {"configurable": {"assistant_id": "as", "graph_id": "g"}})
+        return repr(seen)
+
+    _same(case)
+
+
+def test_a_runtime_seeded_in_the_config_gives_context_and_store() -> None:
+    def case(pkg: str) -> Any:
+        graph = _mod(pkg, "graph")
+        runtime = _mod(pkg, "runtime")
+        constants = _mod(pkg, "_internal._constants")
+        store = _mod(pkg, "store.memory").InMemoryStore()
+        seen: list[Any] = []
+
+        class Seeded:
+            context = {"source": "host"}
+
+        Seeded.store = store  # type: ignore[attr-defined]
+
+        def node(state: TextState, runtime: runtime.Runtime) -> TextState:
+            seen.append((runtime.context, runtime.store is store))
+            return {"a": "x"}
+
+        app = graph.StateGraph(TextState).add_node("n", node).add_edge(graph.START, "n").compile()
+        app.invoke({"a": ""}, {"configurable": {constants.CONFIG_KEY_RUNTIME: Seeded()}})
+        return seen
+
+    _same(case)
+
+
+# -- the tools stream mode -------------------------------------------------------
+
+
+def _tool_events(pkg: str, tools: list[Any], calls: list[dict[str, Any]], **kw: Any) -> Any:
+    from langchain_core.messages import AIMessage
+
+    graph = _mod(pkg, "graph")
+    message = _mod(pkg, "graph.message")
+    prebuilt = _mod(pkg, "prebuilt")
+
+    # Functional form: this module's annotations are strings (__future__).
+    State = TypedDict("State", {"messages": Annotated[list, message.add_messages]})  # type: ignore[misc]  # noqa: UP013
+
+    def caller(state: Any) -> Any:
+        return {"messages": [AIMessage(content="", tool_calls=calls)]}
+
+    inner = (
+        graph.StateGraph(State)
+        .add_node("caller", caller)
+        .add_node("tools", prebuilt.ToolNode(tools))
+        .add_edge(graph.START, "caller")
+        .add_edge("caller", "tools")
+        .compile()
+    )
+    app = graph.StateGraph(State).add_node("sub", inner).add_edge(graph.START, "sub").compile()
+    events: list[Any] = []
+    try:
+        for ns, mode, payload in app.stream({"messages": []}, stream_mode=["tools"], **kw):
+            shown = {k: v for k, v in payload.items() if k != "output"}
+            events.append((len(ns), mode, shown))
+    except Exception as exc:
+        events.append(("raised", type(exc).__name__, {"message": str(exc)}))
+    return events
+
+
+def test_tool_calls_stream_as_tools_events() -> None:
+    from langchain_core.tools import tool
+
+    def case(pkg: str) -> Any:
+        prebuilt = _mod(pkg, "prebuilt")
+
+        def echo(text: str, runtime: Any) -> str:
+            """echo."""
+            runtime.emit_output_delta(text + "-1")
+            runtime.emit_output_delta(text + "-2")
+            return text
+
+        # Annotated here: this module's annotations are strings (__future__).
+        echo.__annotations__["runtime"] = prebuilt.ToolRuntime
+        echo = tool(echo)
+
+        @tool
+        def boom() -> str:
+            """fails."""
+            raise ValueError("nope")
+
+        calls = [
+            {"name": "echo", "args": {"text": "a"}, "id": "a"},
+            {"name": "echo", "args": {"text": "b"}, "id": "b"},
+        ]
+        ok = _tool_events(pkg, [echo], calls, subgraphs=True)
+        # The two calls run concurrently: each call's own events keep their order.
+        by_call = sorted(ok, key=lambda e: str(e[2].get("tool_call_id")))
+        hidden = _tool_events(pkg, [echo], calls)  # a subgraph's calls, not asked for
+        failed = _tool_events(
+            pkg, [boom], [{"name": "boom", "args": {}, "id": "c"}], subgraphs=True
+        )
+        return _scrub(by_call), hidden, _scrub(failed)
+
+    _same(case)

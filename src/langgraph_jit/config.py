@@ -16,7 +16,7 @@ def get_config() -> dict:
 
 def get_store() -> Any:
     """The store given to the graph (or its parent), or None."""
-    return current_task().run.graph.store
+    return current_task().run.store
 
 
 def get_stream_writer():

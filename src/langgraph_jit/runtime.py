@@ -7,6 +7,7 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any, Generic, Protocol, TypeVar, runtime_checkable
 
+from langgraph_jit._constants import CONFIG_KEY_PARENT_TASK, CONFIG_KEY_RUNTIME
 from langgraph_jit._context import current_task
 
 if TYPE_CHECKING:
@@ -22,6 +23,9 @@ __all__ = (
     "ServerInfo",
     "get_runtime",
 )
+
+# Configurable keys LangGraph Server sets on the runs it serves.
+_SERVER_KEYS = ("assistant_id", "graph_id", "langgraph_auth_user")
 
 
 @runtime_checkable
@@ -72,6 +76,37 @@ class ServerInfo:
     assistant_id: str
     graph_id: str
     user: BaseUser | None = None
+
+
+def server_info_from(configurable: dict[str, Any]) -> ServerInfo | None:
+    """The ServerInfo a run's configurable describes (None outside LangGraph
+    Server: no assistant, graph or authenticated user in it)."""
+    if not any(k in configurable for k in _SERVER_KEYS):
+        return None
+    assistant_id = configurable.get("assistant_id")
+    graph_id = configurable.get("graph_id")
+    user = configurable.get("langgraph_auth_user")
+    # The server's user proxy serves some fields through __getattr__, which
+    # the protocol check does not see: having an identity is enough.
+    if user is not None and not (isinstance(user, BaseUser) or hasattr(user, "identity")):
+        user = None
+    if assistant_id is None and graph_id is None and user is None:
+        return None
+    return ServerInfo(
+        assistant_id=str(assistant_id) if assistant_id else "",
+        graph_id=str(graph_id) if graph_id else "",
+        user=user,
+    )
+
+
+def inherited_context(configurable: dict[str, Any]) -> Any:
+    """The context a run given none inherits: its parent task's (a subgraph),
+    else that of a runtime object its host put in the config (a server seeds
+    one that carries only `context` and `store`)."""
+    parent_task = configurable.get(CONFIG_KEY_PARENT_TASK)
+    if parent_task is not None:
+        return parent_task.run.context
+    return getattr(configurable.get(CONFIG_KEY_RUNTIME), "context", None)
 
 
 class RunControl:

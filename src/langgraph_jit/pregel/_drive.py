@@ -17,12 +17,14 @@ from typing import Any
 from langgraph_jit._constants import CONF, CONFIG_KEY_CHECKPOINT_ID, INTERRUPT
 from langgraph_jit.errors import GraphInterrupt
 from langgraph_jit.pregel._checkpoint import rebuild_steps
+from langgraph_jit.pregel import _lifecycle
 from langgraph_jit.pregel._runner import WAKE, arun_step, arun_task, run_step, run_task
 
 LOAD = "load"
 IO = "io"
 IO_BATCH = "io_batch"
 RUN = "run"
+LIFECYCLE = "lifecycle"  # send the run's graph lifecycle events
 
 
 def engine(run: Any) -> Generator[tuple, Any, None]:
@@ -46,6 +48,8 @@ def engine(run: Any) -> Generator[tuple, Any, None]:
         pending = run.persist.pending_io
         if pending:
             yield from _flush_io(run)
+        if run.lifecycle_events:
+            yield (LIFECYCLE,)
         while run.tick():
             if pending:
                 yield from _flush_io(run)
@@ -86,8 +90,12 @@ def engine(run: Any) -> Generator[tuple, Any, None]:
         raise
     run.on_exit()
     yield from _flush_io(run)
+    if run.lifecycle_events:
+        yield (LIFECYCLE,)
     if run.status == "out_of_steps":
         raise run.recursion_error()
+    if run.status == "draining":
+        raise run.drained_error()
 
 
 def _flush_io(run: Any) -> Generator[tuple, Any, None]:
@@ -249,6 +257,9 @@ def drive_sync(run: Any, emit: Callable[[tuple], Any]) -> Iterator[Any]:
             reply = None
         elif kind is IO:
             reply = getattr(request[1], request[2])(*request[3])
+        elif kind is LIFECYCLE:
+            _lifecycle.dispatch(run)
+            reply = None
         else:  # LOAD
             reply = None if saver is None else _load(saver, request[1], request[2])
 
@@ -315,6 +326,9 @@ async def drive_async(run: Any, emit: Callable[[tuple], Any]) -> AsyncIterator[A
             reply = None
         elif kind is IO:
             reply = await getattr(request[1], "a" + request[2])(*request[3])
+        elif kind is LIFECYCLE:
+            await _lifecycle.adispatch(run)
+            reply = None
         else:
             reply = None if saver is None else await _aload(saver, request[1], request[2])
 

@@ -18,9 +18,7 @@ from langgraph_jit.pregel._core.task import Task
 from langgraph_jit.types import StreamMode
 
 # Every stream mode LangGraph 1.2 accepts: the documented ones (types.StreamMode),
-# then "tools" (tool-call events; LangGraph's own tests stream it). Known gap:
-# langgraph_jit does not produce "tools" events yet (the parity issue), so a run
-# streaming it yields its other modes only, as before this list existed.
+# then "tools" (tool-call events, see pregel/_tools.py).
 STREAM_MODES: tuple[str, ...] = (*get_args(StreamMode), "tools")
 _VALID_MODES = frozenset(STREAM_MODES)
 
@@ -50,6 +48,8 @@ class Emitter:
     # The `messages` callback handler (False: this run streams messages
     # only for its parent, whose handler it inherits); see _lc.
     messages_handler: Any = None
+    # The same for the `tools` handler (see _tools.tool_stream_callbacks).
+    tools_handler: Any = None
     _latest_only = False
     _latest: Any = None
     _has_latest = False

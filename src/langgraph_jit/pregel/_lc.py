@@ -45,7 +45,7 @@ def context_needed(config: dict, stream_modes: Any) -> bool:
     a task's full config every step would otherwise be wasted work."""
     if not langchain_loaded():
         return False
-    if config.get("callbacks") or "messages" in stream_modes:
+    if config.get("callbacks") or "messages" in stream_modes or "tools" in stream_modes:
         return True
     import os
 

@@ -225,7 +225,7 @@ class NodeCall:
 
                 kwargs["writer"] = get_stream_writer()
             elif name == "store":
-                kwargs["store"] = task.run.graph.store
+                kwargs["store"] = task.run.store
             else:
                 kwargs["runtime"] = task.runtime
         return kwargs

@@ -28,6 +28,7 @@ from langgraph_jit._constants import (
     CONFIG_KEY_REPLAY_STATE,
     CONFIG_KEY_RESUME_MAP,
     CONFIG_KEY_RESUMING,
+    CONFIG_KEY_RUNTIME,
     CONFIG_KEY_SEND,
     CONFIG_KEY_STREAM,
     CONFIG_KEY_STRICT_RESUME,
@@ -52,6 +53,7 @@ from langgraph_jit.errors import (
     EmptyInputError,
     ErrorCode,
     GraphBubbleUp,
+    GraphDrained,
     GraphInterrupt,
     GraphRecursionError,
     InvalidUpdateError,
@@ -59,7 +61,7 @@ from langgraph_jit.errors import (
     UnknownInterruptError,
     create_error_message,
 )
-from langgraph_jit.pregel import _lc
+from langgraph_jit.pregel import _lc, _lifecycle
 from langgraph_jit.pregel._checkpoint import DeltaBook
 from langgraph_jit.pregel._core import output as _output
 from langgraph_jit.pregel._core.checkpoint_state import CheckpointState
@@ -110,6 +112,10 @@ class PregelRun:
     inline_single = False  # set by the sync driver (see drive_sync)
     context: Any = None
     _control: Any = None
+    # The config's graph lifecycle handlers (None: it has none), and the
+    # events taken for them that the driver has still to send.
+    graph_callbacks: Any = None
+    lifecycle_events: list[Any] | tuple[()] = ()
     superseded = False  # set by the driver: a newer checkpoint exists
     replaying = False
 
@@ -128,6 +134,7 @@ class PregelRun:
         durability: str,
         namespace: tuple[str, ...] = (),
         parent_stream: tuple[Any, ...] | None = None,
+        control: Any = None,
     ) -> None:
         self.graph = graph
         self.topo = topo = graph._topology
@@ -173,6 +180,17 @@ class PregelRun:
         # worker threads while a step runs.
         self.lock = threading.RLock()
         self.lc_context = _lc.context_needed(config, self.emitter.stream_modes)
+        if config.get("callbacks"):
+            self.graph_callbacks = _lifecycle.graph_callbacks(config)
+            if self.graph_callbacks is not None:
+                self.lifecycle_events = []
+        if control is None and self.nested:
+            # A subgraph stops when its root is asked to drain.
+            parent_task = configurable.get(CONFIG_KEY_PARENT_TASK)
+            if parent_task is not None:
+                control = parent_task.run._control
+        if control is not None:
+            self._control = control
         self._emitted_interrupts: set[int] = set()
         # Channels a commit found written but unknown (reused: almost always empty).
         self._unknown_channels: list[str] = []
@@ -262,7 +280,13 @@ class PregelRun:
             # Subgraphs save as often as their parent does.
             configurable[CONFIG_KEY_DURABILITY] = self.persist.durability
         callbacks = config.get("callbacks")
-        extra = _lc.messages_callbacks(self) if "messages" in self.emitter.stream_modes else None
+        modes = self.emitter.stream_modes
+        extra = _lc.messages_callbacks(self) if "messages" in modes else None
+        if "tools" in modes and _lc.langchain_loaded():
+            # Imported on use: the tools stream module imports langchain_core.
+            from langgraph_jit.pregel._tools import tool_stream_callbacks
+
+            extra = [*(extra or ()), *tool_stream_callbacks(self)]
         if extra:
             callbacks = [*(callbacks or ()), *extra]
         return {
@@ -288,6 +312,20 @@ class PregelRun:
 
                 self._control = RunControl()
         return self._control
+
+    @property
+    def store(self) -> Any:
+        """The store nodes see. As in LangGraph, a subgraph (or a graph run
+        inside a node) uses its parent's, and a root the store of a runtime
+        its host put in the config, if any, else its own."""
+        configurable = self.configurable
+        parent_task = configurable.get(CONFIG_KEY_PARENT_TASK)
+        if parent_task is not None:
+            return parent_task.run.store
+        seeded = configurable.get(CONFIG_KEY_RUNTIME)
+        if seeded is not None:
+            return getattr(seeded, "store", None)
+        return self.graph.store
 
     def scratchpad(self) -> Any:
         """What managed values are computed from: this step and the limit."""
@@ -421,6 +459,8 @@ class PregelRun:
             self.emitter.mark_all_outputs()
             if self.emitter.wants_values:
                 self.emitter.values()
+            if self.graph_callbacks is not None:
+                self._lifecycle_event("resume")
         else:
             input_writes = self.map_input(input)
             if input_writes:
@@ -571,6 +611,12 @@ class PregelRun:
         if self.interrupt_before and self._should_interrupt(self.interrupt_before):
             self.status = "interrupt_before"
             raise GraphInterrupt()
+        control = self._control
+        if control is not None and control.drain_requested:
+            # After the breakpoint check: a resume passes the next step's
+            # breakpoints, so a drain in front of one must stop at it.
+            self.status = "draining"
+            return False
         if emitter.wants_tasks:
             for t in tasks:
                 if not _output.is_hidden(t):
@@ -823,6 +869,22 @@ class PregelRun:
             self.commit(done, [w for t in done for w in t.writes], bump_step=True)
         if not interrupts and self.emitter.wants_updates and not self.nested:
             self.emitter.emit("updates", {INTERRUPT: interrupts})
+        if self.graph_callbacks is not None and not self.nested:
+            self._lifecycle_event("interrupt", interrupts)
+
+    def _lifecycle_event(self, kind: str, interrupts: tuple[Any, ...] = ()) -> None:
+        """Take a lifecycle event for the graph handlers (sent by the driver)."""
+        args = (self.graph_callbacks, self.status, self.state.current_id(), self.namespace)
+        event = (
+            _lifecycle.resume_event(*args)
+            if kind == "resume"
+            else _lifecycle.interrupt_event(*args, interrupts)
+        )
+        self.lifecycle_events.append(event)  # type: ignore[union-attr]  # a list here
+
+    def drained_error(self) -> GraphDrained:
+        """What a run stopped by a drain request raises."""
+        return GraphDrained(self._control.drain_reason or "shutdown")
 
     def on_exit(self) -> None:
         """The run ends (done, interrupted or failed)."""

@@ -377,6 +377,7 @@ class Pregel(PregelProtocol):
         durability: Any,
         subgraphs: bool = False,
         context: Any = None,
+        control: Any = None,
     ) -> PregelRun:
         config = self._merge_config(config)
         if config.get("recursion_limit", 1) < 1:
@@ -424,6 +425,7 @@ class Pregel(PregelProtocol):
             durability=durability or conf.get(CONFIG_KEY_DURABILITY) or "async",
             namespace=namespace,
             parent_stream=parent_stream,
+            control=control,
         )
         if subgraphs and parent_stream is None:
             run.emitter.stream_down = (run.emitter.out, run.emitter.own_modes)
@@ -431,6 +433,12 @@ class Pregel(PregelProtocol):
             # updates of sibling tasks are streamed as they finish too.
             run.emitter.eager = bool(run.emitter.own_modes)
         run.context = _coerce_context(self.context_schema, context)
+        if run.context is None and conf:
+            # A subgraph sees its parent's context (and a root, that of a
+            # runtime its host seeded in the config). Imported on use.
+            from langgraph_jit.runtime import inherited_context
+
+            run.context = inherited_context(conf)
         return run
 
     def stream(
@@ -448,6 +456,7 @@ class Pregel(PregelProtocol):
         subgraphs: bool = False,
         debug: bool | None = None,
         version: str = "v1",
+        control: Any = None,
         **kwargs: Any,
     ) -> Iterator[Any]:
         """Run the graph, yielding chunks of the requested stream mode(s)."""
@@ -463,6 +472,7 @@ class Pregel(PregelProtocol):
             durability=durability,
             subgraphs=subgraphs,
             context=context,
+            control=control,
         )
         return drive_sync(run, chunk_formatter(stream_mode, subgraphs, version, run.namespace))
 
@@ -481,6 +491,7 @@ class Pregel(PregelProtocol):
         subgraphs: bool = False,
         debug: bool | None = None,
         version: str = "v1",
+        control: Any = None,
         **kwargs: Any,
     ) -> AsyncIterator[Any]:
         """Async twin of `stream`."""
@@ -496,6 +507,7 @@ class Pregel(PregelProtocol):
             durability=durability,
             subgraphs=subgraphs,
             context=context,
+            control=control,
         )
         return drive_async(run, chunk_formatter(stream_mode, subgraphs, version, run.namespace))
 
@@ -516,6 +528,7 @@ class Pregel(PregelProtocol):
         durability,
         context=None,
         version="v1",
+        control=None,
     ):
         if output_keys is None:
             output_keys = self.output_channels
@@ -531,6 +544,7 @@ class Pregel(PregelProtocol):
                 interrupt_after=interrupt_after,
                 durability=durability,
                 context=context,
+                control=control,
             )
             run.emitter.track_latest_values()
             return run, chunk_formatter([], False, "v1", run.namespace)
@@ -543,6 +557,7 @@ class Pregel(PregelProtocol):
             interrupt_after=interrupt_after,
             durability=durability,
             context=context,
+            control=control,
         )
         return run, chunk_formatter(stream_mode, False, version, run.namespace)
 
@@ -575,6 +590,7 @@ class Pregel(PregelProtocol):
         interrupt_after: Any = None,
         durability: Any = None,
         version: str = "v1",
+        control: Any = None,
         **kwargs: Any,
     ) -> Any:
         """Run the graph to completion and return its output."""
@@ -588,6 +604,7 @@ class Pregel(PregelProtocol):
             durability,
             context,
             version,
+            control,
         )
         chunks = list(drive_sync(run, emit))
         return self._invoke_result(run, stream_mode, chunks, version)
@@ -605,6 +622,7 @@ class Pregel(PregelProtocol):
         interrupt_after: Any = None,
         durability: Any = None,
         version: str = "v1",
+        control: Any = None,
         **kwargs: Any,
     ) -> Any:
         """Async twin of `invoke`."""
@@ -618,6 +636,7 @@ class Pregel(PregelProtocol):
             durability,
             context,
             version,
+            control,
         )
         chunks = [c async for c in drive_async(run, emit)]
         return self._invoke_result(run, stream_mode, chunks, version)

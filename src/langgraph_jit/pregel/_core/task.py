@@ -42,6 +42,9 @@ class TaskRun(Protocol):
     @property
     def control(self) -> Any: ...
 
+    @property
+    def store(self) -> Any: ...
+
     def task_id(self, task: Task) -> str: ...
 
     def task_config(self, task: Task) -> dict[str, Any]: ...
@@ -133,13 +136,13 @@ class Task:
         runtime = self._runtime
         if runtime is None:
             # Imported on use: only nodes that take a Runtime need it.
-            from langgraph_jit.runtime import ExecutionInfo, Runtime
+            from langgraph_jit.runtime import ExecutionInfo, Runtime, server_info_from
 
             run = self.run
             previous = run.channel_map.get(PREVIOUS)
             runtime = self._runtime = Runtime(
                 context=run.context,
-                store=run.graph.store,
+                store=run.store,
                 stream_writer=run.emitter.stream_writer(),
                 previous=previous.get()
                 if previous is not None and previous.is_available()
@@ -153,6 +156,7 @@ class Task:
                     node_attempt=self.attempt,
                     node_first_attempt_time=self.first_attempt_time,
                 ),
+                server_info=server_info_from(run.configurable),
                 control=run.control,
             )
         return runtime
