@@ -63,3 +63,21 @@ def warn_renamed(old: str, new: str, category: type[Warning], stacklevel: int = 
         category=category,
         stacklevel=stacklevel + 1,
     )
+
+
+def checkpoint_during_as_durability(
+    checkpoint_during: bool, durability: str | None, stacklevel: int = 2
+) -> str:
+    """The durability meant by the deprecated `checkpoint_during=` run argument
+    (True: save every step in the background, False: save on exit), with its
+    warning; `stacklevel` counts from the caller of this function."""
+    import warnings
+
+    warnings.warn(
+        "`checkpoint_during` is deprecated and will be removed. Please use `durability` instead.",
+        category=LangGraphDeprecatedSinceV10,
+        stacklevel=stacklevel + 1,
+    )
+    if durability is not None:
+        raise ValueError("Pass `durability` only: `checkpoint_during` is its deprecated spelling.")
+    return "async" if checkpoint_during else "exit"

@@ -12,9 +12,9 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from langgraph_jit._constants import (
+    CHECKPOINT_COORDINATES,
     CONF,
     CONFIG_KEY_CHECKPOINT_ID,
-    CONFIG_KEY_CHECKPOINT_MAP,
     CONFIG_KEY_CHECKPOINT_NS,
     CONFIG_KEY_THREAD_ID,
 )
@@ -59,13 +59,6 @@ CONFIG_KEYS = frozenset(
 )
 # Keys of the ambient config that are containers: copied, so a merge never mutates it.
 _COPIED_AMBIENT_KEYS = ("tags", "metadata", "callbacks", CONF)
-# A configurable that names one of these addresses its own checkpoint lineage.
-_CHECKPOINT_COORDINATES = (
-    CONFIG_KEY_THREAD_ID,
-    CONFIG_KEY_CHECKPOINT_NS,
-    CONFIG_KEY_CHECKPOINT_ID,
-    CONFIG_KEY_CHECKPOINT_MAP,
-)
 # Configurable ids that ensure_config also records in metadata (unless already there).
 _IDS_IN_METADATA = (
     CONFIG_KEY_THREAD_ID,
@@ -227,7 +220,7 @@ def _addresses_own_checkpoints(configs: Sequence[Mapping[str, Any] | None]) -> b
             continue
         configurable = config.get(CONF)
         if configurable and any(
-            _is_not_empty(configurable.get(key)) for key in _CHECKPOINT_COORDINATES
+            _is_not_empty(configurable.get(key)) for key in CHECKPOINT_COORDINATES
         ):
             return True
     return False

@@ -22,7 +22,11 @@ from langgraph_jit.pregel._node import ChannelWrite, ChannelWriteTupleEntry, Pre
 from langgraph_jit.pregel.main import Pregel
 from langgraph_jit.types import CachePolicy, RetryPolicy
 from langgraph_jit.typing import ContextT
-from langgraph_jit.warnings import LangGraphDeprecatedSinceV05, warn_renamed
+from langgraph_jit.warnings import (
+    LangGraphDeprecatedSinceV05,
+    LangGraphDeprecatedSinceV10,
+    warn_renamed,
+)
 
 __all__ = ("entrypoint", "task")
 
@@ -109,8 +113,10 @@ class entrypoint(Generic[ContextT]):
         retry_policy: RetryPolicy | Sequence[RetryPolicy] | None = None,
         **kwargs: Any,
     ) -> None:
-        if kwargs.get("config_schema") is not None and context_schema is None:
-            context_schema = kwargs["config_schema"]
+        if kwargs.get("config_schema") is not None:
+            warn_renamed("config_schema", "context_schema", LangGraphDeprecatedSinceV10)
+            if context_schema is None:
+                context_schema = kwargs["config_schema"]
         if kwargs.get("retry") is not None:
             warn_renamed("retry", "retry_policy", LangGraphDeprecatedSinceV05)
             if retry_policy is None:

@@ -40,6 +40,7 @@ from langgraph_jit.pregel._node import (
     ChannelWriteEntry,
     ChannelWriteTupleEntry,
     PregelNode,
+    warn_mistyped_config,
 )
 from langgraph_jit.pregel.main import Pregel
 from langgraph_jit.types import CachePolicy, Command, RetryPolicy, Send, ensure_valid_checkpointer
@@ -73,7 +74,7 @@ def _warn_invalid_state_schema(schema: Any) -> None:
     )
 
 
-def _node_name(action: Any) -> str:
+def _get_node_name(action: Any) -> str:
     if hasattr(action, "get_name") and not inspect.isfunction(action):
         return action.get_name()
     name = getattr(action, "name", None) if not inspect.isfunction(action) else None
@@ -198,7 +199,7 @@ class StateGraph:
                 input_schema = kwargs["input"]
         if not isinstance(node, str):
             action = node
-            node = _node_name(action)
+            node = _get_node_name(action)
             if node is None:
                 raise ValueError("Node name must be provided if action is not a function")
         if self.compiled:
@@ -217,6 +218,7 @@ class StateGraph:
                 raise ValueError(
                     f"'{character}' is a reserved character and is not allowed in the node names."
                 )
+        warn_mistyped_config(action)
         inferred_schema, ends = _infer_from_signature(action, input_schema is None)
         if destinations is not None:
             ends = destinations
@@ -285,7 +287,7 @@ class StateGraph:
             if isinstance(item, tuple) and len(item) == 2:
                 name, item = item
             else:
-                name = _node_name(item)
+                name = _get_node_name(item)
             if name in self.nodes:
                 raise ValueError(
                     f"Node names must be unique: node with the name '{name}' already exists. "

@@ -136,6 +136,50 @@ class ChannelWrite:
 
 
 _INJECTED = ("config", "writer", "store", "runtime")
+# String annotations of a `config` parameter LangGraph passes the config to.
+_CONFIG_ANNOTATION_TEXTS = ("RunnableConfig", "Optional[RunnableConfig]")
+
+
+def _is_runnable_config(annotation: Any) -> bool:
+    return getattr(annotation, "__name__", None) == "RunnableConfig" and getattr(
+        annotation, "__module__", ""
+    ).startswith("langchain_core")
+
+
+def config_param_typed_right(param: inspect.Parameter) -> bool:
+    """Whether a `config` parameter receives the config, as in LangGraph: when it is
+    unannotated or annotated `RunnableConfig` or `Optional[RunnableConfig]`."""
+    annotation = param.annotation
+    if annotation is inspect.Parameter.empty or annotation in _CONFIG_ANNOTATION_TEXTS:
+        return True
+    if _is_runnable_config(annotation):
+        return True
+    args = getattr(annotation, "__args__", None)
+    return (
+        args is not None
+        and len(args) == 2
+        and type(None) in args
+        and any(_is_runnable_config(a) for a in args)
+        and type(annotation).__name__ in ("_UnionGenericAlias", "UnionType")
+    )
+
+
+def warn_mistyped_config(func: Any) -> None:
+    """UserWarning (as LangGraph's) when a node function's `config` parameter has
+    another annotation: it will not be passed the config."""
+    try:
+        param = inspect.signature(func).parameters.get("config")
+    except (TypeError, ValueError):
+        return
+    if param is not None and not config_param_typed_right(param):
+        import warnings
+
+        warnings.warn(
+            "The 'config' parameter should be typed as 'RunnableConfig' or "
+            f"'RunnableConfig | None', not '{param.annotation}'. ",
+            UserWarning,
+            stacklevel=3,
+        )
 
 
 def _last_yielded(gen_func: Callable[..., Any]) -> Callable[..., Any]:
@@ -203,6 +247,7 @@ class NodeCall:
             if name in params
             and params[name].kind
             in (inspect.Parameter.KEYWORD_ONLY, inspect.Parameter.POSITIONAL_OR_KEYWORD)
+            and (name != "config" or config_param_typed_right(params[name]))
         )
         if inspect.isgeneratorfunction(func):
             # LangGraph runs a generator node to its end; its output is the

@@ -277,8 +277,8 @@ class PregelRun:
         checkpointer = self.persist.checkpointer
         if checkpointer is not None:
             configurable[CONFIG_KEY_CHECKPOINTER] = checkpointer
-            # Subgraphs save as often as their parent does.
-            configurable[CONFIG_KEY_DURABILITY] = self.persist.durability
+        # Subgraphs save as often as their parent does (nodes may read it, as in LangGraph).
+        configurable[CONFIG_KEY_DURABILITY] = self.persist.durability
         callbacks = config.get("callbacks")
         modes = self.emitter.stream_modes
         extra = _lc.messages_callbacks(self) if "messages" in modes else None

@@ -54,6 +54,11 @@ from langgraph_jit.types import (
     StateUpdate,
     ensure_valid_checkpointer,
 )
+from langgraph_jit.warnings import (
+    LangGraphDeprecatedSinceV10,
+    checkpoint_during_as_durability,
+    warn_renamed,
+)
 
 if TYPE_CHECKING:
     from langchain_core.runnables import Runnable
@@ -89,6 +94,10 @@ class Pregel(PregelProtocol):
         name: str = "LangGraph",
         **deprecated_kwargs: Any,
     ) -> None:
+        if (config_type := deprecated_kwargs.get("config_type")) is not None:
+            warn_renamed("config_type", "context_schema", LangGraphDeprecatedSinceV10)
+            if context_schema is None:
+                context_schema = config_type
         checkpointer = ensure_valid_checkpointer(checkpointer)
         _lc.langchain_loaded()  # adopts LangChain's Runnable/ToolOutputMixin if loaded
         self.nodes = {k: v.build() if isinstance(v, NodeBuilder) else v for k, v in nodes.items()}
@@ -460,6 +469,8 @@ class Pregel(PregelProtocol):
         **kwargs: Any,
     ) -> Iterator[Any]:
         """Run the graph, yielding chunks of the requested stream mode(s)."""
+        if (during := kwargs.get("checkpoint_during")) is not None:
+            durability = checkpoint_during_as_durability(during, durability)
         if stream_mode is None:
             stream_mode = self._default_stream_mode(config)
         run = self._new_run(
@@ -495,6 +506,8 @@ class Pregel(PregelProtocol):
         **kwargs: Any,
     ) -> AsyncIterator[Any]:
         """Async twin of `stream`."""
+        if (during := kwargs.get("checkpoint_during")) is not None:
+            durability = checkpoint_during_as_durability(during, durability)
         if stream_mode is None:
             stream_mode = self._default_stream_mode(config)
         run = self._new_run(
@@ -594,6 +607,8 @@ class Pregel(PregelProtocol):
         **kwargs: Any,
     ) -> Any:
         """Run the graph to completion and return its output."""
+        if (during := kwargs.get("checkpoint_during")) is not None:
+            durability = checkpoint_during_as_durability(during, durability)
         run, emit = self._invoke_run(
             input,
             config,
@@ -626,6 +641,8 @@ class Pregel(PregelProtocol):
         **kwargs: Any,
     ) -> Any:
         """Async twin of `invoke`."""
+        if (during := kwargs.get("checkpoint_during")) is not None:
+            durability = checkpoint_during_as_durability(during, durability)
         run, emit = self._invoke_run(
             input,
             config,
