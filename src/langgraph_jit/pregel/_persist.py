@@ -233,23 +233,14 @@ class Persister:
 
     # -- checkpoints -------------------------------------------------------------
 
-    def save(
-        self,
-        source: str,
-        step: int,
-        configurable: dict[str, Any],
-        parents: dict[str, str] | None = None,
-    ) -> None:
-        """Make the checkpoint of `step` and, when saving, queue its put.
-        Its ancestors' checkpoints are the config's checkpoint map unless
-        `parents` names them."""
+    def save(self, source: str, step: int, configurable: dict[str, Any]) -> None:
+        """Make the checkpoint of `step` and, when saving, queue its put."""
         state = self.state
         if not self.saving and self.checkpointer is None:
             # Nothing observes this checkpoint but task ids derived from it.
             state.new_checkpoint(step, None)
             return
-        if parents is None:
-            parents = configurable.get(CONFIG_KEY_CHECKPOINT_MAP, {})
+        parents = configurable.get(CONFIG_KEY_CHECKPOINT_MAP, {})
         metadata: dict[str, Any] = {"source": source, "step": step, "parents": parents}
         if self.delta is not None:
             self.delta.checkpoint(state, metadata, saving=self.saving)
@@ -264,7 +255,7 @@ class Persister:
         checkpoint, new_versions = state.snapshot(self.checkpointer)
         if self._untracked and checkpoint["channel_values"].get(TASKS):
             values = checkpoint["channel_values"]
-            checkpoint = {
+            checkpoint = {  # type: ignore[assignment]  # the same keys, a new dict
                 **checkpoint,
                 "channel_values": {
                     **values,
