@@ -67,7 +67,7 @@ def _one_superstep(
         latest = yield (saver, "get_tuple", ({**config, CONF: _without_id(conf)},))
         keeps_writes = latest is None or latest.checkpoint["id"] == saved.checkpoint["id"]
     book = run.persist.delta
-    if book is not None and saved is not None:
+    if book is not None and is_first and saved is not None:
         # The update starts a branch that does not consume the saved writes.
         book.started(saved.pending_writes or (), reapplies=False)
     values, as_node = updates[0].values, updates[0].as_node
@@ -107,8 +107,7 @@ def _one_superstep(
         if not writes:
             raise InvalidUpdateError(f"Received no input writes for {graph.input_channels}")
         if book is not None:
-            # Not kept on the loaded checkpoint: the new one stores the channels.
-            book.updated(writes, kept=False)
+            book.updated(writes, kept=keeps_writes)
         if keeps_writes:
             input_id = str(uuid5(UUID(saved.checkpoint["id"]), INPUT))
             yield (saver, "put_writes", (saved.config, writes, input_id, ""))
@@ -153,7 +152,7 @@ def _one_superstep(
         tasks.append(task)
     if book is not None:
         for task in tasks:
-            book.updated(task.writes, kept=False)
+            book.updated(task.writes, kept=keeps_writes)
     if keeps_writes:
         for task_id, task in zip(task_ids, tasks):
             writes = [w for w in task.writes if w[0] != PUSH]
