@@ -16,8 +16,8 @@ from typing import Any
 
 from langgraph_jit._constants import CONF, CONFIG_KEY_CHECKPOINT_ID, INTERRUPT
 from langgraph_jit.errors import GraphInterrupt
-from langgraph_jit.pregel._checkpoint import rebuild_steps
 from langgraph_jit.pregel import _lifecycle
+from langgraph_jit.pregel._checkpoint import rebuild_steps
 from langgraph_jit.pregel._runner import WAKE, arun_step, arun_task, run_step, run_task
 
 LOAD = "load"
