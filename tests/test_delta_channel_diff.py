@@ -253,9 +253,7 @@ def _storage(saver, config, channel="messages"):
 
 
 def _normalise_counters(rows):
-    return [
-        (*r[:3], {k: tuple(v) for k, v in r[3].items()} if r[3] else r[3], r[4]) for r in rows
-    ]
+    return [(*r[:3], {k: tuple(v) for k, v in r[3].items()} if r[3] else r[3], r[4]) for r in rows]
 
 
 @pytest.mark.parametrize("durability", ["sync", "async", "exit"])
