@@ -194,6 +194,7 @@ LAYERS: list[tuple[str, list[str]]] = [
             "pregel._update",
             "pregel._call",
             "pregel._runner",
+            "pregel._timeout",
             "pregel._drive",
             "pregel._node",
             "pregel._subgraphs",

@@ -15,6 +15,8 @@ INTERRUPT = sys.intern("__interrupt__")
 RESUME = sys.intern("__resume__")
 ERROR = sys.intern("__error__")
 ERROR_SOURCE_NODE = sys.intern("__error_source_node__")
+# Marks an error handler's task path: (*failed task's path[:3], this, False).
+ERROR_HANDLER_PATH = sys.intern("node_error_handler")
 NO_WRITES = sys.intern("__no_writes__")
 TASKS = sys.intern("__pregel_tasks")
 RETURN = sys.intern("__return__")
@@ -56,6 +58,10 @@ CONFIG_KEY_REPLAY_STATE = sys.intern("__pregel_replay_state")
 # A callable (configurable) called with the name of each visible node that
 # finishes, in this graph and its subgraphs.
 CONFIG_KEY_NODE_FINISHED = sys.intern("__pregel_node_finished")
+# A callable (configurable) told when each attempt of a node with a timeout
+# starts, makes progress and finishes (pregel._timeout.AttemptEvent); a
+# watchdog outside the process relies on it.
+CONFIG_KEY_TIMED_ATTEMPT_OBSERVER = sys.intern("__pregel_timed_attempt_observer")
 # Namespace of a node's cached writes in a BaseCache.
 CACHE_NS_WRITES = sys.intern("__pregel_ns_writes")
 

@@ -25,3 +25,11 @@ def current_task() -> Any:
     if task is None:
         raise RuntimeError(OUTSIDE_RUN_MESSAGE)
     return task
+
+
+# The attempt of a node with a timeout running in this context
+# (pregel._timeout.TimedAttempt), or None: heartbeats and stream writes made
+# here count as its progress.
+TIMED_ATTEMPT: contextvars.ContextVar[Any] = contextvars.ContextVar(
+    "langgraph_jit_timed_attempt", default=None
+)

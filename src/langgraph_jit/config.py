@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from langgraph_jit._context import current_task
+from langgraph_jit._context import TIMED_ATTEMPT, current_task
 
 __all__ = ("get_config", "get_store", "get_stream_writer")
 
@@ -23,6 +23,10 @@ def get_stream_writer():
     """A function that emits `custom` stream chunks from the current task;
     a no-op when the run does not stream `custom`."""
     run = current_task().run
+    timed = TIMED_ATTEMPT.get()
+    if timed is not None:
+        # Under a node timeout, the task's runtime writer reports progress.
+        return current_task().runtime.stream_writer
     if "custom" not in run.emitter.stream_modes:
         return _noop
     emit = run.emitter.emit

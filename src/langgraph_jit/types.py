@@ -160,9 +160,7 @@ class TimeoutPolicy:
         if not isinstance(value, TimeoutPolicy):
             return cls(run_timeout=_seconds(value, "run_timeout"))
         if value.refresh_on not in ("auto", "heartbeat"):
-            raise ValueError(
-                f"refresh_on must be 'auto' or 'heartbeat', not {value.refresh_on!r}"
-            )
+            raise ValueError(f"refresh_on must be 'auto' or 'heartbeat', not {value.refresh_on!r}")
         run = value.run_timeout
         idle = value.idle_timeout
         if run is None and idle is None:

@@ -12,6 +12,7 @@ import functools
 import inspect
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Any, Generic, TypeVar
 
 from langgraph_jit._constants import END, PREVIOUS, START
@@ -19,8 +20,9 @@ from langgraph_jit._context import CURRENT_TASK
 from langgraph_jit.channels import EphemeralValue, LastValue
 from langgraph_jit.pregel._call import call_task
 from langgraph_jit.pregel._node import ChannelWrite, ChannelWriteTupleEntry, PregelNode
+from langgraph_jit.pregel._timeout import runs_async, sync_timeout_error
 from langgraph_jit.pregel.main import Pregel
-from langgraph_jit.types import CachePolicy, RetryPolicy
+from langgraph_jit.types import CachePolicy, RetryPolicy, TimeoutPolicy
 from langgraph_jit.typing import ContextT
 from langgraph_jit.warnings import (
     LangGraphDeprecatedSinceV05,
@@ -45,11 +47,15 @@ class _TaskFunction:
         name: str | None = None,
         retry_policy: Sequence[RetryPolicy] = (),
         cache_policy: CachePolicy | None = None,
+        timeout: TimeoutPolicy | None = None,
     ) -> None:
         self.func = func
         self.name = name or getattr(func, "__name__", None) or type(func).__name__
         self.retry_policy = retry_policy
         self.cache_policy = cache_policy
+        if timeout is not None and not runs_async(func):
+            raise sync_timeout_error(self.name, "task")
+        self.timeout = timeout
         functools.update_wrapper(self, func)
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
@@ -74,9 +80,14 @@ def task(
     name: str | None = None,
     retry_policy: RetryPolicy | Sequence[RetryPolicy] | None = None,
     cache_policy: CachePolicy | None = None,
+    timeout: float | timedelta | TimeoutPolicy | None = None,
     **kwargs: Any,
 ) -> Any:
-    """Make a function a task: `@task` or `@task(name=..., retry_policy=...)`."""
+    """Make a function a task: `@task` or `@task(name=..., retry_policy=...)`.
+
+    `timeout` (async functions only) bounds each attempt of each call; a number
+    or timedelta is a run timeout."""
+    timeout_policy = TimeoutPolicy.coerce(timeout)  # validated now
     if kwargs.get("retry") is not None:
         warn_renamed("retry", "retry_policy", LangGraphDeprecatedSinceV05)
         if retry_policy is None:
@@ -90,7 +101,13 @@ def task(
     )
 
     def decorate(func: Callable[..., Any]) -> _TaskFunction:
-        return _TaskFunction(func, name=name, retry_policy=policies, cache_policy=cache_policy)
+        return _TaskFunction(
+            func,
+            name=name,
+            retry_policy=policies,
+            cache_policy=cache_policy,
+            timeout=timeout_policy,
+        )
 
     if __func_or_none__ is not None:
         return decorate(__func_or_none__)
@@ -111,8 +128,11 @@ class entrypoint(Generic[ContextT]):
         context_schema: Any = None,
         cache_policy: CachePolicy | None = None,
         retry_policy: RetryPolicy | Sequence[RetryPolicy] | None = None,
+        timeout: float | timedelta | TimeoutPolicy | None = None,
         **kwargs: Any,
     ) -> None:
+        # Validated now; whether the workflow is async is checked when decorating.
+        self.timeout = TimeoutPolicy.coerce(timeout)
         if kwargs.get("config_schema") is not None:
             warn_renamed("config_schema", "context_schema", LangGraphDeprecatedSinceV10)
             if context_schema is None:
@@ -145,6 +165,8 @@ class entrypoint(Generic[ContextT]):
         ):
             raise ValueError("Entrypoint function must have at least one positional parameter")
         name = getattr(func, "__name__", None) or type(func).__name__
+        if self.timeout is not None and not runs_async(func):
+            raise sync_timeout_error(name)
         bound = _EntrypointCall(func, {p.name for p in params[1:]} & set(_INJECTABLE))
         policies = (
             (self.retry_policy,)
@@ -160,6 +182,7 @@ class entrypoint(Generic[ContextT]):
                     writers=[ChannelWrite([ChannelWriteTupleEntry(mapper=_final_writes)])],
                     retry_policy=policies,
                     cache_policy=self.cache_policy,
+                    timeout=self.timeout,
                 )
             },
             channels={
@@ -194,6 +217,7 @@ class _EntrypointCall:
         self.inject = inject
         self.__name__ = getattr(func, "__name__", "entrypoint")
         self.is_async = inspect.iscoroutinefunction(func)
+        self.runs_async = self.is_async  # read by node timeouts
 
     def _kwargs(self, config: dict | None) -> dict[str, Any]:
 

@@ -13,6 +13,7 @@ import warnings
 from collections import defaultdict
 from collections.abc import Callable, Hashable, Sequence
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Any, Literal, Union, get_args, get_origin, get_type_hints
 
 from langgraph_jit._constants import END, NS_END, NS_SEP, START, TASKS
@@ -42,8 +43,16 @@ from langgraph_jit.pregel._node import (
     PregelNode,
     warn_mistyped_config,
 )
+from langgraph_jit.pregel._timeout import runs_async
 from langgraph_jit.pregel.main import Pregel
-from langgraph_jit.types import CachePolicy, Command, RetryPolicy, Send, ensure_valid_checkpointer
+from langgraph_jit.types import (
+    CachePolicy,
+    Command,
+    RetryPolicy,
+    Send,
+    TimeoutPolicy,
+    ensure_valid_checkpointer,
+)
 from langgraph_jit.warnings import LangGraphDeprecatedSinceV05, warn_renamed
 
 logger = logging.getLogger("langgraph_jit")
@@ -61,6 +70,7 @@ class StateNodeSpec:
     ends: tuple[str, ...] | dict[str, str] | None = ()
     defer: bool = False
     error_handler: Any = None
+    timeout: TimeoutPolicy | None = None
 
 
 def _warn_invalid_state_schema(schema: Any) -> None:
@@ -120,6 +130,7 @@ class StateGraph:
         self._default_retry: Any = None
         self._default_cache: Any = None
         self._default_error_handler: Any = None
+        self._default_timeout: TimeoutPolicy | None = None
         self.state_schema = state_schema
         self.input_schema = input_schema or state_schema
         self.output_schema = output_schema or state_schema
@@ -134,9 +145,11 @@ class StateGraph:
         retry_policy: RetryPolicy | Sequence[RetryPolicy] | None = None,
         cache_policy: CachePolicy | None = None,
         error_handler: Any = None,
-        timeout: Any = None,
+        timeout: float | timedelta | TimeoutPolicy | None = None,
     ) -> StateGraph:
         """Policies for every node that does not set its own (applied at compile)."""
+        if timeout is not None:
+            self._default_timeout = TimeoutPolicy.coerce(timeout)  # validated now
         if retry_policy is not None:
             self._default_retry = retry_policy
         if cache_policy is not None:
@@ -186,9 +199,12 @@ class StateGraph:
         cache_policy: CachePolicy | None = None,
         destinations: dict[str, str] | tuple[str, ...] | None = None,
         error_handler: Any = None,
+        timeout: float | timedelta | TimeoutPolicy | None = None,
         **kwargs: Any,
     ) -> StateGraph:
         """Add a node: a function (or runnable, or compiled graph) of the state."""
+        # Validated now; whether the node can be timed (async) is checked at compile.
+        timeout_policy = TimeoutPolicy.coerce(timeout)
         if kwargs.get("retry") is not None:
             warn_renamed("retry", "retry_policy", LangGraphDeprecatedSinceV05)
             if retry_policy is None:
@@ -224,7 +240,15 @@ class StateGraph:
             ends = destinations
         schema = input_schema or inferred_schema or self.state_schema
         self.nodes[node] = StateNodeSpec(
-            action, metadata, schema, retry_policy, cache_policy, ends, defer, error_handler
+            action,
+            metadata,
+            schema,
+            retry_policy,
+            cache_policy,
+            ends,
+            defer,
+            error_handler,
+            timeout_policy,
         )
         if input_schema or inferred_schema:
             self._add_schema(schema)
@@ -310,6 +334,13 @@ class StateGraph:
     def set_finish_point(self, key: str) -> StateGraph:
         return self.add_edge(key, END)
 
+    def _error_handler_names(self) -> set[str]:
+        """The nodes compile adds to run error handlers (interrupts may name them)."""
+        names = {f"__error_handler__{key}" for key, n in self.nodes.items() if n.error_handler}
+        if self._default_error_handler is not None:
+            names.add("__default_error_handler__")
+        return names
+
     def validate(self, interrupt: Sequence[str] | None = None) -> StateGraph:
         sources = {src for src, _ in self._all_edges}
         sources.update(self.branches)
@@ -341,8 +372,9 @@ class StateGraph:
             if target not in self.nodes and target != END:
                 raise ValueError(f"Found edge ending at unknown node `{target}`")
         if interrupt:
+            handlers = self._error_handler_names()
             for node in interrupt:
-                if node not in self.nodes:
+                if node not in self.nodes and node not in handlers:
                     raise ValueError(f"Interrupt node `{node}` not found")
         self.compiled = True
         return self
@@ -430,6 +462,8 @@ class StateGraph:
                 node.retry_policy = self._default_retry
             if node.cache_policy is None and self._default_cache is not None:
                 node.cache_policy = self._default_cache
+            if node.timeout is None and self._default_timeout is not None:
+                node.timeout = self._default_timeout
             compiled.attach_node(key, node)
         for start, end in sorted(self.edges):
             compiled.attach_edge(start, end)
@@ -546,6 +580,7 @@ class CompiledStateGraph(Pregel):
             retry_policy=node.retry_policy,
             cache_policy=node.cache_policy,
             bound=node.runnable,
+            timeout=node.timeout,
         )
 
     def attach_edge(self, starts: str | Sequence[str], end: str) -> None:
@@ -583,8 +618,9 @@ class CompiledStateGraph(Pregel):
 
 
 class _ErrorHandlerCall:
-    """Calls an error handler with the failed node's input and, as `error`,
-    the NodeError (when the handler declares it by name or annotation)."""
+    """Calls an error handler with the failed node's input, the NodeError (as
+    the parameter named `error` or annotated NodeError) and what else it
+    declares of what nodes are given: `config`, `runtime`, `store`, `writer`."""
 
     def __init__(self, func: Callable[..., Any]) -> None:
         self.func = func
@@ -593,16 +629,38 @@ class _ErrorHandlerCall:
 
         params = inspect.signature(func).parameters
         self.error_param = next(
-            (n for n, p in params.items() if p.annotation is NodeError or n == "error"),
+            (
+                n
+                for n, p in params.items()
+                if p.annotation is NodeError or p.annotation == "NodeError" or n == "error"
+            ),
             None,
         )
+        self.inject = tuple(
+            n
+            for n in ("config", "runtime", "store", "writer")
+            if n in params and n != self.error_param
+        )
+        # Read by node timeouts (set_node_defaults(timeout=...) covers handlers).
+        self.runs_async = runs_async(func)
 
     def invoke(self, value: Any, config: dict | None = None) -> Any:
+        task = CURRENT_TASK.get()
+        kwargs: dict[str, Any] = {}
+        if self.error_param is not None:
+            kwargs[self.error_param] = task.handled_error
+        for name in self.inject:
+            if name == "config":
+                kwargs["config"] = task.config
+            elif name == "runtime":
+                kwargs["runtime"] = task.runtime
+            elif name == "store":
+                kwargs["store"] = task.run.graph.store
+            else:
+                from langgraph_jit.config import get_stream_writer
 
-        error = CURRENT_TASK.get().handled_error
-        if self.error_param is None:
-            return self.func(value)
-        return self.func(value, **{self.error_param: error})
+                kwargs["writer"] = get_stream_writer()
+        return self.func(value, **kwargs)
 
     async def ainvoke(self, value: Any, config: dict | None = None) -> Any:
         result = self.invoke(value, config)

@@ -34,6 +34,7 @@ class _CallProc:
         self.bound = fn.func
         self.retry_policy = fn.retry_policy
         self.cache_policy = fn.cache_policy
+        self.timeout = fn.timeout
         self.call = _CallInvoker(fn.func, fn.name)
         self.subgraphs = ()
 

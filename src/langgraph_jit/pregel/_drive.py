@@ -207,6 +207,7 @@ def drive_sync(run: Any, emit: Callable[[tuple], Any]) -> Iterator[Any]:
     gen = engine(run)
     saver = run.persist.checkpointer
     out = run.emitter.out
+    has_handlers = bool(getattr(run.graph, "error_handlers", None))
     reply: Any = None
     while True:
         request, error = _advance(gen, reply)
@@ -230,18 +231,25 @@ def drive_sync(run: Any, emit: Callable[[tuple], Any]) -> Iterator[Any]:
             elif len(tasks) == 1 and not run.graph.step_timeout:
                 reply = _run_one(run, tasks[0])
                 continue
+            # A failed node's error handler starts beside the tasks still running.
+            handlers: list[Any] | None = [] if has_handlers else None
             try:
                 for task, exc in run_step(
                     tasks,
                     timeout=run.graph.step_timeout,
                     max_concurrency=run.max_concurrency,
                     done=wake_queue,
+                    added=handlers,
                 ):
                     if task is None:  # a chunk is ready while tasks run
                         pass
                     elif exc is not None:
                         run.task_failed(task, exc)
-                        reply = _handle_sync(run, task, exc, reply)
+                        handler = None if handlers is None else run.error_handler_task(task, exc)
+                        if handlers is not None and handler is not None:
+                            handlers.append(handler)
+                        else:
+                            reply = step_error(reply, exc)
                     else:
                         run.task_done(task)
                     while out:

@@ -10,11 +10,13 @@ from __future__ import annotations
 import asyncio
 import inspect
 from collections.abc import Callable, Mapping, Sequence
+from datetime import timedelta
 from typing import Any, NamedTuple
 
 from langgraph_jit._constants import TASKS
 from langgraph_jit.pregel._subgraphs import find_subgraph
-from langgraph_jit.types import CachePolicy, RetryPolicy, Send
+from langgraph_jit.pregel._timeout import runs_async, sync_timeout_error
+from langgraph_jit.types import CachePolicy, RetryPolicy, Send, TimeoutPolicy
 
 
 class _Passthrough:
@@ -319,6 +321,7 @@ class PregelNode:
         retry_policy: RetryPolicy | Sequence[RetryPolicy] | None = None,
         cache_policy: CachePolicy | None = None,
         subgraphs: Sequence[Any] | None = None,
+        timeout: float | timedelta | TimeoutPolicy | None = None,
         **_ignored: Any,
     ) -> None:
         self.channels = channels
@@ -332,6 +335,8 @@ class PregelNode:
         if isinstance(retry_policy, RetryPolicy):
             retry_policy = (retry_policy,)
         self.retry_policy = retry_policy
+        # Deadlines of each attempt (async nodes only; see pregel._timeout).
+        self.timeout = TimeoutPolicy.coerce(timeout)
         # Found on first use (reading a node's code costs compile time).
         self._subgraphs = list(subgraphs) if subgraphs is not None else None
         self.call = NodeCall(bound) if bound is not None else None
@@ -349,6 +354,7 @@ class PregelNode:
             "retry_policy": self.retry_policy,
             "cache_policy": self.cache_policy,
             "subgraphs": self.subgraphs,
+            "timeout": self.timeout,
         }
         attrs.update(update)
         return PregelNode(**attrs)
@@ -389,6 +395,17 @@ class PregelNode:
     def node(self) -> Any:
         return self.bound
 
+    def check_timeout(self, name: str) -> None:
+        """A node with a timeout must run async all the way (its writers
+        too), since only an await can be cancelled: ValueError otherwise."""
+        if self.timeout is None:
+            return
+        if not runs_async(self.bound) or not all(
+            type(w) is ChannelWrite or hasattr(w, "write_task") or runs_async(w)
+            for w in self.writers
+        ):
+            raise sync_timeout_error(name)
+
     @property
     def subgraphs(self) -> list[Any]:
         """The graphs this node runs as subgraphs (at most one is found)."""
@@ -418,6 +435,7 @@ class NodeBuilder:
         self._bound: Any = None
         self._retry_policy: list[RetryPolicy] = []
         self._cache_policy: CachePolicy | None = None
+        self._timeout: TimeoutPolicy | None = None
 
     def subscribe_only(self, channel: str) -> NodeBuilder:
         """Read and be triggered by a single channel; the node gets its value."""
@@ -481,6 +499,12 @@ class NodeBuilder:
         self._cache_policy = policy
         return self
 
+    def set_timeout(self, timeout: float | timedelta | TimeoutPolicy | None) -> NodeBuilder:
+        """Deadlines for each attempt of the node (a number or timedelta is a
+        run timeout); None removes them. Validated now."""
+        self._timeout = TimeoutPolicy.coerce(timeout)
+        return self
+
     def build(self) -> PregelNode:
         return PregelNode(
             channels=self._channels,
@@ -491,6 +515,7 @@ class NodeBuilder:
             bound=self._bound,
             retry_policy=self._retry_policy,
             cache_policy=self._cache_policy,
+            timeout=self._timeout,
         )
 
 
@@ -500,6 +525,8 @@ class _Sequence:
     def __init__(self, *steps: Any) -> None:
         self.steps = [NodeCall(s) for s in steps]
         self.__name__ = self.steps[-1].name
+        # Read by node timeouts: cancellable only if every step is async.
+        self.runs_async = all(runs_async(s) for s in steps)
 
     def invoke(self, value: Any, config: dict | None = None) -> Any:
         holder = _ConfigHolder(config)

@@ -37,6 +37,8 @@ from langgraph_jit._constants import (
     DEFAULT_RECURSION_LIMIT,
     ENGINE_LOGGER,
     ERROR,
+    ERROR_HANDLER_PATH,
+    ERROR_SOURCE_NODE,
     INPUT,
     INTERRUPT,
     NO_WRITES,
@@ -99,6 +101,37 @@ def root_configurable(configurable: dict[str, Any]) -> dict[str, Any]:
     graph: from the root's checkpoint its checkpoint map names (the
     subgraph, when it runs, loads the one named for it)."""
     return {**configurable, CONFIG_KEY_CHECKPOINT_NS: "", CONFIG_KEY_CHECKPOINT_ID: None}
+
+
+class ErrorHandlerTask(Task):
+    """The task of a node's error handler, run in the step its node failed in,
+    on the node's input. Path, namespace and id are LangGraph's: the failed
+    task's path plus a marker, a namespace inside the failed task's, and an
+    id hashing the failed task's id (so a resumed thread finds its writes)."""
+
+    __slots__ = ("_parent_ns",)
+
+    def __init__(self, run: PregelRun, failed: Task, name: str, node_id: int, proc: Any) -> None:
+        parent_ns = f"{failed.checkpoint_ns}{NS_SEP}{name}"
+        h = xxh3_128_hexdigest(
+            run.state.checkpoint_id_bytes()
+            + f"{parent_ns}{run.step}{name}{PUSH}{ERROR_HANDLER_PATH}{failed.id}".encode()
+        )
+        super().__init__(
+            run,
+            name,
+            node_id,
+            proc,
+            failed.input,
+            PUSH_TRIGGER,
+            (*failed.path[:3], ERROR_HANDLER_PATH, False),
+            task_id=f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:32]}",
+        )
+        self._parent_ns = parent_ns
+
+    @property
+    def checkpoint_ns(self) -> str:
+        return f"{self._parent_ns}{NS_END}{self.id}"
 
 
 class PregelRun:
@@ -611,6 +644,9 @@ class PregelRun:
         if self.interrupt_before and self._should_interrupt(self.interrupt_before):
             self.status = "interrupt_before"
             raise GraphInterrupt()
+        if reused and getattr(self.graph, "error_handlers", None):
+            # Added after the breakpoints: a handler is never one (as in LangGraph).
+            self._resume_error_handlers(tasks)
         control = self._control
         if control is not None and control.drain_requested:
             # After the breakpoint check: a resume passes the next step's
@@ -682,13 +718,29 @@ class PregelRun:
         name = handlers.get(task.name)
         if name is None:
             return None
+        return self._add_handler_task(task, name, exc)
+
+    def _add_handler_task(self, task: Task, name: str, error: Any) -> Task:
         n = self.topo.node_id[name]
-        handler = Task(
-            self, name, n, self.topo.procs[n], task.input, PUSH_TRIGGER, (PUSH, task.path, 0, True)
-        )
-        handler.handled_error = NodeError(task.name, exc)
+        handler = ErrorHandlerTask(self, task, name, n, self.topo.procs[n])
+        handler.handled_error = NodeError(task.name, error)
         self.tasks.append(handler)
         return handler
+
+    def _resume_error_handlers(self, tasks: list[Task]) -> None:
+        """Nodes that failed before the thread stopped, their error handler
+        pending: the handlers run again (told the saved error), not the nodes."""
+        handlers: dict[str, str] = self.graph.error_handlers
+        saved = self.persist.pending_writes
+        handled = {tid for tid, chan, _ in saved if chan == ERROR_SOURCE_NODE}
+        errors = {tid: value for tid, chan, value in saved if chan == ERROR}
+        added = [
+            self._add_handler_task(t, handlers[t.name], errors.get(t.id))
+            for t in list(tasks)
+            if t.cached and t.name in handlers and t.id in handled
+        ]
+        if added:
+            reuse_pending_writes(added, saved)
 
     def task_failed(self, task: Task, exc: BaseException) -> None:
         """A task raised; record the error so the thread can be resumed."""
@@ -722,7 +774,12 @@ class PregelRun:
         if persist.checkpointer is not None:
             # Writes the task made before failing (e.g. a node's update
             # before its conditional edge raised) are saved with the error.
-            persist.record_writes(task, [*task.writes, (ERROR, repr(exc))])
+            failed = [*task.writes, (ERROR, repr(exc))]
+            handlers = getattr(self.graph, "error_handlers", None)
+            if handlers and task.name in handlers and isinstance(exc, Exception):
+                # Its handler runs next (and again, instead of it, on resume).
+                failed.append((ERROR_SOURCE_NODE, task.name))
+            persist.record_writes(task, failed)
         if emitter.wants_tasks:
             emitter.task_event(
                 "task_result",

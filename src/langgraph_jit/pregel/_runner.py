@@ -27,7 +27,8 @@ from langgraph_jit.errors import (
     add_exception_note,
 )
 from langgraph_jit.pregel import _lc
-from langgraph_jit.types import RetryPolicy
+from langgraph_jit.pregel._timeout import TimedAttempt, sync_timeout_error
+from langgraph_jit.types import RetryPolicy, TimeoutPolicy
 
 _pool: concurrent.futures.ThreadPoolExecutor | None = None
 _pool_lock = threading.Lock()
@@ -102,6 +103,10 @@ def run_task(task: Any) -> None:
     """Run one task to completion in this thread (with retries)."""
     proc = task.proc
     call = proc.call
+    if (task.timeout or proc.timeout) is not None and not getattr(call, "is_async", False):
+        # Nothing can stop a sync call (an async task function raises its
+        # own error for a sync run when called).
+        raise sync_timeout_error(task.name)
     attempt = 0
     task.first_attempt_time = time.time()
     token = CURRENT_TASK.set(task)
@@ -140,6 +145,9 @@ def run_task(task: Any) -> None:
 async def arun_task(task: Any) -> None:
     """Run one task to completion on the event loop (with retries)."""
     proc = task.proc
+    timeout = task.timeout or proc.timeout
+    if timeout is not None:
+        return await _arun_timed_task(task, timeout)
     call = proc.call
     policies = proc.retry_policy or task.run.graph.retry_policy
     attempt = 0
@@ -176,6 +184,57 @@ async def arun_task(task: Any) -> None:
         CURRENT_TASK.reset(token)
 
 
+async def _arun_timed_task(task: Any, timeout: TimeoutPolicy) -> None:
+    """arun_task for a task with a TimeoutPolicy: each attempt runs under a
+    watchdog (pregel._timeout). A timed-out attempt fails with
+    NodeTimeoutError, which the retry policies treat like any other error;
+    its writes are dropped. An observer hears of each attempt's end before
+    any retry wait or error handler."""
+    proc = task.proc
+    call = proc.call
+    policies = proc.retry_policy or task.run.graph.retry_policy
+    attempt = 0
+    task.first_attempt_time = time.time()
+    token = CURRENT_TASK.set(task)
+    lc_token = _lc.enter_task(task) if task.run.lc_context else None
+    try:
+        while True:
+            task.attempt = attempt + 1
+            timed = TimedAttempt(task, timeout)
+            try:
+                try:
+                    if call is None:
+                        output = task.input
+                    else:
+                        output = await timed.run(lambda: call.ainvoke(task.input, task))
+                    await proc.acollect_writes(output, task)
+                except ParentCommand as exc:
+                    if not _command_for_this_graph(task, exc):
+                        raise
+                    await proc.acollect_writes(exc.args[0], task)
+            except asyncio.CancelledError as exc:
+                timed.finish(exc)
+                if _raised_by_node():
+                    raise NodeCancelledError(task.name) from exc
+                raise
+            except BaseException as exc:
+                timed.finish(exc)
+                attempt += 1
+                delay = retry_delay(policies, exc, attempt)
+                if delay is None:
+                    _note(task, exc)
+                    raise
+                task.reset_for_retry()
+                await asyncio.sleep(delay)
+            else:
+                timed.finish(None)
+                return
+    finally:
+        if lc_token is not None:
+            _lc.exit_task(lc_token)
+        CURRENT_TASK.reset(token)
+
+
 WAKE = object()
 """Put on a step's queue by `eager` runs when a chunk is ready to stream."""
 
@@ -186,6 +245,7 @@ def run_step(
     timeout: float | None,
     max_concurrency: int | None,
     done: queue.SimpleQueue | None = None,
+    added: list[Any] | None = None,
 ) -> Iterator[tuple[Any, BaseException | None]]:
     """Run tasks concurrently; yield (task, error or None) as each finishes.
 
@@ -197,18 +257,23 @@ def run_step(
     With a `done` queue given (eager streaming), the caller only waits, and
     a WAKE put on that queue yields (None, None) so it can stream chunks
     produced while tasks still run.
+
+    With an `added` list (a graph with error handlers), the caller only
+    waits too, and tasks it appends to the list while handling a result
+    (a failed node's handler) start at once, beside those still running.
     """
     pending = deque(tasks)
     eager = done is not None
     if done is None:
         done = queue.SimpleQueue()
     lock = threading.Lock()
-    state = {"started": 0, "stop": False}
+    state = {"started": 0, "stop": False, "total": len(tasks), "workers": 0}
 
     def work() -> None:
         while True:
             with lock:
                 if state["stop"] or not pending:
+                    state["workers"] -= 1
                     return
                 task = pending.popleft()
                 state["started"] += 1
@@ -222,11 +287,13 @@ def run_step(
     pool = shared_pool()
     # Workers pull tasks from the shared deque, so more workers than the
     # pool has threads would only queue up.
-    n_workers = min(len(tasks), max_concurrency or len(tasks), pool._max_workers)
-    # With a timeout (or eager streaming) the caller only waits; otherwise
-    # it works too.
-    waits = bool(timeout) or eager
+    limit = min(max_concurrency or pool._max_workers, pool._max_workers)
+    n_workers = min(len(tasks), limit)
+    # With a timeout, eager streaming or error handlers the caller only
+    # waits; otherwise it works too.
+    waits = bool(timeout) or eager or added is not None
     helpers = n_workers if waits else n_workers - 1
+    state["workers"] = n_workers
     for _ in range(helpers):
         pool.submit(contextvars.copy_context().run, work)
     deadline = time.monotonic() + timeout if timeout else None
@@ -235,8 +302,17 @@ def run_step(
     reported = 0
     timed_out = False
     while True:
+        if added:
+            with lock:
+                pending.extend(added)
+                state["total"] += len(added)
+                spawn = min(len(added), limit - state["workers"])
+                state["workers"] += spawn
+            added.clear()
+            for _ in range(spawn):
+                pool.submit(contextvars.copy_context().run, work)
         with lock:
-            if reported >= (state["started"] if timed_out else len(tasks)):
+            if reported >= (state["started"] if timed_out else state["total"]):
                 break
         try:
             if deadline is None or timed_out:

@@ -159,6 +159,7 @@ class Pregel(PregelProtocol):
                     f"Invalid node type {type(node)}, expected PregelNode or NodeBuilder"
                 )
             subscribed.update(node.triggers)
+            node.check_timeout(name)
             reads = [node.channels] if isinstance(node.channels, str) else node.channels
             for chan in reads:
                 if chan not in channels and chan not in self.managed:

@@ -115,9 +115,10 @@ class Planner:
             proc = self.topo.procs[n]
             if proc.bound is None and not proc.writers:
                 continue
-            tasks.append(
-                Task(run, packet.node, n, proc, packet.arg, PUSH_TRIGGER, (PUSH, idx, False))
-            )
+            task = Task(run, packet.node, n, proc, packet.arg, PUSH_TRIGGER, (PUSH, idx, False))
+            if packet.timeout is not None:
+                task.timeout = packet.timeout
+            tasks.append(task)
         return tasks
 
     # -- node inputs -----------------------------------------------------------

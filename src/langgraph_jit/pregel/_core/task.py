@@ -9,6 +9,7 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any, Protocol
 
 from langgraph_jit._constants import NS_END, NS_SEP, PREVIOUS, PULL
+from langgraph_jit._context import TIMED_ATTEMPT
 from langgraph_jit.pregel._core import output as _output
 from langgraph_jit.pregel._core.checkpoint_state import CheckpointState
 from langgraph_jit.pregel._core.interrupt import Scratchpad, ask
@@ -72,6 +73,7 @@ class Task:
         "path",
         "proc",
         "run",
+        "timeout",
         "triggers",
         "writes",
     )
@@ -85,6 +87,7 @@ class Task:
         input: Any,
         triggers: Sequence[str],
         path: TaskPath,
+        task_id: str | None = None,
     ) -> None:
         self.run = run
         self.name = name
@@ -94,7 +97,7 @@ class Task:
         self.triggers = triggers
         self.path = path
         self.writes: Writes = []
-        self._id: str | None = None
+        self._id: str | None = task_id  # None: derived when first observed
         self._config: dict[str, Any] | None = None
         self.cached = False
         self.error: BaseException | None = None
@@ -104,6 +107,7 @@ class Task:
         self.attempt = 1
         self.first_attempt_time: float | None = None
         self.handled_error: Any = None  # for error-handler tasks: the NodeError
+        self.timeout: Any = None  # a Send's TimeoutPolicy (replaces the node's)
 
     @property
     def id(self) -> str:
@@ -159,6 +163,10 @@ class Task:
                 server_info=server_info_from(run.configurable),
                 control=run.control,
             )
+            timed = TIMED_ATTEMPT.get()
+            if timed is not None:
+                # Under a node timeout: heartbeats and writes are its progress.
+                runtime = self._runtime = timed.patch_runtime(runtime)
         return runtime
 
     def reset_for_retry(self) -> None:
