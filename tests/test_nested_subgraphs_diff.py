@@ -339,7 +339,9 @@ def test_a_saver_whose_put_writes_takes_no_task_path():
                 return super().put_writes(config, writes, task_id)
 
         graph = _single(lg, lambda s: {"log": ["x"]}, checkpointer=OldSaver())
-        return {"out": graph.invoke({"log": []}, cfg()), "calls": bool(calls)}
+        out = graph.invoke({"log": []}, cfg())
+        graph.update_state(cfg(), {"log": ["edit"]}, as_node="n")
+        return {"out": out, "calls": bool(calls), "state": graph.get_state(cfg()).values}
 
     assert_same(program)
 
@@ -423,3 +425,27 @@ def test_send_state_with_an_untracked_value_is_saved_without_it():
 
 def state_values(app: Any) -> Any:
     return app.get_state(cfg()).values
+
+
+@pytest.mark.parametrize("with_saver", [False, True])
+def test_an_interrupt_shows_the_writes_of_finished_siblings(with_saver):
+    def program(lg: Impl) -> dict:
+        class State(TypedDict):
+            my_key: Annotated[str, operator.add]
+
+        g = lg.StateGraph(State)
+        g.add_node("asks", lambda s: {"my_key": lg.types.interrupt("q")})
+        g.add_node("sibling", lambda s: {"my_key": " one"})
+        g.add_conditional_edges(lg.START, lambda s: ["asks", lg.Send("sibling", s)])
+        app = g.compile(checkpointer=lg.InMemorySaver() if with_saver else None)
+        config = cfg() if with_saver else None
+        out = app.invoke({"my_key": "value"}, config)
+        chunks = list(
+            app.stream({"my_key": "v"}, cfg("2") if with_saver else None, stream_mode="values")
+        )
+        return {
+            "out": {k: v for k, v in out.items() if k != "__interrupt__"},
+            "values": [{k: v for k, v in c.items() if k != "__interrupt__"} for c in chunks],
+        }
+
+    assert_same(program)

@@ -64,6 +64,16 @@ def _takes_task_path(saver: Any) -> bool:
     return True
 
 
+def put_writes_args(
+    saver: Any, config: dict[str, Any], writes: Any, task_id: str, path: str
+) -> tuple[Any, ...]:
+    """The arguments of a put_writes call to `saver` (no `task_path` for a
+    saver whose put_writes predates it)."""
+    if _takes_task_path(saver):
+        return (config, writes, task_id, path)
+    return (config, writes, task_id)
+
+
 class Persister:
     """Saver calls, saved writes and cache entries of one run."""
 
@@ -233,14 +243,23 @@ class Persister:
 
     # -- checkpoints -------------------------------------------------------------
 
-    def save(self, source: str, step: int, configurable: dict[str, Any]) -> None:
-        """Make the checkpoint of `step` and, when saving, queue its put."""
+    def save(
+        self,
+        source: str,
+        step: int,
+        configurable: dict[str, Any],
+        parents: dict[str, str] | None = None,
+    ) -> None:
+        """Make the checkpoint of `step` and, when saving, queue its put.
+        Its ancestors' checkpoints are the config's checkpoint map unless
+        `parents` names them."""
         state = self.state
         if not self.saving and self.checkpointer is None:
             # Nothing observes this checkpoint but task ids derived from it.
             state.new_checkpoint(step, None)
             return
-        parents = configurable.get(CONFIG_KEY_CHECKPOINT_MAP, {})
+        if parents is None:
+            parents = configurable.get(CONFIG_KEY_CHECKPOINT_MAP, {})
         metadata: dict[str, Any] = {"source": source, "step": step, "parents": parents}
         if self.delta is not None:
             self.delta.checkpoint(state, metadata, saving=self.saving)

@@ -917,7 +917,7 @@ class PregelRun:
         """The run stops at a breakpoint or at interrupt() calls in tasks."""
         interrupts = tuple(exc.args[0]) if exc.args else ()
         done = [t for t in self.tasks if t.writes and t.error is None]
-        if done and self.persist.checkpointer is not None and not self.nested:
+        if done and not self.nested:
             # Show the state with the finished tasks' writes (not saved), also
             # when a subgraph stopped at a breakpoint (no interrupt values):
             # with durability "exit", the step's checkpoint is put first.

@@ -29,6 +29,7 @@ from langgraph_jit.errors import InvalidUpdateError
 from langgraph_jit.pregel._checkpoint import COUNTERS_KEY, rebuild_steps
 from langgraph_jit.pregel._core import output as _output
 from langgraph_jit.pregel._core.task import Task, _task_path_str, _task_sort_key
+from langgraph_jit.pregel._persist import put_writes_args
 from langgraph_jit.pregel._run import PregelRun
 from langgraph_jit.types import StateUpdate
 
@@ -110,7 +111,7 @@ def _one_superstep(
             book.updated(writes, kept=keeps_writes)
         if keeps_writes:
             input_id = str(uuid5(UUID(saved.checkpoint["id"]), INPUT))
-            yield (saver, "put_writes", (saved.config, writes, input_id, ""))
+            yield (saver, "put_writes", put_writes_args(saver, saved.config, writes, input_id, ""))
         run.commit([], writes, bump_step=False, input_task=True)
         run.step = run.state.metadata_step + 1 if saved is not None else -1
         return (yield from _save(run, saver, "input"))
@@ -158,7 +159,11 @@ def _one_superstep(
             writes = [w for w in task.writes if w[0] != PUSH]
             if writes:
                 path = _task_path_str(task.path)
-                yield (saver, "put_writes", (saved.config, writes, task_id, path))
+                yield (
+                    saver,
+                    "put_writes",
+                    put_writes_args(saver, saved.config, writes, task_id, path),
+                )
     run.commit(tasks, [w for t in tasks for w in t.writes], bump_step=True)
     result = yield from _save(run, saver, "update")
     for task_id, task in zip(task_ids, tasks):
