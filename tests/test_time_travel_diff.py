@@ -373,3 +373,145 @@ def test_async_replay_and_fork_from_a_subgraph_checkpoint():
         return arun(go)
 
     assert_same(program)
+
+
+# -- resuming: Command writes, durability "exit", retries -----------------------------
+
+
+class Log(TypedDict, total=False):
+    log: Annotated[list[str], operator.add]
+
+
+@pytest.mark.parametrize("durability", ["sync", "exit"])
+def test_each_resume_with_an_update_applies_once(durability):
+    def program(lg: Impl) -> dict:
+        def ask_three_times(state):
+            return {"log": ["a:" + "".join(lg.types.interrupt(str(q)) for q in range(1, 4))]}
+
+        saver = lg.InMemorySaver()
+        app = (
+            lg.StateGraph(Log)
+            .add_node("a", ask_three_times)
+            .add_edge(lg.START, "a")
+            .compile(checkpointer=saver)
+        )
+        config = {"configurable": {"thread_id": "1"}}
+        obs: dict = {"first": app.invoke({"log": []}, config, durability=durability)}
+        for i in range(1, 4):
+            command = lg.Command(resume=str(i), update={"log": [f"u{i}"]})
+            obs[f"resume{i}"] = app.invoke(command, config, durability=durability)
+        obs["state"] = app.get_state(config).values
+        obs["saved"] = _saved(saver)
+        return obs
+
+    assert_same(program)
+
+
+def test_answered_parallel_interrupts_apply_once_with_durability_exit():
+    def program(lg: Impl) -> dict:
+        builder = lg.StateGraph(Log)
+        for name in "abc":
+            builder.add_node(name, lambda s, n=name: {"log": [f"{n}:{lg.types.interrupt(n)}"]})
+            builder.add_edge(lg.START, name)
+        app = builder.compile(checkpointer=lg.InMemorySaver())
+        config = {"configurable": {"thread_id": "1"}}
+        result = app.invoke({"log": []}, config, durability="exit")
+        answered = []
+        while pending := result.get("__interrupt__"):
+            answered.append(sorted(i.value for i in pending))
+            answer = {pending[0].id: "yes"}
+            result = app.invoke(lg.Command(resume=answer), config, durability="exit")
+        return {"answered": answered, "log": sorted(result["log"])}
+
+    assert_same(program)
+
+
+def test_a_retried_node_gets_the_same_answer():
+    def program(lg: Impl) -> dict:
+        failures = [ConnectionError("flaky api")]
+        answers: list = []
+
+        def ask(state):
+            answers.append(lg.types.interrupt("delete a.txt?"))
+            if failures:
+                raise failures.pop()
+            return {"log": [answers[-1]]}
+
+        app = (
+            lg.StateGraph(Log)
+            .add_node("ask", ask, retry_policy=lg.RetryPolicy(initial_interval=0, jitter=False))
+            .add_edge(lg.START, "ask")
+            .compile(checkpointer=lg.InMemorySaver())
+        )
+        config = {"configurable": {"thread_id": "1", "__pregel_strict_resume": True}}
+        app.invoke({"log": []}, config)
+        (card,) = app.get_state(config).interrupts
+        result = app.invoke(lg.Command(resume={card.id: "yes"}), config)
+        return {"result": result, "answers": answers}
+
+    assert_same(program)
+
+
+# -- checkpoints saved by LangGraph before checkpoint format 3 ------------------------
+
+
+class Doc(TypedDict, total=False):
+    query: str
+    answer: str
+
+
+def _format_1_thread(saver: Any) -> dict:
+    """A thread saved by LangGraph < 0.3: rewrite ran (triggered by `start:rewrite`), its
+    output channel `rewrite` now triggers qa. Returns the thread's config."""
+    config = {"configurable": {"thread_id": "1", "checkpoint_ns": ""}}
+    v = [f"{i:032}.0.5" for i in range(5)]
+    first = {
+        "v": 1,
+        "ts": "2025-04-02T19:51:40.525051+00:00",
+        "id": "1f00ffbe-5368-6c0a-bfff-ac22bea4c512",
+        "channel_values": {"__start__": {"query": "q"}},
+        "channel_versions": {"__start__": v[1]},
+        "versions_seen": {"__input__": {}},
+        "pending_sends": [],
+    }
+    saved = saver.put(config, first, {"source": "input", "step": -1, "parents": {}}, {})
+    second = {
+        "v": 1,
+        "ts": "2025-04-02T19:51:40.530000+00:00",
+        "id": "1f00ffbe-5370-6c0a-8000-ac22bea4c512",
+        "channel_values": {"query": "query: q", "rewrite": "rewrite"},
+        "channel_versions": {
+            "__start__": v[2],
+            "query": v[3],
+            "start:rewrite": v[2],
+            "rewrite": v[3],
+        },
+        "versions_seen": {
+            "__input__": {},
+            "__start__": {"__start__": v[1]},
+            "rewrite": {"start:rewrite": v[2]},
+        },
+        "pending_sends": [],
+    }
+    saver.put(saved, second, {"source": "loop", "step": 0, "parents": {}}, {})
+    return config
+
+
+def test_a_format_1_checkpoint_is_migrated_on_load():
+    def program(lg: Impl) -> dict:
+        saver = lg.InMemorySaver()
+        app = (
+            lg.StateGraph(Doc)
+            .add_node("rewrite", lambda s: {"query": f"query: {s['query']}"})
+            .add_node("qa", lambda s: {"answer": s["query"].upper()})
+            .add_edge(lg.START, "rewrite")
+            .add_edge("rewrite", "qa")
+            .compile(checkpointer=saver)
+        )
+        config = _format_1_thread(saver)
+        obs: dict = {"history": list(app.get_state_history(config))}
+        obs["resumed"] = app.invoke(None, config)
+        obs["state"] = app.get_state(config)
+        return obs
+
+    assert_same(program)

@@ -36,6 +36,7 @@ from langgraph_jit.graph._schema import (
     mapper_for,
     model_updates,
 )
+from langgraph_jit.pregel._migrate import migrate_state_graph_layout
 from langgraph_jit.pregel._node import (
     ChannelWrite,
     ChannelWriteEntry,
@@ -531,6 +532,11 @@ class CompiledStateGraph(Pregel):
         self.schema_to_mapper: dict[Any, Any] = {}
         self._schema_channels: dict[Any, list[str]] = {}
         self.error_handlers: dict[str, str] = {}
+
+    def _migrate_checkpoint(self, checkpoint: dict[str, Any]) -> None:
+        """Also renames the trigger channels of StateGraph checkpoint formats 1-2."""
+        super()._migrate_checkpoint(checkpoint)
+        migrate_state_graph_layout(checkpoint, self.nodes, self.builder.edges)
 
     def attach_node(self, key: str, node: StateNodeSpec | None) -> None:
         builder = self.builder

@@ -46,6 +46,7 @@ __all__ = (
     "DeltaHistoryReader",
     "achannels_from_checkpoint",
     "channels_from_checkpoint",
+    "copy_checkpoint",
     "delta_channels_to_snapshot",
     "empty_checkpoint",
     "exit_delta_task_id",
@@ -56,6 +57,20 @@ __all__ = (
 DELTA_MAX_SUPERSTEPS_SINCE_SNAPSHOT = 5000
 # Metadata key: {channel: (updates, supersteps) since its last snapshot}.
 COUNTERS_KEY = "counters_since_delta_snapshot"
+
+
+def copy_checkpoint(checkpoint: Checkpoint) -> Checkpoint:
+    """A copy of a checkpoint as the engine handles it (fresh maps, no
+    pre-format-4 `pending_sends`), safe to edit without touching the original."""
+    return Checkpoint(
+        v=checkpoint["v"],
+        ts=checkpoint["ts"],
+        id=checkpoint["id"],
+        channel_values=checkpoint["channel_values"].copy(),
+        channel_versions=checkpoint["channel_versions"].copy(),
+        versions_seen={node: seen.copy() for node, seen in checkpoint["versions_seen"].items()},
+        updated_channels=checkpoint.get("updated_channels", None),
+    )
 
 
 # -- when to store a value -------------------------------------------------------

@@ -86,6 +86,8 @@ class Persister:
     # config lookups may be used).
     state: CheckpointState
     attached = False
+    # A fork's first checkpoint holds the Command's writes: not saved again.
+    _null_writes_carried = False
     # A DeltaBook when the graph has DeltaChannels (see pregel._checkpoint).
     delta: Any = None
     parent_config: dict[str, Any] | None = None
@@ -177,13 +179,22 @@ class Persister:
         """A Command's writes, made by no task (NULL_TASK_ID): they replace
         the control writes of an earlier Command and are saved (unless not
         `store`: a fork's first checkpoint carries them)."""
-        self.pending_writes = [
+        kept = [
             w
             for w in self.pending_writes
             if not (w[0] == NULL_TASK_ID and w[1] in WRITES_NOT_REUSED)
-        ] + [(NULL_TASK_ID, c, v) for c, v in writes]
-        if self.saving and store:
-            self.queue_put_writes(NULL_TASK_ID, writes, "")
+        ]
+        # Savers key a write by its index in the list: the earlier Commands'
+        # updates are saved again first (same slots), then the new writes,
+        # control writes last (a resume ahead of an update would take a slot
+        # an update has next time, and that update would apply twice).
+        writes = sorted(writes, key=lambda w: w[0] in WRITES_NOT_REUSED)
+        earlier = [(c, v) for tid, c, v in kept if tid == NULL_TASK_ID]
+        self.pending_writes = kept + [(NULL_TASK_ID, c, v) for c, v in writes]
+        if not store:
+            self._null_writes_carried = True
+        elif self.saving:
+            self.queue_put_writes(NULL_TASK_ID, [*earlier, *writes], "")
 
     def null_resume(self, consume: bool) -> Any:
         """The resume value a Command gave the run (MISSING if none); tasks
@@ -341,9 +352,16 @@ class Persister:
         if self.state.metadata is None:
             return
         self.put_exit_checkpoint()
+        # Only tasks that wrote in this run: writes loaded with the checkpoint
+        # are stored on it already, and saved again they could take new
+        # slots and apply twice. (Loaded writes are the loaded tuples.)
+        loaded = {id(w) for w in self.state.pending_writes}
+        written = {w[0] for w in self.pending_writes if id(w) not in loaded}
+        if self._null_writes_carried:
+            written.discard(NULL_TASK_ID)
         by_task: dict[str, list[Any]] = {}
         for tid, chan, value in self.pending_writes:
-            if tid != NULL_TASK_ID:
+            if tid in written:
                 by_task.setdefault(tid, []).append((chan, value))
         paths = {t.id: t.path for t in tasks}
         for tid, writes in by_task.items():

@@ -12,6 +12,7 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Sequence
+from hashlib import sha1
 from typing import Any
 
 from xxhash import xxh3_128_hexdigest
@@ -267,9 +268,10 @@ class PregelRun:
             tail = self.topo.pull_tail(name, task.triggers)
         ns = self.checkpoint_ns
         node_ns = f"{ns}{NS_SEP}{name}" if ns else name
-        h = xxh3_128_hexdigest(
-            self.state.checkpoint_id_bytes() + f"{node_ns}{self.step}".encode() + tail
-        )
+        state = self.state
+        data = state.checkpoint_id_bytes() + f"{node_ns}{self.step}".encode() + tail
+        # Checkpoint format 1 (LangGraph < 0.3) named its tasks by SHA-1.
+        h = sha1(data).hexdigest() if state.sha1_task_ids else xxh3_128_hexdigest(data)
         return f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:32]}"
 
     def task_config(self, task: Task) -> dict[str, Any]:
@@ -396,6 +398,9 @@ class PregelRun:
         graph = self.graph
         topo = self.topo
         checkpointer = self.persist.checkpointer
+        if saved is not None and saved.checkpoint.get("v", 4) < 4:
+            # Saved by an older LangGraph: its channels as they are named now.
+            graph._migrate_checkpoint(saved.checkpoint)
         self.state = state = CheckpointState.load(topo, graph.channels, saved, checkpointer)
         self.table = ChannelTable(
             topo,

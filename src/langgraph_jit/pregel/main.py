@@ -35,6 +35,7 @@ from langgraph_jit.pregel._core.task import _identifier
 from langgraph_jit.pregel._core.topology import Topology
 from langgraph_jit.pregel._drive import chunk_formatter, drive_async, drive_sync
 from langgraph_jit.pregel._emit import stream_mode_set
+from langgraph_jit.pregel._migrate import migrate_pending_sends
 from langgraph_jit.pregel._node import ChannelWrite, ChannelWriteEntry, NodeBuilder, PregelNode
 from langgraph_jit.pregel._run import PregelRun, root_configurable
 from langgraph_jit.pregel._runner import shared_pool
@@ -295,6 +296,10 @@ class Pregel(PregelProtocol):
         from langgraph_jit.pregel._draw import pregel_mimebundle
 
         return pregel_mimebundle(self)
+
+    def _migrate_checkpoint(self, checkpoint: dict[str, Any]) -> None:
+        """Bring a checkpoint saved by an older LangGraph to today's layout."""
+        migrate_pending_sends(checkpoint)
 
     def get_subgraphs(
         self, *, namespace: str | None = None, recurse: bool = False

@@ -78,6 +78,8 @@ class CheckpointState:
     _values_by_version = False
     _frozen_seen = False
     _id: str | None = None
+    # Tasks of a format-1 checkpoint have SHA-1 based ids (LangGraph's).
+    sha1_task_ids = False
     _id_step = -1
     _id_bytes = b""
     _id_bytes_of: str | None = None
@@ -168,6 +170,8 @@ class CheckpointState:
         self.pending_writes = list(saved.pending_writes or [])
         self.saved_updated = checkpoint.get("updated_channels")
         self._id = checkpoint.get("id") or None
+        if checkpoint.get("v", 4) <= 1:
+            self.sha1_task_ids = True
         self._id_step = self.metadata_step
         self.checkpointer = checkpointer
         self.tracking = checkpointer is not None
@@ -217,6 +221,7 @@ class CheckpointState:
 
     def new_checkpoint(self, step: int, metadata: dict[str, Any] | None) -> None:
         self._id = None
+        self.sha1_task_ids = False  # a new checkpoint has today's format
         self._id_step = step
         self.metadata = metadata
         self.ts = ""

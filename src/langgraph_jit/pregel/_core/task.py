@@ -171,9 +171,12 @@ class Task:
 
     def reset_for_retry(self) -> None:
         """A failed attempt will be retried: drop its writes and its Runtime
-        (which reports the attempt number)."""
+        (which reports the attempt number). Its interrupt() calls count
+        from the first again: the next attempt gets the same answers."""
         self.writes.clear()
         self._runtime = None
+        if self._scratchpad is not None:
+            self._scratchpad.counter = 0
 
     @property
     def built_config(self) -> dict[str, Any] | None:
