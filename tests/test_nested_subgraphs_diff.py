@@ -449,3 +449,28 @@ def test_an_interrupt_shows_the_writes_of_finished_siblings(with_saver):
         }
 
     assert_same(program)
+
+
+def test_copy_and_update_in_one_go():
+    def program(lg: Impl) -> list:
+        class State(TypedDict):
+            name: Annotated[str, lambda a, b: f"{a} > {b}" if a else b]
+
+        graph = (
+            lg.StateGraph(State)
+            .add_node("one", lambda s: lg.Command(goto=[lg.Send("two", {})], update={"name": "1"}))
+            .add_node("two", lambda s: {"name": "2"})
+            .add_edge(lg.START, "one")
+            .add_edge("one", "two")
+            .compile(checkpointer=lg.InMemorySaver())
+        )
+        graph.invoke({"name": "s"}, cfg())
+        history = list(graph.get_state_history(cfg()))
+        update = lg.types.StateUpdate(values={"name": "s*"}, as_node="__start__")
+        graph.invoke(None, graph.update_state(history[-1].config, [update], as_node="__copy__"))
+        return [
+            (s.metadata["source"], s.values, [(t.name, t.result) for t in s.tasks], s.next)
+            for s in graph.get_state_history(cfg())
+        ]
+
+    assert_same(program)

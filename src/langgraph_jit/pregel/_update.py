@@ -78,7 +78,18 @@ def _one_superstep(
             raise InvalidUpdateError("Cannot copy checkpoint with multiple updates")
         if saved is None:
             raise InvalidUpdateError("Cannot copy a non-existent checkpoint")
-        return (yield from _copy(run, saver, stored))
+        copied = yield from _copy(run, saver, stored)
+        if isinstance(values, list) and values:
+            # Copy and update in one go: the updates apply to the copy, those
+            # of one node in the order given (LangGraph groups them by node).
+            by_node: dict[Any, list[StateUpdate]] = {}
+            for item in values:
+                if not isinstance(item, Sequence):
+                    raise InvalidUpdateError(f"Invalid update item: {item} when copying checkpoint")
+                by_node.setdefault(item[1], []).append(StateUpdate(item[0], item[1]))
+            grouped = [u for node_updates in by_node.values() for u in node_updates]
+            return (yield from _one_superstep(graph, saver, copied, grouped, False))
+        return copied
 
     if values is None and as_node == END:
         if len(updates) > 1:
