@@ -680,3 +680,33 @@ def test_deprecated_arguments_warn_and_work_as_langgraph(case: Callable[[str], A
         observed[pkg] = (result, seen)
     assert observed["langgraph"][1], "the case must warn on LangGraph"
     assert observed["langgraph_jit"] == observed["langgraph"]
+
+
+def _handlers_seen_by_node(pkg: str) -> list[list[str]]:
+    from langchain_core.callbacks import BaseCallbackHandler
+
+    graph_mod = importlib.import_module(f"{pkg}.graph")
+    seen: list[list[str]] = []
+
+    class Tagged(BaseCallbackHandler):
+        def __init__(self, tag: str) -> None:
+            self.tag = tag
+
+    def node(state: dict, config: RunnableConfig) -> dict:
+        callbacks = config.get("callbacks")
+        handlers = callbacks if isinstance(callbacks, list) else callbacks.handlers
+        seen.append(sorted(h.tag for h in handlers if isinstance(h, Tagged)))
+        return state
+
+    builder = graph_mod.StateGraph(dict)
+    builder.add_node("node", node)
+    builder.add_edge("__start__", "node")
+    graph = builder.compile().with_config({"callbacks": [Tagged("bound")]})
+    graph.invoke({}, {"callbacks": [Tagged("invoke")]})
+    asyncio.run(graph.ainvoke({}, {"callbacks": [Tagged("ainvoke")]}))
+    return seen
+
+
+def test_bound_callbacks_survive_invoke_time_callbacks() -> None:
+    # (astream_events adds its handler the same way: LangGraph's test_config_async)
+    assert _handlers_seen_by_node("langgraph_jit") == _handlers_seen_by_node("langgraph")

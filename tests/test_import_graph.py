@@ -152,6 +152,7 @@ LAYERS: list[tuple[str, list[str]]] = [
         "base",
         [
             "_constants",
+            "_config_merge",
             "_context",
             "_overwrite",
             "warnings",

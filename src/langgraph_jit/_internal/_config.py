@@ -11,6 +11,9 @@ import sys
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from langgraph_jit._config_merge import DEFAULT_RECURSION_LIMIT, DefaultRecursionLimit
+from langgraph_jit._config_merge import merge_callbacks as _merge_callbacks
+from langgraph_jit._config_merge import merge_metadata as _merge_metadata
 from langgraph_jit._constants import (
     CHECKPOINT_COORDINATES,
     CONF,
@@ -18,7 +21,6 @@ from langgraph_jit._constants import (
     CONFIG_KEY_CHECKPOINT_NS,
     CONFIG_KEY_THREAD_ID,
 )
-from langgraph_jit._constants import DEFAULT_RECURSION_LIMIT as _DEFAULT_LIMIT_VALUE
 from langgraph_jit._context import CURRENT_TASK
 
 __all__ = (
@@ -31,17 +33,6 @@ __all__ = (
     "patch_configurable",
 )
 
-
-class _DefaultRecursionLimit(int):
-    """The recursion limit `ensure_config` fills in when no config sets one.
-
-    A distinct type, so `merge_configs` can tell "nobody chose a limit" from an
-    explicit limit of the same value; the type survives copy, deepcopy and pickle,
-    which a marker compared by identity would not.
-    """
-
-
-DEFAULT_RECURSION_LIMIT = _DefaultRecursionLimit(_DEFAULT_LIMIT_VALUE)
 
 # RunnableConfig's own keys; any other top-level key given to ensure_config is a
 # configurable value.
@@ -80,52 +71,6 @@ def _is_not_empty(value: Any) -> bool:
     return value is not None
 
 
-def _copy_if_mapping(value: Any) -> Any:
-    return dict(value) if isinstance(value, Mapping) else value
-
-
-def _merge_metadata(base: Mapping[str, Any] | None, new: Mapping[str, Any] | None) -> dict:
-    """Later keys win; only `lc_versions` (package -> version) merges one level deeper.
-
-    Mapping values are copied one level, so the result shares no dict with its inputs.
-    """
-    merged = {key: _copy_if_mapping(value) for key, value in (base or {}).items()}
-    for key, value in (new or {}).items():
-        current = merged.get(key)
-        if key == "lc_versions" and isinstance(current, Mapping) and isinstance(value, Mapping):
-            merged[key] = {**current, **value}
-        else:
-            merged[key] = _copy_if_mapping(value)
-    return merged
-
-
-def _merge_callbacks(base: Any, new: Any) -> Any:
-    """Combine two `callbacks` values, each None, a list of handlers or a callback manager.
-
-    Two lists concatenate; a manager absorbs the other side's handlers as inheritable.
-    """
-    if new is None:
-        return base
-    if base is None:
-        return new.copy() if isinstance(new, list) or hasattr(new, "add_handler") else new
-    base_is_list = isinstance(base, list)
-    if isinstance(new, list):
-        if base_is_list:
-            return base + new
-        manager = base.copy()
-        for handler in new:
-            manager.add_handler(handler, inherit=True)
-        return manager
-    if base_is_list:
-        manager = new.copy()
-        for handler in base:
-            manager.add_handler(handler, inherit=True)
-        return manager
-    if hasattr(base, "merge"):
-        return base.merge(new)
-    raise NotImplementedError(f"Unsupported callback types: {type(base)}, {type(new)}")
-
-
 def merge_configs(*configs: Mapping[str, Any] | None) -> dict:
     """Merge configs left to right into a new config.
 
@@ -151,7 +96,7 @@ def merge_configs(*configs: Mapping[str, Any] | None) -> dict:
             elif key == "callbacks":
                 out[key] = _merge_callbacks(out.get(key), value)
             elif key == "recursion_limit":
-                if not isinstance(value, _DefaultRecursionLimit):
+                if not isinstance(value, DefaultRecursionLimit):
                     out[key] = value
             else:
                 out[key] = value

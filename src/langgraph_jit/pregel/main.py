@@ -11,6 +11,7 @@ import dataclasses
 from collections.abc import AsyncIterator, Iterator, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, cast
 
+from langgraph_jit._config_merge import merge_callbacks, merge_metadata
 from langgraph_jit._constants import (
     CACHE_NS_WRITES,
     CHECKPOINT_COORDINATES,
@@ -369,8 +370,13 @@ class Pregel(PregelProtocol):
             if not source:
                 continue
             for k, v in source.items():
-                if k in ("configurable", "metadata") and isinstance(v, dict):
+                if k == CONF and isinstance(v, dict):
                     merged[k] = {**merged.get(k, {}), **v}
+                elif k == "metadata" and isinstance(v, dict):
+                    merged[k] = merge_metadata(merged.get(k), v)
+                elif k == "callbacks" and v is not None:
+                    # e.g. a handler bound with with_config and one astream_events adds
+                    merged[k] = merge_callbacks(merged.get(k), v)
                 elif k == "tags" and v:
                     merged[k] = [*merged.get(k, []), *v]
                 elif v is not None:
