@@ -710,3 +710,24 @@ def _handlers_seen_by_node(pkg: str) -> list[list[str]]:
 def test_bound_callbacks_survive_invoke_time_callbacks() -> None:
     # (astream_events adds its handler the same way: LangGraph's test_config_async)
     assert _handlers_seen_by_node("langgraph_jit") == _handlers_seen_by_node("langgraph")
+
+
+def test_field_channel_detection_matches_langgraph() -> None:
+    lg = importlib.import_module("langgraph.graph.state")
+    jit = importlib.import_module("langgraph_jit.graph.state")
+
+    def shape(pkg: Any, hint_of: Callable[[Any], Any]) -> Any:
+        channels = importlib.import_module(f"{pkg.__name__.split('.')[0]}.channels")
+        found = pkg._is_field_channel(hint_of(channels))
+        return None if found is None else (type(found).__name__, getattr(found, "typ", None))
+
+    cases: list[Callable[[Any], Any]] = [
+        lambda ch: Annotated[int, ch.EphemeralValue],
+        lambda ch: Annotated[str, "meta", ch.EphemeralValue, "more"],
+        lambda ch: Annotated[Union[int, str], ch.EphemeralValue],  # noqa: UP007
+        lambda ch: Annotated[int, "meta", ch.LastValue(int)],
+        lambda ch: int,
+        lambda ch: Annotated[int, "just metadata"],
+    ]
+    for hint_of in cases:
+        assert shape(jit, hint_of) == shape(lg, hint_of)

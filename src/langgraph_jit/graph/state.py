@@ -30,6 +30,9 @@ from langgraph_jit.constants import TAG_HIDDEN
 from langgraph_jit.errors import ErrorCode, InvalidUpdateError, ParentCommand, create_error_message
 from langgraph_jit.graph._branch import BRANCH_TO, BranchSpec, BranchWriter
 from langgraph_jit.graph._schema import _channel_for as _get_channel  # noqa: F401  (LangGraph's name)
+from langgraph_jit.graph._schema import (  # noqa: F401  (LangGraph's name)
+    _declared_channel as _is_field_channel,
+)
 from langgraph_jit.graph._schema import (
     annotated_keys,
     channels_of,
