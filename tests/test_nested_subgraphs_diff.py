@@ -474,3 +474,43 @@ def test_copy_and_update_in_one_go():
         ]
 
     assert_same(program)
+
+
+def test_parent_command_from_the_second_graph_a_node_runs():
+    def program(lg: Impl) -> list:
+        class Parent(TypedDict):
+            jump_from: int
+
+        class Child(TypedDict):
+            jump: bool
+
+        def child_node(state):
+            if state["jump"]:
+                return lg.Command(graph=lg.Command.PARENT, goto="second")
+            return state
+
+        def child() -> Any:
+            return (
+                lg.StateGraph(Child)
+                .add_node("node", child_node)
+                .add_edge(lg.START, "node")
+                .compile()
+            )
+
+        child_0, child_1 = child(), child()
+
+        def first(state):
+            child_0.invoke({"jump": state["jump_from"] == 1})
+            child_1.invoke({"jump": state["jump_from"] == 2})
+            return state
+
+        graph = (
+            lg.StateGraph(Parent)
+            .add_node("first", first)
+            .add_node("second", lambda s: s)
+            .add_edge(lg.START, "first")
+            .compile()
+        )
+        return [capture(lambda i=i: graph.invoke({"jump_from": i})) for i in (0, 1, 2)]
+
+    assert_same(program)

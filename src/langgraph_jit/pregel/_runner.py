@@ -19,6 +19,7 @@ from collections import deque
 from collections.abc import AsyncIterator, Iterator, Sequence
 from typing import Any
 
+from langgraph_jit._constants import NS_SEP
 from langgraph_jit._context import CURRENT_TASK
 from langgraph_jit.errors import (
     GraphBubbleUp,
@@ -27,6 +28,7 @@ from langgraph_jit.errors import (
     add_exception_note,
 )
 from langgraph_jit.pregel import _lc
+from langgraph_jit.pregel._core.replay import without_task_ids
 from langgraph_jit.pregel._timeout import TimedAttempt, sync_timeout_error
 from langgraph_jit.types import RetryPolicy, TimeoutPolicy
 
@@ -78,16 +80,24 @@ def _command_for_this_graph(task: Any, exc: ParentCommand) -> bool:
 
     command = exc.args[0]
     ns = task.checkpoint_ns
-    if command.graph in (ns, _without_task_ids(ns), task.name):
+    if command.graph in (ns, without_task_ids(ns), task.name):
         return True
     if command.graph == Command.PARENT:
-        parts = ns.split("|")
-        exc.args = (replace(command, graph="|".join(parts[:-1])),)
+        exc.args = (replace(command, graph=_parent_namespace(ns)),)
     return False
 
 
-def _without_task_ids(ns: str) -> str:
-    return "|".join(part.split(":")[0] for part in ns.split("|"))
+def _parent_namespace(ns: str) -> str:
+    """The namespace of the graph above the one running the task at `ns`.
+    Numbered segments (a task's second and later graph runs) are no level."""
+    parts = ns.split(NS_SEP)
+    while parts and parts[-1].isdigit():
+        parts.pop()
+    if parts:
+        parts.pop()
+    while parts and parts[-1].isdigit():
+        parts.pop()
+    return NS_SEP.join(parts)
 
 
 def _raised_by_node() -> bool:
