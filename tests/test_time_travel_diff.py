@@ -515,3 +515,25 @@ def test_a_format_1_checkpoint_is_migrated_on_load():
         return obs
 
     assert_same(program)
+
+
+def test_a_root_given_a_namespace_keeps_it_in_task_metadata():
+    def program(lg: Impl) -> dict:
+        seen: list = []
+
+        def node(state):
+            metadata = lg.get_config()["metadata"]
+            conf = lg.get_config()["configurable"]
+            seen.append(
+                (
+                    {k: metadata.get(k) for k in ("checkpoint_ns", "checkpoint_id", "thread_id")},
+                    conf.get("checkpoint_ns"),
+                )
+            )
+            return {"log": ["n"]}
+
+        app = lg.StateGraph(Log).add_node("n", node).add_edge(lg.START, "n").compile()
+        config = {"configurable": {"thread_id": "t", "checkpoint_ns": "x", "checkpoint_id": "c"}}
+        return {"result": app.invoke({"log": []}, config), "seen": seen}
+
+    assert_same(program)

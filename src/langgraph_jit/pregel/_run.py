@@ -97,11 +97,20 @@ _PROPAGATE_TO_METADATA = (
 )
 
 
-def root_configurable(configurable: dict[str, Any]) -> dict[str, Any]:
+def root_config(config: dict[str, Any]) -> dict[str, Any]:
     """A root run given the config of a subgraph's checkpoint runs the whole
     graph: from the root's checkpoint its checkpoint map names (the
-    subgraph, when it runs, loads the one named for it)."""
-    return {**configurable, CONFIG_KEY_CHECKPOINT_NS: "", CONFIG_KEY_CHECKPOINT_ID: None}
+    subgraph, when it runs, loads the one named for it). Its tasks' metadata
+    still shows the namespace and checkpoint the caller named."""
+    conf = config[CONF]
+    named = {
+        k: conf[k] for k in (CONFIG_KEY_CHECKPOINT_NS, CONFIG_KEY_CHECKPOINT_ID) if conf.get(k)
+    }
+    return {
+        **config,
+        "metadata": {**named, **(config.get("metadata") or {})},
+        CONF: {**conf, CONFIG_KEY_CHECKPOINT_NS: "", CONFIG_KEY_CHECKPOINT_ID: None},
+    }
 
 
 class ErrorHandlerTask(Task):

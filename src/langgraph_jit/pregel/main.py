@@ -38,7 +38,7 @@ from langgraph_jit.pregel._drive import chunk_formatter, drive_async, drive_sync
 from langgraph_jit.pregel._emit import stream_mode_set
 from langgraph_jit.pregel._migrate import migrate_pending_sends
 from langgraph_jit.pregel._node import ChannelWrite, ChannelWriteEntry, NodeBuilder, PregelNode
-from langgraph_jit.pregel._run import PregelRun, root_configurable
+from langgraph_jit.pregel._run import PregelRun, root_config
 from langgraph_jit.pregel._runner import shared_pool
 from langgraph_jit.pregel._snapshot import (
     astate_snapshot,
@@ -412,7 +412,8 @@ class Pregel(PregelProtocol):
         modes = stream_mode_set(stream_mode, self.debug)
         conf = config[CONF]
         if conf.get(CONFIG_KEY_CHECKPOINT_NS) and CONFIG_KEY_TASK_ID not in conf:
-            conf = config[CONF] = root_configurable(conf)
+            config = root_config(config)
+            conf = config[CONF]
         if self.checkpointer is True and conf.get(CONFIG_KEY_CHECKPOINT_NS):
             # A subgraph with its own history: one namespace per node, not
             # per task, so each run continues the last one.
