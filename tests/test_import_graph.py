@@ -191,6 +191,7 @@ LAYERS: list[tuple[str, list[str]]] = [
             "pregel._persist",
             "pregel._snapshot",
             "pregel._lc",
+            "pregel._trace",
             "pregel._messages",
             "pregel._update",
             "pregel._call",

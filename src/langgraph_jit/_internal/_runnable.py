@@ -26,7 +26,19 @@ from langchain_core.runnables.config import (
 from langgraph_jit._constants import CONF, CONFIG_KEY_RUNTIME, MISSING
 from langgraph_jit._context import CURRENT_TASK
 
-__all__ = ("RunnableCallable", "RunnableLike", "is_async_callable", "is_async_generator")
+__all__ = (
+    "ASYNCIO_ACCEPTS_CONTEXT",
+    "RunnableCallable",
+    "RunnableLike",
+    "RunnableSeq",
+    "coerce_to_runnable",
+    "is_async_callable",
+    "is_async_generator",
+)
+
+# asyncio.create_task(..., context=) exists from Python 3.11: before, a step
+# runs in the caller's context.
+ASYNCIO_ACCEPTS_CONTEXT = sys.version_info >= (3, 11)
 
 RunnableLike = Runnable | Callable[..., Any] | Callable[..., Awaitable[Any]]
 
@@ -250,3 +262,134 @@ def is_async_generator(func: Any) -> bool:
         hasattr(func, "__call__")  # noqa: B004 - the __call__ attribute is what gets inspected (as langgraph does)
         and inspect.isasyncgenfunction(func.__call__)
     )
+
+
+def coerce_to_runnable(thing: Any, *, name: str | None, trace: bool) -> Runnable:
+    """A Runnable for `thing`: itself, a RunnableCallable of a function (sync
+    ones also run in an executor when awaited), a RunnableLambda of a
+    generator function, a RunnableParallel of a dict."""
+    from langchain_core.runnables import RunnableLambda, RunnableParallel
+    from langchain_core.runnables.config import run_in_executor
+
+    if isinstance(thing, Runnable):
+        return thing
+    if is_async_generator(thing) or inspect.isgeneratorfunction(thing):
+        return RunnableLambda(thing, name=name)
+    if callable(thing):
+        if is_async_callable(thing):
+            return RunnableCallable(None, thing, name=name, trace=trace)
+
+        async def in_executor(*args: Any, **kwargs: Any) -> Any:
+            return await run_in_executor(None, thing, *args, **kwargs)
+
+        return RunnableCallable(thing, in_executor, name=name or _name_of(thing), trace=trace)
+    if isinstance(thing, dict):
+        return RunnableParallel(thing)
+    raise TypeError(
+        f"Expected a Runnable, callable or dict.Instead got an unsupported type: {type(thing)}"
+    )
+
+
+def _name_of(func: Any) -> str | None:
+    name = getattr(func, "__name__", None)
+    return None if name == "<lambda>" else name
+
+
+class RunnableSeq(Runnable):
+    """Runnables applied one after another, recorded as one run with a child
+    run per step (`seq:step:N`); what graph nodes are made of in LangGraph.
+
+    `trace_inputs` changes the input every handler records; `trace_policy`
+    (a TracePolicy) changes what tracers record of the input and output.
+    """
+
+    def __init__(
+        self,
+        *steps: Any,
+        name: str | None = None,
+        trace_inputs: Callable[[Any], Any] | None = None,
+        trace_policy: Any = None,
+    ) -> None:
+        from langchain_core.runnables import RunnableSequence
+
+        flat: list[Runnable] = []
+        for step in steps:
+            if isinstance(step, (RunnableSequence, RunnableSeq)):
+                flat.extend(step.steps)
+            else:
+                flat.append(coerce_to_runnable(step, name=None, trace=True))
+        if len(flat) < 2:
+            raise ValueError(f"RunnableSeq must have at least 2 steps, got {len(flat)}")
+        self.steps: list[Runnable] = flat
+        self.name = name
+        self.trace_inputs = trace_inputs
+        self.trace_policy = trace_policy
+
+    def _payload(self, input: Any) -> Any:
+        from langgraph_jit.pregel._trace import recorded_payload
+
+        return recorded_payload(input, self.trace_inputs)
+
+    def __or__(self, other: Any) -> Runnable:  # type: ignore[override]
+        return RunnableSeq(*self.steps, other, name=self.name or getattr(other, "name", None))
+
+    def __ror__(self, other: Any) -> Runnable:  # type: ignore[override]
+        from langchain_core.runnables import RunnableSequence
+
+        if isinstance(other, RunnableSeq):
+            return RunnableSeq(*other.steps, *self.steps, name=other.name or self.name)
+        first = coerce_to_runnable(other, name=None, trace=True)
+        return RunnableSequence(first, *self.steps, name=getattr(first, "name", None) or self.name)
+
+    def invoke(self, input: Any, config: RunnableConfig | None = None, **kwargs: Any) -> Any:
+        from langgraph_jit.pregel._trace import end_run, start_run
+
+        config = ensure_config(config)
+        run_manager = start_run(
+            cast("dict[str, Any]", config),
+            self._payload(input),
+            self.trace_policy,
+            config.get("run_name") or self.get_name(),
+            config.pop("run_id", None),
+        )
+        try:
+            for i, step in enumerate(self.steps):
+                config = patch_config(config, callbacks=run_manager.get_child(f"seq:step:{i + 1}"))
+                if i == 0:  # the node itself runs in its config's context
+                    with set_config_context(config) as ctx:
+                        input = ctx.run(step.invoke, input, config, **kwargs)
+                else:
+                    input = step.invoke(input, config)
+        except BaseException as exc:
+            run_manager.on_chain_error(exc)
+            raise
+        end_run(run_manager, input, self.trace_policy, tap=False)
+        return input
+
+    async def ainvoke(self, input: Any, config: RunnableConfig | None = None, **kwargs: Any) -> Any:
+        from langgraph_jit.pregel._trace import aend_run, astart_run
+
+        config = ensure_config(config)
+        run_manager = await astart_run(
+            cast("dict[str, Any]", config),
+            self._payload(input),
+            self.trace_policy,
+            config.get("run_name") or self.get_name(),
+            config.pop("run_id", None),
+        )
+        try:
+            for i, step in enumerate(self.steps):
+                config = patch_config(config, callbacks=run_manager.get_child(f"seq:step:{i + 1}"))
+                if i == 0 and ASYNCIO_ACCEPTS_CONTEXT:
+                    with set_config_context(config) as ctx:
+                        coro = step.ainvoke(input, config, **kwargs)
+                        input = await asyncio.create_task(coro, context=ctx)  # type: ignore[call-arg]
+                elif i == 0:
+                    input = await step.ainvoke(input, config, **kwargs)
+                else:
+                    input = await step.ainvoke(input, config)
+        except BaseException as exc:
+            await asyncio.shield(run_manager.on_chain_error(exc))
+            raise
+        await aend_run(run_manager, input, self.trace_policy, tap=False)
+        return input

@@ -13,7 +13,7 @@ import inspect
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import timedelta
-from typing import Any, Generic, TypeVar
+from typing import Any, Generic, TypeVar, get_args, get_origin
 
 from langgraph_jit._constants import END, PREVIOUS, START
 from langgraph_jit._context import CURRENT_TASK
@@ -167,6 +167,7 @@ class entrypoint(Generic[ContextT]):
         name = getattr(func, "__name__", None) or type(func).__name__
         if self.timeout is not None and not runs_async(func):
             raise sync_timeout_error(name)
+        input_type, output_type, save_type = _io_types(func)
         bound = _EntrypointCall(func, {p.name for p in params[1:]} & set(_INJECTABLE))
         policies = (
             (self.retry_policy,)
@@ -186,9 +187,9 @@ class entrypoint(Generic[ContextT]):
                 )
             },
             channels={
-                START: EphemeralValue(Any),
-                END: LastValue(Any, END),
-                PREVIOUS: LastValue(Any, PREVIOUS),
+                START: EphemeralValue(input_type),
+                END: LastValue(output_type, END),
+                PREVIOUS: LastValue(save_type, PREVIOUS),
             },
             input_channels=START,
             output_channels=END,
@@ -198,8 +199,27 @@ class entrypoint(Generic[ContextT]):
             store=self.store,
             cache=self.cache,
             context_schema=self.context_schema,
-            name=name,
         )
+
+
+def _io_types(func: Callable[..., Any]) -> tuple[Any, Any, Any]:
+    """The workflow's input, output and saved types, from its signature (what
+    the graph's schemas report): `-> entrypoint.final[R, S]` returns R, saves S."""
+    sig = inspect.signature(func)
+    first = next(iter(sig.parameters.values()))
+    input_type = Any if first.annotation is inspect.Parameter.empty else first.annotation
+    returns = sig.return_annotation
+    if returns is inspect.Signature.empty or returns is entrypoint.final:
+        return input_type, Any, Any
+    if get_origin(returns) is entrypoint.final:
+        args = get_args(returns)
+        if len(args) != 2:
+            raise TypeError(
+                "Annotate both the return value and the saved value of entrypoint.final, "
+                "e.g. `-> entrypoint.final[int, str]`."
+            )
+        return input_type, args[0], args[1]
+    return input_type, returns, returns
 
 
 def _final_writes(value: Any) -> list[tuple[str, Any]]:

@@ -9,6 +9,7 @@ from typing import Any, Literal, NamedTuple, get_args, get_origin, get_type_hint
 from langgraph_jit._constants import END, START, TASKS
 from langgraph_jit.errors import InvalidUpdateError
 from langgraph_jit.pregel._node import NodeCall
+from langgraph_jit.pregel._trace import atraced_call, traced_call
 from langgraph_jit.types import Send
 
 BRANCH_TO = "branch:to:{}"
@@ -106,25 +107,31 @@ class BranchWriter:
         self.call = NodeCall(spec.path)
 
     def _value(self, output: Any, task: Any) -> Any:
+        # The path function sees the state as the node's writes leave it, plus
+        # any keys of the node's output that are not state keys (LangGraph's rule).
         if self.select is None:
-            return task.input
+            return output
         value = task.read(self.select, fresh=True)
         if self.mapper is not None:
             value = self.mapper(value)
-        if (
-            isinstance(value, dict)
-            and isinstance(task.input, dict)
-            and self.spec.input_schema is None
-        ):
-            value = {**task.input, **value}
+        if isinstance(value, dict) and isinstance(output, dict) and self.spec.input_schema is None:
+            value = {**output, **value}
         return value
 
     def write_task(self, output: Any, task: Any) -> None:
-        result = self.call.invoke(self._value(output, task), task)
+        value = self._value(output, task)
+        if task.run.trace is None:
+            result = self.call.invoke(value, task)
+        else:  # the path function is a run of its own (LangChain callbacks)
+            result = traced_call(self.call, value, task)
         task.writes.extend(self._writes(result))
 
     async def awrite_task(self, output: Any, task: Any) -> None:
-        result = await self.call.ainvoke(self._value(output, task), task)
+        value = self._value(output, task)
+        if task.run.trace is None:
+            result = await self.call.ainvoke(value, task)
+        else:
+            result = await atraced_call(self.call, value, task)
         task.writes.extend(self._writes(result))
 
     def _writes(self, result: Any) -> list[tuple[str, Any]]:

@@ -156,3 +156,28 @@ def model_updates(value: Any, keys: list[str]) -> list[tuple[str, Any]]:
         ):
             out.append((k, v))
     return out
+
+
+def state_jsonschema(schema: Any, builder: Any, name: str) -> dict[str, Any]:
+    """JSON schema of a graph's input or output schema: a pydantic model's or a
+    TypedDict's own; otherwise a model of the schema's channels (their update
+    types, defaults as the schema declares them). Needs pydantic."""
+    from langgraph_jit._internal._fields import get_field_default
+    from langgraph_jit.pregel._schemas import create_model, is_model_class, is_typeddict
+
+    if is_model_class(schema):
+        return schema.model_json_schema()
+    if is_typeddict(schema):
+        from pydantic import TypeAdapter
+
+        return TypeAdapter(schema).json_schema()
+    channels = builder.channels
+    keys = list(builder.schemas[schema])
+    if keys == ["__root__"]:
+        return create_model(name, root=(channels["__root__"].UpdateType, None)).model_json_schema()
+    fields = {
+        k: (channels[k].UpdateType, get_field_default(k, channels[k].UpdateType, schema))
+        for k in keys
+        if isinstance(channels.get(k), BaseChannel)
+    }
+    return create_model(name, fields=fields).model_json_schema()

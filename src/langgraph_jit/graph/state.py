@@ -38,6 +38,7 @@ from langgraph_jit.graph._schema import (
     channels_of,
     mapper_for,
     model_updates,
+    state_jsonschema,
 )
 from langgraph_jit.pregel._migrate import migrate_state_graph_layout
 from langgraph_jit.pregel._node import (
@@ -55,6 +56,7 @@ from langgraph_jit.types import (
     RetryPolicy,
     Send,
     TimeoutPolicy,
+    TracePolicy,
     ensure_valid_checkpointer,
 )
 from langgraph_jit.warnings import LangGraphDeprecatedSinceV05, warn_renamed
@@ -75,6 +77,7 @@ class StateNodeSpec:
     defer: bool = False
     error_handler: Any = None
     timeout: TimeoutPolicy | None = None
+    trace_policy: TracePolicy | None = None
 
 
 def _warn_invalid_state_schema(schema: Any) -> None:
@@ -204,6 +207,7 @@ class StateGraph:
         destinations: dict[str, str] | tuple[str, ...] | None = None,
         error_handler: Any = None,
         timeout: float | timedelta | TimeoutPolicy | None = None,
+        trace_policy: TracePolicy | None = None,
         **kwargs: Any,
     ) -> StateGraph:
         """Add a node: a function (or runnable, or compiled graph) of the state."""
@@ -253,6 +257,7 @@ class StateGraph:
             defer,
             error_handler,
             timeout_policy,
+            trace_policy,
         )
         if input_schema or inferred_schema:
             self._add_schema(schema)
@@ -536,6 +541,14 @@ class CompiledStateGraph(Pregel):
         self._schema_channels: dict[Any, list[str]] = {}
         self.error_handlers: dict[str, str] = {}
 
+    def get_input_jsonschema(self, config: dict | None = None) -> dict[str, Any]:
+        builder = self.builder
+        return state_jsonschema(builder.input_schema, builder, self.get_name("Input"))
+
+    def get_output_jsonschema(self, config: dict | None = None) -> dict[str, Any]:
+        builder = self.builder
+        return state_jsonschema(builder.output_schema, builder, self.get_name("Output"))
+
     def _migrate_checkpoint(self, checkpoint: dict[str, Any]) -> None:
         """Also renames the trigger channels of StateGraph checkpoint formats 1-2."""
         super()._migrate_checkpoint(checkpoint)
@@ -590,6 +603,7 @@ class CompiledStateGraph(Pregel):
             cache_policy=node.cache_policy,
             bound=node.runnable,
             timeout=node.timeout,
+            trace_policy=node.trace_policy,
         )
 
     def attach_edge(self, starts: str | Sequence[str], end: str) -> None:

@@ -17,6 +17,7 @@ from typing import Any
 from langgraph_jit._constants import PUSH, RETURN
 from langgraph_jit._context import CURRENT_TASK
 from langgraph_jit.pregel._runner import arun_task, run_task, shared_pool
+from langgraph_jit.pregel._trace import call_arguments
 
 PUSH_TRIGGER = (PUSH,)
 
@@ -37,6 +38,10 @@ class _CallProc:
         self.timeout = fn.timeout
         self.call = _CallInvoker(fn.func, fn.name)
         self.subgraphs = ()
+
+    def trace_inputs(self, value: Any) -> dict[str, Any]:
+        """What the call's run records as its input: the arguments by name."""
+        return call_arguments(self.bound)(value)
 
     def collect_writes(self, output: Any, task: Any) -> None:
         task.writes.append((RETURN, output))
@@ -103,6 +108,9 @@ def call_task(fn: Any, args: tuple, kwargs: dict) -> Any:
     child = Task(
         run, fn.name, None, _CallProc(fn), (args, kwargs), PUSH_TRIGGER, (PUSH, parent.path, idx)
     )
+    if run.trace is not None:
+        # Traced: the call's run is a child of the calling task's run.
+        child._config = {**run.task_config(child), "callbacks": parent.config.get("callbacks")}
     done = run.persist.saved_call_result(child)
     if done is not None:
         return _completed(done[0])

@@ -7,6 +7,8 @@ setting it per task is what makes tracing and the `messages` stream mode work.
 
 from __future__ import annotations
 
+import inspect
+import os
 import sys
 from typing import Any
 
@@ -39,6 +41,32 @@ def adopt() -> None:
     Runnable.register(PregelProtocol)  # type: ignore[type-abstract]  # the ABC itself, by design
 
 
+def is_runnable(obj: Any) -> bool:
+    """Whether a node (or writer) is called through `invoke`/`ainvoke` rather
+    than as a function: graphs, LangChain Runnables, and objects that are not
+    callable but have `invoke`. As in LangGraph, a callable that merely
+    answers to `invoke` (a `unittest.mock.Mock`) is called as a function."""
+    if isinstance(obj, PregelProtocol):
+        return True
+    if not callable(obj):
+        return hasattr(obj, "invoke")
+    if langchain_loaded():
+        from langchain_core.runnables import Runnable
+
+        return isinstance(obj, Runnable)
+    # Without LangChain only a class that defines `invoke` counts (a Mock
+    # answers to any attribute name, its class defines none).
+    return hasattr(type(obj), "invoke") and not inspect.isroutine(obj)
+
+
+def parallel_of(mapping: dict) -> Any:
+    """A dict given as a node runs as LangChain's RunnableParallel (each value
+    on the same input), as LangGraph coerces it; needs langchain_core."""
+    from langchain_core.runnables import RunnableParallel
+
+    return RunnableParallel(mapping)
+
+
 def context_needed(config: dict, stream_modes: Any) -> bool:
     """Whether tasks must expose their config to LangChain code: only when
     something listens (callbacks, tracing, the messages stream); building
@@ -47,12 +75,32 @@ def context_needed(config: dict, stream_modes: Any) -> bool:
         return False
     if config.get("callbacks") or "messages" in stream_modes or "tools" in stream_modes:
         return True
-    import os
+    return tracing_enabled()
 
-    return any(
-        os.environ.get(k, "").lower() == "true"
-        for k in ("LANGCHAIN_TRACING_V2", "LANGSMITH_TRACING", "LANGCHAIN_TRACING")
-    )
+
+def tracing_enabled() -> bool:
+    """Whether LangChain would trace without callbacks in the config: LangSmith
+    tracing on (environment, `tracing_v2_enabled()`, a `@traceable` caller),
+    another configure hook set, or LangChain's debug mode."""
+    context = sys.modules.get("langchain_core.tracers.context")
+    if context is None:
+        # LangChain's tracing machinery is not even loaded (importing it costs
+        # much): only the environment can switch tracing on.
+        return any(os.environ.get(k, "").lower() == "true" for k in _TRACING_ENV)
+    enabled = getattr(context, "_tracing_v2_is_enabled", None)
+    if enabled is not None and enabled():
+        return True
+    for var, _inheritable, _handler, env_var in getattr(context, "_configure_hooks", ()):
+        if var.get() is not None:
+            return True
+        if env_var and env_var not in _TRACING_ENV and os.environ.get(env_var):
+            return True
+    globals_ = sys.modules.get("langchain_core.globals")
+    return bool(globals_ is not None and globals_.get_debug())
+
+
+# The environment switches of LangSmith tracing.
+_TRACING_ENV = ("LANGCHAIN_TRACING_V2", "LANGSMITH_TRACING_V2", "LANGSMITH_TRACING")
 
 
 def enter_task(task: Any) -> Any:

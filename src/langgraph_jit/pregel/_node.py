@@ -14,9 +14,10 @@ from datetime import timedelta
 from typing import Any, NamedTuple
 
 from langgraph_jit._constants import TASKS
+from langgraph_jit.pregel import _lc
 from langgraph_jit.pregel._subgraphs import find_subgraph
 from langgraph_jit.pregel._timeout import runs_async, sync_timeout_error
-from langgraph_jit.types import CachePolicy, RetryPolicy, Send, TimeoutPolicy
+from langgraph_jit.types import CachePolicy, RetryPolicy, Send, TimeoutPolicy, TracePolicy
 
 
 class _Passthrough:
@@ -223,9 +224,9 @@ class NodeCall:
     __slots__ = ("func", "afunc", "inject", "is_runnable", "name")
 
     def __init__(self, func: Any, name: str | None = None) -> None:
-        self.is_runnable = not callable(func) or (
-            hasattr(func, "invoke") and not inspect.isfunction(func) and not inspect.ismethod(func)
-        )
+        if isinstance(func, dict):
+            func = _lc.parallel_of(func)
+        self.is_runnable = _lc.is_runnable(func)
         self.name = name or getattr(func, "__name__", None) or type(func).__name__
         self.inject: tuple[str, ...] = ()
         if self.is_runnable:
@@ -322,6 +323,7 @@ class PregelNode:
         cache_policy: CachePolicy | None = None,
         subgraphs: Sequence[Any] | None = None,
         timeout: float | timedelta | TimeoutPolicy | None = None,
+        trace_policy: TracePolicy | None = None,
         **_ignored: Any,
     ) -> None:
         self.channels = channels
@@ -337,6 +339,8 @@ class PregelNode:
         self.retry_policy = retry_policy
         # Deadlines of each attempt (async nodes only; see pregel._timeout).
         self.timeout = TimeoutPolicy.coerce(timeout)
+        # What tracers record of this node's runs (see pregel._trace).
+        self.trace_policy = trace_policy
         # Found on first use (reading a node's code costs compile time).
         self._subgraphs = list(subgraphs) if subgraphs is not None else None
         self.call = NodeCall(bound) if bound is not None else None
@@ -355,6 +359,7 @@ class PregelNode:
             "cache_policy": self.cache_policy,
             "subgraphs": self.subgraphs,
             "timeout": self.timeout,
+            "trace_policy": self.trace_policy,
         }
         attrs.update(update)
         return PregelNode(**attrs)

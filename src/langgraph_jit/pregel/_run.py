@@ -160,6 +160,7 @@ class PregelRun:
     graph_callbacks: Any = None
     lifecycle_events: list[Any] | tuple[()] = ()
     superseded = False  # set by the driver: a newer checkpoint exists
+    trace: Any = None  # a _trace.GraphTrace when LangChain callbacks listen
     replaying = False
 
     def __init__(
@@ -323,16 +324,16 @@ class PregelRun:
             configurable[CONFIG_KEY_CHECKPOINTER] = checkpointer
         # Subgraphs save as often as their parent does (nodes may read it, as in LangGraph).
         configurable[CONFIG_KEY_DURABILITY] = self.persist.durability
-        callbacks = config.get("callbacks")
-        modes = self.emitter.stream_modes
-        extra = _lc.messages_callbacks(self) if "messages" in modes else None
-        if "tools" in modes and _lc.langchain_loaded():
-            # Imported on use: the tools stream module imports langchain_core.
-            from langgraph_jit.pregel._tools import tool_stream_callbacks
-
-            extra = [*(extra or ()), *tool_stream_callbacks(self)]
-        if extra:
-            callbacks = [*(callbacks or ()), *extra]
+        trace = self.trace
+        if trace is not None:
+            # Traced (see _trace): tasks' callbacks are children of the
+            # graph's run, which holds the stream handlers.
+            callbacks = trace.step_callbacks(self.step)
+        else:
+            callbacks = config.get("callbacks")
+            extra = self.stream_callbacks()
+            if extra:
+                callbacks = [*(callbacks or ()), *extra]
         return {
             "recursion_limit": self.recursion_limit,
             **config,
@@ -342,6 +343,17 @@ class PregelRun:
             "run_name": task.name,
             CONF: configurable,
         }
+
+    def stream_callbacks(self) -> list[Any] | None:
+        """Callback handlers the `messages` and `tools` stream modes need."""
+        modes = self.emitter.stream_modes
+        extra = _lc.messages_callbacks(self) if "messages" in modes else None
+        if "tools" in modes and _lc.langchain_loaded():
+            # Imported on use: the tools stream module imports langchain_core.
+            from langgraph_jit.pregel._tools import tool_stream_callbacks
+
+            extra = [*(extra or ()), *tool_stream_callbacks(self)]
+        return extra
 
     @property
     def control(self) -> Any:

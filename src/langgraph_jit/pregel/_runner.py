@@ -27,7 +27,7 @@ from langgraph_jit.errors import (
     ParentCommand,
     add_exception_note,
 )
-from langgraph_jit.pregel import _lc
+from langgraph_jit.pregel import _lc, _trace
 from langgraph_jit.pregel._core.replay import without_task_ids
 from langgraph_jit.pregel._timeout import TimedAttempt, sync_timeout_error
 from langgraph_jit.types import RetryPolicy, TimeoutPolicy
@@ -121,12 +121,16 @@ def run_task(task: Any) -> None:
     task.first_attempt_time = time.time()
     token = CURRENT_TASK.set(task)
     lc_token = _lc.enter_task(task) if task.run.lc_context else None
+    traced = task.run.trace is not None  # LangChain callbacks: see _trace
     try:
         while True:
             task.attempt = attempt + 1
             try:
-                output = call.invoke(task.input, task) if call else task.input
-                proc.collect_writes(output, task)
+                if traced:
+                    _trace.run_attempt(task)
+                else:
+                    output = call.invoke(task.input, task) if call else task.input
+                    proc.collect_writes(output, task)
                 return
             except ParentCommand as exc:
                 if _command_for_this_graph(task, exc):
@@ -164,12 +168,16 @@ async def arun_task(task: Any) -> None:
     task.first_attempt_time = time.time()
     token = CURRENT_TASK.set(task)
     lc_token = _lc.enter_task(task) if task.run.lc_context else None
+    traced = task.run.trace is not None  # LangChain callbacks: see _trace
     try:
         while True:
             task.attempt = attempt + 1
             try:
-                output = await call.ainvoke(task.input, task) if call else task.input
-                await proc.acollect_writes(output, task)
+                if traced:
+                    await _trace.arun_attempt(task)
+                else:
+                    output = await call.ainvoke(task.input, task) if call else task.input
+                    await proc.acollect_writes(output, task)
                 return
             except ParentCommand as exc:
                 if _command_for_this_graph(task, exc):

@@ -160,7 +160,8 @@ def _one_superstep(
         if not proc.writers:
             raise InvalidUpdateError(f"Node {node} has no writers")
         task = Task(run, node, topo.node_id[node], proc, node_values, (INTERRUPT,), (INTERRUPT, i))
-        proc.collect_writes(node_values, task)
+        # Through the driver: aupdate_state awaits async writers (branches).
+        yield (proc, "collect_writes", (node_values, task))
         tasks.append(task)
     if book is not None:
         for task in tasks:

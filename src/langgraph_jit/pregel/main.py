@@ -31,7 +31,7 @@ from langgraph_jit._constants import (
 )
 from langgraph_jit._context import CURRENT_TASK
 from langgraph_jit.channels import BaseChannel, Topic
-from langgraph_jit.pregel import _lc
+from langgraph_jit.pregel import _lc, _trace
 from langgraph_jit.pregel._core.task import _identifier
 from langgraph_jit.pregel._core.topology import Topology
 from langgraph_jit.pregel._drive import chunk_formatter, drive_async, drive_sync
@@ -39,6 +39,7 @@ from langgraph_jit.pregel._emit import stream_mode_set
 from langgraph_jit.pregel._migrate import migrate_pending_sends
 from langgraph_jit.pregel._node import ChannelWrite, ChannelWriteEntry, NodeBuilder, PregelNode
 from langgraph_jit.pregel._run import PregelRun, root_config
+from langgraph_jit.pregel._runnable_surface import RunnableSurface
 from langgraph_jit.pregel._runner import shared_pool
 from langgraph_jit.pregel._snapshot import (
     astate_snapshot,
@@ -66,7 +67,7 @@ if TYPE_CHECKING:
     from langchain_core.runnables import Runnable
 
 
-class Pregel(PregelProtocol):
+class Pregel(RunnableSurface, PregelProtocol):
     """A Pregel graph: nodes subscribe to channels and write to channels,
     and run in bulk-synchronous supersteps."""
 
@@ -461,6 +462,7 @@ class Pregel(PregelProtocol):
             from langgraph_jit.runtime import inherited_context
 
             run.context = inherited_context(conf)
+        run.trace = _trace.for_run(run)  # LangChain callbacks (None: none listen)
         return run
 
     def stream(
@@ -498,7 +500,9 @@ class Pregel(PregelProtocol):
             context=context,
             control=control,
         )
-        return drive_sync(run, chunk_formatter(stream_mode, subgraphs, version, run.namespace))
+        return _trace.wrap(
+            run, drive_sync(run, chunk_formatter(stream_mode, subgraphs, version, run.namespace))
+        )
 
     def astream(
         self,
@@ -535,7 +539,9 @@ class Pregel(PregelProtocol):
             context=context,
             control=control,
         )
-        return drive_async(run, chunk_formatter(stream_mode, subgraphs, version, run.namespace))
+        return _trace.awrap(
+            run, drive_async(run, chunk_formatter(stream_mode, subgraphs, version, run.namespace))
+        )
 
     def _default_stream_mode(self, config: dict | None) -> Any:
         # Inside a task (a subgraph) the default is the state, as in LangGraph.
@@ -634,7 +640,7 @@ class Pregel(PregelProtocol):
             version,
             control,
         )
-        chunks = list(drive_sync(run, emit))
+        chunks = list(_trace.wrap(run, drive_sync(run, emit)))
         return self._invoke_result(run, stream_mode, chunks, version)
 
     async def ainvoke(
@@ -668,7 +674,7 @@ class Pregel(PregelProtocol):
             version,
             control,
         )
-        chunks = [c async for c in drive_async(run, emit)]
+        chunks = [c async for c in _trace.awrap(run, drive_async(run, emit))]
         return self._invoke_result(run, stream_mode, chunks, version)
 
     def batch(
