@@ -54,7 +54,14 @@ def _takes_task_path(saver: Any) -> bool:
         known = _TASK_PATH_PARAM.get(func) if func is not None else None
         if known is None:
             try:
-                known = "task_path" in inspect.signature(method).parameters
+                params = inspect.signature(method).parameters.values()
+                # task_path is passed as the fourth positional argument, so a
+                # *args catch-all (e.g. a sync saver's stub async method)
+                # accepts it too.
+                known = any(
+                    p.name == "task_path" or p.kind is inspect.Parameter.VAR_POSITIONAL
+                    for p in params
+                )
             except (TypeError, ValueError):
                 known = True
             if func is not None:
@@ -86,11 +93,11 @@ class Persister:
     # config lookups may be used).
     state: CheckpointState
     attached = False
+    parent_config: dict[str, Any] | None = None
     # A fork's first checkpoint holds the Command's writes: not saved again.
     _null_writes_carried = False
     # A DeltaBook when the graph has DeltaChannels (see pregel._checkpoint).
     delta: Any = None
-    parent_config: dict[str, Any] | None = None
 
     def __init__(
         self,
