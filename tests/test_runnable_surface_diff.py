@@ -452,6 +452,38 @@ def test_astream_log() -> None:
     assert asyncio.run(collect(jit)) == asyncio.run(collect(lg))
 
 
+def test_astream_log_of_a_sequence_node() -> None:
+    from langchain_core.language_models.fake import FakeStreamingListLLM
+    from langchain_core.prompts import PromptTemplate
+
+    class Doc(TypedDict):
+        input: str
+        out: str
+
+    def build(b: Any) -> Any:
+        llm = FakeStreamingListLLM(responses=["a:b"])
+        agent = PromptTemplate.from_template("Hello!") | llm | (lambda s: {"out": s})
+        g = b.StateGraph(Doc)
+        g.add_node("agent", agent)
+        g.add_edge(b.START, "agent")
+        return g.compile()
+
+    async def collect(graph: Any) -> list:
+        ops = []
+        async for log in graph.astream_log({"input": "x"}):
+            for op in log.ops:
+                if op["path"].endswith("final_output"):
+                    ops.append((op["path"], repr(op["value"])))
+                elif op["path"].startswith("/logs/") and op["path"].count("/") == 2:
+                    ops.append((op["path"], op["value"]["name"], op["value"]["tags"]))
+        return ops
+
+    lg, jit = both(build)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        assert asyncio.run(collect(jit)) == asyncio.run(collect(lg))
+
+
 # ---------------------------------------------------------------- trace policies
 
 

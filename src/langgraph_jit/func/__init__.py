@@ -195,6 +195,8 @@ class entrypoint(Generic[ContextT]):
             output_channels=END,
             stream_channels=END,
             stream_mode="updates",
+            # Task results stream as they come, while the workflow still runs.
+            stream_eager=True,
             checkpointer=self.checkpointer,
             store=self.store,
             cache=self.cache,

@@ -40,11 +40,13 @@ from langgraph_jit.graph._schema import (
     model_updates,
     state_jsonschema,
 )
+from langgraph_jit.pregel import _lc
 from langgraph_jit.pregel._migrate import migrate_state_graph_layout
 from langgraph_jit.pregel._node import (
     ChannelWrite,
     ChannelWriteEntry,
     ChannelWriteTupleEntry,
+    NodeCall,
     PregelNode,
     warn_mistyped_config,
 )
@@ -248,7 +250,9 @@ class StateGraph:
             ends = destinations
         schema = input_schema or inferred_schema or self.state_schema
         self.nodes[node] = StateNodeSpec(
-            action,
+            # LangGraph's spec holds a runnable: a function is wrapped, and
+            # `.func` / `.afunc` give it back (NodeCall has both).
+            action if _lc.is_runnable(action) or not callable(action) else NodeCall(action, node),
             metadata,
             schema,
             retry_policy,
@@ -601,7 +605,7 @@ class CompiledStateGraph(Pregel):
             metadata=node.metadata,
             retry_policy=node.retry_policy,
             cache_policy=node.cache_policy,
-            bound=node.runnable,
+            bound=node.runnable.target if isinstance(node.runnable, NodeCall) else node.runnable,
             timeout=node.timeout,
             trace_policy=node.trace_policy,
         )

@@ -221,12 +221,13 @@ class NodeCall:
     parameters LangGraph injects: `config`, `writer`, `store`, `runtime`.
     """
 
-    __slots__ = ("func", "afunc", "inject", "is_runnable", "name")
+    __slots__ = ("func", "afunc", "inject", "is_runnable", "name", "target")
 
     def __init__(self, func: Any, name: str | None = None) -> None:
         if isinstance(func, dict):
             func = _lc.parallel_of(func)
         self.is_runnable = _lc.is_runnable(func)
+        self.target = func  # what is called (a builder's node spec exposes it)
         self.name = name or getattr(func, "__name__", None) or type(func).__name__
         self.inject: tuple[str, ...] = ()
         if self.is_runnable:

@@ -382,11 +382,14 @@ def run_attempt(task: Any) -> None:
         output = task.input
         for i, step in enumerate(steps or (call,) if call else ()):
             child = task._config = _child_config(base, run_manager.get_child(f"seq:step:{i + 1}"))
-            if i == 0:  # the node's own code runs in its config's context
+            # Each step runs in its config's context (a config without the
+            # node's run name, which LangChain would take for its own run).
+            if token is None:
                 token = var_child_runnable_config.set(child)
-                output = step.invoke(output, child) if steps else call.invoke(output, task)
-                var_child_runnable_config.reset(token)
-                token = None
+            else:
+                var_child_runnable_config.set(child)
+            if i == 0 and not steps:
+                output = call.invoke(output, task)
             else:
                 output = step.invoke(output, child)
         offset = len(steps) + 1 if steps else _writer_offset(proc)
@@ -425,13 +428,12 @@ async def arun_attempt(task: Any) -> None:
         output = task.input
         for i, step in enumerate(steps or (call,) if call else ()):
             child = task._config = _child_config(base, run_manager.get_child(f"seq:step:{i + 1}"))
-            if i == 0:
+            if token is None:
                 token = var_child_runnable_config.set(child)
-                output = (
-                    await step.ainvoke(output, child) if steps else await call.ainvoke(output, task)
-                )
-                var_child_runnable_config.reset(token)
-                token = None
+            else:
+                var_child_runnable_config.set(child)
+            if i == 0 and not steps:
+                output = await call.ainvoke(output, task)
             else:
                 output = await step.ainvoke(output, child)
         offset = len(steps) + 1 if steps else _writer_offset(proc)
