@@ -593,3 +593,24 @@ def test_aupdate_state_runs_async_branches() -> None:
 
     lg, jit = both(build)
     assert asyncio.run(run(jit)) == asyncio.run(run(lg)) == ("b",)
+
+
+def test_drawn_ids_of_prebuilt_nodes() -> None:
+    import langgraph.prebuilt as lg_prebuilt
+    from langchain_core.tools import tool
+
+    import langgraph_jit.prebuilt as jit_prebuilt
+
+    @tool
+    def search(query: str) -> str:
+        """Searches."""
+        return query
+
+    def build(b: Any, prebuilt: Any) -> Any:
+        g = b.StateGraph(b.MessagesState)
+        g.add_node("tools", prebuilt.ToolNode([search]))
+        g.add_edge(b.START, "tools")
+        return g.compile()
+
+    lg, jit = build(LG, lg_prebuilt), build(JIT, jit_prebuilt)
+    assert jit.get_graph().to_json() == lg.get_graph().to_json()

@@ -67,6 +67,14 @@ _LANGGRAPH_CLASS_PATHS = {
 }
 
 
+def _public_module(module: str) -> list[str]:
+    """A module path as LangGraph's: ours mirror its paths (prebuilt.tool_node...)."""
+    parts = module.split(".")
+    if parts[0] == "langgraph_jit":
+        parts[0] = "langgraph"
+    return parts
+
+
 def _serialised_id(data: Any) -> list[str]:
     cls = type(data)
     if cls.__module__.startswith("langgraph_jit"):
@@ -83,8 +91,8 @@ def _serialised_id(data: Any) -> list[str]:
             pass
     if hasattr(data, "invoke") and not inspect.isfunction(data) and not inspect.ismethod(data):
         if hasattr(data, "__name__"):
-            return [*data.__module__.split("."), data.__name__]
-        return [*cls.__module__.split("."), cls.__name__]
+            return [*_public_module(data.__module__), data.__name__]
+        return [*_public_module(cls.__module__), cls.__name__]
     # Plain callables: LangGraph wraps them, and reports the wrapper.
     return list(_RUNNABLE_CALLABLE)
 
