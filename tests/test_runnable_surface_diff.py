@@ -614,3 +614,21 @@ def test_drawn_ids_of_prebuilt_nodes() -> None:
 
     lg, jit = build(LG, lg_prebuilt), build(JIT, jit_prebuilt)
     assert jit.get_graph().to_json() == lg.get_graph().to_json()
+
+
+def test_graph_called_by_langchain_code_is_a_child_run() -> None:
+    def build(b: Any) -> tuple[Any, Any]:
+        graph = _counter(b)
+
+        async def acall(x: Any) -> Any:
+            return await graph.ainvoke(x)
+
+        return RunnableLambda(lambda x: graph.invoke(x)), RunnableLambda(acall)
+
+    (lg, lg_async), (jit, jit_async) = both(build)
+    assert traced_trees(lambda c: jit.invoke({"v": [0]}, c)) == traced_trees(
+        lambda c: lg.invoke({"v": [0]}, c)
+    )
+    assert traced_trees(lambda c: asyncio.run(jit_async.ainvoke({"v": [0]}, c))) == traced_trees(
+        lambda c: asyncio.run(lg_async.ainvoke({"v": [0]}, c))
+    )

@@ -103,6 +103,13 @@ def tracing_enabled() -> bool:
 _TRACING_ENV = ("LANGCHAIN_TRACING_V2", "LANGSMITH_TRACING_V2", "LANGSMITH_TRACING")
 
 
+def ambient_config() -> dict | None:
+    """The config LangChain code set for what it calls (None outside it, and
+    when langchain_core's runnables are not loaded)."""
+    module = sys.modules.get("langchain_core.runnables.config")
+    return None if module is None else module.var_child_runnable_config.get()
+
+
 def enter_task(task: Any) -> Any:
     """Expose the task's config to LangChain code run by the task."""
     try:

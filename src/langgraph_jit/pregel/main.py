@@ -356,7 +356,9 @@ class Pregel(RunnableSurface, PregelProtocol):
         # LangGraph, inherit that task's config, so the call becomes a
         # subgraph of it (namespace, checkpointer, streaming).
         task = CURRENT_TASK.get()
-        ambient = task.config if task is not None else None
+        # Else, called by LangChain code (a RunnableLambda, a chain): its
+        # config, so the graph's run is a child of the caller's run.
+        ambient = task.config if task is not None else _lc.ambient_config()
         if ambient is config:
             # A subgraph node is called with its task's config: merge it once.
             ambient = None
