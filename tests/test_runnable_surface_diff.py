@@ -632,3 +632,57 @@ def test_graph_called_by_langchain_code_is_a_child_run() -> None:
     assert traced_trees(lambda c: asyncio.run(jit_async.ainvoke({"v": [0]}, c))) == traced_trees(
         lambda c: asyncio.run(lg_async.ainvoke({"v": [0]}, c))
     )
+
+
+def test_traced_runs_of_an_interrupted_subgraph() -> None:
+    def build(b: Any) -> Any:
+        def ask(s: State) -> dict:
+            return {"v": [b.interrupt("q")]}
+
+        sub = b.StateGraph(State)
+        sub.add_node("ask", ask)
+        sub.add_edge(b.START, "ask")
+        g = b.StateGraph(State)
+        g.add_node("sub", sub.compile())
+        g.add_edge(b.START, "sub")
+        return g.compile(checkpointer=b.InMemorySaver()), b.Command
+
+    def run(pair: Any) -> Any:
+        graph, command = pair
+
+        def go(config: dict) -> None:
+            config = {**config, "configurable": {"thread_id": "1"}}
+            graph.invoke({"v": []}, config)
+            graph.invoke(command(resume="x"), config)
+
+        return go
+
+    lg, jit = both(build)
+    assert traced_trees(run(jit)) == traced_trees(run(lg))
+
+
+def test_traced_messages_stream() -> None:
+    def build(b: Any) -> Any:
+        model = FakeMessagesListChatModel(responses=[AIMessage("hi", id="ai")])
+
+        def chat(state: Any) -> dict:
+            return {"messages": [model.invoke(state["messages"])]}
+
+        g = b.StateGraph(b.MessagesState)
+        g.add_node("chat", chat)
+        g.add_edge(b.START, "chat")
+        return g.compile()
+
+    lg, jit = both(build)
+    inputs = {"messages": [HumanMessage("q", id="h")]}
+    chunks: dict[str, list] = {"lg": [], "jit": []}
+
+    def run(graph: Any, key: str) -> Any:
+        def go(config: dict) -> None:
+            for message, metadata in graph.stream(inputs, config, stream_mode="messages"):
+                chunks[key].append((message.content, metadata["langgraph_node"]))
+
+        return go
+
+    assert traced_trees(run(jit, "jit")) == traced_trees(run(lg, "lg"))
+    assert chunks["jit"] == chunks["lg"] == [("hi", "chat")]
