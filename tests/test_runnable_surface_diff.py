@@ -3,6 +3,7 @@ Runnable methods (map, pipe, bind, retry, transform, astream_events), the runs
 LangChain callbacks record, trace policies, and what can be a node."""
 
 import asyncio
+import contextlib
 import dataclasses
 import operator
 import subprocess
@@ -686,3 +687,36 @@ def test_traced_messages_stream() -> None:
 
     assert traced_trees(run(jit, "jit")) == traced_trees(run(lg, "lg"))
     assert chunks["jit"] == chunks["lg"] == [("hi", "chat")]
+
+
+def test_astream_events_of_tasks() -> None:
+    def build(b: Any) -> Any:
+        @b.task()
+        async def double(n: int) -> int:
+            await asyncio.sleep(0.01)
+            return 2 * n
+
+        @b.task()
+        async def fail(n: int) -> int:
+            await asyncio.sleep(0.01)
+            raise ValueError("no")
+
+        @b.entrypoint(checkpointer=b.InMemorySaver())
+        async def wf(n: int) -> str:
+            await double(n)
+            with contextlib.suppress(ValueError):
+                await fail(n)
+            await double(n)
+            return "done"
+
+        return wf
+
+    async def collect(graph: Any) -> list:
+        config = {"configurable": {"thread_id": "1"}}
+        return [
+            (e["event"], e["name"], e["tags"], repr(e["data"]))
+            async for e in graph.astream_events(1, config, version="v2")
+        ]
+
+    lg, jit = both(build)
+    assert asyncio.run(collect(jit)) == asyncio.run(collect(lg))

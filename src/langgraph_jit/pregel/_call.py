@@ -186,6 +186,10 @@ async def _arun(run: Any, child: Any) -> Any:
         raise
     with run.lock:
         run.task_done(child)
+    if run.emitter.eager:
+        # Streaming eagerly: let the driver send the result's chunk before the
+        # caller goes on (LangGraph's order: the chunk, then the next call).
+        await asyncio.sleep(0)
     if entry is not None:
         await cache.aset({entry[0]: (_returned(child), entry[1])})
     return _returned(child)[0][1]
