@@ -11,6 +11,7 @@ run on the graph's own `invoke`/`stream`/`astream`, as on LangGraph.
 from __future__ import annotations
 
 import inspect
+import sys
 import warnings
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
@@ -22,6 +23,19 @@ from langgraph_jit.warnings import LangGraphDeprecatedSinceV10
 __all__ = ("RunnableSurface",)
 
 _runnable_names: frozenset[str] | None = None
+
+# The public methods of langchain_core's Runnable that a graph borrows (what
+# `dir(Runnable)` lists without a leading underscore; a test keeps it in step).
+RUNNABLE_PUBLIC_NAMES = frozenset(
+    (
+        "InputType OutputType abatch abatch_as_completed ainvoke as_tool assign astream "
+        "astream_events astream_log atransform batch batch_as_completed bind config_schema "
+        "config_specs get_config_jsonschema get_graph get_input_jsonschema get_input_schema "
+        "get_name get_output_jsonschema get_output_schema get_prompts input_schema invoke map "
+        "output_schema pick pipe stream stream_events transform with_alisteners with_config "
+        "with_fallbacks with_listeners with_retry with_types"
+    ).split()
+)
 
 
 def _langchain_runnable() -> Any:
@@ -127,8 +141,13 @@ class RunnableSurface:
         def __getattr__(self, name: str) -> Any:
             # Only called when normal lookup failed, so the graph's own
             # methods (and every engine attribute) never come through here.
-            if name.startswith("__"):
-                raise AttributeError(name)
+            if name.startswith("__") or (
+                # Probing a graph for an attribute it lacks (getattr(g, x, None))
+                # must not import langchain_core: only Runnable's public methods
+                # do, and once it is loaded its private helpers resolve too.
+                name not in RUNNABLE_PUBLIC_NAMES and "langchain_core.runnables" not in sys.modules
+            ):
+                raise AttributeError(f"'{type(self).__name__}' object has no attribute '{name}'")
             runnable = _langchain_runnable()
             if runnable is None or name not in _names(runnable):
                 raise AttributeError(f"'{type(self).__name__}' object has no attribute '{name}'")
