@@ -27,14 +27,47 @@ _runnable_names: frozenset[str] | None = None
 # The public methods of langchain_core's Runnable that a graph borrows (what
 # `dir(Runnable)` lists without a leading underscore; a test keeps it in step).
 RUNNABLE_PUBLIC_NAMES = frozenset(
-    (
-        "InputType OutputType abatch abatch_as_completed ainvoke as_tool assign astream "
-        "astream_events astream_log atransform batch batch_as_completed bind config_schema "
-        "config_specs get_config_jsonschema get_graph get_input_jsonschema get_input_schema "
-        "get_name get_output_jsonschema get_output_schema get_prompts input_schema invoke map "
-        "output_schema pick pipe stream stream_events transform with_alisteners with_config "
-        "with_fallbacks with_listeners with_retry with_types"
-    ).split()
+    [
+        "InputType",
+        "OutputType",
+        "abatch",
+        "abatch_as_completed",
+        "ainvoke",
+        "as_tool",
+        "assign",
+        "astream",
+        "astream_events",
+        "astream_log",
+        "atransform",
+        "batch",
+        "batch_as_completed",
+        "bind",
+        "config_schema",
+        "config_specs",
+        "get_config_jsonschema",
+        "get_graph",
+        "get_input_jsonschema",
+        "get_input_schema",
+        "get_name",
+        "get_output_jsonschema",
+        "get_output_schema",
+        "get_prompts",
+        "input_schema",
+        "invoke",
+        "map",
+        "output_schema",
+        "pick",
+        "pipe",
+        "stream",
+        "stream_events",
+        "transform",
+        "with_alisteners",
+        "with_config",
+        "with_fallbacks",
+        "with_listeners",
+        "with_retry",
+        "with_types",
+    ]
 )
 
 
