@@ -84,9 +84,12 @@ def tracing_enabled() -> bool:
     another configure hook set, or LangChain's debug mode."""
     context = sys.modules.get("langchain_core.tracers.context")
     if context is None:
-        # LangChain's tracing machinery is not even loaded (importing it costs
-        # much): only the environment can switch tracing on.
-        return any(os.environ.get(k, "").lower() == "true" for k in _TRACING_ENV)
+        if "langsmith" not in sys.modules:
+            # Neither LangChain's tracing machinery nor LangSmith is loaded
+            # (importing them costs much): only the environment can ask.
+            return any(os.environ.get(k, "").lower() == "true" for k in _TRACING_ENV)
+        # LangSmith is (a `tracing_context`, a `@traceable` caller may be on).
+        from langchain_core.tracers import context
     enabled = getattr(context, "_tracing_v2_is_enabled", None)
     if enabled is not None and enabled():
         return True

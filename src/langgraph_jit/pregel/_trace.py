@@ -321,6 +321,26 @@ async def _one(value: Any) -> AsyncIterator[Any]:
     yield value
 
 
+def _enter_context(config: Any) -> tuple[Any, Any]:
+    """Make `config` the one LangChain code run now sees; with LangSmith
+    tracing, the run it names is also LangSmith's current run (what
+    `get_current_run_tree()` returns in a node)."""
+    from langchain_core.runnables.config import _set_config_context
+
+    return _set_config_context(config)
+
+
+def _exit_context(entered: tuple[Any, Any]) -> None:
+    from langchain_core.runnables.config import var_child_runnable_config
+
+    token, previous = entered
+    var_child_runnable_config.reset(token)
+    if previous is not None:
+        from langsmith.run_helpers import _set_tracing_context
+
+        _set_tracing_context(previous)
+
+
 def _sequence_steps(proc: Any) -> list[Any] | None:
     """The steps of a node that runs a LangChain sequence: LangGraph makes them
     steps of the node's own sequence (each a child run of the node's run)."""
@@ -385,7 +405,7 @@ def run_attempt(task: Any) -> None:
             # Each step runs in its config's context (a config without the
             # node's run name, which LangChain would take for its own run).
             if token is None:
-                token = var_child_runnable_config.set(child)
+                token = _enter_context(child)
             else:
                 var_child_runnable_config.set(child)
             if i == 0 and not steps:
@@ -404,7 +424,7 @@ def run_attempt(task: Any) -> None:
         raise
     finally:
         if token is not None:
-            var_child_runnable_config.reset(token)
+            _exit_context(token)
         task._config = base
     end_run(run_manager, output, policy)
 
@@ -429,7 +449,7 @@ async def arun_attempt(task: Any) -> None:
         for i, step in enumerate(steps or (call,) if call else ()):
             child = task._config = _child_config(base, run_manager.get_child(f"seq:step:{i + 1}"))
             if token is None:
-                token = var_child_runnable_config.set(child)
+                token = _enter_context(child)
             else:
                 var_child_runnable_config.set(child)
             if i == 0 and not steps:
@@ -450,7 +470,7 @@ async def arun_attempt(task: Any) -> None:
         raise
     finally:
         if token is not None:
-            var_child_runnable_config.reset(token)
+            _exit_context(token)
         task._config = base
     await aend_run(run_manager, output, policy)
 
@@ -469,24 +489,21 @@ def traced_call(call: Any, value: Any, task: Any) -> Any:
     callbacks (a conditional edge's path function); runnables trace themselves."""
     if call.is_runnable:
         return call.invoke(value, task)
-    from langchain_core.runnables.config import (
-        get_callback_manager_for_config,
-        var_child_runnable_config,
-    )
+    from langchain_core.runnables.config import get_callback_manager_for_config
 
     config: Any = task.config
     run_manager = get_callback_manager_for_config(config).on_chain_start(
         None, value, name=_call_name(call)
     )
     child = task._config = _child_config(config, run_manager.get_child())
-    token = var_child_runnable_config.set(child)
+    token = _enter_context(child)
     try:
         result = call.invoke(value, task)
     except BaseException as exc:
         run_manager.on_chain_error(exc)
         raise
     finally:
-        var_child_runnable_config.reset(token)
+        _exit_context(token)
         task._config = config
     run_manager.on_chain_end(result)
     return result
@@ -496,24 +513,21 @@ async def atraced_call(call: Any, value: Any, task: Any) -> Any:
     """Async twin of `traced_call`."""
     if call.is_runnable:
         return await call.ainvoke(value, task)
-    from langchain_core.runnables.config import (
-        get_async_callback_manager_for_config,
-        var_child_runnable_config,
-    )
+    from langchain_core.runnables.config import get_async_callback_manager_for_config
 
     config: Any = task.config
     run_manager = await get_async_callback_manager_for_config(config).on_chain_start(
         None, value, name=_call_name(call)
     )
     child = task._config = _child_config(config, run_manager.get_child())
-    token = var_child_runnable_config.set(child)
+    token = _enter_context(child)
     try:
         result = await call.ainvoke(value, task)
     except BaseException as exc:
         await run_manager.on_chain_error(exc)
         raise
     finally:
-        var_child_runnable_config.reset(token)
+        _exit_context(token)
         task._config = config
     await run_manager.on_chain_end(result)
     return result
