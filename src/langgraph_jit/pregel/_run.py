@@ -437,11 +437,12 @@ class PregelRun:
         self.emitter.attach(channel_map)
         self.persist.attach(state, saved)
         persist = self.persist
-        persist.delta = DeltaBook.for_run(
-            graph.channels,
-            topo,
-            exit_mode=persist.checkpointer is not None and persist.durability == "exit",
-        )
+        if topo.has_delta_channels:
+            persist.delta = DeltaBook.for_run(
+                graph.channels,
+                topo,
+                exit_mode=persist.checkpointer is not None and persist.durability == "exit",
+            )
         self.step = state.metadata_step + 1
         self.stop = self.step + self.recursion_limit + 1
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 from collections.abc import AsyncIterator, Iterator, Mapping, Sequence
+from types import MappingProxyType
 from typing import TYPE_CHECKING, Any, cast
 
 from langgraph_jit._config_merge import merge_callbacks, merge_metadata
@@ -70,6 +71,10 @@ if TYPE_CHECKING:
 class Pregel(RunnableSurface, PregelProtocol):
     """A Pregel graph: nodes subscribe to channels and write to channels,
     and run in bulk-synchronous supersteps."""
+
+    # Node -> its error handler node (a compiled StateGraph fills its own); the
+    # engine reads it every run, so a plain Pregel answers without a lookup miss.
+    error_handlers: Mapping[str, str] = MappingProxyType({})
 
     def __init__(
         self,

@@ -141,6 +141,8 @@ class Topology:
         )
         self.idle_sweep: list[bool] = [idle_update_may_change(s) for s in specs]
         self.idle_ids: list[int] = [c for c, idle in enumerate(self.idle_sweep) if idle]
+        # Runs of graphs without DeltaChannels skip the delta bookkeeping entirely.
+        self.has_delta_channels: bool = any(isinstance(s, DeltaChannel) for s in specs)
         self.default_stream_keys: list[str] | None = None  # set by the graph
         self.has_consume: list[bool] = [not _exact(s, _NO_CONSUME) for s in specs]
         # Per node: its trigger channels whose consume() may do something.
