@@ -155,6 +155,7 @@ LAYERS: list[tuple[str, list[str]]] = [
             "_config_merge",
             "_context",
             "_overwrite",
+            "_state_updates",
             "warnings",
             "_internal._constants",
             "_internal._typing",

@@ -20,6 +20,7 @@ from xxhash import xxh3_128_hexdigest
 from langgraph_jit._constants import INTERRUPT, NS_SEP
 from langgraph_jit._context import current_task
 from langgraph_jit._overwrite import Overwrite
+from langgraph_jit._state_updates import annotated_keys, model_updates
 from langgraph_jit.warnings import LangGraphDeprecatedSinceV10, LangGraphDeprecatedSinceV11
 
 __all__ = (
@@ -375,11 +376,11 @@ class Command(_CommandBase):
             return list(update)
         if update is None:
             return []
-        fields = getattr(type(update), "model_fields", None) or getattr(
-            type(update), "__dataclass_fields__", None
-        )
-        if fields is not None:
-            return [(k, getattr(update, k)) for k in fields]
+        # An object with annotated fields (pydantic model, dataclass): its
+        # fields, where a None left at its default is no update.
+        keys = annotated_keys(type(update))
+        if keys:
+            return model_updates(update, keys)
         return [("__root__", update)]
 
 

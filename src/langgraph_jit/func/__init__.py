@@ -36,6 +36,15 @@ R = TypeVar("R")
 S = TypeVar("S")
 
 
+def _callable_name(func: Any) -> str:
+    """A task's default name: the function's, the wrapped function's for a
+    functools.partial, else the callable's class name."""
+    name = getattr(func, "__name__", None)
+    if name is None and isinstance(func, functools.partial):
+        name = getattr(func.func, "__name__", None)
+    return name or type(func).__name__
+
+
 class _TaskFunction:
     """A function that, called inside a workflow, runs as its own task and
     returns a future of its result."""
@@ -50,13 +59,15 @@ class _TaskFunction:
         timeout: TimeoutPolicy | None = None,
     ) -> None:
         self.func = func
-        self.name = name or getattr(func, "__name__", None) or type(func).__name__
+        self.name = name or _callable_name(func)
         self.retry_policy = retry_policy
         self.cache_policy = cache_policy
         if timeout is not None and not runs_async(func):
             raise sync_timeout_error(self.name, "task")
         self.timeout = timeout
         functools.update_wrapper(self, func)
+        if name:
+            self.__name__ = name
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
         return call_task(self, args, kwargs)

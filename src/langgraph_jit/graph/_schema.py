@@ -10,8 +10,6 @@ from __future__ import annotations
 import dataclasses
 import inspect
 import sys
-import types
-import weakref
 from typing import Any, get_args, get_origin, get_type_hints
 
 if sys.version_info >= (3, 11):
@@ -19,7 +17,9 @@ if sys.version_info >= (3, 11):
 else:  # typing has them from 3.11 on
     from typing_extensions import NotRequired, Required
 
-from langgraph_jit._constants import MISSING
+# Re-exported: the graph builders read returned objects through these.
+from langgraph_jit._state_updates import annotated_keys as annotated_keys
+from langgraph_jit._state_updates import model_updates as model_updates
 from langgraph_jit.channels import BaseChannel, BinaryOperatorAggregate, DeltaChannel, LastValue
 from langgraph_jit.managed import is_managed_value
 
@@ -116,46 +116,6 @@ def mapper_for(keys: list[str], schema: Any):
         return schema(**values)
 
     return coerce
-
-
-_ANNOTATED_KEYS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
-
-
-def annotated_keys(cls: type) -> tuple[str, ...]:
-    """Field names declared with annotations along the class's MRO."""
-    keys = _ANNOTATED_KEYS.get(cls)
-    if keys is None:
-        found: list[str] = []
-        for base in reversed(cls.__mro__):
-            # own annotations only (not inherited); getattr below covers lazily built ones
-            ann = base.__dict__.get("__annotations__")  # noqa: RUF063
-            if ann is None:
-                ann = getattr(base, "__annotations__", None)
-            if ann is None or isinstance(ann, types.GetSetDescriptorType):
-                continue
-            found.extend(ann.keys())
-        keys = _ANNOTATED_KEYS.setdefault(cls, tuple(found))
-    return keys
-
-
-def model_updates(value: Any, keys: list[str]) -> list[tuple[str, Any]]:
-    """A model instance returned by a node, as (key, value) updates: None
-    values count only if the field's default is not None or it was set."""
-    fields_set = getattr(value, "model_fields_set", None)
-    model_fields = getattr(type(value), "model_fields", None)
-    defaults = {k: f.default for k, f in model_fields.items()} if model_fields is not None else {}
-    out = []
-    for k in keys:
-        v = getattr(value, k, MISSING)
-        if v is MISSING:
-            continue
-        if (
-            v is not None
-            or defaults.get(k, MISSING) is not None
-            or (fields_set is not None and k in fields_set)
-        ):
-            out.append((k, v))
-    return out
 
 
 def state_jsonschema(schema: Any, builder: Any, name: str) -> dict[str, Any]:

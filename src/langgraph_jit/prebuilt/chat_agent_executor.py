@@ -16,7 +16,7 @@ from langchain_core.messages import AIMessage, AnyMessage, BaseMessage, SystemMe
 from langchain_core.runnables import Runnable, RunnableBinding, RunnableConfig, RunnableSequence
 from langchain_core.tools import BaseTool
 from pydantic import BaseModel
-from typing_extensions import NotRequired, TypedDict
+from typing_extensions import NotRequired, TypedDict, deprecated
 
 from langgraph_jit._internal._runnable import RunnableCallable
 from langgraph_jit.errors import ErrorCode, create_error_message
@@ -40,24 +40,42 @@ StructuredResponse = dict | BaseModel
 StructuredResponseSchema = dict | type[BaseModel]
 
 
+# The agent states are deprecated in LangGraph 1.x (langchain.agents has the
+# agent now): marked so, a schema built from them says "deprecated": true and
+# instantiating the pydantic ones warns.
+_MOVED = "{} is deprecated: use AgentState from `langchain.agents` instead."
+
+
+@deprecated(_MOVED.format("AgentState"), category=LangGraphDeprecatedSinceV10)
 class AgentState(TypedDict):
-    """State of a react agent: the conversation and the step budget."""
+    """The state of the agent."""
 
     messages: Annotated[Sequence[BaseMessage], add_messages]
     remaining_steps: NotRequired[RemainingSteps]
 
 
+@deprecated(_MOVED.format("AgentStatePydantic"), category=LangGraphDeprecatedSinceV10)
 class AgentStatePydantic(BaseModel):
     messages: Annotated[Sequence[BaseMessage], add_messages]
     remaining_steps: RemainingSteps = 25
 
 
-class AgentStateWithStructuredResponse(AgentState):
-    structured_response: StructuredResponse
+# Subclassing a deprecated class warns: not when we do it here.
+with warnings.catch_warnings():
+    warnings.simplefilter("ignore", LangGraphDeprecatedSinceV10)
 
+    @deprecated(
+        _MOVED.format("AgentStateWithStructuredResponse"), category=LangGraphDeprecatedSinceV10
+    )
+    class AgentStateWithStructuredResponse(AgentState):
+        structured_response: StructuredResponse
 
-class AgentStateWithStructuredResponsePydantic(AgentStatePydantic):
-    structured_response: StructuredResponse
+    @deprecated(
+        _MOVED.format("AgentStateWithStructuredResponsePydantic"),
+        category=LangGraphDeprecatedSinceV10,
+    )
+    class AgentStateWithStructuredResponsePydantic(AgentStatePydantic):
+        structured_response: StructuredResponse
 
 
 StateSchema = TypeVar("StateSchema", bound=AgentState | AgentStatePydantic)

@@ -113,6 +113,11 @@ def call_task(fn: Any, args: tuple, kwargs: dict) -> Any:
         child._config = {**run.task_config(child), "callbacks": parent.config.get("callbacks")}
     done = run.persist.saved_call_result(child)
     if done is not None:
+        # A call answered from the saved writes still shows that it started
+        # (LangGraph streams its "task" event, but no result: it did not run).
+        if run.emitter.wants_tasks:
+            with run.lock:
+                run.task_started(child)
         return _completed(done[0])
     with run.lock:
         run.tasks.append(child)
@@ -206,5 +211,5 @@ def _replay_cached(run: Any, child: Any, writes: Any) -> Any:
     child.writes.extend(tuple(w) for w in writes)
     child.cached = True
     with run.lock:
-        run.task_done(child)
+        run.task_done(child, cached=True)
     return _returned(child)[0][1]

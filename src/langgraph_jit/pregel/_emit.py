@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections import deque
 from collections.abc import Callable, Sequence
+from dataclasses import asdict
 from typing import Any, get_args
 
 from langgraph_jit._constants import CONF, CONFIG_KEY_CHECKPOINT_NS, INTERRUPT
@@ -136,7 +137,8 @@ class Emitter:
             chunk = _output.updates_chunk(self.output_keys, [task], cached=cached)
             if chunk is not None:
                 self.emit("updates", chunk)
-        if self.wants_tasks and not _output.is_hidden(task):
+        # A task whose writes were cached or saved did not run: no result event.
+        if self.wants_tasks and not cached and not _output.is_hidden(task):
             self.task_event(
                 "task_result", _output.task_result_payload(task, self.stream_keys), step
             )
@@ -147,7 +149,7 @@ class Emitter:
         parent_config: dict[str, Any] | None,
         metadata: dict[str, Any] | None,
         tasks: Sequence[Task],
-        errors: dict[str, Any],
+        statuses: dict[str, tuple[Any, ...]],
         configurable: dict[str, Any],
         step: int,
     ) -> None:
@@ -156,15 +158,29 @@ class Emitter:
         entries = []
         for t in tasks:
             sub = subgraph_state(t, configurable)
-            if t.id in errors:
-                entries.append({"id": t.id, "name": t.name, "error": errors[t.id], "state": sub})
+            output, interrupts, error = statuses.get(t.id, _output.NO_STATUS)
+            if error:
+                entries.append({"id": t.id, "name": t.name, "error": error, "state": sub})
+                continue
+            raised = tuple(asdict(i) for i in interrupts)
+            if output:
+                result = _output.task_result(output, self.output_keys)
             elif t.cached and t.writes:
                 result = _output.task_result_payload(t, self.output_keys)["result"]
+            else:
+                result = None
+            if result:
                 entries.append(
-                    {"id": t.id, "name": t.name, "result": result, "interrupts": (), "state": sub}
+                    {
+                        "id": t.id,
+                        "name": t.name,
+                        "result": result,
+                        "interrupts": raised,
+                        "state": sub,
+                    }
                 )
             else:
-                entries.append({"id": t.id, "name": t.name, "interrupts": (), "state": sub})
+                entries.append({"id": t.id, "name": t.name, "interrupts": raised, "state": sub})
         payload = _output.checkpoint_payload(
             config, parent_config, values, metadata, tasks, entries
         )

@@ -117,10 +117,17 @@ class Persister:
         # Savers written before put_writes took `task_path` get three arguments.
         self._takes_task_path = checkpointer is None or _takes_task_path(checkpointer)
         self.checkpoint_ns: str = configurable.get(CONFIG_KEY_CHECKPOINT_NS, "")
-        self.thread_id = configurable.get("thread_id")
+        # Savers and checkpoint configs see the thread id as a string (a UUID
+        # given as thread_id is saved, listed and streamed as its str).
+        thread_id = configurable.get("thread_id")
+        if thread_id is not None and not isinstance(thread_id, str):
+            thread_id = str(thread_id)
+        self.thread_id = thread_id
         # What savers see of the config: no private engine keys.
         public = {k: v for k, v in configurable.items() if not k.startswith(PRIVATE_CONFIG_PREFIX)}
         public[CONFIG_KEY_CHECKPOINT_NS] = self.checkpoint_ns
+        if thread_id is not None:
+            public["thread_id"] = thread_id
         self.public_configurable = public
         self.cache = cache
         self._default_cache_policy = default_cache_policy

@@ -711,8 +711,9 @@ class PregelRun:
             for t in self.persist.apply_cached(self.tasks, found):
                 self.emitter.task_done(t, self.step, cached=True)
 
-    def task_done(self, task: Task) -> None:
-        """A task finished successfully; its writes are in task.writes."""
+    def task_done(self, task: Task, cached: bool = False) -> None:
+        """A task finished successfully (or, `cached`, its writes were
+        found in the cache); its writes are in task.writes."""
         emitter = self.emitter
         persist = self.persist
         if self.node_finished is not None and not _output.is_hidden(task):
@@ -734,7 +735,7 @@ class PregelRun:
         if persist.cache is not None:
             persist.cache_result(task)
         if emitter.wants_updates or emitter.wants_tasks:
-            emitter.task_done(task, self.step)
+            emitter.task_done(task, self.step, cached)
 
     def error_handler_task(self, task: Task, exc: BaseException) -> Task | None:
         """The task that handles this failure (add_node(error_handler=...)),
@@ -925,13 +926,14 @@ class PregelRun:
         if not self.emitter.wants_checkpoints or self.persist.checkpointer is None:
             return
         persist = self.persist
-        errors = {tid: v for tid, c, v in persist.pending_writes if c == ERROR}
         self.emitter.checkpoint(
             persist.current_config(),
             persist.parent_config,
             self.state.metadata,
             self.tasks,
-            errors,
+            # What the saved writes say of each task (a resumed run shows the
+            # interrupts raised and the results of tasks that finished).
+            _output.task_statuses(persist.pending_writes),
             self.configurable,
             self.step,
         )

@@ -4,23 +4,20 @@ checkpoint (values, next nodes, tasks with their results, errors, interrupts).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from typing import Any
 
 from langgraph_jit._constants import (
     CONF,
     CONFIG_KEY_CHECKPOINT_NS,
     CONFIG_KEY_CHECKPOINTER,
-    CONTROL_WRITES,
-    ERROR,
-    INTERRUPT,
     NS_END,
     NS_SEP,
     NULL_TASK_ID,
-    RETURN,
 )
 from langgraph_jit.pregel._checkpoint import arebuilt, rebuilt
 from langgraph_jit.pregel._core import output as _output
+from langgraph_jit.pregel._core.output import NO_STATUS as _NO_STATUS
+from langgraph_jit.pregel._core.output import task_result, task_statuses
 from langgraph_jit.pregel._core.replay import without_task_ids
 from langgraph_jit.pregel._run import PregelRun
 from langgraph_jit.types import PregelTask, StateSnapshot
@@ -52,6 +49,11 @@ def own_checkpoint_config(graph: Any, config: dict[str, Any]) -> dict[str, Any]:
     """A subgraph with its own history (checkpointer=True) keeps it under its
     namespace without task ids (call counters stay: each call has one)."""
     conf = config.get(CONF) or {}
+    thread_id = conf.get("thread_id")
+    if thread_id is not None and not isinstance(thread_id, str):
+        # Runs save under the thread id's str (see Persister).
+        conf = {**conf, "thread_id": str(thread_id)}
+        config = {**config, CONF: conf}
     checkpoint_ns = conf.get(CONFIG_KEY_CHECKPOINT_NS)
     if graph.checkpointer is not True or not checkpoint_ns:
         return config
@@ -155,41 +157,3 @@ async def astate_snapshot(
             task = task._replace(state=await subgraphs[0].aget_state(child_config, subgraphs=True))
         tasks.append(task)
     return snapshot._replace(tasks=tuple(tasks))
-
-
-_NO_STATUS: tuple[Any, ...] = ((), (), None)
-# Writes that say what happened to a task rather than what it produced.
-
-
-def task_statuses(pending_writes: Sequence[tuple[str, str, Any]]) -> dict[str, tuple[Any, ...]]:
-    """task id -> (output writes, interrupts raised, error) from saved writes."""
-    output: dict[str, list[Any]] = {}
-    interrupts: dict[str, list[Any]] = {}
-    errors: dict[str, Any] = {}
-    for task_id, channel, value in pending_writes:
-        if task_id == NULL_TASK_ID:
-            continue
-        output.setdefault(task_id, [])
-        if channel == INTERRUPT:
-            interrupts.setdefault(task_id, []).extend(
-                value if isinstance(value, (list, tuple)) else [value]
-            )
-        elif channel == ERROR:
-            errors.setdefault(task_id, value)
-        elif channel not in CONTROL_WRITES:
-            output[task_id].append((channel, value))
-    return {
-        tid: (tuple(out), tuple(interrupts.get(tid, ())), errors.get(tid))
-        for tid, out in output.items()
-    }
-
-
-def task_result(output: Sequence[tuple[str, Any]], keys: str | Sequence[str]) -> Any:
-    """PregelTask.result: the task's writes to the stream channels."""
-    for chan, value in output:
-        if chan == RETURN:
-            return value
-    if isinstance(keys, str):
-        mapped = _output.fold_writes([(c, v) for c, v in output if c == keys])
-        return mapped.get(keys) if mapped else None
-    return _output.fold_writes([(c, v) for c, v in output if c in keys])

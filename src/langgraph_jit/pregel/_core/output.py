@@ -14,10 +14,12 @@ from typing import Any, overload
 
 from langgraph_jit._constants import (
     CONF,
+    CONTROL_WRITES,
     ERROR,
     EXCLUDED_METADATA_KEYS,
     INTERRUPT,
     MISSING,
+    NULL_TASK_ID,
     PRIVATE_CONFIG_PREFIX,
     RETURN,
 )
@@ -219,3 +221,41 @@ def debug_chunk(step: int, kind: str, payload: Any) -> dict[str, Any]:
         "type": kind,
         "payload": payload,
     }
+
+
+# The status of a task with no saved writes: no output, no interrupts, no error.
+NO_STATUS: tuple[Any, ...] = ((), (), None)
+
+
+def task_statuses(pending_writes: Sequence[tuple[str, str, Any]]) -> dict[str, tuple[Any, ...]]:
+    """task id -> (output writes, interrupts raised, error) from saved writes."""
+    output: dict[str, list[Any]] = {}
+    interrupts: dict[str, list[Any]] = {}
+    errors: dict[str, Any] = {}
+    for task_id, channel, value in pending_writes:
+        if task_id == NULL_TASK_ID:
+            continue
+        output.setdefault(task_id, [])
+        if channel == INTERRUPT:
+            interrupts.setdefault(task_id, []).extend(
+                value if isinstance(value, (list, tuple)) else [value]
+            )
+        elif channel == ERROR:
+            errors.setdefault(task_id, value)
+        elif channel not in CONTROL_WRITES:
+            output[task_id].append((channel, value))
+    return {
+        tid: (tuple(out), tuple(interrupts.get(tid, ())), errors.get(tid))
+        for tid, out in output.items()
+    }
+
+
+def task_result(output: Sequence[tuple[str, Any]], keys: str | Sequence[str]) -> Any:
+    """PregelTask.result: the task's writes to the stream channels."""
+    for chan, value in output:
+        if chan == RETURN:
+            return value
+    if isinstance(keys, str):
+        mapped = fold_writes([(c, v) for c, v in output if c == keys])
+        return mapped.get(keys) if mapped else None
+    return fold_writes([(c, v) for c, v in output if c in keys])
