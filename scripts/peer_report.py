@@ -30,7 +30,8 @@ OUT_OF_SCOPE_PREFIXES = (
 REASONS: list[tuple[str, str]] = [
     (
         r"backend does not provide langgraph\.(_internal|pregel\._(algo|loop|runner|retry|checkpoint"
-        r"|utils|task_status)|graph\.state\._|channels\.binop\._|graph\.message\._)",
+        r"|utils|task_status)|graph\.state\._|channels\.binop\._|graph\.message\._"
+        r"|callbacks\._)",
         "imports a LangGraph-private internal that langgraph_jit does not mirror",
     ),
 ]

@@ -36,6 +36,7 @@ from langgraph_jit.checkpoint.base import (
     PendingWrite,
     empty_checkpoint,
 )
+from langgraph_jit.checkpoint.base import copy_checkpoint as base_copy_checkpoint
 from langgraph_jit.checkpoint.base.id import uuid6
 from langgraph_jit.checkpoint.serde.types import _DeltaSnapshot
 from langgraph_jit.pregel._core.task import _pull_path_str, _task_path_str
@@ -62,15 +63,9 @@ COUNTERS_KEY = "counters_since_delta_snapshot"
 def copy_checkpoint(checkpoint: Checkpoint) -> Checkpoint:
     """A copy of a checkpoint as the engine handles it (fresh maps, no
     pre-format-4 `pending_sends`), safe to edit without touching the original."""
-    return Checkpoint(
-        v=checkpoint["v"],
-        ts=checkpoint["ts"],
-        id=checkpoint["id"],
-        channel_values=checkpoint["channel_values"].copy(),
-        channel_versions=checkpoint["channel_versions"].copy(),
-        versions_seen={node: seen.copy() for node, seen in checkpoint["versions_seen"].items()},
-        updated_channels=checkpoint.get("updated_channels", None),
-    )
+    copied = base_copy_checkpoint(checkpoint)
+    copied.pop("pending_sends", None)  # type: ignore[typeddict-item]
+    return copied
 
 
 # -- when to store a value -------------------------------------------------------
