@@ -12,13 +12,21 @@ from __future__ import annotations
 import asyncio
 import queue
 from collections.abc import AsyncIterator, Callable, Generator, Iterator
-from typing import Any
+from types import AsyncGeneratorType
+from typing import Any, cast
 
-from langgraph_jit._constants import CONF, CONFIG_KEY_CHECKPOINT_ID, INTERRUPT
-from langgraph_jit.errors import GraphInterrupt
+from langgraph_jit._constants import CONF, CONFIG_KEY_CHECKPOINT_ID, ERROR, INTERRUPT
+from langgraph_jit.errors import GraphBubbleUp, GraphInterrupt, is_invalid_resume
 from langgraph_jit.pregel import _lifecycle
 from langgraph_jit.pregel._checkpoint import rebuild_steps
-from langgraph_jit.pregel._runner import WAKE, arun_step, arun_task, run_step, run_task
+from langgraph_jit.pregel._runner import (
+    WAKE,
+    StepControl,
+    arun_step,
+    arun_task,
+    run_step,
+    run_task,
+)
 
 LOAD = "load"
 IO = "io"
@@ -273,72 +281,143 @@ def drive_sync(run: Any, emit: Callable[[tuple], Any]) -> Iterator[Any]:
 
 
 async def drive_async(run: Any, emit: Callable[[tuple], Any]) -> AsyncIterator[Any]:
-    """Async twin of drive_sync."""
+    """Async twin of drive_sync.
+
+    A caller that stops mid-run (closes the stream, or its asyncio task is
+    cancelled) does not lose what the run did: the step's running tasks are
+    cancelled and waited for, then the engine ends as on any stop, saving
+    the writes of the tasks that finished (see `_astop`)."""
     gen = engine(run)
     saver = run.persist.checkpointer
     out = run.emitter.out
     reply: Any = None
-    while True:
-        request, error = _advance(gen, reply)
-        while out:
-            chunk = emit(out.popleft())
-            if chunk is not None:
-                yield chunk
-        if error is not None:
-            raise error
-        if request is None:
-            break
-        kind = request[0]
-        if kind is RUN:
-            reply = None
-            wake: asyncio.Event | None = None
-            if run.emitter.eager and request[1]:
-                # Stream chunks as tasks produce them, not when they finish.
-                wake = asyncio.Event()
-                run.emitter.wakeup = _event_waker(asyncio.get_running_loop(), wake)
-            try:
-                async for task, exc in arun_step(
+    request: tuple | None = None
+    control = StepControl()  # one per run: a step's own is only reset
+    try:
+        while True:
+            request, error = _advance(gen, reply)
+            while out:
+                chunk = emit(out.popleft())
+                if chunk is not None:
+                    yield chunk
+            if error is not None:
+                raise error
+            if request is None:
+                break
+            kind = request[0]
+            if kind is RUN:
+                reply = None
+                wake: asyncio.Event | None = None
+                if run.emitter.eager and request[1]:
+                    # Stream chunks as tasks produce them, not when they finish.
+                    wake = asyncio.Event()
+                    run.emitter.wakeup = _event_waker(asyncio.get_running_loop(), wake)
+                control.cancel_rest = False
+                steps = arun_step(
                     request[1],
                     timeout=run.graph.step_timeout,
                     max_concurrency=run.max_concurrency,
+                    control=control,
                     wake=wake,
-                ):
-                    if task is None:  # a chunk is ready while tasks run
-                        pass
-                    elif exc is not None:
-                        run.task_failed(task, exc)
-                        handler = run.error_handler_task(task, exc)
-                        if handler is None:
+                )
+                try:
+                    async for task, exc in steps:
+                        if task is None:  # a chunk is ready while tasks run
+                            pass
+                        elif type(exc) is asyncio.CancelledError:
+                            # The step is ending (a failure, the timeout).
+                            _record_cancelled(run, task)
                             reply = step_error(reply, exc)
-                        else:
-                            try:
-                                await arun_task(handler)
-                            except BaseException as handler_exc:
-                                run.task_failed(handler, handler_exc)
-                                reply = step_error(reply, handler_exc)
+                        elif exc is not None:
+                            run.task_failed(task, exc)
+                            handler = run.error_handler_task(task, exc)
+                            if handler is None:
+                                reply = step_error(reply, exc)
+                                if not control.cancel_rest and _ends_step(exc):
+                                    control.cancel_rest = True
                             else:
-                                run.task_done(handler)
-                    else:
-                        run.task_done(task)
-                    while out:
-                        chunk = emit(out.popleft())
-                        if chunk is not None:
-                            yield chunk
-            except TimeoutError as exc:
-                reply = exc
-            finally:
-                run.emitter.wakeup = None
-        elif kind is IO_BATCH:
-            for target, method, args in request[1]:
-                await getattr(target, "a" + method)(*args)
+                                try:
+                                    await arun_task(handler)
+                                except BaseException as handler_exc:
+                                    run.task_failed(handler, handler_exc)
+                                    reply = step_error(reply, handler_exc)
+                                else:
+                                    run.task_done(handler)
+                        else:
+                            run.task_done(task)
+                        while out:
+                            chunk = emit(out.popleft())
+                            if chunk is not None:
+                                yield chunk
+                except asyncio.TimeoutError as exc:
+                    reply = exc
+                finally:
+                    run.emitter.wakeup = None
+                    if cast(AsyncGeneratorType, steps).ag_frame is not None:
+                        # Cancels and waits for the tasks of a step left early.
+                        await steps.aclose()
+                    for task in control.abandoned:
+                        _record_cancelled(run, task)
+                request = None  # handled
+            elif kind is IO_BATCH:
+                batch = request[1]
+                request = None  # being handled
+                for target, method, args in batch:
+                    await getattr(target, "a" + method)(*args)
+                reply = None
+            elif kind is IO:
+                reply = await getattr(request[1], "a" + request[2])(*request[3])
+            elif kind is LIFECYCLE:
+                await _lifecycle.adispatch(run)
+                reply = None
+            else:
+                reply = None if saver is None else await _aload(saver, request[1], request[2])
+    except (GeneratorExit, asyncio.CancelledError):
+        await _astop(gen, request)
+        raise
+
+
+def _record_cancelled(run: Any, task: Any) -> None:
+    """A task the run cancelled (its step failed or timed out, or the
+    caller stopped). Its error is saved like any failure's, so the thread
+    shows it, but nothing is streamed: the task never finished (as in
+    LangGraph)."""
+    exc = asyncio.CancelledError()
+    task.error = exc
+    if run.persist.checkpointer is not None:
+        run.persist.record_writes(task, [*task.writes, (ERROR, repr(exc))])
+
+
+def _ends_step(exc: BaseException) -> bool:
+    """Whether a task's (unhandled) failure stops its running siblings: a
+    real error does; interrupts and other bubbling signals do not, nor does
+    an invalid resume value (the run reports it once the others finish)."""
+    return not isinstance(exc, GraphBubbleUp) and not is_invalid_resume(exc)
+
+
+async def _astop(gen: Generator[tuple, Any, None], unsent: tuple | None) -> None:
+    """End the engine of a run whose caller stopped: save what the run did.
+
+    `unsent` is the engine's last request if the driver had not performed
+    it yet (the caller stopped while chunks before it were streamed): saver
+    calls in it are made first. The engine then ends as on any stop (a
+    cancellation), and the saver calls that queues are made; its chunks go
+    nowhere."""
+    if unsent is not None and unsent[0] is IO_BATCH:
+        for target, method, args in unsent[1]:
+            await getattr(target, "a" + method)(*args)
+    try:
+        request = gen.throw(asyncio.CancelledError())
+        while True:
             reply = None
-        elif kind is IO:
-            reply = await getattr(request[1], "a" + request[2])(*request[3])
-        elif kind is LIFECYCLE:
-            await _lifecycle.adispatch(run)
-            reply = None
-        else:
-            reply = None if saver is None else await _aload(saver, request[1], request[2])
+            if request[0] is IO_BATCH:
+                for target, method, args in request[1]:
+                    await getattr(target, "a" + method)(*args)
+            elif request[0] is IO:
+                reply = await getattr(request[1], "a" + request[2])(*request[3])
+            request = gen.send(reply)
+    except BaseException:  # the stop itself, coming back (or the engine's end)
+        return
 
 
 def chunk_formatter(

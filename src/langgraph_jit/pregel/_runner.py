@@ -16,7 +16,7 @@ import queue
 import threading
 import time
 from collections import deque
-from collections.abc import AsyncIterator, Iterator, Sequence
+from collections.abc import AsyncGenerator, Collection, Iterator, Sequence
 from typing import Any
 
 from langgraph_jit._constants import NS_SEP
@@ -351,19 +351,61 @@ def run_step(
         raise TimeoutError("Timed out")
 
 
+class StepControl:
+    """What a step's async driver and `arun_step` tell each other.
+
+    The driver sets `cancel_rest` when a task's failure ends the step (the
+    tasks still running are then cancelled and reported). When the step is
+    abandoned instead (the caller stopped reading or was cancelled),
+    `abandoned` lists the tasks that were cancelled unreported, so the
+    driver can record them."""
+
+    __slots__ = ("abandoned", "cancel_rest")
+
+    def __init__(self) -> None:
+        self.cancel_rest = False
+        self.abandoned: list[Any] = []
+
+
+async def _cancel(futures: Collection[asyncio.Future[Any]]) -> None:
+    """Cancel the tasks still running and wait until they have stopped, so
+    their own cleanup runs before the step's error reaches the caller."""
+    for fut in futures:
+        fut.cancel()
+    if futures:
+        await asyncio.wait(futures)
+
+
+def _outcome(fut: asyncio.Future[Any]) -> BaseException | None:
+    return asyncio.CancelledError() if fut.cancelled() else fut.exception()
+
+
 async def arun_step(
     tasks: Sequence[Any],
     *,
     timeout: float | None,
     max_concurrency: int | None,
+    control: StepControl,
     wake: asyncio.Event | None = None,
-) -> AsyncIterator[tuple[Any, BaseException | None]]:
+) -> AsyncGenerator[tuple[Any, BaseException | None], None]:
     """Async twin of run_step: an async generator of (task, error or None);
-    with a `wake` event, (None, None) whenever it is set (eager streaming)."""
+    with a `wake` event, (None, None) whenever it is set (eager streaming).
+
+    Unlike threads, asyncio tasks can be stopped, so (as in LangGraph) a
+    step ends early: when the driver sets `control.cancel_rest` after a
+    failure, or at the timeout (then TimeoutError follows), the tasks still
+    running are cancelled, waited for and reported (most with
+    CancelledError). A step abandoned by its caller cancels and waits for
+    them too, listing them in `control.abandoned`."""
     if len(tasks) == 1 and not timeout and wake is None:
         task = tasks[0]
         try:
             await arun_task(task)
+        except asyncio.CancelledError:
+            # Not the node's own (that is NodeCancelledError): the run is
+            # being cancelled, with this task inside it.
+            control.abandoned.append(task)
+            raise
         except BaseException as exc:
             yield task, exc
             return
@@ -381,13 +423,12 @@ async def arun_step(
         return task
 
     futures = {asyncio.ensure_future(guarded(t)): t for t in tasks}
-    deadline = asyncio.get_running_loop().time() + timeout if timeout else None
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout if timeout else None
     waker = asyncio.ensure_future(wake.wait()) if wake is not None else None
     try:
         while futures:
-            wait_for = (
-                None if deadline is None else max(0.0, deadline - asyncio.get_running_loop().time())
-            )
+            wait_for = None if deadline is None else max(0.0, deadline - loop.time())
             finished, _ = await asyncio.wait(
                 [*futures, waker] if waker is not None else futures,
                 timeout=wait_for,
@@ -401,19 +442,24 @@ async def arun_step(
                 if not any(f in finished for f in futures):
                     continue
             if not finished:
-                # LangGraph cancels what is still running and records it.
-                for fut, task in list(futures.items()):
-                    fut.cancel()
-                    yield task, asyncio.CancelledError()
+                await _cancel(futures)
+                for fut, task in futures.items():
+                    yield task, _outcome(fut)
                 futures.clear()
                 raise asyncio.TimeoutError()
             # Report in submission order among those that finished together.
             for fut in [f for f in futures if f in finished]:
                 task = futures.pop(fut)
-                error = fut.exception() if not fut.cancelled() else asyncio.CancelledError()
-                yield task, error
+                yield task, _outcome(fut)
+            if control.cancel_rest and futures:
+                await _cancel(futures)
+                for fut, task in futures.items():
+                    yield task, _outcome(fut)
+                futures.clear()
     finally:
-        for fut in futures:
-            fut.cancel()
         if waker is not None:
             waker.cancel()
+        if futures:
+            # The caller stopped (closed the stream, was cancelled).
+            control.abandoned.extend(futures.values())
+            await _cancel(futures)
