@@ -1,8 +1,8 @@
 """Task calls made from inside a running task (the functional API's `@task`).
 
 Each call becomes a push task of the current step with a deterministic id
-(parent path + call index), so on resume a call whose result was saved
-returns it instead of running again.
+(caller's namespace and path + call index), so on resume a call whose result
+was saved returns it instead of running again.
 """
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ from typing import Any
 
 from langgraph_jit._constants import PUSH, RETURN
 from langgraph_jit._context import CURRENT_TASK
+from langgraph_jit.pregel._core.task import CallTask
 from langgraph_jit.pregel._runner import arun_task, run_task, shared_pool
 from langgraph_jit.pregel._trace import call_arguments
 
@@ -103,11 +104,7 @@ def call_task(fn: Any, args: tuple, kwargs: dict) -> Any:
     with run.lock:
         idx = parent.calls
         parent.calls += 1
-    from langgraph_jit.pregel._core.task import Task
-
-    child = Task(
-        run, fn.name, None, _CallProc(fn), (args, kwargs), PUSH_TRIGGER, (PUSH, parent.path, idx)
-    )
+    child = CallTask(run, parent, idx, fn.name, _CallProc(fn), (args, kwargs), PUSH_TRIGGER)
     if run.trace is not None:
         # Traced: the call's run is a child of the calling task's run.
         child._config = {**run.task_config(child), "callbacks": parent.config.get("callbacks")}

@@ -72,6 +72,7 @@ from langgraph_jit.pregel._core.planner import Planner, reuse_pending_writes
 from langgraph_jit.pregel._core.replay import ReplayScope
 from langgraph_jit.pregel._core.table import ChannelTable
 from langgraph_jit.pregel._core.task import (
+    CallTask,
     Task,
     _has_cache_policy,
     _is_interrupt_id,
@@ -269,15 +270,18 @@ class PregelRun:
         # checkpoint. The per-node tail is constant and cached.
         name = task.name
         path = task.path
-        if path[0] == PUSH and isinstance(path[1], tuple):
-            # A task call: identified by its parent's path and call index.
+        if isinstance(task, CallTask):
+            # A task call: identified by its caller's path and call index,
+            # in a namespace nested under its caller's.
             tail = f"{name}{PUSH}{_task_path_str(path[1])}{path[2]}".encode()
-        elif path[0] == PUSH:
-            tail = f"{name}{PUSH}{path[1]}".encode()
+            node_ns = task.node_ns
         else:
-            tail = self.topo.pull_tail(name, task.triggers)
-        ns = self.checkpoint_ns
-        node_ns = f"{ns}{NS_SEP}{name}" if ns else name
+            if path[0] == PUSH:
+                tail = f"{name}{PUSH}{path[1]}".encode()
+            else:
+                tail = self.topo.pull_tail(name, task.triggers)
+            ns = self.checkpoint_ns
+            node_ns = f"{ns}{NS_SEP}{name}" if ns else name
         state = self.state
         data = state.checkpoint_id_bytes() + f"{node_ns}{self.step}".encode() + tail
         # Checkpoint format 1 (LangGraph < 0.3) named its tasks by SHA-1.

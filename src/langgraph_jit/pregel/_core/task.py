@@ -8,7 +8,7 @@ import functools
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any, Protocol
 
-from langgraph_jit._constants import NS_END, NS_SEP, PREVIOUS, PULL
+from langgraph_jit._constants import NS_END, NS_SEP, PREVIOUS, PULL, PUSH
 from langgraph_jit._context import TIMED_ATTEMPT
 from langgraph_jit.pregel._core import output as _output
 from langgraph_jit.pregel._core.checkpoint_state import CheckpointState
@@ -18,7 +18,7 @@ from langgraph_jit.pregel._core.topology import Topology
 if TYPE_CHECKING:
     from langgraph_jit.runtime import Runtime
 
-# (PULL, node name) | (PUSH, send index, False) | (PUSH, parent path, call index, ...)
+# (PULL, node name) | (PUSH, send index, False) | (PUSH, caller's path, call index, True)
 TaskPath = tuple[Any, ...]
 Writes = list[tuple[str, Any]]
 
@@ -237,6 +237,36 @@ class Task:
             if k in managed:
                 values[k] = managed[k].get(self.run.scratchpad())
         return values
+
+
+class CallTask(Task):
+    """A task call made by a running task (the functional API's `@task`).
+
+    As in LangGraph, its namespace nests under its caller's (the id hashes
+    that namespace), and its path is ``(PUSH, caller's path, call index,
+    True)``: the trailing True marks a call, whose interrupts its caller
+    reports. Both are stable between runs, so a resumed caller finds the
+    call's saved result.
+    """
+
+    __slots__ = ("node_ns",)
+
+    def __init__(
+        self,
+        run: TaskRun,
+        caller: Task,
+        index: int,
+        name: str,
+        proc: Any,
+        input: Any,
+        triggers: Sequence[str],
+    ) -> None:
+        super().__init__(run, name, None, proc, input, triggers, (PUSH, caller.path, index, True))
+        self.node_ns = f"{caller.checkpoint_ns}{NS_SEP}{name}"
+
+    @property
+    def checkpoint_ns(self) -> str:
+        return f"{self.node_ns}{NS_END}{self.id}"
 
 
 class _Scratchpad:
