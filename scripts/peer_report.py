@@ -48,7 +48,8 @@ def _in_scope(name: str) -> bool:
 def _reason(test_id: str, message: str) -> str:
     for pattern, reason in REASONS:
         if re.search(pattern, message) or re.search(pattern, test_id):
-            return reason
+            missing = re.search(r"does not provide (langgraph\.[\w.]+)", message)
+            return f"{reason}: `{missing.group(1)}`" if missing else reason
     return message.splitlines()[0][:160] if message else "not run"
 
 
