@@ -207,7 +207,12 @@ def _event_waker(loop: asyncio.AbstractEventLoop, wake: asyncio.Event) -> Callab
 
 
 def drive_sync(run: Any, emit: Callable[[tuple], Any]) -> Iterator[Any]:
-    """Execute the engine synchronously; yields formatted stream chunks."""
+    """Execute the engine synchronously; yields formatted stream chunks.
+
+    A caller that stops mid-run (closes the stream, breaks out of its loop)
+    does not lose what the run did: as in LangGraph, the step's running tasks
+    are waited for, then the engine ends as on any stop, saving their writes
+    (see `_stop_sync`)."""
     # With no stream mode nothing reaches `out` while the run goes on, so the
     # engine may run single-task steps and saver calls itself (see engine,
     # _flush_io).
@@ -217,67 +222,128 @@ def drive_sync(run: Any, emit: Callable[[tuple], Any]) -> Iterator[Any]:
     out = run.emitter.out
     has_handlers = bool(getattr(run.graph, "error_handlers", None))
     reply: Any = None
-    while True:
-        request, error = _advance(gen, reply)
-        while out:
-            chunk = emit(out.popleft())
-            if chunk is not None:
-                yield chunk
-        if error is not None:
-            raise error
-        if request is None:
-            break
-        kind = request[0]
-        if kind is RUN:
-            reply = None
-            tasks = request[1]
-            wake_queue: queue.SimpleQueue[Any] | None = None
-            if run.emitter.eager and tasks:
-                # Stream chunks as tasks produce them, not when they finish.
-                wake_queue = queue.SimpleQueue()
-                run.emitter.wakeup = _queue_waker(wake_queue)
-            elif len(tasks) == 1 and not run.graph.step_timeout:
-                reply = _run_one(run, tasks[0])
-                continue
-            # A failed node's error handler starts beside the tasks still running.
-            handlers: list[Any] | None = [] if has_handlers else None
-            try:
-                for task, exc in run_step(
+    request: tuple | None = None  # the engine's request, until performed
+    steps: Iterator[tuple[Any, BaseException | None]] | None = None  # a step under way
+    # A failed node's error handler starts beside the tasks still running.
+    handlers: list[Any] | None = None
+
+    def on_result(task: Any, exc: BaseException | None, reply: Any) -> Any:
+        """Record one finished task of the step; the step's reply so far."""
+        if exc is None:
+            run.task_done(task)
+            return reply
+        run.task_failed(task, exc)
+        handler = None if handlers is None else run.error_handler_task(task, exc)
+        if handlers is not None and handler is not None:
+            handlers.append(handler)
+            return reply
+        return step_error(reply, exc)
+
+    try:
+        while True:
+            request, error = _advance(gen, reply)
+            while out:
+                chunk = emit(out.popleft())
+                if chunk is not None:
+                    yield chunk
+            if error is not None:
+                raise error
+            if request is None:
+                break
+            kind = request[0]
+            if kind is RUN:
+                reply = None
+                tasks = request[1]
+                wake_queue: queue.SimpleQueue[Any] | None = None
+                if run.emitter.eager and tasks:
+                    # Stream chunks as tasks produce them, not when they finish.
+                    wake_queue = queue.SimpleQueue()
+                    run.emitter.wakeup = _queue_waker(wake_queue)
+                elif len(tasks) == 1 and not run.graph.step_timeout:
+                    reply = _run_one(run, tasks[0])
+                    continue
+                handlers = [] if has_handlers else None
+                steps = run_step(
                     tasks,
                     timeout=run.graph.step_timeout,
                     max_concurrency=run.max_concurrency,
                     done=wake_queue,
                     added=handlers,
-                ):
-                    if task is None:  # a chunk is ready while tasks run
-                        pass
-                    elif exc is not None:
-                        run.task_failed(task, exc)
-                        handler = None if handlers is None else run.error_handler_task(task, exc)
-                        if handlers is not None and handler is not None:
-                            handlers.append(handler)
-                        else:
-                            reply = step_error(reply, exc)
-                    else:
-                        run.task_done(task)
-                    while out:
-                        chunk = emit(out.popleft())
-                        if chunk is not None:
-                            yield chunk
-            except TimeoutError as exc:
-                reply = exc
-            finally:
-                run.emitter.wakeup = None
-        elif kind is IO_BATCH:
-            _perform(request[1])
-            reply = None
-        elif kind is IO:
-            reply = getattr(request[1], request[2])(*request[3])
-        elif kind is LIFECYCLE:
-            _lifecycle.dispatch(run)
-            reply = None
-        else:  # LOAD
-            reply = None if saver is None else _load(saver, request[1], request[2])
+                )
+                try:
+                    for task, exc in steps:
+                        if task is not None:  # None: a chunk is ready while tasks run
+                            reply = on_result(task, exc, reply)
+                        while out:
+                            chunk = emit(out.popleft())
+                            if chunk is not None:
+                                yield chunk
+                except TimeoutError as exc:
+                    reply = exc
+                finally:
+                    run.emitter.wakeup = None
+                steps = None
+            elif kind is IO_BATCH:
+                _perform(request[1])
+                reply = None
+            elif kind is IO:
+                reply = getattr(request[1], request[2])(*request[3])
+            elif kind is LIFECYCLE:
+                _lifecycle.dispatch(run)
+                reply = None
+            else:  # LOAD
+                reply = None if saver is None else _load(saver, request[1], request[2])
+            request = None  # performed
+    except GeneratorExit:
+        # With durability "exit" the writes are saved now, on the way out:
+        # LangGraph saves what had finished (a task still running is lost).
+        if run.persist.durability == "exit":
+            steps = iter(())
+        _stop_sync(gen, request, steps, on_result, reply)
+        raise
+
+
+class _CallerStopped(BaseException):
+    """Thrown into the engine when the caller of a sync stream stopped."""
+
+
+def _stop_sync(
+    gen: Generator[tuple, Any, None],
+    unsent: tuple | None,
+    steps: Iterator[tuple[Any, BaseException | None]] | None,
+    on_result: Callable[[Any, BaseException | None, Any], Any],
+    reply: Any,
+) -> None:
+    """End the engine of a sync run whose caller stopped: save what the run did.
+
+    Mid-step (`steps` under way), the step's running tasks are waited for and
+    their writes saved (the step is not committed). Else `unsent` is the engine's request the driver
+    had not performed yet: saver calls in it are made, a next step is not run.
+    The engine then ends as on any stop, and the saver calls that queues are
+    made; its chunks go nowhere."""
+    try:
+        if steps is not None:
+            try:
+                for task, exc in steps:
+                    if task is not None:
+                        reply = on_result(task, exc, reply)
+            except TimeoutError:
+                pass
+            # As LangGraph: the tasks' writes are saved on the step's
+            # checkpoint, the step itself is not committed.
+            request: tuple | None = gen.throw(_CallerStopped())
+        else:
+            request = unsent
+        while request is not None:
+            if request[0] is IO_BATCH:
+                _perform(request[1])
+                request = gen.send(None)
+            elif request[0] is IO:
+                request = gen.send(getattr(request[1], request[2])(*request[3]))
+            else:  # a next step, a load: the run stops here
+                request = gen.throw(_CallerStopped())
+    except BaseException:  # the stop itself, coming back (or the engine's end)
+        return
 
 
 async def drive_async(run: Any, emit: Callable[[tuple], Any]) -> AsyncIterator[Any]:
