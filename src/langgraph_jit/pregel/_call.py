@@ -129,6 +129,10 @@ def call_task(fn: Any, args: tuple, kwargs: dict) -> Any:
         if future.claim():
             ctx.run(_run, run, child, future)
 
+    with run.lock:
+        if parent.call_futures is None:
+            parent.call_futures = []
+        parent.call_futures.append(future)
     shared_pool().submit(start_in_pool)
     return future
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import concurrent.futures
+import contextlib
 import contextvars
 import os
 import queue
@@ -151,9 +152,20 @@ def run_task(task: Any) -> None:
                 task.reset_for_retry()
                 time.sleep(delay)
     finally:
+        if task.call_futures:
+            _finish_calls(task.call_futures)
         if lc_token is not None:
             _lc.exit_task(lc_token)
         CURRENT_TASK.reset(token)
+
+
+def _finish_calls(futures: list[Any]) -> None:
+    """Wait for (or run here, if no pool thread took them yet) the task calls
+    a finished task made, e.g. calls it never awaited because an earlier one
+    interrupted it. Their outcomes were recorded by the calls themselves."""
+    for future in futures:
+        with contextlib.suppress(BaseException):  # recorded as the call's own outcome
+            future.result()
 
 
 async def arun_task(task: Any) -> None:

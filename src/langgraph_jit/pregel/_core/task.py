@@ -63,6 +63,7 @@ class Task:
         "_scratchpad",
         "attempt",
         "cached",
+        "call_futures",
         "calls",
         "error",
         "first_attempt_time",
@@ -103,6 +104,9 @@ class Task:
         self.error: BaseException | None = None
         self._scratchpad: Scratchpad | None = None
         self.calls = 0  # task calls made so far (functional API)
+        # Futures of the sync task calls this task made: a task ends only once
+        # they have (a call is never left to run after its step, as LangGraph).
+        self.call_futures: list[Any] | None = None
         self._runtime: Runtime[Any] | None = None
         self.attempt = 1
         self.first_attempt_time: float | None = None
