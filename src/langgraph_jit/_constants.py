@@ -72,6 +72,8 @@ ENGINE_LOGGER = "langgraph"
 PRIVATE_CONFIG_PREFIX = "__pregel_"
 
 PUSH = sys.intern("__pregel_push")
+# The triggers of a pushed task (a Send or a task call).
+PUSH_TRIGGER = (PUSH,)
 PULL = sys.intern("__pregel_pull")
 NS_SEP = sys.intern("|")
 NS_END = sys.intern(":")

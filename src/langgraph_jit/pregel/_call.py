@@ -14,13 +14,11 @@ import inspect
 import threading
 from typing import Any
 
-from langgraph_jit._constants import PUSH, RETURN
+from langgraph_jit._constants import PUSH_TRIGGER, RETURN
 from langgraph_jit._context import CURRENT_TASK
 from langgraph_jit.pregel._core.task import CallTask
 from langgraph_jit.pregel._runner import arun_task, run_task, shared_pool
 from langgraph_jit.pregel._trace import call_arguments
-
-PUSH_TRIGGER = (PUSH,)
 
 
 class _CallProc:

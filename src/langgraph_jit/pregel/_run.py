@@ -48,6 +48,7 @@ from langgraph_jit._constants import (
     NULL_TASK_ID,
     PULL,
     PUSH,
+    PUSH_TRIGGER,
     RESUME,
     TASKS,
 )
@@ -85,7 +86,6 @@ from langgraph_jit.pregel._persist import CacheKey, Persister
 from langgraph_jit.types import Command, Send
 
 logger = logging.getLogger(ENGINE_LOGGER)
-PUSH_TRIGGER = (PUSH,)
 # Configurable keys LangGraph copies into a task's metadata (for tracing).
 _PROPAGATE_TO_METADATA = (
     "thread_id",

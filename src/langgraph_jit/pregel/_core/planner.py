@@ -17,6 +17,7 @@ from langgraph_jit._constants import (
     NULL_TASK_ID,
     PULL,
     PUSH,
+    PUSH_TRIGGER,
     TASKS,
     WRITES_NOT_REUSED,
 )
@@ -27,7 +28,6 @@ from langgraph_jit.pregel._core.topology import Topology
 from langgraph_jit.types import Send
 
 logger = logging.getLogger(ENGINE_LOGGER)
-PUSH_TRIGGER = (PUSH,)
 # A node input kept per read set: [values, commit number it is current at,
 # the channel names it reads, its managed-value keys] (a list: updated in place).
 _ReadEntry = list[Any]
