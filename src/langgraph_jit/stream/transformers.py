@@ -1,23 +1,36 @@
-"""Built-in transformer classes of v3 streaming (class surface only in langgraph_jit)."""
+"""Data transformers of v3 streaming: one per stream mode, each projecting that mode's
+events onto a channel; `MessagesTransformer` and the lifecycle/subgraph transformers live
+in their own modules and are re-exported here at LangGraph's path."""
 
 from __future__ import annotations
 
-from typing import Any, ClassVar, Literal
+from typing import Any, ClassVar
 
-from typing_extensions import TypedDict
-
-from langgraph_jit.stream._types import ProtocolEvent, StreamTransformer
+from langgraph_jit.stream._lifecycle_transformers import (
+    LifecyclePayload,
+    LifecycleTransformer,
+    SubgraphStatus,
+    SubgraphTransformer,
+    _TasksLifecycleBase,
+)
+from langgraph_jit.stream._messages_transformer import MessagesTransformer
+from langgraph_jit.stream._types import StreamTransformer
 from langgraph_jit.stream.stream_channel import StreamChannel
 
-SubgraphStatus = Literal["started", "completed", "failed", "interrupted", "drained"]
-
-
-class LifecyclePayload(TypedDict, total=False):
-    event: SubgraphStatus
-    namespace: list[str]
-    graph_name: str
-    trigger_call_id: str
-    error: str
+__all__ = [
+    "CheckpointsTransformer",
+    "CustomTransformer",
+    "DebugTransformer",
+    "LifecyclePayload",
+    "LifecycleTransformer",
+    "MessagesTransformer",
+    "SubgraphStatus",
+    "SubgraphTransformer",
+    "TasksTransformer",
+    "UpdatesTransformer",
+    "ValuesTransformer",
+    "_TasksLifecycleBase",
+]
 
 
 class _ChannelTransformer(StreamTransformer):
@@ -47,11 +60,6 @@ class UpdatesTransformer(_ChannelTransformer):
     required_stream_modes = ("updates",)
 
 
-class MessagesTransformer(_ChannelTransformer):
-    key = "messages"
-    required_stream_modes = ("messages",)
-
-
 class CheckpointsTransformer(_ChannelTransformer):
     key = "checkpoints"
     required_stream_modes = ("checkpoints",)
@@ -65,36 +73,3 @@ class DebugTransformer(_ChannelTransformer):
 class TasksTransformer(_ChannelTransformer):
     key = "tasks"
     required_stream_modes = ("tasks",)
-
-
-class _TasksLifecycleBase(StreamTransformer):
-    """Tracks subgraph namespaces from task events (start/terminal hooks)."""
-
-    required_stream_modes = ("tasks",)
-
-    def __init__(self, scope: tuple[str, ...] = ()) -> None:
-        super().__init__(scope)
-        self._graph_names: dict[tuple[str, ...], str] = {}
-        self._statuses: dict[tuple[str, ...], SubgraphStatus] = {}
-
-    def _should_track(self, ns: tuple[str, ...]) -> bool:
-        return len(ns) == len(self.scope) + 1 and tuple(ns[: len(self.scope)]) == self.scope
-
-    def _on_started(self, ns: tuple[str, ...], *args: Any, **kwargs: Any) -> None:
-        pass
-
-    def _on_terminal(self, ns: tuple[str, ...], *args: Any, **kwargs: Any) -> None:
-        pass
-
-    def process(self, event: ProtocolEvent) -> bool:
-        return True
-
-
-class LifecycleTransformer(_TasksLifecycleBase):
-    def init(self) -> dict[str, Any]:
-        return {"lifecycle": StreamChannel()}
-
-
-class SubgraphTransformer(_TasksLifecycleBase):
-    def init(self) -> dict[str, Any]:
-        return {"subgraphs": StreamChannel()}
