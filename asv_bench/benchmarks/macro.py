@@ -18,6 +18,8 @@ FAST = [
     "graph-state300",
     "graph-send-subgraph-100",
     "graph-agent-30",
+    "graph-chain-100-stream-v3",
+    "graph-send-100-stream-v3",
 ]
 SLOW = ["chain-1000", "send-1000"]
 

@@ -70,11 +70,16 @@ class Workload:
     run: Callable[[], Any]
     steps: int  # supersteps per run
     tasks: int  # tasks per run
-    per: str  # "step" or "task": the unit engine overhead is reported in
+    per: str  # "step", "task" or "event": the unit engine overhead is reported in
     floor: Callable[[], Any]  # the same node work as plain Python calls
     graph: Any = None
     saver: Any = None
     extra: dict = field(default_factory=dict)
+    events: int = 0  # protocol events per run (v3 stream workloads)
+
+    def units(self) -> int:
+        """How many of `per` one run does."""
+        return {"step": self.steps, "task": self.tasks, "event": self.events}[self.per]
 
 
 def _checkpointer(api: Api, saver: Any) -> Any:
@@ -489,6 +494,44 @@ def graph_agent_loop(api: Api, turns: int, saver: Any) -> Workload:
     return Workload(f"graph-agent-{turns}", run, steps, steps, "step", floor, graph, checkpointer)
 
 
+def _v3_events_runner(graph, value, cfg: dict, transformers: list) -> Callable[[], int]:
+    """A run consumes the whole v3 event stream (`stream_events(version="v3")`), as a UI
+    rendering every event would, and returns how many events it saw."""
+
+    def run() -> int:
+        stream = graph.stream_events(value, cfg, version="v3", transformers=transformers)
+        seen = 0
+        for _event in stream:
+            seen += 1
+        return seen
+
+    return run
+
+
+def graph_chain_v3(api: Api, n: int, saver: Any) -> Workload:
+    """`graph_chain`'s n-node StateGraph chain streamed as v3 events, with the updates
+    transformer added: one values and one updates event per node."""
+    wl = graph_chain(api, n, saver)
+    transformers = [api.module("stream.transformers").UpdatesTransformer]
+    run = _v3_events_runner(wl.graph, {"x": 0}, {"recursion_limit": n + 10}, transformers)
+    events = run()
+    return Workload(
+        f"graph-chain-{n}-stream-v3", run, n, n, "event", wl.floor, wl.graph, events=events
+    )
+
+
+def graph_send_v3(api: Api, n: int, saver: Any) -> Workload:
+    """`graph_send`'s n-task Send fan-out streamed as v3 events, with the updates
+    transformer added: one updates event per task."""
+    wl = graph_send(api, n, saver)
+    transformers = [api.module("stream.transformers").UpdatesTransformer]
+    run = _v3_events_runner(wl.graph, {"n": n, "results": []}, {}, transformers)
+    events = run()
+    return Workload(
+        f"graph-send-{n}-stream-v3", run, 2, n + 1, "event", wl.floor, wl.graph, events=events
+    )
+
+
 # -- the catalogue ---------------------------------------------------------------
 
 # name -> (builder(api, saver), needs StateGraph)
@@ -510,6 +553,8 @@ WORKLOADS: dict[str, tuple[Callable[[Api, bool], Workload], bool]] = {
     "graph-send-subgraph-100": (lambda api, s: graph_send_subgraph(api, 100, s), True),
     "graph-send-subgraph-1000": (lambda api, s: graph_send_subgraph(api, 1000, s), True),
     "graph-agent-30": (lambda api, s: graph_agent_loop(api, 30, s), True),
+    "graph-chain-100-stream-v3": (lambda api, s: graph_chain_v3(api, 100, s), True),
+    "graph-send-100-stream-v3": (lambda api, s: graph_send_v3(api, 100, s), True),
 }
 
 
