@@ -2,9 +2,10 @@
 
 Usage: python scripts/peer_report.py RUN.json [--baseline BASELINE.json] [--before BEFORE.json]
 
-RUN.json comes from `bash ../shared/peer_suite/peer.sh --files all --json RUN.json`. The scope is
-issue 14's: every file except streaming v3, DeltaChannel and RemoteGraph. Each failing test is
-given the first matching reason from REASONS (error-line or test-id patterns), else its error line.
+RUN.json comes from `bash ../shared/peer_suite/peer.sh --files all --json RUN.json`. `--scope`
+picks the files: `14` (default) every file except streaming v3, DeltaChannel and RemoteGraph;
+`15` exactly those; `all` every file. Each failing test is given the first matching reason from
+REASONS (error-line or test-id patterns), else its error line.
 """
 
 from __future__ import annotations
@@ -18,7 +19,8 @@ from pathlib import Path
 DEFAULT_BASELINE = Path(__file__).resolve().parents[2] / (
     "shared/peer_suite/baseline/langgraph-1.2.22-all.json"
 )
-OUT_OF_SCOPE_PREFIXES = (
+# Issue 15's files (streaming v3, DeltaChannel, RemoteGraph); issue 14 covers the rest.
+ISSUE_15_PREFIXES = (
     "test_stream",
     "test_pregel_stream_events_v3",
     "test_interleave_arrival_order",
@@ -41,8 +43,11 @@ def _passed(file_entry: dict) -> set[str]:
     return {t for t, outcome in file_entry["tests"].items() if outcome == "passed"}
 
 
-def _in_scope(name: str) -> bool:
-    return not name.startswith(OUT_OF_SCOPE_PREFIXES)
+def _in_scope(name: str, scope: str) -> bool:
+    if scope == "all":
+        return True
+    in_15 = name.startswith(ISSUE_15_PREFIXES)
+    return in_15 if scope == "15" else not in_15
 
 
 def _reason(test_id: str, message: str) -> str:
@@ -58,6 +63,7 @@ def main() -> None:
     parser.add_argument("run", type=Path)
     parser.add_argument("--baseline", type=Path, default=DEFAULT_BASELINE)
     parser.add_argument("--before", type=Path, default=None)
+    parser.add_argument("--scope", choices=("14", "15", "all"), default="14")
     args = parser.parse_args()
 
     baseline = {f["file"]: f for f in json.loads(args.baseline.read_text())["files"]}
@@ -70,7 +76,7 @@ def main() -> None:
     failing: dict[str, list[tuple[str, str]]] = defaultdict(list)
     total = passing = passing_before = 0
     for name in sorted(baseline):
-        if not _in_scope(name):
+        if not _in_scope(name, args.scope):
             continue
         expected = _passed(baseline[name])
         entry = run.get(name, {"tests": {}, "messages": {}})
