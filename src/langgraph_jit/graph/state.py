@@ -402,6 +402,7 @@ class StateGraph:
         interrupt_after: Any = None,
         debug: bool = False,
         name: str | None = None,
+        transformers: Any = None,
         **kwargs: Any,
     ) -> CompiledStateGraph:
         """Lower the builder to a runnable graph."""
@@ -446,6 +447,7 @@ class StateGraph:
             cache=cache,
             context_schema=self.context_schema,
             name=name or "LangGraph",
+            stream_transformers=transformers,
         )
         compiled.attach_node(START, None)
         handlers: dict[str, StateNodeSpec] = {}

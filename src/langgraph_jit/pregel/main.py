@@ -32,7 +32,7 @@ from langgraph_jit._constants import (
 )
 from langgraph_jit._context import CURRENT_TASK
 from langgraph_jit.channels import BaseChannel, Topic
-from langgraph_jit.pregel import _lc, _trace
+from langgraph_jit.pregel import _lc, _stream_v3, _trace
 from langgraph_jit.pregel._core.task import _identifier
 from langgraph_jit.pregel._core.topology import Topology
 from langgraph_jit.pregel._drive import chunk_formatter, drive_async, drive_sync
@@ -68,6 +68,10 @@ if TYPE_CHECKING:
     from langchain_core.runnables import Runnable
 
 
+# LangGraph's name for it (tests of subgraph scopes import it from here)
+_normalize_stream_transformer_factories = _stream_v3.normalize_factories
+
+
 class Pregel(RunnableSurface, PregelProtocol):
     """A Pregel graph: nodes subscribe to channels and write to channels,
     and run in bulk-synchronous supersteps."""
@@ -100,6 +104,7 @@ class Pregel(RunnableSurface, PregelProtocol):
         config: dict | None = None,
         trigger_to_nodes: Mapping[str, Sequence[str]] | None = None,
         name: str = "LangGraph",
+        stream_transformers: Sequence[Any] | None = None,
         **deprecated_kwargs: Any,
     ) -> None:
         if (config_type := deprecated_kwargs.get("config_type")) is not None:
@@ -132,6 +137,8 @@ class Pregel(RunnableSurface, PregelProtocol):
         self.context_schema = context_schema
         self.config = config
         self.name = name
+        # v3 streaming's transformer factories (compile(transformers=...))
+        self.stream_transformers: tuple[Any, ...] = tuple(stream_transformers or ())
         self.managed: dict[str, Any] = {}
         self._force_compiled: bool | None = None
         self._topology_cache: Topology | None = None
@@ -554,6 +561,46 @@ class Pregel(RunnableSurface, PregelProtocol):
         # Inside a task (a subgraph) the default is the state, as in LangGraph.
         if config and CONFIG_KEY_TASK_ID in (config.get(CONF) or {}):
             return "values"
+    def stream_events(
+        self,
+        input: Any,
+        config: dict | None = None,
+        *,
+        version: str = "v2",
+        transformers: Sequence[Any] | None = None,
+        **kwargs: Any,
+    ) -> Any:
+        """With version="v3", a `GraphRunStream` over this run (see `langgraph_jit.stream`);
+        other versions are LangChain's event streams."""
+        if version == "v3":
+            _stream_v3.reject_owned_kwargs(kwargs)
+            return _stream_v3.stream_events_v3(
+                self, input, config, transformers=transformers, **kwargs
+            )
+        return self._runnable_method("stream_events")(input, config, version=version, **kwargs)
+
+    def astream_events(
+        self,
+        input: Any,
+        config: dict | None = None,
+        *,
+        version: str = "v2",
+        transformers: Sequence[Any] | None = None,
+        **kwargs: Any,
+    ) -> Any:
+        """With version="v3", an awaitable of an `AsyncGraphRunStream`; other versions
+        are LangChain's event streams."""
+        if version == "v3":
+            _stream_v3.reject_owned_kwargs(kwargs)
+            return _stream_v3.astream_events_v3(
+                self, input, config, transformers=transformers, **kwargs
+            )
+        return self._runnable_method("astream_events")(input, config, version=version, **kwargs)
+
+    def _runnable_method(self, name: str) -> Any:
+        # LangChain's Runnable method of that name, bound to this graph
+        return vars(RunnableSurface)["__getattr__"](self, name)
+
         return self.stream_mode
 
     def _invoke_run(

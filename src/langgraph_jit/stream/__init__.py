@@ -1,7 +1,6 @@
-"""Names of LangGraph's v3 event streaming (`langgraph.stream`), so libraries that
-define transformers import and subclass them; langgraph_jit does not run the v3
-transformer pipeline yet (`stream_events(version="v3")`): transformers passed to
-`compile(transformers=...)` are accepted and not called."""
+"""LangGraph's v3 event streaming (`langgraph.stream`): `graph.stream_events(version="v3")`
+runs the graph's v2 stream through a pipeline of transformers whose projections
+(`run.values`, `run.messages`, ...) are read from the returned run handle."""
 
 from langgraph_jit.stream._types import ProtocolEvent, StreamTransformer
 from langgraph_jit.stream.run_stream import (

@@ -1,0 +1,162 @@
+"""`stream_events(version="v3")` on a graph: a transformer mux over the graph's own v2
+stream (`stream_mode` = what the transformers need, `subgraphs=True`), read through a
+pull-driven run handle. Nothing here runs unless a caller asks for v3."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from langgraph_jit import _constants
+from langgraph_jit._constants import CONF, CONFIG_KEY_CHECKPOINT_NS, NS_SEP
+from langgraph_jit.stream._mux import StreamMux, TransformerFactory
+from langgraph_jit.stream._types import StreamTransformer
+from langgraph_jit.stream.run_stream import AsyncGraphRunStream, GraphRunStream
+from langgraph_jit.stream.transformers import (
+    LifecycleTransformer,
+    MessagesTransformer,
+    SubgraphTransformer,
+    ValuesTransformer,
+)
+
+# Every v3 run has these, in this order; the graph's and the caller's come after.
+BUILTIN_TRANSFORMERS: tuple[TransformerFactory, ...] = (
+    ValuesTransformer,
+    MessagesTransformer,
+    LifecycleTransformer,
+    SubgraphTransformer,
+)
+
+# v3 decides these itself: the stream modes come from the transformers, and subgraph
+# events must reach the child muxes.
+_OWNED_KWARGS = ("stream_mode", "subgraphs")
+
+
+def reject_owned_kwargs(kwargs: dict[str, Any]) -> None:
+    owned = [k for k in _OWNED_KWARGS if k in kwargs]
+    if owned:
+        raise TypeError(
+            "stream_events(version='v3') / astream_events(version='v3') do not accept "
+            f"{', '.join(owned)}: v3 sets them (the stream modes its transformers need, "
+            "and subgraphs=True so nested namespaces reach their scoped muxes)."
+        )
+
+
+def normalize_factories(
+    specs: Sequence[Callable[[tuple[str, ...]], Any]] | None,
+) -> list[TransformerFactory]:
+    """Transformer specs as factories of a scope. A class taking the scope is one; a
+    built instance is refused, since each subgraph scope needs a fresh one."""
+    factories: list[TransformerFactory] = []
+    for spec in specs or ():
+        if isinstance(spec, StreamTransformer):
+            raise TypeError(
+                "stream_events(version='v3') transformers must be scope-aware callables, "
+                f"got pre-built instance {type(spec).__name__}. Pass the transformer class "
+                "or a factory like `lambda scope: MyTransformer(scope, ...)`."
+            )
+        if not callable(spec):
+            raise TypeError(
+                "stream_events(version='v3') transformers must be scope-aware callables, "
+                f"got {type(spec).__name__}."
+            )
+        factories.append(_call_with_scope(spec))
+    return factories
+
+
+def _call_with_scope(spec: Callable[[tuple[str, ...]], Any]) -> TransformerFactory:
+    def factory(scope: tuple[str, ...]) -> StreamTransformer:
+        return spec(scope)
+
+    return factory
+
+
+def stream_modes_of(mux: StreamMux) -> list[str]:
+    """The union of the modes the mux's transformers need (and only those)."""
+    modes: dict[str, None] = {}
+    for transformer in mux._transformers:
+        for mode in getattr(transformer, "required_stream_modes", ()):
+            modes[mode] = None
+    return list(modes)
+
+
+def _scope_of(graph: Any, config: dict | None) -> tuple[str, ...]:
+    # the namespace the run streams under: a graph called inside a node runs in
+    # its task's namespace, and its own projections are the events there
+    ns = graph._merge_config(config).get(CONF, {}).get(CONFIG_KEY_CHECKPOINT_NS)
+    return tuple(ns.split(NS_SEP)) if ns else ()
+
+
+def _v2_messages_config(config: dict | None) -> dict | None:
+    # Ask the run for per-message protocol events (MessagesTransformer reads them),
+    # where the engine knows the flag.
+    key = getattr(_constants, "CONFIG_KEY_STREAM_MESSAGES_V2", None)
+    if key is None:
+        return config
+    config = dict(config or {})
+    config[CONF] = {**(config.get(CONF) or {}), key: True}
+    return config
+
+
+def _mux_for(graph: Any, config: dict | None, transformers: Any, is_async: bool) -> StreamMux:
+    return StreamMux(
+        factories=[
+            *BUILTIN_TRANSFORMERS,
+            *normalize_factories(getattr(graph, "stream_transformers", ())),
+            *normalize_factories(transformers),
+        ],
+        scope=_scope_of(graph, config),
+        is_async=is_async,
+    )
+
+
+def stream_events_v3(
+    graph: Any,
+    input: Any,
+    config: dict | None,
+    *,
+    interrupt_before: Any = None,
+    interrupt_after: Any = None,
+    control: Any = None,
+    transformers: Any = None,
+    **kwargs: Any,
+) -> GraphRunStream:
+    mux = _mux_for(graph, config, transformers, is_async=False)
+    parts = graph.stream(
+        input,
+        _v2_messages_config(config),
+        stream_mode=stream_modes_of(mux),
+        subgraphs=True,
+        version="v2",
+        interrupt_before=interrupt_before,
+        interrupt_after=interrupt_after,
+        control=control,
+        **kwargs,
+    )
+    return GraphRunStream(iter(parts), mux)
+
+
+async def astream_events_v3(
+    graph: Any,
+    input: Any,
+    config: dict | None,
+    *,
+    interrupt_before: Any = None,
+    interrupt_after: Any = None,
+    control: Any = None,
+    transformers: Any = None,
+    **kwargs: Any,
+) -> AsyncGraphRunStream:
+    mux = _mux_for(graph, config, transformers, is_async=True)
+    parts = graph.astream(
+        input,
+        _v2_messages_config(config),
+        stream_mode=stream_modes_of(mux),
+        subgraphs=True,
+        version="v2",
+        interrupt_before=interrupt_before,
+        interrupt_after=interrupt_after,
+        control=control,
+        **kwargs,
+    )
+    return AsyncGraphRunStream(parts.__aiter__(), mux)
