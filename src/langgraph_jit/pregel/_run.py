@@ -17,6 +17,7 @@ from typing import Any
 
 from xxhash import xxh3_128_hexdigest
 
+from langgraph_jit._config_merge import DEFAULT_RECURSION_LIMIT
 from langgraph_jit._constants import (
     CONF,
     CONFIG_KEY_CHECKPOINT_ID,
@@ -35,7 +36,6 @@ from langgraph_jit._constants import (
     CONFIG_KEY_STRICT_RESUME,
     CONFIG_KEY_TASK_ID,
     CONTROL_WRITES,
-    DEFAULT_RECURSION_LIMIT,
     ENGINE_LOGGER,
     ERROR,
     ERROR_HANDLER_PATH,
@@ -197,6 +197,8 @@ class PregelRun:
         self.namespace = namespace
         self.interrupt_before = interrupt_before
         self.interrupt_after = interrupt_after
+        # The default's own type: a node's config then tells a limit nobody
+        # chose (not inherited by subgraphs, not sent to a RemoteGraph).
         self.recursion_limit = config.get("recursion_limit", DEFAULT_RECURSION_LIMIT)
         self.max_concurrency = config.get("max_concurrency")
         self.nested = CONFIG_KEY_TASK_ID in configurable
