@@ -30,6 +30,9 @@ CONFIG_KEY_READ = sys.intern("__pregel_read")
 CONFIG_KEY_CALL = sys.intern("__pregel_call")
 CONFIG_KEY_CHECKPOINTER = sys.intern("__pregel_checkpointer")
 CONFIG_KEY_STREAM = sys.intern("__pregel_stream")
+# Set (configurable) by v3 event streaming: a `version="v2"` stream of `messages`
+# gets chat-model output as protocol events (StreamMessagesHandlerV2), not chunks.
+CONFIG_KEY_STREAM_MESSAGES_V2 = sys.intern("__pregel_stream_messages_v2")
 CONFIG_KEY_CACHE = sys.intern("__pregel_cache")
 CONFIG_KEY_RESUMING = sys.intern("__pregel_resuming")
 CONFIG_KEY_TASK_ID = sys.intern("__pregel_task_id")

@@ -49,6 +49,8 @@ class Emitter:
     # The `messages` callback handler (False: this run streams messages
     # only for its parent, whose handler it inherits); see _lc.
     messages_handler: Any = None
+    # Chat-model output as protocol events (set for v3 event streams; see _lc).
+    messages_v2 = False
     # The same for the `tools` handler (see _tools.tool_stream_callbacks).
     tools_handler: Any = None
     _latest_only = False

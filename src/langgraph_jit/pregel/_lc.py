@@ -12,6 +12,7 @@ import os
 import sys
 from typing import Any
 
+from langgraph_jit._constants import CONF, CONFIG_KEY_STREAM_MESSAGES_V2
 from langgraph_jit.pregel.protocol import PregelProtocol
 
 
@@ -130,6 +131,22 @@ def exit_task(token: Any) -> None:
     var_child_runnable_config.reset(token)
 
 
+def set_messages_version(run: Any, version: str) -> None:
+    """Which `messages` handler a run attaches. A `version="v2"` stream whose
+    config asks for it (v3 event streaming does) gets chat-model output as
+    protocol events. Any other stream of `messages` keeps chunks, even inside a
+    node of such a run (the flag reaches it through the config): it drops the
+    v2 handler it inherits, whose presence would switch the models it calls."""
+    config = run.config
+    if version == "v2":
+        if config[CONF].get(CONFIG_KEY_STREAM_MESSAGES_V2):
+            run.emitter.messages_v2 = True
+    elif "messages" in run.emitter.own_modes and config.get("callbacks") and langchain_loaded():
+        from langgraph_jit.pregel._messages import without_v2_handlers
+
+        config["callbacks"] = without_v2_handlers(config["callbacks"])
+
+
 def messages_callbacks(run: Any) -> list[Any]:
     """Callback handlers that turn chat-model tokens into `messages` chunks.
 
@@ -142,8 +159,13 @@ def messages_callbacks(run: Any) -> list[Any]:
         return []
     handler = emitter.messages_handler
     if handler is None:
-        from langgraph_jit.pregel._messages import StreamMessagesHandler
+        from langgraph_jit.pregel import _messages
 
-        own = "messages" in emitter.own_modes
-        handler = emitter.messages_handler = StreamMessagesHandler(run) if own else False
+        if "messages" not in emitter.own_modes:
+            handler = False
+        elif emitter.messages_v2:  # a v3 event stream: protocol events, not chunks
+            handler = _messages.StreamMessagesHandlerV2.for_run(run)
+        else:
+            handler = _messages.StreamMessagesHandler.for_run(run)
+        emitter.messages_handler = handler
     return [handler] if handler is not False else []

@@ -5,13 +5,13 @@ Loaded only when a run streams `messages` and langchain_core is already imported
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import fields, is_dataclass
 from typing import Any, TypeVar
 from uuid import UUID, uuid4
 
 from langchain_core.callbacks import BaseCallbackHandler, BaseCallbackManager
-from langchain_core.messages import BaseMessage
+from langchain_core.messages import BaseMessage, ToolMessage
 from langchain_core.outputs import ChatGeneration, ChatGenerationChunk, GenerationChunk
 
 from langgraph_jit._constants import NS_SEP, PUSH
@@ -23,11 +23,26 @@ try:
     from langchain_core.tracers._streaming import _StreamingCallbackHandler
 except ImportError:  # pragma: no cover - older langchain_core
     _StreamingCallbackHandler = object  # type: ignore[assignment,misc]
+try:
+    # ... and this one's, protocol events (`on_stream_event`).
+    from langchain_core.tracers._streaming import _V2StreamingCallbackHandler
+except ImportError:  # pragma: no cover - langchain_core before v3 streaming
 
-__all__ = ("StreamMessagesHandler", "graph_namespace", "on_task_done")
+    class _V2StreamingCallbackHandler:  # type: ignore[no-redef]
+        pass
+
+
+__all__ = (
+    "StreamMessagesHandler",
+    "StreamMessagesHandlerV2",
+    "graph_namespace",
+    "on_task_done",
+    "without_v2_handlers",
+)
 
 T = TypeVar("T")
 Meta = tuple[tuple[str, ...], dict[str, Any]]
+Chunk = tuple[tuple[str, ...], str, Any]
 
 
 def graph_namespace(metadata: Mapping[str, Any]) -> tuple[str, ...]:
@@ -109,8 +124,8 @@ def _with_task_context(
 
 
 class StreamMessagesHandler(BaseCallbackHandler, _StreamingCallbackHandler):
-    """Turns chat-model tokens and node-returned messages into `messages` chunks
-    queued on the run that created it.
+    """Turns chat-model tokens and node-returned messages into `messages` chunks,
+    passed to `stream` (the queue of the run that created it).
 
     Chunks go out as ``(namespace, "messages", (message, metadata))`` with the
     namespace of the graph the task belongs to; events of nested graphs that
@@ -128,19 +143,40 @@ class StreamMessagesHandler(BaseCallbackHandler, _StreamingCallbackHandler):
     ignore_retriever = True
     ignore_retry = True
     ignore_custom_event = True
+    # Message types a node writes that are not streamed.
+    node_output_skips: tuple[type, ...] = ()
 
-    def __init__(self, run: Any, subgraphs: bool | None = None) -> None:
-        self.run = run
-        self.out = run.emitter.out
-        # The graph this run executes; events of other (nested) graphs count
-        # only when the caller streams subgraphs, as in LangGraph.
-        self.namespace = tuple(run.namespace)
-        if subgraphs is None:
-            # The driver sets `stream_down` when the caller asked for subgraphs.
-            subgraphs = run.emitter.stream_down is not None
+    def __init__(
+        self,
+        stream: Callable[[Chunk], None],
+        subgraphs: bool,
+        *,
+        namespace: tuple[str, ...] = (),
+    ) -> None:
+        # Where chunks go: the run's queue, in the order events happen.
+        self.stream = stream
+        # The graph this handler streams for; events of other (nested) graphs
+        # count only when the caller streams subgraphs, as in LangGraph.
+        self.namespace = namespace
         self.subgraphs = subgraphs
-        self.model_runs: dict[UUID, Meta] = {}
+        # (namespace, metadata) of each chat-model run being streamed.
+        self.metadata: dict[UUID, Meta] = {}
         self.seen: set[Any] = set()
+
+    @classmethod
+    def for_run(cls, run: Any) -> StreamMessagesHandler:
+        """A handler queueing chunks on `run`, waking its driver to stream them now."""
+        emitter = run.emitter
+        out = emitter.out
+
+        def stream(chunk: Chunk) -> None:
+            out.append(chunk)
+            wakeup = emitter.wakeup
+            if wakeup is not None:  # the driver streams it now, mid-task
+                wakeup()
+
+        # The driver sets `stream_down` when the caller asked for subgraphs.
+        return cls(stream, emitter.stream_down is not None, namespace=tuple(run.namespace))
 
     # -- emitting ------------------------------------------------------------
 
@@ -150,10 +186,7 @@ class StreamMessagesHandler(BaseCallbackHandler, _StreamingCallbackHandler):
         if message.id is None:
             message.id = str(uuid4())
         self.seen.add(message.id)
-        self.out.append((meta[0], "messages", (message, meta[1])))
-        wakeup = self.run.emitter.wakeup
-        if wakeup is not None:  # the driver streams it now, mid-task
-            wakeup()
+        self.stream((meta[0], "messages", (message, meta[1])))
 
     def _wants(self, ns: tuple[str, ...]) -> bool:
         return ns == self.namespace or self.subgraphs
@@ -198,7 +231,7 @@ class StreamMessagesHandler(BaseCallbackHandler, _StreamingCallbackHandler):
         user_tags = _user_tags(tags)
         if user_tags is not None:
             meta["tags"] = user_tags
-        self.model_runs[run_id] = (ns, meta)
+        self.metadata[run_id] = (ns, meta)
 
     def on_llm_new_token(
         self,
@@ -211,12 +244,12 @@ class StreamMessagesHandler(BaseCallbackHandler, _StreamingCallbackHandler):
         **kwargs: Any,
     ) -> Any:
         if isinstance(chunk, ChatGenerationChunk):
-            meta = self.model_runs.get(run_id)
+            meta = self.metadata.get(run_id)
             if meta is not None:
                 self._emit(meta, chunk.message, dedupe=False)
 
     def on_llm_end(self, response: Any, *, run_id: UUID, **kwargs: Any) -> Any:
-        meta = self.model_runs.pop(run_id, None)
+        meta = self.metadata.pop(run_id, None)
         if meta is not None and response.generations and response.generations[0]:
             generation = response.generations[0][0]
             if isinstance(generation, ChatGeneration):
@@ -224,7 +257,7 @@ class StreamMessagesHandler(BaseCallbackHandler, _StreamingCallbackHandler):
                 self._emit(meta, generation.message, dedupe=True)
 
     def on_llm_error(self, error: BaseException, *, run_id: UUID, **kwargs: Any) -> Any:
-        self.model_runs.pop(run_id, None)
+        self.metadata.pop(run_id, None)
 
     # -- node boundaries (called by the engine) ---------------------------------
 
@@ -246,13 +279,104 @@ class StreamMessagesHandler(BaseCallbackHandler, _StreamingCallbackHandler):
                 if message.id is not None:
                     seen.add(message.id)
         meta: Meta | None = None
+        skipped = self.node_output_skips
         for _, value in task.writes:
             for message in _messages_in(value):
                 if message.id in seen and message.id is not None:
                     continue
+                if skipped and isinstance(message, skipped):
+                    continue
                 if meta is None:
                     meta = (ns, _node_metadata(metadata))
                 self._emit(meta, message, dedupe=True)
+
+
+class StreamMessagesHandlerV2(StreamMessagesHandler, _V2StreamingCallbackHandler):
+    """The `messages` handler of runs streamed as v3 events: a chat model's output
+    arrives as its protocol events (message-start, content-block-start/delta/finish,
+    message-finish), each sent as ``(event, metadata + run_id)``.
+
+    Being a `_V2StreamingCallbackHandler` is what makes a chat model's `invoke`
+    produce protocol events (`on_stream_event`) instead of tokens; tokens that
+    still arrive (a node calling `model.stream()`) are not sent. A message whose
+    events were sent is not sent again whole, whatever id its final form has, and
+    tool results a node writes are left to state and tool streams.
+    """
+
+    node_output_skips: tuple[type, ...] = (ToolMessage,)
+
+    def __init__(
+        self,
+        stream: Callable[[Chunk], None],
+        subgraphs: bool,
+        *,
+        namespace: tuple[str, ...] = (),
+    ) -> None:
+        super().__init__(stream, subgraphs, namespace=namespace)
+        # Chat-model runs whose output was streamed as events: (namespace,
+        # metadata with the run's id) that each of their events carries.
+        self.event_meta: dict[UUID, Meta] = {}
+
+    def on_llm_new_token(self, token: Any, *, run_id: UUID, **kwargs: Any) -> Any:
+        return None
+
+    def on_stream_event(
+        self,
+        event: Mapping[str, Any],
+        *,
+        run_id: UUID,
+        parent_run_id: UUID | None = None,
+        tags: list[str] | None = None,
+        **kwargs: Any,
+    ) -> Any:
+        meta = self.event_meta.get(run_id)
+        if meta is None:
+            run_meta = self.metadata.get(run_id)
+            if run_meta is None:  # not a model this handler streams
+                return
+            meta = self.event_meta[run_id] = (run_meta[0], {**run_meta[1], "run_id": str(run_id)})
+        if event.get("event") == "message-start":
+            # The node will likely return this message: it is sent already.
+            message_id = event.get("id") or event.get("message_id")
+            if message_id:
+                self.seen.add(message_id)
+        self.stream((meta[0], "messages", (event, meta[1])))
+
+    def on_llm_end(self, response: Any, *, run_id: UUID, **kwargs: Any) -> Any:
+        if self.event_meta.pop(run_id, None) is None:
+            super().on_llm_end(response, run_id=run_id, **kwargs)
+            return
+        # Streamed as events: the final message (whose id may differ from the
+        # one message-start announced) counts as sent.
+        self.metadata.pop(run_id, None)
+        if response.generations and response.generations[0]:
+            generation = response.generations[0][0]
+            if isinstance(generation, ChatGeneration):
+                message = generation.message
+                if message.id is None:
+                    message.id = str(uuid4())
+                self.seen.add(message.id)
+
+    def on_llm_error(self, error: BaseException, *, run_id: UUID, **kwargs: Any) -> Any:
+        self.event_meta.pop(run_id, None)
+        self.metadata.pop(run_id, None)
+
+
+def without_v2_handlers(callbacks: Any) -> Any:
+    """`callbacks` (a list or a manager) without v2 messages handlers."""
+
+    def keep(handlers: list[Any]) -> list[Any]:
+        return [h for h in handlers if not isinstance(h, StreamMessagesHandlerV2)]
+
+    if isinstance(callbacks, BaseCallbackManager):
+        if not any(isinstance(h, StreamMessagesHandlerV2) for h in callbacks.handlers):
+            return callbacks
+        manager = callbacks.copy()
+        manager.handlers = keep(manager.handlers)
+        manager.inheritable_handlers = keep(manager.inheritable_handlers)
+        return manager
+    kept = keep(list(callbacks))
+    return kept if len(kept) < len(callbacks) else callbacks
 
 
 def _handlers(callbacks: Any) -> Sequence[Any]:

@@ -414,6 +414,7 @@ class Pregel(RunnableSurface, PregelProtocol):
         subgraphs: bool = False,
         context: Any = None,
         control: Any = None,
+        version: str = "v1",
     ) -> PregelRun:
         config = self._merge_config(config)
         if config.get("recursion_limit", 1) < 1:
@@ -476,6 +477,7 @@ class Pregel(RunnableSurface, PregelProtocol):
             from langgraph_jit.runtime import inherited_context
 
             run.context = inherited_context(conf)
+        _lc.set_messages_version(run, version)  # before the trace takes the callbacks
         run.trace = _trace.for_run(run)  # LangChain callbacks (None: none listen)
         return run
 
@@ -513,6 +515,7 @@ class Pregel(RunnableSurface, PregelProtocol):
             subgraphs=subgraphs,
             context=context,
             control=control,
+            version=version,
         )
         return _trace.wrap(
             run, drive_sync(run, chunk_formatter(stream_mode, subgraphs, version, run.namespace))
@@ -552,15 +555,12 @@ class Pregel(RunnableSurface, PregelProtocol):
             subgraphs=subgraphs,
             context=context,
             control=control,
+            version=version,
         )
         return _trace.awrap(
             run, drive_async(run, chunk_formatter(stream_mode, subgraphs, version, run.namespace))
         )
 
-    def _default_stream_mode(self, config: dict | None) -> Any:
-        # Inside a task (a subgraph) the default is the state, as in LangGraph.
-        if config and CONFIG_KEY_TASK_ID in (config.get(CONF) or {}):
-            return "values"
     def stream_events(
         self,
         input: Any,
@@ -601,6 +601,10 @@ class Pregel(RunnableSurface, PregelProtocol):
         # LangChain's Runnable method of that name, bound to this graph
         return vars(RunnableSurface)["__getattr__"](self, name)
 
+    def _default_stream_mode(self, config: dict | None) -> Any:
+        # Inside a task (a subgraph) the default is the state, as in LangGraph.
+        if config and CONFIG_KEY_TASK_ID in (config.get(CONF) or {}):
+            return "values"
         return self.stream_mode
 
     def _invoke_run(
