@@ -51,6 +51,7 @@ from langgraph_jit.pregel._node import (
     warn_mistyped_config,
 )
 from langgraph_jit.pregel._timeout import runs_async
+from langgraph_jit.pregel._typed_v2 import v2_mapper
 from langgraph_jit.pregel.main import Pregel
 from langgraph_jit.types import (
     CachePolicy,
@@ -449,6 +450,8 @@ class StateGraph:
             name=name or "LangGraph",
             stream_transformers=transformers,
         )
+        compiled._output_mapper = v2_mapper(output_channels, self.output_schema)
+        compiled._state_mapper = v2_mapper(stream_channels, self.state_schema)
         compiled.attach_node(START, None)
         handlers: dict[str, StateNodeSpec] = {}
         default = self._default_error_handler

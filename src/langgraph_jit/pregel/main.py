@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
-from collections.abc import AsyncIterator, Iterator, Mapping, Sequence
+from collections.abc import AsyncIterator, Callable, Iterator, Mapping, Sequence
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any, cast
 
@@ -48,6 +48,7 @@ from langgraph_jit.pregel._snapshot import (
     state_snapshot,
     subgraph_for_namespace,
 )
+from langgraph_jit.pregel._typed_v2 import typed_formatter
 from langgraph_jit.pregel._update import adrive_io, drive_io, update_steps
 from langgraph_jit.pregel.protocol import PregelProtocol
 from langgraph_jit.types import (
@@ -518,7 +519,7 @@ class Pregel(RunnableSurface, PregelProtocol):
             version=version,
         )
         return _trace.wrap(
-            run, drive_sync(run, chunk_formatter(stream_mode, subgraphs, version, run.namespace))
+            run, drive_sync(run, self._formatter(stream_mode, subgraphs, version, run.namespace))
         )
 
     def astream(
@@ -558,7 +559,7 @@ class Pregel(RunnableSurface, PregelProtocol):
             version=version,
         )
         return _trace.awrap(
-            run, drive_async(run, chunk_formatter(stream_mode, subgraphs, version, run.namespace))
+            run, drive_async(run, self._formatter(stream_mode, subgraphs, version, run.namespace))
         )
 
     def stream_events(
@@ -600,6 +601,18 @@ class Pregel(RunnableSurface, PregelProtocol):
     def _runnable_method(self, name: str) -> Any:
         # LangChain's Runnable method of that name, bound to this graph
         return vars(RunnableSurface)["__getattr__"](self, name)
+
+    # v2 parts as schema instances (pydantic/dataclass state; set by StateGraph.compile)
+    _output_mapper: Callable[[dict[str, Any]], Any] | None = None
+    _state_mapper: Callable[[dict[str, Any]], Any] | None = None
+
+    def _formatter(
+        self, stream_mode: Any, subgraphs: bool, version: str, namespace: tuple[str, ...]
+    ) -> Callable[[tuple], Any]:
+        fmt = chunk_formatter(stream_mode, subgraphs, version, namespace)
+        if version == "v2" and (self._output_mapper or self._state_mapper):
+            fmt = typed_formatter(fmt, self._output_mapper, self._state_mapper)
+        return fmt
 
     def _default_stream_mode(self, config: dict | None) -> Any:
         # Inside a task (a subgraph) the default is the state, as in LangGraph.
@@ -649,15 +662,16 @@ class Pregel(RunnableSurface, PregelProtocol):
             context=context,
             control=control,
         )
-        return run, chunk_formatter(stream_mode, False, version, run.namespace)
+        return run, self._formatter(stream_mode, False, version, run.namespace)
 
-    @staticmethod
-    def _invoke_result(run: PregelRun, stream_mode: Any, chunks: list, version: str) -> Any:
+    def _invoke_result(self, run: PregelRun, stream_mode: Any, chunks: list, version: str) -> Any:
         if stream_mode != "values":
             return chunks
         latest = run.emitter.latest_values()
         interrupts = run.interrupts
         if version == "v2":
+            if self._output_mapper is not None and isinstance(latest, dict):
+                latest = self._output_mapper(latest)
             return GraphOutput(value=latest, interrupts=tuple(interrupts))
         if interrupts:
             return (
