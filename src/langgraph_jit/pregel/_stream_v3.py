@@ -7,8 +7,12 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from langgraph_jit import _constants
-from langgraph_jit._constants import CONF, CONFIG_KEY_CHECKPOINT_NS, NS_SEP
+from langgraph_jit._constants import (
+    CONF,
+    CONFIG_KEY_CHECKPOINT_NS,
+    CONFIG_KEY_STREAM_MESSAGES_V2,
+    NS_SEP,
+)
 from langgraph_jit.stream._mux import StreamMux, TransformerFactory
 from langgraph_jit.stream._types import StreamTransformer
 from langgraph_jit.stream.run_stream import AsyncGraphRunStream, GraphRunStream
@@ -88,13 +92,10 @@ def _scope_of(graph: Any, config: dict | None) -> tuple[str, ...]:
 
 
 def _v2_messages_config(config: dict | None) -> dict | None:
-    # Ask the run for per-message protocol events (MessagesTransformer reads them),
-    # where the engine knows the flag.
-    key = getattr(_constants, "CONFIG_KEY_STREAM_MESSAGES_V2", None)
-    if key is None:
-        return config
+    # the run streams chat-model output as per-message protocol events
+    # (MessagesTransformer reads them)
     config = dict(config or {})
-    config[CONF] = {**(config.get(CONF) or {}), key: True}
+    config[CONF] = {**(config.get(CONF) or {}), CONFIG_KEY_STREAM_MESSAGES_V2: True}
     return config
 
 
