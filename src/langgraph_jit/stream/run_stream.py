@@ -318,6 +318,10 @@ class AsyncGraphRunStream(_RunState):
                 await self._mux.aclose()
                 return
             except Exception as close_err:
+                if self._mux._events._closed:
+                    # a finalize failed after the channels closed: the reader gets
+                    # it once, as from a sync run's close
+                    raise
                 err = close_err
         await self._mux.afail(err)
 
