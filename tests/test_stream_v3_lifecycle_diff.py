@@ -122,6 +122,18 @@ def _case(pkg: str, name: str) -> tuple[Any, Any, Any]:
             return leaf.invoke({"items": [str(plus_one(x).result())]})
 
         return main, 1, None
+    if name == "drained":
+        runtime = _mod(pkg, "runtime")
+        memory = _mod(pkg, "checkpoint.memory")
+        control = runtime.RunControl()
+
+        def drain(state: State) -> dict[str, Any]:
+            control.request_drain()
+            return {"items": ["d"]}
+
+        draining = _chain(pkg, [("drain", drain), ("next", _add("n"))])
+        app = _chain(pkg, [("middle", draining), ("after", _add("a"))], memory.InMemorySaver())
+        return app, inp, {"configurable": {"thread_id": "t"}, "control": control}
     raise AssertionError(name)
 
 
@@ -135,14 +147,23 @@ SCENARIOS = [
     "resumed",
     "invoked_in_node",
     "entrypoint",
+    "drained",
 ]
+
+
+def _kwargs(config: Any) -> dict[str, Any]:
+    """stream_events keyword arguments: the config, and a RunControl it carries."""
+    if config is None or "control" not in config:
+        return {"config": config}
+    config = dict(config)
+    return {"control": config.pop("control"), "config": config}
 
 
 def _stream(pkg: str, name: str) -> Any:
     app, inp, config = _case(pkg, name)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        return app.stream_events(inp, config=config, version="v3")
+        return app.stream_events(inp, version="v3", **_kwargs(config))
 
 
 def _read(read: Any) -> Any:
@@ -283,10 +304,11 @@ def test_send_fanout_subgraphs() -> None:
 
 async def _alifecycle_and_handles(pkg: str, name: str) -> str:
     app, inp, config = _case(pkg, name)
+    again, inp_again, config_again = _case(pkg, name)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        run = await app.astream_events(inp, config=config, version="v3")
-        handles_run = await _case(pkg, name)[0].astream_events(inp, config=config, version="v3")
+        run = await app.astream_events(inp, version="v3", **_kwargs(config))
+        handles_run = await again.astream_events(inp_again, version="v3", **_kwargs(config_again))
     payloads: list[Any] = []
     try:
         async for payload in run.lifecycle:
@@ -314,7 +336,9 @@ async def _alifecycle_and_handles(pkg: str, name: str) -> str:
     return _numbered_ids((payloads, tree))
 
 
-@pytest.mark.parametrize("name", ["nested", "three_deep", "failing", "fails_after_subgraph"])
+@pytest.mark.parametrize(
+    "name", ["nested", "three_deep", "failing", "fails_after_subgraph", "interrupted", "drained"]
+)
 def test_async_lifecycle_and_handles(name: str) -> None:
     jit = asyncio.run(_alifecycle_and_handles("langgraph_jit", name))
     assert jit == asyncio.run(_alifecycle_and_handles("langgraph", name))
@@ -388,6 +412,18 @@ SYNTHETIC: dict[str, list[Any]] = {
     ],
     "root_tasks_untracked": [_start([], "1", "a"), _result([], "1", "a")],
     "values_do_not_start": [_values(["a:1"])],
+    "bare_task_event_starts": [
+        {
+            "type": "event",
+            "method": "tasks",
+            "params": {"namespace": ["a:1"], "timestamp": 1, "data": {"name": "a"}},
+        },
+        {
+            "type": "event",
+            "method": "tasks",
+            "params": {"namespace": [], "timestamp": 1, "data": {"id": "1"}},
+        },
+    ],
     "agent_as_tool": [
         _start([], "1", "tools", input=_tool_call("call_w"), metadata={"lc_agent_name": "s"}),
         _start(["tools:1"], "t", "model", metadata=_AGENT),
@@ -498,4 +534,75 @@ def test_synthetic_scoped_mux() -> None:
     ]
     assert _synthetic("langgraph_jit", events, "close", ("s:0",)) == _synthetic(
         "langgraph", events, "close", ("s:0",)
+    )
+
+
+# -- a subgraph's child mux failing to finalize ---------------------------------------------
+
+
+def _child_finalize_error(pkg: str, is_async: bool) -> list[Any]:
+    """A transformer whose finalize fails in subgraph scopes only: the run's reader gets
+    the error once, then the run is over."""
+    mux_mod = _mod(pkg, "stream._mux")
+    transformers = _mod(pkg, "stream.transformers")
+    run_stream = _mod(pkg, "stream.run_stream")
+    base = _mod(pkg, "stream._types").StreamTransformer
+
+    class ChildFinalizeFails(base):  # type: ignore[misc,valid-type]
+        supports_sync = True
+
+        def init(self) -> dict[str, Any]:
+            return {}
+
+        def process(self, event: Any) -> bool:
+            return True
+
+        def finalize(self) -> None:
+            if self.scope:
+                raise RuntimeError("child finalize")
+
+        async def afinalize(self) -> None:
+            if self.scope:
+                raise RuntimeError("child afinalize")
+
+    factories = [
+        transformers.ValuesTransformer,
+        transformers.LifecycleTransformer,
+        transformers.SubgraphTransformer,
+        ChildFinalizeFails,
+    ]
+    part = {
+        "type": "tasks",
+        "ns": ("agent:abc",),
+        "data": {"id": "t1", "name": "tool", "input": None, "triggers": []},
+    }
+    mux = mux_mod.StreamMux(factories=factories, is_async=is_async)
+    outcomes: list[Any] = []
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        if not is_async:
+            run = run_stream.GraphRunStream(iter([part]), mux)
+            for _ in range(2):
+                outcomes.append(_read(lambda: run.output))
+            return outcomes
+
+        async def main() -> None:
+            async def parts() -> Any:
+                yield part
+
+            arun = run_stream.AsyncGraphRunStream(parts(), mux)
+            for _ in range(2):
+                try:
+                    outcomes.append(await arun.output())
+                except Exception as err:
+                    outcomes.append(("raised", type(err).__name__, str(err)))
+
+        asyncio.run(main())
+    return outcomes
+
+
+@pytest.mark.parametrize("is_async", [False, True], ids=["sync", "async"])
+def test_child_finalize_error_reaches_reader_once(is_async: bool) -> None:
+    assert _child_finalize_error("langgraph_jit", is_async) == _child_finalize_error(
+        "langgraph", is_async
     )

@@ -74,7 +74,7 @@ class LifecyclePayload(TypedDict):
 Namespace = tuple[str, ...]
 _Transition = tuple[Namespace, SubgraphStatus, "str | None"]
 
-# keys only a task's result carries (a task start has input/triggers instead)
+# keys only a task's result carries: any other task event is a start
 _RESULT_KEYS = ("result", "error", "interrupts")
 
 
@@ -172,8 +172,7 @@ class _TasksLifecycleBase(StreamTransformer):
             return []
         if any(key in data for key in _RESULT_KEYS):
             return self._ended_by(ns, data)
-        if "input" in data or "triggers" in data:
-            self._task_started(ns, data)
+        self._task_started(ns, data)
         return []
 
     def _task_started(self, ns: Namespace, data: Mapping[str, Any]) -> None:
