@@ -467,7 +467,11 @@ class Pregel(RunnableSurface, PregelProtocol):
             control=control,
         )
         if subgraphs and parent_stream is None:
-            run.emitter.stream_down = (run.emitter.out, run.emitter.own_modes)
+            run.emitter.stream_down = (
+                run.emitter.out,
+                run.emitter.own_modes,
+                _CurrentWakeup(run.emitter),
+            )
             # Subgraph chunks arrive while their parent task runs: the
             # updates of sibling tasks are streamed as they finish too.
             run.emitter.eager = bool(run.emitter.own_modes)
@@ -906,6 +910,20 @@ class Pregel(RunnableSurface, PregelProtocol):
         ]
         for saved in listed:
             yield await astate_snapshot(self, saved.config, saved, saver, live=False)
+
+
+class _CurrentWakeup:
+    """The wake slot of a `subgraphs=True` stream (`stream_down[2]`): `[0]` is the
+    driver's wakeup of the moment (set while tasks run), so chunks a subgraph pushes
+    from inside a running task reach the caller then, not when the task ends."""
+
+    __slots__ = ("emitter",)
+
+    def __init__(self, emitter: Any) -> None:
+        self.emitter = emitter
+
+    def __getitem__(self, index: int) -> Any:
+        return self.emitter.wakeup
 
 
 def _addresses_checkpoints(*configs: dict | None) -> bool:
