@@ -209,7 +209,19 @@ LAYERS: list[tuple[str, list[str]]] = [
             "pregel.protocol",
         ],
     ),
-    ("graph", ["pregel", "graph", "func", "_internal", "utils", "stream"]),
+    (
+        "graph",
+        [
+            "pregel",
+            "pregel.remote",
+            "pregel._remote_run_stream",
+            "graph",
+            "func",
+            "_internal",
+            "utils",
+            "stream",
+        ],
+    ),
     ("apps", ["prebuilt", "_switch", "__main__", ""]),
 ]
 
