@@ -1,16 +1,17 @@
 """`PregelProtocol`: what every runnable graph offers, at LangGraph's path.
 
 Code that must tell "is this a graph?" (node wrappers, the LangChain bridge)
-tests against this class instead of importing `pregel.main`.
+tests against this class instead of importing `pregel.main`. `StreamProtocol`
+is the stream a caller hands down to a graph run inside a node.
 """
 
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import AsyncIterator, Iterator, Sequence
+from collections.abc import AsyncIterator, Callable, Iterator, Sequence, Set
 from typing import Any
 
-__all__ = ("PregelProtocol",)
+__all__ = ("PregelProtocol", "StreamProtocol")
 
 
 class PregelProtocol(ABC):
@@ -80,3 +81,18 @@ class PregelProtocol(ABC):
 
     @abstractmethod
     async def ainvoke(self, input: Any, config: dict | None = None, **kwargs: Any) -> Any: ...
+
+
+class StreamProtocol:
+    """A stream handed down to a graph that runs inside a node: calling it with
+    a `(namespace, mode, payload)` chunk passes the chunk to the caller's
+    stream; `modes` are the stream modes the caller wants."""
+
+    __slots__ = ("_push", "modes")
+
+    def __init__(self, push: Callable[[tuple[tuple[str, ...], str, Any]], None], modes: Set[str]):
+        self._push = push
+        self.modes = modes
+
+    def __call__(self, chunk: tuple[tuple[str, ...], str, Any]) -> None:
+        self._push(chunk)
