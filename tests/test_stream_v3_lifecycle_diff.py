@@ -262,6 +262,36 @@ def test_event_log_lifecycle(name: str) -> None:
     assert _event_log("langgraph_jit", name) == _event_log("langgraph", name)
 
 
+def _aborted_handle(pkg: str) -> str:
+    """The first of two sibling subgraphs is aborted after one value: its handle and
+    reads stop there, the run and the second handle go on."""
+
+    def two_steps(name: str, item: str) -> Any:
+        return _chain(pkg, [(name, _add(item)), (name + "2", _add(item))])
+
+    app = _chain(pkg, [("one", two_steps("a", "1")), ("two", two_steps("b", "2"))])
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        run = app.stream_events({"items": []}, version="v3")
+    seen: list[Any] = []
+    handles = []
+    for handle in run.subgraphs:
+        handles.append(handle)
+        if handle.graph_name == "one":
+            values = iter(handle.values)
+            seen.append(next(values))
+            handle.abort()
+            seen += [handle.status, handle.error, handle.output, list(values)]
+        else:
+            seen.append(list(handle.values))
+    seen += [(h.graph_name, h.status, h.error, h.output) for h in handles]
+    return _numbered_ids((seen, run.output))
+
+
+def test_aborted_subgraph_handle() -> None:
+    assert _aborted_handle("langgraph_jit") == _aborted_handle("langgraph")
+
+
 def _fanout(pkg: str) -> Any:
     graph = _mod(pkg, "graph")
     types = _mod(pkg, "types")

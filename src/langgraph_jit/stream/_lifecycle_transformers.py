@@ -133,8 +133,10 @@ class _TasksLifecycleBase(StreamTransformer):
         super().__init__(scope)
         # namespaces whose start was reported: a namespace starts at most once
         self._seen: set[Namespace] = set()
-        # started and not yet ended, in start order (the run's end closes them so)
-        self._open: dict[Namespace, None] = {}
+        # started and not yet ended, in start order (the run's end closes them so),
+        # each with the key of the task result that ends it: (parent namespace, task id)
+        self._open: dict[Namespace, tuple[Namespace, str]] = {}
+        self._open_by_task: dict[tuple[Namespace, str], list[Namespace]] = {}
         # tool call each task ran, by task id: a nested agent's namespace segment
         # carries its parent task's id, which leads back to the tool call
         self._tool_call_by_task: dict[str, str] = {}
@@ -187,7 +189,9 @@ class _TasksLifecycleBase(StreamTransformer):
         self._seen.add(ns)
         if trigger_call_id is not None:
             # without a task id no result can end it (only its handle is made)
-            self._open[ns] = None
+            key = (ns[:-1], trigger_call_id)
+            self._open[ns] = key
+            self._open_by_task.setdefault(key, []).append(ns)
         graph_name: str | None = node
         cause: LifecycleCause | None = None
         metadata = data.get("metadata")
@@ -208,12 +212,8 @@ class _TasksLifecycleBase(StreamTransformer):
         task_id = data.get("id")
         if not isinstance(task_id, str):
             return []
-        depth = len(ns) + 1
-        ended = [
-            sub
-            for sub in self._open
-            if len(sub) == depth and sub[:-1] == ns and _split_segment(sub[-1])[1] == task_id
-        ]
+        # matched by task id alone: the node name in the segment is not compared
+        ended = self._open_by_task.pop((ns, task_id), None)
         if not ended:
             return []
         status, error = _status_of_result(data)
@@ -226,6 +226,7 @@ class _TasksLifecycleBase(StreamTransformer):
     def _close_all(self, status: SubgraphStatus, error: str | None) -> list[_Transition]:
         ended = [(ns, status, error) for ns in self._open]
         self._open.clear()
+        self._open_by_task.clear()
         return ended
 
     def finalize(self) -> None:
@@ -385,7 +386,7 @@ class SubgraphTransformer(_TasksLifecycleBase):
     def _unended(self) -> list[Namespace]:
         """Subgraphs whose end was not seen, in start order (the run's end ends them);
         this includes a handle whose namespace names no task, which no result ends."""
-        self._open.clear()
+        self._close_all("completed", None)
         return [ns for ns, handle in self._handles.items() if not handle._seen_terminal]
 
     def finalize(self) -> None:
