@@ -74,9 +74,6 @@ class LifecyclePayload(TypedDict):
 Namespace = tuple[str, ...]
 _Transition = tuple[Namespace, SubgraphStatus, "str | None"]
 
-# keys only a task's result carries: any other task event is a start
-_RESULT_KEYS = ("result", "error", "interrupts")
-
 
 def _split_segment(segment: str) -> tuple[str, str | None]:
     """`"node:task_id"` -> (node, task id); a segment without a task id -> (segment, None)."""
@@ -172,7 +169,8 @@ class _TasksLifecycleBase(StreamTransformer):
         scope = self.scope
         if ns[: len(scope)] != scope or not isinstance(data, Mapping):
             return []
-        if any(key in data for key in _RESULT_KEYS):
+        # only a task's result carries these keys: any other task event is a start
+        if "result" in data or "error" in data or "interrupts" in data:
             return self._ended_by(ns, data)
         self._task_started(ns, data)
         return []
