@@ -245,6 +245,28 @@ def test_constructor_attributes_and_with_config() -> None:
     _same(case)
 
 
+def test_runnable_surface() -> None:
+    """A RemoteGraph is a LangChain Runnable: batch, abatch, pipe run on its invoke."""
+
+    def case(pkg: str) -> Any:
+        from langchain_core.runnables import Runnable
+
+        rg = _remote(pkg).RemoteGraph(
+            "agent",
+            sync_client=_sync_client([StreamPart(event="values", data={"a": 1})]),
+            client=_async_client([StreamPart(event="values", data={"a": 2})]),
+        )
+        return (
+            isinstance(rg, Runnable),
+            rg.get_name(),
+            rg.batch([{"x": 1}, {"x": 2}]),
+            asyncio.run(rg.abatch([{"x": 1}])),
+            (rg | (lambda out: {"piped": out})).invoke({"x": 1}),
+        )
+
+    _same(case)
+
+
 def test_url_builds_sdk_clients() -> None:
     def case(pkg: str) -> Any:
         rg = _remote(pkg).RemoteGraph(
@@ -631,6 +653,32 @@ def test_node_interrupt_and_resume() -> None:
             plain(state.next),
             plain(state.interrupts),
             plain(resumed),
+            _no_task_ids(_calls(sync)),
+        )
+
+    _same(case)
+
+
+def test_parent_drawing_and_subgraph_state() -> None:
+    """A local graph draws its remote node (xray asks the server for its
+    graph) and shows the remote thread's state under the interrupted task."""
+
+    def case(pkg: str) -> Any:
+        sync = _sync_client(INTERRUPT_PARTS, assistants__get_graph=GRAPH, threads__get_state=STATE)
+        app = _parent(pkg, _remote(pkg).RemoteGraph("remote", sync_client=sync))
+        config = {"configurable": {"thread_id": "t"}}
+        drawn = app.get_graph()
+        xray = app.get_graph(xray=True)
+        app.invoke({"x": 0, "log": []}, config)
+        state = app.get_state(config, subgraphs=True)
+        return (
+            sorted(drawn.nodes),
+            [tuple(e) for e in drawn.edges],
+            sorted(xray.nodes),
+            sorted(tuple(e)[:2] for e in xray.edges),
+            # (task ids are time-based)
+            [_no_task_ids(plain(task))[2:] for task in state.tasks],
+            [name for name, _ in app.get_subgraphs()],
             _no_task_ids(_calls(sync)),
         )
 

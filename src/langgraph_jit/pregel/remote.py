@@ -32,6 +32,7 @@ from langgraph_jit._drawing.graph import Graph as DrawableGraph
 from langgraph_jit._drawing.graph import Node as DrawableNode
 from langgraph_jit._internal._config import merge_configs
 from langgraph_jit.errors import GraphInterrupt, ParentCommand
+from langgraph_jit.pregel import _lc
 from langgraph_jit.pregel._remote_run_stream import (
     _AsyncRemoteGraphRunStream,
     _RemoteGraphRunStream,
@@ -317,6 +318,8 @@ class RemoteGraph(PregelProtocol):
         distributed_tracing: bool = False,
     ) -> None:
         sdk = _sdk_client_module()
+        # The SDK loads langchain_core: from now on graphs are Runnables.
+        _lc.langchain_loaded()
         self.assistant_id = assistant_id
         self.name = assistant_id if name is None else name
         self.config = config
@@ -343,6 +346,14 @@ class RemoteGraph(PregelProtocol):
                         return member.__get__(self, type(self))
                     return member
             raise AttributeError(f"'{type(self).__name__}' object has no attribute '{name}'")
+
+    # Composition (`graph | f`): dunders are looked up on the class, never
+    # through __getattr__.
+    def __or__(self, other: Any) -> Any:
+        return _langchain_runnable().__or__(self, other)
+
+    def __ror__(self, other: Any) -> Any:
+        return _langchain_runnable().__ror__(self, other)
 
     # -- clients and config ---------------------------------------------------
 
