@@ -48,6 +48,8 @@ class StreamMux:
         self._events._bind(is_async=is_async)
         self._events._bind_mux(self)
         self._transformers: list[StreamTransformer] = []
+        # their bound `process`, looked up once: `push` runs for every event
+        self._processors: list[Callable[[ProtocolEvent], bool]] = []
         self._channels: list[StreamChannel[Any]] = []
         self.extensions: dict[str, Any] = {}
         self.native_keys: set[str] = set()
@@ -92,6 +94,7 @@ class StreamMux:
             )
         native = bool(getattr(transformer, "_native", False))
         self._transformers.append(transformer)
+        self._processors.append(transformer.process)
         for value in projection.values():
             if isinstance(value, StreamChannel):
                 self._adopt_channel(value, native)
@@ -174,8 +177,8 @@ class StreamMux:
     def push(self, event: ProtocolEvent) -> None:
         """Show `event` to every transformer; log it unless one of them said False."""
         keep = True
-        for transformer in self._transformers:
-            if not transformer.process(event):
+        for process in self._processors:
+            if not process(event):
                 keep = False
         if keep:
             self._log(event)
