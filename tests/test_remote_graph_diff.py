@@ -734,6 +734,28 @@ def test_node_in_async_graph() -> None:
     _same(lambda pkg: asyncio.run(run(pkg)))
 
 
+def test_node_interrupt_and_resume_async() -> None:
+    async def run(pkg: str) -> Any:
+        types = _mod(pkg, "types")
+        client = _async_client(INTERRUPT_PARTS, threads__get_state=STATE)
+        app = _parent(pkg, _remote(pkg).RemoteGraph("remote", client=client))
+        config = {"configurable": {"thread_id": "t"}}
+        first = await app.ainvoke({"x": 0, "log": []}, config)
+        state = await app.aget_state(config, subgraphs=True)
+        client.runs.stream.side_effect = lambda **kw: _AsyncParts(NODE_PARTS)
+        resumed = [
+            c async for c in app.astream(types.Command(resume="yes"), config, subgraphs=True)
+        ]
+        return (
+            plain(first),
+            [_no_task_ids(plain(task))[2:] for task in state.tasks],
+            _no_task_ids(plain(resumed)),
+            _no_task_ids(_calls(client)),
+        )
+
+    _same(lambda pkg: asyncio.run(run(pkg)))
+
+
 # ---------------------------------------------------------------- streaming v3
 
 
