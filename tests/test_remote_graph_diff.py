@@ -515,6 +515,16 @@ def test_invoke_errors_and_commands(parts: list, version: str) -> None:
     _same(case)
 
 
+def test_extra_keyword_clashing_with_a_sent_argument() -> None:
+    def case(pkg: str) -> Any:
+        sync = _sync_client(PARTS)
+        rg = _remote(pkg).RemoteGraph("agent", sync_client=sync)
+        outcome = _outcome(lambda: list(rg.stream({}, thread_id="x")))
+        return outcome[0], outcome[1][0], sync.runs.stream.called
+
+    _same(case)
+
+
 def test_invoke_with_command_input_and_interrupt_values() -> None:
     def case(pkg: str) -> Any:
         types = _mod(pkg, "types")

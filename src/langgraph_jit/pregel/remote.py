@@ -199,8 +199,13 @@ class _RemoteRun:
             "if_not_exists": "create",
             "headers": _merge_tracing_headers(headers) if graph.distributed_tracing else headers,
             "params": client_kwargs.pop("params", None),
-            **client_kwargs,
         }
+        for key, value in client_kwargs.items():
+            # Extra keywords go to the client as given, but cannot replace
+            # what the graph sends (a TypeError, as a duplicate keyword is).
+            if key in self.client_kwargs:
+                raise TypeError(f"RemoteGraph.stream() got multiple values for argument '{key}'")
+            self.client_kwargs[key] = value
         self.parent = parent
         self.subgraphs = subgraphs
         self.version = version
