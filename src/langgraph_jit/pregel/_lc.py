@@ -12,7 +12,7 @@ import os
 import sys
 from typing import Any
 
-from langgraph_jit._constants import CONF, CONFIG_KEY_STREAM_MESSAGES_V2
+from langgraph_jit._constants import CONF, CONFIG_KEY_STREAM_MESSAGES_V2, CONFIG_KEY_TASK_ID
 from langgraph_jit.pregel.protocol import PregelProtocol
 
 
@@ -145,6 +145,40 @@ def set_messages_version(run: Any, version: str) -> None:
         from langgraph_jit.pregel._messages import without_v2_handlers
 
         config["callbacks"] = without_v2_handlers(config["callbacks"])
+
+
+def drop_callers_graph_handlers(run: Any) -> None:
+    """A graph run that is not a task of its caller (a graph given a thread of its own
+    inside a node, say) numbers its namespaces from the root: a caller's `messages` or
+    `tools` handler that streams only its own graph would take this run's events for
+    its graph's, so the run drops it (one streaming subgraphs asked for them)."""
+    config = run.config
+    callbacks = config.get("callbacks")
+    if not callbacks or CONFIG_KEY_TASK_ID in config[CONF] or not langchain_loaded():
+        return
+    from langchain_core.callbacks import BaseCallbackManager
+
+    from langgraph_jit.pregel._messages import StreamMessagesHandler
+    from langgraph_jit.pregel._tools import StreamToolCallHandler
+
+    def keep(handlers: list[Any]) -> list[Any]:
+        return [
+            h
+            for h in handlers
+            if not (
+                isinstance(h, (StreamMessagesHandler, StreamToolCallHandler)) and not h.subgraphs
+            )
+        ]
+
+    if isinstance(callbacks, BaseCallbackManager):
+        if len(keep(callbacks.handlers)) == len(callbacks.handlers):
+            return
+        manager = callbacks.copy()
+        manager.handlers = keep(manager.handlers)
+        manager.inheritable_handlers = keep(manager.inheritable_handlers)
+        config["callbacks"] = manager
+    elif isinstance(callbacks, list):
+        config["callbacks"] = keep(callbacks)
 
 
 def messages_callbacks(run: Any) -> list[Any]:

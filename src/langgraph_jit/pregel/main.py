@@ -483,6 +483,7 @@ class Pregel(RunnableSurface, PregelProtocol):
 
             run.context = inherited_context(conf)
         _lc.set_messages_version(run, version)  # before the trace takes the callbacks
+        _lc.drop_callers_graph_handlers(run)
         run.trace = _trace.for_run(run)  # LangChain callbacks (None: none listen)
         return run
 
