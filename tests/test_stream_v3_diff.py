@@ -429,3 +429,57 @@ def test_typed_v2_parts_and_v3_values(schema: Any) -> None:
 
     lg, jit = _both(run)
     assert jit == lg
+
+
+@pytest.mark.parametrize("child_thread", ["child", "parent"])
+def test_child_graph_with_its_own_thread_streams_only_to_its_caller(child_thread: str) -> None:
+    """A graph given a thread of its own inside a node is a root run: the parent's
+    `messages`/`tools` handlers (no subgraphs) must not take its events for the
+    parent's own."""
+    from langchain_core.language_models.fake_chat_models import GenericFakeChatModel
+    from langchain_core.tools import tool
+
+    @tool
+    def echo(text: str) -> str:
+        """Echo the text."""
+        return text
+
+    def run(pkg: str) -> Any:
+        graph = _mod(pkg, "graph")
+
+        def chat_and_echo(state: Any) -> dict[str, Any]:
+            echo.invoke({"text": "done"})
+            model = GenericFakeChatModel(messages=iter(["one two"]))
+            return {"messages": [model.invoke("hi")]}
+
+        def one_node(node: Any) -> Any:
+            return (
+                graph.StateGraph(graph.MessagesState)
+                .add_node(node)
+                .add_edge(graph.START, node.__name__)
+                .compile()
+            )
+
+        child = one_node(chat_and_echo)
+        received: list[Any] = []
+
+        def node(state: Any) -> dict[str, Any]:
+            received.extend(
+                mode
+                for mode, _ in child.stream(
+                    {"messages": []},
+                    {"configurable": {"thread_id": child_thread}},
+                    stream_mode=["messages", "tools"],
+                )
+            )
+            return {}
+
+        parts = one_node(node).stream(
+            {"messages": []},
+            {"configurable": {"thread_id": "parent"}},
+            stream_mode=["messages", "tools"],
+        )
+        return [mode for mode, _ in parts], received
+
+    lg, jit = _both(run)
+    assert jit == lg
