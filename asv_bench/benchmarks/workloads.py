@@ -494,11 +494,18 @@ def graph_agent_loop(api: Api, turns: int, saver: Any) -> Workload:
     return Workload(f"graph-agent-{turns}", run, steps, steps, "step", floor, graph, checkpointer)
 
 
-def _v3_events_runner(graph, value, cfg: dict, transformers: list) -> Callable[[], int]:
+def _v3_events_runner(
+    graph, value, cfg_base: dict, transformers: list, saver: bool
+) -> Callable[[], int]:
     """A run consumes the whole v3 event stream (`stream_events(version="v3")`), as a UI
     rendering every event would, and returns how many events it saw."""
+    counter = iter(range(10**9))
 
     def run() -> int:
+        cfg = dict(cfg_base)
+        if saver:
+            # A fresh thread per run, so every run does the same work.
+            cfg["configurable"] = {"thread_id": f"t{next(counter)}"}
         stream = graph.stream_events(value, cfg, version="v3", transformers=transformers)
         seen = 0
         for _event in stream:
@@ -513,10 +520,20 @@ def graph_chain_v3(api: Api, n: int, saver: Any) -> Workload:
     transformer added: one values and one updates event per node."""
     wl = graph_chain(api, n, saver)
     transformers = [api.module("stream.transformers").UpdatesTransformer]
-    run = _v3_events_runner(wl.graph, {"x": 0}, {"recursion_limit": n + 10}, transformers)
+    run = _v3_events_runner(
+        wl.graph, {"x": 0}, {"recursion_limit": n + 10}, transformers, wl.saver is not None
+    )
     events = run()
     return Workload(
-        f"graph-chain-{n}-stream-v3", run, n, n, "event", wl.floor, wl.graph, events=events
+        f"graph-chain-{n}-stream-v3",
+        run,
+        n,
+        n,
+        "event",
+        wl.floor,
+        wl.graph,
+        wl.saver,
+        events=events,
     )
 
 
@@ -525,10 +542,20 @@ def graph_send_v3(api: Api, n: int, saver: Any) -> Workload:
     transformer added: one updates event per task."""
     wl = graph_send(api, n, saver)
     transformers = [api.module("stream.transformers").UpdatesTransformer]
-    run = _v3_events_runner(wl.graph, {"n": n, "results": []}, {}, transformers)
+    run = _v3_events_runner(
+        wl.graph, {"n": n, "results": []}, {}, transformers, wl.saver is not None
+    )
     events = run()
     return Workload(
-        f"graph-send-{n}-stream-v3", run, 2, n + 1, "event", wl.floor, wl.graph, events=events
+        f"graph-send-{n}-stream-v3",
+        run,
+        2,
+        n + 1,
+        "event",
+        wl.floor,
+        wl.graph,
+        wl.saver,
+        events=events,
     )
 
 
