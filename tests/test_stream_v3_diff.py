@@ -483,3 +483,53 @@ def test_child_graph_with_its_own_thread_streams_only_to_its_caller(child_thread
 
     lg, jit = _both(run)
     assert jit == lg
+
+
+_BETA_SCRIPT = """
+import asyncio, sys, warnings
+from typing import TypedDict
+graph = __import__(sys.argv[1] + ".graph", fromlist=["StateGraph"])
+
+class S(TypedDict):
+    x: int
+
+b = graph.StateGraph(S)
+b.add_node("a", lambda s: {"x": 1})
+b.add_edge(graph.START, "a")
+g = b.compile()
+
+def seen(caught):
+    return [(w.category.__name__, str(w.message)) for w in caught]
+
+async def consume():
+    run = await g.astream_events({"x": 0}, version="v3")
+    async for _ in run:
+        pass
+
+for _ in range(2):
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        list(g.stream_events({"x": 0}, version="v3"))
+    print(seen(caught))
+for _ in range(2):
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        asyncio.run(consume())
+    print(seen(caught))
+"""
+
+
+def test_beta_warnings_as_langgraph() -> None:
+    """v3 streaming warns it is beta as LangGraph does: on a process's first sync and
+    first async stream (twice each, entry point and run handle), never again."""
+    import subprocess
+    import sys
+
+    outputs = [
+        subprocess.run(
+            [sys.executable, "-c", _BETA_SCRIPT, pkg], capture_output=True, text=True, check=True
+        ).stdout
+        for pkg in PKGS
+    ]
+    assert "LangChainBetaWarning" in outputs[0]
+    assert outputs[1] == outputs[0]

@@ -4,6 +4,7 @@ pull-driven run handle. Nothing here runs unless a caller asks for v3."""
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -34,6 +35,25 @@ BUILTIN_TRANSFORMERS: tuple[TransformerFactory, ...] = (
 # v3 decides these itself: the stream modes come from the transformers, and subgraph
 # events must reach the child muxes.
 _OWNED_KWARGS = ("stream_mode", "subgraphs")
+
+
+_BETA_MESSAGE = "The v3 streaming protocol on Pregel is experimental."
+# LangGraph marks v3 streaming beta in two places per flavour (the entry point and the
+# run handle), and LangChain's beta marker warns once per place per process.
+_beta_warned: set[str] = set()
+
+
+def _warn_beta(place: str) -> None:
+    if place in _beta_warned:
+        return
+    _beta_warned.add(place)
+    try:
+        # langchain_core is optional for us; a program without it sees no warning, as
+        # it could not run LangGraph (which depends on it) either.
+        from langchain_core._api.beta_decorator import LangChainBetaWarning
+    except ImportError:
+        return
+    warnings.warn(_BETA_MESSAGE, LangChainBetaWarning, stacklevel=3)
 
 
 def reject_owned_kwargs(kwargs: dict[str, Any]) -> None:
@@ -122,6 +142,7 @@ def stream_events_v3(
     transformers: Any = None,
     **kwargs: Any,
 ) -> GraphRunStream:
+    _warn_beta("stream_events")
     mux = _mux_for(graph, config, transformers, is_async=False)
     parts = graph.stream(
         input,
@@ -134,6 +155,7 @@ def stream_events_v3(
         control=control,
         **kwargs,
     )
+    _warn_beta("GraphRunStream")
     return GraphRunStream(iter(parts), mux)
 
 
@@ -148,6 +170,7 @@ async def astream_events_v3(
     transformers: Any = None,
     **kwargs: Any,
 ) -> AsyncGraphRunStream:
+    _warn_beta("astream_events")
     mux = _mux_for(graph, config, transformers, is_async=True)
     parts = graph.astream(
         input,
@@ -160,4 +183,5 @@ async def astream_events_v3(
         control=control,
         **kwargs,
     )
+    _warn_beta("AsyncGraphRunStream")
     return AsyncGraphRunStream(parts.__aiter__(), mux)
