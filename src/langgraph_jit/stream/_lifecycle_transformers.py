@@ -137,6 +137,9 @@ class _TasksLifecycleBase(StreamTransformer):
         # tool call each task ran, by task id: a nested agent's namespace segment
         # carries its parent task's id, which leads back to the tool call
         self._tool_call_by_task: dict[str, str] = {}
+        # `lc_agent_name` of the first task event seen at each namespace: subclasses
+        # outside this package (langchain's SubagentTransformer) read it
+        self._lc_by_ns: dict[Namespace, str | None] = {}
         self._pending_cause: LifecycleCause | None = None
 
     # -- hooks ---------------------------------------------------------------------
@@ -176,11 +179,28 @@ class _TasksLifecycleBase(StreamTransformer):
         return []
 
     def _task_started(self, ns: Namespace, data: Mapping[str, Any]) -> None:
+        self._record_identity(ns, data)
+        self._record_pending_tool_calls(data)
+        self._handle_task_start(ns, data)
+
+    # The three steps of a start are separate methods because subclasses outside this
+    # package (langchain's SubagentTransformer) call them from their own `aprocess`.
+
+    def _record_identity(self, ns: Namespace, data: Mapping[str, Any]) -> None:
+        if ns not in self._lc_by_ns:
+            metadata = data.get("metadata")
+            self._lc_by_ns[ns] = (
+                metadata.get("lc_agent_name") if isinstance(metadata, Mapping) else None
+            )
+
+    def _record_pending_tool_calls(self, data: Mapping[str, Any]) -> None:
         task_id = data.get("id")
         if isinstance(task_id, str):
             call_id = _tool_call_id(data.get("input"))
             if call_id is not None:
                 self._tool_call_by_task[task_id] = call_id
+
+    def _handle_task_start(self, ns: Namespace, data: Mapping[str, Any]) -> None:
         if len(ns) <= len(self.scope) or ns in self._seen or not self._should_track(ns):
             return
         node, trigger_call_id = _split_segment(ns[-1])
@@ -218,6 +238,9 @@ class _TasksLifecycleBase(StreamTransformer):
         for sub in ended:
             del self._open[sub]
         return [(sub, status, error) for sub in ended]
+
+    # the name subclasses outside this package call
+    _pop_terminal_transitions = _ended_by
 
     # -- end of the run --------------------------------------------------------------
 
