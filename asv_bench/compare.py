@@ -5,6 +5,10 @@ runs each (workload, saver, engine) in fresh processes, engines interleaved, wit
 warm-up and repeats; prints a markdown table; writes compare.json and compare.png
 to asv_bench/results/ (`--out DIR` elsewhere; `--publish`: asv_bench/compare_results/,
 the run the README quotes).
+
+`--db` runs the real-database rows instead (compare_db.py: SQLite files, PostgreSQL,
+budgets of issue 16) and writes compare_db.json; `--only` then takes row globs
+(`chain-100/*`, `*/sqlite`, `*#bytes`).
 """
 
 from __future__ import annotations
@@ -151,11 +155,18 @@ def worker_warmup(spec: dict) -> dict:
     return {**spec, "jit_enabled": langgraph_jit.warmup()}
 
 
+def worker_db(spec: dict) -> dict:
+    from asv_bench.compare_db import worker_db as run_row
+
+    return run_row(spec)
+
+
 WORKERS = {
     "warmup": worker_warmup,
     "workload": worker_workload,
     "import": worker_import,
     "first_invoke": worker_first_invoke,
+    "db": worker_db,
 }
 
 
@@ -424,8 +435,13 @@ def main() -> None:
     ap.add_argument("--only", help="comma-separated workload names or globs (chain-*,send-100)")
     ap.add_argument(
         "--engines",
-        default=",".join(DEFAULT_ENGINES),
-        help=f"comma-separated, of {', '.join(ENGINES)} (langgraph always runs: the reference)",
+        help=f"comma-separated, of {', '.join(ENGINES)} (langgraph always runs: the reference; "
+        f"default {','.join(DEFAULT_ENGINES)}, with --db langgraph,jit)",
+    )
+    ap.add_argument(
+        "--db",
+        action="store_true",
+        help="the real-database rows (SQLite, PostgreSQL from scripts/postgres.sh) instead",
     )
     where = ap.add_mutually_exclusive_group()
     where.add_argument(
@@ -446,6 +462,10 @@ def main() -> None:
         return
     if args.quick:
         args.rounds = 1
+    if args.engines is None:
+        from asv_bench.compare_db import DEFAULT_DB_ENGINES
+
+        args.engines = ",".join(DEFAULT_DB_ENGINES if args.db else DEFAULT_ENGINES)
     engines = [e.strip() for e in args.engines.split(",") if e.strip()]
     unknown = [e for e in engines if e not in ENGINES]
     if unknown:
@@ -453,6 +473,9 @@ def main() -> None:
     args.engines = ["langgraph", *dict.fromkeys(e for e in engines if e != "langgraph")]
     out = PUBLISH_DIR if args.publish else Path(args.out) if args.out else RESULTS_DIR
     out.mkdir(parents=True, exist_ok=True)
+    if args.db or (args.render and json.loads(Path(args.render).read_text()).get("kind") == "db"):
+        main_db(args, out)
+        return
     if args.render:
         result = json.loads(Path(args.render).read_text())
     else:
@@ -475,6 +498,28 @@ def main() -> None:
         print(f"Saved {out / 'compare.png'}")
     else:
         print(f"Saved {out / 'compare.json'} and {out / 'compare.png'}")
+
+
+def main_db(args, out: Path) -> None:
+    """`--db`: run (or `--render`) the real-database rows, print their table."""
+    from asv_bench import compare_db
+
+    if args.render:
+        result = json.loads(Path(args.render).read_text())
+    else:
+        result = compare_db.run_db(args, launch)
+        result["machine"] = machine()
+        result["command"] = "python -m asv_bench.compare " + " ".join(sys.argv[1:])
+        (out / "compare_db.json").write_text(json.dumps(result, indent=1))
+    m = result["machine"]
+    print(
+        f"\n{result['command']}  —  {m['date']}, {m['cpu']} ({m['cores']} cores), Python {m['python']}, "
+        f"langgraph {m['langgraph']}, langgraph_jit {m['langgraph-jit']} @ {m['commit']}\n"
+    )
+    print(compare_db.table_db(result))
+    print(f"\n{compare_db.FOOTNOTE} Total {result['total_seconds']:.0f} s.")
+    if not args.render:
+        print(f"Saved {out / 'compare_db.json'}")
 
 
 if __name__ == "__main__":

@@ -1,9 +1,10 @@
 """Macro workloads (see workloads.py) on both engines, with and without InMemorySaver,
-and the single-configuration scenarios.
+the single-configuration scenarios, and the real-database rows (db_workloads.py).
 
 StateGraph workloads raise NotImplementedError in setup (asv shows them as
 skipped) until `langgraph_jit.graph` provides StateGraph."""
 
+from . import db_workloads as D
 from . import workloads as W
 
 ENGINES = ["langgraph", "jit"]
@@ -96,3 +97,53 @@ class PeakMemory:
 
     def peakmem_run(self, engine, workload, saver):
         self.wl.run()
+
+
+class DbWorkloads:
+    """Issue 16's real-database rows (db_workloads.ROWS: SQLite files, PostgreSQL, async
+    savers), one run per sample, each on a fresh database. PostgreSQL rows are skipped
+    (NotImplementedError in setup) unless LANGGRAPH_JIT_TEST_PG_DSN is set."""
+
+    params = [ENGINES, [k for k, r in D.ROWS.items() if r.metric != "bytes"]]
+    param_names = ["engine", "row"]
+    number = 1  # one run per fresh database
+    repeat = (3, 10, 30.0)
+    warmup_time = 0
+    timeout = 600
+
+    def setup(self, engine, row):
+        self.case = D.DbCase(engine, D.ROWS[row])
+        self.case.fresh()
+        self.case.run()  # first run outside the timing: lazy imports, caches
+        self.case.fresh()
+
+    def time_run(self, engine, row):
+        self.case.run()
+
+    def teardown(self, engine, row):
+        case = getattr(self, "case", None)  # absent when setup skipped the row
+        if case is not None:
+            case.close()
+
+
+class DbBytes:
+    """Bytes a database holds after one run (the SQLite file after VACUUM; PostgreSQL
+    tables after VACUUM FULL), for db_workloads.ROWS' bytes rows."""
+
+    params = [ENGINES, [k for k, r in D.ROWS.items() if r.metric == "bytes"]]
+    param_names = ["engine", "row"]
+    unit = "bytes"
+    timeout = 600
+
+    def setup(self, engine, row):
+        self.case = D.DbCase(engine, D.ROWS[row])
+
+    def track_stored_bytes(self, engine, row):
+        self.case.fresh()
+        self.case.run()
+        return self.case.stored_bytes()
+
+    def teardown(self, engine, row):
+        case = getattr(self, "case", None)  # absent when setup skipped the row
+        if case is not None:
+            case.close()
