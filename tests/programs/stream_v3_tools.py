@@ -47,12 +47,10 @@ def fail(x: int) -> str:
 def model():
     return ScriptedChat(
         responses=[
-            ai(
-                "",
-                call("progress", {"steps": 2}, "p1"),
-                call("lookup", {"city": "Oslo"}, "l1"),
-                id="m1",
-            ),
+            # one call per turn: calls of one turn run concurrently, and the deltas of
+            # a call the reader has not reached yet are not kept
+            ai("", call("progress", {"steps": 2}, "p1"), id="m1"),
+            ai("", call("lookup", {"city": "Oslo"}, "l1"), id="m1b"),
             ai("", call("ask", {"question": "ok?"}, "a1"), id="m2"),
             ai("", call("fail", {"x": 1}, "f1"), id="m3"),
             ai("never", id="m4"),
@@ -90,7 +88,7 @@ def agent_sync():
                 calls.append({"deltas": list(tc), "last": seen(tc)})
         except Exception as exc:
             calls.append(f"{type(exc).__name__}: {exc}")
-        runs.append({"calls": sorted(calls, key=repr), "outcome": outcome(run)})
+        runs.append({"calls": calls, "outcome": outcome(run)})
     record("agent_sync", runs)
 
 
@@ -118,7 +116,7 @@ def agent_async():
                 }
             except Exception as exc:
                 result = {"error": f"{type(exc).__name__}: {exc}"}
-            runs.append({"calls": sorted(calls, key=repr), "outcome": result})
+            runs.append({"calls": calls, "outcome": result})
         return runs
 
     record("agent_async", asyncio.run(main()))
