@@ -489,6 +489,13 @@ def test_errors(tmp_path):
     # Our file read as LangGraph's would lose every value: refused, with a hint.
     with pytest.raises(ConvertError, match=r"written by langgraph_jit.*--to langgraph"):
         convert(ours, str(tmp_path / "o2.sqlite"), to="langgraph_jit")
+    with pytest.raises(ConvertError, match="are the same database"):
+        convert(lg_file, str(tmp_path / "." / "lg.sqlite"), to="langgraph_jit", append=True)
+    with (
+        open_saver("langgraph", str(tmp_path / "lg2.sqlite")) as lg_saver,
+        pytest.raises(ConvertError, match="DST is a langgraph saver"),
+    ):
+        convert(lg_file, lg_saver, to="langgraph_jit")
     with pytest.raises(ConvertError, match=r"directory .* does not exist"):
         convert(lg_file, str(tmp_path / "no" / "dir.sqlite"), to="langgraph_jit")
     with pytest.raises(ConvertError, match=r"cannot connect to postgresql://u:\*\*\*@"):
@@ -540,3 +547,26 @@ def test_cli(tmp_path):
     missing = _cli("checkpoints", "convert", "--to", "langgraph", str(tmp_path / "no.db"), back)
     assert missing.returncode == 1 and "no such file" in missing.stderr
     assert _cli("checkpoints").returncode == 2
+
+
+def test_cli_postgres(tmp_path, pg_url):
+    src = str(tmp_path / "src.sqlite")
+    _lg_thread(src, "t1")
+    with (
+        fresh_database(pg_url) as ours,
+        fresh_database(pg_url) as back,
+        fresh_database(pg_url) as empty,
+    ):
+        done = _cli("checkpoints", "convert", "--to", "langgraph_jit", src, ours)
+        assert done.returncode == 0, done.stderr
+        done = _cli("checkpoints", "convert", "--to", "langgraph", ours, back)
+        assert done.returncode == 0, done.stderr
+        with open_saver("langgraph", back) as saver:
+            state = main_graph("langgraph", saver).get_state({"configurable": {"thread_id": "t1"}})
+            assert state.next == ("review",)
+        no_tables = _cli("checkpoints", "convert", "--to", "langgraph", empty, back)
+        assert no_tables.returncode == 1 and "no `checkpoints` table" in no_tables.stderr
+    bad = _cli(
+        "checkpoints", "convert", "--to", "langgraph", "postgresql://nobody@127.0.0.1:1/x", src
+    )
+    assert bad.returncode == 1 and "cannot connect" in bad.stderr

@@ -96,10 +96,16 @@ def convert(
     src_engine: Target = "langgraph_jit" if to == "langgraph" else "langgraph"
     dst_engine: Target = "langgraph" if to == "langgraph" else "langgraph_jit"
     wanted = None if threads is None else list(dict.fromkeys(str(t) for t in threads))
+    if _same_place(src, dst):
+        raise ConvertError(f"SRC and DST are the same database ({_describe(src)})")
     report = ConversionReport()
     with ExitStack() as stack:
         source = stack.enter_context(_open(src, src_engine, "SRC", create=False))
         target = stack.enter_context(_open(dst, dst_engine, "DST", create=True))
+        if target.engine != dst_engine:
+            raise ConvertError(
+                f"DST is a {target.engine} saver, but --to asks for {dst_engine}'s format"
+            )
         if not append and _has_checkpoints(target, "DST"):
             raise ConvertError(
                 f"DST {_describe(dst)} already holds checkpoints; pass --append "
@@ -260,6 +266,15 @@ def _describe(location: Any) -> str:
             return _redact(text)
         return repr(text)
     return type(location).__name__
+
+
+def _same_place(src: Any, dst: Any) -> bool:
+    if isinstance(src, (str, os.PathLike)) and isinstance(dst, (str, os.PathLike)):
+        a, b = os.fspath(src), os.fspath(dst)
+        if a.startswith(_PG_SCHEMES) or b.startswith(_PG_SCHEMES):
+            return a == b
+        return Path(a).resolve() == Path(b).resolve()
+    return src is dst
 
 
 def _redact(dsn: str) -> str:
