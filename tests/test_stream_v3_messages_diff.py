@@ -14,8 +14,6 @@ import asyncio
 import importlib
 import operator
 import re
-import subprocess
-import sys
 import warnings
 from collections.abc import Callable
 from typing import Annotated, Any
@@ -401,24 +399,3 @@ def test_messages_projection_same(case: str) -> None:
         lg, jit = (_numbered(CASES[case](pkg)) for pkg in PKGS)
     assert jit == lg
     assert "Exception" not in jit and len(jit) > 10
-
-
-def test_v3_stream_without_chat_models_does_not_load_langchain_core() -> None:
-    # The messages transformer imports langchain_core's message and chat-model modules only
-    # when a message arrives. (The package itself is loaded for the LangChainBetaWarning
-    # v3 streaming gives, as LangGraph, which imports it anyway.)
-    code = (
-        "import sys, warnings\n"
-        "warnings.simplefilter('ignore')\n"
-        "from typing_extensions import TypedDict\n"
-        "from langgraph_jit.graph import START, StateGraph\n"
-        "class S(TypedDict):\n"
-        "    x: int\n"
-        "app = StateGraph(S).add_node('a', lambda s: {'x': s['x'] + 1}).add_edge(START, 'a').compile()\n"
-        "run = app.stream_events({'x': 1}, version='v3')\n"
-        "assert list(run.messages) == [] and run.output == {'x': 2}\n"
-        "loaded = [m for m in ('langchain_core.messages', 'langchain_core.language_models')\n"
-        "          if m in sys.modules]\n"
-        "assert not loaded, loaded\n"
-    )
-    subprocess.run([sys.executable, "-c", code], check=True)
