@@ -162,9 +162,9 @@ def run_db(args: Any, launch: Callable[[str, str, dict], dict]) -> dict:
         row = ROWS[key]
         lg = samples.get((key, "langgraph"))
         for label in labels:
-            acc = samples.get((key, label))
-            if acc is None:
+            if (key, label) not in samples:
                 continue
+            acc = samples[(key, label)]
             out = {
                 "row": key,
                 "workload": row.workload,

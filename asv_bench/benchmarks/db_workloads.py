@@ -333,11 +333,12 @@ class DbCase:
         import psycopg
         from psycopg.conninfo import make_conninfo
 
+        assert self.dsn is not None  # checked in __init__
         if self._admin is None:
             self._admin = psycopg.connect(self.dsn, autocommit=True)
         self._db = "bench_" + uuid.uuid4().hex[:12]
         self._admin.execute(f'CREATE SCHEMA "{self._db}"')
-        return make_conninfo(self.dsn or "", options=f"-c search_path={self._db}")
+        return make_conninfo(self.dsn, options=f"-c search_path={self._db}")
 
     def _drop_database(self) -> None:
         if self._db is None:
