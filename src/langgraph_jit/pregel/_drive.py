@@ -10,7 +10,7 @@ chunks are taken from `run.emitter.out` after every request.
 from __future__ import annotations
 
 import asyncio
-import queue
+import threading
 from collections.abc import AsyncIterator, Callable, Generator, Iterator
 from types import AsyncGeneratorType
 from typing import Any, cast
@@ -20,7 +20,7 @@ from langgraph_jit.errors import GraphBubbleUp, GraphInterrupt, is_invalid_resum
 from langgraph_jit.pregel import _lifecycle
 from langgraph_jit.pregel._checkpoint import rebuild_steps
 from langgraph_jit.pregel._runner import (
-    WAKE,
+    EagerSteps,
     StepControl,
     arun_step,
     arun_task,
@@ -196,14 +196,32 @@ def _advance(
         return None, exc
 
 
-def _queue_waker(wake_queue: queue.SimpleQueue[Any]) -> Callable[[], None]:
-    """The emitter's wakeup for drive_sync: a WAKE on the step's queue."""
-    return lambda: wake_queue.put(WAKE)
-
-
 def _event_waker(loop: asyncio.AbstractEventLoop, wake: asyncio.Event) -> Callable[[], Any]:
-    """The emitter's wakeup for drive_async: sets `wake`, from any thread."""
-    return lambda: loop.call_soon_threadsafe(wake.set)
+    """The emitter's wakeup for drive_async: sets `wake`, from any thread
+    (through the loop when called from another one)."""
+    owner = threading.get_ident()
+
+    def wakeup() -> None:
+        if wake.is_set():
+            return
+        if threading.get_ident() == owner:
+            wake.set()
+        else:
+            loop.call_soon_threadsafe(wake.set)
+
+    return wakeup
+
+
+def _record(run: Any) -> Callable[[Any, BaseException | None], None]:
+    """How a task's completion is recorded by whoever sees it end first."""
+
+    def record(task: Any, exc: BaseException | None) -> None:
+        if exc is None:
+            run.task_done(task)
+        else:
+            run.task_failed(task, exc)
+
+    return record
 
 
 def drive_sync(run: Any, emit: Callable[[tuple], Any]) -> Iterator[Any]:
@@ -226,6 +244,10 @@ def drive_sync(run: Any, emit: Callable[[tuple], Any]) -> Iterator[Any]:
     steps: Iterator[tuple[Any, BaseException | None]] | None = None  # a step under way
     # A failed node's error handler starts beside the tasks still running.
     handlers: list[Any] | None = None
+    # Streaming eagerly: the run's tasks run on a worker of its own (made at
+    # its first step), which records them as they end.
+    eager: EagerSteps | None = None
+    eager_step = False  # an eager step under way
 
     def on_result(task: Any, exc: BaseException | None, reply: Any) -> Any:
         """Record one finished task of the step; the step's reply so far."""
@@ -238,6 +260,40 @@ def drive_sync(run: Any, emit: Callable[[tuple], Any]) -> Iterator[Any]:
             handlers.append(handler)
             return reply
         return step_error(reply, exc)
+
+    def on_recorded(task: Any, exc: BaseException | None, reply: Any) -> Any:
+        """on_result for a task its eager worker recorded already."""
+        if exc is None:
+            return reply
+        if has_handlers:
+            with run.lock:
+                handler = run.error_handler_task(task, exc)
+            if handler is not None:
+                cast(EagerSteps, eager).add(handler)
+                return reply
+        return step_error(reply, exc)
+
+    def finish_step() -> None:
+        """Wait for the rest of the step, recording its tasks (the caller
+        stopped: their chunks go nowhere, the step's error is not raised)."""
+        reply = None
+        if eager_step:
+            rest = cast(EagerSteps, eager)
+            while True:
+                result = rest.next_result()
+                if result is not None:
+                    reply = on_recorded(*result, reply)
+                elif rest.over():
+                    return
+                else:
+                    out.clear()
+                    rest.wait()
+        if steps is not None:
+            try:
+                for task, exc in steps:
+                    reply = on_result(task, exc, reply)
+            except TimeoutError:
+                pass
 
     try:
         while True:
@@ -254,12 +310,32 @@ def drive_sync(run: Any, emit: Callable[[tuple], Any]) -> Iterator[Any]:
             if kind is RUN:
                 reply = None
                 tasks = request[1]
-                wake_queue: queue.SimpleQueue[Any] | None = None
                 if run.emitter.eager and tasks:
                     # Stream chunks as tasks produce them, not when they finish.
-                    wake_queue = queue.SimpleQueue()
-                    run.emitter.wakeup = _queue_waker(wake_queue)
-                elif len(tasks) == 1 and not run.graph.step_timeout:
+                    if eager is None:
+                        eager = EagerSteps(_record(run), run.lock, out, run.max_concurrency)
+                        run.emitter.wakeup = eager.wake
+                    eager.start(tasks, run.graph.step_timeout)
+                    eager_step = True
+                    while True:
+                        while out:
+                            chunk = emit(out.popleft())
+                            if chunk is not None:
+                                yield chunk
+                        result = eager.next_result()
+                        if result is not None:
+                            reply = on_recorded(*result, reply)
+                        elif eager.over():
+                            break
+                        else:
+                            eager.wait()
+                    eager_step = False
+                    if eager.record_error is not None:
+                        raise eager.record_error
+                    if eager.timed_out:
+                        reply = TimeoutError("Timed out")
+                    continue
+                if len(tasks) == 1 and not run.graph.step_timeout:
                     reply = _run_one(run, tasks[0])
                     continue
                 handlers = [] if has_handlers else None
@@ -267,21 +343,17 @@ def drive_sync(run: Any, emit: Callable[[tuple], Any]) -> Iterator[Any]:
                     tasks,
                     timeout=run.graph.step_timeout,
                     max_concurrency=run.max_concurrency,
-                    done=wake_queue,
                     added=handlers,
                 )
                 try:
                     for task, exc in steps:
-                        if task is not None:  # None: a chunk is ready while tasks run
-                            reply = on_result(task, exc, reply)
+                        reply = on_result(task, exc, reply)
                         while out:
                             chunk = emit(out.popleft())
                             if chunk is not None:
                                 yield chunk
                 except TimeoutError as exc:
                     reply = exc
-                finally:
-                    run.emitter.wakeup = None
                 steps = None
             elif kind is IO_BATCH:
                 _perform(request[1])
@@ -298,39 +370,36 @@ def drive_sync(run: Any, emit: Callable[[tuple], Any]) -> Iterator[Any]:
         # With durability "exit" the writes are saved now, on the way out:
         # LangGraph saves what had finished (a task still running is lost).
         if run.persist.durability == "exit":
-            steps = iter(())
-        _stop_sync(gen, request, steps, on_result, reply)
+            steps = None
+            if eager_step:
+                cast(EagerSteps, eager).detach()
+                eager_step = False
+        mid_step = steps is not None or eager_step
+        if mid_step:
+            finish_step()
+        _stop_sync(gen, request, mid_step)
         raise
+    finally:
+        if eager is not None:
+            run.emitter.wakeup = None
+            eager.close()
 
 
 class _CallerStopped(BaseException):
     """Thrown into the engine when the caller of a sync stream stopped."""
 
 
-def _stop_sync(
-    gen: Generator[tuple, Any, None],
-    unsent: tuple | None,
-    steps: Iterator[tuple[Any, BaseException | None]] | None,
-    on_result: Callable[[Any, BaseException | None, Any], Any],
-    reply: Any,
-) -> None:
+def _stop_sync(gen: Generator[tuple, Any, None], unsent: tuple | None, mid_step: bool) -> None:
     """End the engine of a sync run whose caller stopped: save what the run did.
 
-    Mid-step (`steps` under way), the step's running tasks are waited for and
-    their writes saved (the step is not committed). Else `unsent` is the engine's request the driver
-    had not performed yet: saver calls in it are made, a next step is not run.
-    The engine then ends as on any stop, and the saver calls that queues are
-    made; its chunks go nowhere."""
+    Mid-step, the driver has waited for the step's running tasks and
+    recorded their writes (the step is not committed: as LangGraph, the
+    writes are saved on the step's checkpoint). Else `unsent` is the
+    engine's request the driver had not performed yet: saver calls in it are
+    made, a next step is not run. The engine then ends as on any stop, and
+    the saver calls that queues are made; its chunks go nowhere."""
     try:
-        if steps is not None:
-            try:
-                for task, exc in steps:
-                    if task is not None:
-                        reply = on_result(task, exc, reply)
-            except TimeoutError:
-                pass
-            # As LangGraph: the tasks' writes are saved on the step's
-            # checkpoint, the step itself is not committed.
+        if mid_step:
             request: tuple | None = gen.throw(_CallerStopped())
         else:
             request = unsent
@@ -359,6 +428,8 @@ async def drive_async(run: Any, emit: Callable[[tuple], Any]) -> AsyncIterator[A
     reply: Any = None
     request: tuple | None = None
     control = StepControl()  # one per run: a step's own is only reset
+    wake: asyncio.Event | None = None  # set by the emitter (eager streaming)
+    record = _record(run)
     try:
         while True:
             request, error = _advance(gen, reply)
@@ -373,8 +444,8 @@ async def drive_async(run: Any, emit: Callable[[tuple], Any]) -> AsyncIterator[A
             kind = request[0]
             if kind is RUN:
                 reply = None
-                wake: asyncio.Event | None = None
-                if run.emitter.eager and request[1]:
+                eager = run.emitter.eager and bool(request[1])
+                if eager and wake is None:
                     # Stream chunks as tasks produce them, not when they finish.
                     wake = asyncio.Event()
                     run.emitter.wakeup = _event_waker(asyncio.get_running_loop(), wake)
@@ -384,7 +455,9 @@ async def drive_async(run: Any, emit: Callable[[tuple], Any]) -> AsyncIterator[A
                     timeout=run.graph.step_timeout,
                     max_concurrency=run.max_concurrency,
                     control=control,
-                    wake=wake,
+                    wake=wake if eager else None,
+                    # Eagerly streamed tasks record themselves as they end.
+                    record=record if eager else None,
                 )
                 try:
                     async for task, exc in steps:
@@ -395,7 +468,8 @@ async def drive_async(run: Any, emit: Callable[[tuple], Any]) -> AsyncIterator[A
                             _record_cancelled(run, task)
                             reply = step_error(reply, exc)
                         elif exc is not None:
-                            run.task_failed(task, exc)
+                            if not eager:
+                                run.task_failed(task, exc)
                             handler = run.error_handler_task(task, exc)
                             if handler is None:
                                 reply = step_error(reply, exc)
@@ -409,16 +483,17 @@ async def drive_async(run: Any, emit: Callable[[tuple], Any]) -> AsyncIterator[A
                                     reply = step_error(reply, handler_exc)
                                 else:
                                     run.task_done(handler)
-                        else:
+                        elif not eager:
                             run.task_done(task)
                         while out:
                             chunk = emit(out.popleft())
                             if chunk is not None:
                                 yield chunk
+                        if control.record_error is not None:
+                            raise control.record_error
                 except asyncio.TimeoutError as exc:
                     reply = exc
                 finally:
-                    run.emitter.wakeup = None
                     if cast(AsyncGeneratorType, steps).ag_frame is not None:
                         # Cancels and waits for the tasks of a step left early.
                         await steps.aclose()
@@ -441,6 +516,9 @@ async def drive_async(run: Any, emit: Callable[[tuple], Any]) -> AsyncIterator[A
     except (GeneratorExit, asyncio.CancelledError):
         await _astop(gen, request)
         raise
+    finally:
+        if wake is not None:
+            run.emitter.wakeup = None
 
 
 def _record_cancelled(run: Any, task: Any) -> None:

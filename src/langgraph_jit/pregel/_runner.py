@@ -3,7 +3,9 @@ for the async one, with retries.
 
 One shared thread pool serves every run. The calling thread always takes
 tasks too, so a node that runs a subgraph inside a pool thread can never
-deadlock waiting for a free worker.
+deadlock waiting for a free worker. A sync run streamed eagerly (its caller
+reads chunks while tasks run) cannot run tasks on its caller's thread: it
+has a worker thread of its own (`EagerSteps`).
 """
 
 from __future__ import annotations
@@ -17,8 +19,8 @@ import queue
 import threading
 import time
 from collections import deque
-from collections.abc import AsyncGenerator, Collection, Iterator, Sequence
-from typing import Any
+from collections.abc import AsyncGenerator, Callable, Collection, Iterator, Sequence, Sized
+from typing import Any, cast
 
 from langgraph_jit._constants import NS_SEP
 from langgraph_jit._context import CURRENT_TASK
@@ -265,8 +267,196 @@ async def _arun_timed_task(task: Any, timeout: TimeoutPolicy) -> None:
         CURRENT_TASK.reset(token)
 
 
-WAKE = object()
-"""Put on a step's queue by `eager` runs when a chunk is ready to stream."""
+class _StreamWorker:
+    """A thread that runs the tasks of one eagerly streamed sync run at a time.
+
+    Idle ones are kept for the next run: handing a step to a thread that is
+    already waiting costs one wakeup, where a pool submit costs a future, a
+    work item and the pool's own bookkeeping. Unlike pool threads, these are
+    never all busy, so a run's tasks always have a thread to start on (a
+    node streaming a subgraph from a pool thread cannot starve them)."""
+
+    IDLE_MAX = 4
+    RELEASE = object()  # put on a worker's jobs: its run is over
+    idle: list[queue.SimpleQueue[Any]] = []  # job queues of idle workers
+    lock = threading.Lock()
+
+    @classmethod
+    def take(cls) -> queue.SimpleQueue[Any]:
+        """The job queue of an idle worker, or of a new one."""
+        with cls.lock:
+            if cls.idle:
+                return cls.idle.pop()
+        jobs: queue.SimpleQueue[Any] = queue.SimpleQueue()
+        threading.Thread(
+            target=cls.serve, args=(jobs,), name="langgraph_jit-stream", daemon=True
+        ).start()
+        return jobs
+
+    @classmethod
+    def serve(cls, jobs: queue.SimpleQueue[Any]) -> None:
+        while True:
+            job = jobs.get()
+            if job is cls.RELEASE:
+                with cls.lock:
+                    if len(cls.idle) < cls.IDLE_MAX:
+                        cls.idle.append(jobs)
+                        continue
+                return
+            job[0].run(job[1])
+
+
+# A forked child has none of its parent's threads.
+os.register_at_fork(after_in_child=_StreamWorker.idle.clear)
+
+
+class EagerSteps:
+    """Runs the steps of an eagerly streamed sync run (stream modes users
+    watch live: custom, messages, subgraphs) off the caller's thread, so the
+    caller streams the chunks tasks produce while they run.
+
+    A task's completion is recorded (`record`: its writes saved, its chunks
+    queued) by the thread that ran it, the moment it ends and under the
+    run's lock, as LangGraph does: its chunks then come after those its
+    siblings produced before, and before those they produce after. Recorded
+    results then wait in `results` for the caller (the step's error, error
+    handlers). The caller is only woken when it waits: `wake` is the run's
+    emitter wakeup, called for every chunk queued."""
+
+    def __init__(
+        self,
+        record: Callable[[Any, BaseException | None], None],
+        lock: Any,
+        out: Sized,
+        max_concurrency: int | None,
+    ) -> None:
+        self.record = record
+        self.lock = lock  # the run's lock: recording touches the run
+        self.out = out  # the run's chunk queue (the caller drains it)
+        self.results: deque[tuple[Any, BaseException | None]] = deque()
+        self.record_error: BaseException | None = None
+        self.waiting = False
+        self.timed_out = False
+        self.detached = False
+        self._signal: queue.SimpleQueue[None] = queue.SimpleQueue()
+        self._mutex = threading.Lock()  # the step's counters and pending tasks
+        self._pending: deque[Any] = deque()
+        self._started = 0
+        self._total = 0
+        self._reported = 0
+        self._workers = 0
+        self._stop = False
+        self._deadline: float | None = None
+        self._jobs: queue.SimpleQueue[Any] | None = None
+        pool = shared_pool()
+        self._limit = min(max_concurrency or pool._max_workers, pool._max_workers)
+
+    def wake(self) -> None:
+        """Rouse the caller if it waits (from any thread). Two threads may
+        both see it waiting: the extra signal only costs a spare look."""
+        if self.waiting:
+            self.waiting = False
+            self._signal.put(None)
+
+    def start(self, tasks: Sequence[Any], timeout: float | None) -> None:
+        """Start a step's tasks: on the run's own worker, and on pool threads
+        for the others a step runs at once."""
+        self._pending.extend(tasks)
+        self._total = len(tasks)
+        self._started = self._reported = 0
+        self._stop = self.timed_out = False
+        self._deadline = time.monotonic() + timeout if timeout else None
+        n_workers = min(len(tasks), self._limit)
+        self._workers = n_workers
+        if self._jobs is None:
+            self._jobs = _StreamWorker.take()
+        self._jobs.put((contextvars.copy_context(), self._work))
+        if n_workers > 1:
+            pool = shared_pool()
+            for _ in range(n_workers - 1):
+                pool.submit(contextvars.copy_context().run, self._work)
+
+    def add(self, task: Any) -> None:
+        """Start a task beside those running (a failed node's error handler)."""
+        with self._mutex:
+            self._pending.append(task)
+            self._total += 1
+            spawn = self._workers < self._limit
+            if spawn:
+                self._workers += 1
+        if spawn:
+            shared_pool().submit(contextvars.copy_context().run, self._work)
+
+    def _work(self) -> None:
+        pending = self._pending
+        mutex = self._mutex
+        while True:
+            with mutex:
+                if self._stop or not pending:
+                    self._workers -= 1
+                    return
+                task = pending.popleft()
+                self._started += 1
+            error: BaseException | None = None
+            try:
+                run_task(task)
+            except BaseException as exc:
+                error = exc
+            with self.lock:
+                if not self.detached:
+                    try:
+                        self.record(task, error)
+                    except BaseException as exc:  # raised by the caller's driver
+                        if self.record_error is None:
+                            self.record_error = exc
+            self.results.append((task, error))
+            self.wake()
+
+    def next_result(self) -> tuple[Any, BaseException | None] | None:
+        """A recorded result, or None (the caller streams chunks first)."""
+        if self.results:
+            self._reported += 1
+            return self.results.popleft()
+        return None
+
+    def over(self) -> bool:
+        """Whether every task of the step was reported (after a timeout,
+        every task that had started)."""
+        with self._mutex:
+            return self._reported >= (self._started if self.timed_out else self._total)
+
+    def wait(self) -> None:
+        """Block until a chunk or result is queued, or the step times out (no
+        task starts after that; those running are still waited for)."""
+        self.waiting = True
+        if self.results or self.out:  # queued before `waiting` was seen
+            self.waiting = False
+            return
+        deadline = None if self.timed_out else self._deadline
+        try:
+            if deadline is None:
+                self._signal.get()
+            else:
+                self._signal.get(timeout=max(0.0, deadline - time.monotonic()))
+        except queue.Empty:
+            with self._mutex:
+                self._stop = True
+                self.timed_out = True
+        self.waiting = False  # also after a spare signal, which nobody cleared
+
+    def detach(self) -> None:
+        """The run ends without waiting for the step: tasks still running
+        record nothing."""
+        with self.lock:
+            self.detached = True
+        with self._mutex:
+            self._stop = True
+
+    def close(self) -> None:
+        """Give the run's worker back (after the task it runs, if any)."""
+        if self._jobs is not None:
+            self._jobs.put(_StreamWorker.RELEASE)
+            self._jobs = None
 
 
 def run_step(
@@ -274,7 +464,6 @@ def run_step(
     *,
     timeout: float | None,
     max_concurrency: int | None,
-    done: queue.SimpleQueue | None = None,
     added: list[Any] | None = None,
 ) -> Iterator[tuple[Any, BaseException | None]]:
     """Run tasks concurrently; yield (task, error or None) as each finishes.
@@ -284,18 +473,12 @@ def run_step(
     On timeout no further task starts; those running are waited for and
     reported (a thread cannot be cancelled), then TimeoutError is raised.
 
-    With a `done` queue given (eager streaming), the caller only waits, and
-    a WAKE put on that queue yields (None, None) so it can stream chunks
-    produced while tasks still run.
-
     With an `added` list (a graph with error handlers), the caller only
-    waits too, and tasks it appends to the list while handling a result
+    waits, and tasks it appends to the list while handling a result
     (a failed node's handler) start at once, beside those still running.
     """
     pending = deque(tasks)
-    eager = done is not None
-    if done is None:
-        done = queue.SimpleQueue()
+    done: queue.SimpleQueue[tuple[Any, BaseException | None]] = queue.SimpleQueue()
     lock = threading.Lock()
     state = {"started": 0, "stop": False, "total": len(tasks), "workers": 0}
 
@@ -319,9 +502,9 @@ def run_step(
     # pool has threads would only queue up.
     limit = min(max_concurrency or pool._max_workers, pool._max_workers)
     n_workers = min(len(tasks), limit)
-    # With a timeout, eager streaming or error handlers the caller only
-    # waits; otherwise it works too.
-    waits = bool(timeout) or eager or added is not None
+    # With a timeout or error handlers the caller only waits; otherwise it
+    # works too.
+    waits = bool(timeout) or added is not None
     helpers = n_workers if waits else n_workers - 1
     state["workers"] = n_workers
     for _ in range(helpers):
@@ -354,9 +537,6 @@ def run_step(
                 state["stop"] = True
             timed_out = True
             continue
-        if item is WAKE:
-            yield None, None
-            continue
         reported += 1
         yield item
     if timed_out:
@@ -372,11 +552,12 @@ class StepControl:
     `abandoned` lists the tasks that were cancelled unreported, so the
     driver can record them."""
 
-    __slots__ = ("abandoned", "cancel_rest")
+    __slots__ = ("abandoned", "cancel_rest", "record_error")
 
     def __init__(self) -> None:
         self.cancel_rest = False
         self.abandoned: list[Any] = []
+        self.record_error: BaseException | None = None
 
 
 async def _cancel(futures: Collection[asyncio.Future[Any]]) -> None:
@@ -399,9 +580,16 @@ async def arun_step(
     max_concurrency: int | None,
     control: StepControl,
     wake: asyncio.Event | None = None,
+    record: Callable[[Any, BaseException | None], None] | None = None,
 ) -> AsyncGenerator[tuple[Any, BaseException | None], None]:
     """Async twin of run_step: an async generator of (task, error or None);
     with a `wake` event, (None, None) whenever it is set (eager streaming).
+
+    With `record`, each task's completion is recorded as it ends (a done
+    callback), not when the caller gets to it, so its chunks are queued in
+    completion order with those its siblings produce; a task the run
+    cancels is not recorded. An error recording raises goes to
+    `control.record_error`.
 
     Unlike threads, asyncio tasks can be stopped, so (as in LangGraph) a
     step ends early: when the driver sets `control.cancel_rest` after a
@@ -434,10 +622,36 @@ async def arun_step(
                 await arun_task(task)
         return task
 
-    futures = {asyncio.ensure_future(guarded(t)): t for t in tasks}
+    # Tasks whose done callback ran: asyncio.wait reports any task done by
+    # the time it returns, even one whose callbacks are still to run.
+    settled: set[asyncio.Future[Any]] = set()
+
+    def recorder(task: Any) -> Callable[[asyncio.Future[Any]], None]:
+        # A done callback, as LangGraph's: it runs as soon as the task ends.
+        def on_done(fut: asyncio.Future[Any]) -> None:
+            settled.add(fut)
+            if fut.cancelled():
+                return
+            try:
+                cast(Callable, record)(task, fut.exception())
+            except BaseException as exc:  # raised by the driver
+                if control.record_error is None:
+                    control.record_error = exc
+
+        return on_done
+
+    futures = {}
+    for task in tasks:
+        fut = asyncio.ensure_future(guarded(task))
+        if record is not None:
+            fut.add_done_callback(recorder(task))
+        futures[fut] = task
     loop = asyncio.get_running_loop()
     deadline = loop.time() + timeout if timeout else None
-    waker = asyncio.ensure_future(wake.wait()) if wake is not None else None
+    waker = None
+    if wake is not None:
+        wake.clear()  # set by chunks the driver itself queued since
+        waker = asyncio.ensure_future(wake.wait())
     try:
         while futures:
             wait_for = None if deadline is None else max(0.0, deadline - loop.time())
@@ -459,6 +673,8 @@ async def arun_step(
                     yield task, _outcome(fut)
                 futures.clear()
                 raise asyncio.TimeoutError()
+            if record is not None:
+                finished = finished & settled
             # Report in submission order among those that finished together.
             for fut in [f for f in futures if f in finished]:
                 task = futures.pop(fut)
