@@ -336,6 +336,7 @@ class EagerSteps:
         self.results: deque[tuple[Any, BaseException | None]] = deque()
         self.record_error: BaseException | None = None
         self.waiting = False
+        self._recording = False
         self.timed_out = False
         self.detached = False
         self._signal: queue.SimpleQueue[None] = queue.SimpleQueue()
@@ -353,8 +354,9 @@ class EagerSteps:
 
     def wake(self) -> None:
         """Rouse the caller if it waits (from any thread). Two threads may
-        both see it waiting: the extra signal only costs a spare look."""
-        if self.waiting:
+        both see it waiting: the extra signal only costs a spare look. While
+        a worker records a result, the wake waits for its end (see _work)."""
+        if self.waiting and not self._recording:
             self.waiting = False
             self._signal.put(None)
 
@@ -394,7 +396,7 @@ class EagerSteps:
             with mutex:
                 if self._stop or not pending:
                     self._workers -= 1
-                    return
+                    break
                 task = pending.popleft()
                 self._started += 1
             error: BaseException | None = None
@@ -404,13 +406,22 @@ class EagerSteps:
                 error = exc
             with self.lock:
                 if not self.detached:
+                    # The chunks it queues wake the caller once, after: a
+                    # caller woken mid-way would only wait for the GIL.
+                    self._recording = True
                     try:
                         self.record(task, error)
                     except BaseException as exc:  # raised by the caller's driver
                         if self.record_error is None:
                             self.record_error = exc
+                    finally:
+                        self._recording = False
             self.results.append((task, error))
-            self.wake()
+            if pending:
+                self.wake()
+        # The last thing before this thread waits for its next job, so the
+        # caller finds the GIL free when it wakes.
+        self.wake()
 
     def next_result(self) -> tuple[Any, BaseException | None] | None:
         """A recorded result, or None (the caller streams chunks first)."""
@@ -421,9 +432,10 @@ class EagerSteps:
 
     def over(self) -> bool:
         """Whether every task of the step was reported (after a timeout,
-        every task that had started)."""
-        with self._mutex:
-            return self._reported >= (self._started if self.timed_out else self._total)
+        every task that had started). Read without the step's lock: the
+        caller alone counts reports and ends the step, and a count a worker
+        moves on can only be read late, which the next look corrects."""
+        return self._reported >= (self._started if self.timed_out else self._total)
 
     def wait(self) -> None:
         """Block until a chunk or result is queued, or the step times out (no
@@ -454,6 +466,7 @@ class EagerSteps:
 
     def close(self) -> None:
         """Give the run's worker back (after the task it runs, if any)."""
+        self.waiting = False  # a task still running must not signal
         if self._jobs is not None:
             self._jobs.put(_StreamWorker.RELEASE)
             self._jobs = None
