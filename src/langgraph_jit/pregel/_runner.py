@@ -336,7 +336,6 @@ class EagerSteps:
         self.results: deque[tuple[Any, BaseException | None]] = deque()
         self.record_error: BaseException | None = None
         self.waiting = False
-        self._recording = False
         self.timed_out = False
         self.detached = False
         self._signal: queue.SimpleQueue[None] = queue.SimpleQueue()
@@ -354,9 +353,8 @@ class EagerSteps:
 
     def wake(self) -> None:
         """Rouse the caller if it waits (from any thread). Two threads may
-        both see it waiting: the extra signal only costs a spare look. While
-        a worker records a result, the wake waits for its end (see _work)."""
-        if self.waiting and not self._recording:
+        both see it waiting: the extra signal only costs a spare look."""
+        if self.waiting:
             self.waiting = False
             self._signal.put(None)
 
@@ -396,7 +394,7 @@ class EagerSteps:
             with mutex:
                 if self._stop or not pending:
                     self._workers -= 1
-                    break
+                    return
                 task = pending.popleft()
                 self._started += 1
             error: BaseException | None = None
@@ -404,24 +402,20 @@ class EagerSteps:
                 run_task(task)
             except BaseException as exc:
                 error = exc
+            if not pending:
+                # The step's end is near: wake the caller now. It takes a
+                # while to be scheduled, time this thread spends recording
+                # the result (the caller could not run before: the GIL).
+                self.wake()
             with self.lock:
                 if not self.detached:
-                    # The chunks it queues wake the caller once, after: a
-                    # caller woken mid-way would only wait for the GIL.
-                    self._recording = True
                     try:
                         self.record(task, error)
                     except BaseException as exc:  # raised by the caller's driver
                         if self.record_error is None:
                             self.record_error = exc
-                    finally:
-                        self._recording = False
             self.results.append((task, error))
-            if pending:
-                self.wake()
-        # The last thing before this thread waits for its next job, so the
-        # caller finds the GIL free when it wakes.
-        self.wake()
+            self.wake()  # if it woke too early, found nothing and waits again
 
     def next_result(self) -> tuple[Any, BaseException | None] | None:
         """A recorded result, or None (the caller streams chunks first)."""
