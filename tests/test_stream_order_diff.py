@@ -9,6 +9,10 @@ concurrent coroutines is the event loop's business, not the engine's.
 A sync order is decided by which thread takes the GIL first, which both engines
 leave to the scheduler: on a busy machine either may (rarely) start the second
 task first, so a case that differs is run again before it counts as a failure.
+Our graphs run on the Python step kernels here: the compiled ones release the GIL
+at every call (numba `nogil`), which lets sibling tasks' threads take turns at
+each step of their subgraphs, where LangGraph's run on until the interpreter
+switches threads.
 """
 
 from __future__ import annotations
@@ -62,6 +66,13 @@ def _brief(data: Any) -> Any:
     return data
 
 
+def _compile(pkg: str, builder: Any) -> Any:
+    app = builder.compile()
+    if pkg == "langgraph_jit":
+        app._force_compiled = False  # see the module docstring
+    return app
+
+
 def _node(name: str, delay: float = 0.0, *, is_async: bool = False) -> Callable[..., Any]:
     if is_async:
 
@@ -87,7 +98,7 @@ def _sub(pkg: str, prefix: str, delay: float = 0.0, *, is_async: bool = False) -
     builder.add_node("y", _node(prefix + "y", is_async=is_async))
     builder.add_edge(graph.START, "x")
     builder.add_edge("x", "y")
-    return builder.compile()
+    return _compile(pkg, builder)
 
 
 def _parallel(pkg: str, delays: tuple[float, float] = (0.0, 0.0), *, is_async: bool = False) -> Any:
@@ -98,7 +109,7 @@ def _parallel(pkg: str, delays: tuple[float, float] = (0.0, 0.0), *, is_async: b
     builder.add_node("B", _sub(pkg, "B", delays[1], is_async=is_async))
     builder.add_edge(graph.START, "A")
     builder.add_edge(graph.START, "B")
-    return builder.compile()
+    return _compile(pkg, builder)
 
 
 def _fan_out(pkg: str) -> Any:
@@ -112,7 +123,7 @@ def _fan_out(pkg: str) -> Any:
     builder.add_conditional_edges(
         "route", lambda state: [types.Send("work", {"items": [str(i)]}) for i in range(3)]
     )
-    return builder.compile()
+    return _compile(pkg, builder)
 
 
 def _writers(pkg: str, delays: dict[str, float] | None = None, *, is_async: bool = False) -> Any:
@@ -150,7 +161,7 @@ def _writers(pkg: str, delays: dict[str, float] | None = None, *, is_async: bool
     builder.add_edge(graph.START, "p")
     builder.add_edge(graph.START, "q")
     builder.add_edge(["p", "q"], "z")
-    return builder.compile()
+    return _compile(pkg, builder)
 
 
 def _v1(app: Any, modes: list[str]) -> list[Any]:
