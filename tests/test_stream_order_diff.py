@@ -291,3 +291,64 @@ def test_eager_stream_runs_nodes_off_the_callers_thread() -> None:
         if data == "started":
             release.set()
     assert seen == [("custom", "started"), ("updates", {"n": {"items": ["n"]}})]
+
+
+# -- a step that fails or times out -------------------------------------------------
+
+
+def _failing(pkg: str, *, slow_b: float | None = None) -> Any:
+    """a (slow) and b in one step: b fails at once, or with `slow_b`, outlasts a
+    step timeout. A checkpointer keeps what the tasks wrote."""
+    graph = _mod(pkg, "graph")
+    config = _mod(pkg, "config")
+    memory = _mod(pkg, "checkpoint.memory")
+
+    def a(state: State) -> dict[str, Any]:
+        config.get_stream_writer()("a started")
+        time.sleep(0.05)
+        return {"items": ["a"]}
+
+    def b(state: State) -> dict[str, Any]:
+        config.get_stream_writer()("b started")
+        if slow_b is None:
+            raise ValueError("b failed")
+        time.sleep(slow_b)
+        return {"items": ["b"]}
+
+    builder = graph.StateGraph(State)
+    builder.add_node("a", a)
+    builder.add_node("b", b)
+    builder.add_edge(graph.START, "a")
+    builder.add_edge(graph.START, "b")
+    app = builder.compile(checkpointer=memory.InMemorySaver())
+    if slow_b is not None:
+        app.step_timeout = 0.15
+    if pkg == "langgraph_jit":
+        app._force_compiled = False
+    return app
+
+
+def _until_error(app: Any, modes: list[str]) -> list[Any]:
+    config = {"configurable": {"thread_id": "t"}}
+    seen: list[Any] = []
+    try:
+        for mode, data in app.stream({"items": []}, config, stream_mode=modes):
+            seen.append((mode, _brief(data)))
+    except Exception as exc:
+        seen.append(type(exc).__name__)
+    time.sleep(0.3)  # a task still running ends and saves its writes
+    state = app.get_state(config)
+    seen.append(sorted((t.name, t.result, type(t.error).__name__) for t in state.tasks))
+    return seen
+
+
+@pytest.mark.parametrize(
+    "modes", [["updates"], ["custom", "updates"], ["tasks", "updates"]], ids=str
+)
+def test_a_failure_ends_the_stream_of_its_step(modes: list[str]) -> None:
+    # b fails while a still runs: a's update is saved but not streamed.
+    _same_on_both(lambda pkg: _until_error(_failing(pkg), modes))
+
+
+def test_a_step_timeout_ends_the_stream_of_its_step() -> None:
+    _same_on_both(lambda pkg: _until_error(_failing(pkg, slow_b=0.3), ["custom", "updates"]))

@@ -291,7 +291,8 @@ def drive_sync(run: Any, emit: Callable[[tuple], Any]) -> Iterator[Any]:
         if steps is not None:
             try:
                 for task, exc in steps:
-                    reply = on_result(task, exc, reply)
+                    if task is not None:  # None: the step timed out
+                        reply = on_result(task, exc, reply)
             except TimeoutError:
                 pass
 
@@ -317,7 +318,12 @@ def drive_sync(run: Any, emit: Callable[[tuple], Any]) -> Iterator[Any]:
                         run.emitter.wakeup = eager.wake
                     eager.start(tasks, run.graph.step_timeout)
                     eager_step = True
+                    # Once a failure or the timeout ends the step, what tasks
+                    # still running queue is not streamed (see _muted).
+                    muted = False
                     while True:
+                        if muted:
+                            out.clear()
                         while out:
                             chunk = emit(out.popleft())
                             if chunk is not None:
@@ -325,10 +331,12 @@ def drive_sync(run: Any, emit: Callable[[tuple], Any]) -> Iterator[Any]:
                         result = eager.next_result()
                         if result is not None:
                             reply = on_recorded(*result, reply)
+                            muted = muted or _ends_step_now(reply)
                         elif eager.over():
                             break
                         else:
                             eager.wait()
+                            muted = muted or eager.timed_out
                     eager_step = False
                     if eager.record_error is not None:
                         raise eager.record_error
@@ -345,13 +353,20 @@ def drive_sync(run: Any, emit: Callable[[tuple], Any]) -> Iterator[Any]:
                     max_concurrency=run.max_concurrency,
                     added=handlers,
                 )
+                muted = False
                 try:
                     for task, exc in steps:
+                        if task is None:  # the step timed out
+                            muted = True
+                            continue
                         reply = on_result(task, exc, reply)
+                        if muted:
+                            out.clear()
                         while out:
                             chunk = emit(out.popleft())
                             if chunk is not None:
                                 yield chunk
+                        muted = muted or _ends_step_now(reply)
                 except TimeoutError as exc:
                     reply = exc
                 steps = None
@@ -530,6 +545,15 @@ def _record_cancelled(run: Any, task: Any) -> None:
     task.error = exc
     if run.persist.checkpointer is not None:
         run.persist.record_writes(task, [*task.writes, (ERROR, repr(exc))])
+
+
+def _ends_step_now(reply: Any) -> bool:
+    """Whether a sync step's error so far ends it for its caller: as in
+    LangGraph, whose runner stops at a real failure (or the timeout) and
+    raises once the chunks queued by then are streamed, the caller sees
+    nothing that tasks still running queue afterwards (their writes are
+    still saved, once they end)."""
+    return reply is not None and _ends_step(reply)
 
 
 def _ends_step(exc: BaseException) -> bool:

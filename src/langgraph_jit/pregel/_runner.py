@@ -477,8 +477,9 @@ def run_step(
 
     Every task runs even after one fails (as in LangGraph, where siblings
     are already running), so the writes of those that succeed can be saved.
-    On timeout no further task starts; those running are waited for and
-    reported (a thread cannot be cancelled), then TimeoutError is raised.
+    On timeout no further task starts and (None, None) is yielded; those
+    running are waited for and reported (a thread cannot be cancelled), then
+    TimeoutError is raised.
 
     With an `added` list (a graph with error handlers), the caller only
     waits, and tasks it appends to the list while handling a result
@@ -543,6 +544,7 @@ def run_step(
             with lock:
                 state["stop"] = True
             timed_out = True
+            yield None, None  # the caller hears of the timeout now
             continue
         reported += 1
         yield item
