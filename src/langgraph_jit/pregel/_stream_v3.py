@@ -131,30 +131,40 @@ def _mux_for(graph: Any, config: dict | None, transformers: Any, is_async: bool)
     )
 
 
+def _v2_call(
+    graph: Any,
+    config: dict | None,
+    transformers: Any,
+    is_async: bool,
+    run_kwargs: dict[str, Any],
+) -> tuple[StreamMux, dict | None, dict[str, Any]]:
+    """The run's mux, and the config and keywords of the v2 stream it reads."""
+    mux = _mux_for(graph, config, transformers, is_async=is_async)
+    kwargs = {
+        "stream_mode": stream_modes_of(mux),
+        "subgraphs": True,
+        "version": "v2",
+        # Always passed, None when omitted, as LangGraph passes them.
+        "interrupt_before": None,
+        "interrupt_after": None,
+        "control": None,
+        **run_kwargs,
+    }
+    return mux, _v2_messages_config(config), kwargs
+
+
 def stream_events_v3(
     graph: Any,
     input: Any,
     config: dict | None,
     *,
-    interrupt_before: Any = None,
-    interrupt_after: Any = None,
-    control: Any = None,
     transformers: Any = None,
     **kwargs: Any,
 ) -> GraphRunStream:
+    """`kwargs`: the rest of `stream`'s keywords (interrupt_before/after, control, ...)."""
     _warn_beta("stream_events")
-    mux = _mux_for(graph, config, transformers, is_async=False)
-    parts = graph.stream(
-        input,
-        _v2_messages_config(config),
-        stream_mode=stream_modes_of(mux),
-        subgraphs=True,
-        version="v2",
-        interrupt_before=interrupt_before,
-        interrupt_after=interrupt_after,
-        control=control,
-        **kwargs,
-    )
+    mux, v2_config, stream_kwargs = _v2_call(graph, config, transformers, False, kwargs)
+    parts = graph.stream(input, v2_config, **stream_kwargs)
     _warn_beta("GraphRunStream")
     return GraphRunStream(iter(parts), mux)
 
@@ -164,24 +174,11 @@ async def astream_events_v3(
     input: Any,
     config: dict | None,
     *,
-    interrupt_before: Any = None,
-    interrupt_after: Any = None,
-    control: Any = None,
     transformers: Any = None,
     **kwargs: Any,
 ) -> AsyncGraphRunStream:
     _warn_beta("astream_events")
-    mux = _mux_for(graph, config, transformers, is_async=True)
-    parts = graph.astream(
-        input,
-        _v2_messages_config(config),
-        stream_mode=stream_modes_of(mux),
-        subgraphs=True,
-        version="v2",
-        interrupt_before=interrupt_before,
-        interrupt_after=interrupt_after,
-        control=control,
-        **kwargs,
-    )
+    mux, v2_config, stream_kwargs = _v2_call(graph, config, transformers, True, kwargs)
+    parts = graph.astream(input, v2_config, **stream_kwargs)
     _warn_beta("AsyncGraphRunStream")
     return AsyncGraphRunStream(parts.__aiter__(), mux)
