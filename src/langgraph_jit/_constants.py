@@ -74,6 +74,11 @@ ENGINE_LOGGER = "langgraph"
 # Config keys with this prefix are the engine's own: never shown to savers or users.
 PRIVATE_CONFIG_PREFIX = "__pregel_"
 
+# Set (True) on callables that stream while a node calling them still runs, though they
+# are neither graphs nor LangChain runnables: `@task` functions (their calls' chunks) and
+# `push_message`. See pregel._subgraphs.may_stream_while_running.
+STREAMS_WHILE_RUNNING = "__langgraph_jit_streams_while_running__"
+
 PUSH = sys.intern("__pregel_push")
 # The triggers of a pushed task (a Send or a task call).
 PUSH_TRIGGER = (PUSH,)

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any, Generic, TypeVar, get_args, get_origin
 
-from langgraph_jit._constants import END, PREVIOUS, START
+from langgraph_jit._constants import END, PREVIOUS, START, STREAMS_WHILE_RUNNING
 from langgraph_jit._context import CURRENT_TASK
 from langgraph_jit.channels import EphemeralValue, LastValue
 from langgraph_jit.pregel._call import call_task
@@ -126,6 +126,10 @@ def task(
 
 
 _INJECTABLE = ("previous", "config", "writer", "store", "runtime")
+
+
+# Its calls stream (updates, tasks) while the calling node still runs.
+setattr(_TaskFunction, STREAMS_WHILE_RUNNING, True)
 
 
 class entrypoint(Generic[ContextT]):

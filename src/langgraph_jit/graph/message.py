@@ -22,7 +22,7 @@ from typing import Annotated, Any, Literal
 
 from typing_extensions import TypedDict
 
-from langgraph_jit._constants import CONF, CONFIG_KEY_SEND
+from langgraph_jit._constants import CONF, CONFIG_KEY_SEND, STREAMS_WHILE_RUNNING
 from langgraph_jit.channels._delta_messages import (
     _messages_delta_reducer as _messages_delta_reducer,
 )
@@ -249,3 +249,7 @@ def push_message(message: Any, *, state_key: str | None = "messages") -> Any:
     if state_key:
         config[CONF][CONFIG_KEY_SEND]([(state_key, message)])
     return message
+
+
+# It sends to the `messages` stream while the node calling it still runs.
+setattr(push_message, STREAMS_WHILE_RUNNING, True)

@@ -10,6 +10,7 @@ chunks are taken from `run.emitter.out` after every request.
 from __future__ import annotations
 
 import asyncio
+import sys
 import threading
 from collections.abc import AsyncIterator, Callable, Generator, Iterator
 from types import AsyncGeneratorType
@@ -185,6 +186,31 @@ def _run_one(run: Any, task: Any) -> BaseException | None:
     return None
 
 
+# Stream modes whose chunks a node's own code produces while it runs, whatever it calls.
+_LIVE_MODES = frozenset({"custom", "tools"})
+# Modules without which no LangChain model exists, so no token can be streamed.
+_MODEL_MODULES = (
+    "langchain_core.language_models.chat_models",
+    "langchain_core.language_models.llms",
+)
+
+
+def _runs_quietly(run: Any, task: Any) -> bool:
+    """Whether an eagerly streamed step's only task can stream nothing before it
+    returns, so it may run on the caller's thread: no step timeout, none of the
+    modes a node writes to itself, no LangChain model loaded when tokens are
+    streamed, and a node that reaches no graph, runnable or task function (see
+    `PregelNode.streams_while_running`). Its chunks keep their order either way."""
+    if run.graph.step_timeout:
+        return False
+    modes = run.emitter.stream_modes
+    if not _LIVE_MODES.isdisjoint(modes):
+        return False
+    if "messages" in modes and any(m in sys.modules for m in _MODEL_MODULES):
+        return False
+    return not getattr(task.proc, "streams_while_running", True)
+
+
 def _advance(
     gen: Generator[tuple, Any, None], reply: Any
 ) -> tuple[tuple | None, BaseException | None]:
@@ -312,6 +338,11 @@ def drive_sync(run: Any, emit: Callable[[tuple], Any]) -> Iterator[Any]:
                 reply = None
                 tasks = request[1]
                 if run.emitter.eager and tasks:
+                    if len(tasks) == 1 and _runs_quietly(run, tasks[0]):
+                        # Nothing it calls can stream before it returns: run it
+                        # here, sparing the two thread handoffs of an eager step.
+                        reply = _run_one(run, tasks[0])
+                        continue
                     # Stream chunks as tasks produce them, not when they finish.
                     if eager is None:
                         eager = EagerSteps(_record(run), run.lock, out, run.max_concurrency)

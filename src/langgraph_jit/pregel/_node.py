@@ -15,7 +15,7 @@ from typing import Any, NamedTuple
 
 from langgraph_jit._constants import TASKS
 from langgraph_jit.pregel import _lc
-from langgraph_jit.pregel._subgraphs import find_subgraph
+from langgraph_jit.pregel._subgraphs import find_subgraph, may_stream_while_running
 from langgraph_jit.pregel._timeout import runs_async, sync_timeout_error
 from langgraph_jit.types import CachePolicy, RetryPolicy, Send, TimeoutPolicy, TracePolicy
 
@@ -344,6 +344,7 @@ class PregelNode:
         self.trace_policy = trace_policy
         # Found on first use (reading a node's code costs compile time).
         self._subgraphs = list(subgraphs) if subgraphs is not None else None
+        self._streams_while_running: bool | None = None  # also found on first use
         self.call = NodeCall(bound) if bound is not None else None
         self._foreign_writers: dict[int, NodeCall] = {}
 
@@ -424,6 +425,17 @@ class PregelNode:
     @subgraphs.setter
     def subgraphs(self, value: Sequence[Any]) -> None:
         self._subgraphs = list(value)
+
+    @property
+    def streams_while_running(self) -> bool:
+        """Whether this node may stream a chunk before it returns (a subgraph's, a
+        chat model's, a task call's; see `may_stream_while_running`)."""
+        found = self._streams_while_running
+        if found is None:
+            found = self._streams_while_running = bool(self._subgraphs) or (
+                self.bound is not None and may_stream_while_running(self.bound)
+            )
+        return found
 
     def __repr__(self) -> str:
         return f"PregelNode(channels={self.channels!r}, triggers={self.triggers!r})"

@@ -4,6 +4,8 @@ A node declares a subgraph by being a graph, or by calling one from its
 function: a captured variable, a module global, or an attribute path starting
 at one of those. Introspection (`get_state(subgraphs=True)`, `get_subgraphs`,
 the namespaces a state method may address) sees only the subgraphs found here.
+The same reading tells whether a node may stream while it runs
+(`may_stream_while_running`).
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ import sys
 from types import CodeType, FunctionType
 from typing import Any
 
+from langgraph_jit._constants import STREAMS_WHILE_RUNNING
 from langgraph_jit.pregel.protocol import PregelProtocol
 
 # Values whose attributes can never lead to a graph: when a function reaches
@@ -118,6 +121,38 @@ def find_subgraph(bound: Any) -> Any:
             reached = _runnable_parts(candidate)
         candidates.extend(_owner(v) for v in reached)
     return None
+
+
+def may_stream_while_running(bound: Any) -> bool:
+    """Whether a node running `bound` may stream a chunk before it returns (beyond
+    its custom writer and tool events, which the caller's stream modes tell): it is or
+    reaches a graph (its chunks, with subgraphs=True), a LangChain runnable (a chat
+    model's tokens through callbacks), a `@task` function or `push_message`. Read as
+    `find_subgraph` reads: a callable reached only at run time (built inside the
+    function, passed in through state or config) is not seen."""
+    candidates = [bound]
+    seen: set[int] = set()
+    langchain = "langchain_core" in sys.modules
+    for candidate in candidates:
+        if id(candidate) in seen:
+            continue
+        seen.add(id(candidate))
+        if isinstance(candidate, PregelProtocol) or getattr(
+            candidate, STREAMS_WHILE_RUNNING, False
+        ):
+            return True
+        if langchain and _is_langchain_runnable(candidate):
+            return True
+        if candidate is bound and (isinstance(bound, FunctionType) or hasattr(bound, "__func__")):
+            reached = get_function_nonlocals(bound)
+        elif candidate is bound and isinstance(getattr(bound, "func", None), FunctionType):
+            # Our wrappers of a user's function (an entrypoint's call, say), callable
+            # or not: the function is what runs.
+            reached = get_function_nonlocals(bound.func)
+        else:
+            reached = _runnable_parts(candidate)
+        candidates.extend(_owner(v) for v in reached)
+    return False
 
 
 def _runnable_parts(candidate: Any) -> list[Any]:
