@@ -15,9 +15,19 @@ from typing import Any
 from langgraph_jit._constants import CONF, CONFIG_KEY_STREAM_MESSAGES_V2, CONFIG_KEY_TASK_ID
 from langgraph_jit.pregel.protocol import PregelProtocol
 
+# A program holding any LangChain object (a runnable, a callback, a message) has loaded
+# one of these; the package alone (imported for its warning classes, as v3 streaming
+# does) holds none, so nothing needs LangChain interop for it.
+_LANGCHAIN_MODULES = (
+    "langchain_core.runnables",
+    "langchain_core.callbacks",
+    "langchain_core.messages",
+)
+
 
 def langchain_loaded() -> bool:
-    if "langchain_core" in sys.modules:
+    modules = sys.modules
+    if "langchain_core" in modules and any(m in modules for m in _LANGCHAIN_MODULES):
         if not _adopted[0]:
             adopt()
         return True

@@ -43,7 +43,9 @@ _BETA_MESSAGE = "The v3 streaming protocol on Pregel is experimental."
 _beta_warned: set[str] = set()
 
 
-def _warn_beta(place: str) -> None:
+def _warn_beta(place: str, stacklevel: int) -> None:
+    """Warn once per `place`. The two places of a flavour warn from different lines
+    (`stacklevel`), so the "default" action LangChain sets for this category shows both."""
     if place in _beta_warned:
         return
     _beta_warned.add(place)
@@ -53,7 +55,7 @@ def _warn_beta(place: str) -> None:
         from langchain_core._api.beta_decorator import LangChainBetaWarning
     except ImportError:
         return
-    warnings.warn(_BETA_MESSAGE, LangChainBetaWarning, stacklevel=3)
+    warnings.warn(_BETA_MESSAGE, LangChainBetaWarning, stacklevel=stacklevel + 1)
 
 
 def reject_owned_kwargs(kwargs: dict[str, Any]) -> None:
@@ -162,10 +164,10 @@ def stream_events_v3(
     **kwargs: Any,
 ) -> GraphRunStream:
     """`kwargs`: the rest of `stream`'s keywords (interrupt_before/after, control, ...)."""
-    _warn_beta("stream_events")
+    _warn_beta("stream_events", 3)
     mux, v2_config, stream_kwargs = _v2_call(graph, config, transformers, False, kwargs)
     parts = graph.stream(input, v2_config, **stream_kwargs)
-    _warn_beta("GraphRunStream")
+    _warn_beta("GraphRunStream", 1)
     return GraphRunStream(iter(parts), mux)
 
 
@@ -177,8 +179,8 @@ async def astream_events_v3(
     transformers: Any = None,
     **kwargs: Any,
 ) -> AsyncGraphRunStream:
-    _warn_beta("astream_events")
+    _warn_beta("astream_events", 3)
     mux, v2_config, stream_kwargs = _v2_call(graph, config, transformers, True, kwargs)
     parts = graph.astream(input, v2_config, **stream_kwargs)
-    _warn_beta("AsyncGraphRunStream")
+    _warn_beta("AsyncGraphRunStream", 1)
     return AsyncGraphRunStream(parts.__aiter__(), mux)
