@@ -32,7 +32,7 @@ from langgraph_jit._constants import (
 )
 from langgraph_jit._context import CURRENT_TASK
 from langgraph_jit.channels import BaseChannel, Topic
-from langgraph_jit.pregel import _lc, _stream_v3, _trace
+from langgraph_jit.pregel import _lc, _trace
 from langgraph_jit.pregel._core.task import _identifier
 from langgraph_jit.pregel._core.topology import Topology
 from langgraph_jit.pregel._drive import chunk_formatter, drive_async, drive_sync
@@ -69,8 +69,17 @@ if TYPE_CHECKING:
     from langchain_core.runnables import Runnable
 
 
-# LangGraph's name for it (tests of subgraph scopes import it from here)
-_normalize_stream_transformer_factories = _stream_v3.normalize_factories
+def _v3() -> Any:
+    """v3 event streaming (`pregel._stream_v3`), imported on first use: it loads the
+    whole `stream` package, which a program that never asks for v3 does not need."""
+    from langgraph_jit.pregel import _stream_v3
+
+    return _stream_v3
+
+
+def _normalize_stream_transformer_factories(transformers: Any) -> list[Any]:
+    """LangGraph's name for it (tests of subgraph scopes import it from here)."""
+    return _v3().normalize_factories(transformers)
 
 
 class Pregel(RunnableSurface, PregelProtocol):
@@ -579,6 +588,7 @@ class Pregel(RunnableSurface, PregelProtocol):
         """With version="v3", a `GraphRunStream` over this run (see `langgraph_jit.stream`);
         other versions are LangChain's event streams."""
         if version == "v3":
+            _stream_v3 = _v3()
             _stream_v3.reject_owned_kwargs(kwargs)
             return _stream_v3.stream_events_v3(
                 self, input, config, transformers=transformers, **kwargs
@@ -597,6 +607,7 @@ class Pregel(RunnableSurface, PregelProtocol):
         """With version="v3", an awaitable of an `AsyncGraphRunStream`; other versions
         are LangChain's event streams."""
         if version == "v3":
+            _stream_v3 = _v3()
             _stream_v3.reject_owned_kwargs(kwargs)
             return _stream_v3.astream_events_v3(
                 self, input, config, transformers=transformers, **kwargs
