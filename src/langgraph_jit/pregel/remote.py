@@ -287,6 +287,25 @@ def _stream_modes(
     return sent, requested, single
 
 
+def _run_kwargs(
+    context: Any,
+    interrupt_before: Any,
+    interrupt_after: Any,
+    headers: dict[str, str] | None,
+    params: Any,
+    extra: dict[str, Any],
+) -> dict[str, Any]:
+    """The keywords `stream`/`astream` hand to the sdk's `runs.stream` with the run."""
+    return {
+        "context": context,
+        "interrupt_before": interrupt_before,
+        "interrupt_after": interrupt_after,
+        "headers": headers,
+        "params": params,
+        **extra,
+    }
+
+
 def _last_output(chunk: Any, version: str) -> Any:
     if chunk is _SKIP:
         logger.warning("No events received from remote graph")
@@ -610,14 +629,9 @@ class RemoteGraph(PregelProtocol):
             stream_mode=stream_mode,
             subgraphs=subgraphs,
             version=version,
-            client_kwargs={
-                "context": context,
-                "interrupt_before": interrupt_before,
-                "interrupt_after": interrupt_after,
-                "headers": headers,
-                "params": params,
-                **kwargs,
-            },
+            client_kwargs=_run_kwargs(
+                context, interrupt_before, interrupt_after, headers, params, kwargs
+            ),
         )
         shown = run.shown
         for chunk in client.runs.stream(**run.client_kwargs):
@@ -648,14 +662,9 @@ class RemoteGraph(PregelProtocol):
             stream_mode=stream_mode,
             subgraphs=subgraphs,
             version=version,
-            client_kwargs={
-                "context": context,
-                "interrupt_before": interrupt_before,
-                "interrupt_after": interrupt_after,
-                "headers": headers,
-                "params": params,
-                **kwargs,
-            },
+            client_kwargs=_run_kwargs(
+                context, interrupt_before, interrupt_after, headers, params, kwargs
+            ),
         )
         shown = run.shown
         async for chunk in client.runs.stream(**run.client_kwargs):
