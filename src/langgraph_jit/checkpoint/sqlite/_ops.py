@@ -305,6 +305,19 @@ def put_writes(
     yield (MANY, sql, rows)
 
 
+def write_steps(serde: Any, calls: Sequence[tuple[str, tuple]]):
+    """Saver calls queued by runs, in order (`("put", args)` / `("put_writes", args)`,
+    the saver methods' positional arguments; several steps, maybe of several
+    threads), as one op: the write pipeline runs it in one transaction."""
+    for method, args in calls:
+        if method == "put":
+            yield from put(serde, *args)
+        elif method == "put_writes":
+            yield from put_writes(serde, *args)
+        else:
+            raise ValueError(f"write_steps cannot perform {method!r}")
+
+
 def delete_thread(thread_id: str):
     for table in ("checkpoints", "writes", "checkpoint_blobs"):
         yield (EXEC, f"DELETE FROM {table} WHERE thread_id = ?", (str(thread_id),))
