@@ -57,6 +57,39 @@ async def adrive(op: Op, execute: Callable[[int, str, Any], Awaitable[Any]]) -> 
         return
 
 
+def coalesced(op: Op) -> Op:
+    """`op` with its write statements merged: every EXEC/MANY of one SQL text
+    becomes one executemany, in order of first appearance, sent before the
+    op's next read and at its end. For ops whose writes of different SQL
+    commute (the write pipeline's `write_steps`: inserts into different
+    tables, or idempotent ones), so a group of steps is a few statements,
+    not three per step."""
+    pending: dict[str, list[Any]] = {}
+    try:
+        msg = next(op)
+        while True:
+            kind = msg[0]
+            if kind == EXEC or kind == MANY:
+                rows = pending.get(msg[1])
+                if rows is None:
+                    rows = pending[msg[1]] = []
+                if kind == EXEC:
+                    rows.append(msg[2])
+                else:
+                    rows.extend(msg[2])
+                msg = next(op)
+                continue
+            if pending and kind != EMIT:
+                for sql, rows in pending.items():
+                    yield (MANY, sql, rows)
+                pending.clear()
+            msg = op.send((yield msg))
+    except StopIteration:
+        pass
+    for sql, rows in pending.items():
+        yield (MANY, sql, rows)
+
+
 def run(op: Op, execute: Callable[[int, str, Any], Any]) -> Any:
     """Run `op` to the end; return the first thing it emitted (or None)."""
     first = None

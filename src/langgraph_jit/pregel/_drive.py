@@ -32,6 +32,7 @@ from langgraph_jit.pregel._runner import (
 LOAD = "load"
 IO = "io"
 IO_BATCH = "io_batch"
+SETTLE = "settle"  # wait until the run's queued saver calls are committed
 RUN = "run"
 LIFECYCLE = "lifecycle"  # send the run's graph lifecycle events
 
@@ -86,6 +87,7 @@ def engine(run: Any) -> Generator[tuple, Any, None]:
             # A subgraph's interrupt is its parent task's interrupt.
             run.on_exit()
             yield from _flush_io(run)
+            yield from _settle(run, False)
             raise
     except GeneratorExit:
         # The driver itself is being torn down: it can no longer perform
@@ -96,9 +98,12 @@ def engine(run: Any) -> Generator[tuple, Any, None]:
         # saves what finished tasks wrote before it propagates.
         run.on_exit()
         yield from _flush_io(run)
+        yield from _settle(run, True)
         raise
     run.on_exit()
     yield from _flush_io(run)
+    # Durability "async" too means saved before the run returns.
+    yield from _settle(run, False)
     if run.lifecycle_events:
         yield (LIFECYCLE,)
     if run.status == "out_of_steps":
@@ -118,9 +123,19 @@ def _flush_io(run: Any) -> Generator[tuple, Any, None]:
         if run.inline_single:
             # Nothing streams from this run: the calls need no trip through
             # the (sync) driver.
-            _perform(batch)
+            run.persist.perform(batch)
         else:
             yield (IO_BATCH, batch)
+
+
+def _settle(run: Any, quiet: bool) -> Generator[tuple, Any, None]:
+    """Wait for the saver calls the run queued (durability "async"); unless
+    `quiet` (the run ends with an error of its own), raise a failed one's error."""
+    if run.persist.unsettled:
+        if run.inline_single:
+            run.persist.settle(quiet=quiet)
+        else:
+            yield (SETTLE, quiet)
 
 
 def step_error(current: BaseException | None, exc: BaseException) -> BaseException:
@@ -168,11 +183,6 @@ async def _aload(saver: Any, config: dict[str, Any], before: str | None) -> Any:
     bound = {CONF: {CONFIG_KEY_CHECKPOINT_ID: before}}
     found = [t async for t in saver.alist(config, before=bound, limit=1)]
     return found[0] if found else None
-
-
-def _perform(batch: list[tuple[Any, str, tuple]]) -> None:
-    for target, method, args in batch:
-        getattr(target, method)(*args)
 
 
 def _run_one(run: Any, task: Any) -> BaseException | None:
@@ -402,7 +412,10 @@ def drive_sync(run: Any, emit: Callable[[tuple], Any]) -> Iterator[Any]:
                     reply = exc
                 steps = None
             elif kind is IO_BATCH:
-                _perform(request[1])
+                run.persist.perform(request[1])
+                reply = None
+            elif kind is SETTLE:
+                run.persist.settle(quiet=request[1])
                 reply = None
             elif kind is IO:
                 reply = getattr(request[1], request[2])(*request[3])
@@ -423,7 +436,7 @@ def drive_sync(run: Any, emit: Callable[[tuple], Any]) -> Iterator[Any]:
         mid_step = steps is not None or eager_step
         if mid_step:
             finish_step()
-        _stop_sync(gen, request, mid_step)
+        _stop_sync(run, gen, request, mid_step)
         raise
     finally:
         if eager is not None:
@@ -435,7 +448,9 @@ class _CallerStopped(BaseException):
     """Thrown into the engine when the caller of a sync stream stopped."""
 
 
-def _stop_sync(gen: Generator[tuple, Any, None], unsent: tuple | None, mid_step: bool) -> None:
+def _stop_sync(
+    run: Any, gen: Generator[tuple, Any, None], unsent: tuple | None, mid_step: bool
+) -> None:
     """End the engine of a sync run whose caller stopped: save what the run did.
 
     Mid-step, the driver has waited for the step's running tasks and
@@ -451,7 +466,10 @@ def _stop_sync(gen: Generator[tuple, Any, None], unsent: tuple | None, mid_step:
             request = unsent
         while request is not None:
             if request[0] is IO_BATCH:
-                _perform(request[1])
+                run.persist.perform(request[1])
+                request = gen.send(None)
+            elif request[0] is SETTLE:
+                run.persist.settle(quiet=True)
                 request = gen.send(None)
             elif request[0] is IO:
                 request = gen.send(getattr(request[1], request[2])(*request[3]))
@@ -549,8 +567,12 @@ async def drive_async(run: Any, emit: Callable[[tuple], Any]) -> AsyncIterator[A
             elif kind is IO_BATCH:
                 batch = request[1]
                 request = None  # being handled
-                for target, method, args in batch:
-                    await getattr(target, "a" + method)(*args)
+                await run.persist.aperform(batch)
+                reply = None
+            elif kind is SETTLE:
+                quiet = request[1]
+                request = None
+                await run.persist.asettle(quiet=quiet)
                 reply = None
             elif kind is IO:
                 reply = await getattr(request[1], "a" + request[2])(*request[3])
@@ -560,7 +582,7 @@ async def drive_async(run: Any, emit: Callable[[tuple], Any]) -> AsyncIterator[A
             else:
                 reply = None if saver is None else await _aload(saver, request[1], request[2])
     except (GeneratorExit, asyncio.CancelledError):
-        await _astop(gen, request)
+        await _astop(run, gen, request)
         raise
     finally:
         if wake is not None:
@@ -594,7 +616,7 @@ def _ends_step(exc: BaseException) -> bool:
     return not isinstance(exc, GraphBubbleUp) and not is_invalid_resume(exc)
 
 
-async def _astop(gen: Generator[tuple, Any, None], unsent: tuple | None) -> None:
+async def _astop(run: Any, gen: Generator[tuple, Any, None], unsent: tuple | None) -> None:
     """End the engine of a run whose caller stopped: save what the run did.
 
     `unsent` is the engine's last request if the driver had not performed
@@ -602,16 +624,17 @@ async def _astop(gen: Generator[tuple, Any, None], unsent: tuple | None) -> None
     calls in it are made first. The engine then ends as on any stop (a
     cancellation), and the saver calls that queues are made; its chunks go
     nowhere."""
+    persist = run.persist
     if unsent is not None and unsent[0] is IO_BATCH:
-        for target, method, args in unsent[1]:
-            await getattr(target, "a" + method)(*args)
+        await persist.aperform(unsent[1])
     try:
         request = gen.throw(asyncio.CancelledError())
         while True:
             reply = None
             if request[0] is IO_BATCH:
-                for target, method, args in request[1]:
-                    await getattr(target, "a" + method)(*args)
+                await persist.aperform(request[1])
+            elif request[0] is SETTLE:
+                await persist.asettle(quiet=True)
             elif request[0] is IO:
                 reply = await getattr(request[1], "a" + request[2])(*request[3])
             request = gen.send(reply)

@@ -1,12 +1,17 @@
 """The persistence part of a run: checkpoints and task writes as queued saver
 calls, the writes saved for the current checkpoint, and node caches.
 
-Owns its state; the drivers perform the queued calls (`pending_io`, as
-(target, method, args)) in order, sync or async.
+Owns its state; the drivers hand the queued calls (`pending_io`, as
+(target, method, args)) back to `perform`/`aperform`, which make them in
+order, or give a saver's put/put_writes calls to its write pipeline (see
+checkpoint/_pipeline.py): as one transaction now, or, with durability
+"async", queued for its writer, with a receipt `settle` waits on before the
+run ends.
 """
 
 from __future__ import annotations
 
+import asyncio
 import inspect
 import threading
 import weakref
@@ -30,14 +35,26 @@ from langgraph_jit._constants import (
     TASKS,
     WRITES_NOT_REUSED,
 )
+from langgraph_jit.checkpoint._pipeline import Receipt
 from langgraph_jit.pregel._core.checkpoint_state import CheckpointState
 from langgraph_jit.pregel._core.task import Task, _identifier, _pull_path_str, _task_path_str
 from langgraph_jit.types import Send
+
+
+def _running_loop() -> Any:
+    try:
+        return asyncio.get_running_loop()
+    except RuntimeError:
+        return None
+
 
 # One lock for every run: taking a resume value is rare and brief.
 _null_resume_lock = threading.Lock()
 Write = tuple[str, str, Any]  # (task id, channel, value)
 CacheKey = tuple[tuple[str, ...], str]  # (namespace, digest of the input)
+IoCall = tuple[Any, str, tuple[Any, ...]]  # (target, method, args)
+# The saver calls a write pipeline takes.
+_PIPELINED = frozenset(("put", "put_writes"))
 
 
 # put_writes / aput_writes function -> whether it takes `task_path` (read once).
@@ -98,6 +115,10 @@ class Persister:
     _null_writes_carried = False
     # A DeltaBook when the graph has DeltaChannels (see pregel._checkpoint).
     delta: Any = None
+    # The saver's write pipeline: unknown (MISSING) until the first batch.
+    _pipeline: Any = MISSING
+    # What this run queued on it (durability "async"), from its first submit.
+    receipt: Receipt | None = None
 
     def __init__(
         self,
@@ -265,6 +286,100 @@ class Persister:
         self.pending_io.append(
             (self.checkpointer, "put_writes", (config, list(writes), task_id, path_str))
         )
+
+    # -- performing saver calls ---------------------------------------------------
+
+    def _pipeline_for(self, is_async: bool) -> Any:
+        """The checkpointer's write pipeline if this kind of driver can use it."""
+        pipeline = self._pipeline
+        if pipeline is MISSING:
+            saver = self.checkpointer
+            pipeline = None
+            if saver is not None and getattr(saver, "pipelines_writes", False):
+                pipeline = saver.write_pipeline
+            self._pipeline = pipeline
+        if pipeline is None or pipeline.is_async is not is_async:
+            return None
+        if is_async and getattr(self.checkpointer, "loop", None) is not _running_loop():
+            return None  # an async saver's pipeline lives on the saver's loop
+        return pipeline
+
+    def _split(self, batch: list[IoCall]) -> tuple[list[tuple[str, tuple[Any, ...]]], list[IoCall]]:
+        saver = self.checkpointer
+        piped: list[tuple[str, tuple[Any, ...]]] = []
+        rest: list[IoCall] = []
+        for call in batch:
+            if call[0] is saver and call[1] in _PIPELINED:
+                piped.append((call[1], call[2]))
+            else:
+                rest.append(call)
+        return piped, rest
+
+    def perform(self, batch: list[IoCall]) -> None:
+        """Make a batch of queued calls (sync drivers)."""
+        pipeline = self._pipeline_for(False)
+        if pipeline is None:
+            for target, method, args in batch:
+                getattr(target, method)(*args)
+            return
+        piped, rest = self._split(batch)
+        for target, method, args in rest:
+            getattr(target, method)(*args)
+        if not piped:
+            return
+        if self.durability == "async":
+            receipt = self.receipt
+            if receipt is None:
+                receipt = self.receipt = Receipt()
+            receipt.raise_error()  # an earlier step failed to save: stop now
+            pipeline.submit(piped, receipt)
+        else:
+            pipeline.write(piped)
+
+    async def aperform(self, batch: list[IoCall]) -> None:
+        """Async twin of `perform` (the async methods of each target)."""
+        pipeline = self._pipeline_for(True)
+        if pipeline is None:
+            for target, method, args in batch:
+                await getattr(target, "a" + method)(*args)
+            return
+        piped, rest = self._split(batch)
+        for target, method, args in rest:
+            await getattr(target, "a" + method)(*args)
+        if not piped:
+            return
+        if self.durability == "async":
+            receipt = self.receipt
+            if receipt is None:
+                receipt = self.receipt = Receipt()
+            receipt.raise_error()
+            await pipeline.submit(piped, receipt)
+        else:
+            await pipeline.write(piped)
+
+    @property
+    def unsettled(self) -> bool:
+        """Whether calls this run queued may not be committed yet."""
+        receipt = self.receipt
+        return receipt is not None and (receipt.pending > 0 or receipt.error is not None)
+
+    def settle(self, *, quiet: bool = False) -> None:
+        """Until what this run queued is committed; then raise the first error
+        of it (unless `quiet`: the run is already ending with an error)."""
+        receipt = self.receipt
+        if receipt is None:
+            return
+        self._pipeline.wait(receipt)
+        if not quiet:
+            receipt.raise_error()
+
+    async def asettle(self, *, quiet: bool = False) -> None:
+        receipt = self.receipt
+        if receipt is None:
+            return
+        await self._pipeline.wait(receipt)
+        if not quiet:
+            receipt.raise_error()
 
     # -- checkpoints -------------------------------------------------------------
 

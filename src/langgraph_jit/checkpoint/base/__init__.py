@@ -73,6 +73,8 @@ class OwnPutCapability:
     (LangGraph's plain contract) on a subclass that overrides either, since
     the overriding method never agreed to the faster shapes."""
 
+    methods: tuple[str, ...] = ("put", "aput")
+
     def __init__(self) -> None:
         self.owner: type | None = None
 
@@ -85,9 +87,16 @@ class OwnPutCapability:
         return (
             cls is not None
             and owner is not None
-            and getattr(cls, "put", None) is getattr(owner, "put", None)
-            and getattr(cls, "aput", None) is getattr(owner, "aput", None)
+            and all(getattr(cls, m, None) is getattr(owner, m, None) for m in self.methods)
         )
+
+
+class OwnWritesCapability(OwnPutCapability):
+    """As OwnPutCapability, for all four write methods: a saver whose runs may
+    hand their saver calls to its write pipeline instead of calling
+    `put`/`put_writes` (a subclass overriding one of them is called as usual)."""
+
+    methods = ("put", "aput", "put_writes", "aput_writes")
 
 
 class EmptyChannelError(Exception):
@@ -285,6 +294,9 @@ class BaseCheckpointSaver(Generic[V]):
     # get_next_version makes InMemorySaver's "<n, 32 digits>.<random fraction>"
     # strings, so the engine may make them itself without calling it.
     padded_string_versions: bool = False
+    # Runs may hand their put/put_writes calls to `write_pipeline` (see
+    # checkpoint/_pipeline.py) instead of calling the methods one by one.
+    pipelines_writes: bool = False
 
     def __init__(self, *, serde: SerializerProtocol | None = None) -> None:
         self.serde = maybe_add_typed_methods(serde or self.serde)

@@ -12,6 +12,7 @@ from contextlib import contextmanager, nullcontext
 from typing import Any
 
 from langgraph_jit.checkpoint import _sql
+from langgraph_jit.checkpoint._pipeline import Calls, WritePipeline
 from langgraph_jit.checkpoint.base import (
     BaseCheckpointSaver,
     ChannelVersions,
@@ -19,6 +20,7 @@ from langgraph_jit.checkpoint.base import (
     CheckpointMetadata,
     CheckpointTuple,
     OwnPutCapability,
+    OwnWritesCapability,
     SerializerProtocol,
 )
 from langgraph_jit.checkpoint.postgres import _ops
@@ -49,6 +51,7 @@ class PostgresSaver(BaseCheckpointSaver[str]):
 
     stores_values_by_version = OwnPutCapability()
     accepts_frozen_versions_seen = OwnPutCapability()
+    pipelines_writes = OwnWritesCapability()
     MIGRATIONS = _ops.MIGRATIONS
 
     def __init__(
@@ -61,6 +64,7 @@ class PostgresSaver(BaseCheckpointSaver[str]):
         if not self.is_pool and not isinstance(conn, Connection):
             raise TypeError(f"Invalid connection type: {type(conn)}")
         self.lock = threading.RLock()
+        self.write_pipeline = WritePipeline(self._commit_calls, name="postgres-checkpoint-writer")
 
     @classmethod
     @contextmanager
@@ -71,7 +75,11 @@ class PostgresSaver(BaseCheckpointSaver[str]):
         with Connection.connect(
             conn_string, autocommit=True, prepare_threshold=0, row_factory=dict_row
         ) as conn:
-            yield cls(conn)
+            saver = cls(conn)
+            try:
+                yield saver
+            finally:
+                saver._drain()
 
     @contextmanager
     def _connection(self) -> Iterator[Any]:
@@ -125,10 +133,19 @@ class PostgresSaver(BaseCheckpointSaver[str]):
         ):
             _sql.run(op, lambda kind, sql, params: self._run_statement(cur, kind, sql, params))
 
+    def _commit_calls(self, calls: Calls) -> None:
+        self._write(_sql.coalesced(_ops.write_steps(self.serde, calls)))
+
+    def _drain(self) -> None:
+        """Wait for queued steps, so a read sees them."""
+        if self.write_pipeline.busy:
+            self.write_pipeline.drain()
+
     # -- API
 
     def get_tuple(self, config: dict) -> CheckpointTuple | None:
         """The checkpoint named by `config` (its `checkpoint_id`, else the latest), or None."""
+        self._drain()
         return _sql.run(_ops.get_tuple(self.serde, config), self._execute)
 
     def list(
@@ -140,6 +157,7 @@ class PostgresSaver(BaseCheckpointSaver[str]):
         limit: int | None = None,
     ) -> Iterator[CheckpointTuple]:
         """Matching checkpoints, newest first."""
+        self._drain()
         yield from _sql.drive(_ops.list_(self.serde, config, filter, before, limit), self._execute)
 
     def put(
@@ -171,18 +189,22 @@ class PostgresSaver(BaseCheckpointSaver[str]):
         self._write(_ops.put_writes(self.serde, config, writes, task_id, task_path))
 
     def delete_thread(self, thread_id: str) -> None:
+        self._drain()
         self._write(_ops.delete_thread(thread_id))
 
     def delete_for_runs(self, run_ids: Sequence[str]) -> None:
         """Delete the checkpoints (and their writes) whose metadata `run_id` is listed."""
+        self._drain()
         self._write(_ops.delete_for_runs(run_ids))
 
     def copy_thread(self, source_thread_id: str, target_thread_id: str) -> None:
+        self._drain()
         self._write(_ops.copy_thread(source_thread_id, target_thread_id))
 
     def prune(self, thread_ids: Sequence[str], *, strategy: str = "keep_latest") -> None:
         """`keep_latest` (latest checkpoint of each namespace) or `delete` (everything)."""
         ids = _sql.check_prune_args(thread_ids, strategy)
+        self._drain()
         if ids:
             self._write(_ops.prune(ids, strategy))
 

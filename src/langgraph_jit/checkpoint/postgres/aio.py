@@ -14,6 +14,7 @@ from psycopg import AsyncConnection
 from psycopg.rows import dict_row, tuple_row
 
 from langgraph_jit.checkpoint import _sql
+from langgraph_jit.checkpoint._pipeline import AsyncWritePipeline, Calls
 from langgraph_jit.checkpoint.base import (
     BaseCheckpointSaver,
     ChannelVersions,
@@ -21,6 +22,7 @@ from langgraph_jit.checkpoint.base import (
     CheckpointMetadata,
     CheckpointTuple,
     OwnPutCapability,
+    OwnWritesCapability,
     SerializerProtocol,
 )
 from langgraph_jit.checkpoint.postgres import _ops
@@ -46,6 +48,7 @@ class AsyncPostgresSaver(_sql.SyncOverAsync, BaseCheckpointSaver[str]):
 
     stores_values_by_version = OwnPutCapability()
     accepts_frozen_versions_seen = OwnPutCapability()
+    pipelines_writes = OwnWritesCapability()
     MIGRATIONS = _ops.MIGRATIONS
 
     def __init__(
@@ -59,6 +62,7 @@ class AsyncPostgresSaver(_sql.SyncOverAsync, BaseCheckpointSaver[str]):
             raise TypeError(f"Invalid connection type: {type(conn)}")
         self.lock = asyncio.Lock()
         self.loop = asyncio.get_running_loop()
+        self.write_pipeline = AsyncWritePipeline(self._commit_calls)
 
     @classmethod
     @asynccontextmanager
@@ -69,7 +73,11 @@ class AsyncPostgresSaver(_sql.SyncOverAsync, BaseCheckpointSaver[str]):
         async with await AsyncConnection.connect(
             conn_string, autocommit=True, prepare_threshold=0, row_factory=dict_row
         ) as conn:
-            yield cls(conn, serde=serde)
+            saver = cls(conn, serde=serde)
+            try:
+                yield saver
+            finally:
+                await saver._drain()
 
     @asynccontextmanager
     async def _connection(self) -> AsyncIterator[Any]:
@@ -124,9 +132,18 @@ class AsyncPostgresSaver(_sql.SyncOverAsync, BaseCheckpointSaver[str]):
                 op, lambda kind, sql, params: self._run_statement(cur, kind, sql, params)
             )
 
+    async def _commit_calls(self, calls: Calls) -> None:
+        await self._write(_sql.coalesced(_ops.write_steps(self.serde, calls)))
+
+    async def _drain(self) -> None:
+        """Wait for queued steps, so a read sees them."""
+        if self.write_pipeline.busy:
+            await self.write_pipeline.drain()
+
     # -- async API
 
     async def aget_tuple(self, config: dict) -> CheckpointTuple | None:
+        await self._drain()
         return await _sql.arun(_ops.get_tuple(self.serde, config), self._execute)
 
     async def alist(
@@ -137,6 +154,7 @@ class AsyncPostgresSaver(_sql.SyncOverAsync, BaseCheckpointSaver[str]):
         before: dict | None = None,
         limit: int | None = None,
     ) -> AsyncIterator[CheckpointTuple]:
+        await self._drain()
         async for item in _sql.adrive(
             _ops.list_(self.serde, config, filter, before, limit), self._execute
         ):
@@ -169,15 +187,19 @@ class AsyncPostgresSaver(_sql.SyncOverAsync, BaseCheckpointSaver[str]):
         await self._write(_ops.put_writes(self.serde, config, writes, task_id, task_path))
 
     async def adelete_thread(self, thread_id: str) -> None:
+        await self._drain()
         await self._write(_ops.delete_thread(thread_id))
 
     async def adelete_for_runs(self, run_ids: Sequence[str]) -> None:
+        await self._drain()
         await self._write(_ops.delete_for_runs(run_ids))
 
     async def acopy_thread(self, source_thread_id: str, target_thread_id: str) -> None:
+        await self._drain()
         await self._write(_ops.copy_thread(source_thread_id, target_thread_id))
 
     async def aprune(self, thread_ids: Sequence[str], *, strategy: str = "keep_latest") -> None:
+        await self._drain()
         ids = _sql.check_prune_args(thread_ids, strategy)
         if ids:
             await self._write(_ops.prune(ids, strategy))

@@ -10,9 +10,10 @@ import sqlite3
 import threading
 from collections.abc import AsyncIterator, Iterator, Sequence
 from contextlib import closing, contextmanager
-from typing import Any
+from typing import Any, Literal
 
 from langgraph_jit.checkpoint import _sql
+from langgraph_jit.checkpoint._pipeline import Calls, WritePipeline
 from langgraph_jit.checkpoint.base import (
     BaseCheckpointSaver,
     ChannelVersions,
@@ -20,6 +21,7 @@ from langgraph_jit.checkpoint.base import (
     CheckpointMetadata,
     CheckpointTuple,
     OwnPutCapability,
+    OwnWritesCapability,
     SerializerProtocol,
 )
 from langgraph_jit.checkpoint.serde.lz4 import default_store_serde
@@ -48,6 +50,7 @@ class SqliteSaver(BaseCheckpointSaver[str]):
 
     stores_values_by_version = OwnPutCapability()
     accepts_frozen_versions_seen = OwnPutCapability()
+    pipelines_writes = OwnWritesCapability()
 
     conn: sqlite3.Connection
     is_setup: bool
@@ -61,13 +64,19 @@ class SqliteSaver(BaseCheckpointSaver[str]):
         self.conn = conn
         self.is_setup = False
         self.lock = threading.RLock()
+        # Made on first use; False when the connection is bound to its thread.
+        self._pipeline: WritePipeline | Literal[False] | None = None
 
     @classmethod
     @contextmanager
     def from_conn_string(cls, conn_string: str) -> Iterator[SqliteSaver]:
         """`with SqliteSaver.from_conn_string("file.sqlite") as saver:` (":memory:" works)."""
         with closing(sqlite3.connect(conn_string, check_same_thread=False)) as conn:
-            yield cls(conn)
+            saver = cls(conn)
+            try:
+                yield saver
+            finally:
+                saver._drain()
 
     def setup(self) -> None:
         """Create the tables if missing (called automatically on first use)."""
@@ -131,10 +140,35 @@ class SqliteSaver(BaseCheckpointSaver[str]):
             finally:
                 cur.close()
 
+    # -- the write pipeline
+
+    @property
+    def write_pipeline(self) -> WritePipeline | None:
+        """Where runs queue their steps' saver calls (see checkpoint/_pipeline.py);
+        None if this connection refuses other threads (`check_same_thread`)."""
+        pipeline = self._pipeline
+        if pipeline is None:
+            pipeline = self._pipeline = (
+                WritePipeline(self._commit_calls, name="sqlite-checkpoint-writer")
+                if _usable_from_other_threads(self.conn)
+                else False
+            )
+        return pipeline if isinstance(pipeline, WritePipeline) else None
+
+    def _commit_calls(self, calls: Calls) -> None:
+        self._write(_sql.coalesced(_ops.write_steps(self.serde, calls)))
+
+    def _drain(self) -> None:
+        """Wait for queued steps, so a read sees them."""
+        pipeline = self._pipeline
+        if pipeline and pipeline.busy:
+            pipeline.drain()
+
     # -- API
 
     def get_tuple(self, config: dict) -> CheckpointTuple | None:
         """The checkpoint named by `config` (its `checkpoint_id`, else the latest), or None."""
+        self._drain()
         return _sql.run(_ops.get_tuple(self.serde, config), self._execute)
 
     def list(
@@ -146,6 +180,7 @@ class SqliteSaver(BaseCheckpointSaver[str]):
         limit: int | None = None,
     ) -> Iterator[CheckpointTuple]:
         """Matching checkpoints, newest first."""
+        self._drain()
         yield from _sql.drive(_ops.list_(self.serde, config, filter, before, limit), self._execute)
 
     def put(
@@ -177,18 +212,22 @@ class SqliteSaver(BaseCheckpointSaver[str]):
         self._write(_ops.put_writes(self.serde, config, writes, task_id, task_path))
 
     def delete_thread(self, thread_id: str) -> None:
+        self._drain()
         self._write(_ops.delete_thread(thread_id))
 
     def delete_for_runs(self, run_ids: Sequence[str]) -> None:
         """Delete the checkpoints (and their writes) whose metadata `run_id` is listed."""
+        self._drain()
         self._write(_ops.delete_for_runs(self.serde, run_ids))
 
     def copy_thread(self, source_thread_id: str, target_thread_id: str) -> None:
+        self._drain()
         self._write(_ops.copy_thread(source_thread_id, target_thread_id))
 
     def prune(self, thread_ids: Sequence[str], *, strategy: str = "keep_latest") -> None:
         """`keep_latest` (latest checkpoint of each namespace) or `delete` (everything)."""
         ids = check_prune_args(thread_ids, strategy)
+        self._drain()
         if ids:
             self._write(_ops.prune(self.serde, ids, strategy))
 
@@ -212,3 +251,21 @@ class SqliteSaver(BaseCheckpointSaver[str]):
 
     async def adelete_thread(self, thread_id: str) -> None:
         raise NotImplementedError(_AIO_ERROR_MSG)
+
+
+def _usable_from_other_threads(conn: sqlite3.Connection) -> bool:
+    """Whether `conn` was opened with check_same_thread=False (sqlite3 keeps
+    that to itself, so a short-lived thread tries a statement)."""
+    usable: list[bool] = []
+
+    def probe() -> None:
+        try:
+            conn.execute("SELECT 1").close()
+            usable.append(True)
+        except sqlite3.ProgrammingError:
+            usable.append(False)
+
+    thread = threading.Thread(target=probe, name="sqlite-thread-probe")
+    thread.start()
+    thread.join()
+    return bool(usable and usable[0])

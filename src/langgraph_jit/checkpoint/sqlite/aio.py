@@ -12,6 +12,7 @@ from contextlib import asynccontextmanager
 from typing import Any
 
 from langgraph_jit.checkpoint import _sql
+from langgraph_jit.checkpoint._pipeline import AsyncWritePipeline, Calls
 from langgraph_jit.checkpoint.base import (
     BaseCheckpointSaver,
     ChannelVersions,
@@ -19,6 +20,7 @@ from langgraph_jit.checkpoint.base import (
     CheckpointMetadata,
     CheckpointTuple,
     OwnPutCapability,
+    OwnWritesCapability,
     SerializerProtocol,
 )
 from langgraph_jit.checkpoint.serde.lz4 import default_store_serde
@@ -39,6 +41,7 @@ class AsyncSqliteSaver(_sql.SyncOverAsync, BaseCheckpointSaver[str]):
 
     stores_values_by_version = OwnPutCapability()
     accepts_frozen_versions_seen = OwnPutCapability()
+    pipelines_writes = OwnWritesCapability()
 
     def __init__(
         self, conn: aiosqlite.Connection, *, serde: SerializerProtocol | None = None
@@ -50,13 +53,18 @@ class AsyncSqliteSaver(_sql.SyncOverAsync, BaseCheckpointSaver[str]):
         self.lock = asyncio.Lock()
         self.loop = asyncio.get_running_loop()
         self.is_setup = False
+        self.write_pipeline = AsyncWritePipeline(self._commit_calls)
 
     @classmethod
     @asynccontextmanager
     async def from_conn_string(cls, conn_string: str) -> AsyncIterator[AsyncSqliteSaver]:
         """`async with AsyncSqliteSaver.from_conn_string("file.sqlite") as saver:`."""
         async with aiosqlite.connect(conn_string) as conn:
-            yield cls(conn)
+            saver = cls(conn)
+            try:
+                yield saver
+            finally:
+                await saver._drain()
 
     async def setup(self) -> None:
         """Create the tables if missing (called automatically on first use)."""
@@ -102,9 +110,18 @@ class AsyncSqliteSaver(_sql.SyncOverAsync, BaseCheckpointSaver[str]):
                 await self.conn.rollback()
                 raise
 
+    async def _commit_calls(self, calls: Calls) -> None:
+        await self._write(_sql.coalesced(_ops.write_steps(self.serde, calls)))
+
+    async def _drain(self) -> None:
+        """Wait for queued steps, so a read sees them."""
+        if self.write_pipeline.busy:
+            await self.write_pipeline.drain()
+
     # -- async API
 
     async def aget_tuple(self, config: dict) -> CheckpointTuple | None:
+        await self._drain()
         return await _sql.arun(_ops.get_tuple(self.serde, config), self._execute)
 
     async def alist(
@@ -115,6 +132,7 @@ class AsyncSqliteSaver(_sql.SyncOverAsync, BaseCheckpointSaver[str]):
         before: dict | None = None,
         limit: int | None = None,
     ) -> AsyncIterator[CheckpointTuple]:
+        await self._drain()
         async for item in _sql.adrive(
             _ops.list_(self.serde, config, filter, before, limit), self._execute
         ):
@@ -147,15 +165,19 @@ class AsyncSqliteSaver(_sql.SyncOverAsync, BaseCheckpointSaver[str]):
         await self._write(_ops.put_writes(self.serde, config, writes, task_id, task_path))
 
     async def adelete_thread(self, thread_id: str) -> None:
+        await self._drain()
         await self._write(_ops.delete_thread(thread_id))
 
     async def adelete_for_runs(self, run_ids: Sequence[str]) -> None:
+        await self._drain()
         await self._write(_ops.delete_for_runs(self.serde, run_ids))
 
     async def acopy_thread(self, source_thread_id: str, target_thread_id: str) -> None:
+        await self._drain()
         await self._write(_ops.copy_thread(source_thread_id, target_thread_id))
 
     async def aprune(self, thread_ids: Sequence[str], *, strategy: str = "keep_latest") -> None:
+        await self._drain()
         ids = check_prune_args(thread_ids, strategy)
         if ids:
             await self._write(_ops.prune(self.serde, ids, strategy))

@@ -1,0 +1,269 @@
+"""A saver's write pipeline: one writer per connection, group commit.
+
+Runs hand it the saver calls of a step (a checkpoint's `put` and the
+`put_writes` of its tasks) as one entry. `write` performs an entry now, in
+the caller, as one transaction (durability "sync" and "exit"). `submit`
+queues it (durability "async"); a writer commits whatever is queued at that
+moment, several steps and several threads, in one transaction, so a run
+never waits on a commit and a busy saver commits once per group, not once
+per call. Each run holds a `Receipt`: how many of its entries are still
+queued, and the first error among them, which the run raises.
+
+The queue is bounded: a run that gets ahead of the database by more than
+`max_queued` entries waits (backpressure). Reads drain the queue first, so
+they see every step queued before them.
+
+`WritePipeline` drives a blocking connection from a writer thread;
+`AsyncWritePipeline` an async one from a task on the saver's event loop.
+They share `_GroupQueue`: the queue, the grouping and what a failed group
+does (each entry is retried alone, so one run's bad write fails that run
+only and the other entries of the group still land).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import threading
+from collections import deque
+from collections.abc import Awaitable, Callable, Sequence
+
+Calls = Sequence[tuple[str, tuple]]  # ("put" | "put_writes", positional args)
+
+# Entries (steps) one transaction takes at most: a group's statements are
+# held in memory and a long transaction holds the write lock longer.
+MAX_GROUP = 256
+MAX_QUEUED = 128
+# A writer with nothing to do for this long ends; the next submit starts one.
+IDLE_SECONDS = 2.0
+
+
+class Receipt:
+    """What one run has queued on a pipeline: entries not yet committed, and
+    the first error among them."""
+
+    __slots__ = ("pending", "error", "_event")
+
+    def __init__(self) -> None:
+        self.pending = 0
+        self.error: BaseException | None = None
+        self._event: asyncio.Event | None = None  # async pipelines only
+
+    def raise_error(self) -> None:
+        """Raise the first error of an entry (once)."""
+        error = self.error
+        if error is not None:
+            self.error = None
+            raise error
+
+
+class _GroupQueue:
+    """The part both drivers share: queued entries and their accounting."""
+
+    def __init__(self, max_queued: int, max_group: int) -> None:
+        self.queue: deque[tuple[Calls, Receipt]] = deque()
+        self.max_queued = max_queued
+        self.max_group = max_group
+        self.in_flight = 0  # entries taken by the writer, not yet settled
+        self.settled = 0  # entries ever settled (reads wait for a count)
+        self.queued = 0  # entries ever queued
+
+    def _enqueue(self, calls: Calls, receipt: Receipt) -> None:
+        receipt.pending += 1
+        self.queue.append((calls, receipt))
+        self.queued += 1
+
+    def _take(self) -> list[tuple[Calls, Receipt]]:
+        queue = self.queue
+        group = [queue.popleft() for _ in range(min(len(queue), self.max_group))]
+        self.in_flight = len(group)
+        return group
+
+    def _settle(self, entry: tuple[Calls, Receipt], error: BaseException | None) -> Receipt:
+        receipt = entry[1]
+        if error is not None and receipt.error is None:
+            receipt.error = error
+        receipt.pending -= 1
+        self.in_flight -= 1
+        self.settled += 1
+        return receipt
+
+    @property
+    def busy(self) -> bool:
+        return bool(self.queue) or self.in_flight > 0
+
+
+def _joined(group: list[tuple[Calls, Receipt]]) -> list[tuple[str, tuple]]:
+    return [call for calls, _ in group for call in calls]
+
+
+class WritePipeline(_GroupQueue):
+    """The pipeline of a blocking connection: `commit(calls)` performs calls in
+    one transaction (taking the connection's lock); a daemon thread is the
+    writer while entries are queued."""
+
+    is_async = False
+
+    def __init__(
+        self,
+        commit: Callable[[Calls], None],
+        *,
+        name: str = "checkpoint-writer",
+        max_queued: int = MAX_QUEUED,
+        max_group: int = MAX_GROUP,
+    ) -> None:
+        super().__init__(max_queued, max_group)
+        self._commit = commit
+        self._name = name
+        self._cond = threading.Condition(threading.Lock())
+        self._writer: threading.Thread | None = None
+
+    def write(self, calls: Calls) -> None:
+        """Perform `calls` now, in this thread, as one transaction."""
+        self._commit(calls)
+
+    def submit(self, calls: Calls, receipt: Receipt) -> None:
+        """Queue `calls` for the writer; waits only while the queue is full."""
+        with self._cond:
+            while len(self.queue) >= self.max_queued:
+                self._cond.wait()
+            self._enqueue(calls, receipt)
+            if self._writer is None:
+                self._writer = threading.Thread(target=self._run, name=self._name, daemon=True)
+                self._writer.start()
+            else:
+                self._cond.notify_all()
+
+    def wait(self, receipt: Receipt) -> None:
+        """Until every entry of `receipt` is committed (or failed)."""
+        if receipt.pending:
+            with self._cond:
+                while receipt.pending:
+                    self._cond.wait()
+
+    def drain(self) -> None:
+        """Until everything queued so far is settled (reads call this first)."""
+        if not self.busy:
+            return
+        with self._cond:
+            target = self.queued
+            while self.settled < target:
+                self._cond.wait()
+
+    def _run(self) -> None:
+        cond = self._cond
+        while True:
+            with cond:
+                if not self.queue:
+                    cond.wait(IDLE_SECONDS)
+                    if not self.queue:
+                        self._writer = None
+                        return
+                group = self._take()
+                cond.notify_all()  # room in the queue
+            errors = self._commit_group(group)
+            with cond:
+                for entry, error in zip(group, errors):
+                    self._settle(entry, error)
+                cond.notify_all()
+
+    def _commit_group(self, group: list[tuple[Calls, Receipt]]) -> list[BaseException | None]:
+        try:
+            self._commit(_joined(group))
+            return [None] * len(group)
+        except BaseException as exc:
+            if len(group) == 1:
+                return [exc]
+        # Some entry failed the group: each alone, so only its run sees it.
+        errors: list[BaseException | None] = []
+        for calls, _ in group:
+            try:
+                self._commit(calls)
+                errors.append(None)
+            except BaseException as exc:
+                errors.append(exc)
+        return errors
+
+
+class AsyncWritePipeline(_GroupQueue):
+    """The pipeline of an async connection: `commit(calls)` is a coroutine
+    performing calls in one transaction; a task on the saver's loop is the
+    writer while entries are queued. Used from that loop only."""
+
+    is_async = True
+
+    def __init__(
+        self,
+        commit: Callable[[Calls], Awaitable[None]],
+        *,
+        max_queued: int = MAX_QUEUED,
+        max_group: int = MAX_GROUP,
+    ) -> None:
+        super().__init__(max_queued, max_group)
+        self._commit = commit
+        self._wake = asyncio.Event()  # entries were queued
+        self._room = asyncio.Event()  # the queue has room
+        self._room.set()
+        self._settled = asyncio.Event()  # some entries were settled
+        self._writer: asyncio.Task | None = None
+
+    async def write(self, calls: Calls) -> None:
+        await self._commit(calls)
+
+    async def submit(self, calls: Calls, receipt: Receipt) -> None:
+        while len(self.queue) >= self.max_queued:
+            self._room.clear()
+            await self._room.wait()
+        self._enqueue(calls, receipt)
+        if self._writer is None or self._writer.done():
+            self._writer = asyncio.get_running_loop().create_task(self._run())
+        self._wake.set()
+
+    async def wait(self, receipt: Receipt) -> None:
+        while receipt.pending:
+            if receipt._event is None:
+                receipt._event = asyncio.Event()
+            receipt._event.clear()
+            await receipt._event.wait()
+
+    async def drain(self) -> None:
+        if not self.busy:
+            return
+        target = self.queued
+        while self.settled < target:
+            self._settled.clear()
+            await self._settled.wait()
+
+    async def _run(self) -> None:
+        while True:
+            if not self.queue:
+                self._wake.clear()
+                with contextlib.suppress(asyncio.TimeoutError):
+                    await asyncio.wait_for(self._wake.wait(), IDLE_SECONDS)
+                if not self.queue:
+                    self._writer = None
+                    return
+            group = self._take()
+            self._room.set()
+            errors = await self._commit_group(group)
+            for entry, error in zip(group, errors):
+                receipt = self._settle(entry, error)
+                if receipt._event is not None and not receipt.pending:
+                    receipt._event.set()
+            self._settled.set()
+
+    async def _commit_group(self, group: list[tuple[Calls, Receipt]]) -> list[BaseException | None]:
+        try:
+            await self._commit(_joined(group))
+            return [None] * len(group)
+        except BaseException as exc:
+            if len(group) == 1:
+                return [exc]
+        errors: list[BaseException | None] = []
+        for calls, _ in group:
+            try:
+                await self._commit(calls)
+                errors.append(None)
+            except BaseException as exc:
+                errors.append(exc)
+        return errors
