@@ -13,6 +13,7 @@ import shutil
 from collections import defaultdict
 from collections.abc import AsyncIterator, Iterator, Mapping, Sequence
 from contextlib import AbstractAsyncContextManager, AbstractContextManager, ExitStack
+from types import MappingProxyType
 from typing import Any
 
 from langgraph_jit.checkpoint._frozen import FrozenVersionsSeen, HandedOverCheckpoint, LayeredMap
@@ -52,20 +53,33 @@ def _copy_skeleton(checkpoint: Mapping[str, Any], *, storing: bool = False) -> d
     for key, value in checkpoint.items():
         if key == "channel_values":
             continue
+        kind = type(value)
         if key == "versions_seen":
-            if storing and type(value) is FrozenVersionsSeen:
+            if storing and kind is FrozenVersionsSeen:
                 # The engine's inner maps are read-only and never change.
                 value = FrozenVersionsSeen(value)
             else:
-                value = {node: dict(seen) for node, seen in value.items()}
-        elif type(value) is dict:
+                if kind is LayeredMap:
+                    value = value.materialize()
+                value = {
+                    node: seen.copy() if type(seen) in _COPIES_TO_DICT else dict(seen)
+                    for node, seen in value.items()
+                }
+        elif kind is dict or kind is list:
             value = value.copy()
-        elif type(value) is LayeredMap:
+        elif kind is LayeredMap:
             value = value.materialize()
-        elif type(value) is list:
-            value = value.copy()
         out[key] = value
     return out
+
+
+# Maps whose copy() is a plain dict (a read-only proxy copies the dict it shows).
+_COPIES_TO_DICT = (dict, MappingProxyType)
+
+
+def _write_order(item: tuple[tuple[str, int], tuple[str, str, Any, str]]) -> tuple[str, str, int]:
+    (task_id, idx), stored = item
+    return writes_sort_key(stored[3], task_id, idx)
 
 
 class InMemorySaver(BaseCheckpointSaver[str], AbstractContextManager, AbstractAsyncContextManager):
@@ -145,10 +159,9 @@ class InMemorySaver(BaseCheckpointSaver[str], AbstractContextManager, AbstractAs
         if not stored:
             return []
         loads = self.serde.loads_typed
-        order = sorted(stored, key=lambda k: writes_sort_key(stored[k][3], *k))
         return [
             (task_id, channel, loads(value))
-            for task_id, channel, value, _ in (stored[k] for k in order)
+            for _, (task_id, channel, value, _) in sorted(stored.items(), key=_write_order)
         ]
 
     def _tuple(
@@ -162,8 +175,9 @@ class InMemorySaver(BaseCheckpointSaver[str], AbstractContextManager, AbstractAs
     ) -> CheckpointTuple:
         skeleton, metadata_b, parent_id = saved
         checkpoint = _copy_skeleton(skeleton)
+        # The copy's versions: the stored ones may be a layered map (slower to walk).
         checkpoint["channel_values"] = self._load_values(
-            thread_id, checkpoint_ns, skeleton["channel_versions"]
+            thread_id, checkpoint_ns, checkpoint["channel_versions"]
         )
         return CheckpointTuple(
             config=config

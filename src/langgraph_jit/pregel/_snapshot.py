@@ -1,26 +1,45 @@
 """State snapshots: what `get_state` and `get_state_history` show of a saved
 checkpoint (values, next nodes, tasks with their results, errors, interrupts).
+
+Most checkpoints are read on a lean path (`_lean_snapshot`): the next tasks
+come from the checkpoint's versions alone and values are read from what it
+stores, without loading a run. A checkpoint that needs the engine (writes to
+apply, values to rebuild, an old format) takes the full path, `_run_snapshot`.
 """
 
 from __future__ import annotations
 
+import binascii
+import logging
+import weakref
 from typing import Any
+
+from xxhash import xxh3_128_hexdigest
 
 from langgraph_jit._constants import (
     CONF,
     CONFIG_KEY_CHECKPOINT_NS,
     CONFIG_KEY_CHECKPOINTER,
+    ENGINE_LOGGER,
+    MISSING,
     NS_END,
     NS_SEP,
     NULL_TASK_ID,
+    PULL,
+    PUSH,
+    TASKS,
 )
+from langgraph_jit.channels import BinaryOperatorAggregate, DeltaChannel, EphemeralValue, LastValue
+from langgraph_jit.errors import EmptyChannelError, add_exception_note
 from langgraph_jit.pregel._checkpoint import arebuilt, rebuilt
 from langgraph_jit.pregel._core import output as _output
 from langgraph_jit.pregel._core.output import NO_STATUS as _NO_STATUS
 from langgraph_jit.pregel._core.output import task_result, task_statuses
 from langgraph_jit.pregel._core.replay import without_task_ids
 from langgraph_jit.pregel._run import PregelRun
-from langgraph_jit.types import PregelTask, StateSnapshot
+from langgraph_jit.types import PregelTask, Send, StateSnapshot
+
+logger = logging.getLogger(ENGINE_LOGGER)
 
 
 def subgraph_for_namespace(
@@ -61,25 +80,70 @@ def own_checkpoint_config(graph: Any, config: dict[str, Any]) -> dict[str, Any]:
     return {**config, CONF: {**conf, CONFIG_KEY_CHECKPOINT_NS: own}}
 
 
+_EMPTY_SNAPSHOT_FIELDS: dict[str, Any] = {
+    "values": {},
+    "next": (),
+    "metadata": None,
+    "created_at": None,
+    "parent_config": None,
+    "tasks": (),
+    "interrupts": (),
+}
+
+
 def state_snapshot(
     graph: Any, config: dict[str, Any], saved: Any, saver: Any, *, live: bool, recurse: bool = False
 ) -> StateSnapshot:
     """A StateSnapshot of a saved checkpoint. `live` (the latest state)
     folds in the writes of tasks that already finished; otherwise the
-    snapshot records the step as it started."""
+    snapshot records the step as it started. `recurse`: the tasks running
+    subgraphs show their states (else the configs that address them)."""
     if not saved:
-        return StateSnapshot(
-            values={},
-            next=(),
-            config=config,
-            metadata=None,
-            created_at=None,
-            parent_config=None,
-            tasks=(),
-            interrupts=(),
-        )
-    # Values the checkpoint does not store (DeltaChannels) are rebuilt.
-    saved = rebuilt(graph.channels, saved, saver)
+        return StateSnapshot(config=config, **_EMPTY_SNAPSHOT_FIELDS)
+    snapshot = SnapshotReader(graph, live=live).snapshot(saved, saver)
+    if not recurse:
+        return snapshot
+    tasks = []
+    for task in snapshot.tasks:
+        if task.state is not None:
+            child = _subgraph_of(graph, task.name)
+            task = task._replace(state=child.get_state(_child_config(task, saver), subgraphs=True))
+        tasks.append(task)
+    return snapshot._replace(tasks=tuple(tasks))
+
+
+async def astate_snapshot(
+    graph: Any, config: dict[str, Any], saved: Any, saver: Any, *, live: bool, recurse: bool = False
+) -> StateSnapshot:
+    """`state_snapshot` for async callers: values are rebuilt and subgraph
+    states read with the savers' async methods (an async saver refuses sync
+    calls on its loop)."""
+    if not saved:
+        return StateSnapshot(config=config, **_EMPTY_SNAPSHOT_FIELDS)
+    snapshot = await SnapshotReader(graph, live=live).asnapshot(saved, saver)
+    if not recurse:
+        return snapshot
+    tasks = []
+    for task in snapshot.tasks:
+        if task.state is not None:
+            child = _subgraph_of(graph, task.name)
+            state = await child.aget_state(_child_config(task, saver), subgraphs=True)
+            task = task._replace(state=state)
+        tasks.append(task)
+    return snapshot._replace(tasks=tuple(tasks))
+
+
+def _subgraph_of(graph: Any, name: str) -> Any:
+    return graph.nodes[name].subgraphs[0]
+
+
+def _child_config(task: PregelTask, saver: Any) -> dict[str, Any]:
+    return {CONF: {**task.state[CONF], CONFIG_KEY_CHECKPOINTER: saver}}
+
+
+def _run_snapshot(graph: Any, saved: Any, live: bool) -> StateSnapshot:
+    """The full path: a run loaded from the checkpoint plans the step, applies
+    the writes saved without a task and, when `live`, those of finished tasks."""
     run = PregelRun.for_thread_state(
         graph,
         {**(saved.config or {}), CONF: dict(saved.config.get(CONF, {}))},
@@ -110,12 +174,6 @@ def state_snapshot(
     snapshot_tasks = []
     for t in tasks:
         output, interrupts, error = statuses.get(t.id, _NO_STATUS)
-        sub_state = run.subgraph_state(t)
-        if sub_state is not None and recurse:
-            child = t.proc.subgraphs[0]
-            sub_state = child.get_state(
-                {CONF: {**sub_state[CONF], CONFIG_KEY_CHECKPOINTER: saver}}, subgraphs=True
-            )
         snapshot_tasks.append(
             PregelTask(
                 t.id,
@@ -123,7 +181,7 @@ def state_snapshot(
                 t.path,
                 error,
                 () if live and output else interrupts,
-                sub_state,
+                run.subgraph_state(t),
                 task_result(output, stream_keys) if output else None,
             )
         )
@@ -139,21 +197,304 @@ def state_snapshot(
     )
 
 
-async def astate_snapshot(
-    graph: Any, config: dict[str, Any], saved: Any, saver: Any, *, live: bool, recurse: bool = False
-) -> StateSnapshot:
-    """`state_snapshot` for async callers: subgraph states are read with the
-    savers' async methods (an async saver refuses sync calls on its loop)."""
-    saved = await arebuilt(graph.channels, saved, saver)
-    snapshot = state_snapshot(graph, config, saved, saver, live=live, recurse=False)
-    if not recurse:
+# -- the lean path ---------------------------------------------------------------------
+
+# How a channel's value and availability are read from a checkpoint's values:
+# _PLAIN channels hold exactly the stored value, and nothing when none is
+# stored; _REDUCER ones too while they store one (restored from nothing they
+# start from their type's empty value); _RESTORED ones are restored.
+_PLAIN, _REDUCER, _RESTORED = 0, 1, 2
+_PLAIN_TYPES = (LastValue, EphemeralValue)
+
+
+class _Shape:
+    """What the lean path needs of a graph, worked out once per topology."""
+
+    __slots__ = ("channel_set", "kind", "pulls", "rebuildable", "specs", "topo")
+
+    def __init__(self, graph: Any) -> None:
+        topo = self.topo = graph._topology
+        specs = self.specs = graph.channels
+        names = topo.chan_names
+        self.channel_set = frozenset(names)
+        self.kind = {
+            n: _PLAIN
+            if type(specs[n]) in _PLAIN_TYPES
+            else _REDUCER
+            if type(specs[n]) is BinaryOperatorAggregate
+            else _RESTORED
+            for n in names
+        }
+        # Channels whose value a checkpoint may lack although written (see
+        # channels_to_rebuild): such a checkpoint takes the full path.
+        self.rebuildable = tuple(
+            n for n in names if isinstance(specs[n], (DeltaChannel, BinaryOperatorAggregate))
+        )
+        # Per node, in the order LangGraph examines them: name, trigger
+        # channels with their kinds, the node, the constant tail of its task id.
+        self.pulls = [
+            (
+                topo.node_names[n],
+                tuple(
+                    (names[c], self.kind[names[c]])
+                    for c in topo.trig_chan[topo.trig_ptr[n] : topo.trig_ptr[n + 1]]
+                ),
+                topo.procs[n],
+                topo.pull_tail(topo.node_names[n], topo.sorted_triggers[n]),
+            )
+            for n in topo.insertion_order
+        ]
+
+
+_SHAPES: weakref.WeakKeyDictionary[Any, _Shape] = weakref.WeakKeyDictionary()
+
+
+def _shape(graph: Any) -> _Shape:
+    topo = graph._topology
+    shape = _SHAPES.get(topo)
+    if shape is None or shape.specs is not graph.channels:
+        shape = _SHAPES[topo] = _Shape(graph)
+    return shape
+
+
+class _Values:
+    """A checkpoint's channels as the lean path reads them: from the stored
+    values, restoring a channel object only when its type asks for it."""
+
+    __slots__ = ("kind", "restored", "specs", "values")
+
+    def __init__(self, shape: _Shape, values: dict[str, Any]) -> None:
+        self.kind = shape.kind
+        self.specs = shape.specs
+        self.values = values
+        self.restored: dict[str, Any] = {}
+
+    def _channel(self, name: str) -> Any:
+        ch = self.restored.get(name)
+        if ch is None:
+            ch = self.specs[name].from_checkpoint(self.values.get(name, MISSING))
+            self.restored[name] = ch
+        return ch
+
+    def _stored(self, name: str) -> bool:
+        """Whether `name` reads as its stored value."""
+        kind = self.kind[name]
+        if kind == _PLAIN:
+            return True
+        if kind == _REDUCER:
+            value = self.values.get(name, MISSING)
+            # A thread written while this key was a DeltaChannel stores a snapshot object.
+            return value is not MISSING and type(value).__name__ != "_DeltaSnapshot"
+        return False
+
+    def available(self, name: str) -> bool:
+        if self._stored(name):
+            return name in self.values
+        return bool(self._channel(name).is_available())
+
+    def read(self, name: str) -> Any:
+        """The channel's value; EmptyChannelError when it has none."""
+        if self._stored(name):
+            values = self.values
+            if name in values:
+                return values[name]
+            raise EmptyChannelError()
+        return self._channel(name).get()
+
+
+class SnapshotReader:
+    """Builds the snapshots of one graph's checkpoints (one per get_state or
+    get_state_history call: what it works out is shared by its snapshots)."""
+
+    __slots__ = ("graph", "live", "shape", "stream_keys")
+
+    def __init__(self, graph: Any, *, live: bool) -> None:
+        self.graph = graph
+        self.live = live
+        self.shape = _shape(graph)
+        self.stream_keys = graph.stream_channels_asis
+
+    def snapshot(self, saved: Any, saver: Any) -> StateSnapshot:
+        """The snapshot of `saved` (not None), its subgraphs' states unread."""
+        snapshot = self.lean(saved)
+        if snapshot is None:
+            saved = rebuilt(self.graph.channels, saved, saver)
+            snapshot = _run_snapshot(self.graph, saved, self.live)
         return snapshot
-    tasks = []
-    for task in snapshot.tasks:
-        node = graph.nodes.get(task.name)
-        subgraphs = getattr(node, "subgraphs", None)
-        if task.state is not None and subgraphs:
-            child_config = {CONF: {**task.state[CONF], CONFIG_KEY_CHECKPOINTER: saver}}
-            task = task._replace(state=await subgraphs[0].aget_state(child_config, subgraphs=True))
-        tasks.append(task)
-    return snapshot._replace(tasks=tuple(tasks))
+
+    async def asnapshot(self, saved: Any, saver: Any) -> StateSnapshot:
+        snapshot = self.lean(saved)
+        if snapshot is None:
+            saved = await arebuilt(self.graph.channels, saved, saver)
+            snapshot = _run_snapshot(self.graph, saved, self.live)
+        return snapshot
+
+    def lean(self, saved: Any) -> StateSnapshot | None:
+        """The snapshot read from the checkpoint alone, or None when it needs
+        the full path: writes saved without a task (they change values),
+        values to rebuild, a checkpoint format older than today's, finished
+        tasks whose writes a live snapshot folds in."""
+        checkpoint = saved.checkpoint
+        checkpoint_id = checkpoint.get("id")
+        if not checkpoint_id or checkpoint.get("v", 4) < 4 or type(checkpoint_id) is not str:
+            return None
+        pending = saved.pending_writes
+        if pending:
+            for write in pending:
+                if write[0] == NULL_TASK_ID:
+                    return None
+        shape = self.shape
+        values = checkpoint.get("channel_values") or {}
+        versions = checkpoint.get("channel_versions") or {}
+        for name in shape.rebuildable:
+            if name in versions and name not in values:
+                return None
+        config = saved.config
+        configurable = config.get(CONF) or {}
+        metadata = saved.metadata
+        ns = configurable.get(CONFIG_KEY_CHECKPOINT_NS, "")
+        try:
+            id_bytes = binascii.unhexlify(checkpoint_id.replace("-", ""))
+        except (binascii.Error, ValueError):
+            return None
+        # For the task ids: id bytes + (node namespace, step) + tail.
+        step = f"{(metadata or {}).get('step', -2) + 1}"
+        channels = _Values(shape, values)
+        planned: list[tuple[str, tuple[Any, ...], Any, bytes]] = []
+        if TASKS in values and TASKS in shape.channel_set and channels.available(TASKS):
+            self._plan_sends(channels.read(TASKS), ns, id_bytes, step, planned)
+        try:
+            triggered = self._triggered(checkpoint, versions, channels)
+        except TypeError:
+            return None  # versions that do not compare: the engine ranks them
+        for name, proc, tail in triggered:
+            sub = proc.channels
+            if type(sub) is str:
+                if sub not in shape.channel_set or not channels.available(sub):
+                    continue
+                if proc.mapper is not None:
+                    _map_input(name, proc, channels.read(sub))
+            elif proc.mapper is not None:
+                node_input = _node_input(shape, channels, sub)
+                if node_input is None:
+                    return None
+                _map_input(name, proc, node_input)
+            node_ns = f"{ns}{NS_SEP}{name}{step}" if ns else f"{name}{step}"
+            planned.append((name, (PULL, name), proc, id_bytes + node_ns.encode() + tail))
+        statuses = task_statuses(pending) if pending else None
+        stream_keys = self.stream_keys
+        live = self.live
+        tasks = []
+        interrupts: list[Any] = []
+        for name, path, proc, data in planned:
+            h = xxh3_128_hexdigest(data)
+            task_id = f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:32]}"
+            if statuses is not None and task_id in statuses:
+                output, task_interrupts, error = statuses[task_id]
+                if output and live:
+                    return None
+                result = task_result(output, stream_keys) if output else None
+                interrupts.extend(task_interrupts)
+            else:
+                task_interrupts = ()
+                error = result = None
+            if getattr(proc, "subgraphs", None):
+                base = f"{ns}{NS_SEP}{name}" if ns else name
+                sub_state: Any = {
+                    CONF: {
+                        "thread_id": configurable.get("thread_id"),
+                        CONFIG_KEY_CHECKPOINT_NS: f"{base}{NS_END}{task_id}",
+                    }
+                }
+            else:
+                sub_state = None
+            tasks.append(PregelTask(task_id, name, path, error, task_interrupts, sub_state, result))
+        if type(stream_keys) is str:
+            try:
+                read: Any = channels.read(stream_keys)
+            except EmptyChannelError:
+                read = None
+        else:
+            read = {}
+            channel_set = shape.channel_set
+            for k in stream_keys:
+                if k in channel_set and channels.available(k):
+                    read[k] = channels.read(k)
+        parents = metadata.get("parents") if metadata else None
+        return StateSnapshot(
+            read,
+            tuple([t.name for t in tasks]),
+            _output.patch_checkpoint_map(config, metadata) if parents else config,
+            metadata,
+            checkpoint.get("ts"),
+            _output.patch_checkpoint_map(saved.parent_config, metadata)
+            if parents
+            else saved.parent_config,
+            tuple(tasks),
+            tuple(interrupts),
+        )
+
+    def _plan_sends(
+        self, packets: Any, ns: str, id_bytes: bytes, step: str, planned: list[Any]
+    ) -> None:
+        """The tasks of the pending sends (as the planner makes them)."""
+        topo = self.shape.topo
+        for idx, packet in enumerate(packets):
+            if not isinstance(packet, Send):
+                logger.warning(f"Ignoring invalid packet type {type(packet)} in pending sends")
+                continue
+            name = packet.node
+            n = topo.node_id.get(name)
+            if n is None:
+                logger.warning(f"Ignoring unknown node name {name} in pending sends")
+                continue
+            proc = topo.procs[n]
+            if proc.bound is None and not proc.writers:
+                continue
+            node_ns = f"{ns}{NS_SEP}{name}" if ns else name
+            data = f"{node_ns}{step}{name}{PUSH}{idx}".encode()
+            planned.append((name, (PUSH, idx, False), proc, id_bytes + data))
+
+    def _triggered(
+        self, checkpoint: dict[str, Any], versions: Any, channels: _Values
+    ) -> list[tuple[str, Any, bytes]]:
+        """The nodes to run: one of their trigger channels holds a value newer
+        than the node has seen (any value, if it has seen none)."""
+        if self.shape.channel_set.isdisjoint(versions):
+            return []  # LangGraph examines no node while the checkpoint has no versions
+        seen_by = checkpoint.get("versions_seen") or {}
+        values = channels.values
+        found = []
+        for name, triggers, proc, tail in self.shape.pulls:
+            seen = seen_by.get(name)
+            for ch, kind in triggers:
+                if seen is not None and (
+                    ch not in versions or (ch in seen and not versions[ch] > seen[ch])
+                ):
+                    continue
+                if (ch in values) if kind == _PLAIN else channels.available(ch):
+                    found.append((name, proc, tail))
+                    break
+        return found
+
+
+def _node_input(shape: _Shape, channels: _Values, keys: Any) -> dict[str, Any] | None:
+    """A node's input dict, or None when it reads a managed value (computed by
+    a run's task)."""
+    values = {}
+    for k in keys:
+        if k not in shape.channel_set:
+            return None
+        if channels.available(k):
+            values[k] = channels.read(k)
+    return values
+
+
+def _map_input(name: str, proc: Any, value: Any) -> None:
+    """Planning a task coerces its input (e.g. into a pydantic state), and
+    fails as the engine's planner does when that fails."""
+    try:
+        proc.mapper(value)
+    except Exception as exc:
+        add_exception_note(exc, f"Before task with name '{name}' and path '{(PULL, name)}'")
+        raise

@@ -43,6 +43,7 @@ from langgraph_jit.pregel._run import PregelRun, root_config
 from langgraph_jit.pregel._runnable_surface import RunnableSurface
 from langgraph_jit.pregel._runner import shared_pool
 from langgraph_jit.pregel._snapshot import (
+    SnapshotReader,
     astate_snapshot,
     own_checkpoint_config,
     state_snapshot,
@@ -895,8 +896,10 @@ class Pregel(RunnableSurface, PregelProtocol):
             CONFIG_KEY_CHECKPOINT_NS: merged[CONF].get(CONFIG_KEY_CHECKPOINT_NS, ""),
         }
         # Listed first: rebuilding a snapshot's values reads the saver again.
-        for saved in list(saver.list({CONF: conf}, filter=filter, before=before, limit=limit)):
-            yield state_snapshot(self, saved.config, saved, saver, live=False)
+        listed = list(saver.list({CONF: conf}, filter=filter, before=before, limit=limit))
+        reader = SnapshotReader(self, live=False)
+        for saved in listed:
+            yield reader.snapshot(saved, saver)
 
     async def aget_state_history(
         self,
@@ -920,8 +923,9 @@ class Pregel(RunnableSurface, PregelProtocol):
         listed = [
             s async for s in saver.alist({CONF: conf}, filter=filter, before=before, limit=limit)
         ]
+        reader = SnapshotReader(self, live=False)
         for saved in listed:
-            yield await astate_snapshot(self, saved.config, saved, saver, live=False)
+            yield await reader.asnapshot(saved, saver)
 
 
 class _CurrentWakeup:
