@@ -26,7 +26,7 @@ import asyncio
 import contextlib
 import threading
 from collections import deque
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Generator, Sequence
 
 Calls = Sequence[tuple[str, tuple]]  # ("put" | "put_writes", positional args)
 
@@ -40,7 +40,10 @@ IDLE_SECONDS = 2.0
 
 class Receipt:
     """What one run has queued on a pipeline: entries not yet committed, and
-    the first error among them."""
+    the first error among them. Once an entry fails, the run's later entries
+    are dropped, not committed: each step's checkpoint is the child of the
+    one before, so the thread's history keeps no gap (as LangGraph, whose
+    later puts wait on the failed one)."""
 
     __slots__ = ("pending", "error", "_event")
 
@@ -50,11 +53,9 @@ class Receipt:
         self._event: asyncio.Event | None = None  # async pipelines only
 
     def raise_error(self) -> None:
-        """Raise the first error of an entry (once)."""
-        error = self.error
-        if error is not None:
-            self.error = None
-            raise error
+        """Raise the first error of an entry, if one failed."""
+        if self.error is not None:
+            raise self.error
 
 
 class _GroupQueue:
@@ -93,8 +94,34 @@ class _GroupQueue:
         return bool(self.queue) or self.in_flight > 0
 
 
-def _joined(group: list[tuple[Calls, Receipt]]) -> list[tuple[str, tuple]]:
-    return [call for calls, _ in group for call in calls]
+def _commit_plan(
+    group: list[tuple[Calls, Receipt]],
+) -> Generator[Calls, BaseException | None, list[BaseException | None]]:
+    """What a writer commits for a group, whichever the driver: yields the
+    calls of one transaction, receives its error (or None); returns each
+    entry's error. The whole group first; if that fails, each entry alone,
+    so only the runs whose entries fail see an error. Entries of a run that
+    already failed are dropped."""
+    errors: list[BaseException | None] = [None] * len(group)
+    live = [i for i, (_, receipt) in enumerate(group) if receipt.error is None]
+    if not live:
+        return errors
+    error = yield [call for i in live for call in group[i][0]]
+    if error is None:
+        return errors
+    if len(live) == 1:
+        errors[live[0]] = error
+        return errors
+    failed: set[int] = set()  # ids of receipts that failed in this group
+    for i in live:
+        calls, receipt = group[i]
+        if id(receipt) in failed:
+            continue
+        error = yield calls
+        if error is not None:
+            errors[i] = error
+            failed.add(id(receipt))
+    return errors
 
 
 class WritePipeline(_GroupQueue):
@@ -168,21 +195,18 @@ class WritePipeline(_GroupQueue):
                 cond.notify_all()
 
     def _commit_group(self, group: list[tuple[Calls, Receipt]]) -> list[BaseException | None]:
+        plan = _commit_plan(group)
         try:
-            self._commit(_joined(group))
-            return [None] * len(group)
-        except BaseException as exc:
-            if len(group) == 1:
-                return [exc]
-        # Some entry failed the group: each alone, so only its run sees it.
-        errors: list[BaseException | None] = []
-        for calls, _ in group:
-            try:
-                self._commit(calls)
-                errors.append(None)
-            except BaseException as exc:
-                errors.append(exc)
-        return errors
+            calls = next(plan)
+            while True:
+                try:
+                    self._commit(calls)
+                    error = None
+                except BaseException as exc:
+                    error = exc
+                calls = plan.send(error)
+        except StopIteration as done:
+            return done.value
 
 
 class AsyncWritePipeline(_GroupQueue):
@@ -253,17 +277,15 @@ class AsyncWritePipeline(_GroupQueue):
             self._settled.set()
 
     async def _commit_group(self, group: list[tuple[Calls, Receipt]]) -> list[BaseException | None]:
+        plan = _commit_plan(group)
         try:
-            await self._commit(_joined(group))
-            return [None] * len(group)
-        except BaseException as exc:
-            if len(group) == 1:
-                return [exc]
-        errors: list[BaseException | None] = []
-        for calls, _ in group:
-            try:
-                await self._commit(calls)
-                errors.append(None)
-            except BaseException as exc:
-                errors.append(exc)
-        return errors
+            calls = next(plan)
+            while True:
+                try:
+                    await self._commit(calls)
+                    error = None
+                except BaseException as exc:
+                    error = exc
+                calls = plan.send(error)
+        except StopIteration as done:
+            return done.value

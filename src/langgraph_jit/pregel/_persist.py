@@ -331,7 +331,7 @@ class Persister:
             receipt = self.receipt
             if receipt is None:
                 receipt = self.receipt = Receipt()
-            receipt.raise_error()  # an earlier step failed to save: stop now
+            receipt.raise_error()  # an earlier step failed to be saved: stop now
             pipeline.submit(piped, receipt)
         else:
             pipeline.write(piped)
