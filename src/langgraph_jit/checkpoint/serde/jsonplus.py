@@ -1,12 +1,16 @@
-"""`JsonPlusSerializer`: msgpack (via the `msgpack` package) with LangGraph's ext-type wire format.
+"""`JsonPlusSerializer`: msgpack with LangGraph's ext-type wire format.
 
 Bytes written here load with LangGraph's serializer and vice versa; decoding only rebuilds allowed classes.
+Packing and unpacking use `ormsgpack` when it is installed (LangGraph's own codec: plain values,
+tuples and str/int/dict/list subclasses are packed in C with the same options LangGraph passes,
+so they come out byte for byte as LangGraph writes them), else the `msgpack` C extension.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import decimal
+import functools
 import importlib
 import json
 import logging
@@ -23,6 +27,11 @@ from enum import Enum
 from typing import Any, Literal, TypeAlias, cast
 
 import msgpack
+
+try:
+    import ormsgpack
+except ImportError:  # optional: the `msgpack` C extension does the same, a little slower
+    ormsgpack = None  # type: ignore[assignment]
 
 from langgraph_jit.checkpoint.serde.base import SerializerProtocol
 from langgraph_jit.checkpoint.serde.types import _DeltaSnapshot
@@ -150,6 +159,9 @@ _ENCODED_CLASSES: dict[tuple[str, str], type] = {}
 
 # type -> function turning an instance into something msgpack can pack.
 _ENCODERS: dict[type, Callable[[Any], Any]] = {}
+# pydantic model -> [module, name, field count, misses in a row]: the models
+# `_default` packs straight from their fields (`_pydantic_v2_encoder`).
+_DIRECT: dict[type, list[Any]] = {}
 _MAX_CACHED_TYPES = 10_000
 
 
@@ -157,7 +169,7 @@ _PACK_OPTIONS = dict(use_bin_type=True, strict_types=True, datetime=False)
 _local = threading.local()
 
 
-def _pack(obj: Any) -> bytes:
+def _msgpack_pack(obj: Any) -> bytes:
     """msgpack bytes of `obj`, with a Packer taken from this thread's pool.
 
     Building a Packer costs more than packing a small payload, and ext
@@ -178,19 +190,71 @@ def _pack(obj: Any) -> bytes:
     return out
 
 
-def _new_ext(code: int, data: bytes) -> _Ext:
+def _msgpack_new_ext(code: int, data: bytes) -> Any:
     # ExtType's constructor re-checks argument types we already know.
     return tuple.__new__(_Ext, (code, data))
 
 
 def _default(obj: Any) -> Any:
     cls = type(obj)
+    direct = _DIRECT.get(cls)
+    if direct is not None:
+        # A pydantic model packed from its fields (see `_pydantic_v2_encoder`): the
+        # hot path of message lists, kept inline.
+        fields = obj.__dict__
+        extra = obj.__pydantic_extra__
+        if extra:
+            fields = {**fields, **extra}
+        elif len(fields) != direct[2]:
+            return _enc_pydantic_v2(obj)
+        try:
+            data = _packb(
+                (direct[0], direct[1], fields, "model_validate_json"), option=_PLAIN_OPTIONS
+            )
+        except TypeError:
+            return _direct_missed(cls, obj)
+        if direct[3]:
+            direct[3] = 0
+        return _new_ext(EXT_PYDANTIC_V2, data)
     encoder = _ENCODERS.get(cls)
     if encoder is None:
         encoder = _pick_encoder(cls, obj)
         if len(_ENCODERS) < _MAX_CACHED_TYPES:
             _ENCODERS[cls] = encoder
     return encoder(obj)
+
+
+if ormsgpack is not None:
+    # LangGraph's options: whatever ormsgpack packs natively with them is packed the
+    # way LangGraph packs it; dataclasses, datetimes, enums and UUIDs come to `_default`.
+    _ORMSGPACK_OPTIONS = (
+        ormsgpack.OPT_NON_STR_KEYS
+        | ormsgpack.OPT_PASSTHROUGH_DATACLASS
+        | ormsgpack.OPT_PASSTHROUGH_DATETIME
+        | ormsgpack.OPT_PASSTHROUGH_ENUM
+        | ormsgpack.OPT_PASSTHROUGH_UUID
+        | ormsgpack.OPT_REPLACE_SURROGATES
+    )
+    # msgpack bytes of a value in LangGraph's wire format (partials: no Python frame).
+    _pack: Callable[[Any], bytes] = functools.partial(
+        ormsgpack.packb, default=_default, option=_ORMSGPACK_OPTIONS
+    )
+    # The same for values made only of what ormsgpack packs itself: anything that
+    # would need `_default` raises TypeError instead.
+    _pack_plain: Callable[[Any], bytes] = functools.partial(
+        ormsgpack.packb, option=_ORMSGPACK_OPTIONS
+    )
+    _new_ext: Callable[[int, bytes], Any] = ormsgpack.Ext
+    _PLAIN_PACKING = True
+    _packb: Callable[..., bytes] = ormsgpack.packb
+    _PLAIN_OPTIONS = _ORMSGPACK_OPTIONS
+else:  # pragma: no cover - exercised by the no-ormsgpack test in a subprocess
+    _pack = _msgpack_pack
+    _pack_plain = _msgpack_pack
+    _new_ext = _msgpack_new_ext
+    _PLAIN_PACKING = False  # `_DIRECT` stays empty, so `_default` never calls `_packb`
+    _packb = msgpack.packb
+    _PLAIN_OPTIONS = 0
 
 
 def _wire_name(cls: type) -> tuple[str, str]:
@@ -221,6 +285,81 @@ def _enc_delta(obj: Any) -> _Ext:
 def _enc_pydantic_v2(obj: Any) -> _Ext:
     module, name = _wire_name(type(obj))
     return _new_ext(EXT_PYDANTIC_V2, _pack([module, name, obj.model_dump(), "model_validate_json"]))
+
+
+# A model whose fields fall back to `model_dump` this many times in a row (say a
+# state holding nested models) stops trying the direct path.
+_MAX_DIRECT_MISSES = 16
+
+
+def _pydantic_v2_encoder(cls: type) -> Callable[[Any], Any]:
+    """The encoder for instances of the pydantic v2 model `cls`.
+
+    `model_dump()` builds a dict of the field values, with nested models,
+    dataclasses and the like turned into dicts. When the fields hold only what
+    ormsgpack packs itself (str, numbers, lists, tuples, plain dicts: a langchain
+    message's content, tool calls and metadata), that dict equals the instance's
+    `__dict__` (plus its extras), which can be packed as is, in C, to the same
+    bytes. Such classes go in `_DIRECT`, which `_default` tries first; anything
+    else in an instance's fields makes the direct pack raise, and that instance
+    goes through `model_dump` as LangGraph does.
+    """
+    if _PLAIN_PACKING and _dumps_its_fields(cls) and len(_DIRECT) < _MAX_CACHED_TYPES:
+        module, name = _wire_name(cls)
+        _DIRECT[cls] = [module, name, len(cls.model_fields), 0]  # type: ignore[attr-defined]
+    return _enc_pydantic_v2
+
+
+def _direct_missed(cls: type, obj: Any) -> Any:
+    spec = _DIRECT.get(cls)
+    if spec is not None:
+        spec[3] += 1
+        if spec[3] >= _MAX_DIRECT_MISSES:
+            _DIRECT.pop(cls, None)
+    return _enc_pydantic_v2(obj)
+
+
+def _dumps_its_fields(model: type) -> bool:
+    """Whether an instance's `model_dump()` is its `__dict__` and extras whenever these hold
+    plain values: pydantic's own `model_dump`, and no custom serializers, excluded or
+    computed fields, serialization aliases or root model."""
+    pydantic = sys.modules.get("pydantic")
+    if pydantic is None or not issubclass(model, pydantic.BaseModel):
+        return False
+    cls: Any = model
+    try:
+        if (
+            cls.model_dump is not pydantic.BaseModel.model_dump
+            or getattr(cls, "__pydantic_root_model__", False)
+            or cls.model_computed_fields
+            or cls.model_config.get("serialize_by_alias")
+            or any(
+                f.exclude or getattr(f, "exclude_if", None) is not None
+                for f in cls.model_fields.values()
+            )
+        ):
+            return False
+        decorators = cls.__pydantic_decorators__
+        if decorators.field_serializers or decorators.model_serializers:
+            return False
+        return not _has_key(cls.__pydantic_core_schema__, "serialization")
+    except Exception:  # anything unexpected about the class: the general path
+        return False
+
+
+def _has_key(tree: Any, key: str) -> bool:
+    """Whether a dict anywhere in `tree` (dicts and lists) has `key`; serializers that
+    annotations declare (`PlainSerializer` and the like) show in the core schema so."""
+    stack = [tree]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, dict):
+            if key in node:
+                return True
+            stack.extend(node.values())
+        elif isinstance(node, (list, tuple)):
+            stack.extend(node)
+    return False
 
 
 def _enc_secret(obj: Any) -> _Ext:
@@ -298,10 +437,16 @@ def _enc_send(obj: Any) -> _Ext:
     return _ext(EXT_CONSTRUCTOR_POS_ARGS, type(obj), args)
 
 
-def _enc_dataclass(obj: Any) -> _Ext:
+def _dataclass_encoder(cls: type) -> Callable[[Any], Any]:
     # Shallow on purpose: nested values go through `_default` themselves.
-    fields = {f.name: getattr(obj, f.name) for f in dataclasses.fields(obj)}
-    return _ext(EXT_CONSTRUCTOR_KW_ARGS, type(obj), fields)
+    module, name = _wire_name(cls)
+    names = tuple(f.name for f in dataclasses.fields(cls))
+
+    def encode(obj: Any) -> Any:
+        fields = {n: getattr(obj, n) for n in names}
+        return _new_ext(EXT_CONSTRUCTOR_KW_ARGS, _pack((module, name, fields)))
+
+    return encode
 
 
 def _enc_slots(obj: Any) -> _Ext:
@@ -310,7 +455,11 @@ def _enc_slots(obj: Any) -> _Ext:
 
 def _enc_ndarray(obj: Any) -> _Ext:
     flags = obj.flags
-    order = "F" if flags.f_contiguous and not flags.c_contiguous else "C"
+    if flags.c_contiguous:
+        # packed straight from the array's memory, without a bytes copy first
+        with memoryview(obj) as view:
+            return _new_ext(EXT_NUMPY_ARRAY, _pack((obj.dtype.str, obj.shape, "C", view)))
+    order = "F" if flags.f_contiguous else "C"
     payload = (obj.dtype.str, obj.shape, order, obj.tobytes(order="A"))
     return _new_ext(EXT_NUMPY_ARRAY, _pack(payload))
 
@@ -363,7 +512,7 @@ def _pick_encoder(cls: type, obj: Any) -> Callable[[Any], Any]:
             return _unsupported
     if _has_method(obj, "model_dump"):
         _remember(cls)
-        return _enc_pydantic_v2
+        return _pydantic_v2_encoder(cls)
     if _has_method(obj, "get_secret_value"):
         _remember(cls)
         return _enc_secret
@@ -408,7 +557,7 @@ def _pick_encoder(cls: type, obj: Any) -> Callable[[Any], Any]:
         return _enc_send
     if dataclasses.is_dataclass(obj) and not isinstance(obj, type):
         _remember(cls)
-        return _enc_dataclass
+        return _dataclass_encoder(cls)
     if cls.__name__ == "Item" and cls.__module__ == "langgraph.store.base":
         return _enc_slots
     numpy = sys.modules.get("numpy")
@@ -455,7 +604,7 @@ def _pairs_to_dict(pairs: list) -> dict:
     return {_keys_hashable(k): v for k, v in pairs}
 
 
-def _unpack(data: bytes, hook: Callable[[int, bytes], Any]) -> Any:
+def _msgpack_unpack(data: bytes, hook: Callable[[int, bytes], Any]) -> Any:
     try:
         return msgpack.unpackb(data, ext_hook=hook, raw=False, strict_map_key=False)
     except TypeError:
@@ -467,6 +616,17 @@ def _unpack(data: bytes, hook: Callable[[int, bytes], Any]) -> Any:
             strict_map_key=False,
             object_pairs_hook=_pairs_to_dict,
         )
+
+
+if ormsgpack is not None:
+    _unpackb = ormsgpack.unpackb
+    _NON_STR_KEYS = ormsgpack.OPT_NON_STR_KEYS
+
+    def _unpack(data: bytes, hook: Callable[[int, bytes], Any]) -> Any:
+        # Array map keys come back as tuples, as LangGraph reads them.
+        return _unpackb(data, ext_hook=hook, option=_NON_STR_KEYS)
+else:  # pragma: no cover - exercised by the no-ormsgpack test in a subprocess
+    _unpack = _msgpack_unpack
 
 
 _warned: set[tuple[str, str]] = set()
@@ -546,7 +706,7 @@ def _make_ext_hook(resolve: _Resolver) -> Callable[[int, bytes], Any]:
                 return numpy.frombuffer(buf, dtype=numpy.dtype(dtype)).reshape(shape, order=order)
             except Exception:
                 return None
-        if code > EXT_PYDANTIC_V2:
+        if not EXT_CONSTRUCTOR_SINGLE_ARG <= code <= EXT_PYDANTIC_V2:
             return None
         try:
             parts = _unpack(data, hook)
