@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import AsyncIterator, Iterator, Sequence
-from contextlib import contextmanager, nullcontext
+from contextlib import contextmanager, nullcontext, suppress
 from typing import Any
 
 from langgraph_jit.checkpoint import _sql
@@ -27,6 +27,7 @@ from langgraph_jit.checkpoint.postgres import _ops
 
 try:
     from psycopg import Connection
+    from psycopg.pq import TransactionStatus
     from psycopg.rows import dict_row, tuple_row
 except ImportError as exc:  # pragma: no cover - exercised only without the extra
     raise ImportError(
@@ -124,14 +125,30 @@ class PostgresSaver(BaseCheckpointSaver[str]):
                 return self._run_statement(cur, kind, sql, params)
 
     def _write(self, op: _sql.Op) -> None:
-        # Pipeline mode sends BEGIN, the statements and COMMIT in one round trip.
-        with (
-            self._connection() as conn,
-            conn.pipeline(),
-            conn.transaction(),
-            conn.cursor(binary=True, row_factory=tuple_row) as cur,
-        ):
-            _sql.run(op, lambda kind, sql, params: self._run_statement(cur, kind, sql, params))
+        # Pipeline mode sends BEGIN, the statements and COMMIT in one round
+        # trip. The explicit BEGIN/COMMIT spares the syncs psycopg's nested
+        # transaction() blocks add (~1/3 of a small transaction's time).
+        with self._connection() as conn:
+            if not conn.autocommit:
+                with (
+                    conn.pipeline(),
+                    conn.transaction(),
+                    conn.cursor(binary=True, row_factory=tuple_row) as cur,
+                ):
+                    _sql.run(
+                        op, lambda kind, sql, params: self._run_statement(cur, kind, sql, params)
+                    )
+                return
+            try:
+                with conn.pipeline(), conn.cursor(binary=True, row_factory=tuple_row) as cur:
+                    cur.execute("BEGIN")
+                    _sql.run(
+                        op, lambda kind, sql, params: self._run_statement(cur, kind, sql, params)
+                    )
+                    cur.execute("COMMIT")
+            except BaseException:
+                _rollback(conn)
+                raise
 
     def _commit_calls(self, calls: Calls) -> None:
         self._write(_sql.coalesced(_ops.write_steps(self.serde, calls)))
@@ -228,3 +245,11 @@ class PostgresSaver(BaseCheckpointSaver[str]):
 
     async def adelete_thread(self, thread_id: str) -> None:
         raise NotImplementedError(_AIO_ERROR_MSG)
+
+
+def _rollback(conn: Any) -> None:
+    """End a failed explicit transaction (the connection stays usable)."""
+    if conn.info.transaction_status == TransactionStatus.IDLE or conn.closed:
+        return
+    with suppress(Exception):
+        conn.execute("ROLLBACK")

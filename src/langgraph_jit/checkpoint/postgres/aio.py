@@ -7,10 +7,11 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator, Sequence
-from contextlib import asynccontextmanager
+from contextlib import asynccontextmanager, suppress
 from typing import Any
 
 from psycopg import AsyncConnection
+from psycopg.pq import TransactionStatus
 from psycopg.rows import dict_row, tuple_row
 
 from langgraph_jit.checkpoint import _sql
@@ -121,16 +122,31 @@ class AsyncPostgresSaver(_sql.SyncOverAsync, BaseCheckpointSaver[str]):
                 return await self._run_statement(cur, kind, sql, params)
 
     async def _write(self, op: _sql.Op) -> None:
-        # Pipeline mode sends BEGIN, the statements and COMMIT in one round trip.
-        async with (
-            self._connection() as conn,
-            conn.pipeline(),
-            conn.transaction(),
-            conn.cursor(binary=True, row_factory=tuple_row) as cur,
-        ):
-            await _sql.arun(
-                op, lambda kind, sql, params: self._run_statement(cur, kind, sql, params)
-            )
+        # As PostgresSaver._write: BEGIN, the statements and COMMIT in one round trip.
+        async with self._connection() as conn:
+            if not conn.autocommit:
+                async with (
+                    conn.pipeline(),
+                    conn.transaction(),
+                    conn.cursor(binary=True, row_factory=tuple_row) as cur,
+                ):
+                    await _sql.arun(
+                        op, lambda kind, sql, params: self._run_statement(cur, kind, sql, params)
+                    )
+                return
+            try:
+                async with (
+                    conn.pipeline(),
+                    conn.cursor(binary=True, row_factory=tuple_row) as cur,
+                ):
+                    await cur.execute("BEGIN")
+                    await _sql.arun(
+                        op, lambda kind, sql, params: self._run_statement(cur, kind, sql, params)
+                    )
+                    await cur.execute("COMMIT")
+            except BaseException:
+                await _arollback(conn)
+                raise
 
     async def _commit_calls(self, calls: Calls) -> None:
         await self._write(_sql.coalesced(_ops.write_steps(self.serde, calls)))
@@ -206,3 +222,11 @@ class AsyncPostgresSaver(_sql.SyncOverAsync, BaseCheckpointSaver[str]):
 
     def get_next_version(self, current: str | int | None, channel: None = None) -> str:
         return _sql.next_version(current)
+
+
+async def _arollback(conn: Any) -> None:
+    """End a failed explicit transaction (the connection stays usable)."""
+    if conn.info.transaction_status == TransactionStatus.IDLE or conn.closed:
+        return
+    with suppress(Exception):
+        await conn.execute("ROLLBACK")
