@@ -224,7 +224,8 @@ def test_values_stored_once_per_version(kind, tmp_path, db_factory):
             parent = saver.put(parent, checkpoint, {"step": step}, new)
             configs.append(parent)
         assert _stored_blob_count(saver, "big") == 1
-        assert _stored_blob_count(saver, "counter") == 40
+        # one blob per version at most (small values may live in the checkpoint rows)
+        assert _stored_blob_count(saver, "counter") <= 40
         for step in (0, 17, 39):
             values = saver.get_tuple(configs[step]).checkpoint["channel_values"]
             assert values == {"counter": step, "big": big}
@@ -313,7 +314,9 @@ def _malicious_blob(marker):
 def test_malicious_row_does_not_execute(kind, tmp_path, db_factory):
     marker = tmp_path / "pwned"
     with sync_saver(kind, tmp_path, db_factory) as saver:
-        stored = saver.put(_cfg("t"), _ckpt(0, {"v": 1}, {"v": "1"}), {}, {"v": "1"})
+        # a value large enough for the blobs table (small ones live in the checkpoint row)
+        big = os.urandom(500).hex()
+        stored = saver.put(_cfg("t"), _ckpt(0, {"v": big}, {"v": "1"}), {}, {"v": "1"})
         saver.put_writes(stored, [("w", 1)], "task")
         blob = _malicious_blob(marker)
         if kind == "sqlite":

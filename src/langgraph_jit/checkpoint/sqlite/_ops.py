@@ -12,6 +12,24 @@ import re
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from langgraph_jit.checkpoint._delta_rows import (
+    DELTA,
+    DOC_KEYS,
+    SNAPSHOT,
+    BrokenLineageError,
+    blob_keys,
+    checkpoint_of,
+    digest,
+    encode,
+    parse_type,
+    rebuild,
+    recall,
+    remember,
+    row_type,
+    snapshot_doc,
+    snapshot_state,
+    values_of,
+)
 from langgraph_jit.checkpoint._sql import (
     ALL,
     EMIT,
@@ -19,15 +37,13 @@ from langgraph_jit.checkpoint._sql import (
     MANY,
     ONE,
     UnreadableCheckpointError,
-    blob_rows,
     chunks,
     config_of,
     json_dumps,
-    make_tuple,
-    skeleton,
+    load_writes,
     write_rows,
 )
-from langgraph_jit.checkpoint.base import WRITES_IDX_MAP, get_checkpoint_metadata
+from langgraph_jit.checkpoint.base import WRITES_IDX_MAP, CheckpointTuple, get_checkpoint_metadata
 
 SETUP_SQL = """
 PRAGMA journal_mode=WAL;
@@ -85,47 +101,88 @@ _FILTER_KEY = re.compile(r"^[a-zA-Z0-9_.-]+$")
 
 # ---------------------------------------------------------------- reading
 
+# A row and its ancestors down to the row that holds its whole state (at most
+# MAX_DEPTH deltas), in one statement; `seed` selects the first rows.
+_CHAIN_SQL = (
+    "WITH RECURSIVE chain({cols}, n) AS (SELECT {cols}, 0 FROM ({seed}) "
+    "UNION ALL SELECT {ccols}, chain.n + 1 FROM chain JOIN checkpoints AS c "
+    "ON c.thread_id = chain.thread_id AND c.checkpoint_ns = chain.checkpoint_ns "
+    "AND c.checkpoint_id = chain.parent_checkpoint_id "
+    "WHERE substr(chain.type, 1, 1) = '+' AND chain.n < 100000) "
+    "SELECT {cols} FROM chain"
+)
+_CCOLS = ", ".join("c." + c for c in _COLS.split(", "))
+
+
+def _chain_sql(seed: str) -> str:
+    return _CHAIN_SQL.format(cols=_COLS, ccols=_CCOLS, seed=seed)
+
+
+def _load_doc(serde: Any):
+    loads = serde.loads_typed
+
+    def load(row: Sequence[Any], serde_type: str | None) -> dict:
+        try:
+            doc = loads((serde_type, row[5]))
+            if not isinstance(doc, dict):
+                raise TypeError(f"a checkpoint row holds {type(doc).__name__}, not a mapping")
+        except Exception as exc:
+            raise UnreadableCheckpointError(row[0], row[1], row[2]) from exc
+        return doc
+
+    return load
+
+
+def _states(serde: Any, rows: dict, targets: Any, keep_all: bool = False) -> dict:
+    try:
+        return rebuild(rows, targets, _load_doc(serde), keep_all=keep_all)
+    except BrokenLineageError as exc:
+        thread_id, ns, checkpoint_id = exc.args[0]
+        raise UnreadableCheckpointError(thread_id, ns, checkpoint_id) from exc
+
+
+def _fetch_blobs(thread_id: str, ns: str, keys: set[tuple[str, str]]):
+    blobs: dict[tuple[str, str], tuple[str, Any]] = {}
+    for part in chunks(sorted(keys), _MAX_KEYS):
+        pairs = ", ".join(["(?, ?)"] * len(part))
+        params: list[Any] = []
+        for channel, version in part:
+            params += (channel, version)
+        # Driving the join from the VALUES list makes each pair one
+        # primary-key lookup, however many versions the thread has.
+        found = yield (
+            ALL,
+            f"SELECT b.channel, b.version, b.type, b.blob FROM (VALUES {pairs}) AS k "
+            "CROSS JOIN checkpoint_blobs AS b ON b.thread_id = ? AND b.checkpoint_ns = ? "
+            "AND b.channel = k.column1 AND b.version = k.column2",
+            [*params, thread_id, ns],
+        )
+        for channel, version, type_, blob in found:
+            blobs[(channel, version)] = (type_, blob)
+    return blobs
+
 
 def _decode(
-    serde: Any, rows: Sequence[tuple], *, backfill: bool = False, config: dict | None = None
+    serde: Any,
+    rows: Sequence[tuple],
+    states: dict,
+    *,
+    backfill: bool = False,
+    config: dict | None = None,
 ):
-    """Checkpoint rows -> CheckpointTuples, looking up blobs and writes in batches."""
-    loads = serde.loads_typed
-    decoded = []
+    """Checkpoint rows (their states rebuilt in `states`) -> CheckpointTuples,
+    looking up blobs and writes in batches."""
     wanted: dict[tuple[str, str], set[tuple[str, str]]] = {}
-    for thread_id, ns, checkpoint_id, parent_id, type_, data, metadata in rows:
-        try:
-            checkpoint = loads((type_, data))
-            meta = json.loads(metadata) if metadata is not None else {}
-        except Exception as exc:
-            raise UnreadableCheckpointError(thread_id, ns, checkpoint_id) from exc
-        versions = checkpoint.get("channel_versions") or {}
-        keys = wanted.setdefault((thread_id, ns), set())
-        keys.update((channel, str(version)) for channel, version in versions.items())
-        decoded.append((thread_id, ns, checkpoint_id, parent_id, checkpoint, meta))
-
-    blobs: dict[tuple[str, str, str, str], tuple[str, Any]] = {}
+    for row in rows:
+        state = states[(row[0], row[1], row[2])][1]
+        wanted.setdefault((row[0], row[1]), set()).update(blob_keys(state))
+    blobs: dict[tuple[str, str], dict] = {}
     for (thread_id, ns), keys in wanted.items():
-        for part in chunks(sorted(keys), _MAX_KEYS):
-            pairs = ", ".join(["(?, ?)"] * len(part))
-            params: list[Any] = [thread_id, ns]
-            for channel, version in part:
-                params += (channel, version)
-            # Driving the join from the VALUES list makes each pair one
-            # primary-key lookup, however many versions the thread has.
-            found = yield (
-                ALL,
-                f"SELECT b.channel, b.version, b.type, b.blob FROM (VALUES {pairs}) AS k "
-                "CROSS JOIN checkpoint_blobs AS b ON b.thread_id = ? AND b.checkpoint_ns = ? "
-                "AND b.channel = k.column1 AND b.version = k.column2",
-                params[2:] + params[:2],
-            )
-            for channel, version, type_, blob in found:
-                blobs[(thread_id, ns, channel, version)] = (type_, blob)
+        blobs[(thread_id, ns)] = yield from _fetch_blobs(thread_id, ns, keys)
 
     by_checkpoint: dict[tuple[str, str], list[str]] = {}
-    for thread_id, ns, checkpoint_id, *_ in decoded:
-        by_checkpoint.setdefault((thread_id, ns), []).append(checkpoint_id)
+    for row in rows:
+        by_checkpoint.setdefault((row[0], row[1]), []).append(row[2])
     writes: dict[tuple[str, str, str], list[tuple]] = {}
     for (thread_id, ns), ids in by_checkpoint.items():
         for part in chunks(ids, _MAX_KEYS):
@@ -141,40 +198,34 @@ def _decode(
 
     out = []
     missing: list[tuple] = []
-    for thread_id, ns, checkpoint_id, parent_id, checkpoint, meta in decoded:
-        versions = checkpoint.get("channel_versions") or {}
-        row_blobs = []
-        for channel, version in versions.items():
-            blob = blobs.get((thread_id, ns, channel, str(version)))
-            if blob is not None:
-                row_blobs.append((channel, *blob))
-        inline = checkpoint.get("channel_values")
-        if backfill and inline:
-            # A row written by LangGraph keeps every value inline. Give those
-            # values blobs, so the checkpoints we write on top of it (values
-            # for changed channels only) still find the unchanged ones.
-            for channel, value in inline.items():
-                version = versions.get(channel)
-                if version is not None and (thread_id, ns, channel, str(version)) not in blobs:
-                    missing.append(
-                        (thread_id, ns, channel, str(version), *serde.dumps_typed(value))
-                    )
+    for thread_id, ns, checkpoint_id, parent_id, _, _, metadata in rows:
+        doc, state = states[(thread_id, ns, checkpoint_id)]
+        have = blobs[(thread_id, ns)]
         try:
-            made = make_tuple(
-                serde,
-                thread_id,
-                ns,
-                checkpoint_id,
-                parent_id,
-                checkpoint,
-                meta,
-                row_blobs,
-                writes.get((thread_id, ns, checkpoint_id), ()),
-                config,
-            )
+            meta = json.loads(metadata) if metadata is not None else {}
+            values = values_of(serde, state, have)
+            checkpoint = checkpoint_of(doc, checkpoint_id, state)
+            checkpoint["channel_values"] = values
+            pending = load_writes(serde, writes.get((thread_id, ns, checkpoint_id), ()))
         except Exception as exc:  # a value or a write that cannot be decoded
             raise UnreadableCheckpointError(thread_id, ns, checkpoint_id) from exc
-        out.append(made)
+        if backfill:
+            # A row written by LangGraph keeps every value inline. Give those
+            # values blobs, so rows written on top of it find them.
+            for channel, rep in state.reps.items():
+                if rep[0] == "v" and (channel, str(state.cv[channel])) not in have:
+                    missing.append(
+                        (thread_id, ns, channel, str(state.cv[channel]), *serde.dumps_typed(rep[1]))
+                    )
+        out.append(
+            CheckpointTuple(
+                config=config or config_of(thread_id, ns, checkpoint_id),  # type: ignore[arg-type]
+                checkpoint=checkpoint,  # type: ignore[arg-type]
+                metadata=meta,  # type: ignore[arg-type]
+                parent_config=config_of(thread_id, ns, parent_id),
+                pending_writes=pending,
+            )
+        )
     if missing:
         yield (MANY, _INSERT_BLOBS, missing)
     return out
@@ -186,24 +237,73 @@ def get_tuple(serde: Any, config: dict):
     ns = conf.get("checkpoint_ns", "")
     checkpoint_id = conf.get("checkpoint_id")
     if checkpoint_id:
-        row = yield (
-            ONE,
-            f"SELECT {_COLS} FROM checkpoints WHERE thread_id = ? AND checkpoint_ns = ? AND checkpoint_id = ?",
-            (thread_id, ns, checkpoint_id),
+        seed = (
+            f"SELECT {_COLS} FROM checkpoints "
+            "WHERE thread_id = ? AND checkpoint_ns = ? AND checkpoint_id = ?"
         )
+        params: tuple = (thread_id, ns, checkpoint_id)
     else:
-        row = yield (
-            ONE,
+        seed = (
             f"SELECT {_COLS} FROM checkpoints WHERE thread_id = ? AND checkpoint_ns = ? "
-            "ORDER BY checkpoint_id DESC LIMIT 1",
-            (thread_id, ns),
+            "ORDER BY checkpoint_id DESC LIMIT 1"
         )
-    if row is None:
+        params = (thread_id, ns)
+    rows = yield (ALL, _chain_sql(seed), params)
+    if not rows:
         return
+    target = rows[0]
+    key = (thread_id, ns, target[2])
+    kind, own, _, serde_type = parse_type(target[4])
+    cached = recall(thread_id, ns, target[2]) if kind else None
+    if cached is not None and cached.digest == own:
+        states = {key: (_load_doc(serde)(target, serde_type), cached)}
+    else:
+        states = _states(serde, {(r[0], r[1], r[2]): r for r in rows}, [key])
     # the latest checkpoint gets its config built from the row
     given = config if checkpoint_id else None
-    found = yield from _decode(serde, [row], backfill=True, config=given)
+    found = yield from _decode(serde, [target], states, backfill=True, config=given)
+    state = states[key][1]
+    if state.digest:
+        values = found[0].checkpoint["channel_values"]
+        state.items = {c: tuple(v) for c, v in values.items() if type(v) is list}
+        remember(thread_id, ns, target[2], state)
     yield (EMIT, found[0])
+
+
+def _load_state(serde: Any, thread_id: str, ns: str, checkpoint_id: str):
+    """The stored state of one checkpoint, or None when it has no row."""
+    rows = yield (
+        ALL,
+        _chain_sql(
+            f"SELECT {_COLS} FROM checkpoints "
+            "WHERE thread_id = ? AND checkpoint_ns = ? AND checkpoint_id = ?"
+        ),
+        (thread_id, ns, checkpoint_id),
+    )
+    if not rows:
+        return None
+    key = (thread_id, ns, checkpoint_id)
+    return _states(serde, {(r[0], r[1], r[2]): r for r in rows}, [key])[key]
+
+
+def _ancestors(rows: list):
+    """Rows of `rows` keyed, plus the ancestors their deltas replay from."""
+    by_key = {(r[0], r[1], r[2]): r for r in rows}
+    need = {
+        (r[0], r[1], r[3])
+        for r in rows
+        if r[3] is not None and r[4] and r[4][0] == DELTA and (r[0], r[1], r[3]) not in by_key
+    }
+    for part in chunks(sorted(need), _MAX_KEYS // 3):
+        triples = ", ".join(["(?, ?, ?)"] * len(part))
+        seed = (
+            f"SELECT {_CCOLS} FROM (VALUES {triples}) AS k JOIN checkpoints AS c "
+            "ON c.thread_id = k.column1 AND c.checkpoint_ns = k.column2 AND c.checkpoint_id = k.column3"
+        )
+        found = yield (ALL, _chain_sql(seed), [x for key in part for x in key])
+        for r in found:
+            by_key.setdefault((r[0], r[1], r[2]), r)
+    return by_key
 
 
 def _where_value(value: Any) -> tuple[str, Any]:
@@ -254,8 +354,14 @@ def list_(serde: Any, config: dict | None, filter: Any, before: dict | None, lim
         sql += " LIMIT ?"
         params.append(int(limit))
     rows = yield (ALL, sql, params)
+    if not rows:
+        return
+    by_key = yield from _ancestors(rows)
     for page in chunks(rows, _PAGE):
-        found = yield from _decode(serde, page)
+        # Oldest first, so each lineage is replayed once and shared down the page.
+        keys = [(r[0], r[1], r[2]) for r in reversed(page)]
+        states = _states(serde, by_key, keys, keep_all=True)
+        found = yield from _decode(serde, page, states)
         for item in found:
             yield (EMIT, item)
 
@@ -269,20 +375,59 @@ def put(
     checkpoint: Mapping[str, Any],
     metadata: Any,
     new_versions: Mapping[str, Any],
+    _written: dict | None = None,
 ):
+    """Store `checkpoint` as the changes from its parent's state (whole every
+    MAX_DEPTH rows, or when that state is unknown); values of `new_versions`
+    inline when small, appended pieces for a list that grew, else blobs.
+    `_written`: states this op already wrote (write_steps), trusted as bases."""
     conf = config["configurable"]
     thread_id = str(conf["thread_id"])
     ns = conf.get("checkpoint_ns", "")
-    rows = blob_rows(serde, thread_id, ns, checkpoint["channel_values"], new_versions)
-    if rows:
-        yield (MANY, _INSERT_BLOBS, rows)
-    type_, data = serde.dumps_typed(skeleton(checkpoint))
+    parent_id = conf.get("checkpoint_id")
+    base = None
+    if parent_id:
+        key = (thread_id, ns, parent_id)
+        if _written is not None and key in _written:
+            base = _written[key]
+        else:
+            cached = recall(thread_id, ns, parent_id)
+            row = yield (
+                ONE,
+                "SELECT type FROM checkpoints "
+                "WHERE thread_id = ? AND checkpoint_ns = ? AND checkpoint_id = ?",
+                key,
+            )
+            if row is not None:
+                if cached is not None and parse_type(row[0])[1] == cached.digest:
+                    base = cached
+                else:
+                    try:
+                        found = yield from _load_state(serde, thread_id, ns, parent_id)
+                    except UnreadableCheckpointError:
+                        found = None  # write this one whole
+                    if found is not None:
+                        base = found[1]
+    doc, blobs, state = encode(serde, thread_id, ns, checkpoint, new_versions, base)
+    if blobs:
+        yield (MANY, _INSERT_BLOBS, blobs)
+    serde_type, data = serde.dumps_typed(doc)
+    if state.depth:
+        assert base is not None
+        state.digest = digest(base.digest, data)
+        type_ = row_type(DELTA, state.digest, base.digest, serde_type)
+    else:
+        state.digest = digest("", data)
+        type_ = row_type(SNAPSHOT, state.digest, "", serde_type)
     meta = json_dumps(get_checkpoint_metadata(config, metadata)).encode("utf-8", "ignore")
     yield (
         EXEC,
         _INSERT_CHECKPOINT,
-        (thread_id, ns, checkpoint["id"], conf.get("checkpoint_id"), type_, data, meta),
+        (thread_id, ns, checkpoint["id"], parent_id, type_, data, meta),
     )
+    if _written is not None:
+        _written[(thread_id, ns, checkpoint["id"])] = state
+    remember(thread_id, ns, checkpoint["id"], state)
 
 
 def put_writes(
@@ -309,9 +454,11 @@ def write_steps(serde: Any, calls: Sequence[tuple[str, tuple]]):
     """Saver calls queued by runs, in order (`("put", args)` / `("put_writes", args)`,
     the saver methods' positional arguments; several steps, maybe of several
     threads), as one op: the write pipeline runs it in one transaction."""
+    written: dict = {}
     for method, args in calls:
         if method == "put":
-            yield from put(serde, *args)
+            config, checkpoint, metadata, new_versions = args
+            yield from put(serde, config, checkpoint, metadata, new_versions, _written=written)
         elif method == "put_writes":
             yield from put_writes(serde, *args)
         else:
@@ -323,44 +470,61 @@ def delete_thread(thread_id: str):
         yield (EXEC, f"DELETE FROM {table} WHERE thread_id = ?", (str(thread_id),))
 
 
-def _collect_garbage(serde: Any, thread_id: str, ns: str):
-    """Delete the blobs of (thread, ns) that no remaining checkpoint refers to."""
-    rows = yield (
-        ALL,
-        "SELECT type, checkpoint FROM checkpoints WHERE thread_id = ? AND checkpoint_ns = ?",
-        (thread_id, ns),
-    )
-    used = set()
-    for type_, data in rows:
-        for channel, version in (
-            serde.loads_typed((type_, data)).get("channel_versions") or {}
-        ).items():
-            used.add((channel, str(version)))
-    stored = yield (
-        ALL,
-        "SELECT channel, version FROM checkpoint_blobs WHERE thread_id = ? AND checkpoint_ns = ?",
-        (thread_id, ns),
-    )
-    garbage = [(thread_id, ns, c, v) for c, v in stored if (c, v) not in used]
-    if garbage:
-        yield (
-            MANY,
-            "DELETE FROM checkpoint_blobs WHERE thread_id = ? AND checkpoint_ns = ? AND channel = ? AND version = ?",
-            garbage,
-        )
-
-
 def _delete_checkpoints(serde: Any, doomed: Sequence[tuple[str, ...]]):
+    """Delete checkpoints and their writes. A surviving delta row whose parent
+    goes is rewritten whole first (same state, same digest); then the blobs
+    of the namespace that no surviving checkpoint uses are deleted."""
     if not doomed:
         return
-    for table in ("checkpoints", "writes"):
-        yield (
-            MANY,
-            f"DELETE FROM {table} WHERE thread_id = ? AND checkpoint_ns = ? AND checkpoint_id = ?",
-            list(doomed),
+    doomed_set = {(str(t), str(n), str(c)) for t, n, c in doomed}
+    for thread_id, ns in sorted({(t, n) for t, n, _ in doomed_set}):
+        rows = yield (
+            ALL,
+            f"SELECT {_COLS} FROM checkpoints WHERE thread_id = ? AND checkpoint_ns = ?",
+            (thread_id, ns),
         )
-    for thread_id, ns in sorted({(t, n) for t, n, _ in doomed}):
-        yield from _collect_garbage(serde, thread_id, ns)
+        by_key = {(r[0], r[1], r[2]): r for r in rows}
+        keep = [k for k in by_key if k not in doomed_set]
+        states = _states(serde, by_key, keep, keep_all=True) if keep else {}
+        used: set[tuple[str, str]] = set()
+        for key in keep:
+            row = by_key[key]
+            doc, state = states[key]
+            if row[4] and row[4][0] == DELTA and (thread_id, ns, row[3]) in doomed_set:
+                blobs: list[tuple] = []
+                extras = {k: v for k, v in doc.items() if k not in DOC_KEYS}
+                whole = snapshot_doc(serde, thread_id, ns, extras, state.copy(), blobs)
+                serde_type, data = serde.dumps_typed(whole)
+                state = snapshot_state(whole, state.digest)
+                if blobs:
+                    yield (MANY, _INSERT_BLOBS, blobs)
+                yield (
+                    EXEC,
+                    "UPDATE checkpoints SET type = ?, checkpoint = ? "
+                    "WHERE thread_id = ? AND checkpoint_ns = ? AND checkpoint_id = ?",
+                    (row_type(SNAPSHOT, state.digest, "", serde_type), data, *key),
+                )
+            used.update(blob_keys(state))
+        gone = [k for k in doomed_set if k[0] == thread_id and k[1] == ns]
+        for table in ("checkpoints", "writes"):
+            yield (
+                MANY,
+                f"DELETE FROM {table} WHERE thread_id = ? AND checkpoint_ns = ? AND checkpoint_id = ?",
+                gone,
+            )
+        stored = yield (
+            ALL,
+            "SELECT channel, version FROM checkpoint_blobs WHERE thread_id = ? AND checkpoint_ns = ?",
+            (thread_id, ns),
+        )
+        garbage = [(thread_id, ns, c, v) for c, v in stored if (c, v) not in used]
+        if garbage:
+            yield (
+                MANY,
+                "DELETE FROM checkpoint_blobs WHERE thread_id = ? AND checkpoint_ns = ? "
+                "AND channel = ? AND version = ?",
+                garbage,
+            )
 
 
 def delete_for_runs(serde: Any, run_ids: Sequence[str]):
@@ -420,13 +584,13 @@ def prune(serde: Any, thread_ids: Sequence[str], strategy: str):
                 "WHERE thread_id = ? AND checkpoint_ns = ? AND checkpoint_id <> ?",
                 (thread_id, ns, keep),
             )
+            yield from _delete_checkpoints(serde, [tuple(r) for r in doomed])
             yield (
                 EXEC,
                 "UPDATE checkpoints SET parent_checkpoint_id = NULL "
                 "WHERE thread_id = ? AND checkpoint_ns = ? AND checkpoint_id = ?",
                 (thread_id, ns, keep),
             )
-            yield from _delete_checkpoints(serde, [tuple(r) for r in doomed])
 
 
 __all__ = ["ADD_TASK_PATH_SQL", "SETUP_SQL", "config_of"]

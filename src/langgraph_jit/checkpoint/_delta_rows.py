@@ -1,0 +1,460 @@
+"""Checkpoint rows that store what changed (issue 16), shared by the SQL savers.
+
+A checkpoint's skeleton (channel versions, versions seen) and its small values
+are a *state*. A row stores its state either whole (a snapshot) or as the
+changes from its parent's state (a delta); a snapshot comes at least every
+`MAX_DEPTH` rows down a lineage, so reading one checkpoint replays a bounded
+chain. Rows written before this format (LangGraph's, our earlier ones) are
+whole skeletons and start a chain like a snapshot.
+
+How a channel's value is kept (its *rep*; `None`: the blob of (channel, version)):
+  ("i", type, bytes)            inline, for values of at most `INLINE_MAX` bytes
+  ("p", base version, pieces)   a list: the blob of (channel, base version), then
+                                each piece (an encoded list) appended: what each
+                                step appended to an append-only list (messages,
+                                operator.add, Topic), not the whole list again
+  ("v", value)                  a value a legacy row kept inline (LangGraph's)
+
+A row's `type` column tells its kind: `=<digest>:<serde type>` (snapshot),
+`+<digest><parent digest>:<serde type>` (delta), else a legacy row. A digest
+hashes the row's bytes chained to its parent's, so a writer that remembers a
+parent's state (the cache below) can check with one look at the parent's type
+that the database holds that very state before writing a delta against it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import threading
+from collections import OrderedDict
+from collections.abc import Mapping
+from typing import Any
+
+SNAPSHOT = "="
+DELTA = "+"
+DIGEST_LEN = 12  # hex characters
+INLINE_MAX = 64  # encoded bytes of a value stored inside the checkpoint row
+MAX_DEPTH = 48  # deltas in a row before the next snapshot
+PIECES_MAX = 32  # appended pieces before a list is stored whole again
+PIECES_BYTES = 16384
+
+_MAPS = ("channel_values", "channel_versions", "versions_seen")
+
+
+class RowState:
+    """A checkpoint's full skeleton as rebuilt from its row (and its ancestors')."""
+
+    __slots__ = ("cv", "depth", "digest", "items", "reps", "vs")
+
+    def __init__(
+        self,
+        cv: dict[str, Any],
+        vs: dict[str, dict[str, Any]],
+        reps: dict[str, tuple],
+        depth: int,
+        digest: str,
+        items: dict[str, tuple] | None = None,
+    ) -> None:
+        self.cv = cv
+        self.vs = vs
+        self.reps = reps
+        self.depth = depth  # deltas since the snapshot (0: a snapshot or legacy row)
+        self.digest = digest  # "" for a legacy row
+        # Writer side: the items of list values at this state, to spot appends.
+        self.items = items if items is not None else {}
+
+    def copy(self) -> RowState:
+        return RowState(
+            dict(self.cv),
+            {n: dict(s) for n, s in self.vs.items()},
+            dict(self.reps),
+            self.depth,
+            self.digest,
+            dict(self.items),
+        )
+
+
+# ---------------------------------------------------------------- row types
+
+
+def parse_type(type_: str | None) -> tuple[str, str, str, str | None]:
+    """`type` column -> (kind: "=", "+" or "" for legacy, digest, parent digest, serde type)."""
+    if type_ and type_[0] in (SNAPSHOT, DELTA):
+        kind = type_[0]
+        head, _, serde_type = type_.partition(":")
+        own = head[1 : 1 + DIGEST_LEN]
+        parent = head[1 + DIGEST_LEN :] if kind == DELTA else ""
+        return kind, own, parent, serde_type or None
+    return "", "", "", type_
+
+
+def digest(parent: str, data: bytes) -> str:
+    return hashlib.blake2b(parent.encode() + data, digest_size=DIGEST_LEN // 2).hexdigest()
+
+
+def row_type(kind: str, own: str, parent: str, serde_type: str) -> str:
+    return f"{kind}{own}{parent if kind == DELTA else ''}:{serde_type}"
+
+
+# ---------------------------------------------------------------- reading rows
+
+
+def legacy_state(doc: Mapping[str, Any]) -> RowState:
+    """State of a whole-skeleton row; LangGraph's inline values become "v" reps."""
+    cv = dict(doc.get("channel_versions") or {})
+    vs = {n: dict(s) for n, s in (doc.get("versions_seen") or {}).items()}
+    reps: dict[str, tuple] = {
+        c: ("v", value) for c, value in (doc.get("channel_values") or {}).items() if c in cv
+    }
+    return RowState(cv, vs, reps, 0, "")
+
+
+def snapshot_state(doc: Mapping[str, Any], own: str) -> RowState:
+    return RowState(
+        dict(doc["cv"]),
+        {n: dict(s) for n, s in doc["vs"].items()},
+        {c: tuple(r) for c, r in doc.get("r", {}).items() if r is not None},
+        0,
+        own,
+    )
+
+
+def apply_delta(state: RowState, doc: Mapping[str, Any], own: str) -> RowState:
+    """`state` (the parent's, changed in place) moved to the delta row `doc`."""
+    cv, reps = state.cv, state.reps
+    for c in doc.get("cv-", ()):
+        cv.pop(c, None)
+        reps.pop(c, None)
+    cv.update(doc.get("cv", {}))
+    for c, rep in doc.get("r", {}).items():
+        if rep is None:
+            reps.pop(c, None)
+        elif rep[0] == "+":  # a piece appended to the parent's list
+            old = reps.get(c)
+            if old is not None and old[0] == "p":
+                reps[c] = ("p", old[1], (*old[2], (rep[1], rep[2])))
+            else:  # the parent kept the list as the blob of its version
+                reps[c] = ("p", str(rep[3]), ((rep[1], rep[2]),))
+        else:
+            reps[c] = tuple(rep)
+    vs = state.vs
+    for n in doc.get("vn-", ()):
+        vs.pop(n, None)
+    for n, removed in doc.get("vs-", {}).items():
+        seen = vs.get(n)
+        if seen is not None:
+            for k in removed:
+                seen.pop(k, None)
+    for n, changed in doc.get("vs", {}).items():
+        vs.setdefault(n, {}).update(changed)
+    state.depth += 1
+    state.digest = own
+    state.items = {}
+    return state
+
+
+def checkpoint_of(doc: Mapping[str, Any], checkpoint_id: str, state: RowState) -> dict[str, Any]:
+    """The stored checkpoint (values still empty) of a row and its rebuilt state."""
+    out = {k: v for k, v in doc.items() if k not in DOC_KEYS}
+    out.setdefault("id", checkpoint_id)
+    out["channel_versions"] = dict(state.cv)
+    out["versions_seen"] = {n: dict(s) for n, s in state.vs.items()}
+    out["channel_values"] = {}
+    return out
+
+
+def blob_keys(state: RowState) -> list[tuple[str, str]]:
+    """(channel, version) of the blobs the state's values need."""
+    keys = []
+    for c, v in state.cv.items():
+        rep = state.reps.get(c)
+        if rep is None or rep[0] == "v":
+            keys.append((c, str(v)))
+        elif rep[0] == "p":
+            keys.append((c, rep[1]))
+    return keys
+
+
+def values_of(serde: Any, state: RowState, blobs: Mapping[tuple[str, str], tuple]) -> dict:
+    """Channel values of a state; `blobs` maps (channel, version) to (type, bytes)."""
+    loads = serde.loads_typed
+    values: dict[str, Any] = {}
+    for c, v in state.cv.items():
+        rep = state.reps.get(c)
+        if rep is None or rep[0] == "v":
+            found = blobs.get((c, str(v)))
+            if found is not None:  # a blob wins over a legacy row's inline value
+                if found[0] != "empty":
+                    values[c] = loads(found)
+            elif rep is not None:
+                values[c] = rep[1]
+        elif rep[0] == "i":
+            if rep[1] != "empty":
+                values[c] = loads((rep[1], rep[2]))
+        else:  # "p"
+            base = blobs.get((c, rep[1]))
+            if base is None:
+                raise LookupError(f"missing blob {c!r} @ {rep[1]!r}")
+            value = list(loads(base))
+            for piece in rep[2]:
+                value.extend(loads(tuple(piece)))
+            values[c] = value
+    return values
+
+
+# ---------------------------------------------------------------- writing rows
+
+DOC_KEYS = frozenset(("cv", "vs", "r", "cv-", "vs-", "vn-", *_MAPS))
+
+
+def _same_prefix(prev: tuple, new: list) -> bool:
+    if len(prev) > len(new):
+        return False
+    return all(a is b or a == b for a, b in zip(prev, new))
+
+
+def encode(
+    serde: Any,
+    thread_id: str,
+    checkpoint_ns: str,
+    checkpoint: Mapping[str, Any],
+    new_versions: Mapping[str, Any],
+    base: RowState | None,
+) -> tuple[dict[str, Any], list[tuple], RowState]:
+    """The row document of `checkpoint` (a delta against `base`, the parent's state,
+    or a snapshot), the blob rows to insert, and the checkpoint's state."""
+    dumps = serde.dumps_typed
+    cv = dict(checkpoint["channel_versions"])
+    vs = {n: dict(s) for n, s in checkpoint["versions_seen"].items()}
+    values = checkpoint["channel_values"]
+    snapshot = base is None or base.depth + 1 >= MAX_DEPTH
+    reps = dict(base.reps) if base is not None else {}
+    items = dict(base.items) if base is not None else {}
+    for c in list(reps):
+        if c not in cv:
+            del reps[c]
+            items.pop(c, None)
+    blobs: list[tuple] = []
+    changed_reps: dict[str, Any] = {}
+    changed = dict(new_versions)
+    if base is not None:
+        # A channel whose version moved without a new value given keeps the
+        # blob of its new version, if any (as when every value was a blob).
+        for c, v in cv.items():
+            if c not in changed and base.cv.get(c) != v:
+                changed[c] = v
+    rep: tuple | None
+    entry: Any
+    for c, version in changed.items():
+        version = str(version)
+        prev_rep = reps.get(c)
+        if c not in new_versions and c not in values:
+            rep = entry = None
+            items.pop(c, None)
+        elif c not in values:
+            rep = entry = ("i", "empty", None)
+            items.pop(c, None)
+        else:
+            x = values[c]
+            prev = items.get(c) if base is not None else None
+            rep = entry = None
+            if (
+                type(x) is list
+                and prev is not None
+                and (prev_rep is None or prev_rep[0] == "p")
+                and c in base.cv  # type: ignore[union-attr]
+                and _same_prefix(prev, x)
+            ):
+                piece = dumps(x[len(prev) :])
+                if prev_rep is None:
+                    rep = ("p", str(base.cv[c]), (piece,))  # type: ignore[union-attr]
+                    entry = ("+", *piece, str(base.cv[c]))  # type: ignore[union-attr]
+                elif len(prev_rep[2]) < PIECES_MAX and (
+                    sum(len(p[1] or b"") for p in prev_rep[2]) < PIECES_BYTES
+                ):
+                    rep = ("p", prev_rep[1], (*prev_rep[2], piece))
+                    entry = ("+", *piece)
+            if rep is None:
+                type_, blob = dumps(x)
+                if blob is None or len(blob) <= INLINE_MAX:
+                    rep = entry = ("i", type_, blob)
+                else:
+                    blobs.append((thread_id, checkpoint_ns, c, version, type_, blob))
+            if type(x) is list:
+                items[c] = tuple(x)
+            else:
+                items.pop(c, None)
+        if rep is None:
+            reps.pop(c, None)
+        else:
+            reps[c] = rep
+        changed_reps[c] = entry
+
+    doc: dict[str, Any] = {
+        k: list(v) if isinstance(v, (list, tuple, set, frozenset)) else v
+        for k, v in checkpoint.items()
+        if k not in _MAPS and k != "id"
+    }
+    if snapshot:
+        state = RowState(cv, vs, reps, 0, "", items)
+        return snapshot_doc(serde, thread_id, checkpoint_ns, doc, state, blobs), blobs, state
+    assert base is not None
+    old_cv = base.cv
+    cv_changed = {c: v for c, v in cv.items() if old_cv.get(c) != v}
+    if cv_changed:
+        doc["cv"] = cv_changed
+    removed = [c for c in old_cv if c not in cv]
+    if removed:
+        doc["cv-"] = removed
+    vs_changed: dict[str, dict] = {}
+    vs_removed: dict[str, list] = {}
+    old_vs = base.vs
+    for n, seen in vs.items():
+        old = old_vs.get(n)
+        if old is None:
+            vs_changed[n] = seen
+            continue
+        if old == seen:
+            continue
+        diff = {k: v for k, v in seen.items() if old.get(k) != v}
+        if diff:
+            vs_changed[n] = diff
+        gone = [k for k in old if k not in seen]
+        if gone:
+            vs_removed[n] = gone
+    if vs_changed:
+        doc["vs"] = vs_changed
+    if vs_removed:
+        doc["vs-"] = vs_removed
+    gone_nodes = [n for n in old_vs if n not in vs]
+    if gone_nodes:
+        doc["vn-"] = gone_nodes
+    if changed_reps:
+        doc["r"] = changed_reps
+    return doc, blobs, RowState(cv, vs, reps, base.depth + 1, "", items)
+
+
+def snapshot_doc(
+    serde: Any,
+    thread_id: str,
+    checkpoint_ns: str,
+    extras: dict[str, Any],
+    state: RowState,
+    blobs: list[tuple],
+) -> dict[str, Any]:
+    """`extras` (the checkpoint's other keys) with `state` whole; a legacy inline
+    value gets a rep of ours (inline, or a blob row added to `blobs`)."""
+    reps = state.reps
+    for c, rep in list(reps.items()):
+        if rep[0] == "v":
+            type_, blob = serde.dumps_typed(rep[1])
+            if blob is None or len(blob) <= INLINE_MAX:
+                reps[c] = ("i", type_, blob)
+            else:
+                blobs.append((thread_id, checkpoint_ns, c, str(state.cv[c]), type_, blob))
+                del reps[c]
+    extras["cv"] = state.cv
+    extras["vs"] = state.vs
+    extras["r"] = dict(reps)
+    return extras
+
+
+# ---------------------------------------------------------------- writer cache
+
+# The latest state each (thread, namespace) was written or read at, by checkpoint
+# id, so the next put can write a delta without reading its parent back. Keyed
+# without the database: the parent row's digest, checked before use, tells
+# whether this database holds that state.
+_CACHE_SIZE = 1024
+_cache: OrderedDict[tuple[str, str], tuple[str, RowState]] = OrderedDict()
+_cache_lock = threading.Lock()
+
+
+def remember(thread_id: str, checkpoint_ns: str, checkpoint_id: str, state: RowState) -> None:
+    if not state.digest:
+        return
+    key = (thread_id, checkpoint_ns)
+    with _cache_lock:
+        _cache[key] = (checkpoint_id, state)
+        _cache.move_to_end(key)
+        if len(_cache) > _CACHE_SIZE:
+            _cache.popitem(last=False)
+
+
+def recall(thread_id: str, checkpoint_ns: str, checkpoint_id: str) -> RowState | None:
+    with _cache_lock:
+        found = _cache.get((thread_id, checkpoint_ns))
+    if found is None or found[0] != checkpoint_id:
+        return None
+    return found[1]
+
+
+def forget(thread_id: str | None = None) -> None:
+    """Drop remembered states (of one thread, or all)."""
+    with _cache_lock:
+        if thread_id is None:
+            _cache.clear()
+        else:
+            for key in [k for k in _cache if k[0] == thread_id]:
+                del _cache[key]
+
+
+# ---------------------------------------------------------------- rebuilding states
+
+
+class BrokenLineageError(LookupError):
+    """A delta row whose parent row is missing or holds another state than it was written on."""
+
+
+def rebuild(
+    rows: Mapping[tuple[str, str, str], Any],
+    targets: Any,
+    load_doc: Any,
+    *,
+    keep_all: bool = False,
+) -> dict[tuple[str, str, str], tuple[dict, RowState]]:
+    """(doc, state) of each target key (thread, ns, checkpoint id).
+
+    `rows` maps keys to rows `(thread, ns, id, parent id, type, payload, ...)`
+    holding at least each target's chain down to its snapshot;
+    `load_doc(row, serde_type)` decodes a row's document. With `keep_all`,
+    every row replayed on the way is kept too (and states are never shared),
+    so a page of history replays each lineage once.
+    """
+    out: dict[tuple[str, str, str], tuple[dict, RowState]] = {}
+    for key in targets:
+        if key in out:
+            continue
+        path = []
+        cur = key
+        base: RowState | None = None
+        while True:
+            if cur in out:
+                base = out[cur][1].copy()
+                break
+            row = rows.get(cur)
+            if row is None:
+                raise BrokenLineageError(cur)
+            kind, own, parent, serde_type = parse_type(row[4])
+            path.append((cur, kind, own, parent, load_doc(row, serde_type)))
+            if kind != DELTA:
+                break
+            if row[3] is None or len(path) > 100_000:
+                raise BrokenLineageError(cur)
+            cur = (cur[0], cur[1], row[3])
+        state = base
+        for i in range(len(path) - 1, -1, -1):
+            cur, kind, own, parent, doc = path[i]
+            if kind == DELTA:
+                if state is None or state.digest != parent:
+                    raise BrokenLineageError(cur)
+                state = apply_delta(state, doc, own)
+            elif kind == SNAPSHOT:
+                state = snapshot_state(doc, own)
+            else:
+                state = legacy_state(doc)
+            if keep_all or i == 0:
+                out[cur] = (doc, state)
+                if i:
+                    state = state.copy()
+    return out
