@@ -28,7 +28,6 @@ from langgraph_jit.checkpoint.base import (
     OwnPutCapability,
     SerializerProtocol,
     get_checkpoint_metadata,
-    writes_sort_key,
 )
 
 __all__ = ("InMemorySaver", "MemorySaver", "PersistentDict")
@@ -51,9 +50,12 @@ def _copy_skeleton(checkpoint: Mapping[str, Any], *, storing: bool = False) -> d
         return handed
     out: dict[str, Any] = {}
     for key, value in checkpoint.items():
+        kind = type(value)
+        if kind is str or kind is int:  # v, id, ts
+            out[key] = value
+            continue
         if key == "channel_values":
             continue
-        kind = type(value)
         if key == "versions_seen":
             if storing and kind is FrozenVersionsSeen:
                 # The engine's inner maps are read-only and never change.
@@ -75,11 +77,6 @@ def _copy_skeleton(checkpoint: Mapping[str, Any], *, storing: bool = False) -> d
 
 # Maps whose copy() is a plain dict (a read-only proxy copies the dict it shows).
 _COPIES_TO_DICT = (dict, MappingProxyType)
-
-
-def _write_order(item: tuple[tuple[str, int], tuple[str, str, Any, str]]) -> tuple[str, str, int]:
-    (task_id, idx), stored = item
-    return writes_sort_key(stored[3], task_id, idx)
 
 
 class InMemorySaver(BaseCheckpointSaver[str], AbstractContextManager, AbstractAsyncContextManager):
@@ -140,30 +137,6 @@ class InMemorySaver(BaseCheckpointSaver[str], AbstractContextManager, AbstractAs
 
     # -- reading
 
-    def _load_values(
-        self, thread_id: str, checkpoint_ns: str, versions: ChannelVersions
-    ) -> dict[str, Any]:
-        blobs = self.blobs
-        loads = self.serde.loads_typed
-        values: dict[str, Any] = {}
-        for channel, version in versions.items():
-            blob = blobs.get((thread_id, checkpoint_ns, channel, version))
-            if blob is not None and blob[0] != "empty":
-                values[channel] = loads(blob)
-        return values
-
-    def _pending_writes(
-        self, thread_id: str, checkpoint_ns: str, checkpoint_id: str
-    ) -> list[tuple[str, str, Any]]:
-        stored = self.writes.get((thread_id, checkpoint_ns, checkpoint_id))
-        if not stored:
-            return []
-        loads = self.serde.loads_typed
-        return [
-            (task_id, channel, loads(value))
-            for _, (task_id, channel, value, _) in sorted(stored.items(), key=_write_order)
-        ]
-
     def _tuple(
         self,
         thread_id: str,
@@ -174,13 +147,28 @@ class InMemorySaver(BaseCheckpointSaver[str], AbstractContextManager, AbstractAs
         metadata: Any = None,
     ) -> CheckpointTuple:
         skeleton, metadata_b, parent_id = saved
+        loads = self.serde.loads_typed
         checkpoint = _copy_skeleton(skeleton)
-        # The copy's versions: the stored ones may be a layered map (slower to walk).
-        checkpoint["channel_values"] = self._load_values(
-            thread_id, checkpoint_ns, checkpoint["channel_versions"]
-        )
+        # Walk the copy's versions: the stored ones may be a layered map (slower).
+        blobs = self.blobs
+        values: dict[str, Any] = {}
+        for channel, version in checkpoint["channel_versions"].items():
+            blob = blobs.get((thread_id, checkpoint_ns, channel, version))
+            if blob is not None and blob[0] != "empty":
+                values[channel] = loads(blob)
+        checkpoint["channel_values"] = values
+        stored = self.writes.get((thread_id, checkpoint_ns, checkpoint_id))
+        if stored:
+            # In writes_sort_key's order: (task path, task id, index); keys are unique.
+            order = [(w[3], k[0], k[1]) for k, w in stored.items()]
+            pending_writes = [
+                (task_id, channel, loads(value))
+                for _, (task_id, channel, value, _) in sorted(zip(order, stored.values()))
+            ]
+        else:
+            pending_writes = []
         return CheckpointTuple(
-            config=config
+            config
             or {
                 "configurable": {
                     "thread_id": thread_id,
@@ -188,20 +176,18 @@ class InMemorySaver(BaseCheckpointSaver[str], AbstractContextManager, AbstractAs
                     "checkpoint_id": checkpoint_id,
                 }
             },
-            checkpoint=checkpoint,  # type: ignore[arg-type]
-            metadata=self.serde.loads_typed(metadata_b) if metadata is None else metadata,
-            parent_config=(
-                {
-                    "configurable": {
-                        "thread_id": thread_id,
-                        "checkpoint_ns": checkpoint_ns,
-                        "checkpoint_id": parent_id,
-                    }
+            checkpoint,  # type: ignore[arg-type]
+            loads(metadata_b) if metadata is None else metadata,
+            {
+                "configurable": {
+                    "thread_id": thread_id,
+                    "checkpoint_ns": checkpoint_ns,
+                    "checkpoint_id": parent_id,
                 }
-                if parent_id
-                else None
-            ),
-            pending_writes=self._pending_writes(thread_id, checkpoint_ns, checkpoint_id),
+            }
+            if parent_id
+            else None,
+            pending_writes,
         )
 
     def get_tuple(self, config: dict) -> CheckpointTuple | None:

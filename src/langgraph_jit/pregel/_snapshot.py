@@ -20,13 +20,17 @@ from langgraph_jit._constants import (
     CONF,
     CONFIG_KEY_CHECKPOINT_NS,
     CONFIG_KEY_CHECKPOINTER,
+    CONTROL_WRITES,
     ENGINE_LOGGER,
+    ERROR,
+    INTERRUPT,
     MISSING,
     NS_END,
     NS_SEP,
     NULL_TASK_ID,
     PULL,
     PUSH,
+    RETURN,
     TASKS,
 )
 from langgraph_jit.channels import BinaryOperatorAggregate, DeltaChannel, EphemeralValue, LastValue
@@ -306,13 +310,19 @@ class SnapshotReader:
     """Builds the snapshots of one graph's checkpoints (one per get_state or
     get_state_history call: what it works out is shared by its snapshots)."""
 
-    __slots__ = ("graph", "live", "shape", "stream_keys")
+    __slots__ = ("graph", "live", "reads", "shape", "stream_keys")
 
     def __init__(self, graph: Any, *, live: bool) -> None:
         self.graph = graph
         self.live = live
-        self.shape = _shape(graph)
-        self.stream_keys = graph.stream_channels_asis
+        self.shape = shape = _shape(graph)
+        self.stream_keys = keys = graph.stream_channels_asis
+        # The values a snapshot shows: (channel, how it is read) per stream key.
+        self.reads = (
+            None
+            if type(keys) is str
+            else [(k, shape.kind[k]) for k in keys if k in shape.channel_set]
+        )
 
     def snapshot(self, saved: Any, saver: Any) -> StateSnapshot:
         """The snapshot of `saved` (not None), its subgraphs' states unread."""
@@ -336,29 +346,29 @@ class SnapshotReader:
         tasks whose writes a live snapshot folds in."""
         checkpoint = saved.checkpoint
         checkpoint_id = checkpoint.get("id")
-        if not checkpoint_id or checkpoint.get("v", 4) < 4 or type(checkpoint_id) is not str:
+        if type(checkpoint_id) is not str or checkpoint.get("v", 4) < 4:
             return None
         pending = saved.pending_writes
-        if pending:
-            for write in pending:
-                if write[0] == NULL_TASK_ID:
-                    return None
+        statuses = _statuses(pending) if pending else None
+        if statuses is not None and NULL_TASK_ID in statuses:
+            return None
         shape = self.shape
         values = checkpoint.get("channel_values") or {}
         versions = checkpoint.get("channel_versions") or {}
         for name in shape.rebuildable:
             if name in versions and name not in values:
                 return None
-        config = saved.config
-        configurable = config.get(CONF) or {}
-        metadata = saved.metadata
-        ns = configurable.get(CONFIG_KEY_CHECKPOINT_NS, "")
         try:
             id_bytes = binascii.unhexlify(checkpoint_id.replace("-", ""))
         except (binascii.Error, ValueError):
             return None
-        # For the task ids: id bytes + (node namespace, step) + tail.
-        step = f"{(metadata or {}).get('step', -2) + 1}"
+        config = saved.config
+        configurable = config.get(CONF) or {}
+        metadata = saved.metadata
+        ns = configurable.get(CONFIG_KEY_CHECKPOINT_NS, "")
+        # A task id hashes the checkpoint id, the node's namespace and the
+        # step, then a tail naming the task.
+        step = (metadata or {}).get("step", -2) + 1
         channels = _Values(shape, values)
         planned: list[tuple[str, tuple[Any, ...], Any, bytes]] = []
         if TASKS in values and TASKS in shape.channel_set and channels.available(TASKS):
@@ -381,20 +391,22 @@ class SnapshotReader:
                 _map_input(name, proc, node_input)
             node_ns = f"{ns}{NS_SEP}{name}{step}" if ns else f"{name}{step}"
             planned.append((name, (PULL, name), proc, id_bytes + node_ns.encode() + tail))
-        statuses = task_statuses(pending) if pending else None
-        stream_keys = self.stream_keys
-        live = self.live
         tasks = []
+        names = []
         interrupts: list[Any] = []
         for name, path, proc, data in planned:
             h = xxh3_128_hexdigest(data)
             task_id = f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:32]}"
-            if statuses is not None and task_id in statuses:
-                output, task_interrupts, error = statuses[task_id]
-                if output and live:
+            status = statuses.get(task_id) if statuses is not None else None
+            if status is not None:
+                output, task_interrupts, error = status
+                if output and self.live:
                     return None
-                result = task_result(output, stream_keys) if output else None
+                result = self._result(output) if output else None
+                task_interrupts = tuple(task_interrupts)
                 interrupts.extend(task_interrupts)
+                if error is MISSING:
+                    error = None
             else:
                 task_interrupts = ()
                 error = result = None
@@ -409,33 +421,61 @@ class SnapshotReader:
             else:
                 sub_state = None
             tasks.append(PregelTask(task_id, name, path, error, task_interrupts, sub_state, result))
-        if type(stream_keys) is str:
+            names.append(name)
+        reads = self.reads
+        if reads is None:
             try:
-                read: Any = channels.read(stream_keys)
+                read: Any = channels.read(self.stream_keys)
             except EmptyChannelError:
                 read = None
         else:
             read = {}
-            channel_set = shape.channel_set
-            for k in stream_keys:
-                if k in channel_set and channels.available(k):
+            for k, kind in reads:
+                if kind != _RESTORED and k in values:
+                    value = values[k]
+                    # A reducer's stored DeltaChannel snapshot is restored.
+                    if kind == _PLAIN or type(value).__name__ != "_DeltaSnapshot":
+                        read[k] = value
+                        continue
+                elif kind == _PLAIN:
+                    continue
+                if channels.available(k):
                     read[k] = channels.read(k)
-        parents = metadata.get("parents") if metadata else None
+        if metadata and metadata.get("parents"):
+            config = _output.patch_checkpoint_map(config, metadata)
+            parent_config = _output.patch_checkpoint_map(saved.parent_config, metadata)
+        else:
+            parent_config = saved.parent_config
         return StateSnapshot(
             read,
-            tuple([t.name for t in tasks]),
-            _output.patch_checkpoint_map(config, metadata) if parents else config,
+            tuple(names),
+            config,
             metadata,
             checkpoint.get("ts"),
-            _output.patch_checkpoint_map(saved.parent_config, metadata)
-            if parents
-            else saved.parent_config,
+            parent_config,
             tuple(tasks),
             tuple(interrupts),
         )
 
+    def _result(self, output: list[tuple[str, Any]]) -> Any:
+        """A task's result: what it returned, else its writes to the stream
+        channels (as `task_result`)."""
+        keys = self.stream_keys
+        if type(keys) is str or len(output) > 4:
+            return task_result(output, keys)
+        for chan, _ in output:
+            if chan == RETURN:
+                return task_result(output, keys)
+        result = {}
+        for chan, value in output:
+            if chan in keys:
+                if chan in result:
+                    return task_result(output, keys)  # repeated writes are folded
+                result[chan] = value
+        return result
+
     def _plan_sends(
-        self, packets: Any, ns: str, id_bytes: bytes, step: str, planned: list[Any]
+        self, packets: Any, ns: str, id_bytes: bytes, step: int, planned: list[Any]
     ) -> None:
         """The tasks of the pending sends (as the planner makes them)."""
         topo = self.shape.topo
@@ -476,6 +516,24 @@ class SnapshotReader:
                     found.append((name, proc, tail))
                     break
         return found
+
+
+def _statuses(pending: Any) -> dict[str, list[Any]]:
+    """task id -> [its output writes, the interrupts it raised, its error
+    (MISSING: none)] (as `task_statuses`, which the full path uses)."""
+    statuses: dict[str, list[Any]] = {}
+    for task_id, channel, value in pending:
+        status = statuses.get(task_id)
+        if status is None:
+            status = statuses[task_id] = [[], [], MISSING]
+        if channel == INTERRUPT:
+            status[1].extend(value if isinstance(value, (list, tuple)) else [value])
+        elif channel == ERROR:
+            if status[2] is MISSING:
+                status[2] = value
+        elif channel not in CONTROL_WRITES:
+            status[0].append((channel, value))
+    return statuses
 
 
 def _node_input(shape: _Shape, channels: _Values, keys: Any) -> dict[str, Any] | None:
