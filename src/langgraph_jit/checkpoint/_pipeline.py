@@ -23,7 +23,6 @@ only and the other entries of the group still land).
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import threading
 from collections import deque
 from collections.abc import Awaitable, Callable, Generator, Sequence
@@ -34,7 +33,7 @@ Calls = Sequence[tuple[str, tuple]]  # ("put" | "put_writes", positional args)
 # held in memory and a long transaction holds the write lock longer.
 MAX_GROUP = 256
 MAX_QUEUED = 128
-# A writer with nothing to do for this long ends; the next submit starts one.
+# A writer thread with nothing to do for this long ends; the next submit starts one.
 IDLE_SECONDS = 2.0
 
 
@@ -225,7 +224,6 @@ class AsyncWritePipeline(_GroupQueue):
     ) -> None:
         super().__init__(max_queued, max_group)
         self._commit = commit
-        self._wake = asyncio.Event()  # entries were queued
         self._room = asyncio.Event()  # the queue has room
         self._room.set()
         self._settled = asyncio.Event()  # some entries were settled
@@ -241,7 +239,6 @@ class AsyncWritePipeline(_GroupQueue):
         self._enqueue(calls, receipt)
         if self._writer is None or self._writer.done():
             self._writer = asyncio.get_running_loop().create_task(self._run())
-        self._wake.set()
 
     async def wait(self, receipt: Receipt) -> None:
         while receipt.pending:
@@ -259,14 +256,12 @@ class AsyncWritePipeline(_GroupQueue):
             await self._settled.wait()
 
     async def _run(self) -> None:
+        # Ends as soon as the queue is empty (the next submit starts another):
+        # no task is left pending on a loop its owner closes.
         while True:
             if not self.queue:
-                self._wake.clear()
-                with contextlib.suppress(asyncio.TimeoutError):
-                    await asyncio.wait_for(self._wake.wait(), IDLE_SECONDS)
-                if not self.queue:
-                    self._writer = None
-                    return
+                self._writer = None
+                return
             group = self._take()
             self._room.set()
             errors = await self._commit_group(group)
