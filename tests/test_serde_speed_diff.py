@@ -89,6 +89,42 @@ class Nested(pydantic.BaseModel):
     items: list[Plain] = []
 
 
+class Leaf(pydantic.BaseModel):
+    key: str
+    value: float = 0.0
+
+
+class SubLeaf(Leaf):
+    extra_field: int = 1
+
+
+class Branch(pydantic.BaseModel):
+    name: str
+    leaves: list[Leaf] = []
+    best: Leaf | None = None
+    anything: Any = None
+
+
+class Tree(pydantic.BaseModel):
+    label: str
+    children: list[Tree] = []
+
+
+class Mixed(pydantic.BaseModel):
+    # Leaf and SubLeaf both declared: a SubLeaf in a Leaf field dumps as a Leaf
+    leaf: Leaf
+    sub: SubLeaf | None = None
+
+
+class OpenLeaf(pydantic.BaseModel):
+    model_config = pydantic.ConfigDict(extra="allow")
+    key: str
+
+
+class HoldsOpen(pydantic.BaseModel):
+    items: list[OpenLeaf]
+
+
 class HoldsDataclass(pydantic.BaseModel):
     point: Any = None
 
@@ -151,6 +187,13 @@ USER_TYPES: list[type] = [
     WithDatetime,
     Nested,
     HoldsDataclass,
+    Leaf,
+    SubLeaf,
+    Branch,
+    Tree,
+    Mixed,
+    OpenLeaf,
+    HoldsOpen,
     Computed,
     FieldSerialized,
     AnnotatedSerializer,
@@ -210,6 +253,15 @@ def _pydantic_values() -> dict[str, Any]:
         "datetime-in-dict": WithDatetime(meta={"at": date(2024, 1, 2)}),
         "nested": Nested(inner=Plain(name="i"), items=[Plain(name="j", count=1)]),
         "holds-dataclass": HoldsDataclass(point=Point(1, [2])),
+        "nested-declared": Branch(
+            name="b", leaves=[Leaf(key="a"), Leaf(key="b", value=2)], best=Leaf(key="c")
+        ),
+        "nested-subclass-in-parent-field": Branch(name="s", leaves=[SubLeaf(key="x")]),
+        "nested-in-any": Branch(name="any", anything={"leaf": Leaf(key="z")}),
+        "nested-with-datetime": Branch(name="d", anything=[datetime(2024, 1, 1)]),
+        "recursive": Tree(label="r", children=[Tree(label="a", children=[Tree(label="b")])]),
+        "nested-declared-subclasses": Mixed(leaf=SubLeaf(key="m"), sub=SubLeaf(key="n")),
+        "nested-extras": HoldsOpen(items=[OpenLeaf(key="o", more=[1]), OpenLeaf(key="p")]),
         "computed": Computed(a=2),
         "field-serializer": FieldSerialized(a=3),
         "annotated-serializer": AnnotatedSerializer(a=4),
@@ -376,6 +428,11 @@ def test_direct_path_is_taken_for_messages_and_plain_models() -> None:
     _ours().dumps_typed(list(_pydantic_values().values()))
     assert AIMessage in jsonplus._DIRECT and ToolMessage in jsonplus._DIRECT
     assert Plain in jsonplus._DIRECT and Extra in jsonplus._DIRECT
+    # nested models of the declared classes are packed from their fields too
+    assert jsonplus._DIRECT[Branch][4] is not None and jsonplus._DIRECT[Tree][4] is not None
+    assert jsonplus._DIRECT[HoldsOpen][4] is not None
+    # ...but not when one declared class derives from another
+    assert jsonplus._DIRECT[Mixed][4] is None
     for cls in (
         Computed,
         FieldSerialized,

@@ -209,7 +209,9 @@ def _default(obj: Any) -> Any:
             return _enc_pydantic_v2(obj)
         try:
             data = _packb(
-                (direct[0], direct[1], fields, "model_validate_json"), option=_PLAIN_OPTIONS
+                (direct[0], direct[1], fields, "model_validate_json"),
+                default=direct[4],
+                option=_PLAIN_OPTIONS,
             )
         except TypeError:
             return _direct_missed(cls, obj)
@@ -302,12 +304,61 @@ def _pydantic_v2_encoder(cls: type) -> Callable[[Any], Any]:
     `__dict__` (plus its extras), which can be packed as is, in C, to the same
     bytes. Such classes go in `_DIRECT`, which `_default` tries first; anything
     else in an instance's fields makes the direct pack raise, and that instance
-    goes through `model_dump` as LangGraph does.
+    goes through `model_dump` as LangGraph does. Nested models of the classes
+    the schema declares are packed from their fields too (`_nested_fields`).
     """
     if _PLAIN_PACKING and _dumps_its_fields(cls) and len(_DIRECT) < _MAX_CACHED_TYPES:
         module, name = _wire_name(cls)
-        _DIRECT[cls] = [module, name, len(cls.model_fields), 0]  # type: ignore[attr-defined]
+        nested = _nested_fields(cls)
+        _DIRECT[cls] = [module, name, len(cls.model_fields), 0, nested]  # type: ignore[attr-defined]
     return _enc_pydantic_v2
+
+
+def _nested_fields(cls: Any) -> Callable[[Any], Any] | None:
+    """For a model whose fields declare other models: the `default` hook that gives
+    such a nested model's fields, as `model_dump` does (None: the direct pack of `cls`
+    takes no nested model).
+
+    `model_dump` serializes a nested model by the class its field declares, so a
+    subclass instance gives only the declared class's fields; such instances must
+    not be packed from their own fields. Hence only the declared classes are taken,
+    and only when none of them derives from another; any other value raises, and
+    the instance goes through `model_dump`.
+    """
+    declared: dict[type, int] = {cls: len(cls.model_fields)}  # it may nest its own class
+    _collect_models(cls.__pydantic_core_schema__, declared)
+    if any(not _dumps_its_fields(m) for m in declared):
+        return None
+    if any(a is not b and issubclass(a, b) for a in declared for b in declared):
+        return None
+
+    def fields_of(obj: Any) -> Any:
+        n_fields = declared.get(type(obj))
+        if n_fields is None:
+            raise TypeError("not a declared model")
+        fields = obj.__dict__
+        extra = obj.__pydantic_extra__
+        if extra:
+            return {**fields, **extra}
+        if len(fields) != n_fields:
+            raise TypeError("missing fields")
+        return fields
+
+    return fields_of
+
+
+def _collect_models(schema: Any, into: dict[type, int]) -> None:
+    """The model classes a core schema declares (its "model" nodes), with their field counts."""
+    stack = [schema]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, dict):
+            model = node.get("cls") if node.get("type") == "model" else None
+            if isinstance(model, type) and model not in into:
+                into[model] = len(getattr(model, "model_fields", ()))
+            stack.extend(node.values())
+        elif isinstance(node, (list, tuple)):
+            stack.extend(node)
 
 
 def _direct_missed(cls: type, obj: Any) -> Any:
