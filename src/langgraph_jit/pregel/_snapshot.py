@@ -265,24 +265,26 @@ class _Values:
     """A checkpoint's channels as the lean path reads them: from the stored
     values, restoring a channel object only when its type asks for it."""
 
-    __slots__ = ("kind", "restored", "specs", "values")
+    __slots__ = ("restored", "shape", "values")
 
     def __init__(self, shape: _Shape, values: dict[str, Any]) -> None:
-        self.kind = shape.kind
-        self.specs = shape.specs
+        self.shape = shape
         self.values = values
-        self.restored: dict[str, Any] = {}
+        self.restored: dict[str, Any] | None = None
 
     def _channel(self, name: str) -> Any:
-        ch = self.restored.get(name)
+        restored = self.restored
+        if restored is None:
+            restored = self.restored = {}
+        ch = restored.get(name)
         if ch is None:
-            ch = self.specs[name].from_checkpoint(self.values.get(name, MISSING))
-            self.restored[name] = ch
+            ch = self.shape.specs[name].from_checkpoint(self.values.get(name, MISSING))
+            restored[name] = ch
         return ch
 
     def _stored(self, name: str) -> bool:
         """Whether `name` reads as its stored value."""
-        kind = self.kind[name]
+        kind = self.shape.kind[name]
         if kind == _PLAIN:
             return True
         if kind == _REDUCER:
@@ -348,10 +350,19 @@ class SnapshotReader:
         checkpoint_id = checkpoint.get("id")
         if type(checkpoint_id) is not str or checkpoint.get("v", 4) < 4:
             return None
+        # task id -> its saved writes
+        by_task: dict[str, list[tuple[str, Any]]] | None = None
         pending = saved.pending_writes
-        statuses = _statuses(pending) if pending else None
-        if statuses is not None and NULL_TASK_ID in statuses:
-            return None
+        if pending:
+            by_task = {}
+            for task_id, channel, value in pending:
+                writes = by_task.get(task_id)
+                if writes is None:
+                    if task_id == NULL_TASK_ID:
+                        return None
+                    by_task[task_id] = [(channel, value)]
+                else:
+                    writes.append((channel, value))
         shape = self.shape
         values = checkpoint.get("channel_values") or {}
         versions = checkpoint.get("channel_versions") or {}
@@ -373,40 +384,53 @@ class SnapshotReader:
         planned: list[tuple[str, tuple[Any, ...], Any, bytes]] = []
         if TASKS in values and TASKS in shape.channel_set and channels.available(TASKS):
             self._plan_sends(channels.read(TASKS), ns, id_bytes, step, planned)
-        try:
-            triggered = self._triggered(checkpoint, versions, channels)
-        except TypeError:
-            return None  # versions that do not compare: the engine ranks them
-        for name, proc, tail in triggered:
-            sub = proc.channels
-            if type(sub) is str:
-                if sub not in shape.channel_set or not channels.available(sub):
+        if not shape.channel_set.isdisjoint(versions):
+            # (else LangGraph examines no node: the checkpoint has no versions)
+            seen_by = checkpoint.get("versions_seen") or {}
+            for name, triggers, proc, tail in shape.pulls:
+                # Triggered: a trigger channel holds a value newer than the
+                # node has seen (any value, if it has seen none).
+                seen = seen_by.get(name)
+                for ch, kind in triggers:
+                    if seen is not None:
+                        if ch not in versions:
+                            continue
+                        if ch in seen:
+                            try:
+                                if not versions[ch] > seen[ch]:
+                                    continue
+                            except TypeError:
+                                return None  # versions that do not compare: the engine ranks them
+                    if (ch in values) if kind == _PLAIN else channels.available(ch):
+                        break
+                else:
                     continue
-                if proc.mapper is not None:
-                    _map_input(name, proc, channels.read(sub))
-            elif proc.mapper is not None:
-                node_input = _node_input(shape, channels, sub)
-                if node_input is None:
-                    return None
-                _map_input(name, proc, node_input)
-            node_ns = f"{ns}{NS_SEP}{name}{step}" if ns else f"{name}{step}"
-            planned.append((name, (PULL, name), proc, id_bytes + node_ns.encode() + tail))
+                sub = proc.channels
+                if type(sub) is str:
+                    if sub not in shape.channel_set or not channels.available(sub):
+                        continue
+                    if proc.mapper is not None:
+                        _map_input(name, proc, channels.read(sub))
+                elif proc.mapper is not None:
+                    node_input = _node_input(shape, channels, sub)
+                    if node_input is None:
+                        return None
+                    _map_input(name, proc, node_input)
+                node_ns = f"{ns}{NS_SEP}{name}{step}" if ns else f"{name}{step}"
+                planned.append((name, (PULL, name), proc, id_bytes + node_ns.encode() + tail))
         tasks = []
         names = []
         interrupts: list[Any] = []
         for name, path, proc, data in planned:
             h = xxh3_128_hexdigest(data)
             task_id = f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:32]}"
-            status = statuses.get(task_id) if statuses is not None else None
-            if status is not None:
-                output, task_interrupts, error = status
+            writes = by_task.get(task_id) if by_task is not None else None
+            if writes is not None:
+                output, task_interrupts, error = _status(writes)
                 if output and self.live:
                     return None
                 result = self._result(output) if output else None
-                task_interrupts = tuple(task_interrupts)
                 interrupts.extend(task_interrupts)
-                if error is MISSING:
-                    error = None
             else:
                 task_interrupts = ()
                 error = result = None
@@ -495,45 +519,23 @@ class SnapshotReader:
             data = f"{node_ns}{step}{name}{PUSH}{idx}".encode()
             planned.append((name, (PUSH, idx, False), proc, id_bytes + data))
 
-    def _triggered(
-        self, checkpoint: dict[str, Any], versions: Any, channels: _Values
-    ) -> list[tuple[str, Any, bytes]]:
-        """The nodes to run: one of their trigger channels holds a value newer
-        than the node has seen (any value, if it has seen none)."""
-        if self.shape.channel_set.isdisjoint(versions):
-            return []  # LangGraph examines no node while the checkpoint has no versions
-        seen_by = checkpoint.get("versions_seen") or {}
-        values = channels.values
-        found = []
-        for name, triggers, proc, tail in self.shape.pulls:
-            seen = seen_by.get(name)
-            for ch, kind in triggers:
-                if seen is not None and (
-                    ch not in versions or (ch in seen and not versions[ch] > seen[ch])
-                ):
-                    continue
-                if (ch in values) if kind == _PLAIN else channels.available(ch):
-                    found.append((name, proc, tail))
-                    break
-        return found
 
-
-def _statuses(pending: Any) -> dict[str, list[Any]]:
-    """task id -> [its output writes, the interrupts it raised, its error
-    (MISSING: none)] (as `task_statuses`, which the full path uses)."""
-    statuses: dict[str, list[Any]] = {}
-    for task_id, channel, value in pending:
-        status = statuses.get(task_id)
-        if status is None:
-            status = statuses[task_id] = [[], [], MISSING]
+def _status(writes: list[tuple[str, Any]]) -> tuple[list[Any], tuple[Any, ...], Any]:
+    """A task's output writes, the interrupts it raised and its error, from
+    its saved writes (as `task_statuses`, which the full path uses)."""
+    output = []
+    interrupts: list[Any] = []
+    error = None
+    has_error = False
+    for channel, value in writes:
         if channel == INTERRUPT:
-            status[1].extend(value if isinstance(value, (list, tuple)) else [value])
+            interrupts.extend(value if isinstance(value, (list, tuple)) else [value])
         elif channel == ERROR:
-            if status[2] is MISSING:
-                status[2] = value
+            if not has_error:
+                error, has_error = value, True
         elif channel not in CONTROL_WRITES:
-            status[0].append((channel, value))
-    return statuses
+            output.append((channel, value))
+    return output, tuple(interrupts), error
 
 
 def _node_input(shape: _Shape, channels: _Values, keys: Any) -> dict[str, Any] | None:
