@@ -292,6 +292,68 @@ def case_model_state(lg: Impl, saver: Any) -> tuple[Any, list[dict]]:
     return app, [cfg("m")]
 
 
+def case_join(lg: Impl, saver: Any) -> tuple[Any, list[dict]]:
+    """START -> a, b; c waits for both (a barrier channel triggers it)."""
+    b = lg.StateGraph(LoopState)
+    b.add_node("a", lambda s: {"log": ["a"]})
+    b.add_node("b", lambda s: {"log": ["b"]})
+    b.add_node("slow", lambda s: {"log": ["slow"]})
+    b.add_node("c", lambda s: {"log": ["c"], "i": 1})
+    b.add_edge(lg.START, "a")
+    b.add_edge(lg.START, "b")
+    b.add_edge("b", "slow")
+    b.add_edge(["a", "slow"], "c")
+    app = b.compile(checkpointer=saver, interrupt_before=["c"])
+    # "sync": LangGraph saves the barrier's set of seen names before the next
+    # step adds to it (in the background it may save the set as changed later).
+    app.invoke({"i": 0, "log": []}, cfg("j"), durability="sync")
+    app.invoke(None, cfg("j"), durability="sync")
+    return app, [cfg("j")]
+
+
+def case_pregel(lg: Impl, saver: Any) -> tuple[Any, list[dict]]:
+    """Low-level Pregel: a node reading one channel, a node reading two, a Topic."""
+    one = lg.NodeBuilder().subscribe_only("a").do(lambda x: x + 1).write_to("b", "c")
+    two = lg.NodeBuilder().subscribe_to("b", "c").do(lambda d: d["b"] * 10).write_to("out")
+    app = lg.Pregel(
+        nodes={"one": one, "two": two},
+        channels={
+            "a": lg.ch.LastValue(int),
+            "b": lg.ch.LastValue(int),
+            "c": lg.ch.Topic(int, accumulate=True),
+            "out": lg.ch.LastValue(int),
+        },
+        input_channels="a",
+        output_channels=["out", "c"],
+        stream_channels=["b", "c", "out"],
+        checkpointer=saver,
+    )
+    app.invoke(1, cfg("p"))
+    single = lg.Pregel(
+        nodes={"one": lg.NodeBuilder().subscribe_only("a").do(lambda x: x * 2).write_to("b")},
+        channels={"a": lg.ch.LastValue(int), "b": lg.ch.LastValue(int)},
+        input_channels="a",
+        output_channels="b",
+        checkpointer=saver,
+    )
+    single.invoke(3, cfg("q"))
+    return app, [cfg("p")]
+
+
+def case_single_channel_output(lg: Impl, saver: Any) -> tuple[Any, list[dict]]:
+    """A graph whose state is one channel (snapshot values are that value)."""
+    app = lg.Pregel(
+        nodes={"one": lg.NodeBuilder().subscribe_only("a").do(lambda x: x * 2).write_to("b")},
+        channels={"a": lg.ch.LastValue(int), "b": lg.ch.LastValue(int)},
+        input_channels="a",
+        output_channels="b",
+        stream_channels="b",
+        checkpointer=saver,
+    )
+    app.invoke(3, cfg("one"))
+    return app, [cfg("one")]
+
+
 def case_empty_thread(lg: Impl, saver: Any) -> tuple[Any, list[dict]]:
     return _loop(lg, saver), [cfg("nobody")]
 
@@ -308,6 +370,9 @@ CASES = [
     case_subgraph,
     case_subgraph_done,
     case_model_state,
+    case_join,
+    case_pregel,
+    case_single_channel_output,
     case_empty_thread,
 ]
 
