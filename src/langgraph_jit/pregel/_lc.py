@@ -124,21 +124,30 @@ def ambient_config() -> dict | None:
     return None if module is None else module.var_child_runnable_config.get()
 
 
+# langchain_core's context variable of the config runnables inherit, found once
+# (an import statement per task costs more than setting the variable).
+_child_config_var: list[Any] = []
+
+
+def _config_var() -> Any:
+    if not _child_config_var:
+        try:
+            from langchain_core.runnables.config import var_child_runnable_config
+        except ImportError:  # pragma: no cover - langchain_core half-imported
+            return None
+        _child_config_var.append(var_child_runnable_config)
+    return _child_config_var[0]
+
+
 def enter_task(task: Any) -> Any:
     """Expose the task's config to LangChain code run by the task."""
-    try:
-        from langchain_core.runnables.config import var_child_runnable_config
-    except ImportError:  # pragma: no cover - langchain_core half-imported
-        return None
-    return var_child_runnable_config.set(task.config)
+    var = _child_config_var[0] if _child_config_var else _config_var()
+    return None if var is None else var.set(task.config)
 
 
 def exit_task(token: Any) -> None:
-    if token is None:
-        return
-    from langchain_core.runnables.config import var_child_runnable_config
-
-    var_child_runnable_config.reset(token)
+    if token is not None:
+        token.var.reset(token)
 
 
 def set_messages_version(run: Any, version: str) -> None:

@@ -79,14 +79,23 @@ def _top_values(obj: Any) -> Sequence[Any]:
     return ()
 
 
-def _messages_in(value: Any) -> Iterator[BaseMessage]:
+# Types whose values are neither a message nor a sequence that may hold one: most
+# state values, looked up before the (slower) abstract-class checks below.
+_NO_MESSAGES = frozenset({int, float, bool, str, bytes, type(None), dict, set, frozenset})
+
+
+def _messages_in(value: Any) -> Sequence[BaseMessage]:
     """A message, or the messages directly inside a sequence (one level deep)."""
+    cls = type(value)
+    if cls in _NO_MESSAGES:
+        return ()
+    if cls is list or cls is tuple:
+        return [item for item in value if isinstance(item, BaseMessage)]
     if isinstance(value, BaseMessage):
-        yield value
-    elif isinstance(value, Sequence) and not isinstance(value, (str, bytes)):
-        for item in value:
-            if isinstance(item, BaseMessage):
-                yield item
+        return (value,)
+    if isinstance(value, Sequence) and not isinstance(value, (str, bytes)):
+        return [item for item in value if isinstance(item, BaseMessage)]
+    return ()
 
 
 def _node_metadata(metadata: dict[str, Any]) -> dict[str, Any]:
@@ -387,10 +396,16 @@ def _handlers(callbacks: Any) -> Sequence[Any]:
 
 def on_task_done(run: Any, task: Any) -> None:
     """Engine hook: a task finished successfully and its writes are collected
-    (call before the task's `updates` chunk is queued, as LangGraph orders them)."""
+    (call before the task's `updates` chunk is queued, as LangGraph orders them).
+
+    The task's config is its last use here: the task lets go of it. The config
+    refers back to the task (its parent-task and send keys), and that cycle would
+    keep both, and everything they hold, for the garbage collector, whose passes
+    then cost more than the run. A config the node kept is untouched."""
     config = task.built_config
     if config is None:  # nothing in the task asked for its config: no handler
         return
     for handler in _handlers(config.get("callbacks")):
         if isinstance(handler, StreamMessagesHandler):
             handler.task_finished(task)
+    task._config = None  # rebuilt if asked for again

@@ -292,34 +292,74 @@ class PregelRun:
 
     def task_config(self, task: Task) -> dict[str, Any]:
         """The RunnableConfig a node sees (LangGraph's ensure_config shape)."""
-        config = self.config
+        base = self._task_config_base
+        if base is None or base[0] is not self.configurable or base[1] is not self.config:
+            base = self._task_config_base = self._config_base()
+        _, _, head, base_conf, base_map, base_metadata, base_tags, callbacks, built = base
         proc = task.proc
+        metadata = base_metadata.copy()
+        metadata["langgraph_step"] = self.step
+        metadata["langgraph_node"] = task.name
+        metadata["langgraph_triggers"] = task.triggers
+        metadata["langgraph_path"] = task.path
+        metadata["langgraph_checkpoint_ns"] = ns = task.checkpoint_ns
+        if proc.metadata:
+            metadata.update(proc.metadata)
+        tags = base_tags.copy()
+        if proc.tags:
+            tags.extend(proc.tags)
+        configurable = base_conf.copy()
+        configurable[CONFIG_KEY_CHECKPOINT_NS] = ns
+        configurable[CONFIG_KEY_TASK_ID] = task.id
+        configurable[CONFIG_KEY_SEND] = task.send
+        configurable[CONFIG_KEY_PARENT_TASK] = task
+        configurable[CONFIG_KEY_CHECKPOINT_MAP] = {
+            **base_map,
+            self.checkpoint_ns: self.state.current_id(),
+        }
+        trace = self.trace
+        if trace is not None:
+            # Traced (see _trace): tasks' callbacks are children of the
+            # graph's run, which holds the stream handlers.
+            callbacks = trace.step_callbacks(self.step)
+        elif built:
+            callbacks = callbacks.copy()  # the run's handlers added: each task its own list
+        config: dict[str, Any] = head.copy()
+        config["callbacks"] = callbacks
+        config["metadata"] = metadata
+        config["tags"] = tags
+        config["run_name"] = task.name
+        config[CONF] = configurable
+        return config
+
+    # What every task config of the run shares (see _config_base); the run's
+    # `configurable` and `config` it was built from come first.
+    _task_config_base: tuple[Any, ...] | None = None
+
+    def _config_base(self) -> tuple[Any, ...]:
+        """The parts of a task config that are the same for every task of the run,
+        each with the per-task keys already in place (set to None), so that a
+        task's copy, once they are filled in, has its keys in LangGraph's order."""
+        config = self.config
         configurable = dict(self.configurable)
         metadata = dict(config.get("metadata") or {})
         for key in _PROPAGATE_TO_METADATA:
             if key not in metadata and configurable.get(key):
                 metadata[key] = configurable[key]
         metadata.update(
-            langgraph_step=self.step,
-            langgraph_node=task.name,
-            langgraph_triggers=task.triggers,
-            langgraph_path=task.path,
-            langgraph_checkpoint_ns=task.checkpoint_ns,
+            langgraph_step=None,
+            langgraph_node=None,
+            langgraph_triggers=None,
+            langgraph_path=None,
+            langgraph_checkpoint_ns=None,
         )
-        if proc.metadata:
-            metadata.update(proc.metadata)
         tags = list(config.get("tags") or ())
-        if proc.tags:
-            tags.extend(proc.tags)
-        configurable[CONFIG_KEY_CHECKPOINT_NS] = task.checkpoint_ns
+        configurable[CONFIG_KEY_CHECKPOINT_NS] = None
         configurable.pop(CONFIG_KEY_CHECKPOINT_ID, None)
-        configurable[CONFIG_KEY_TASK_ID] = task.id
-        configurable[CONFIG_KEY_SEND] = task.send
-        configurable[CONFIG_KEY_PARENT_TASK] = task
-        configurable[CONFIG_KEY_CHECKPOINT_MAP] = {
-            **self.configurable.get(CONFIG_KEY_CHECKPOINT_MAP, {}),
-            self.checkpoint_ns: self.state.current_id(),
-        }
+        configurable[CONFIG_KEY_TASK_ID] = None
+        configurable[CONFIG_KEY_SEND] = None
+        configurable[CONFIG_KEY_PARENT_TASK] = None
+        configurable[CONFIG_KEY_CHECKPOINT_MAP] = None
         stream_down = self.emitter.stream_down
         if stream_down is not None:
             configurable[CONFIG_KEY_STREAM] = stream_down
@@ -330,25 +370,34 @@ class PregelRun:
             configurable[CONFIG_KEY_CHECKPOINTER] = checkpointer
         # Subgraphs save as often as their parent does (nodes may read it, as in LangGraph).
         configurable[CONFIG_KEY_DURABILITY] = self.persist.durability
-        trace = self.trace
-        if trace is not None:
-            # Traced (see _trace): tasks' callbacks are children of the
-            # graph's run, which holds the stream handlers.
-            callbacks = trace.step_callbacks(self.step)
-        else:
+        callbacks = None
+        built = False
+        if self.trace is None:
             callbacks = config.get("callbacks")
             extra = self.stream_callbacks()
             if extra:
                 callbacks = [*(callbacks or ()), *extra]
-        return {
+                built = True
+        head = {
             "recursion_limit": self.recursion_limit,
             **config,
-            "callbacks": callbacks,
-            "metadata": metadata,
-            "tags": tags,
-            "run_name": task.name,
-            CONF: configurable,
+            "callbacks": None,
+            "metadata": None,
+            "tags": None,
+            "run_name": None,
+            CONF: None,
         }
+        return (
+            self.configurable,
+            config,
+            head,
+            configurable,
+            self.configurable.get(CONFIG_KEY_CHECKPOINT_MAP, {}),
+            metadata,
+            tags,
+            callbacks,
+            built,
+        )
 
     def stream_callbacks(self) -> list[Any] | None:
         """Callback handlers the `messages` and `tools` stream modes need."""

@@ -17,7 +17,7 @@ Task events are folded into these projections and kept out of the event log.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any, Literal, TypeGuard
 
 from typing_extensions import NotRequired, TypedDict
 
@@ -99,12 +99,17 @@ def _status_of_result(data: Mapping[str, Any]) -> tuple[SubgraphStatus, str | No
     return "completed", None
 
 
+def _is_mapping(value: Any) -> TypeGuard[Mapping[str, Any]]:
+    # a plain dict (what events carry) without the abstract-class check
+    return type(value) is dict or isinstance(value, Mapping)
+
+
 def _tool_call_id(task_input: Any) -> str | None:
     """The id of the tool call a task runs, from a tool node's task input: a tool call
     with its context (`{"tool_call": {...}}`) or a list of tool calls (the first)."""
-    if isinstance(task_input, Mapping):
+    if _is_mapping(task_input):
         call = task_input.get("tool_call")
-        if isinstance(call, Mapping) and isinstance(call.get("id"), str):
+        if call is not None and _is_mapping(call) and isinstance(call.get("id"), str):
             return call["id"]
         return None
     if isinstance(task_input, list):
@@ -170,7 +175,7 @@ class _TasksLifecycleBase(StreamTransformer):
         ns = tuple(params["namespace"])
         data = params["data"]
         scope = self.scope
-        if ns[: len(scope)] != scope or not isinstance(data, Mapping):
+        if (scope and ns[: len(scope)] != scope) or not _is_mapping(data):
             return []
         # only a task's result carries these keys: any other task event is a start
         if "result" in data or "error" in data or "interrupts" in data:
@@ -189,9 +194,7 @@ class _TasksLifecycleBase(StreamTransformer):
     def _record_identity(self, ns: Namespace, data: Mapping[str, Any]) -> None:
         if ns not in self._lc_by_ns:
             metadata = data.get("metadata")
-            self._lc_by_ns[ns] = (
-                metadata.get("lc_agent_name") if isinstance(metadata, Mapping) else None
-            )
+            self._lc_by_ns[ns] = metadata.get("lc_agent_name") if _is_mapping(metadata) else None
 
     def _record_pending_tool_calls(self, data: Mapping[str, Any]) -> None:
         task_id = data.get("id")
@@ -213,7 +216,7 @@ class _TasksLifecycleBase(StreamTransformer):
         graph_name: str | None = node
         cause: LifecycleCause | None = None
         metadata = data.get("metadata")
-        agent_name = metadata.get("lc_agent_name") if isinstance(metadata, Mapping) else None
+        agent_name = metadata.get("lc_agent_name") if _is_mapping(metadata) else None
         if agent_name is not None:
             # a named agent (create_agent(name=...)) runs here, maybe as a tool
             graph_name = agent_name
@@ -341,6 +344,8 @@ class SubgraphTransformer(_TasksLifecycleBase):
 
     def _handle_for_event(self, event: ProtocolEvent) -> Any:
         """The open handle whose subgraph emitted `event` (at any depth below it)."""
+        if not self._handles:
+            return None
         ns = event["params"]["namespace"]
         depth = len(self.scope) + 1
         if len(ns) < depth:
