@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import operator
 import shutil
+from contextlib import ExitStack
 
 import pytest
 
@@ -191,7 +192,7 @@ def _copy_pg_thread(dsn, source, target):
 
 
 @pytest.mark.parametrize("writer,reader", [("lg", "jit"), ("jit", "lg")])
-def test_postgres_threads_move_between_savers(pg_db, writer, reader):
+def test_postgres_threads_move_between_savers(pg_dsn, pg_db, writer, reader):  # noqa: F811
     from langgraph.checkpoint.postgres import PostgresSaver as LGPostgresSaver
 
     from langgraph_jit.checkpoint.postgres import PostgresSaver
@@ -215,7 +216,16 @@ def test_postgres_threads_move_between_savers(pg_db, writer, reader):
         expected_f = failing_app(writer, saver, ref_calls, fail=False).invoke(
             None, {"configurable": {"thread_id": "f-ref"}}
         )
-    with savers[reader].from_conn_string(pg_db) as saver:
+    with ExitStack() as stack:
+        where = pg_db
+        if writer == "jit":
+            # Our PostgreSQL rows store what changed, which LangGraph's saver cannot
+            # read: threads move to it through the converter.
+            from langgraph_jit._checkpoint_convert import convert
+
+            where = stack.enter_context(fresh_database(pg_dsn))
+            convert(pg_db, where, to="langgraph", threads=["t", "f"])
+        saver = stack.enter_context(savers[reader].from_conn_string(where))
         got = _finish_breakpoint(
             breakpoint_app(reader, saver), {"configurable": {"thread_id": "t"}}
         )

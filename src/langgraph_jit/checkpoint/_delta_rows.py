@@ -220,6 +220,8 @@ def encode(
     checkpoint: Mapping[str, Any],
     new_versions: Mapping[str, Any],
     base: RowState | None,
+    *,
+    legacy_inline: bool = False,
 ) -> tuple[dict[str, Any], list[tuple], RowState]:
     """The row document of `checkpoint` (a delta against `base`, the parent's state,
     or a snapshot), the blob rows to insert, and the checkpoint's state."""
@@ -297,7 +299,10 @@ def encode(
     }
     if snapshot:
         state = RowState(cv, vs, reps, 0, "", items)
-        return snapshot_doc(serde, thread_id, checkpoint_ns, doc, state, blobs), blobs, state
+        whole = snapshot_doc(
+            serde, thread_id, checkpoint_ns, doc, state, blobs, legacy_inline=legacy_inline
+        )
+        return whole, blobs, state
     assert base is not None
     old_cv = base.cv
     cv_changed = {c: v for c, v in cv.items() if old_cv.get(c) != v}
@@ -341,12 +346,15 @@ def snapshot_doc(
     extras: dict[str, Any],
     state: RowState,
     blobs: list[tuple],
+    *,
+    legacy_inline: bool = False,
 ) -> dict[str, Any]:
-    """`extras` (the checkpoint's other keys) with `state` whole; a legacy inline
-    value gets a rep of ours (inline, or a blob row added to `blobs`)."""
+    """`extras` (the checkpoint's other keys) with `state` whole. A legacy inline
+    value is kept as is with `legacy_inline` (JSON rows: it is a JSON value),
+    else it gets a rep of ours (inline, or a blob row added to `blobs`)."""
     reps = state.reps
     for c, rep in list(reps.items()):
-        if rep[0] == "v":
+        if rep[0] == "v" and not legacy_inline:
             type_, blob = serde.dumps_typed(rep[1])
             if blob is None or len(blob) <= INLINE_MAX:
                 reps[c] = ("i", type_, blob)

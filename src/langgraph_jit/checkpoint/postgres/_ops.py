@@ -7,9 +7,28 @@ read and continue the other's threads. We keep no values inline in the
 
 from __future__ import annotations
 
+import base64
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from langgraph_jit.checkpoint._delta_rows import (
+    DELTA,
+    DOC_KEYS,
+    SNAPSHOT,
+    BrokenLineageError,
+    blob_keys,
+    checkpoint_of,
+    digest,
+    encode,
+    parse_type,
+    rebuild,
+    recall,
+    remember,
+    row_type,
+    snapshot_doc,
+    snapshot_state,
+    values_of,
+)
 from langgraph_jit.checkpoint._sql import (
     ALL,
     EMIT,
@@ -17,13 +36,17 @@ from langgraph_jit.checkpoint._sql import (
     MANY,
     ONE,
     UnreadableCheckpointError,
-    blob_rows,
+    chunks,
+    config_of,
     json_dumps,
-    make_tuple,
-    skeleton,
+    load_writes,
     write_rows,
 )
-from langgraph_jit.checkpoint.base import WRITES_IDX_MAP, get_serializable_checkpoint_metadata
+from langgraph_jit.checkpoint.base import (
+    WRITES_IDX_MAP,
+    CheckpointTuple,
+    get_serializable_checkpoint_metadata,
+)
 
 # LangGraph's list, verbatim: the position is the version recorded in
 # checkpoint_migrations, so both savers agree on what has been applied.
@@ -69,29 +92,59 @@ MIGRATIONS = [
     "ALTER TABLE checkpoint_writes ADD COLUMN IF NOT EXISTS task_path TEXT NOT NULL DEFAULT '';",
 ]
 
-# One round trip per checkpoint: its blobs and writes come back as arrays.
-SELECT_SQL = """
-SELECT
-    thread_id, checkpoint_ns, checkpoint_id, parent_checkpoint_id, checkpoint, metadata,
-    (
-        SELECT array_agg(array[convert_to(bl.channel, 'UTF8'), convert_to(bl.type, 'UTF8'), bl.blob])
-        FROM jsonb_each_text(checkpoint -> 'channel_versions')
-        INNER JOIN checkpoint_blobs bl
-            ON bl.thread_id = checkpoints.thread_id
-            AND bl.checkpoint_ns = checkpoints.checkpoint_ns
-            AND bl.channel = jsonb_each_text.key
-            AND bl.version = jsonb_each_text.value
-    ) AS blobs,
-    (
-        SELECT array_agg(array[
-            convert_to(cw.task_id, 'UTF8'), convert_to(cw.channel, 'UTF8'), convert_to(cw.type, 'UTF8'),
-            cw.blob, convert_to(cw.task_path, 'UTF8'), convert_to(cw.idx::text, 'UTF8')])
-        FROM checkpoint_writes cw
-        WHERE cw.thread_id = checkpoints.thread_id
-            AND cw.checkpoint_ns = checkpoints.checkpoint_ns
-            AND cw.checkpoint_id = checkpoints.checkpoint_id
-    ) AS writes
-FROM checkpoints """
+# A checkpoint row and its ancestors down to the row holding its whole state
+# (`{seed}` picks the first), the blobs its values may need (each channel's
+# latest version down the chain, and the bases of appended lists) and its
+# writes, in one round trip. Ancestors come after the row (n > 0).
+_CHAIN_SQL = """
+WITH RECURSIVE chain AS (
+    ({seed})
+    UNION ALL
+    SELECT c.thread_id, c.checkpoint_ns, c.checkpoint_id, c.parent_checkpoint_id, c.type,
+        c.checkpoint, c.metadata, chain.n + 1
+    FROM chain JOIN checkpoints c
+        ON c.thread_id = chain.thread_id AND c.checkpoint_ns = chain.checkpoint_ns
+        AND c.checkpoint_id = chain.parent_checkpoint_id
+    WHERE left(chain.type, 1) = '+' AND chain.n < 100000
+),
+keys AS (
+    SELECT channel, version FROM (
+        SELECT DISTINCT ON (e.key) e.key AS channel, e.value AS version
+        FROM chain, jsonb_each_text(
+            COALESCE(chain.checkpoint -> 'cv', chain.checkpoint -> 'channel_versions')) AS e
+        ORDER BY e.key, chain.n
+    ) AS latest
+    UNION
+    SELECT r.key, CASE WHEN r.value ->> 0 = 'p' THEN r.value ->> 1 ELSE r.value ->> 3 END
+    FROM chain, jsonb_each(COALESCE(chain.checkpoint -> 'r', '{{}}'::jsonb)) AS r
+    WHERE jsonb_typeof(r.value) = 'array' AND (r.value ->> 0 = 'p' OR
+        (r.value ->> 0 = '+' AND jsonb_array_length(r.value) > 3))
+)
+SELECT chain.thread_id, chain.checkpoint_ns, chain.checkpoint_id, chain.parent_checkpoint_id,
+    chain.type, chain.checkpoint, chain.metadata,
+    CASE WHEN chain.n = 0 THEN (
+        SELECT array_agg(array[convert_to(bl.channel, 'UTF8'), convert_to(bl.version, 'UTF8'),
+            convert_to(bl.type, 'UTF8'), bl.blob])
+        FROM keys JOIN checkpoint_blobs bl
+            ON bl.thread_id = chain.thread_id AND bl.checkpoint_ns = chain.checkpoint_ns
+            AND bl.channel = keys.channel AND bl.version = keys.version
+    ) END AS blobs,
+    CASE WHEN chain.n = 0 THEN ({writes}) END AS writes
+FROM chain ORDER BY chain.n
+"""
+_ROW_COLS = (
+    "thread_id, checkpoint_ns, checkpoint_id, parent_checkpoint_id, type, checkpoint, metadata"
+)
+# A checkpoint's writes as an array (`cp` names its row).
+_WRITES_SQL = """
+SELECT array_agg(array[
+    convert_to(cw.task_id, 'UTF8'), convert_to(cw.channel, 'UTF8'), convert_to(cw.type, 'UTF8'),
+    cw.blob, convert_to(cw.task_path, 'UTF8'), convert_to(cw.idx::text, 'UTF8')])
+FROM checkpoint_writes cw
+WHERE cw.thread_id = {cp}.thread_id AND cw.checkpoint_ns = {cp}.checkpoint_ns
+    AND cw.checkpoint_id = {cp}.checkpoint_id
+"""
+
 
 INSERT_BLOBS_SQL = """
 INSERT INTO checkpoint_blobs (thread_id, checkpoint_ns, channel, version, type, blob)
@@ -100,10 +153,10 @@ ON CONFLICT (thread_id, checkpoint_ns, channel, version) DO NOTHING
 """
 
 UPSERT_CHECKPOINT_SQL = """
-INSERT INTO checkpoints (thread_id, checkpoint_ns, checkpoint_id, parent_checkpoint_id, checkpoint, metadata)
-VALUES (%s, %s, %s, %s, %s::jsonb, %s::jsonb)
+INSERT INTO checkpoints (thread_id, checkpoint_ns, checkpoint_id, parent_checkpoint_id, type, checkpoint, metadata)
+VALUES (%s, %s, %s, %s, %s, %s::jsonb, %s::jsonb)
 ON CONFLICT (thread_id, checkpoint_ns, checkpoint_id)
-DO UPDATE SET checkpoint = EXCLUDED.checkpoint, metadata = EXCLUDED.metadata
+DO UPDATE SET type = EXCLUDED.type, checkpoint = EXCLUDED.checkpoint, metadata = EXCLUDED.metadata
 """
 
 _WRITE_COLS = (
@@ -118,14 +171,43 @@ INSERT_WRITES_SQL = f"""
 INSERT INTO checkpoint_writes ({_WRITE_COLS}) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s)
 ON CONFLICT (thread_id, checkpoint_ns, checkpoint_id, task_id, idx) DO NOTHING
 """
+_PAGE = 100  # listed checkpoints decoded per blob look-up
 
-_GC_BLOBS_SQL = """
-DELETE FROM checkpoint_blobs b
-WHERE b.thread_id = %s AND b.checkpoint_ns = %s AND NOT EXISTS (
-    SELECT 1 FROM checkpoints c
-    WHERE c.thread_id = b.thread_id AND c.checkpoint_ns = b.checkpoint_ns
-    AND c.checkpoint -> 'channel_versions' ->> b.channel = b.version
+
+def _chain_sql(seed: str) -> str:
+    return _CHAIN_SQL.format(seed=seed, writes=_WRITES_SQL.format(cp="chain"))
+
+
+def _seed(where: str, latest: bool) -> str:
+    return f"SELECT {_ROW_COLS}, 0 AS n FROM checkpoints WHERE {where}" + (
+        " ORDER BY checkpoint_id DESC LIMIT 1" if latest else ""
+    )
+
+
+# Rows of a listing and the ancestors their deltas replay from (first: the rows).
+_LIST_SQL = """
+WITH RECURSIVE listed AS ({seed}),
+chain AS (
+    SELECT {cols}, 0 AS n FROM listed
+    UNION
+    SELECT c.thread_id, c.checkpoint_ns, c.checkpoint_id, c.parent_checkpoint_id, c.type,
+        c.checkpoint, c.metadata, 1
+    FROM chain JOIN checkpoints c
+        ON c.thread_id = chain.thread_id AND c.checkpoint_ns = chain.checkpoint_ns
+        AND c.checkpoint_id = chain.parent_checkpoint_id
+    WHERE left(chain.type, 1) = '+'
 )
+SELECT chain.thread_id, chain.checkpoint_ns, chain.checkpoint_id, chain.parent_checkpoint_id,
+    chain.type, chain.checkpoint, chain.metadata, chain.n,
+    CASE WHEN chain.n = 0 THEN ({writes}) END AS writes
+FROM chain
+"""
+
+_BLOBS_SQL = """
+SELECT k.channel, k.version, bl.type, bl.blob
+FROM unnest(%s::text[], %s::text[]) AS k(channel, version)
+JOIN checkpoint_blobs bl ON bl.thread_id = %s AND bl.checkpoint_ns = %s
+    AND bl.channel = k.channel AND bl.version = k.version
 """
 
 
@@ -135,41 +217,92 @@ def _s(b: Any) -> str:
     return b.decode() if isinstance(b, bytes) else b
 
 
-def _decode(
-    serde: Any, row: Sequence[Any], config: dict | None = None, missing: list | None = None
-):
-    thread_id, ns, checkpoint_id, parent_id, checkpoint, metadata, blobs, writes = row
-    blobs = [(_s(c), _s(t), bytes(v) if v is not None else None) for c, t, v in (blobs or ())]
-    writes = [
-        (_s(task), _s(ch), _s(t), bytes(v), _s(path), int(_s(idx)))
-        for task, ch, t, v, path, idx in (writes or ())
-    ]
-    inline = checkpoint.get("channel_values")
-    if missing is not None and inline:
-        # A row written by LangGraph keeps primitive values inline. Give them
-        # blobs, so the checkpoints we write on top of it still find them.
-        have = {c for c, _, _ in blobs}
-        versions = checkpoint.get("channel_versions") or {}
-        for channel, value in inline.items():
-            if channel not in have and channel in versions:
-                missing.append(
-                    (thread_id, ns, channel, str(versions[channel]), *serde.dumps_typed(value))
-                )
+def _b(v: Any) -> Any:
+    return bytes(v) if v is not None else None
+
+
+def _rep_to_json(rep: Any) -> Any:
+    if rep is None or rep[0] not in ("i", "+", "p"):
+        return rep  # None, or ("v", a LangGraph row's inline JSON value)
+    if rep[0] == "p":
+        return ["p", rep[1], [[t, _b64(d)] for t, d in rep[2]]]
+    return [rep[0], rep[1], _b64(rep[2]), *rep[3:]]
+
+
+def _rep_from_json(rep: Any) -> Any:
+    if rep is None or rep[0] == "v":
+        return rep
+    if rep[0] == "p":
+        return ("p", rep[1], tuple((t, _unb64(d)) for t, d in rep[2]))
+    return (rep[0], rep[1], _unb64(rep[2]), *rep[3:])
+
+
+def _b64(data: bytes | None) -> str | None:
+    return None if data is None else base64.b64encode(data).decode("ascii")
+
+
+def _unb64(text: str | None) -> bytes | None:
+    return None if text is None else base64.b64decode(text)
+
+
+def _load_doc(row: Sequence[Any], serde_type: str | None) -> dict:
+    doc = row[5]
+    if not isinstance(doc, dict):
+        raise UnreadableCheckpointError(row[0], row[1], row[2])
+    if "r" in doc and row[4] and row[4][0] in (DELTA, SNAPSHOT):
+        try:
+            doc = {**doc, "r": {c: _rep_from_json(r) for c, r in doc["r"].items()}}
+        except Exception as exc:
+            raise UnreadableCheckpointError(row[0], row[1], row[2]) from exc
+    return doc
+
+
+def _states(rows: dict, targets: Any, keep_all: bool = False) -> dict:
     try:
-        return make_tuple(
+        return rebuild(rows, targets, _load_doc, keep_all=keep_all)
+    except BrokenLineageError as exc:
+        thread_id, ns, checkpoint_id = exc.args[0]
+        raise UnreadableCheckpointError(thread_id, ns, checkpoint_id) from exc
+
+
+def _tuple(
+    serde: Any,
+    row: Sequence[Any],
+    doc: dict,
+    state: Any,
+    blobs: dict,
+    writes: Any,
+    config: dict | None = None,
+) -> CheckpointTuple:
+    thread_id, ns, checkpoint_id, parent_id = row[0], row[1], row[2], row[3]
+    try:
+        checkpoint = checkpoint_of(doc, checkpoint_id, state)
+        checkpoint["channel_values"] = values_of(serde, state, blobs)
+        pending = load_writes(
             serde,
-            thread_id,
-            ns,
-            checkpoint_id,
-            parent_id,
-            checkpoint,
-            metadata,
-            blobs,
-            writes,
-            config,
+            [
+                (_s(task), _s(ch), _s(t), _b(v), _s(path), int(_s(idx)))
+                for task, ch, t, v, path, idx in (writes or ())
+            ],
         )
     except Exception as exc:  # a value or a write that cannot be decoded
         raise UnreadableCheckpointError(thread_id, ns, checkpoint_id) from exc
+    return CheckpointTuple(
+        config=config or config_of(thread_id, ns, checkpoint_id),  # type: ignore[arg-type]
+        checkpoint=checkpoint,  # type: ignore[arg-type]
+        metadata=row[6],
+        parent_config=config_of(thread_id, ns, parent_id),
+        pending_writes=pending,
+    )
+
+
+def _legacy_blobs(serde: Any, row: Sequence[Any], state: Any, blobs: dict) -> list[tuple]:
+    """Blob rows for a LangGraph row's inline values, so rows written on top find them."""
+    return [
+        (row[0], row[1], c, str(state.cv[c]), *serde.dumps_typed(rep[1]))
+        for c, rep in state.reps.items()
+        if rep[0] == "v" and (c, str(state.cv[c])) not in blobs
+    ]
 
 
 def get_tuple(serde: Any, config: dict):
@@ -178,26 +311,56 @@ def get_tuple(serde: Any, config: dict):
     ns = conf.get("checkpoint_ns", "")
     checkpoint_id = conf.get("checkpoint_id")
     if checkpoint_id:
-        row = yield (
-            ONE,
-            SELECT_SQL + "WHERE thread_id = %s AND checkpoint_ns = %s AND checkpoint_id = %s",
-            (thread_id, ns, checkpoint_id),
+        sql = _chain_sql(
+            _seed("thread_id = %s AND checkpoint_ns = %s AND checkpoint_id = %s", False)
         )
+        params: tuple = (thread_id, ns, checkpoint_id)
     else:
-        row = yield (
-            ONE,
-            SELECT_SQL
-            + "WHERE thread_id = %s AND checkpoint_ns = %s ORDER BY checkpoint_id DESC LIMIT 1",
-            (thread_id, ns),
-        )
-    if row is None:
+        sql = _chain_sql(_seed("thread_id = %s AND checkpoint_ns = %s", True))
+        params = (thread_id, ns)
+    rows = yield (ALL, sql, params)
+    if not rows:
         return
-    missing: list = []
+    target = rows[0]
+    key = (thread_id, ns, target[2])
+    kind, own, _, _ = parse_type(target[4])
+    cached = recall(thread_id, ns, target[2]) if kind else None
+    if cached is not None and cached.digest == own:
+        states = {key: (_load_doc(target, None), cached)}
+    else:
+        states = _states({(r[0], r[1], r[2]): r for r in rows}, [key])
+    doc, state = states[key]
+    blobs = {(_s(c), _s(v)): (_s(t), _b(b)) for c, v, t, b in (target[7] or ())}
     # the latest checkpoint gets its config built from the row
-    found = _decode(serde, row, config if checkpoint_id else None, missing)
+    found = _tuple(serde, target, doc, state, blobs, target[8], config if checkpoint_id else None)
+    missing = _legacy_blobs(serde, target, state, blobs)
     if missing:
         yield (MANY, INSERT_BLOBS_SQL, missing)
+    if state.digest:
+        values = found.checkpoint["channel_values"]
+        state.items = {c: tuple(v) for c, v in values.items() if type(v) is list}
+        remember(thread_id, ns, target[2], state)
     yield (EMIT, found)
+
+
+def _load_state(thread_id: str, ns: str, checkpoint_id: str):
+    """The stored state of one checkpoint, or None when it has no row."""
+    rows = yield (
+        ALL,
+        "WITH RECURSIVE chain AS (("
+        + _seed("thread_id = %s AND checkpoint_ns = %s AND checkpoint_id = %s", False)
+        + ") UNION ALL SELECT c.thread_id, c.checkpoint_ns, c.checkpoint_id, "
+        "c.parent_checkpoint_id, c.type, c.checkpoint, c.metadata, chain.n + 1 "
+        "FROM chain JOIN checkpoints c ON c.thread_id = chain.thread_id "
+        "AND c.checkpoint_ns = chain.checkpoint_ns AND c.checkpoint_id = chain.parent_checkpoint_id "
+        "WHERE left(chain.type, 1) = '+' AND chain.n < 100000) "
+        f"SELECT {_ROW_COLS} FROM chain",
+        (thread_id, ns, checkpoint_id),
+    )
+    if not rows:
+        return None
+    key = (thread_id, ns, checkpoint_id)
+    return _states({(r[0], r[1], r[2]): r for r in rows}, [key])[key]
 
 
 def search_where(config: dict | None, filter: Mapping[str, Any] | None, before: dict | None):
@@ -225,13 +388,45 @@ def search_where(config: dict | None, filter: Mapping[str, Any] | None, before: 
 
 def list_(serde: Any, config: dict | None, filter: Any, before: dict | None, limit: int | None):
     where, params = search_where(config, filter, before)
-    sql = SELECT_SQL + where + "ORDER BY checkpoint_id DESC"
+    seed = f"SELECT {_ROW_COLS} FROM checkpoints {where}ORDER BY checkpoint_id DESC"
     if limit is not None:
-        sql += " LIMIT %s"
+        seed += " LIMIT %s"
         params.append(int(limit))
-    rows = yield (ALL, sql, params)
-    for row in rows:
-        yield (EMIT, _decode(serde, row))
+    found = yield (
+        ALL,
+        _LIST_SQL.format(seed=seed, cols=_ROW_COLS, writes=_WRITES_SQL.format(cp="chain")),
+        params,
+    )
+    if not found:
+        return
+    by_key: dict = {}
+    listed = []
+    for r in found:
+        key = (r[0], r[1], r[2])
+        if r[7] == 0:
+            listed.append(r)
+            by_key[key] = r
+        else:
+            by_key.setdefault(key, r)
+    listed.sort(key=lambda r: r[2], reverse=True)
+    for page in chunks(listed, _PAGE):
+        # Oldest first, so each lineage is replayed once and shared down the page.
+        states = _states(by_key, [(r[0], r[1], r[2]) for r in reversed(page)], keep_all=True)
+        wanted: dict[tuple[str, str], set] = {}
+        for r in page:
+            wanted.setdefault((r[0], r[1]), set()).update(blob_keys(states[(r[0], r[1], r[2])][1]))
+        blobs: dict[tuple[str, str], dict] = {}
+        for (thread_id, ns), keys in wanted.items():
+            have: dict = {}
+            if keys:
+                channels, versions = zip(*sorted(keys))
+                rows = yield (ALL, _BLOBS_SQL, (list(channels), list(versions), thread_id, ns))
+                for c, v, t, b in rows:
+                    have[(c, v)] = (t, _b(b))
+            blobs[(thread_id, ns)] = have
+        for r in page:
+            doc, state = states[(r[0], r[1], r[2])]
+            yield (EMIT, _tuple(serde, r, doc, state, blobs[(r[0], r[1])], r[8]))
 
 
 def put(
@@ -240,13 +435,52 @@ def put(
     checkpoint: Mapping[str, Any],
     metadata: Any,
     new_versions: Mapping[str, Any],
+    _written: dict | None = None,
 ):
+    """Store `checkpoint` as the changes from its parent's state (see
+    checkpoint/_delta_rows.py); `_written`: states this op already wrote."""
     conf = config["configurable"]
     thread_id = str(conf["thread_id"])
     ns = conf.get("checkpoint_ns", "")
-    rows = blob_rows(serde, thread_id, ns, checkpoint["channel_values"], new_versions)
-    if rows:
-        yield (MANY, INSERT_BLOBS_SQL, rows)
+    parent_id = conf.get("checkpoint_id")
+    base = None
+    if parent_id:
+        key = (thread_id, ns, parent_id)
+        if _written is not None and key in _written:
+            base = _written[key]
+        else:
+            cached = recall(thread_id, ns, parent_id)
+            row = yield (
+                ONE,
+                "SELECT type FROM checkpoints "
+                "WHERE thread_id = %s AND checkpoint_ns = %s AND checkpoint_id = %s",
+                key,
+            )
+            if row is not None:
+                if cached is not None and parse_type(row[0])[1] == cached.digest:
+                    base = cached
+                else:
+                    try:
+                        found = yield from _load_state(thread_id, ns, parent_id)
+                    except UnreadableCheckpointError:
+                        found = None  # write this one whole
+                    if found is not None:
+                        base = found[1]
+    doc, blobs, state = encode(
+        serde, thread_id, ns, checkpoint, new_versions, base, legacy_inline=True
+    )
+    if blobs:
+        yield (MANY, INSERT_BLOBS_SQL, blobs)
+    if "r" in doc:
+        doc["r"] = {c: _rep_to_json(r) for c, r in doc["r"].items()}
+    data = json_dumps(doc)
+    if state.depth:
+        assert base is not None
+        state.digest = digest(base.digest, data.encode())
+        type_ = row_type(DELTA, state.digest, base.digest, "")
+    else:
+        state.digest = digest("", data.encode())
+        type_ = row_type(SNAPSHOT, state.digest, "", "")
     yield (
         EXEC,
         UPSERT_CHECKPOINT_SQL,
@@ -254,11 +488,15 @@ def put(
             thread_id,
             ns,
             checkpoint["id"],
-            conf.get("checkpoint_id"),
-            json_dumps(skeleton(checkpoint)),
+            parent_id,
+            type_,
+            data,
             json_dumps(get_serializable_checkpoint_metadata(config, metadata)),
         ),
     )
+    if _written is not None:
+        _written[(thread_id, ns, checkpoint["id"])] = state
+    remember(thread_id, ns, checkpoint["id"], state)
 
 
 def put_writes(
@@ -285,9 +523,11 @@ def write_steps(serde: Any, calls: Sequence[tuple[str, tuple]]):
     """Saver calls queued by runs, in order (`("put", args)` / `("put_writes", args)`,
     the saver methods' positional arguments; several steps, maybe of several
     threads), as one op: the write pipeline runs it in one transaction."""
+    written: dict = {}
     for method, args in calls:
         if method == "put":
-            yield from put(serde, *args)
+            config, checkpoint, metadata, new_versions = args
+            yield from put(serde, config, checkpoint, metadata, new_versions, _written=written)
         elif method == "put_writes":
             yield from put_writes(serde, *args)
         else:
@@ -300,15 +540,59 @@ def delete_thread(thread_id: str):
 
 
 def _delete_checkpoints(doomed: Sequence[Sequence[str]]):
+    """Delete checkpoints and their writes. A surviving delta row whose parent
+    goes is rewritten whole first (same state, same digest); then the blobs
+    of the namespace that no surviving checkpoint uses are deleted."""
     if not doomed:
         return
-    yield (
-        MANY,
-        "DELETE FROM checkpoint_writes WHERE thread_id = %s AND checkpoint_ns = %s AND checkpoint_id = %s",
-        [tuple(d) for d in doomed],
-    )
-    for thread_id, ns in sorted({(d[0], d[1]) for d in doomed}):
-        yield (EXEC, _GC_BLOBS_SQL, (thread_id, ns))
+    doomed_set = {(str(t), str(n), str(c)) for t, n, c in doomed}
+    for thread_id, ns in sorted({(t, n) for t, n, _ in doomed_set}):
+        rows = yield (
+            ALL,
+            f"SELECT {_ROW_COLS} FROM checkpoints WHERE thread_id = %s AND checkpoint_ns = %s",
+            (thread_id, ns),
+        )
+        by_key = {(r[0], r[1], r[2]): r for r in rows}
+        keep = [k for k in by_key if k not in doomed_set]
+        states = _states(by_key, keep, keep_all=True) if keep else {}
+        used: set[tuple[str, str]] = set()
+        for key in keep:
+            row = by_key[key]
+            doc, state = states[key]
+            if row[4] and row[4][0] == DELTA and (thread_id, ns, row[3]) in doomed_set:
+                extras = {k: v for k, v in doc.items() if k not in DOC_KEYS}
+                whole = snapshot_doc(
+                    None, thread_id, ns, extras, state.copy(), [], legacy_inline=True
+                )
+                state = snapshot_state(whole, state.digest)
+                whole["r"] = {c: _rep_to_json(r) for c, r in whole["r"].items()}
+                yield (
+                    EXEC,
+                    "UPDATE checkpoints SET type = %s, checkpoint = %s::jsonb "
+                    "WHERE thread_id = %s AND checkpoint_ns = %s AND checkpoint_id = %s",
+                    (row_type(SNAPSHOT, state.digest, "", ""), json_dumps(whole), *key),
+                )
+            used.update(blob_keys(state))
+        gone = [k for k in doomed_set if k[0] == thread_id and k[1] == ns]
+        for table in ("checkpoints", "checkpoint_writes"):
+            yield (
+                MANY,
+                f"DELETE FROM {table} WHERE thread_id = %s AND checkpoint_ns = %s AND checkpoint_id = %s",
+                gone,
+            )
+        stored = yield (
+            ALL,
+            "SELECT channel, version FROM checkpoint_blobs WHERE thread_id = %s AND checkpoint_ns = %s",
+            (thread_id, ns),
+        )
+        garbage = [(thread_id, ns, c, v) for c, v in stored if (c, v) not in used]
+        if garbage:
+            yield (
+                MANY,
+                "DELETE FROM checkpoint_blobs WHERE thread_id = %s AND checkpoint_ns = %s "
+                "AND channel = %s AND version = %s",
+                garbage,
+            )
 
 
 def delete_for_runs(run_ids: Sequence[str]):
@@ -317,8 +601,8 @@ def delete_for_runs(run_ids: Sequence[str]):
         return
     doomed = yield (
         ALL,
-        "DELETE FROM checkpoints WHERE metadata ->> 'run_id' = ANY(%s) "
-        "RETURNING thread_id, checkpoint_ns, checkpoint_id",
+        "SELECT thread_id, checkpoint_ns, checkpoint_id FROM checkpoints "
+        "WHERE metadata ->> 'run_id' = ANY(%s)",
         (run_ids,),
     )
     yield from _delete_checkpoints(doomed)
@@ -366,14 +650,14 @@ def prune(thread_ids: Sequence[str], strategy: str):
         for ns, keep in heads:
             doomed = yield (
                 ALL,
-                "DELETE FROM checkpoints WHERE thread_id = %s AND checkpoint_ns = %s AND checkpoint_id <> %s "
-                "RETURNING thread_id, checkpoint_ns, checkpoint_id",
+                "SELECT thread_id, checkpoint_ns, checkpoint_id FROM checkpoints "
+                "WHERE thread_id = %s AND checkpoint_ns = %s AND checkpoint_id <> %s",
                 (thread_id, ns, keep),
             )
+            yield from _delete_checkpoints(doomed)
             yield (
                 EXEC,
                 "UPDATE checkpoints SET parent_checkpoint_id = NULL "
                 "WHERE thread_id = %s AND checkpoint_ns = %s AND checkpoint_id = %s",
                 (thread_id, ns, keep),
             )
-            yield from _delete_checkpoints(doomed)
