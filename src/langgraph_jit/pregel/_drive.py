@@ -206,8 +206,8 @@ _MODEL_MODULES = (
 
 
 def _runs_quietly(run: Any, task: Any) -> bool:
-    """Whether an eagerly streamed step's only task can stream nothing before it
-    returns, so it may run on the caller's thread: no step timeout, none of the
+    """Whether a task of an eagerly streamed step can stream nothing before it
+    returns, so that its step may run as in a plain stream: no step timeout, none of the
     modes a node writes to itself, no LangChain model loaded when tokens are
     streamed, and a node that reaches no graph, runnable or task function (see
     `PregelNode.streams_while_running`). Its chunks keep their order either way."""
@@ -347,12 +347,10 @@ def drive_sync(run: Any, emit: Callable[[tuple], Any]) -> Iterator[Any]:
             if kind is RUN:
                 reply = None
                 tasks = request[1]
-                if run.emitter.eager and tasks:
-                    if len(tasks) == 1 and _runs_quietly(run, tasks[0]):
-                        # Nothing it calls can stream before it returns: run it
-                        # here, sparing the two thread handoffs of an eager step.
-                        reply = _run_one(run, tasks[0])
-                        continue
+                # A step none of whose tasks can stream before it returns runs as
+                # in a plain stream (its only task here, sparing the two thread
+                # handoffs of an eager step; several with the caller helping).
+                if run.emitter.eager and tasks and not all(_runs_quietly(run, t) for t in tasks):
                     # Stream chunks as tasks produce them, not when they finish.
                     if eager is None:
                         eager = EagerSteps(_record(run), run.lock, out, run.max_concurrency)
