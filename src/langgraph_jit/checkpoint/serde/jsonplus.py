@@ -746,7 +746,37 @@ def _build(code: int, cls: Any, name: str, payload: Any) -> Any:
 
 
 def _make_ext_hook(resolve: _Resolver) -> Callable[[int, bytes], Any]:
+    known = resolve.cache
+
     def hook(code: int, data: bytes) -> Any:
+        if code in (EXT_PYDANTIC_V2, EXT_CONSTRUCTOR_KW_ARGS):
+            # Models, messages and dataclasses of a class already resolved or serialized
+            # here (as `_Resolver` finds them): the common case, without the general
+            # path's dispatch (which handles every other case and failure).
+            try:
+                parts = _unpack(data, hook)
+            except Exception:
+                return None
+            try:
+                key = (parts[0], parts[1])
+                cls = known.get(key)
+                if cls is None and key not in SAFE_MSGPACK_TYPES:
+                    cls = _ENCODED_CLASSES.get(key)
+                payload = parts[2]
+            except Exception:
+                return rebuild(code, parts)
+            if cls is None or type(payload) is not dict:
+                return rebuild(code, parts)
+            try:
+                return cls(**payload)
+            except Exception as exc:
+                failed = exc
+            if code == EXT_PYDANTIC_V2:  # unvalidated, as `_build` does
+                try:
+                    return cls.model_construct(**payload)
+                except Exception as exc:
+                    failed = exc
+            return _unbuilt(parts[0], parts[1], payload, failed)
         if code == EXT_DELTA_SNAPSHOT:
             return _DeltaSnapshot(_unpack(data, hook))
         if code == EXT_NUMPY_ARRAY:
@@ -763,6 +793,9 @@ def _make_ext_hook(resolve: _Resolver) -> Callable[[int, bytes], Any]:
             parts = _unpack(data, hook)
         except Exception:
             return None
+        return rebuild(code, parts)
+
+    def rebuild(code: int, parts: Any) -> Any:
         try:
             module, name, payload = parts[0], parts[1], parts[2]
         except Exception:
@@ -777,17 +810,21 @@ def _make_ext_hook(resolve: _Resolver) -> Callable[[int, bytes], Any]:
                 return payload
             return _build(code, cls, name, payload)
         except Exception as exc:
-            _warn_once(
-                (str(module), str(name)),
-                "Could not reconstruct %s.%s from checkpoint (%s); "
-                "returning its serialized data instead.",
-                module,
-                name,
-                type(exc).__name__,
-            )
-            return payload
+            return _unbuilt(module, name, payload, exc)
 
     return hook
+
+
+def _unbuilt(module: Any, name: Any, payload: Any, exc: Exception) -> Any:
+    """What a class that failed to rebuild loads as: its serialized data."""
+    _warn_once(
+        (str(module), str(name)),
+        "Could not reconstruct %s.%s from checkpoint (%s); returning its serialized data instead.",
+        module,
+        name,
+        type(exc).__name__,
+    )
+    return payload
 
 
 def _normalize_allowlist(
