@@ -27,6 +27,7 @@ import numpy as np
 import pydantic
 import pytest
 from langgraph.checkpoint.serde.jsonplus import JsonPlusSerializer as LGSerializer
+from typing_extensions import TypedDict
 
 from langgraph_jit.checkpoint.serde import jsonplus
 from langgraph_jit.checkpoint.serde.jsonplus import JsonPlusSerializer
@@ -125,6 +126,19 @@ class HoldsOpen(pydantic.BaseModel):
     items: list[OpenLeaf]
 
 
+class HiddenTD(TypedDict):
+    shown: int
+    hidden: Annotated[int, pydantic.Field(exclude=True)]
+
+
+class HoldsHiddenTD(pydantic.BaseModel):
+    td: HiddenTD
+
+
+class ExcludeIf(pydantic.BaseModel):
+    a: int = pydantic.Field(default=0, exclude_if=lambda v: v == 0)
+
+
 class HoldsDataclass(pydantic.BaseModel):
     point: Any = None
 
@@ -194,6 +208,8 @@ USER_TYPES: list[type] = [
     Mixed,
     OpenLeaf,
     HoldsOpen,
+    HoldsHiddenTD,
+    ExcludeIf,
     Computed,
     FieldSerialized,
     AnnotatedSerializer,
@@ -263,6 +279,8 @@ def _pydantic_values() -> dict[str, Any]:
         "nested-declared-subclasses": Mixed(leaf=SubLeaf(key="m"), sub=SubLeaf(key="n")),
         "nested-extras": HoldsOpen(items=[OpenLeaf(key="o", more=[1]), OpenLeaf(key="p")]),
         "computed": Computed(a=2),
+        "typeddict-excluded-key": HoldsHiddenTD(td={"shown": 1, "hidden": 2}),
+        "exclude-if": ExcludeIf(a=0),
         "field-serializer": FieldSerialized(a=3),
         "annotated-serializer": AnnotatedSerializer(a=4),
         "excluded": Excluded(a=5, secret="x"),
@@ -374,6 +392,7 @@ def _theirs() -> LGSerializer:
 
 def _check_both_ways(value: Any) -> None:
     ours, theirs = _ours(), _theirs()
+    ours.dumps_typed(value)  # the first instance of a class picks its encoder: check the next
     written = ours.dumps_typed(value)
     expected = theirs.dumps_typed(value)
     # the same bytes as LangGraph writes
@@ -434,6 +453,8 @@ def test_direct_path_is_taken_for_messages_and_plain_models() -> None:
     # ...but not when one declared class derives from another
     assert jsonplus._DIRECT[Mixed][4] is None
     for cls in (
+        HoldsHiddenTD,
+        ExcludeIf,
         Computed,
         FieldSerialized,
         AnnotatedSerializer,

@@ -393,19 +393,30 @@ def _dumps_its_fields(model: type) -> bool:
         decorators = cls.__pydantic_decorators__
         if decorators.field_serializers or decorators.model_serializers:
             return False
-        return not _has_key(cls.__pydantic_core_schema__, "serialization")
+        return not _declares_serialization(cls.__pydantic_core_schema__)
     except Exception:  # anything unexpected about the class: the general path
         return False
 
 
-def _has_key(tree: Any, key: str) -> bool:
-    """Whether a dict anywhere in `tree` (dicts and lists) has `key`; serializers that
-    annotations declare (`PlainSerializer` and the like) show in the core schema so."""
-    stack = [tree]
+# Core-schema keys by which a schema changes what `model_dump` gives: a custom
+# serializer (`PlainSerializer`, `field_serializer`, ...), excluded or aliased fields
+# (also of TypedDicts and dataclasses a model nests), computed fields.
+_SERIALIZATION_KEYS = (
+    "serialization",
+    "serialization_exclude",
+    "serialization_exclude_if",
+    "serialization_alias",
+    "computed_fields",
+)
+
+
+def _declares_serialization(schema: Any) -> bool:
+    """Whether a dict anywhere in the core schema `schema` sets one of `_SERIALIZATION_KEYS`."""
+    stack = [schema]
     while stack:
         node = stack.pop()
         if isinstance(node, dict):
-            if key in node:
+            if any(node.get(key) for key in _SERIALIZATION_KEYS):
                 return True
             stack.extend(node.values())
         elif isinstance(node, (list, tuple)):
