@@ -40,6 +40,7 @@ import langgraph_jit.graph as jit_graph
 import langgraph_jit.graph.message as jit_message
 import langgraph_jit.types as jit_types
 from langgraph_jit._checkpoint_convert import ConvertError, convert
+from langgraph_jit.checkpoint._sql import langgraph_version
 from langgraph_jit.checkpoint.sqlite import SqliteSaver as JitSqliteSaver
 from saver_fixtures import DSN_ENV, fresh_database
 
@@ -300,8 +301,19 @@ def stored(saver, threads) -> dict:
 def assert_same_stored(got: dict, want: dict) -> None:
     """Equal, except that `got` may also hold a DeltaChannel snapshot where `want`
     has none: LangGraph's SQLite rows keep one only on the checkpoint that made it,
-    ours keep it per channel version (so checkpoints sharing it show it too)."""
+    ours keep it per channel version (so checkpoints sharing it show it too).
+    Versions compare in LangGraph's form."""
     for thread, checkpoints in got.items():
+        for one in (*checkpoints, *want[thread]):
+            # Our compact versions reach LangGraph's savers in their form.
+            ckpt = one["checkpoint"]
+            ckpt["channel_versions"] = {
+                c: langgraph_version(v) for c, v in ckpt["channel_versions"].items()
+            }
+            ckpt["versions_seen"] = {
+                n: {c: langgraph_version(v) for c, v in seen.items()}
+                for n, seen in ckpt["versions_seen"].items()
+            }
         for got_one, want_one in zip(checkpoints, want[thread]):
             values = got_one["checkpoint"]["channel_values"]
             wanted = want_one["checkpoint"]["channel_values"]

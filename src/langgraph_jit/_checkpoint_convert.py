@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any, Literal
 from urllib.parse import quote, urlsplit, urlunsplit
 
+from langgraph_jit.checkpoint._sql import langgraph_version
 from langgraph_jit.checkpoint.base import WRITES_IDX_MAP
 
 __all__ = ("TARGETS", "ConversionReport", "ConvertError", "ThreadReport", "convert")
@@ -151,10 +152,12 @@ def _copy_thread(
         checkpoint["channel_values"] = translate(dict(checkpoint.get("channel_values") or {}))
         if "pending_sends" in checkpoint:  # checkpoints older than format 4
             checkpoint["pending_sends"] = translate(list(checkpoint["pending_sends"]))
-        versions = dict(checkpoint.get("channel_versions") or {})
+        version = langgraph_version if target.engine == "langgraph" else _same
+        versions = {c: version(v) for c, v in (checkpoint.get("channel_versions") or {}).items()}
         checkpoint["channel_versions"] = versions
         checkpoint["versions_seen"] = {
-            node: dict(seen) for node, seen in (checkpoint.get("versions_seen") or {}).items()
+            node: {c: version(v) for c, v in seen.items()}
+            for node, seen in (checkpoint.get("versions_seen") or {}).items()
         }
         metadata = translate(dict(saved.metadata or {}))
         # Every value is "new", so the destination stores them all. A channel
@@ -176,6 +179,10 @@ def _copy_thread(
                 f"DST: cannot write checkpoint {checkpoint['id']!r} of thread {thread_id!r}: {exc}"
             ) from exc
     return ThreadReport(thread_id, len(tuples), len(namespaces), writes)
+
+
+def _same(version: Any) -> Any:
+    return version
 
 
 def _write_groups(

@@ -250,14 +250,34 @@ def make_tuple(
 
 
 def next_version(current: Any) -> str:
-    """`"<n+1 zero-padded to 32>.<random fraction>"`, LangGraph's SQL savers' version format."""
+    """The version after `current`. A new thread gets our compact form,
+    `<letter: digit count><n>.<6 hex random>` ("b12.3fa9c1": ~10 characters, where
+    LangGraph's `"<n, 32 digits>.<random fraction>"` takes ~50 in every row and
+    index that holds one); the letter keeps string order = numeric order, the
+    random part keeps two forks' values of one channel apart. A thread already
+    on LangGraph's form (its files, converted threads) stays on it."""
     if current is None:
-        n = 0
-    elif isinstance(current, int):
-        n = current
-    else:
-        n = int(str(current).split(".", 1)[0])
-    return f"{n + 1:032}.{random.random():016}"
+        return _compact(1)
+    if isinstance(current, int):
+        return f"{current + 1:032}.{random.random():016}"
+    text = str(current)
+    if text[:1].isalpha():
+        return _compact(int(text[1:].split(".", 1)[0]) + 1)
+    return f"{int(text.split('.', 1)[0]) + 1:032}.{random.random():016}"
+
+
+def _compact(n: int) -> str:
+    digits = str(n)
+    return f"{chr(96 + len(digits))}{digits}.{random.getrandbits(24):06x}"
+
+
+def langgraph_version(version: Any) -> Any:
+    """`version` in LangGraph's SQL savers' form (they parse the part before the
+    dot as an int): compact versions map to `"<n, 32 digits>.0.<random part>"`."""
+    if isinstance(version, str) and version[:1].isalpha():
+        number, _, rand = version[1:].partition(".")
+        return f"{int(number):032}.0.{int(rand or '0', 16):08d}"
+    return version
 
 
 def _json_default(obj: Any) -> Any:
