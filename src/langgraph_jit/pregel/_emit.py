@@ -136,7 +136,9 @@ class Emitter:
 
     def task_done(self, task: Task, step: int, cached: bool = False) -> None:
         if self.wants_updates:
-            chunk = _output.updates_chunk(self.output_keys, [task], cached=cached)
+            # the keys as a set already (a str is the single-key form)
+            keys = self.output_keys if isinstance(self.output_keys, str) else self.output_key_set
+            chunk = _output.updates_chunk(keys, [task], cached=cached)
             if chunk is not None:
                 self.emit("updates", chunk)
         # A task whose writes were cached or saved did not run: no result event.

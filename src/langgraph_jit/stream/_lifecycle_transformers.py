@@ -72,6 +72,7 @@ class LifecyclePayload(TypedDict):
 
 
 Namespace = tuple[str, ...]
+_TASKS_ONLY = frozenset(("tasks",))
 _Transition = tuple[Namespace, SubgraphStatus, "str | None"]
 
 
@@ -162,6 +163,9 @@ class _TasksLifecycleBase(StreamTransformer):
 
     # -- events --------------------------------------------------------------------
 
+    def _reads_only(self) -> frozenset[str] | None:
+        return _TASKS_ONLY if type(self).process is _TasksLifecycleBase.process else None
+
     def process(self, event: ProtocolEvent) -> bool:
         if event["method"] != "tasks":
             return True
@@ -199,7 +203,10 @@ class _TasksLifecycleBase(StreamTransformer):
     def _record_pending_tool_calls(self, data: Mapping[str, Any]) -> None:
         task_id = data.get("id")
         if isinstance(task_id, str):
-            call_id = _tool_call_id(data.get("input"))
+            task_input = data.get("input")
+            if type(task_input) is dict and "tool_call" not in task_input:
+                return  # most tasks: a state, not a tool call
+            call_id = _tool_call_id(task_input)
             if call_id is not None:
                 self._tool_call_by_task[task_id] = call_id
 
@@ -361,10 +368,11 @@ class SubgraphTransformer(_TasksLifecycleBase):
             keep = False
             for ns, status, error in self._consume_task_event(event):
                 self._on_terminal(ns, status, error)
-        handle = self._handle_for_event(event)
-        if handle is not None:
-            handle._observe_event(event)
-            handle._mux.push(event)
+        if self._handles:
+            handle = self._handle_for_event(event)
+            if handle is not None:
+                handle._observe_event(event)
+                handle._mux.push(event)
         return keep
 
     async def aprocess(self, event: ProtocolEvent) -> bool:

@@ -18,6 +18,8 @@ if TYPE_CHECKING:
 
 __all__ = ("MessagesTransformer",)
 
+_MESSAGES_ONLY = frozenset(("messages",))
+
 
 class MessagesTransformer(StreamTransformer):
     """Builds the `messages` projection: one stream handle per chat-model message.
@@ -82,6 +84,9 @@ class MessagesTransformer(StreamTransformer):
         return astream  # type: ignore[return-value]  # same surface, awaited projections
 
     # -- events ---------------------------------------------------------------
+
+    def _reads_only(self) -> frozenset[str] | None:
+        return _MESSAGES_ONLY if type(self).process is MessagesTransformer.process else None
 
     def process(self, event: ProtocolEvent) -> bool:
         if event.get("method") != "messages":

@@ -50,6 +50,9 @@ class StreamMux:
         self._transformers: list[StreamTransformer] = []
         # their bound `process`, looked up once: `push` runs for every event
         self._processors: list[Callable[[ProtocolEvent], bool]] = []
+        # by event method, the processors that read events of that method (see
+        # StreamTransformer._reads_only), found on the method's first event
+        self._routes: dict[str, list[Callable[[ProtocolEvent], bool]]] = {}
         self._channels: list[StreamChannel[Any]] = []
         self.extensions: dict[str, Any] = {}
         self.native_keys: set[str] = set()
@@ -95,6 +98,7 @@ class StreamMux:
         native = bool(getattr(transformer, "_native", False))
         self._transformers.append(transformer)
         self._processors.append(transformer.process)
+        self._routes.clear()
         for value in projection.values():
             if isinstance(value, StreamChannel):
                 self._adopt_channel(value, native)
@@ -174,10 +178,23 @@ class StreamMux:
             event["seq"] = self._seq
         self._events.push(event)
 
+    def _route(self, method: str) -> list[Callable[[ProtocolEvent], bool]]:
+        route = []
+        for transformer, process in zip(self._transformers, self._processors, strict=True):
+            reads = transformer._reads_only()
+            if reads is None or method in reads:
+                route.append(process)
+        self._routes[method] = route
+        return route
+
     def push(self, event: ProtocolEvent) -> None:
-        """Show `event` to every transformer; log it unless one of them said False."""
+        """Show `event` to every transformer (those that read its method); log it
+        unless one of them said False."""
+        route = self._routes.get(event["method"])
+        if route is None:
+            route = self._route(event["method"])
         keep = True
-        for process in self._processors:
+        for process in route:
             if not process(event):
                 keep = False
         if keep:

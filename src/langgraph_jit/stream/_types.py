@@ -57,6 +57,12 @@ class StreamTransformer(ABC):
     def _on_register(self, mux: Any) -> None:  # noqa: B027 - optional hook
         """Hook run once the mux registered this transformer (subgraph handles use it)."""
 
+    def _reads_only(self) -> frozenset[str] | None:
+        """The event methods `process` reads, when it passes every other event on
+        untouched (returning True): the mux then does not call it for those. None: it
+        may read any event (the default)."""
+        return None
+
     def process(self, event: ProtocolEvent) -> bool:
         raise NotImplementedError(f"{type(self).__name__} must override process() or aprocess()")
 

@@ -60,6 +60,9 @@ class _ModeTransformer(StreamTransformer):
     def _take(self, params: Any) -> None:
         self._log.push(params["data"])
 
+    def _reads_only(self) -> frozenset[str] | None:
+        return frozenset((self.mode,)) if type(self).process is _ModeTransformer.process else None
+
 
 class ValuesTransformer(_ModeTransformer):
     """`run.values`: the state after each step (the run handle itself keeps `output`)."""

@@ -6,8 +6,7 @@ the run loop stays free of formatting details.
 
 from __future__ import annotations
 
-from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import asdict
 from datetime import datetime, timezone
 from typing import Any, overload
@@ -52,7 +51,7 @@ def is_hidden(task: Any) -> bool:
 
 
 def updates_chunk(
-    output_keys: str | Sequence[str],
+    output_keys: str | Collection[str],
     tasks: Sequence[Any],
     cached: bool = False,
 ) -> dict[str, Any] | None:
@@ -79,12 +78,15 @@ def updates_chunk(
             grouped[task.name].append(returned)
         elif single_key is not None:
             grouped[task.name].extend(v for c, v in writes if c == single_key)
-        elif any(c in keys for c, _ in writes):
-            counts = Counter(c for c, _ in writes if c in keys)
-            if any(n > 1 for n in counts.values()):
-                grouped[task.name].extend({c: v} for c, v in writes if c in keys)
+        else:
+            shown_writes = [(c, v) for c, v in writes if c in keys]
+            if not shown_writes:
+                continue
+            if len(shown_writes) > 1 and len({c for c, _ in shown_writes}) < len(shown_writes):
+                # a channel written twice: one update per write
+                grouped[task.name].extend({c: v} for c, v in shown_writes)
             else:
-                grouped[task.name].append({c: v for c, v in writes if c in keys})
+                grouped[task.name].append(dict(shown_writes))
     result: dict[str, Any] = {}
     for name, values in grouped.items():
         result[name] = None if not values else values[0] if len(values) == 1 else values
