@@ -175,7 +175,38 @@ def blob_keys(state: RowState) -> list[tuple[str, str]]:
     return keys
 
 
-def values_of(serde: Any, state: RowState, blobs: Mapping[tuple[str, str], tuple]) -> dict:
+_SCALARS = (int, float, str, bool, bytes, type(None))
+
+
+def _immutable(value: Any) -> bool:
+    if isinstance(value, _SCALARS):
+        return True
+    return type(value) in (list, tuple) and all(isinstance(x, _SCALARS) for x in value)
+
+
+class ValueMemo:
+    """Decoded values shared by the checkpoints of one listing: an inline value
+    decodes once, and a list grown by pieces extends the list of the checkpoint
+    before it instead of decoding every piece again. Only values (and list
+    items) that cannot be mutated are shared, so checkpoints never alias."""
+
+    __slots__ = ("inline", "lists")
+
+    def __init__(self) -> None:
+        self.inline: dict[tuple, Any] = {}
+        # (channel, base version) -> (the pieces decoded, the list they make)
+        self.lists: dict[tuple[str, str], tuple[tuple, list]] = {}
+
+
+_UNSHARED = object()
+
+
+def values_of(
+    serde: Any,
+    state: RowState,
+    blobs: Mapping[tuple[str, str], tuple],
+    memo: ValueMemo | None = None,
+) -> dict:
     """Channel values of a state; `blobs` maps (channel, version) to (type, bytes)."""
     loads = serde.loads_typed
     values: dict[str, Any] = {}
@@ -189,15 +220,46 @@ def values_of(serde: Any, state: RowState, blobs: Mapping[tuple[str, str], tuple
             elif rep is not None:
                 values[c] = rep[1]
         elif rep[0] == "i":
-            if rep[1] != "empty":
+            if rep[1] == "empty":
+                continue
+            if memo is None:
                 values[c] = loads((rep[1], rep[2]))
+                continue
+            key = (rep[1], rep[2])
+            value = memo.inline.get(key, _UNSHARED)
+            if value is _UNSHARED:
+                value = loads(key)
+                if _immutable(value):
+                    memo.inline[key] = value
+                values[c] = value
+            else:
+                values[c] = value if type(value) is not list else list(value)
         else:  # "p"
-            base = blobs.get((c, rep[1]))
-            if base is None:
-                raise LookupError(f"missing blob {c!r} @ {rep[1]!r}")
-            value = list(loads(base))
-            for piece in rep[2]:
-                value.extend(loads(tuple(piece)))
+            pieces = rep[2]
+            done = memo.lists.get((c, rep[1])) if memo is not None else None
+            if (
+                done is not None
+                and len(done[0]) <= len(pieces)
+                and all(a is b or a == b for a, b in zip(done[0], pieces))
+            ):  # a later checkpoint of the same lineage: only its new pieces
+                value = list(done[1])
+                start = len(done[0])
+                shareable = True
+            else:
+                base = blobs.get((c, rep[1]))
+                if base is None:
+                    raise LookupError(f"missing blob {c!r} @ {rep[1]!r}")
+                value = list(loads(base))
+                start = 0
+                shareable = memo is not None and _immutable(value)
+            for piece in pieces[start:]:
+                more = loads(tuple(piece))
+                if shareable:
+                    shareable = _immutable(more)
+                value.extend(more)
+            if shareable:
+                memo.lists[(c, rep[1])] = (tuple(pieces), value)  # type: ignore[union-attr]
+                value = list(value)
             values[c] = value
     return values
 

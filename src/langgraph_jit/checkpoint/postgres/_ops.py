@@ -8,6 +8,7 @@ read and continue the other's threads. We keep no values inline in the
 from __future__ import annotations
 
 import base64
+import json
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -16,6 +17,7 @@ from langgraph_jit.checkpoint._delta_rows import (
     DOC_KEYS,
     SNAPSHOT,
     BrokenLineageError,
+    ValueMemo,
     blob_keys,
     checkpoint_of,
     digest,
@@ -121,7 +123,7 @@ keys AS (
         (r.value ->> 0 = '+' AND jsonb_array_length(r.value) > 3))
 )
 SELECT chain.thread_id, chain.checkpoint_ns, chain.checkpoint_id, chain.parent_checkpoint_id,
-    chain.type, chain.checkpoint, chain.metadata,
+    chain.type, chain.checkpoint::text, chain.metadata::text,
     CASE WHEN chain.n = 0 THEN (
         SELECT array_agg(array[convert_to(bl.channel, 'UTF8'), convert_to(bl.version, 'UTF8'),
             convert_to(bl.type, 'UTF8'), bl.blob])
@@ -184,23 +186,32 @@ def _seed(where: str, latest: bool) -> str:
     )
 
 
-# Rows of a listing and the ancestors their deltas replay from (first: the rows).
+# Rows of a listing (n = 0, with their writes) and the ancestors their deltas
+# replay from (n > 0, documents only), each once on a lineage.
 _LIST_SQL = """
 WITH RECURSIVE listed AS ({seed}),
 chain AS (
-    SELECT {cols}, 0 AS n FROM listed
-    UNION
+    SELECT thread_id, checkpoint_ns, checkpoint_id, parent_checkpoint_id, type, checkpoint,
+        0 AS n
+    FROM listed
+    UNION ALL
     SELECT c.thread_id, c.checkpoint_ns, c.checkpoint_id, c.parent_checkpoint_id, c.type,
-        c.checkpoint, c.metadata, 1
+        c.checkpoint, chain.n + 1
     FROM chain JOIN checkpoints c
         ON c.thread_id = chain.thread_id AND c.checkpoint_ns = chain.checkpoint_ns
         AND c.checkpoint_id = chain.parent_checkpoint_id
-    WHERE left(chain.type, 1) = '+'
+    WHERE left(chain.type, 1) = '+' AND chain.n < 100000 AND NOT EXISTS (
+        SELECT 1 FROM listed l WHERE l.thread_id = c.thread_id
+        AND l.checkpoint_ns = c.checkpoint_ns AND l.checkpoint_id = c.checkpoint_id)
 )
-SELECT chain.thread_id, chain.checkpoint_ns, chain.checkpoint_id, chain.parent_checkpoint_id,
-    chain.type, chain.checkpoint, chain.metadata, chain.n,
-    CASE WHEN chain.n = 0 THEN ({writes}) END AS writes
-FROM chain
+SELECT listed.thread_id, listed.checkpoint_ns, listed.checkpoint_id,
+    listed.parent_checkpoint_id, listed.type, listed.checkpoint::text, listed.metadata::text, 0,
+    ({writes})
+FROM listed
+UNION ALL
+SELECT thread_id, checkpoint_ns, checkpoint_id, parent_checkpoint_id, type, checkpoint::text,
+    NULL, n, NULL
+FROM chain WHERE n > 0
 """
 
 _BLOBS_SQL = """
@@ -247,6 +258,11 @@ def _unb64(text: str | None) -> bytes | None:
 
 def _load_doc(row: Sequence[Any], serde_type: str | None) -> dict:
     doc = row[5]
+    if isinstance(doc, str):  # selected as text: json.loads beats psycopg's jsonb loader
+        try:
+            doc = json.loads(doc)
+        except ValueError as exc:
+            raise UnreadableCheckpointError(row[0], row[1], row[2]) from exc
     if not isinstance(doc, dict):
         raise UnreadableCheckpointError(row[0], row[1], row[2])
     if "r" in doc and row[4] and row[4][0] in (DELTA, SNAPSHOT):
@@ -273,11 +289,14 @@ def _tuple(
     blobs: dict,
     writes: Any,
     config: dict | None = None,
+    values: dict | None = None,
 ) -> CheckpointTuple:
     thread_id, ns, checkpoint_id, parent_id = row[0], row[1], row[2], row[3]
     try:
         checkpoint = checkpoint_of(doc, checkpoint_id, state)
-        checkpoint["channel_values"] = values_of(serde, state, blobs)
+        if values is None:
+            values = values_of(serde, state, blobs)
+        checkpoint["channel_values"] = values
         pending = load_writes(
             serde,
             [
@@ -290,7 +309,7 @@ def _tuple(
     return CheckpointTuple(
         config=config or config_of(thread_id, ns, checkpoint_id),  # type: ignore[arg-type]
         checkpoint=checkpoint,  # type: ignore[arg-type]
-        metadata=row[6],
+        metadata=json.loads(row[6]) if isinstance(row[6], str) else row[6],
         parent_config=config_of(thread_id, ns, parent_id),
         pending_writes=pending,
     )
@@ -394,7 +413,7 @@ def list_(serde: Any, config: dict | None, filter: Any, before: dict | None, lim
         params.append(int(limit))
     found = yield (
         ALL,
-        _LIST_SQL.format(seed=seed, cols=_ROW_COLS, writes=_WRITES_SQL.format(cp="chain")),
+        _LIST_SQL.format(seed=seed, writes=_WRITES_SQL.format(cp="listed")),
         params,
     )
     if not found:
@@ -409,6 +428,7 @@ def list_(serde: Any, config: dict | None, filter: Any, before: dict | None, lim
         else:
             by_key.setdefault(key, r)
     listed.sort(key=lambda r: r[2], reverse=True)
+    memo = ValueMemo()
     for page in chunks(listed, _PAGE):
         # Oldest first, so each lineage is replayed once and shared down the page.
         states = _states(by_key, [(r[0], r[1], r[2]) for r in reversed(page)], keep_all=True)
@@ -424,9 +444,19 @@ def list_(serde: Any, config: dict | None, filter: Any, before: dict | None, lim
                 for c, v, t, b in rows:
                     have[(c, v)] = (t, _b(b))
             blobs[(thread_id, ns)] = have
+        # Oldest first, so a list grown by pieces extends the previous checkpoint's.
+        decoded = {}
+        for r in reversed(page):
+            key = (r[0], r[1], r[2])
+            try:
+                decoded[key] = values_of(serde, states[key][1], blobs[(r[0], r[1])], memo)
+            except Exception as exc:  # a value that cannot be decoded
+                raise UnreadableCheckpointError(*key) from exc
         for r in page:
-            doc, state = states[(r[0], r[1], r[2])]
-            yield (EMIT, _tuple(serde, r, doc, state, blobs[(r[0], r[1])], r[8]))
+            key = (r[0], r[1], r[2])
+            doc, state = states[key]
+            found = _tuple(serde, r, doc, state, {}, r[8], values=decoded[key])
+            yield (EMIT, found)
 
 
 def put(

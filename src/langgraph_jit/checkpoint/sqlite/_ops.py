@@ -17,6 +17,7 @@ from langgraph_jit.checkpoint._delta_rows import (
     DOC_KEYS,
     SNAPSHOT,
     BrokenLineageError,
+    ValueMemo,
     blob_keys,
     checkpoint_of,
     digest,
@@ -198,12 +199,21 @@ def _decode(
 
     out = []
     missing: list[tuple] = []
+    # Oldest first, so a list grown by pieces extends the previous checkpoint's.
+    memo = ValueMemo()
+    decoded: dict[tuple[str, str, str], Any] = {}
+    for row in reversed(rows):
+        key = (row[0], row[1], row[2])
+        try:
+            decoded[key] = values_of(serde, states[key][1], blobs[(row[0], row[1])], memo)
+        except Exception as exc:  # a value that cannot be decoded
+            raise UnreadableCheckpointError(*key) from exc
     for thread_id, ns, checkpoint_id, parent_id, _, _, metadata in rows:
         doc, state = states[(thread_id, ns, checkpoint_id)]
         have = blobs[(thread_id, ns)]
         try:
             meta = json.loads(metadata) if metadata is not None else {}
-            values = values_of(serde, state, have)
+            values = decoded[(thread_id, ns, checkpoint_id)]
             checkpoint = checkpoint_of(doc, checkpoint_id, state)
             checkpoint["channel_values"] = values
             pending = load_writes(serde, writes.get((thread_id, ns, checkpoint_id), ()))
