@@ -1,8 +1,11 @@
 """SQLite statements of every saver operation, as generators for `checkpoint._sql` drivers.
 
-Tables `checkpoints` and `writes` are LangGraph's SqliteSaver schema, so its
-files can be read and continued; `checkpoint_blobs` holds each channel value
-once per version, so a checkpoint row stores only versions, not the state.
+Tables `checkpoints` and `writes` have LangGraph's SqliteSaver columns, so its
+files can be read and continued. A checkpoint row we write stores what changed
+since its parent (checkpoint/_delta_rows.py: versions, small values inline,
+what lists appended); larger values sit once per (channel, version) in
+`checkpoint_blobs`. LangGraph cannot read our rows: `checkpoints convert` moves
+threads to its format.
 """
 
 from __future__ import annotations
@@ -46,6 +49,10 @@ from langgraph_jit.checkpoint._sql import (
 )
 from langgraph_jit.checkpoint.base import WRITES_IDX_MAP, CheckpointTuple, get_checkpoint_metadata
 
+# New files keep checkpoints and writes in their primary-key b-tree (WITHOUT
+# ROWID: no second copy of the key in an index; their rows are small now that
+# checkpoints store changes), blobs (large) in a rowid table. Files made before
+# keep their tables; every statement works on either layout.
 SETUP_SQL = """
 PRAGMA journal_mode=WAL;
 CREATE TABLE IF NOT EXISTS checkpoints (
@@ -57,7 +64,7 @@ CREATE TABLE IF NOT EXISTS checkpoints (
     checkpoint BLOB,
     metadata BLOB,
     PRIMARY KEY (thread_id, checkpoint_ns, checkpoint_id)
-);
+) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS writes (
     thread_id TEXT NOT NULL,
     checkpoint_ns TEXT NOT NULL DEFAULT '',
@@ -69,7 +76,7 @@ CREATE TABLE IF NOT EXISTS writes (
     type TEXT,
     value BLOB,
     PRIMARY KEY (thread_id, checkpoint_ns, checkpoint_id, task_id, idx)
-);
+) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS checkpoint_blobs (
     thread_id TEXT NOT NULL,
     checkpoint_ns TEXT NOT NULL DEFAULT '',
