@@ -222,3 +222,17 @@ def messages_callbacks(run: Any) -> list[Any]:
             handler = _messages.StreamMessagesHandler.for_run(run)
         emitter.messages_handler = handler
     return [handler] if handler is not False else []
+
+
+# `_messages.on_task_done`, found on first use (the module imports langchain_core);
+# an import statement per task would cost more than the hook itself.
+_on_task_done: list[Any] = []
+
+
+def messages_task_done(run: Any, task: Any) -> None:
+    """A task of a run streaming `messages` finished: send the messages it wrote."""
+    if not _on_task_done:
+        from langgraph_jit.pregel._messages import on_task_done
+
+        _on_task_done.append(on_task_done)
+    _on_task_done[0](run, task)

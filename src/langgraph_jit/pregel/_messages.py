@@ -273,6 +273,14 @@ class StreamMessagesHandler(BaseCallbackHandler, _StreamingCallbackHandler):
     def task_finished(self, task: Any) -> None:
         """Send the messages a successful task wrote that were neither in its
         input nor streamed already (a node that built or copied a message)."""
+        read: list[BaseMessage] = []
+        for value in _top_values(task.input):
+            read.extend(_messages_in(value))
+        written: list[BaseMessage] = []
+        for _, value in task.writes:
+            written.extend(_messages_in(value))
+        if not read and not written:
+            return  # most tasks: no message to record or send
         config = task.config
         if TAG_HIDDEN in (config.get("tags") or ()):
             return
@@ -283,21 +291,19 @@ class StreamMessagesHandler(BaseCallbackHandler, _StreamingCallbackHandler):
         if not self._wants(ns):
             return
         seen = self.seen
-        for value in _top_values(task.input):
-            for message in _messages_in(value):
-                if message.id is not None:
-                    seen.add(message.id)
+        for message in read:
+            if message.id is not None:
+                seen.add(message.id)
         meta: Meta | None = None
         skipped = self.node_output_skips
-        for _, value in task.writes:
-            for message in _messages_in(value):
-                if message.id in seen and message.id is not None:
-                    continue
-                if skipped and isinstance(message, skipped):
-                    continue
-                if meta is None:
-                    meta = (ns, _node_metadata(metadata))
-                self._emit(meta, message, dedupe=True)
+        for message in written:
+            if message.id in seen and message.id is not None:
+                continue
+            if skipped and isinstance(message, skipped):
+                continue
+            if meta is None:
+                meta = (ns, _node_metadata(metadata))
+            self._emit(meta, message, dedupe=True)
 
 
 class StreamMessagesHandlerV2(StreamMessagesHandler, _V2StreamingCallbackHandler):
@@ -389,6 +395,8 @@ def without_v2_handlers(callbacks: Any) -> Any:
 
 
 def _handlers(callbacks: Any) -> Sequence[Any]:
+    if type(callbacks) is list:
+        return callbacks
     if isinstance(callbacks, BaseCallbackManager):
         return callbacks.handlers
     return callbacks or ()
@@ -406,6 +414,12 @@ def on_task_done(run: Any, task: Any) -> None:
     if config is None:  # nothing in the task asked for its config: no handler
         return
     for handler in _handlers(config.get("callbacks")):
-        if isinstance(handler, StreamMessagesHandler):
+        # the exact types first: isinstance goes through typing's protocol check
+        # (LangChain's streaming handler base is a Protocol)
+        cls = type(handler)
+        if cls in _OWN_HANDLERS or isinstance(handler, StreamMessagesHandler):
             handler.task_finished(task)
     task._config = None  # rebuilt if asked for again
+
+
+_OWN_HANDLERS = frozenset((StreamMessagesHandler, StreamMessagesHandlerV2))

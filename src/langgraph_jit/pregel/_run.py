@@ -777,10 +777,7 @@ class PregelRun:
             persist.delta.stamp(task.writes)
         if emitter.wants_messages:
             # Messages a node wrote without streaming them, before its update.
-            # Lazy: the messages module imports langchain_core.
-            from langgraph_jit.pregel._messages import on_task_done
-
-            on_task_done(self, task)
+            _lc.messages_task_done(self, task)
         if persist.checkpointer is not None:
             writes = task.writes
             if all(c in CONTROL_WRITES for c, _ in writes):

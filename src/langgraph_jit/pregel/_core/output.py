@@ -57,36 +57,36 @@ def updates_chunk(
 ) -> dict[str, Any] | None:
     """The `updates` chunk for tasks that finished together (LangGraph groups
     by task name; a name with one update maps to it, with none to None)."""
-    shown = [
-        t
-        for t in tasks
-        if not is_hidden(t) and not (t.writes and t.writes[0][0] in (ERROR, INTERRUPT))
-    ]
-    if not shown:
-        return None
     single_key = output_keys if isinstance(output_keys, str) else None
     keys: frozenset[str] = frozenset() if single_key is not None else frozenset(output_keys)
-    grouped: dict[str, list[Any]] = {t.name: [] for t in shown}
-    for task in shown:
+    grouped: dict[str, list[Any]] = {}
+    for task in tasks:
         writes = task.writes
+        if is_hidden(task) or (writes and writes[0][0] in (ERROR, INTERRUPT)):
+            continue
+        values = grouped.get(task.name)
+        if values is None:
+            values = grouped[task.name] = []
         returned = MISSING
         for chan, value in writes:
             if chan == RETURN:
                 returned = value
                 break
         if returned is not MISSING:
-            grouped[task.name].append(returned)
+            values.append(returned)
         elif single_key is not None:
-            grouped[task.name].extend(v for c, v in writes if c == single_key)
+            values.extend(v for c, v in writes if c == single_key)
         else:
             shown_writes = [(c, v) for c, v in writes if c in keys]
             if not shown_writes:
                 continue
             if len(shown_writes) > 1 and len({c for c, _ in shown_writes}) < len(shown_writes):
                 # a channel written twice: one update per write
-                grouped[task.name].extend({c: v} for c, v in shown_writes)
+                values.extend({c: v} for c, v in shown_writes)
             else:
-                grouped[task.name].append(dict(shown_writes))
+                values.append(dict(shown_writes))
+    if not grouped:
+        return None
     result: dict[str, Any] = {}
     for name, values in grouped.items():
         result[name] = None if not values else values[0] if len(values) == 1 else values
@@ -102,24 +102,25 @@ def task_start_payload(task: Any, run_config: dict[str, Any]) -> dict[str, Any]:
         "input": task.input,
         "triggers": task.triggers,
     }
-    metadata = {
-        k: v
-        for k, v in (run_config.get("metadata") or {}).items()
-        if k not in EXCLUDED_METADATA_KEYS
-    }
-    if task.proc is not None and task.proc.metadata:
-        metadata.update(task.proc.metadata)
-    tags = (
-        [
-            t
-            for t in [*(run_config.get("tags") or ()), *(task.proc.tags or ())]
-            if not t.startswith("graph:step") and t != TAG_HIDDEN
-        ]
-        if task.proc is not None
-        else []
+    run_metadata = run_config.get("metadata")
+    metadata = (
+        {k: v for k, v in run_metadata.items() if k not in EXCLUDED_METADATA_KEYS}
+        if run_metadata
+        else {}
     )
-    if tags:
-        metadata["tags"] = tags
+    proc = task.proc
+    if proc is not None:
+        if proc.metadata:
+            metadata.update(proc.metadata)
+        run_tags = run_config.get("tags")
+        if run_tags or proc.tags:
+            tags = [
+                t
+                for t in [*(run_tags or ()), *(proc.tags or ())]
+                if not t.startswith("graph:step") and t != TAG_HIDDEN
+            ]
+            if tags:
+                metadata["tags"] = tags
     if metadata:
         payload["metadata"] = metadata
     return payload
@@ -141,14 +142,26 @@ def fold_writes(writes: Sequence[tuple[str, Any]]) -> dict[str, Any]:
 
 
 def task_result_payload(task: Any, stream_keys: str | Sequence[str]) -> dict[str, Any]:
-    keys = [stream_keys] if isinstance(stream_keys, str) else stream_keys
-    result = fold_writes([(c, v) for c, v in task.writes if c in keys or c == RETURN])
+    keys = (stream_keys,) if isinstance(stream_keys, str) else stream_keys
+    writes = task.writes
+    shown = []
+    error = None
+    errored = interrupted = False
+    for chan, value in writes:  # one pass: most tasks write a few channels
+        if chan in keys or chan == RETURN:
+            shown.append((chan, value))
+        if chan == ERROR:
+            if not errored:  # the first error write
+                errored = True
+                error = value
+        elif chan == INTERRUPT:
+            interrupted = True
     return {
         "id": task.id,
         "name": task.name,
-        "error": next((v for c, v in task.writes if c == ERROR), None),
-        "result": result,
-        "interrupts": interrupt_dicts(task.writes),
+        "error": error,
+        "result": fold_writes(shown),
+        "interrupts": interrupt_dicts(writes) if interrupted else [],
     }
 
 
