@@ -815,7 +815,11 @@ class Pregel(RunnableSurface, PregelProtocol):
     # -- inspecting state -----------------------------------------------------
 
     def _state_saver(self, config: dict) -> Any:
-        saver = self._checkpointer_for(self._merge_config(config))
+        return self._state_reader(self._merge_config(config))
+
+    def _state_reader(self, merged: dict) -> Any:
+        """The saver a state method reads with, for an already merged config."""
+        saver = self._checkpointer_for(merged)
         if saver is None:
             raise ValueError("No checkpointer set")
         return saver
@@ -848,10 +852,11 @@ class Pregel(RunnableSurface, PregelProtocol):
 
     def get_state(self, config: dict, *, subgraphs: bool = False) -> StateSnapshot:
         """The graph's state at the latest (or the given) checkpoint."""
-        saver = self._state_saver(config)
+        merged = self._merge_config(config)
+        saver = self._state_reader(merged)
         if sub := subgraph_for_namespace(self, config, saver):
             return sub[0].get_state(sub[1], subgraphs=subgraphs)
-        merged = own_checkpoint_config(self, self._merge_config(config))
+        merged = own_checkpoint_config(self, merged)
         saved = saver.get_tuple(merged)
         return state_snapshot(
             self,
@@ -863,10 +868,11 @@ class Pregel(RunnableSurface, PregelProtocol):
         )
 
     async def aget_state(self, config: dict, *, subgraphs: bool = False) -> StateSnapshot:
-        saver = self._state_saver(config)
+        merged = self._merge_config(config)
+        saver = self._state_reader(merged)
         if sub := subgraph_for_namespace(self, config, saver):
             return await sub[0].aget_state(sub[1], subgraphs=subgraphs)
-        merged = own_checkpoint_config(self, self._merge_config(config))
+        merged = own_checkpoint_config(self, merged)
         saved = await saver.aget_tuple(merged)
         return await astate_snapshot(
             self,
@@ -886,11 +892,12 @@ class Pregel(RunnableSurface, PregelProtocol):
         limit: int | None = None,
     ) -> Iterator[StateSnapshot]:
         """Snapshots of the thread, newest first."""
-        saver = self._state_saver(config)
+        merged = self._merge_config(config)
+        saver = self._state_reader(merged)
         if sub := subgraph_for_namespace(self, config, saver):
             yield from sub[0].get_state_history(sub[1], filter=filter, before=before, limit=limit)
             return
-        merged = own_checkpoint_config(self, self._merge_config(config))
+        merged = own_checkpoint_config(self, merged)
         conf = {
             **merged[CONF],
             CONFIG_KEY_CHECKPOINT_NS: merged[CONF].get(CONFIG_KEY_CHECKPOINT_NS, ""),
@@ -909,13 +916,14 @@ class Pregel(RunnableSurface, PregelProtocol):
         before: dict | None = None,
         limit: int | None = None,
     ) -> AsyncIterator[StateSnapshot]:
-        saver = self._state_saver(config)
+        merged = self._merge_config(config)
+        saver = self._state_reader(merged)
         if sub := subgraph_for_namespace(self, config, saver):
             history = sub[0].aget_state_history(sub[1], filter=filter, before=before, limit=limit)
             async for snapshot in history:
                 yield snapshot
             return
-        merged = own_checkpoint_config(self, self._merge_config(config))
+        merged = own_checkpoint_config(self, merged)
         conf = {
             **merged[CONF],
             CONFIG_KEY_CHECKPOINT_NS: merged[CONF].get(CONFIG_KEY_CHECKPOINT_NS, ""),
