@@ -337,9 +337,13 @@ class SnapshotReader:
     async def asnapshot(self, saved: Any, saver: Any) -> StateSnapshot:
         snapshot = self.lean(saved)
         if snapshot is None:
-            saved = await arebuilt(self.graph.channels, saved, saver)
-            snapshot = _run_snapshot(self.graph, saved, self.live)
+            snapshot = await self.afull(saved, saver)
         return snapshot
+
+    async def afull(self, saved: Any, saver: Any) -> StateSnapshot:
+        """The full path with the saver's async methods (for what `lean` declined)."""
+        saved = await arebuilt(self.graph.channels, saved, saver)
+        return _run_snapshot(self.graph, saved, self.live)
 
     def lean(self, saved: Any) -> StateSnapshot | None:
         """The snapshot read from the checkpoint alone, or None when it needs

@@ -933,7 +933,9 @@ class Pregel(RunnableSurface, PregelProtocol):
         ]
         reader = SnapshotReader(self, live=False)
         for saved in listed:
-            yield await reader.asnapshot(saved, saver)
+            # Most snapshots are read without awaiting anything.
+            snapshot = reader.lean(saved)
+            yield snapshot if snapshot is not None else await reader.afull(saved, saver)
 
 
 class _CurrentWakeup:
