@@ -21,6 +21,7 @@ from langgraph_jit.checkpoint._delta_rows import (
     SNAPSHOT,
     BrokenLineageError,
     ValueMemo,
+    apply_delta,
     blob_keys,
     checkpoint_of,
     digest,
@@ -207,7 +208,7 @@ def _decode(
     out = []
     missing: list[tuple] = []
     # Oldest first, so a list grown by pieces extends the previous checkpoint's.
-    memo = ValueMemo()
+    memo = ValueMemo() if len(rows) > 1 else None
     decoded: dict[tuple[str, str, str], Any] = {}
     for row in reversed(rows):
         key = (row[0], row[1], row[2])
@@ -265,16 +266,31 @@ def get_tuple(serde: Any, config: dict):
             "ORDER BY checkpoint_id DESC LIMIT 1"
         )
         params = (thread_id, ns)
-    rows = yield (ALL, _chain_sql(seed), params)
-    if not rows:
+    target = yield (ONE, seed, params)
+    if target is None:
         return
-    target = rows[0]
     key = (thread_id, ns, target[2])
-    kind, own, _, serde_type = parse_type(target[4])
+    kind, own, parent_digest, serde_type = parse_type(target[4])
     cached = recall(thread_id, ns, target[2]) if kind else None
-    if cached is not None and cached.digest == own:
+    parent = None
+    if kind == DELTA and (cached is None or cached.digest != own) and target[3]:
+        parent = recall(thread_id, ns, target[3])
+    if cached is not None and cached.digest == own:  # the state this process last saw
         states = {key: (_load_doc(serde)(target, serde_type), cached)}
+    elif parent is not None and parent.digest == parent_digest:  # one step after it
+        doc = _load_doc(serde)(target, serde_type)
+        states = {key: (doc, apply_delta(parent.copy(), doc, own))}
     else:
+        rows = [target]
+        if kind == DELTA:
+            rows += yield (
+                ALL,
+                _chain_sql(
+                    f"SELECT {_COLS} FROM checkpoints "
+                    "WHERE thread_id = ? AND checkpoint_ns = ? AND checkpoint_id = ?"
+                ),
+                (thread_id, ns, target[3]),
+            )
         states = _states(serde, {(r[0], r[1], r[2]): r for r in rows}, [key])
     # the latest checkpoint gets its config built from the row
     given = config if checkpoint_id else None
