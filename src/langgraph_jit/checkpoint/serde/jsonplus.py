@@ -159,8 +159,9 @@ _ENCODED_CLASSES: dict[tuple[str, str], type] = {}
 
 # type -> function turning an instance into something msgpack can pack.
 _ENCODERS: dict[type, Callable[[Any], Any]] = {}
-# pydantic model -> [module, name, field count, misses in a row]: the models
-# `_default` packs straight from their fields (`_pydantic_v2_encoder`).
+# pydantic model -> [module, name, field count, misses in a row, hook for nested
+# models or None]: the models `_default` packs straight from their fields
+# (`_pydantic_v2_encoder`).
 _DIRECT: dict[type, list[Any]] = {}
 _MAX_CACHED_TYPES = 10_000
 
@@ -237,22 +238,18 @@ if ormsgpack is not None:
         | ormsgpack.OPT_PASSTHROUGH_UUID
         | ormsgpack.OPT_REPLACE_SURROGATES
     )
-    # msgpack bytes of a value in LangGraph's wire format (partials: no Python frame).
+    # msgpack bytes of a value in LangGraph's wire format (a partial: no Python frame).
     _pack: Callable[[Any], bytes] = functools.partial(
         ormsgpack.packb, default=_default, option=_ORMSGPACK_OPTIONS
     )
-    # The same for values made only of what ormsgpack packs itself: anything that
-    # would need `_default` raises TypeError instead.
-    _pack_plain: Callable[[Any], bytes] = functools.partial(
-        ormsgpack.packb, option=_ORMSGPACK_OPTIONS
-    )
     _new_ext: Callable[[int, bytes], Any] = ormsgpack.Ext
+    # `_default` packs a `_DIRECT` model's fields with these: without `_default`, so
+    # anything ormsgpack does not pack itself raises TypeError.
     _PLAIN_PACKING = True
     _packb: Callable[..., bytes] = ormsgpack.packb
     _PLAIN_OPTIONS = _ORMSGPACK_OPTIONS
 else:  # pragma: no cover - exercised by the no-ormsgpack test in a subprocess
     _pack = _msgpack_pack
-    _pack_plain = _msgpack_pack
     _new_ext = _msgpack_new_ext
     _PLAIN_PACKING = False  # `_DIRECT` stays empty, so `_default` never calls `_packb`
     _packb = msgpack.packb
