@@ -262,3 +262,45 @@ def test_rows_of_the_earlier_format_continue(tmp_path):
     ]
     conn.close()
     assert _delta_rows.DELTA in kinds
+
+
+def _copy_fork(pkg: str, saver) -> list:
+    """update_state(as_node="__copy__") on the input checkpoint, then continue:
+    a checkpoint with no parent whose values were stored inline elsewhere."""
+    g = __import__(f"{pkg}.graph", fromlist=["StateGraph"])
+    types = __import__(f"{pkg}.types", fromlist=["Command"])
+    State = TypedDict(  # noqa: UP013
+        "State", {"name": Annotated[str, lambda a, b: " > ".join([a, b]) if a else b]}
+    )
+
+    def one(state):
+        return types.Command(goto=[types.Send("two", {})], update={"name": "one"})
+
+    graph = (
+        g.StateGraph(State)
+        .add_node("one", one)
+        .add_node("two", lambda s: {"name": "two"})
+        .add_node("three", lambda s: {"name": "three"})
+        .add_edge(g.START, "one")
+        .add_edge("one", "two")
+        .add_edge("two", "three")
+        .compile(checkpointer=saver)
+    )
+    config = {"configurable": {"thread_id": "1"}}
+    graph.invoke({"name": "start"}, config)
+    first = list(graph.get_state_history(config))[-1].config
+    update = types.StateUpdate(values={"name": "start*"}, as_node="__start__")
+    graph.invoke(None, graph.update_state(first, values=[update], as_node="__copy__"))
+    return [
+        (s.values, [(t.name, t.result) for t in s.tasks], s.next, s.metadata["source"])
+        for s in graph.get_state_history(config)
+    ]
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_copy_fork_matches_langgraph(kind, tmp_path, db_factory):
+    from langgraph.checkpoint.memory import InMemorySaver
+
+    expected = _copy_fork("langgraph", InMemorySaver())
+    with sync_saver(kind, tmp_path, db_factory) as saver:
+        assert _copy_fork("langgraph_jit", saver) == expected

@@ -307,6 +307,13 @@ def encode(
         for c, v in cv.items():
             if c not in changed and base.cv.get(c) != v:
                 changed[c] = v
+    else:
+        # No known parent state (a fork, a copy, a new lineage): whatever values
+        # come are stored here, since the rows that stored them before may keep
+        # them inline, out of reach of this lineage.
+        for c, v in cv.items():
+            if c not in changed and c in values:
+                changed[c] = v
     rep: tuple | None
     entry: Any
     for c, version in changed.items():
