@@ -113,7 +113,8 @@ class GraphRunStream(_RunState):
             self._mux.fail(err)
             return False
         event = convert_to_protocol_event(part)
-        self._observe_event(event)
+        if event["method"] == "values":  # the only events the handle itself reads
+            self._observe_event(event)
         try:
             self._mux.push(event)
         except Exception as err:

@@ -62,7 +62,11 @@ class StreamChannel(Generic[T]):
             if self._closed:
                 raise RuntimeError("Cannot push to a closed StreamChannel")
             mux = self._mux
-            self._items.append((mux._next_push_seq() if mux is not None else 0, item))
+            if mux is None:
+                self._items.append((0, item))
+            else:
+                mux._push_seq += 1  # the arrival stamp interleave() orders by
+                self._items.append((mux._push_seq, item))
         if self._wire_fn is not None:
             self._wire_fn(item)
 
