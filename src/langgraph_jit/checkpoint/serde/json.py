@@ -33,7 +33,7 @@ class _Ext:
 
 
 def _raw_hook(code: int, data: bytes) -> _Ext:
-    return _Ext(code, jsonplus._unpack(data, _raw_hook))
+    return _Ext(code, jsonplus._unpack(data, ext_hook=_raw_hook))
 
 
 def _to_json(x: Any) -> Any:
@@ -77,7 +77,7 @@ class JsonSerializer(JsonPlusSerializer):
         tag, data = super().dumps_typed(obj)
         if tag != "msgpack":
             return tag, data
-        tree = jsonplus._unpack(data, _raw_hook)
+        tree = jsonplus._unpack(data, ext_hook=_raw_hook)
         return JSON_TAG, json.dumps(
             _to_json(tree), ensure_ascii=False, separators=(",", ":")
         ).encode()

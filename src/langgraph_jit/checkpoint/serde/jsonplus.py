@@ -663,14 +663,14 @@ def _pairs_to_dict(pairs: list) -> dict:
     return {_keys_hashable(k): v for k, v in pairs}
 
 
-def _msgpack_unpack(data: bytes, hook: Callable[[int, bytes], Any]) -> Any:
+def _msgpack_unpack(data: bytes, *, ext_hook: Callable[[int, bytes], Any]) -> Any:
     try:
-        return msgpack.unpackb(data, ext_hook=hook, raw=False, strict_map_key=False)
+        return msgpack.unpackb(data, ext_hook=ext_hook, raw=False, strict_map_key=False)
     except TypeError:
         # A map key that is an array (a tuple key on the way in): rebuild as tuple.
         return msgpack.unpackb(
             data,
-            ext_hook=hook,
+            ext_hook=ext_hook,
             raw=False,
             strict_map_key=False,
             object_pairs_hook=_pairs_to_dict,
@@ -678,12 +678,11 @@ def _msgpack_unpack(data: bytes, hook: Callable[[int, bytes], Any]) -> Any:
 
 
 if ormsgpack is not None:
-    _unpackb = ormsgpack.unpackb
-    _NON_STR_KEYS = ormsgpack.OPT_NON_STR_KEYS
-
-    def _unpack(data: bytes, hook: Callable[[int, bytes], Any]) -> Any:
-        # Array map keys come back as tuples, as LangGraph reads them.
-        return _unpackb(data, ext_hook=hook, option=_NON_STR_KEYS)
+    # `_unpack(data, ext_hook=hook)`: array map keys come back as tuples, as LangGraph
+    # reads them (a partial: no Python frame per value).
+    _unpack: Callable[..., Any] = functools.partial(
+        ormsgpack.unpackb, option=ormsgpack.OPT_NON_STR_KEYS
+    )
 else:  # pragma: no cover - exercised by the no-ormsgpack test in a subprocess
     _unpack = _msgpack_unpack
 
@@ -762,7 +761,7 @@ def _make_ext_hook(resolve: _Resolver) -> Callable[[int, bytes], Any]:
             # here (as `_Resolver` finds them): the common case, without the general
             # path's dispatch (which handles every other case and failure).
             try:
-                parts = _unpack(data, hook)
+                parts = _unpack(data, ext_hook=hook)
             except Exception:
                 return None
             try:
@@ -786,19 +785,19 @@ def _make_ext_hook(resolve: _Resolver) -> Callable[[int, bytes], Any]:
                     failed = exc
             return _unbuilt(parts[0], parts[1], payload, failed)
         if code == EXT_DELTA_SNAPSHOT:
-            return _DeltaSnapshot(_unpack(data, hook))
+            return _DeltaSnapshot(_unpack(data, ext_hook=hook))
         if code == EXT_NUMPY_ARRAY:
             try:
                 import numpy
 
-                dtype, shape, order, buf = _unpack(data, hook)
+                dtype, shape, order, buf = _unpack(data, ext_hook=hook)
                 return numpy.frombuffer(buf, dtype=numpy.dtype(dtype)).reshape(shape, order=order)
             except Exception:
                 return None
         if not EXT_CONSTRUCTOR_SINGLE_ARG <= code <= EXT_PYDANTIC_V2:
             return None
         try:
-            parts = _unpack(data, hook)
+            parts = _unpack(data, ext_hook=hook)
         except Exception:
             return None
         return rebuild(code, parts)
@@ -918,7 +917,7 @@ class JsonPlusSerializer(SerializerProtocol):
     def loads_typed(self, data: tuple[str, bytes]) -> Any:
         tag, payload = data
         if tag == "msgpack":
-            return _unpack(payload, self._unpack_ext_hook)
+            return _unpack(payload, ext_hook=self._unpack_ext_hook)
         if tag == "null":
             return None
         if tag == "bytes":
@@ -967,4 +966,4 @@ def _msgpack_enc(obj: Any) -> bytes:
 
 def _msgpack_dec(data: bytes, allowed: Any = None) -> Any:
     """Unpack bytes in LangGraph's wire format, rebuilding only allowed classes."""
-    return _unpack(data, _make_ext_hook(_Resolver(_normalize_allowlist(allowed))))
+    return _unpack(data, ext_hook=_make_ext_hook(_Resolver(_normalize_allowlist(allowed))))
