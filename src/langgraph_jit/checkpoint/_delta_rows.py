@@ -443,6 +443,9 @@ def snapshot_doc(
 # without the database: the parent row's digest, checked before use, tells
 # whether this database holds that state.
 _CACHE_SIZE = 1024
+# States keep the items of their list values (to spot appends) only for the
+# threads written most recently: the others' lists are not held in memory.
+_ITEMS_KEPT = 64
 _cache: OrderedDict[tuple[str, str], tuple[str, RowState]] = OrderedDict()
 _cache_lock = threading.Lock()
 
@@ -456,6 +459,13 @@ def remember(thread_id: str, checkpoint_ns: str, checkpoint_id: str, state: RowS
         _cache.move_to_end(key)
         if len(_cache) > _CACHE_SIZE:
             _cache.popitem(last=False)
+        if len(_cache) > _ITEMS_KEPT:
+            # The entry that just became the (_ITEMS_KEPT + 1)-th most recent.
+            for i, (_, older) in enumerate(reversed(_cache.values())):
+                if i == _ITEMS_KEPT:
+                    if older.items:
+                        older.items = {}
+                    break
 
 
 def recall(thread_id: str, checkpoint_ns: str, checkpoint_id: str) -> RowState | None:
