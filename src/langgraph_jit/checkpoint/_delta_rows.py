@@ -28,6 +28,7 @@ import hashlib
 import threading
 from collections import OrderedDict
 from collections.abc import Mapping
+from types import MappingProxyType
 from typing import Any
 
 SNAPSHOT = "="
@@ -49,7 +50,7 @@ class RowState:
     def __init__(
         self,
         cv: dict[str, Any],
-        vs: dict[str, dict[str, Any]],
+        vs: dict[str, Any],  # node -> dict (read-only MappingProxyType on the writer side)
         reps: dict[str, tuple],
         depth: int,
         digest: str,
@@ -289,15 +290,20 @@ def encode(
     or a snapshot), the blob rows to insert, and the checkpoint's state."""
     dumps = serde.dumps_typed
     cv = dict(checkpoint["channel_versions"])
-    vs = {n: dict(s) for n, s in checkpoint["versions_seen"].items()}
+    # The engine's read-only per-node maps are kept as they are (an unchanged
+    # node's is the same object from one checkpoint to the next); others copied.
+    vs = {
+        n: s if type(s) is MappingProxyType else dict(s)
+        for n, s in checkpoint["versions_seen"].items()
+    }
     values = checkpoint["channel_values"]
     snapshot = base is None or base.depth + 1 >= MAX_DEPTH
     reps = dict(base.reps) if base is not None else {}
     items = dict(base.items) if base is not None else {}
-    for c in list(reps):
-        if c not in cv:
-            del reps[c]
-            items.pop(c, None)
+    removed = [c for c in base.cv if c not in cv] if base is not None else []
+    for c in removed:
+        reps.pop(c, None)
+        items.pop(c, None)
     blobs: list[tuple] = []
     changed_reps: dict[str, Any] = {}
     changed = dict(new_versions)
@@ -377,7 +383,6 @@ def encode(
     cv_changed = {c: v for c, v in cv.items() if old_cv.get(c) != v}
     if cv_changed:
         doc["cv"] = cv_changed
-    removed = [c for c in old_cv if c not in cv]
     if removed:
         doc["cv-"] = removed
     vs_changed: dict[str, dict] = {}
@@ -385,8 +390,10 @@ def encode(
     old_vs = base.vs
     for n, seen in vs.items():
         old = old_vs.get(n)
+        if old is seen:
+            continue
         if old is None:
-            vs_changed[n] = seen
+            vs_changed[n] = dict(seen)
             continue
         if old == seen:
             continue
@@ -431,7 +438,7 @@ def snapshot_doc(
                 blobs.append((thread_id, checkpoint_ns, c, str(state.cv[c]), type_, blob))
                 del reps[c]
     extras["cv"] = state.cv
-    extras["vs"] = state.vs
+    extras["vs"] = {n: dict(s) for n, s in state.vs.items()}
     extras["r"] = dict(reps)
     return extras
 
