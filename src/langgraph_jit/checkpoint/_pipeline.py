@@ -23,6 +23,7 @@ only and the other entries of the group still land).
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import threading
 from collections import deque
 from collections.abc import Awaitable, Callable, Generator, Sequence
@@ -35,6 +36,11 @@ MAX_GROUP = 256
 MAX_QUEUED = 128
 # A writer thread with nothing to do for this long ends; the next submit starts one.
 IDLE_SECONDS = 2.0
+# An async writer shares its loop with the runs: woken at their every await, it
+# would commit a step or two at a time. It lets a group gather until it holds
+# LINGER_GROUP entries, someone waits for the queue, or LINGER_SECONDS passed.
+LINGER_GROUP = 32
+LINGER_SECONDS = 0.005
 
 
 class Receipt:
@@ -211,7 +217,8 @@ class WritePipeline(_GroupQueue):
 class AsyncWritePipeline(_GroupQueue):
     """The pipeline of an async connection: `commit(calls)` is a coroutine
     performing calls in one transaction; a task on the saver's loop is the
-    writer while entries are queued. Used from that loop only."""
+    writer while entries are queued (lingering briefly so a group gathers).
+    Used from that loop only."""
 
     is_async = True
 
@@ -227,6 +234,7 @@ class AsyncWritePipeline(_GroupQueue):
         self._room = asyncio.Event()  # the queue has room
         self._room.set()
         self._settled = asyncio.Event()  # some entries were settled
+        self._go = asyncio.Event()  # commit now: the group is big or someone waits
         self._writer: asyncio.Task | None = None
 
     async def write(self, calls: Calls) -> None:
@@ -235,8 +243,11 @@ class AsyncWritePipeline(_GroupQueue):
     async def submit(self, calls: Calls, receipt: Receipt) -> None:
         while len(self.queue) >= self.max_queued:
             self._room.clear()
+            self._go.set()
             await self._room.wait()
         self._enqueue(calls, receipt)
+        if len(self.queue) >= LINGER_GROUP:
+            self._go.set()
         if self._writer is None or self._writer.done():
             self._writer = asyncio.get_running_loop().create_task(self._run())
 
@@ -245,6 +256,7 @@ class AsyncWritePipeline(_GroupQueue):
             if receipt._event is None:
                 receipt._event = asyncio.Event()
             receipt._event.clear()
+            self._go.set()
             await receipt._event.wait()
 
     async def drain(self) -> None:
@@ -253,6 +265,7 @@ class AsyncWritePipeline(_GroupQueue):
         target = self.queued
         while self.settled < target:
             self._settled.clear()
+            self._go.set()
             await self._settled.wait()
 
     async def _run(self) -> None:
@@ -262,6 +275,10 @@ class AsyncWritePipeline(_GroupQueue):
             if not self.queue:
                 self._writer = None
                 return
+            if not self._go.is_set():
+                with contextlib.suppress(asyncio.TimeoutError):
+                    await asyncio.wait_for(self._go.wait(), LINGER_SECONDS)
+            self._go.clear()
             group = self._take()
             self._room.set()
             errors = await self._commit_group(group)
