@@ -235,7 +235,8 @@ class _Shape:
             n for n in names if isinstance(specs[n], (DeltaChannel, BinaryOperatorAggregate))
         )
         # Per node, in the order LangGraph examines them: name, trigger
-        # channels with their kinds, the node, the constant tail of its task id.
+        # channels with their kinds, the node, the constant tail of its task
+        # id, its task's path.
         self.pulls = [
             (
                 topo.node_names[n],
@@ -245,6 +246,7 @@ class _Shape:
                 ),
                 topo.procs[n],
                 topo.pull_tail(topo.node_names[n], topo.sorted_triggers[n]),
+                (PULL, topo.node_names[n]),
             )
             for n in topo.insertion_order
         ]
@@ -355,18 +357,18 @@ class SnapshotReader:
         if type(checkpoint_id) is not str or checkpoint.get("v", 4) < 4:
             return None
         # task id -> its saved writes
-        by_task: dict[str, list[tuple[str, Any]]] | None = None
+        by_task: dict[str, list[tuple[str, str, Any]]] | None = None
         pending = saved.pending_writes
         if pending:
             by_task = {}
-            for task_id, channel, value in pending:
-                writes = by_task.get(task_id)
+            for write in pending:
+                writes = by_task.get(write[0])
                 if writes is None:
-                    if task_id == NULL_TASK_ID:
+                    if write[0] == NULL_TASK_ID:
                         return None
-                    by_task[task_id] = [(channel, value)]
+                    by_task[write[0]] = [write]
                 else:
-                    writes.append((channel, value))
+                    writes.append(write)
         shape = self.shape
         values = checkpoint.get("channel_values") or {}
         versions = checkpoint.get("channel_versions") or {}
@@ -391,7 +393,7 @@ class SnapshotReader:
         if not shape.channel_set.isdisjoint(versions):
             # (else LangGraph examines no node: the checkpoint has no versions)
             seen_by = checkpoint.get("versions_seen") or {}
-            for name, triggers, proc, tail in shape.pulls:
+            for name, triggers, proc, tail, path in shape.pulls:
                 # Triggered: a trigger channel holds a value newer than the
                 # node has seen (any value, if it has seen none).
                 seen = seen_by.get(name)
@@ -421,7 +423,7 @@ class SnapshotReader:
                         return None
                     _map_input(name, proc, node_input)
                 node_ns = f"{ns}{NS_SEP}{name}{step}" if ns else f"{name}{step}"
-                planned.append((name, (PULL, name), proc, id_bytes + node_ns.encode() + tail))
+                planned.append((name, path, proc, id_bytes + node_ns.encode() + tail))
         tasks = []
         names = []
         interrupts: list[Any] = []
@@ -524,14 +526,14 @@ class SnapshotReader:
             planned.append((name, (PUSH, idx, False), proc, id_bytes + data))
 
 
-def _status(writes: list[tuple[str, Any]]) -> tuple[list[Any], tuple[Any, ...], Any]:
+def _status(writes: list[tuple[str, str, Any]]) -> tuple[list[Any], tuple[Any, ...], Any]:
     """A task's output writes, the interrupts it raised and its error, from
     its saved writes (as `task_statuses`, which the full path uses)."""
     output = []
     interrupts: list[Any] = []
     error = None
     has_error = False
-    for channel, value in writes:
+    for _, channel, value in writes:
         if channel == INTERRUPT:
             interrupts.extend(value if isinstance(value, (list, tuple)) else [value])
         elif channel == ERROR:
