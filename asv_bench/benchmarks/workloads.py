@@ -10,6 +10,7 @@ too. No asv names (time_*, track_*) here.
 
 from __future__ import annotations
 
+import asyncio
 import gc
 import importlib
 import operator
@@ -98,14 +99,22 @@ def _runner(
     saver: bool,
     stream_mode: str | None = None,
     expected_chunks: int | None = None,
+    aio: bool = False,
 ):
     counter = iter(range(10**9))
+    # Async workloads: one event loop for all runs (its creation is not engine work).
+    loop = asyncio.new_event_loop() if aio else None
 
     def run():
         cfg = dict(cfg_base)
         if saver:
             # A fresh thread per run, so every run does the same work.
             cfg["configurable"] = {"thread_id": f"t{next(counter)}"}
+        if loop is not None:
+            out = loop.run_until_complete(graph.ainvoke(value, cfg))
+            if expected is not None:
+                assert out == expected, (out, expected)
+            return out
         if stream_mode is None:
             out = graph.invoke(value, cfg)
             if expected is not None:
@@ -122,7 +131,9 @@ def _runner(
 # -- low-level Pregel workloads ----------------------------------------------
 
 
-def chain(api: Api, n: int, saver: Any, stream_mode: str | None = None) -> Workload:
+def chain(
+    api: Api, n: int, saver: Any, stream_mode: str | None = None, aio: bool = False
+) -> Workload:
     """n trivial nodes in a row: node i reads c_i and writes c_{i+1}.
     `saver` (here and below): see `_checkpointer`."""
     identity = lambda x: x
@@ -144,7 +155,7 @@ def chain(api: Api, n: int, saver: Any, stream_mode: str | None = None) -> Workl
     # channel (only the last one) -> 1.
     chunks = {None: None, "updates": n, "values": 1}[stream_mode]
     run = _runner(
-        graph, 7, 7, {"recursion_limit": n + 10}, checkpointer is not None, stream_mode, chunks
+        graph, 7, 7, {"recursion_limit": n + 10}, checkpointer is not None, stream_mode, chunks, aio
     )
 
     def floor():
@@ -152,7 +163,9 @@ def chain(api: Api, n: int, saver: Any, stream_mode: str | None = None) -> Workl
         for _ in range(n):
             x = f(x)
 
-    name = f"chain-{n}" + (f"-stream-{stream_mode}" if stream_mode else "")
+    name = (
+        f"chain-{n}" + (f"-stream-{stream_mode}" if stream_mode else "") + ("-async" if aio else "")
+    )
     return Workload(name, run, n, n, "step", floor, graph, checkpointer)
 
 
@@ -220,7 +233,7 @@ def sparse_state(
     return Workload(name, run, n_nodes, n_nodes, "step", floor, graph, checkpointer)
 
 
-def fanout(api: Api, n: int, saver: Any) -> Workload:
+def fanout(api: Api, n: int, saver: Any, aio: bool = False) -> Workload:
     """One node Sends n packets to a worker; workers add into a reducer."""
     Send = api.Send
     start_fn = lambda x: [Send("worker", i) for i in range(n)]
@@ -246,14 +259,16 @@ def fanout(api: Api, n: int, saver: Any) -> Workload:
         output_channels="total",
         checkpointer=checkpointer,
     )
-    run = _runner(graph, 0, n * (n - 1) // 2, {}, checkpointer is not None)
+    run = _runner(graph, 0, n * (n - 1) // 2, {}, checkpointer is not None, aio=aio)
 
     def floor():
         to_tasks(start_fn(0))
         for i in range(n):
             worker_fn(i)
 
-    return Workload(f"send-{n}", run, 2, n + 1, "task", floor, graph, checkpointer)
+    return Workload(
+        f"send-{n}" + ("-async" if aio else ""), run, 2, n + 1, "task", floor, graph, checkpointer
+    )
 
 
 # -- StateGraph workloads (need <pkg>.graph) -----------------------------------
@@ -320,6 +335,41 @@ def graph_chain(api: Api, n: int, saver: Any) -> Workload:
             s = inc(s)
 
     return Workload(f"graph-chain-{n}", run, n, n, "step", floor, graph, checkpointer)
+
+
+def graph_pydantic(api: Api, n: int, saver: Any) -> Workload:
+    """A StateGraph of n nodes in a row on a pydantic model state (5 fields; each node
+    updates one), so state coercion is part of every step."""
+    import pydantic
+
+    g = api.graph()
+
+    class State(pydantic.BaseModel):
+        x: int = 0
+        name: str = "run"
+        tags: list[str] = []
+        score: float = 0.0
+        done: bool = False
+
+    builder = g.StateGraph(State)
+
+    def inc(s):
+        return {"x": s.x + 1}
+
+    for i in range(n):
+        builder.add_node(f"n{i:04d}", inc)
+        builder.add_edge(g.START if i == 0 else f"n{i - 1:04d}", f"n{i:04d}")
+    checkpointer = _checkpointer(api, saver)
+    graph = builder.compile(checkpointer=checkpointer)
+    expected = {"x": n}
+    run = _runner(graph, {"x": 0}, expected, {"recursion_limit": n + 10}, checkpointer is not None)
+
+    def floor():
+        s = State()
+        for _ in range(n):
+            inc(s)
+
+    return Workload(f"graph-pydantic-{n}", run, n, n, "step", floor, graph, checkpointer)
 
 
 def graph_send(api: Api, n: int, saver: Any) -> Workload:
@@ -563,12 +613,15 @@ def graph_send_v3(api: Api, n: int, saver: Any) -> Workload:
 
 # name -> (builder(api, saver), needs StateGraph)
 WORKLOADS: dict[str, tuple[Callable[[Api, bool], Workload], bool]] = {
+    "chain-1": (lambda api, s: chain(api, 1, s), False),
     "chain-10": (lambda api, s: chain(api, 10, s), False),
     "chain-100": (lambda api, s: chain(api, 100, s), False),
     "chain-1000": (lambda api, s: chain(api, 1000, s), False),
     "state300-sparse": (lambda api, s: sparse_state(api, 300, 20, s), False),
     "send-100": (lambda api, s: fanout(api, 100, s), False),
     "send-1000": (lambda api, s: fanout(api, 1000, s), False),
+    "chain-100-async": (lambda api, s: chain(api, 100, s, aio=True), False),
+    "send-100-async": (lambda api, s: fanout(api, 100, s, aio=True), False),
     "chain-100-stream-updates": (lambda api, s: chain(api, 100, s, "updates"), False),
     "state300-stream-values": (
         lambda api, s: sparse_state(api, 300, 20, s, stream_mode="values"),
@@ -576,6 +629,7 @@ WORKLOADS: dict[str, tuple[Callable[[Api, bool], Workload], bool]] = {
     ),
     "graph-state300": (lambda api, s: graph_state(api, 300, 20, s), True),
     "graph-chain-100": (lambda api, s: graph_chain(api, 100, s), True),
+    "graph-pydantic-100": (lambda api, s: graph_pydantic(api, 100, s), True),
     "graph-send-1000": (lambda api, s: graph_send(api, 1000, s), True),
     "graph-send-subgraph-100": (lambda api, s: graph_send_subgraph(api, 100, s), True),
     "graph-send-subgraph-1000": (lambda api, s: graph_send_subgraph(api, 1000, s), True),

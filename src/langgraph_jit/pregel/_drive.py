@@ -10,6 +10,7 @@ chunks are taken from `run.emitter.out` after every request.
 from __future__ import annotations
 
 import asyncio
+import contextvars
 import sys
 import threading
 from collections.abc import AsyncIterator, Callable, Generator, Iterator
@@ -477,6 +478,96 @@ def _stop_sync(
         return
 
 
+def _stretch_ok(run: Any) -> bool:
+    """Whether the async driver may run this run's single-task steps in one pool
+    thread, several in a row (see `_SyncStretch`): nothing streams from it, it
+    saves nothing (each step's saver calls go back to the loop anyway), and
+    nothing it may run needs the loop (no step timeout, error handler, LangChain
+    callbacks or context)."""
+    return (
+        not run.emitter.stream_modes
+        and not run.emitter.eager
+        and run.persist.checkpointer is None
+        and run.persist.cache is None
+        and not run.graph.step_timeout
+        and not getattr(run.graph, "error_handlers", None)
+        and run.trace is None
+        and not run.lc_context
+    )
+
+
+def _sync_task(task: Any) -> bool:
+    """A task an async run would run wholly in a pool thread anyway (see
+    PregelNode.runs_sync_only; a Send's own timeout counts too)."""
+    runs_sync_only = getattr(task.proc, "runs_sync_only", False)
+    return runs_sync_only and task.timeout is None
+
+
+class _SyncStretch:
+    """Steps of an async run that each run one sync task, run one after the
+    other in a single pool thread (`run`), the engine advanced there too.
+
+    An async run hands a sync node to a pool thread and waits for it: two
+    thread wakeups per step. A stretch pays them once for as many steps as
+    follow, and hands back at the first request that needs the loop (saver
+    calls, several tasks, an async task, the end). Each task runs in its own
+    copy of the caller's context, as `run_in_executor` runs it. If the caller
+    is cancelled, `cancel` stops the stretch: the task running then is recorded
+    as cancelled, as the async driver records it, and the engine is not
+    advanced again by the thread."""
+
+    __slots__ = ("lock", "stopped", "task", "result")
+
+    def __init__(self, task: Any) -> None:
+        self.lock = threading.Lock()
+        self.stopped = False
+        self.task = task
+        self.result: tuple[tuple | None, BaseException | None] | None = None
+
+    def run(
+        self, run: Any, gen: Generator[tuple, Any, None]
+    ) -> tuple[tuple | None, BaseException | None]:
+        out = run.emitter.out
+        task = self.task
+        while True:
+            error: BaseException | None = None
+            try:
+                contextvars.copy_context().run(run_task, task)
+            except BaseException as exc:
+                error = exc
+            with self.lock:
+                if self.stopped:
+                    return None, None
+                if error is None:
+                    run.task_done(task)
+                else:
+                    run.task_failed(task, error)
+                    error = step_error(None, error)
+                result = _advance(gen, error)
+                request = result[0]
+                if (
+                    result[1] is not None
+                    or request is None
+                    or request[0] is not RUN
+                    or out
+                    or len(request[1]) != 1
+                    or not _sync_task(request[1][0])
+                ):
+                    self.result = result
+                    return result
+                task = self.task = request[1][0]
+
+    def cancel(self, run: Any) -> tuple | None:
+        """The caller was cancelled: the engine's pending request, if the
+        stretch had handed one back; else the running task is recorded."""
+        with self.lock:
+            self.stopped = True
+            if self.result is not None:
+                return self.result[0]
+            _record_cancelled(run, self.task)
+            return None
+
+
 async def drive_async(run: Any, emit: Callable[[tuple], Any]) -> AsyncIterator[Any]:
     """Async twin of drive_sync.
 
@@ -492,9 +583,14 @@ async def drive_async(run: Any, emit: Callable[[tuple], Any]) -> AsyncIterator[A
     control = StepControl()  # one per run: a step's own is only reset
     wake: asyncio.Event | None = None  # set by the emitter (eager streaming)
     record = _record(run)
+    stretch_ok = _stretch_ok(run)
+    handed_back: tuple[tuple | None, BaseException | None] | None = None  # by a stretch
     try:
         while True:
-            request, error = _advance(gen, reply)
+            if handed_back is None:
+                request, error = _advance(gen, reply)
+            else:
+                (request, error), handed_back = handed_back, None
             while out:
                 chunk = emit(out.popleft())
                 if chunk is not None:
@@ -506,6 +602,18 @@ async def drive_async(run: Any, emit: Callable[[tuple], Any]) -> AsyncIterator[A
             kind = request[0]
             if kind is RUN:
                 reply = None
+                if stretch_ok and len(request[1]) == 1 and _sync_task(request[1][0]):
+                    stretch = _SyncStretch(request[1][0])
+                    ctx = contextvars.copy_context()
+                    try:
+                        handed_back = await asyncio.get_running_loop().run_in_executor(
+                            None, ctx.run, stretch.run, run, gen
+                        )
+                    except asyncio.CancelledError:
+                        request = stretch.cancel(run)
+                        raise
+                    request = None
+                    continue
                 eager = run.emitter.eager and bool(request[1])
                 if eager and wake is None:
                     # Stream chunks as tasks produce them, not when they finish.

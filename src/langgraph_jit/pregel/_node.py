@@ -306,6 +306,11 @@ class NodeCall:
         return await afunc(value)
 
 
+def _sync_call(call: Any) -> bool:
+    """A NodeCall of a plain sync callable (what its ainvoke hands to a pool thread)."""
+    return type(call) is NodeCall and call.afunc is None and not call.is_runnable
+
+
 class PregelNode:
     """A node: the channels it reads, the channels that trigger it, what it
     runs (`bound`) and how its output becomes writes (`writers`)."""
@@ -347,6 +352,7 @@ class PregelNode:
         self._streams_while_running: bool | None = None  # also found on first use
         self.call = NodeCall(bound) if bound is not None else None
         self._foreign_writers: dict[int, NodeCall] = {}
+        self._sync_only: tuple[int, bool] | None = None  # see runs_sync_only
 
     def copy(self, update: dict[str, Any]) -> PregelNode:
         attrs = {
@@ -397,6 +403,33 @@ class PregelNode:
                 if call is None:
                     call = self._foreign_writers[id(writer)] = NodeCall(writer)
                 await call.ainvoke(output, task)
+
+    @property
+    def runs_sync_only(self) -> bool:
+        """Whether an async run would hand every user callable of this node's
+        task to a pool thread (a plain sync callable, sync writers and
+        conditional edges, no timeout): such a task runs the same wholly in a
+        pool thread, as a sync run runs it. `writers` may grow until the graph
+        first runs, so the answer is kept with the count it was found for."""
+        writers = self.writers
+        found = self._sync_only
+        if found is not None and found[0] == len(writers):
+            return found[1]
+        call = self.call
+        ok = (
+            self.timeout is None
+            and (call is None or _sync_call(call))
+            and all(
+                type(w) is ChannelWrite
+                or (
+                    hasattr(w, "write_task")
+                    and (not hasattr(w, "awrite_task") or _sync_call(getattr(w, "call", None)))
+                )
+                for w in writers
+            )
+        )
+        self._sync_only = (len(writers), ok)
+        return ok
 
     @property
     def node(self) -> Any:
