@@ -268,3 +268,59 @@ def test_async_pregel_chain_low_level() -> None:
         return await g.ainvoke(1), [c async for c in g.astream(1, stream_mode="updates")][-2:]
 
     _same(case)
+
+
+def _fanout_graph(pkg: str, worker: Any) -> Any:
+    graph = _mod(pkg, "graph")
+    types = _mod(pkg, "types")
+    b = graph.StateGraph(State)
+
+    def fan(s: State) -> list:
+        return [types.Send("w", {"x": i, "log": []}) for i in range(6)]
+
+    b.add_node("a", _inc)
+    b.add_node("w", worker)
+    b.add_edge(graph.START, "a")
+    b.add_conditional_edges("a", fan, ["w"])
+    return b.compile()
+
+
+@pytest.mark.parametrize("max_concurrency", [None, 1, 2])
+def test_async_sync_fanout(max_concurrency: int | None) -> None:
+    async def case(pkg: str) -> Any:
+        loop_thread = threading.get_ident()
+        off_loop: list[bool] = []
+
+        def worker(s: State) -> dict:
+            off_loop.append(threading.get_ident() != loop_thread)
+            return {"log": [s["x"]]}
+
+        g = _fanout_graph(pkg, worker)
+        out = await g.ainvoke({"x": 0, "log": []}, {"max_concurrency": max_concurrency})
+        return sorted(out["log"]), all(off_loop), len(off_loop)
+
+    _same(case)
+
+
+@pytest.mark.parametrize("max_concurrency", [None, 1])
+def test_async_sync_fanout_failure(max_concurrency: int | None) -> None:
+    """One Send task fails: the step's error is the caller's; with one task at a
+    time, the tasks after the failed one never start."""
+
+    async def case(pkg: str) -> Any:
+        started: list[int] = []
+
+        def worker(s: State) -> dict:
+            started.append(s["x"])
+            if s["x"] == 2:
+                raise KeyError("bad packet")
+            return {"log": [s["x"]]}
+
+        g = _fanout_graph(pkg, worker)
+        try:
+            await g.ainvoke({"x": 0, "log": []}, {"max_concurrency": max_concurrency})
+        except KeyError as exc:
+            error = repr(exc)
+        return error, sorted(started) if max_concurrency == 1 else 2 in started
+
+    _same(case)

@@ -11,8 +11,10 @@ from __future__ import annotations
 
 import asyncio
 import contextvars
+import os
 import sys
 import threading
+from collections import deque
 from collections.abc import AsyncIterator, Callable, Generator, Iterator
 from types import AsyncGeneratorType
 from typing import Any, cast
@@ -568,6 +570,90 @@ class _SyncStretch:
             return None
 
 
+class _SyncFanout:
+    """A step of several sync tasks in an async run (see `_stretch_ok`), run by
+    a few pullers in pool threads instead of one pool job and one loop wakeup
+    per task. Tasks start in order, at most as many at once as pullers (no more
+    than the pool would run anyway), and are recorded as they end. As when the
+    async driver runs them: a real failure ends the step (tasks not started
+    never run, those still running are recorded as cancelled), and a cancelled
+    caller finds every unfinished task recorded as cancelled."""
+
+    __slots__ = ("lock", "pending", "reply", "run", "running", "stopped", "cut")
+
+    def __init__(self, run: Any, tasks: list[Any]) -> None:
+        self.run = run
+        self.lock = threading.Lock()
+        self.pending = deque(tasks)
+        self.running: list[Any] = []
+        self.reply: BaseException | None = None
+        self.stopped = False  # the caller was cancelled
+        self.cut = False  # a failure ended the step
+
+    def work(self) -> None:
+        run = self.run
+        lock = self.lock
+        pending = self.pending
+        while True:
+            with lock:
+                if not pending:
+                    return
+                task = pending.popleft()
+                self.running.append(task)
+            error: BaseException | None = None
+            try:
+                contextvars.copy_context().run(run_task, task)
+            except BaseException as exc:
+                error = exc
+            with lock:
+                if self.stopped:
+                    return  # recorded by cancel()
+                self.running.remove(task)
+                if self.cut:
+                    self._cancelled(task)
+                elif error is None:
+                    run.task_done(task)
+                else:
+                    run.task_failed(task, error)
+                    self.reply = step_error(self.reply, error)
+                    if _ends_step(error):
+                        self.cut = True
+                        while pending:
+                            self._cancelled(pending.popleft())
+
+    def _cancelled(self, task: Any) -> None:
+        _record_cancelled(self.run, task)
+        self.reply = step_error(self.reply, asyncio.CancelledError())
+
+    def cancel(self) -> None:
+        with self.lock:
+            self.stopped = True
+            for task in [*self.running, *self.pending]:
+                _record_cancelled(self.run, task)
+            self.pending.clear()
+
+
+async def _arun_sync_fanout(run: Any, tasks: list[Any]) -> BaseException | None:
+    """Run a step of sync tasks with `_SyncFanout`; the step's error or None."""
+    fanout = _SyncFanout(run, tasks)
+    loop = asyncio.get_running_loop()
+    pullers = min(len(tasks), run.max_concurrency or _MAX_PULLERS, _MAX_PULLERS)
+    jobs = [
+        loop.run_in_executor(None, contextvars.copy_context().run, fanout.work)
+        for _ in range(pullers)
+    ]
+    try:
+        await asyncio.gather(*jobs)
+    except asyncio.CancelledError:
+        fanout.cancel()
+        raise
+    return fanout.reply
+
+
+# At most as many pullers as the loop's default pool has threads.
+_MAX_PULLERS = min(32, (os.cpu_count() or 1) + 4)
+
+
 async def drive_async(run: Any, emit: Callable[[tuple], Any]) -> AsyncIterator[Any]:
     """Async twin of drive_sync.
 
@@ -612,6 +698,10 @@ async def drive_async(run: Any, emit: Callable[[tuple], Any]) -> AsyncIterator[A
                     except asyncio.CancelledError:
                         request = stretch.cancel(run)
                         raise
+                    request = None
+                    continue
+                if stretch_ok and len(request[1]) > 1 and all(map(_sync_task, request[1])):
+                    reply = await _arun_sync_fanout(run, request[1])
                     request = None
                     continue
                 eager = run.emitter.eager and bool(request[1])
