@@ -16,10 +16,18 @@ How a channel's value is kept (its *rep*; `None`: the blob of (channel, version)
   ("v", value)                  a value a legacy row kept inline (LangGraph's)
 
 A row's `type` column tells its kind: `=<digest>:<serde type>` (snapshot),
-`+<digest><parent digest>:<serde type>` (delta), else a legacy row. A digest
-hashes the row's bytes chained to its parent's, so a writer that remembers a
-parent's state (the cache below) can check with one look at the parent's type
-that the database holds that very state before writing a delta against it.
+`+<digest><parent digest>:<serde type>` (delta), `~<digest>:<serde type>`
+(an inheriting row, below), else a legacy row. A digest hashes the row's
+bytes chained to its parent's, so a writer that remembers a parent's state
+(the cache below) can check with one look at the parent's type that the
+database holds that very state before writing a delta against it.
+
+An inheriting row holds the whole skeleton (versions, versions seen) and the
+values of its new versions; every other channel takes its parent's value if
+the parent has it at the same version. It is valid on whatever state its
+parent row holds, so a writer that cannot look at the parent first (one
+round trip saved) sends it as the fallback of a delta: the database keeps
+the delta if the parent's digest is the remembered one, else this row.
 """
 
 from __future__ import annotations
@@ -33,6 +41,8 @@ from typing import Any
 
 SNAPSHOT = "="
 DELTA = "+"
+INHERIT = "~"
+_KINDS = (SNAPSHOT, DELTA, INHERIT)
 DIGEST_LEN = 12  # hex characters
 INLINE_MAX = 64  # encoded bytes of a value stored inside the checkpoint row
 MAX_DEPTH = 48  # deltas in a row before the next snapshot
@@ -79,8 +89,8 @@ class RowState:
 
 
 def parse_type(type_: str | None) -> tuple[str, str, str, str | None]:
-    """`type` column -> (kind: "=", "+" or "" for legacy, digest, parent digest, serde type)."""
-    if type_ and type_[0] in (SNAPSHOT, DELTA):
+    """`type` column -> (kind: "=", "+", "~" or "" for legacy, digest, parent digest, serde type)."""
+    if type_ and type_[0] in _KINDS:
         kind = type_[0]
         head, _, serde_type = type_.partition(":")
         own = head[1 : 1 + DIGEST_LEN]
@@ -121,44 +131,76 @@ def snapshot_state(doc: Mapping[str, Any], own: str) -> RowState:
 
 
 def apply_delta(state: RowState, doc: Mapping[str, Any], own: str) -> RowState:
-    """`state` (the parent's, changed in place) moved to the delta row `doc`."""
-    cv, reps = state.cv, state.reps
-    for c in doc.get("cv-", ()):
-        cv.pop(c, None)
-        reps.pop(c, None)
-    cv.update(doc.get("cv", {}))
+    """The state of the delta row `doc` written on `state` (the parent's, left
+    as it is: a node whose versions seen did not change shares its map)."""
+    cv = dict(state.cv)
+    reps = dict(state.reps)
+    removed_channels = doc.get("cv-")
+    if removed_channels:
+        for c in removed_channels:
+            cv.pop(c, None)
+            reps.pop(c, None)
+    changed_cv = doc.get("cv")
+    if changed_cv:
+        cv.update(changed_cv)
+    changed_reps = doc.get("r")
+    if changed_reps:
+        for c, rep in changed_reps.items():
+            if rep is None:
+                reps.pop(c, None)
+            elif rep[0] == "+":  # a piece appended to the parent's list
+                old = reps.get(c)
+                if old is not None and old[0] == "p":
+                    reps[c] = ("p", old[1], (*old[2], (rep[1], rep[2])))
+                else:  # the parent kept the list as the blob of its version
+                    reps[c] = ("p", str(rep[3]), ((rep[1], rep[2]),))
+            else:
+                reps[c] = tuple(rep)
+    vs = state.vs
+    gone_nodes, removed, changed = doc.get("vn-"), doc.get("vs-"), doc.get("vs")
+    if gone_nodes or removed or changed:
+        vs = dict(vs)
+        for n in gone_nodes or ():
+            vs.pop(n, None)
+        for n, keys in (removed or {}).items():
+            seen = vs.get(n)
+            if seen is not None:
+                seen = vs[n] = dict(seen)
+                for k in keys:
+                    seen.pop(k, None)
+        for n, more in (changed or {}).items():
+            seen = vs.get(n)
+            vs[n] = {**seen, **more} if seen is not None else dict(more)
+    return RowState(cv, vs, reps, state.depth + 1, own)
+
+
+def inherit_state(parent: RowState | None, doc: Mapping[str, Any], own: str) -> RowState:
+    """The state of the inheriting row `doc` on `parent` (None: its parent row
+    is gone; only its own values and blobs are left)."""
+    cv = dict(doc["cv"])
+    reps: dict[str, tuple] = {}
+    depth = 0
+    if parent is not None:
+        old_cv = parent.cv
+        reps = {c: r for c, r in parent.reps.items() if c in cv and old_cv.get(c) == cv[c]}
+        depth = parent.depth + 1
     for c, rep in doc.get("r", {}).items():
         if rep is None:
             reps.pop(c, None)
-        elif rep[0] == "+":  # a piece appended to the parent's list
-            old = reps.get(c)
-            if old is not None and old[0] == "p":
-                reps[c] = ("p", old[1], (*old[2], (rep[1], rep[2])))
-            else:  # the parent kept the list as the blob of its version
-                reps[c] = ("p", str(rep[3]), ((rep[1], rep[2]),))
         else:
             reps[c] = tuple(rep)
-    vs = state.vs
-    for n in doc.get("vn-", ()):
-        vs.pop(n, None)
-    for n, removed in doc.get("vs-", {}).items():
-        seen = vs.get(n)
-        if seen is not None:
-            for k in removed:
-                seen.pop(k, None)
-    for n, changed in doc.get("vs", {}).items():
-        vs.setdefault(n, {}).update(changed)
-    state.depth += 1
-    state.digest = own
-    state.items = {}
-    return state
+    return RowState(cv, {n: dict(s) for n, s in doc["vs"].items()}, reps, depth, own)
 
 
-def checkpoint_of(doc: Mapping[str, Any], checkpoint_id: str, state: RowState) -> dict[str, Any]:
-    """The stored checkpoint (values still empty) of a row and its rebuilt state."""
+def checkpoint_of(
+    doc: Mapping[str, Any], checkpoint_id: str, state: RowState, *, last_use: bool = False
+) -> dict[str, Any]:
+    """The stored checkpoint (values still empty) of a row and its rebuilt state;
+    with `last_use` the state's channel versions are handed over, not copied
+    (a listing's states, dropped once decoded: every state owns its map)."""
     out = {k: v for k, v in doc.items() if k not in DOC_KEYS}
     out.setdefault("id", checkpoint_id)
-    out["channel_versions"] = dict(state.cv)
+    out["channel_versions"] = state.cv if last_use else dict(state.cv)
     out["versions_seen"] = {n: dict(s) for n, s in state.vs.items()}
     out["channel_values"] = {}
     return out
@@ -186,10 +228,12 @@ def _immutable(value: Any) -> bool:
 
 
 class ValueMemo:
-    """Decoded values shared by the checkpoints of one listing: an inline value
-    decodes once, and a list grown by pieces extends the list of the checkpoint
-    before it instead of decoding every piece again. Only values (and list
-    items) that cannot be mutated are shared, so checkpoints never alias."""
+    """Decoded values shared by the checkpoints of one batch of a listing
+    (decoded together, before any is handed out): an inline value decodes
+    once, and a list grown by pieces extends (a copy of) the list of the
+    checkpoint before it instead of decoding every piece again. Only values
+    (and list items) that cannot be mutated are shared, so checkpoints never
+    alias."""
 
     __slots__ = ("inline", "lists")
 
@@ -200,6 +244,17 @@ class ValueMemo:
 
 
 _UNSHARED = object()
+
+
+def _extends(done: tuple, pieces: tuple) -> bool:
+    """Whether `pieces` starts with `done` (pieces a state added are shared
+    by its descendants' states: the last one's identity usually tells)."""
+    n = len(done)
+    if n > len(pieces):
+        return False
+    if n == 0 or done[n - 1] is pieces[n - 1]:
+        return True
+    return all(a is b or a == b for a, b in zip(done, pieces))
 
 
 def values_of(
@@ -238,11 +293,8 @@ def values_of(
         else:  # "p"
             pieces = rep[2]
             done = memo.lists.get((c, rep[1])) if memo is not None else None
-            if (
-                done is not None
-                and len(done[0]) <= len(pieces)
-                and all(a is b or a == b for a, b in zip(done[0], pieces))
-            ):  # a later checkpoint of the same lineage: only its new pieces
+            if done is not None and _extends(done[0], pieces):
+                # a later checkpoint of the same lineage: only its new pieces
                 value = list(done[1])
                 start = len(done[0])
                 shareable = True
@@ -259,8 +311,9 @@ def values_of(
                     shareable = _immutable(more)
                 value.extend(more)
             if shareable:
-                memo.lists[(c, rep[1])] = (tuple(pieces), value)  # type: ignore[union-attr]
-                value = list(value)
+                # The next checkpoint copies it before anyone sees this one
+                # (a memo lives while one batch of checkpoints is decoded).
+                memo.lists[(c, rep[1])] = (pieces, value)  # type: ignore[union-attr]
             values[c] = value
     return values
 
@@ -415,6 +468,33 @@ def encode(
     return doc, blobs, RowState(cv, vs, reps, base.depth + 1, "", items)
 
 
+def inherit_doc(
+    serde: Any,
+    checkpoint: Mapping[str, Any],
+    new_versions: Mapping[str, Any],
+) -> dict[str, Any]:
+    """The inheriting row of `checkpoint` (see the module docstring): its whole
+    skeleton and the values it is given, all inline (it needs no blob rows)."""
+    dumps = serde.dumps_typed
+    values = checkpoint["channel_values"]
+    cv = dict(checkpoint["channel_versions"])
+    reps: dict[str, Any] = {}
+    for c in cv:
+        if c in values:
+            reps[c] = ("i", *dumps(values[c]))
+        elif c in new_versions:
+            reps[c] = ("i", "empty", None)
+    doc: dict[str, Any] = {
+        k: list(v) if isinstance(v, (list, tuple, set, frozenset)) else v
+        for k, v in checkpoint.items()
+        if k not in _MAPS and k != "id"
+    }
+    doc["cv"] = cv
+    doc["vs"] = {n: dict(s) for n, s in checkpoint["versions_seen"].items()}
+    doc["r"] = reps
+    return doc
+
+
 def snapshot_doc(
     serde: Any,
     thread_id: str,
@@ -524,18 +604,23 @@ def rebuild(
         base: RowState | None = None
         while True:
             if cur in out:
-                base = out[cur][1].copy()
+                base = out[cur][1]
                 break
             row = rows.get(cur)
             if row is None:
                 raise BrokenLineageError(cur)
             kind, own, parent, serde_type = parse_type(row[4])
             path.append((cur, kind, own, parent, load_doc(row, serde_type)))
-            if kind != DELTA:
+            if kind != DELTA and kind != INHERIT:
                 break
             if row[3] is None or len(path) > 100_000:
+                if kind == INHERIT:
+                    break  # its parent is gone: it stands alone
                 raise BrokenLineageError(cur)
-            cur = (cur[0], cur[1], row[3])
+            nxt = (cur[0], cur[1], row[3])
+            if kind == INHERIT and nxt not in out and nxt not in rows:
+                break
+            cur = nxt
         state = base
         for i in range(len(path) - 1, -1, -1):
             cur, kind, own, parent, doc = path[i]
@@ -543,12 +628,12 @@ def rebuild(
                 if state is None or state.digest != parent:
                     raise BrokenLineageError(cur)
                 state = apply_delta(state, doc, own)
+            elif kind == INHERIT:
+                state = inherit_state(state, doc, own)
             elif kind == SNAPSHOT:
                 state = snapshot_state(doc, own)
             else:
                 state = legacy_state(doc)
             if keep_all or i == 0:
                 out[cur] = (doc, state)
-                if i:
-                    state = state.copy()
     return out

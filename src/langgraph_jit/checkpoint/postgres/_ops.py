@@ -10,11 +10,18 @@ from __future__ import annotations
 import base64
 import json
 from collections.abc import Mapping, Sequence
+from types import MappingProxyType
 from typing import Any
+
+try:  # a faster encoder for the documents of checkpoint rows, when installed
+    import orjson
+except ImportError:  # pragma: no cover
+    orjson = None  # type: ignore[assignment]
 
 from langgraph_jit.checkpoint._delta_rows import (
     DELTA,
     DOC_KEYS,
+    INHERIT,
     SNAPSHOT,
     BrokenLineageError,
     ValueMemo,
@@ -22,6 +29,7 @@ from langgraph_jit.checkpoint._delta_rows import (
     checkpoint_of,
     digest,
     encode,
+    inherit_doc,
     parse_type,
     rebuild,
     recall,
@@ -107,7 +115,7 @@ WITH RECURSIVE chain AS (
     FROM chain JOIN checkpoints c
         ON c.thread_id = chain.thread_id AND c.checkpoint_ns = chain.checkpoint_ns
         AND c.checkpoint_id = chain.parent_checkpoint_id
-    WHERE left(chain.type, 1) = '+' AND chain.n < 100000
+    WHERE left(chain.type, 1) IN ('+', '~') AND chain.n < 100000
 ),
 keys AS (
     SELECT channel, version FROM (
@@ -161,6 +169,23 @@ ON CONFLICT (thread_id, checkpoint_ns, checkpoint_id)
 DO UPDATE SET type = EXCLUDED.type, checkpoint = EXCLUDED.checkpoint, metadata = EXCLUDED.metadata
 """
 
+# The checkpoint row: the delta if the parent row has the digest the writer
+# remembers, else the inheriting row (valid on any parent), in one statement
+# (no round trip to look at the parent first). The fallback comes as text,
+# parsed only when it is kept.
+GUARDED_UPSERT_CHECKPOINT_SQL = """
+INSERT INTO checkpoints (thread_id, checkpoint_ns, checkpoint_id, parent_checkpoint_id, type, checkpoint, metadata)
+SELECT %s, %s, %s, %s, CASE WHEN chk.ok THEN %s ELSE %s END,
+    CASE WHEN chk.ok THEN %s::jsonb ELSE (%s::text)::jsonb END, %s::jsonb
+FROM (SELECT EXISTS (
+    SELECT 1 FROM checkpoints p
+    WHERE p.thread_id = %s AND p.checkpoint_ns = %s AND p.checkpoint_id = %s
+        AND left(p.type, 1) IN ('=', '+', '~') AND substr(p.type, 2, 12) = %s
+) AS ok) AS chk
+ON CONFLICT (thread_id, checkpoint_ns, checkpoint_id)
+DO UPDATE SET type = EXCLUDED.type, checkpoint = EXCLUDED.checkpoint, metadata = EXCLUDED.metadata
+"""
+
 _WRITE_COLS = (
     "thread_id, checkpoint_ns, checkpoint_id, task_id, task_path, idx, channel, type, blob"
 )
@@ -200,7 +225,7 @@ chain AS (
     FROM chain JOIN checkpoints c
         ON c.thread_id = chain.thread_id AND c.checkpoint_ns = chain.checkpoint_ns
         AND c.checkpoint_id = chain.parent_checkpoint_id
-    WHERE left(chain.type, 1) = '+' AND chain.n < 100000 AND NOT EXISTS (
+    WHERE left(chain.type, 1) IN ('+', '~') AND chain.n < 100000 AND NOT EXISTS (
         SELECT 1 FROM listed l WHERE l.thread_id = c.thread_id
         AND l.checkpoint_ns = c.checkpoint_ns AND l.checkpoint_id = c.checkpoint_id)
 )
@@ -248,6 +273,24 @@ def _rep_from_json(rep: Any) -> Any:
     return (rep[0], rep[1], _unb64(rep[2]), *rep[3:])
 
 
+def _doc_default(obj: Any) -> Any:
+    if isinstance(obj, (MappingProxyType, Mapping)):
+        return dict(obj)
+    if isinstance(obj, (set, frozenset, tuple)):
+        return list(obj)
+    raise TypeError(f"Object of type {type(obj).__name__} is not JSON serializable")
+
+
+def _doc_json(doc: dict) -> str:
+    """A row document (versions, base64 values, the checkpoint's small keys) as JSON."""
+    if orjson is not None:
+        try:
+            return orjson.dumps(doc, default=_doc_default, option=orjson.OPT_NON_STR_KEYS).decode()
+        except TypeError:
+            pass  # e.g. an int beyond 64 bits: the standard encoder writes it
+    return json_dumps(doc)
+
+
 def _b64(data: bytes | None) -> str | None:
     return None if data is None else base64.b64encode(data).decode("ascii")
 
@@ -265,7 +308,7 @@ def _load_doc(row: Sequence[Any], serde_type: str | None) -> dict:
             raise UnreadableCheckpointError(row[0], row[1], row[2]) from exc
     if not isinstance(doc, dict):
         raise UnreadableCheckpointError(row[0], row[1], row[2])
-    if "r" in doc and row[4] and row[4][0] in (DELTA, SNAPSHOT):
+    if "r" in doc and row[4] and row[4][0] in (DELTA, SNAPSHOT, INHERIT):
         try:
             doc = {**doc, "r": {c: _rep_from_json(r) for c, r in doc["r"].items()}}
         except Exception as exc:
@@ -372,7 +415,7 @@ def _load_state(thread_id: str, ns: str, checkpoint_id: str):
         "c.parent_checkpoint_id, c.type, c.checkpoint, c.metadata, chain.n + 1 "
         "FROM chain JOIN checkpoints c ON c.thread_id = chain.thread_id "
         "AND c.checkpoint_ns = chain.checkpoint_ns AND c.checkpoint_id = chain.parent_checkpoint_id "
-        "WHERE left(chain.type, 1) = '+' AND chain.n < 100000) "
+        "WHERE left(chain.type, 1) IN ('+', '~') AND chain.n < 100000) "
         f"SELECT {_ROW_COLS} FROM chain",
         (thread_id, ns, checkpoint_id),
     )
@@ -428,8 +471,8 @@ def list_(serde: Any, config: dict | None, filter: Any, before: dict | None, lim
         else:
             by_key.setdefault(key, r)
     listed.sort(key=lambda r: r[2], reverse=True)
-    memo = ValueMemo()
     for page in chunks(listed, _PAGE):
+        memo = ValueMemo()
         # Oldest first, so each lineage is replayed once and shared down the page.
         states = _states(by_key, [(r[0], r[1], r[2]) for r in reversed(page)], keep_all=True)
         wanted: dict[tuple[str, str], set] = {}
@@ -466,36 +509,46 @@ def put(
     metadata: Any,
     new_versions: Mapping[str, Any],
     _written: dict | None = None,
+    _unchecked: bool = False,
 ):
     """Store `checkpoint` as the changes from its parent's state (see
-    checkpoint/_delta_rows.py); `_written`: states this op already wrote."""
+    checkpoint/_delta_rows.py); `_written`: states this op already wrote.
+    `_unchecked`: when this process remembers the parent's state, do not look
+    at the parent row first (a round trip before the write): send the delta
+    with an inheriting row as its fallback, and let the database keep the
+    delta only if the parent row still has the remembered digest."""
     conf = config["configurable"]
     thread_id = str(conf["thread_id"])
     ns = conf.get("checkpoint_ns", "")
     parent_id = conf.get("checkpoint_id")
     base = None
+    guarded = False
     if parent_id:
         key = (thread_id, ns, parent_id)
         if _written is not None and key in _written:
             base = _written[key]
         else:
             cached = recall(thread_id, ns, parent_id)
-            row = yield (
-                ONE,
-                "SELECT type FROM checkpoints "
-                "WHERE thread_id = %s AND checkpoint_ns = %s AND checkpoint_id = %s",
-                key,
-            )
-            if row is not None:
-                if cached is not None and parse_type(row[0])[1] == cached.digest:
-                    base = cached
-                else:
-                    try:
-                        found = yield from _load_state(thread_id, ns, parent_id)
-                    except UnreadableCheckpointError:
-                        found = None  # write this one whole
-                    if found is not None:
-                        base = found[1]
+            if _unchecked and cached is not None:
+                base = cached
+                guarded = True
+            else:
+                row = yield (
+                    ONE,
+                    "SELECT type FROM checkpoints "
+                    "WHERE thread_id = %s AND checkpoint_ns = %s AND checkpoint_id = %s",
+                    key,
+                )
+                if row is not None:
+                    if cached is not None and parse_type(row[0])[1] == cached.digest:
+                        base = cached
+                    else:
+                        try:
+                            found = yield from _load_state(thread_id, ns, parent_id)
+                        except UnreadableCheckpointError:
+                            found = None  # write this one whole
+                        if found is not None:
+                            base = found[1]
     doc, blobs, state = encode(
         serde, thread_id, ns, checkpoint, new_versions, base, legacy_inline=True
     )
@@ -503,7 +556,7 @@ def put(
         yield (MANY, INSERT_BLOBS_SQL, blobs)
     if "r" in doc:
         doc["r"] = {c: _rep_to_json(r) for c, r in doc["r"].items()}
-    data = json_dumps(doc)
+    data = _doc_json(doc)
     if state.depth:
         assert base is not None
         state.digest = digest(base.digest, data.encode())
@@ -511,19 +564,40 @@ def put(
     else:
         state.digest = digest("", data.encode())
         type_ = row_type(SNAPSHOT, state.digest, "", "")
-    yield (
-        EXEC,
-        UPSERT_CHECKPOINT_SQL,
-        (
-            thread_id,
-            ns,
-            checkpoint["id"],
-            parent_id,
-            type_,
-            data,
-            json_dumps(get_serializable_checkpoint_metadata(config, metadata)),
-        ),
-    )
+    meta = json_dumps(get_serializable_checkpoint_metadata(config, metadata))
+    if guarded:
+        assert base is not None
+        fallback = inherit_doc(serde, checkpoint, new_versions)
+        fallback["r"] = {c: _rep_to_json(r) for c, r in fallback["r"].items()}
+        fallback_data = _doc_json(fallback)
+        # Named after the delta it stands in for (whose digest chains its
+        # contents to its parent's), not hashed again.
+        fallback_type = row_type(INHERIT, digest(state.digest, b"~"), "", "")
+        yield (
+            EXEC,
+            GUARDED_UPSERT_CHECKPOINT_SQL,
+            (
+                thread_id,
+                ns,
+                checkpoint["id"],
+                parent_id,
+                type_,
+                fallback_type,
+                data,
+                fallback_data,
+                meta,
+                thread_id,
+                ns,
+                parent_id,
+                base.digest,
+            ),
+        )
+    else:
+        yield (
+            EXEC,
+            UPSERT_CHECKPOINT_SQL,
+            (thread_id, ns, checkpoint["id"], parent_id, type_, data, meta),
+        )
     if _written is not None:
         _written[(thread_id, ns, checkpoint["id"])] = state
     remember(thread_id, ns, checkpoint["id"], state)
@@ -552,12 +626,33 @@ def put_writes(
 def write_steps(serde: Any, calls: Sequence[tuple[str, tuple]]):
     """Saver calls queued by runs, in order (`("put", args)` / `("put_writes", args)`,
     the saver methods' positional arguments; several steps, maybe of several
-    threads), as one op: the write pipeline runs it in one transaction."""
+    threads), as one op: the write pipeline runs it in one transaction.
+
+    A thread with one put in the op (every step of a `durability="sync"`
+    run) has it written guarded (see `put`): the op stays one round trip.
+    With more, the first looks at its parent row once (one sync for the op);
+    the others build on what the op wrote."""
+    puts: dict[tuple[str, str], int] = {}
+    for method, args in calls:
+        if method == "put":
+            conf = args[0]["configurable"]
+            key = (str(conf["thread_id"]), conf.get("checkpoint_ns", ""))
+            puts[key] = puts.get(key, 0) + 1
     written: dict = {}
     for method, args in calls:
         if method == "put":
             config, checkpoint, metadata, new_versions = args
-            yield from put(serde, config, checkpoint, metadata, new_versions, _written=written)
+            conf = config["configurable"]
+            single = puts[(str(conf["thread_id"]), conf.get("checkpoint_ns", ""))] == 1
+            yield from put(
+                serde,
+                config,
+                checkpoint,
+                metadata,
+                new_versions,
+                _written=written,
+                _unchecked=single,
+            )
         elif method == "put_writes":
             yield from put_writes(serde, *args)
         else:
@@ -589,7 +684,7 @@ def _delete_checkpoints(doomed: Sequence[Sequence[str]]):
         for key in keep:
             row = by_key[key]
             doc, state = states[key]
-            if row[4] and row[4][0] == DELTA and (thread_id, ns, row[3]) in doomed_set:
+            if row[4] and row[4][0] in (DELTA, INHERIT) and (thread_id, ns, row[3]) in doomed_set:
                 extras = {k: v for k, v in doc.items() if k not in DOC_KEYS}
                 whole = snapshot_doc(
                     None, thread_id, ns, extras, state.copy(), [], legacy_inline=True

@@ -12,12 +12,18 @@ from __future__ import annotations
 
 import json
 import re
+
+try:  # a faster parser for the metadata column, when installed
+    from orjson import loads as _fast_json_loads
+except ImportError:  # pragma: no cover
+    _fast_json_loads = json.loads  # type: ignore[assignment]
 from collections.abc import Mapping, Sequence
 from typing import Any
 
 from langgraph_jit.checkpoint._delta_rows import (
     DELTA,
     DOC_KEYS,
+    INHERIT,
     SNAPSHOT,
     BrokenLineageError,
     ValueMemo,
@@ -45,7 +51,6 @@ from langgraph_jit.checkpoint._sql import (
     chunks,
     config_of,
     json_dumps,
-    load_writes,
     write_rows,
 )
 from langgraph_jit.checkpoint.base import WRITES_IDX_MAP, CheckpointTuple, get_checkpoint_metadata
@@ -117,7 +122,7 @@ _CHAIN_SQL = (
     "UNION ALL SELECT {ccols}, chain.n + 1 FROM chain JOIN checkpoints AS c "
     "ON c.thread_id = chain.thread_id AND c.checkpoint_ns = chain.checkpoint_ns "
     "AND c.checkpoint_id = chain.parent_checkpoint_id "
-    "WHERE substr(chain.type, 1, 1) = '+' AND chain.n < 100000) "
+    "WHERE substr(chain.type, 1, 1) IN ('+', '~') AND chain.n < 100000) "
     "SELECT {cols} FROM chain"
 )
 _CCOLS = ", ".join("c." + c for c in _COLS.split(", "))
@@ -178,9 +183,13 @@ def _decode(
     *,
     backfill: bool = False,
     config: dict | None = None,
+    listing: bool = False,
+    contiguous: bool = True,
 ):
     """Checkpoint rows (their states rebuilt in `states`) -> CheckpointTuples,
-    looking up blobs and writes in batches."""
+    looking up blobs and writes in batches. `listing`: the states are dropped
+    after (their maps are handed over); `contiguous`: each namespace's rows
+    are all its checkpoints between their first and last id."""
     wanted: dict[tuple[str, str], set[tuple[str, str]]] = {}
     for row in rows:
         state = states[(row[0], row[1], row[2])][1]
@@ -189,21 +198,47 @@ def _decode(
     for (thread_id, ns), keys in wanted.items():
         blobs[(thread_id, ns)] = yield from _fetch_blobs(thread_id, ns, keys)
 
-    by_checkpoint: dict[tuple[str, str], list[str]] = {}
-    for row in rows:
-        by_checkpoint.setdefault((row[0], row[1]), []).append(row[2])
     writes: dict[tuple[str, str, str], list[tuple]] = {}
-    for (thread_id, ns), ids in by_checkpoint.items():
-        for part in chunks(ids, _MAX_KEYS):
-            marks = ", ".join("?" * len(part))
+    if not contiguous:
+        by_id: dict[tuple[str, str], list[str]] = {}
+        for row in rows:
+            by_id.setdefault((row[0], row[1]), []).append(row[2])
+        for (thread_id, ns), ids in by_id.items():
+            for part in chunks(ids, _MAX_KEYS):
+                marks = ", ".join("?" * len(part))
+                found = yield (
+                    ALL,
+                    "SELECT checkpoint_id, task_id, channel, type, value, task_path FROM writes "
+                    f"WHERE thread_id = ? AND checkpoint_ns = ? AND checkpoint_id IN ({marks}) "
+                    "ORDER BY checkpoint_id, task_id, idx",
+                    [thread_id, ns, *part],
+                )
+                _group_writes(thread_id, ns, found, writes)
+    elif len(rows) == 1:
+        row = rows[0]
+        found = yield (
+            ALL,
+            "SELECT checkpoint_id, task_id, channel, type, value, task_path FROM writes "
+            "WHERE thread_id = ? AND checkpoint_ns = ? AND checkpoint_id = ? "
+            "ORDER BY task_id, idx",
+            (row[0], row[1], row[2]),
+        )
+        _group_writes(row[0], row[1], found, writes)
+    else:
+        by_checkpoint: dict[tuple[str, str], list[str]] = {}
+        for row in rows:
+            by_checkpoint.setdefault((row[0], row[1]), []).append(row[2])
+        for (thread_id, ns), ids in by_checkpoint.items():
+            # One range scan of the primary key: the page's ids are all the
+            # namespace's between the first and the last (`contiguous`).
             found = yield (
                 ALL,
-                "SELECT checkpoint_id, task_id, channel, type, value, task_path, idx FROM writes "
-                f"WHERE thread_id = ? AND checkpoint_ns = ? AND checkpoint_id IN ({marks})",
-                [thread_id, ns, *part],
+                "SELECT checkpoint_id, task_id, channel, type, value, task_path FROM writes "
+                "WHERE thread_id = ? AND checkpoint_ns = ? AND checkpoint_id BETWEEN ? AND ? "
+                "ORDER BY checkpoint_id, task_id, idx",
+                (thread_id, ns, min(ids), max(ids)),
             )
-            for checkpoint_id, *write in found:
-                writes.setdefault((thread_id, ns, checkpoint_id), []).append(tuple(write))
+            _group_writes(thread_id, ns, found, writes)
 
     out = []
     missing: list[tuple] = []
@@ -216,18 +251,22 @@ def _decode(
             decoded[key] = values_of(serde, states[key][1], blobs[(row[0], row[1])], memo)
         except Exception as exc:  # a value that cannot be decoded
             raise UnreadableCheckpointError(*key) from exc
+    loads = serde.loads_typed
     for thread_id, ns, checkpoint_id, parent_id, _, _, metadata in rows:
-        doc, state = states[(thread_id, ns, checkpoint_id)]
-        have = blobs[(thread_id, ns)]
+        key = (thread_id, ns, checkpoint_id)
+        doc, state = states[key]
         try:
-            meta = json.loads(metadata) if metadata is not None else {}
-            values = decoded[(thread_id, ns, checkpoint_id)]
-            checkpoint = checkpoint_of(doc, checkpoint_id, state)
-            checkpoint["channel_values"] = values
-            pending = load_writes(serde, writes.get((thread_id, ns, checkpoint_id), ()))
+            meta = _load_metadata(metadata) if metadata is not None else {}
+            checkpoint = checkpoint_of(doc, checkpoint_id, state, last_use=listing)
+            checkpoint["channel_values"] = decoded[key]
+            found_writes = writes.get(key)
+            pending = (
+                [(w[0], w[1], loads((w[2], w[3]))) for w in found_writes] if found_writes else []
+            )
         except Exception as exc:  # a value or a write that cannot be decoded
             raise UnreadableCheckpointError(thread_id, ns, checkpoint_id) from exc
         if backfill:
+            have = blobs[(thread_id, ns)]
             # A row written by LangGraph keeps every value inline. Give those
             # values blobs, so rows written on top of it find them.
             for channel, rep in state.reps.items():
@@ -237,16 +276,47 @@ def _decode(
                     )
         out.append(
             CheckpointTuple(
-                config=config or config_of(thread_id, ns, checkpoint_id),  # type: ignore[arg-type]
-                checkpoint=checkpoint,  # type: ignore[arg-type]
-                metadata=meta,  # type: ignore[arg-type]
-                parent_config=config_of(thread_id, ns, parent_id),
-                pending_writes=pending,
+                config or config_of(thread_id, ns, checkpoint_id),  # type: ignore[arg-type]
+                checkpoint,  # type: ignore[arg-type]
+                meta,  # type: ignore[arg-type]
+                config_of(thread_id, ns, parent_id),
+                pending,
             )
         )
     if missing:
         yield (MANY, _INSERT_BLOBS, missing)
     return out
+
+
+def _group_writes(thread_id: str, ns: str, found: list, into: dict) -> None:
+    """Write rows (checkpoint id, task id, channel, type, value, task path), in
+    primary-key order, grouped by checkpoint in replay order (`writes_sort_key`:
+    task path, task id, index; the key order already has task id, index)."""
+    group: list[tuple] | None = None
+    current = None
+    paths: set[str] = set()
+    for row in found:
+        if row[0] != current:
+            if group is not None and len(paths) > 1:
+                group.sort(key=_path_and_task)
+            current = row[0]
+            group = into[(thread_id, ns, current)] = []
+            paths = set()
+        group.append(row[1:])  # type: ignore[union-attr]
+        paths.add(row[5])
+    if group is not None and len(paths) > 1:
+        group.sort(key=_path_and_task)
+
+
+def _load_metadata(data: Any) -> Any:
+    try:
+        return _fast_json_loads(data)
+    except ValueError:  # what only the standard parser reads (NaN, huge ints)
+        return json.loads(data)
+
+
+def _path_and_task(write: tuple) -> tuple[str, str]:
+    return (write[4], write[0])  # stable: a task's writes stay in index order
 
 
 def get_tuple(serde: Any, config: dict):
@@ -279,10 +349,10 @@ def get_tuple(serde: Any, config: dict):
         states = {key: (_load_doc(serde)(target, serde_type), cached)}
     elif parent is not None and parent.digest == parent_digest:  # one step after it
         doc = _load_doc(serde)(target, serde_type)
-        states = {key: (doc, apply_delta(parent.copy(), doc, own))}
+        states = {key: (doc, apply_delta(parent, doc, own))}
     else:
         rows = [target]
-        if kind == DELTA:
+        if kind in (DELTA, INHERIT):
             rows += yield (
                 ALL,
                 _chain_sql(
@@ -325,7 +395,10 @@ def _ancestors(rows: list):
     need = {
         (r[0], r[1], r[3])
         for r in rows
-        if r[3] is not None and r[4] and r[4][0] == DELTA and (r[0], r[1], r[3]) not in by_key
+        if r[3] is not None
+        and r[4]
+        and r[4][0] in (DELTA, INHERIT)
+        and (r[0], r[1], r[3]) not in by_key
     }
     for part in chunks(sorted(need), _MAX_KEYS // 3):
         triples = ", ".join(["(?, ?, ?)"] * len(part))
@@ -394,7 +467,7 @@ def list_(serde: Any, config: dict | None, filter: Any, before: dict | None, lim
         # Oldest first, so each lineage is replayed once and shared down the page.
         keys = [(r[0], r[1], r[2]) for r in reversed(page)]
         states = _states(serde, by_key, keys, keep_all=True)
-        found = yield from _decode(serde, page, states)
+        found = yield from _decode(serde, page, states, listing=True, contiguous=not filter)
         for item in found:
             yield (EMIT, item)
 
@@ -523,7 +596,7 @@ def _delete_checkpoints(serde: Any, doomed: Sequence[tuple[str, ...]]):
         for key in keep:
             row = by_key[key]
             doc, state = states[key]
-            if row[4] and row[4][0] == DELTA and (thread_id, ns, row[3]) in doomed_set:
+            if row[4] and row[4][0] in (DELTA, INHERIT) and (thread_id, ns, row[3]) in doomed_set:
                 blobs: list[tuple] = []
                 extras = {k: v for k, v in doc.items() if k not in DOC_KEYS}
                 whole = snapshot_doc(serde, thread_id, ns, extras, state.copy(), blobs)
