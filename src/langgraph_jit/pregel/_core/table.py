@@ -180,6 +180,8 @@ class ChannelTable:
         updated, self-clearing channels clear at once and finish() runs.
         """
         topo = self.topo
+        if topo.plain_commit and not consumed and not versionless:
+            return self._apply_plain(ran_nodes, writes, bump_step, unknown)
         chan_id = topo.chan_id
         channels = self.channels
         bumped: list[int] = []
@@ -200,12 +202,7 @@ class ChannelTable:
         for chan, value in writes:
             written = chan_id.get(chan)
             if written is None:
-                if chan in RESERVED_WRITES:
-                    pass
-                elif unknown is not None:
-                    unknown.append(chan)  # the caller says which task wrote it
-                else:
-                    logger.warning("Task wrote to unknown channel %s, ignoring it.", chan)
+                self._unknown_write(chan, unknown)
                 continue
             vals = grouped.get(written)
             if vals is None:
@@ -221,12 +218,7 @@ class ChannelTable:
             except InvalidUpdateError:
                 raise
             except Exception as exc:
-                # A user reducer failed: say which channel it was folding.
-                add_exception_note(
-                    exc,
-                    f"While applying {len(vals)} write(s) to channel "
-                    f"'{topo.chan_names[c]}' ({type(ch).__name__})",
-                )
+                self._note_failed_update(exc, c, vals)
                 raise
             if changed and not versionless:
                 avail = ch.is_available()
@@ -309,6 +301,75 @@ class ChannelTable:
             self._promote()
         next_nodes = self._commit(ran_nodes, bumped, bumped_avail)
         return bumped, bumped_avail, next_nodes
+
+    def _apply_plain(
+        self,
+        ran_nodes: list[int],
+        writes: Sequence[tuple[str, Any]],
+        bump_step: bool,
+        unknown: list[str] | None,
+    ) -> tuple[list[int], list[int], list[int]]:
+        """apply_writes for a graph with no self-clearing or deferred channel
+        (`Topology.plain_commit`) when nothing was consumed: only the write
+        pass applies (same results, fewer passes; a step writing one channel,
+        as a chain's, skips the grouping)."""
+        chan_id = self.topo.chan_id
+        channels = self.channels
+        bumped: list[int] = []
+        bumped_avail: list[int] = []
+        grouped: dict[int, list[Any]]
+        if len(writes) == 1:
+            chan, value = writes[0]
+            c = chan_id.get(chan)
+            if c is None:
+                grouped = {}
+                self._unknown_write(chan, unknown)
+            else:
+                grouped = {c: [value]}
+        else:
+            grouped = {}
+            for chan, value in writes:
+                written = chan_id.get(chan)
+                if written is None:
+                    self._unknown_write(chan, unknown)
+                    continue
+                vals = grouped.get(written)
+                if vals is None:
+                    grouped[written] = [value]
+                else:
+                    vals.append(value)
+        for c, vals in grouped.items():
+            ch = channels[c]
+            try:
+                changed = ch.update(vals)
+            except InvalidUpdateError:
+                raise
+            except Exception as exc:
+                self._note_failed_update(exc, c, vals)
+                raise
+            if changed:
+                bumped.append(c)
+                bumped_avail.append(1 if ch.is_available() else 0)
+        if self.may_promote and bump_step and len(ran_nodes) >= self.wide_step:
+            self._promote()
+        return bumped, bumped_avail, self._commit(ran_nodes, bumped, bumped_avail)
+
+    @staticmethod
+    def _unknown_write(chan: str, unknown: list[str] | None) -> None:
+        if chan in RESERVED_WRITES:
+            pass
+        elif unknown is not None:
+            unknown.append(chan)  # the caller says which task wrote it
+        else:
+            logger.warning("Task wrote to unknown channel %s, ignoring it.", chan)
+
+    def _note_failed_update(self, exc: Exception, c: int, vals: list[Any]) -> None:
+        # A user reducer failed: say which channel it was folding.
+        add_exception_note(
+            exc,
+            f"While applying {len(vals)} write(s) to channel "
+            f"'{self.topo.chan_names[c]}' ({type(self.channels[c]).__name__})",
+        )
 
     def _promote(self) -> None:
         """Switch this run to the compiled kernels (a wide step): copy the

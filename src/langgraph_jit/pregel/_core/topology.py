@@ -159,6 +159,9 @@ class Topology:
         self.finish_capable: list[int] = [
             i for i, s in enumerate(specs) if not _exact(s, _NO_FINISH)
         ]
+        # No channel a step changes unwritten (self-clearing, deferred): a
+        # commit is the write pass alone (ChannelTable._apply_plain).
+        self.plain_commit = not self.idle_ids and not self.finish_capable
         # Channels that are always swept on a new step if available (user
         # channels of unknown behaviour are included via idle_sweep).
         self.n_nodes = len(self.node_names)
