@@ -16,6 +16,11 @@ from typing import Any
 
 from langgraph_jit.checkpoint.base import CheckpointTuple, writes_sort_key
 
+try:  # a faster parser for metadata columns, when installed
+    from orjson import loads as _fast_json_loads
+except ImportError:  # pragma: no cover
+    _fast_json_loads = json.loads  # type: ignore[assignment]
+
 # Statement kinds an operation yields: (kind, sql, params).
 ONE = 0  # execute, result = first row or None
 ALL = 1  # execute, result = list of rows
@@ -213,6 +218,38 @@ def load_writes(serde: Any, rows: Any) -> list[tuple[str, str, Any]]:
             rows, key=lambda r: writes_sort_key(r[4], r[0], int(r[5]))
         )
     ]
+
+
+def group_writes(thread_id: str, ns: str, found: list, into: dict) -> None:
+    """Write rows (checkpoint id, task id, channel, type, value, task path), in
+    primary-key order, grouped by checkpoint in replay order (`writes_sort_key`:
+    task path, task id, index; the key order already has task id, index)."""
+    group: list[tuple] | None = None
+    current = None
+    paths: set[str] = set()
+    for row in found:
+        if row[0] != current:
+            if group is not None and len(paths) > 1:
+                group.sort(key=_path_and_task)
+            current = row[0]
+            group = into[(thread_id, ns, current)] = []
+            paths = set()
+        group.append(row[1:])  # type: ignore[union-attr]
+        paths.add(row[5])
+    if group is not None and len(paths) > 1:
+        group.sort(key=_path_and_task)
+
+
+def load_metadata(data: Any) -> Any:
+    """A metadata column's JSON (text or bytes)."""
+    try:
+        return _fast_json_loads(data)
+    except ValueError:  # what only the standard parser reads (NaN, huge ints)
+        return json.loads(data)
+
+
+def _path_and_task(write: tuple) -> tuple[str, str]:
+    return (write[4], write[0])  # stable: a task's writes stay in index order
 
 
 def merge_values(serde: Any, inline: Mapping[str, Any] | None, blobs: Any) -> dict[str, Any]:

@@ -48,7 +48,9 @@ from langgraph_jit.checkpoint._sql import (
     UnreadableCheckpointError,
     chunks,
     config_of,
+    group_writes,
     json_dumps,
+    load_metadata,
     load_writes,
     write_rows,
 )
@@ -210,34 +212,6 @@ def _seed(where: str, latest: bool) -> str:
         " ORDER BY checkpoint_id DESC LIMIT 1" if latest else ""
     )
 
-
-# Rows of a listing (n = 0, with their writes) and the ancestors their deltas
-# replay from (n > 0, documents only), each once on a lineage.
-_LIST_SQL = """
-WITH RECURSIVE listed AS ({seed}),
-chain AS (
-    SELECT thread_id, checkpoint_ns, checkpoint_id, parent_checkpoint_id, type, checkpoint,
-        0 AS n
-    FROM listed
-    UNION ALL
-    SELECT c.thread_id, c.checkpoint_ns, c.checkpoint_id, c.parent_checkpoint_id, c.type,
-        c.checkpoint, chain.n + 1
-    FROM chain JOIN checkpoints c
-        ON c.thread_id = chain.thread_id AND c.checkpoint_ns = chain.checkpoint_ns
-        AND c.checkpoint_id = chain.parent_checkpoint_id
-    WHERE left(chain.type, 1) IN ('+', '~') AND chain.n < 100000 AND NOT EXISTS (
-        SELECT 1 FROM listed l WHERE l.thread_id = c.thread_id
-        AND l.checkpoint_ns = c.checkpoint_ns AND l.checkpoint_id = c.checkpoint_id)
-)
-SELECT listed.thread_id, listed.checkpoint_ns, listed.checkpoint_id,
-    listed.parent_checkpoint_id, listed.type, listed.checkpoint::text, listed.metadata::text, 0,
-    ({writes})
-FROM listed
-UNION ALL
-SELECT thread_id, checkpoint_ns, checkpoint_id, parent_checkpoint_id, type, checkpoint::text,
-    NULL, n, NULL
-FROM chain WHERE n > 0
-"""
 
 _BLOBS_SQL = """
 SELECT k.channel, k.version, bl.type, bl.blob
@@ -448,37 +422,64 @@ def search_where(config: dict | None, filter: Mapping[str, Any] | None, before: 
     return ("WHERE " + " AND ".join(wheres) + " " if wheres else ""), params
 
 
+def _ancestors(listed: list):
+    """Listed rows keyed, plus the ancestors their deltas replay from (rows
+    the listing left out: before, limit, filter), fetched once per lineage."""
+    by_key = {(r[0], r[1], r[2]): r for r in listed}
+    need = [
+        (r[0], r[1], r[3])
+        for r in listed
+        if r[3] is not None
+        and r[4]
+        and r[4][0] in (DELTA, INHERIT)
+        and (r[0], r[1], r[3]) not in by_key
+    ]
+    if need:
+        threads, namespaces, ids = (list(x) for x in zip(*sorted(set(need))))
+        found = yield (
+            ALL,
+            "WITH RECURSIVE chain AS ("
+            f"SELECT {_ROW_COLS}, 0 AS n FROM checkpoints WHERE (thread_id, checkpoint_ns, "
+            "checkpoint_id) IN (SELECT * FROM unnest(%s::text[], %s::text[], %s::text[])) "
+            "UNION ALL SELECT c.thread_id, c.checkpoint_ns, c.checkpoint_id, "
+            "c.parent_checkpoint_id, c.type, c.checkpoint, c.metadata, chain.n + 1 "
+            "FROM chain JOIN checkpoints c ON c.thread_id = chain.thread_id "
+            "AND c.checkpoint_ns = chain.checkpoint_ns "
+            "AND c.checkpoint_id = chain.parent_checkpoint_id "
+            "WHERE left(chain.type, 1) IN ('+', '~') AND chain.n < 100000) "
+            "SELECT DISTINCT thread_id, checkpoint_ns, checkpoint_id, parent_checkpoint_id, "
+            "type, checkpoint::text FROM chain",
+            (threads, namespaces, ids),
+        )
+        for r in found:
+            by_key.setdefault((r[0], r[1], r[2]), r)
+    return by_key
+
+
 def list_(serde: Any, config: dict | None, filter: Any, before: dict | None, limit: int | None):
     where, params = search_where(config, filter, before)
-    seed = f"SELECT {_ROW_COLS} FROM checkpoints {where}ORDER BY checkpoint_id DESC"
-    if limit is not None:
-        seed += " LIMIT %s"
-        params.append(int(limit))
-    found = yield (
-        ALL,
-        _LIST_SQL.format(seed=seed, writes=_WRITES_SQL.format(cp="listed")),
-        params,
+    sql = (
+        f"SELECT thread_id, checkpoint_ns, checkpoint_id, parent_checkpoint_id, type, "
+        f"checkpoint::text, metadata::text FROM checkpoints {where}ORDER BY checkpoint_id DESC"
     )
-    if not found:
+    if limit is not None:
+        sql += " LIMIT %s"
+        params.append(int(limit))
+    listed = yield (ALL, sql, params)
+    if not listed:
         return
-    by_key: dict = {}
-    listed = []
-    for r in found:
-        key = (r[0], r[1], r[2])
-        if r[7] == 0:
-            listed.append(r)
-            by_key[key] = r
-        else:
-            by_key.setdefault(key, r)
-    listed.sort(key=lambda r: r[2], reverse=True)
+    by_key = yield from _ancestors(listed)
     for page in chunks(listed, _PAGE):
         memo = ValueMemo()
         # Oldest first, so each lineage is replayed once and shared down the page.
         states = _states(by_key, [(r[0], r[1], r[2]) for r in reversed(page)], keep_all=True)
         wanted: dict[tuple[str, str], set] = {}
+        ids: dict[tuple[str, str], list] = {}
         for r in page:
             wanted.setdefault((r[0], r[1]), set()).update(blob_keys(states[(r[0], r[1], r[2])][1]))
+            ids.setdefault((r[0], r[1]), []).append(r[2])
         blobs: dict[tuple[str, str], dict] = {}
+        writes: dict[tuple[str, str, str], list] = {}
         for (thread_id, ns), keys in wanted.items():
             have: dict = {}
             if keys:
@@ -487,6 +488,21 @@ def list_(serde: Any, config: dict | None, filter: Any, before: dict | None, lim
                 for c, v, t, b in rows:
                     have[(c, v)] = (t, _b(b))
             blobs[(thread_id, ns)] = have
+            page_ids = ids[(thread_id, ns)]
+            if filter:  # the page's ids are scattered
+                where_ids = "checkpoint_id = ANY(%s)"
+                id_params: tuple = (page_ids,)
+            else:  # all the namespace's checkpoints between the first and the last
+                where_ids = "checkpoint_id BETWEEN %s AND %s"
+                id_params = (min(page_ids), max(page_ids))
+            found = yield (
+                ALL,
+                "SELECT checkpoint_id, task_id, channel, type, blob, task_path "
+                "FROM checkpoint_writes WHERE thread_id = %s AND checkpoint_ns = %s "
+                f"AND {where_ids} ORDER BY checkpoint_id, task_id, idx",
+                (thread_id, ns, *id_params),
+            )
+            group_writes(thread_id, ns, found, writes)
         # Oldest first, so a list grown by pieces extends the previous checkpoint's.
         decoded = {}
         for r in reversed(page):
@@ -495,11 +511,32 @@ def list_(serde: Any, config: dict | None, filter: Any, before: dict | None, lim
                 decoded[key] = values_of(serde, states[key][1], blobs[(r[0], r[1])], memo)
             except Exception as exc:  # a value that cannot be decoded
                 raise UnreadableCheckpointError(*key) from exc
-        for r in page:
-            key = (r[0], r[1], r[2])
+        loads = serde.loads_typed
+        for thread_id, ns, checkpoint_id, parent_id, _, _, metadata in page:
+            key = (thread_id, ns, checkpoint_id)
             doc, state = states[key]
-            found = _tuple(serde, r, doc, state, {}, r[8], values=decoded[key])
-            yield (EMIT, found)
+            try:
+                checkpoint = checkpoint_of(doc, checkpoint_id, state, last_use=True)
+                checkpoint["channel_values"] = decoded[key]
+                found_writes = writes.get(key)
+                pending = (
+                    [(w[0], w[1], loads((w[2], _b(w[3])))) for w in found_writes]
+                    if found_writes
+                    else []
+                )
+                meta = load_metadata(metadata)
+            except Exception as exc:  # a value or a write that cannot be decoded
+                raise UnreadableCheckpointError(thread_id, ns, checkpoint_id) from exc
+            yield (
+                EMIT,
+                CheckpointTuple(
+                    config_of(thread_id, ns, checkpoint_id),  # type: ignore[arg-type]
+                    checkpoint,  # type: ignore[arg-type]
+                    meta,
+                    config_of(thread_id, ns, parent_id),
+                    pending,
+                ),
+            )
 
 
 def put(

@@ -12,11 +12,6 @@ from __future__ import annotations
 
 import json
 import re
-
-try:  # a faster parser for the metadata column, when installed
-    from orjson import loads as _fast_json_loads
-except ImportError:  # pragma: no cover
-    _fast_json_loads = json.loads  # type: ignore[assignment]
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -50,7 +45,9 @@ from langgraph_jit.checkpoint._sql import (
     UnreadableCheckpointError,
     chunks,
     config_of,
+    group_writes,
     json_dumps,
+    load_metadata,
     write_rows,
 )
 from langgraph_jit.checkpoint.base import WRITES_IDX_MAP, CheckpointTuple, get_checkpoint_metadata
@@ -213,7 +210,7 @@ def _decode(
                     "ORDER BY checkpoint_id, task_id, idx",
                     [thread_id, ns, *part],
                 )
-                _group_writes(thread_id, ns, found, writes)
+                group_writes(thread_id, ns, found, writes)
     elif len(rows) == 1:
         row = rows[0]
         found = yield (
@@ -223,7 +220,7 @@ def _decode(
             "ORDER BY task_id, idx",
             (row[0], row[1], row[2]),
         )
-        _group_writes(row[0], row[1], found, writes)
+        group_writes(row[0], row[1], found, writes)
     else:
         by_checkpoint: dict[tuple[str, str], list[str]] = {}
         for row in rows:
@@ -238,7 +235,7 @@ def _decode(
                 "ORDER BY checkpoint_id, task_id, idx",
                 (thread_id, ns, min(ids), max(ids)),
             )
-            _group_writes(thread_id, ns, found, writes)
+            group_writes(thread_id, ns, found, writes)
 
     out = []
     missing: list[tuple] = []
@@ -256,7 +253,7 @@ def _decode(
         key = (thread_id, ns, checkpoint_id)
         doc, state = states[key]
         try:
-            meta = _load_metadata(metadata) if metadata is not None else {}
+            meta = load_metadata(metadata) if metadata is not None else {}
             checkpoint = checkpoint_of(doc, checkpoint_id, state, last_use=listing)
             checkpoint["channel_values"] = decoded[key]
             found_writes = writes.get(key)
@@ -286,37 +283,6 @@ def _decode(
     if missing:
         yield (MANY, _INSERT_BLOBS, missing)
     return out
-
-
-def _group_writes(thread_id: str, ns: str, found: list, into: dict) -> None:
-    """Write rows (checkpoint id, task id, channel, type, value, task path), in
-    primary-key order, grouped by checkpoint in replay order (`writes_sort_key`:
-    task path, task id, index; the key order already has task id, index)."""
-    group: list[tuple] | None = None
-    current = None
-    paths: set[str] = set()
-    for row in found:
-        if row[0] != current:
-            if group is not None and len(paths) > 1:
-                group.sort(key=_path_and_task)
-            current = row[0]
-            group = into[(thread_id, ns, current)] = []
-            paths = set()
-        group.append(row[1:])  # type: ignore[union-attr]
-        paths.add(row[5])
-    if group is not None and len(paths) > 1:
-        group.sort(key=_path_and_task)
-
-
-def _load_metadata(data: Any) -> Any:
-    try:
-        return _fast_json_loads(data)
-    except ValueError:  # what only the standard parser reads (NaN, huge ints)
-        return json.loads(data)
-
-
-def _path_and_task(write: tuple) -> tuple[str, str]:
-    return (write[4], write[0])  # stable: a task's writes stay in index order
 
 
 def get_tuple(serde: Any, config: dict):
