@@ -157,3 +157,27 @@ def test_sync_durability_history_matches_langgraph(tmp_path, db_factory):
     with sync_saver("postgres", tmp_path, db_factory) as saver:
         assert _history(_graph("langgraph_jit", saver)) == expected
         assert "~" not in _kinds(saver)
+
+
+def test_async_sync_durability_history_matches_langgraph(tmp_path, db_factory):
+    import asyncio
+
+    from langgraph.checkpoint.memory import InMemorySaver
+
+    from saver_fixtures import async_saver
+
+    expected = _history(_graph("langgraph", InMemorySaver()))
+
+    async def main():
+        async with async_saver("postgres", tmp_path, db_factory) as saver:
+            graph = _graph("langgraph_jit", saver)
+            cfg = {"configurable": {"thread_id": "h"}}
+            await graph.ainvoke({"i": 0, "log": []}, cfg, durability="sync")
+            await graph.ainvoke({"i": 0, "log": [-1]}, cfg, durability="sync")
+            _delta_rows.forget()
+            return [
+                (s.values, s.next, s.metadata["step"], s.metadata["source"])
+                async for s in graph.aget_state_history(cfg)
+            ]
+
+    assert asyncio.run(main()) == expected

@@ -1,8 +1,11 @@
 """PostgreSQL statements of every saver operation, as generators for `checkpoint._sql` drivers.
 
-The schema and migrations are LangGraph's PostgresSaver's, so either saver can
-read and continue the other's threads. We keep no values inline in the
-`checkpoints` row: every value is a (channel, version) blob, written once.
+The schema and migrations are LangGraph's PostgresSaver's, so we read and
+continue its threads. A checkpoint row we write stores what changed since its
+parent (checkpoint/_delta_rows.py: versions, small values inline as base64,
+what lists appended) as JSON; larger values sit once per (channel, version)
+in `checkpoint_blobs`. A step the write pipeline commits alone is written
+guarded (`put`): no look at the parent row first, so one round trip.
 """
 
 from __future__ import annotations
