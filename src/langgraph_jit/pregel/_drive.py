@@ -485,7 +485,7 @@ def _stretch_ok(run: Any) -> bool:
     thread, several in a row (see `_SyncStretch`): nothing streams from it, it
     saves nothing (each step's saver calls go back to the loop anyway), and
     nothing it may run needs the loop (no step timeout, error handler, LangChain
-    callbacks or context)."""
+    callbacks or context, node_finished hook)."""
     return (
         not run.emitter.stream_modes
         and not run.emitter.eager
@@ -495,6 +495,9 @@ def _stretch_ok(run: Any) -> bool:
         and not getattr(run.graph, "error_handlers", None)
         and run.trace is None
         and not run.lc_context
+        # A caller's node_finished hook is called where tasks are recorded:
+        # it may expect the loop's thread.
+        and run.node_finished is None
     )
 
 
