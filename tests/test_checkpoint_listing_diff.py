@@ -83,3 +83,50 @@ def test_listings_match_langgraph(kind, remembered, tmp_path, db_factory):
         if not remembered:
             _delta_rows.forget()
         assert _listings(graph) == expected
+
+
+@pytest.mark.parametrize("kind", ["sqlite", "postgres"])
+def test_what_a_listing_hands_out_is_the_callers(kind, tmp_path, db_factory):
+    """Rows read back are remembered (rebuilt once); changing what a listing
+    returned changes nothing the next reads see."""
+    with sync_saver(kind, tmp_path, db_factory) as saver:
+        graph = _graph("langgraph_jit", saver)
+        cfg = {"configurable": {"thread_id": "m"}, "recursion_limit": STEPS + 20}
+        graph.invoke({"i": 0, "log": [], "tag": ""}, cfg)
+        first = list(saver.list(cfg))
+        expected = [
+            (dict(t.checkpoint["channel_versions"]), list(t.checkpoint["updated_channels"] or []))
+            for t in first
+        ]
+        for t in first:
+            t.checkpoint["channel_versions"]["i"] = "changed"
+            t.checkpoint["versions_seen"].clear()
+            if t.checkpoint["updated_channels"]:
+                t.checkpoint["updated_channels"].append("changed")
+            t.checkpoint["channel_values"].get("log", []).append("changed")
+        for _ in range(2):
+            again = list(saver.list(cfg))
+            assert [
+                (t.checkpoint["channel_versions"], t.checkpoint["updated_channels"] or [])
+                for t in again
+            ] == expected
+            assert all(
+                "changed" not in t.checkpoint["channel_values"].get("log", []) for t in again
+            )
+            assert graph.get_state(cfg).values["i"] == STEPS
+
+
+def test_a_row_rewritten_under_the_same_type_is_read_again(tmp_path, db_factory):
+    with sync_saver("postgres", tmp_path, db_factory) as saver:
+        graph = _graph("langgraph_jit", saver)
+        cfg = {"configurable": {"thread_id": "r"}, "recursion_limit": STEPS + 20}
+        graph.invoke({"i": 0, "log": [], "tag": ""}, cfg)
+        latest = saver.get_tuple(cfg).config["configurable"]["checkpoint_id"]
+        assert next(iter(saver.list(cfg))).checkpoint["ts"] != "2000-01-01T00:00:00+00:00"
+        with saver._connection() as conn:
+            conn.execute(
+                "UPDATE checkpoints SET checkpoint = jsonb_set(checkpoint, '{ts}', "
+                "'\"2000-01-01T00:00:00+00:00\"') WHERE checkpoint_id = %s",
+                (latest,),
+            )
+        assert next(iter(saver.list(cfg))).checkpoint["ts"] == "2000-01-01T00:00:00+00:00"

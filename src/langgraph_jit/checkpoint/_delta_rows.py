@@ -192,15 +192,12 @@ def inherit_state(parent: RowState | None, doc: Mapping[str, Any], own: str) -> 
     return RowState(cv, {n: dict(s) for n, s in doc["vs"].items()}, reps, depth, own)
 
 
-def checkpoint_of(
-    doc: Mapping[str, Any], checkpoint_id: str, state: RowState, *, last_use: bool = False
-) -> dict[str, Any]:
-    """The stored checkpoint (values still empty) of a row and its rebuilt state;
-    with `last_use` the state's channel versions are handed over, not copied
-    (a listing's states, dropped once decoded: every state owns its map)."""
-    out = {k: v for k, v in doc.items() if k not in DOC_KEYS}
+def checkpoint_of(doc: Mapping[str, Any], checkpoint_id: str, state: RowState) -> dict[str, Any]:
+    """The stored checkpoint (values still empty) of a row and its rebuilt state
+    (both may be shared: what the caller gets is its own)."""
+    out = {k: v if type(v) is not list else list(v) for k, v in doc.items() if k not in DOC_KEYS}
     out.setdefault("id", checkpoint_id)
-    out["channel_versions"] = state.cv if last_use else dict(state.cv)
+    out["channel_versions"] = dict(state.cv)
     out["versions_seen"] = {n: dict(s) for n, s in state.vs.items()}
     out["channel_values"] = {}
     return out
@@ -564,13 +561,53 @@ def recall(thread_id: str, checkpoint_ns: str, checkpoint_id: str) -> RowState |
 
 
 def forget(thread_id: str | None = None) -> None:
-    """Drop remembered states (of one thread, or all)."""
+    """Drop remembered states and rows (of one thread, or all)."""
+    global _rows_size
     with _cache_lock:
         if thread_id is None:
             _cache.clear()
+            _rows.clear()
+            _rows_size = 0
         else:
             for key in [k for k in _cache if k[0] == thread_id]:
                 del _cache[key]
+            for row_key in [k for k in _rows if k[0] == thread_id]:
+                _rows_size -= _rows.pop(row_key)[4]
+
+
+# Rows written or read lately, rebuilt: (thread, ns, checkpoint id) -> (type
+# column, stored document, document, state, size). A row's type names its
+# digest, which hashes its bytes chained to its ancestors', so a row read back
+# with the same type and bytes holds that very document on that very lineage:
+# reading it (a listing, the history a run just wrote) skips decoding it and
+# replaying its delta. States are never changed once made, so they are
+# shared. Bounded by the channel versions the states hold.
+_ROWS_SIZE = 200_000
+_rows: OrderedDict[tuple[str, str, str], tuple[str, Any, dict, RowState, int]] = OrderedDict()
+_rows_size = 0
+
+
+def keep_row(key: tuple[str, str, str], type_: str, data: Any, doc: dict, state: RowState) -> None:
+    """Remember a row (`data`: its stored document, as a read gives it back)."""
+    global _rows_size
+    if not state.digest:
+        return
+    size = len(state.cv) + 1
+    with _cache_lock:
+        old = _rows.pop(key, None)
+        if old is not None:
+            _rows_size -= old[4]
+        _rows[key] = (type_, data, doc, state, size)
+        _rows_size += size
+        while _rows_size > _ROWS_SIZE and _rows:
+            _rows_size -= _rows.popitem(last=False)[1][4]
+
+
+def kept_row(key: tuple[str, str, str], type_: str, data: Any) -> tuple[dict, RowState] | None:
+    found = _rows.get(key)
+    if found is None or found[0] != type_ or found[1] != data:
+        return None
+    return found[2], found[3]
 
 
 # ---------------------------------------------------------------- rebuilding states
@@ -599,7 +636,7 @@ def rebuild(
     for key in targets:
         if key in out:
             continue
-        path = []
+        path: list[tuple] = []
         cur = key
         base: RowState | None = None
         while True:
@@ -609,8 +646,14 @@ def rebuild(
             row = rows.get(cur)
             if row is None:
                 raise BrokenLineageError(cur)
+            kept = kept_row(cur, row[4], row[5]) if row[4] else None
+            if kept is not None:
+                if keep_all or not path:
+                    out[cur] = kept
+                base = kept[1]
+                break
             kind, own, parent, serde_type = parse_type(row[4])
-            path.append((cur, kind, own, parent, load_doc(row, serde_type)))
+            path.append((cur, kind, own, parent, load_doc(row, serde_type), row))
             if kind != DELTA and kind != INHERIT:
                 break
             if row[3] is None or len(path) > 100_000:
@@ -623,7 +666,7 @@ def rebuild(
             cur = nxt
         state = base
         for i in range(len(path) - 1, -1, -1):
-            cur, kind, own, parent, doc = path[i]
+            cur, kind, own, parent, doc, row = path[i]
             if kind == DELTA:
                 if state is None or state.digest != parent:
                     raise BrokenLineageError(cur)
@@ -634,6 +677,7 @@ def rebuild(
                 state = snapshot_state(doc, own)
             else:
                 state = legacy_state(doc)
+            keep_row(cur, row[4], row[5], doc, state)
             if keep_all or i == 0:
                 out[cur] = (doc, state)
     return out

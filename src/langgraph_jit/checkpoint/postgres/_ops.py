@@ -519,7 +519,7 @@ def list_(serde: Any, config: dict | None, filter: Any, before: dict | None, lim
             key = (thread_id, ns, checkpoint_id)
             doc, state = states[key]
             try:
-                checkpoint = checkpoint_of(doc, checkpoint_id, state, last_use=True)
+                checkpoint = checkpoint_of(doc, checkpoint_id, state)
                 checkpoint["channel_values"] = decoded[key]
                 found_writes = writes.get(key)
                 pending = (
@@ -641,6 +641,8 @@ def put(
     if _written is not None:
         _written[(thread_id, ns, checkpoint["id"])] = state
     remember(thread_id, ns, checkpoint["id"], state)
+    # (Not kept as a row: a read gives the document back as PostgreSQL
+    # prints it, not as written; rows read are kept.)
 
 
 def put_writes(

@@ -27,6 +27,7 @@ from langgraph_jit.checkpoint._delta_rows import (
     checkpoint_of,
     digest,
     encode,
+    keep_row,
     parse_type,
     rebuild,
     recall,
@@ -180,12 +181,10 @@ def _decode(
     *,
     backfill: bool = False,
     config: dict | None = None,
-    listing: bool = False,
     contiguous: bool = True,
 ):
     """Checkpoint rows (their states rebuilt in `states`) -> CheckpointTuples,
-    looking up blobs and writes in batches. `listing`: the states are dropped
-    after (their maps are handed over); `contiguous`: each namespace's rows
+    looking up blobs and writes in batches. `contiguous`: each namespace's rows
     are all its checkpoints between their first and last id."""
     wanted: dict[tuple[str, str], set[tuple[str, str]]] = {}
     for row in rows:
@@ -254,7 +253,7 @@ def _decode(
         doc, state = states[key]
         try:
             meta = load_metadata(metadata) if metadata is not None else {}
-            checkpoint = checkpoint_of(doc, checkpoint_id, state, last_use=listing)
+            checkpoint = checkpoint_of(doc, checkpoint_id, state)
             checkpoint["channel_values"] = decoded[key]
             found_writes = writes.get(key)
             pending = (
@@ -433,7 +432,7 @@ def list_(serde: Any, config: dict | None, filter: Any, before: dict | None, lim
         # Oldest first, so each lineage is replayed once and shared down the page.
         keys = [(r[0], r[1], r[2]) for r in reversed(page)]
         states = _states(serde, by_key, keys, keep_all=True)
-        found = yield from _decode(serde, page, states, listing=True, contiguous=not filter)
+        found = yield from _decode(serde, page, states, contiguous=not filter)
         for item in found:
             yield (EMIT, item)
 
@@ -500,6 +499,7 @@ def put(
     if _written is not None:
         _written[(thread_id, ns, checkpoint["id"])] = state
     remember(thread_id, ns, checkpoint["id"], state)
+    keep_row((thread_id, ns, checkpoint["id"]), type_, data, doc, state)
 
 
 def put_writes(
