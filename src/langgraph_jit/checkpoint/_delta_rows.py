@@ -623,14 +623,18 @@ def rebuild(
     load_doc: Any,
     *,
     keep_all: bool = False,
+    row_data: Any = None,
 ) -> dict[tuple[str, str, str], tuple[dict, RowState]]:
     """(doc, state) of each target key (thread, ns, checkpoint id).
 
     `rows` maps keys to rows `(thread, ns, id, parent id, type, payload, ...)`
     holding at least each target's chain down to its snapshot;
     `load_doc(row, serde_type)` decodes a row's document. With `keep_all`,
-    every row replayed on the way is kept too (and states are never shared),
-    so a page of history replays each lineage once.
+    every row replayed on the way is kept too, so a page of history replays
+    each lineage once. States are never changed once made (a delta makes a
+    new one), so they are shared, and rows remembered (`keep_row`) are used
+    as they are. `row_data(row)`: what a remembered row's document is
+    compared to (default: the stored bytes, `row[5]`).
     """
     out: dict[tuple[str, str, str], tuple[dict, RowState]] = {}
     for key in targets:
@@ -646,7 +650,11 @@ def rebuild(
             row = rows.get(cur)
             if row is None:
                 raise BrokenLineageError(cur)
-            kept = kept_row(cur, row[4], row[5]) if row[4] else None
+            kept = (
+                kept_row(cur, row[4], row[5] if row_data is None else row_data(row))
+                if row[4]
+                else None
+            )
             if kept is not None:
                 if keep_all or not path:
                     out[cur] = kept
@@ -677,7 +685,7 @@ def rebuild(
                 state = snapshot_state(doc, own)
             else:
                 state = legacy_state(doc)
-            keep_row(cur, row[4], row[5], doc, state)
+            keep_row(cur, row[4], row[5] if row_data is None else row_data(row), doc, state)
             if keep_all or i == 0:
                 out[cur] = (doc, state)
     return out

@@ -16,10 +16,13 @@ from collections.abc import Mapping, Sequence
 from types import MappingProxyType
 from typing import Any
 
-try:  # a faster encoder for the documents of checkpoint rows, when installed
+try:  # a faster encoder and parser for the documents of checkpoint rows, when installed
     import orjson
+
+    _fast_json_loads = orjson.loads
 except ImportError:  # pragma: no cover
     orjson = None  # type: ignore[assignment]
+    _fast_json_loads = json.loads  # type: ignore[assignment]
 
 from langgraph_jit.checkpoint._delta_rows import (
     DELTA,
@@ -33,6 +36,7 @@ from langgraph_jit.checkpoint._delta_rows import (
     digest,
     encode,
     inherit_doc,
+    keep_row,
     parse_type,
     rebuild,
     recall,
@@ -203,7 +207,7 @@ INSERT_WRITES_SQL = f"""
 INSERT INTO checkpoint_writes ({_WRITE_COLS}) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s)
 ON CONFLICT (thread_id, checkpoint_ns, checkpoint_id, task_id, idx) DO NOTHING
 """
-_PAGE = 100  # listed checkpoints decoded per blob look-up
+_PAGE = 1000  # listed checkpoints decoded per batch of blob and write look-ups
 
 
 def _chain_sql(seed: str) -> str:
@@ -278,9 +282,9 @@ def _unb64(text: str | None) -> bytes | None:
 
 def _load_doc(row: Sequence[Any], serde_type: str | None) -> dict:
     doc = row[5]
-    if isinstance(doc, str):  # selected as text: json.loads beats psycopg's jsonb loader
+    if isinstance(doc, str):  # selected as text: parsing it beats psycopg's jsonb loader
         try:
-            doc = json.loads(doc)
+            doc = _fast_json_loads(doc)
         except ValueError as exc:
             raise UnreadableCheckpointError(row[0], row[1], row[2]) from exc
     if not isinstance(doc, dict):
@@ -293,9 +297,20 @@ def _load_doc(row: Sequence[Any], serde_type: str | None) -> dict:
     return doc
 
 
+def _row_json(row: Sequence[Any]) -> Any:
+    """A row's document as JSON values (what a remembered row is compared to)."""
+    doc = row[5]
+    if isinstance(doc, str):
+        try:
+            return _fast_json_loads(doc)
+        except ValueError:
+            return None
+    return doc
+
+
 def _states(rows: dict, targets: Any, keep_all: bool = False) -> dict:
     try:
-        return rebuild(rows, targets, _load_doc, keep_all=keep_all)
+        return rebuild(rows, targets, _load_doc, keep_all=keep_all, row_data=_row_json)
     except BrokenLineageError as exc:
         thread_id, ns, checkpoint_id = exc.args[0]
         raise UnreadableCheckpointError(thread_id, ns, checkpoint_id) from exc
@@ -641,8 +656,9 @@ def put(
     if _written is not None:
         _written[(thread_id, ns, checkpoint["id"])] = state
     remember(thread_id, ns, checkpoint["id"], state)
-    # (Not kept as a row: a read gives the document back as PostgreSQL
-    # prints it, not as written; rows read are kept.)
+    # Kept under the document as JSON values (PostgreSQL prints jsonb its own
+    # way: a read compares what it parses, `_row_json`).
+    keep_row((thread_id, ns, checkpoint["id"]), type_, doc, doc, state)
 
 
 def put_writes(

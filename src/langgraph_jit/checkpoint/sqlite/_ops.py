@@ -106,7 +106,7 @@ _WRITE_COLS = (
 _UPSERT_WRITES = f"INSERT OR REPLACE INTO writes ({_WRITE_COLS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"
 _INSERT_WRITES = f"INSERT OR IGNORE INTO writes ({_WRITE_COLS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"
 
-_PAGE = 100  # checkpoints decoded per batch of blob/write look-ups
+_PAGE = 1000  # checkpoints decoded per batch of blob/write look-ups
 _MAX_KEYS = 2000  # (channel, version) pairs per blob query (2 parameters each)
 _FILTER_KEY = re.compile(r"^[a-zA-Z0-9_.-]+$")
 
