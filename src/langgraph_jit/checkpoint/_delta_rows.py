@@ -582,7 +582,10 @@ def forget(thread_id: str | None = None) -> None:
 # reading it (a listing, the history a run just wrote) skips decoding it and
 # replaying its delta. States are never changed once made, so they are
 # shared. Bounded by the channel versions the states hold.
-_ROWS_SIZE = 200_000
+_ROWS_SIZE = 20_000
+# Writers keep the rows of small states only: holding many large ones costs
+# every step (the collector walks them); reads keep any.
+WRITER_KEEPS_MAX = 64
 _rows: OrderedDict[tuple[str, str, str], tuple[str, Any, dict, RowState, int]] = OrderedDict()
 _rows_size = 0
 

@@ -29,6 +29,7 @@ from langgraph_jit.checkpoint._delta_rows import (
     DOC_KEYS,
     INHERIT,
     SNAPSHOT,
+    WRITER_KEEPS_MAX,
     BrokenLineageError,
     ValueMemo,
     blob_keys,
@@ -658,7 +659,8 @@ def put(
     remember(thread_id, ns, checkpoint["id"], state)
     # Kept under the document as JSON values (PostgreSQL prints jsonb its own
     # way: a read compares what it parses, `_row_json`).
-    keep_row((thread_id, ns, checkpoint["id"]), type_, doc, doc, state)
+    if len(state.cv) <= WRITER_KEEPS_MAX:
+        keep_row((thread_id, ns, checkpoint["id"]), type_, doc, doc, state)
 
 
 def put_writes(

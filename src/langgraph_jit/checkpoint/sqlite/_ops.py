@@ -20,6 +20,7 @@ from langgraph_jit.checkpoint._delta_rows import (
     DOC_KEYS,
     INHERIT,
     SNAPSHOT,
+    WRITER_KEEPS_MAX,
     BrokenLineageError,
     ValueMemo,
     apply_delta,
@@ -499,7 +500,8 @@ def put(
     if _written is not None:
         _written[(thread_id, ns, checkpoint["id"])] = state
     remember(thread_id, ns, checkpoint["id"], state)
-    keep_row((thread_id, ns, checkpoint["id"]), type_, data, doc, state)
+    if len(state.cv) <= WRITER_KEEPS_MAX:
+        keep_row((thread_id, ns, checkpoint["id"]), type_, data, doc, state)
 
 
 def put_writes(
