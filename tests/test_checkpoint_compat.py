@@ -236,3 +236,55 @@ def test_postgres_threads_move_between_savers(pg_dsn, pg_db, writer, reader):  #
     assert got == expected
     assert got_f == expected_f == {"out": 34, "pa": 30, "qa": 4}
     assert calls == ref_calls == ["q"]
+
+
+def test_postgres_json_integers_beyond_64_bits(pg_db):
+    """JSON columns (metadata) with an integer beyond 64 bits, which the fast
+    JSON parser would read as a float, are read exactly."""
+    import json
+
+    import psycopg
+
+    from langgraph_jit.checkpoint.postgres import PostgresSaver
+
+    with PostgresSaver.from_conn_string(pg_db) as saver:
+        saver.setup()
+    checkpoint = {
+        "v": 1,
+        "id": "1ef00000-0000-6000-8000-000000000001",
+        "ts": "2024-01-01T00:00:00+00:00",
+        "channel_values": {"x": 5},
+        "channel_versions": {"x": 1},
+        "versions_seen": {},
+    }
+    with psycopg.connect(pg_db, autocommit=True) as conn:
+        conn.execute(
+            "INSERT INTO checkpoints (thread_id, checkpoint_ns, checkpoint_id, "
+            "parent_checkpoint_id, type, checkpoint, metadata) "
+            "VALUES ('big', '', %s, NULL, NULL, %s::jsonb, %s::jsonb)",
+            (checkpoint["id"], json.dumps(checkpoint), json.dumps({"n": 2**70 + 1})),
+        )
+    cfg = {"configurable": {"thread_id": "big"}}
+    with PostgresSaver.from_conn_string(pg_db) as saver:
+        found = saver.get_tuple(cfg)
+        assert found.checkpoint["channel_values"] == {"x": 5}
+        assert found.metadata == {"n": 2**70 + 1}
+        (listed,) = saver.list(cfg)
+        assert listed.checkpoint["channel_values"] == {"x": 5}
+        assert listed.metadata == {"n": 2**70 + 1}
+
+
+def test_sqlite_metadata_integers_beyond_64_bits(tmp_path):
+    from langgraph_jit.checkpoint.base import empty_checkpoint
+    from langgraph_jit.checkpoint.sqlite import SqliteSaver
+
+    with SqliteSaver.from_conn_string(str(tmp_path / "m.sqlite")) as saver:
+        config = saver.put(
+            {"configurable": {"thread_id": "m", "checkpoint_ns": ""}},
+            empty_checkpoint(),
+            {"n": 2**70 + 1, "f": 0.1},
+            {},
+        )
+        assert saver.get_tuple(config).metadata == {"n": 2**70 + 1, "f": 0.1}
+        (listed,) = saver.list({"configurable": {"thread_id": "m"}})
+        assert listed.metadata == {"n": 2**70 + 1, "f": 0.1}

@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import json
 import random
+import re
 from collections.abc import AsyncIterator, Awaitable, Callable, Generator, Iterator, Mapping
 from types import MappingProxyType
 from typing import Any
@@ -242,9 +243,25 @@ def group_writes(thread_id: str, ns: str, found: list, into: dict) -> None:
 
 def load_metadata(data: Any) -> Any:
     """A metadata column's JSON (text or bytes)."""
+    return parse_json(data)
+
+
+# The fast parser reads integers beyond 64 bits as floats: text with a long
+# run of digits (maybe only inside a string) goes to the standard one.
+_LONG_DIGITS = re.compile(r"[0-9]{19}")
+_LONG_DIGITS_BYTES = re.compile(rb"[0-9]{19}")
+
+
+def parse_json(data: Any) -> Any:
+    """JSON text or bytes -> Python values, exactly as `json.loads` reads them."""
+    if type(data) is str:
+        if _LONG_DIGITS.search(data) is not None:
+            return json.loads(data)
+    elif type(data) is bytes and _LONG_DIGITS_BYTES.search(data) is not None:
+        return json.loads(data)
     try:
         return _fast_json_loads(data)
-    except ValueError:  # what only the standard parser reads (NaN, huge ints)
+    except ValueError:  # what only the standard parser reads (NaN, ...)
         return json.loads(data)
 
 

@@ -16,13 +16,10 @@ from collections.abc import Mapping, Sequence
 from types import MappingProxyType
 from typing import Any
 
-try:  # a faster encoder and parser for the documents of checkpoint rows, when installed
+try:  # a faster encoder for the documents of checkpoint rows, when installed
     import orjson
-
-    _fast_json_loads = orjson.loads
 except ImportError:  # pragma: no cover
     orjson = None  # type: ignore[assignment]
-    _fast_json_loads = json.loads  # type: ignore[assignment]
 
 from langgraph_jit.checkpoint._delta_rows import (
     DELTA,
@@ -60,6 +57,7 @@ from langgraph_jit.checkpoint._sql import (
     json_dumps,
     load_metadata,
     load_writes,
+    parse_json,
     write_rows,
 )
 from langgraph_jit.checkpoint.base import (
@@ -285,7 +283,7 @@ def _load_doc(row: Sequence[Any], serde_type: str | None) -> dict:
     doc = row[5]
     if isinstance(doc, str):  # selected as text: parsing it beats psycopg's jsonb loader
         try:
-            doc = _fast_json_loads(doc)
+            doc = _parse_json(doc)
         except ValueError as exc:
             raise UnreadableCheckpointError(row[0], row[1], row[2]) from exc
     if not isinstance(doc, dict):
@@ -303,10 +301,14 @@ def _row_json(row: Sequence[Any]) -> Any:
     doc = row[5]
     if isinstance(doc, str):
         try:
-            return _fast_json_loads(doc)
+            return _parse_json(doc)
         except ValueError:
             return None
     return doc
+
+
+def _parse_json(text: str) -> Any:
+    return parse_json(text)
 
 
 def _states(rows: dict, targets: Any, keep_all: bool = False) -> dict:
