@@ -75,7 +75,7 @@ def coalesced(op: Op) -> Op:
         msg = next(op)
         while True:
             kind = msg[0]
-            if kind == EXEC or kind == MANY:
+            if kind in (EXEC, MANY):
                 rows = pending.get(msg[1])
                 if rows is None:
                     rows = pending[msg[1]] = []
