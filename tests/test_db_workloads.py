@@ -44,7 +44,8 @@ def test_db_table_ratios_and_budgets() -> None:
         assert kind == "db"
         out = {**spec, "seconds": [seconds[label]], "units": 200}
         if ROWS[spec["row"]].metric == "bytes":
-            out["bytes"] = stored[label]
+            out["bytes"] = stored[label]  # what the thread added
+            out["total_bytes"] = stored[label] + 20_000  # with the empty schema
         return out
 
     args = SimpleNamespace(
@@ -61,4 +62,4 @@ def test_db_table_ratios_and_budgets() -> None:
     assert jit["chain-1000/sqlite#bytes"]["ratio"] == pytest.approx(2.0)
     text = compare_db.table_db(result)
     assert "1000 threads/s" in text and "4000 threads/s" in text
-    assert "2.00 MB" in text and "**NO**" in text
+    assert "2.00 MB (db 2.02 MB)" in text and "**NO**" in text
