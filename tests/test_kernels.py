@@ -354,6 +354,7 @@ def fresh_kernels(monkeypatch):
         monkeypatch.delenv(var, raising=False)
     monkeypatch.setattr(_kernels, "_compiled", None)
     monkeypatch.setattr(_kernels, "_compiled_failed", False)
+    monkeypatch.setattr(_kernels, "_background", None)
     monkeypatch.setattr(_kernels, "_mode_logged", False)
     # Restored by monkeypatch at teardown, so later tests see the real env.
     monkeypatch.setattr(_kernels, "_settings", None)
@@ -391,6 +392,13 @@ def test_kernels_for_auto_honours_threshold(fresh_kernels):
     fresh_kernels.setenv("LANGGRAPH_JIT_KERNELS", " AUTO ")
     fresh_kernels.setenv("LANGGRAPH_JIT_NODE_THRESHOLD", "7")
     assert _kernels.kernels_for(6) == (step_python, False)
+    assert _kernels._background is None  # a small graph starts no loader
+    # A large graph does not wait for numba: it runs the Python twins while
+    # the kernels load on a background thread, and gets them once they are warm.
+    assert _kernels.kernels_for(7) == (step_python, False)
+    assert _kernels._background is not None
+    _kernels._background.join(timeout=120)
+    assert not _kernels.kernels_loading()
     assert _kernels.kernels_for(7) == (_compiled_mod, True)
     assert _kernels.kernels_for(500) == (_compiled_mod, True)
     fresh_kernels.delenv("LANGGRAPH_JIT_NODE_THRESHOLD")
@@ -429,6 +437,86 @@ def test_kernels_for_rejects_bad_env(fresh_kernels):
     fresh_kernels.setenv("LANGGRAPH_JIT_NODE_THRESHOLD", "lots")
     with pytest.raises(ValueError, match="LANGGRAPH_JIT_NODE_THRESHOLD"):
         _kernels.kernels_for(1)
+
+
+@needs_numba
+def test_warmup_in_background_returns_at_once(fresh_kernels):
+    assert _kernels.warmup(background=True) is True
+    thread = _kernels._background
+    assert thread is not None and thread.daemon
+    thread.join(timeout=120)
+    assert _kernels._compiled is _compiled_mod
+    assert _kernels.warmup() is True  # already loaded: returns without a new thread
+    assert _kernels._background is thread
+
+
+def test_cache_dir_is_per_user_unless_numba_cache_dir_is_set(monkeypatch, tmp_path):
+    from langgraph_jit._kernels.cache import cache_dir
+
+    monkeypatch.setenv("NUMBA_CACHE_DIR", str(tmp_path / "explicit"))
+    assert cache_dir() == str(tmp_path / "explicit")
+    monkeypatch.delenv("NUMBA_CACHE_DIR")
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg"))
+    assert cache_dir() == str(tmp_path / "xdg" / "langgraph_jit" / "numba")
+    monkeypatch.delenv("XDG_CACHE_HOME")
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))
+    assert cache_dir() == str(tmp_path / "home" / ".cache" / "langgraph_jit" / "numba")
+
+
+_NO_STALL_PROGRAM = """
+import sys, threading
+importers = []
+
+class Spy:
+    # records which thread imports numba; finds nothing itself
+    def find_spec(self, name, path=None, target=None):
+        if name == "numba":
+            importers.append(threading.current_thread().name)
+        return None
+
+sys.meta_path.insert(0, Spy())
+import langgraph_jit
+from langgraph_jit import _kernels
+from langgraph_jit.channels import BinaryOperatorAggregate, LastValue
+from langgraph_jit.pregel import NodeBuilder, Pregel
+import operator
+
+n = 24
+nodes = {
+    f"n{i}": NodeBuilder().subscribe_only(f"c{i}").do(lambda x: x).write_to("sink")
+    for i in range(n)
+}
+channels = {f"c{i}": LastValue(int) for i in range(n)}
+channels["sink"] = BinaryOperatorAggregate(int, operator.add)
+app = Pregel(nodes=nodes, channels=channels, input_channels=[f"c{i}" for i in range(n)],
+             output_channels="sink")
+first = app.invoke({f"c{i}": i for i in range(n)})
+loader = _kernels._background
+assert loader is not None, "a wide step did not start the loader"
+loader.join(timeout=300)
+later = app.invoke({f"c{i}": i for i in range(n)})
+assert first == later == sum(range(n)), (first, later)
+assert importers == ["langgraph_jit-kernels"], importers
+import numba
+print(numba.config.CACHE_DIR)
+"""
+
+
+@needs_numba
+def test_auto_mode_imports_numba_off_the_callers_thread(tmp_path):
+    """In auto mode a wide step never waits for numba: the import and the
+    kernel load happen on the loader thread, and the results are the same."""
+    env = dict(os.environ, LANGGRAPH_JIT_KERNELS="auto", LANGGRAPH_JIT_WIDE_STEP="8")
+    env.pop("LANGGRAPH_JIT_DISABLE_JIT", None)
+    env.pop("NUMBA_CACHE_DIR", None)
+    env["XDG_CACHE_HOME"] = str(tmp_path)
+    proc = subprocess.run(
+        [sys.executable, "-c", _NO_STALL_PROGRAM], env=env, capture_output=True, text=True
+    )
+    assert proc.returncode == 0, proc.stderr
+    cache = tmp_path / "langgraph_jit" / "numba"
+    assert proc.stdout.strip() == str(cache)
+    assert any(cache.rglob("*.nbi")), "the kernels were not cached in the per-user dir"
 
 
 def test_import_and_python_kernels_do_not_import_numba():

@@ -17,12 +17,15 @@ def jit_enabled() -> bool:
     return _jit_enabled()
 
 
-def warmup() -> bool:
-    """Compile (or load from numba's cache) the step kernels now, instead of
-    on the first large graph. Returns jit_enabled()."""
+def warmup(*, background: bool = False) -> bool:
+    """Load the compiled step kernels now (from numba's on-disk cache, or
+    compiling them), so the first large graph runs compiled from its first step.
+    With `background=True`, load them on a daemon thread and return at once;
+    runs use the Python kernels until they are ready. Without it, returns
+    jit_enabled()."""
     from langgraph_jit._kernels import warmup as _warmup
 
-    return _warmup()
+    return _warmup(background=background)
 
 
 def install(*, force: bool = False) -> bool:

@@ -1,13 +1,18 @@
 """Chooses how the step kernels run: compiled by numba, or as plain Python.
 
 numba is imported only when a compiled kernel is first requested (or by
-`warmup()`), never at `import langgraph_jit`.
+`warmup()`), never at `import langgraph_jit`. In "auto" mode no run waits for
+it: the first run that would use the compiled kernels starts loading them on a
+background thread and carries on with their Python twins (same results); runs
+switch once the kernels are loaded and warm. Only LANGGRAPH_JIT_KERNELS=compiled
+and `warmup()` wait, because the caller asked for exactly that.
 """
 
 from __future__ import annotations
 
 import logging
 import os
+import threading
 from types import ModuleType
 
 from langgraph_jit._kernels import step_python
@@ -34,9 +39,13 @@ logger = logging.getLogger("langgraph_jit")
 DEFAULT_WIDE_STEP = 16
 DEFAULT_NODE_THRESHOLD = 5000
 
-_compiled: ModuleType | None = None
+_compiled: ModuleType | None = None  # loaded and warm
 _compiled_failed = False
 _mode_logged = False
+# Serialises loading: the background loader holds it while it imports and warms,
+# so a caller that must wait (compiled mode, warmup()) waits for that one load.
+_load_lock = threading.Lock()
+_background: threading.Thread | None = None
 
 
 def jit_disabled_by_env() -> bool:
@@ -99,58 +108,110 @@ def wide_step_threshold() -> int:
 
 
 def promotion_target() -> ModuleType | None:
-    """The compiled kernels a run in "auto" mode may switch to mid-run."""
+    """The compiled kernels a run in "auto" mode may switch to mid-run: None
+    until they are loaded and warm (the first ask starts loading them in the
+    background; see `kernels_loading()`)."""
     if kernel_mode() != "auto":
         return None
-    return _load_compiled()
+    return _compiled_or_start()
+
+
+def kernels_loading() -> bool:
+    """True while the background loader is still importing or warming the kernels."""
+    return _background is not None and _compiled is None and not _compiled_failed
+
+
+def _compiled_or_start() -> ModuleType | None:
+    """The warm compiled kernels if ready; otherwise start the background loader
+    (once) and return None."""
+    if _compiled is not None or _compiled_failed:
+        return _compiled
+    start_background_load()
+    return None
+
+
+def start_background_load() -> None:
+    """Import numba and load (or compile) the kernels on a daemon thread."""
+    global _background
+    if _background is not None or _compiled is not None or _compiled_failed:
+        return
+    with _load_lock:
+        if _background is not None or _compiled is not None or _compiled_failed:
+            return
+        # Started under the lock, so the loader's own acquire waits for this
+        # block to finish and `_background` is set before anyone can see it run.
+        _background = threading.Thread(
+            target=_load_compiled, name="langgraph_jit-kernels", daemon=True
+        )
+        _background.start()
 
 
 def _load_compiled() -> ModuleType | None:
+    """Load and warm the compiled kernels, waiting for a load in progress."""
     global _compiled, _compiled_failed, _mode_logged
     if _compiled is not None or _compiled_failed:
         return _compiled
-    if jit_disabled_by_env():
-        _compiled_failed = True
-    else:
-        try:
-            from langgraph_jit._kernels import compiled
-        except ImportError as exc:
-            logger.debug("langgraph_jit: numba unavailable (%s)", exc)
+    with _load_lock:
+        if _compiled is not None or _compiled_failed:
+            return _compiled
+        module = None
+        if not jit_disabled_by_env():
+            try:
+                from langgraph_jit._kernels import compiled
+
+                _warm(compiled)
+            except ImportError as exc:
+                logger.debug("langgraph_jit: numba unavailable (%s)", exc)
+            except Exception as exc:  # a broken numba/llvmlite install: run interpreted
+                logger.warning("langgraph_jit: compiled kernels failed to load: %r", exc)
+            else:
+                module = compiled
+        if module is None:
             _compiled_failed = True
-        else:
-            _compiled = compiled
-    if not _mode_logged:
-        _mode_logged = True
-        logger.debug(
-            "langgraph_jit: step kernels run %s",
-            "compiled (numba)" if _compiled is not None else "as plain Python",
-        )
+        _compiled = module
+        if not _mode_logged:
+            _mode_logged = True
+            logger.debug(
+                "langgraph_jit: step kernels run %s",
+                "compiled (numba)" if module is not None else "as plain Python",
+            )
     return _compiled
 
 
 def jit_enabled() -> bool:
-    """True when compiled kernels are available in this process."""
+    """True when compiled kernels are available in this process (loads them)."""
     return _load_compiled() is not None
 
 
 def kernels_for(n_nodes: int, mode: str | None = None) -> tuple[ModuleType, bool]:
     """The kernel namespace a graph of this size should use, and whether it
-    is the compiled one (`mode`: kernel_mode(), if the caller has it)."""
+    is the compiled one (`mode`: kernel_mode(), if the caller has it). In
+    "auto" mode a large graph gets the Python twins until the background
+    loader has the compiled kernels ready."""
     if mode is None:
         mode = kernel_mode()
     if mode == "python" or (mode == "auto" and n_nodes < node_threshold()):
         return step_python, False
-    compiled = _load_compiled()
+    compiled = _compiled_or_start() if mode == "auto" else _load_compiled()
     if compiled is None:
         return step_python, False
     return compiled, True
 
 
-def warmup() -> bool:
-    """Compile (or load from cache) every kernel now; returns jit_enabled()."""
-    compiled = _load_compiled()
-    if compiled is None:
-        return False
+def warmup(*, background: bool = False) -> bool:
+    """Load (from the cache) or compile the step kernels now. With
+    `background=True` return at once and load on a daemon thread (runs keep the
+    Python kernels until it is done). Returns whether compiled kernels are (or,
+    in the background case, may become) available."""
+    if background:
+        start_background_load()
+        return not _compiled_failed
+    return _load_compiled() is not None
+
+
+def _warm(compiled: ModuleType) -> None:
+    """Call every kernel once on tiny inputs of the engine's exact dtypes, so
+    each signature is compiled or loaded before a run relies on it."""
     import numpy as np
 
     one = np.zeros(2, np.int64)
@@ -174,4 +235,3 @@ def warmup() -> bool:
         1,
         one.copy(),
     )
-    return True

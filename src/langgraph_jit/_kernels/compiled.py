@@ -7,11 +7,13 @@ source text, so the compiled and interpreted paths cannot drift apart.
 from __future__ import annotations
 
 import logging
+import os
 import warnings
 
 import numba
 
 from langgraph_jit._kernels import step_source
+from langgraph_jit._kernels.cache import cache_dir
 
 logger = logging.getLogger("langgraph_jit")
 
@@ -46,6 +48,22 @@ def _compile_namespace() -> dict:
     return namespace
 
 
+def _use_cache_dir() -> None:
+    # numba read NUMBA_CACHE_DIR when it was imported; its cache locators read
+    # numba.config.CACHE_DIR when a cached function is declared (below), so
+    # setting the config here is enough and leaves the environment alone.
+    path = cache_dir()
+    if path == numba.config.CACHE_DIR:  # type: ignore[attr-defined]
+        return
+    try:
+        os.makedirs(path, exist_ok=True)
+    except OSError as exc:  # e.g. a read-only home: numba's own locators decide
+        logger.debug("langgraph_jit: numba cache dir %s unusable (%s)", path, exc)
+        return
+    numba.config.CACHE_DIR = path  # type: ignore[attr-defined]
+
+
+_use_cache_dir()
 _namespace = _compile_namespace()
 node_is_triggered = _namespace["node_is_triggered"]
 plan_nodes = _namespace["plan_nodes"]

@@ -17,6 +17,7 @@ from langgraph_jit._constants import ENGINE_LOGGER, RESERVED_WRITES
 from langgraph_jit._kernels import (
     kernel_mode,
     kernels_for,
+    kernels_loading,
     promotion_target,
     step_python,
     wide_step_threshold,
@@ -377,6 +378,9 @@ class ChannelTable:
         self.may_promote = False
         compiled = promotion_target()
         if compiled is None:
+            # Still loading on the background thread: this step stays
+            # interpreted and the next wide step asks again.
+            self.may_promote = kernels_loading()
             return
         import numpy as np
 
