@@ -183,6 +183,18 @@ def jit_enabled() -> bool:
     return _load_compiled() is not None
 
 
+def reduce_kernels() -> ModuleType | None:
+    """The compiled numeric reducers (`reduce_source`), or None where their
+    interpreted twins run: python mode, numba missing or disabled, or (auto
+    mode) while the background loader is still at work."""
+    mode = kernel_mode()
+    if mode == "python":
+        return None
+    if mode == "compiled":
+        return _load_compiled()
+    return _compiled_or_start()
+
+
 def kernels_for(n_nodes: int, mode: str | None = None) -> tuple[ModuleType, bool]:
     """The kernel namespace a graph of this size should use, and whether it
     is the compiled one (`mode`: kernel_mode(), if the caller has it). In
@@ -235,3 +247,7 @@ def _warm(compiled: ModuleType) -> None:
         1,
         one.copy(),
     )
+    floats = np.zeros(2, np.float64)
+    compiled.fold_float(0.0, 0, floats)
+    compiled.fold_int(0, 0, one)
+    compiled.bin_counts(floats, one[:1].copy(), floats)

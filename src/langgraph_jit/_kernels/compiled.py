@@ -1,7 +1,8 @@
-"""numba-compiled versions of the step kernels. The only module that imports numba.
+"""numba-compiled versions of the kernels. The only module that imports numba.
 
-The kernels are the functions of `step_source`, compiled from the same
-source text, so the compiled and interpreted paths cannot drift apart.
+The kernels are the functions of `step_source` (per-step bookkeeping) and
+`reduce_source` (numeric reducers), compiled from the same source text, so the
+compiled and interpreted paths cannot drift apart.
 """
 
 from __future__ import annotations
@@ -9,15 +10,17 @@ from __future__ import annotations
 import logging
 import os
 import warnings
+from types import ModuleType
 
 import numba
 
-from langgraph_jit._kernels import step_source
+from langgraph_jit._kernels import reduce_source, step_source
 from langgraph_jit._kernels.cache import cache_dir
 
 logger = logging.getLogger("langgraph_jit")
 
 KERNEL_NAMES = ("node_is_triggered", "plan_nodes", "commit_and_plan")
+REDUCE_KERNEL_NAMES = ("fold_float", "fold_int", "bin_counts")
 
 
 def _njit(func):
@@ -34,16 +37,17 @@ def _njit(func):
         return numba.njit(cache=False, nogil=True)(func)
 
 
-def _compile_namespace() -> dict:
+def _compile_namespace(source: ModuleType, names: tuple[str, ...]) -> dict:
     # Re-execute the kernel source in a private namespace and swap each
     # function for its dispatcher there, so kernels calling kernels resolve
     # to compiled code.
-    path = step_source.__file__
+    path = source.__file__
+    assert path is not None
     with open(path, encoding="utf-8") as f:
         code = compile(f.read(), path, "exec")
-    namespace: dict = {"__name__": "langgraph_jit._kernels.step_source", "__file__": path}
+    namespace: dict = {"__name__": source.__name__, "__file__": path}
     exec(code, namespace)
-    for name in KERNEL_NAMES:
+    for name in names:
         namespace[name] = _njit(namespace[name])
     return namespace
 
@@ -64,7 +68,11 @@ def _use_cache_dir() -> None:
 
 
 _use_cache_dir()
-_namespace = _compile_namespace()
+_namespace = _compile_namespace(step_source, KERNEL_NAMES)
 node_is_triggered = _namespace["node_is_triggered"]
 plan_nodes = _namespace["plan_nodes"]
 commit_and_plan = _namespace["commit_and_plan"]
+_reduce = _compile_namespace(reduce_source, REDUCE_KERNEL_NAMES)
+fold_float = _reduce["fold_float"]
+fold_int = _reduce["fold_int"]
+bin_counts = _reduce["bin_counts"]
