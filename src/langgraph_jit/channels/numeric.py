@@ -175,16 +175,18 @@ class NumericAggregate(BinaryOperatorAggregate):
         return new
 
     def update(self, values: Sequence[Any]) -> bool:
-        if not values:
-            return False
         value = self.value
-        if value is MISSING:
-            return super().update(values)
-        if self._arrays and self._op == reduce_source.ADD:
+        if self._arrays:
+            if not values or value is MISSING or self._op != reduce_source.ADD:
+                return super().update(values)
             np = _numpy()
             if all(type(v) is np.ndarray for v in values):
                 self.value = _add_arrays(value, values, self.key)
                 return True
+            return super().update(values)
+        if len(values) < KERNEL_MIN_WRITES or value is MISSING:
+            # A few writes (most steps): the generic fold costs no more than
+            # telling their kinds apart would.
             return super().update(values)
         folded = fold_numbers(value, self._op, values)
         if folded is MISSING:  # Overwrite, bools, numpy scalars, mixed kinds...

@@ -21,6 +21,7 @@ else:  # typing has them from 3.11 on
 from langgraph_jit._state_updates import annotated_keys as annotated_keys
 from langgraph_jit._state_updates import model_updates as model_updates
 from langgraph_jit.channels import BaseChannel, BinaryOperatorAggregate, DeltaChannel, LastValue
+from langgraph_jit.channels.numeric import numeric_aggregate
 from langgraph_jit.managed import is_managed_value
 
 
@@ -81,7 +82,8 @@ def _reducer_channel(typ: Any) -> BinaryOperatorAggregate | None:
     )
     if positional != 2:
         raise ValueError(f"Invalid reducer signature. Expected (a, b) -> c. Got {sig}")
-    return BinaryOperatorAggregate(typ, meta[-1])
+    # int, float and ndarray sums: the same values, folded by a kernel when many
+    return numeric_aggregate(typ, meta[-1]) or BinaryOperatorAggregate(typ, meta[-1])
 
 
 def _managed_of(typ: Any) -> Any:
