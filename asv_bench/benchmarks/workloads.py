@@ -406,6 +406,88 @@ def graph_send(api: Api, n: int, saver: Any) -> Workload:
     return Workload(f"graph-send-{n}", run, 2, n + 1, "task", floor, graph, checkpointer)
 
 
+def _larger(a: float, b: float) -> float:
+    """A max reducer (LangGraph needs a reducer with a signature; `max` has none)."""
+    return b if b > a else a
+
+
+def graph_send_numeric(api: Api, n: int, saver: Any) -> Workload:
+    """Issue 17 (a): a router Sends n packets; each worker adds into a float sum, an
+    int count and a max (numeric reducer keys)."""
+    from typing import Annotated, TypedDict
+
+    g = api.graph()
+    Send = api.Send
+    State = TypedDict(  # noqa: UP013
+        "State",
+        {
+            "n": int,
+            "total": Annotated[float, operator.add],
+            "count": Annotated[int, operator.add],
+            "best": Annotated[float, _larger],
+        },
+    )
+
+    def route(s):
+        return [Send("work", {"x": i}) for i in range(s["n"])]
+
+    def work(s):
+        x = s["x"]
+        return {"total": x * 0.5, "count": 1, "best": float(x % 97)}
+
+    builder = g.StateGraph(State)
+    builder.add_node("start", lambda s: {})
+    builder.add_node("work", work)
+    builder.add_edge(g.START, "start")
+    builder.add_conditional_edges("start", route, ["work"])
+    checkpointer = _checkpointer(api, saver)
+    graph = builder.compile(checkpointer=checkpointer)
+    run = _runner(graph, {"n": n}, None, {}, checkpointer is not None)
+
+    def floor():
+        route({"n": n})
+        for i in range(n):
+            work({"x": i})
+
+    return Workload(f"graph-send-numeric-{n}", run, 2, n + 1, "task", floor, graph, checkpointer)
+
+
+def graph_send_vectors(api: Api, n: int, size: int, saver: Any) -> Workload:
+    """Issue 17 (b): n Send workers each add a `size`-float vector into an
+    `Annotated[np.ndarray, operator.add]` key."""
+    from typing import Annotated, TypedDict
+
+    import numpy as np
+
+    g = api.graph()
+    Send = api.Send
+    State = TypedDict("State", {"n": int, "acc": Annotated[np.ndarray, operator.add]})  # noqa: UP013
+    vector = np.linspace(0.0, 1.0, size)
+
+    def route(s):
+        return [Send("work", {"x": i}) for i in range(s["n"])]
+
+    def work(s):
+        return {"acc": vector}
+
+    builder = g.StateGraph(State)
+    builder.add_node("start", lambda s: {"acc": np.zeros(size)})
+    builder.add_node("work", work)
+    builder.add_edge(g.START, "start")
+    builder.add_conditional_edges("start", route, ["work"])
+    checkpointer = _checkpointer(api, saver)
+    graph = builder.compile(checkpointer=checkpointer)
+    run = _runner(graph, {"n": n}, None, {}, checkpointer is not None)
+
+    def floor():
+        route({"n": n})
+        acc = np.zeros(size)
+        for i in range(n):
+            acc = acc + work({"x": i})["acc"]
+
+    return Workload(f"graph-send-vectors-{n}", run, 2, n + 1, "task", floor, graph, checkpointer)
+
+
 def graph_send_subgraph(api: Api, n: int, saver: Any) -> Workload:
     """A StateGraph whose router Sends n packets into a compiled 3-node subgraph."""
     from typing import Annotated, TypedDict
@@ -636,7 +718,12 @@ WORKLOADS: dict[str, tuple[Callable[[Api, bool], Workload], bool]] = {
     "graph-agent-30": (lambda api, s: graph_agent_loop(api, 30, s), True),
     "graph-chain-100-stream-v3": (lambda api, s: graph_chain_v3(api, 100, s), True),
     "graph-send-100-stream-v3": (lambda api, s: graph_send_v3(api, 100, s), True),
+    "graph-send-numeric-2000": (lambda api, s: graph_send_numeric(api, 2000, s), True),
+    "graph-send-numeric-10000": (lambda api, s: graph_send_numeric(api, 10_000, s), True),
+    "graph-send-vectors-1000": (lambda api, s: graph_send_vectors(api, 1000, 10_000, s), True),
 }
+# Run only when named in `--only` (LangGraph takes ~10 s per run of these).
+OPT_IN = frozenset({"graph-send-numeric-10000"})
 
 
 def build(engine: str, name: str, saver: bool) -> Workload:
