@@ -39,6 +39,10 @@ from collections.abc import Mapping
 from types import MappingProxyType
 from typing import Any
 
+from langgraph_jit.checkpoint.serde.jsonplus import JsonPlusSerializer
+from langgraph_jit.checkpoint.serde.jsonplus import _unpack as msgpack_unpack
+from langgraph_jit.checkpoint.serde.lz4 import CompressedSerializer
+
 SNAPSHOT = "="
 DELTA = "+"
 INHERIT = "~"
@@ -215,104 +219,166 @@ def blob_keys(state: RowState) -> list[tuple[str, str]]:
     return keys
 
 
-_SCALARS = (int, float, str, bool, bytes, type(None))
+_SCALARS = frozenset((int, float, str, bool, bytes, type(None)))
 
 
 def _immutable(value: Any) -> bool:
-    if isinstance(value, _SCALARS):
+    """A scalar, or a list or tuple of scalars (exact types: a subclass may hold state)."""
+    t = type(value)
+    if t in _SCALARS:
         return True
-    return type(value) in (list, tuple) and all(isinstance(x, _SCALARS) for x in value)
-
-
-class ValueMemo:
-    """Decoded values shared by the checkpoints of one batch of a listing
-    (decoded together, before any is handed out): an inline value decodes
-    once, and a list grown by pieces extends (a copy of) the list of the
-    checkpoint before it instead of decoding every piece again. Only values
-    (and list items) that cannot be mutated are shared, so checkpoints never
-    alias."""
-
-    __slots__ = ("inline", "lists")
-
-    def __init__(self) -> None:
-        self.inline: dict[tuple, Any] = {}
-        # (channel, base version) -> (the pieces decoded, the list they make)
-        self.lists: dict[tuple[str, str], tuple[tuple, list]] = {}
+    return (t is list or t is tuple) and _SCALARS.issuperset(map(type, value))
 
 
 _UNSHARED = object()
 
 
-def _extends(done: tuple, pieces: tuple) -> bool:
-    """Whether `pieces` starts with `done` (pieces a state added are shared
-    by its descendants' states: the last one's identity usually tells)."""
-    n = len(done)
-    if n > len(pieces):
-        return False
-    if n == 0 or done[n - 1] is pieces[n - 1]:
+def _prefix(short: tuple, long: tuple) -> bool:
+    """Whether `long` starts with `short` (pieces a state added are shared by
+    its descendants' states: the last one's identity usually tells)."""
+    n = len(short)
+    if n == 0 or short[n - 1] is long[n - 1]:
         return True
-    return all(a is b or a == b for a, b in zip(done, pieces))
+    return all(a is b or a == b for a, b in zip(short, long))
 
 
-def values_of(
-    serde: Any,
-    state: RowState,
-    blobs: Mapping[tuple[str, str], tuple],
-    memo: ValueMemo | None = None,
-) -> dict:
-    """Channel values of a state; `blobs` maps (channel, version) to (type, bytes)."""
-    loads = serde.loads_typed
-    values: dict[str, Any] = {}
-    for c, v in state.cv.items():
-        rep = state.reps.get(c)
-        if rep is None or rep[0] == "v":
-            found = blobs.get((c, str(v)))
-            if found is not None:  # a blob wins over a legacy row's inline value
-                if found[0] != "empty":
-                    values[c] = loads(found)
-            elif rep is not None:
-                values[c] = rep[1]
-        elif rep[0] == "i":
-            if rep[1] == "empty":
+def typed_loader(serde: Any) -> Any:
+    """`serde.loads_typed`; for the default serializers (msgpack, maybe under
+    lz4) a loader that unpacks "msgpack" payloads itself, without a frame per
+    wrapper (a listing decodes ~1000 small values)."""
+    inner = serde.serde if type(serde) is CompressedSerializer else serde
+    if type(inner) is not JsonPlusSerializer:
+        return serde.loads_typed
+    loads_typed = serde.loads_typed
+    hook = inner._unpack_ext_hook
+    unpack = msgpack_unpack
+
+    def loads(key: tuple[str, Any]) -> Any:
+        if key[0] == "msgpack":
+            return unpack(key[1], ext_hook=hook)
+        return loads_typed(key)
+
+    return loads
+
+
+class ValueReader:
+    """Channel values of states that share blobs (one listing's, or one
+    checkpoint's), decoded once where they cannot be mutated: an inline value
+    or blob of scalars decodes once, and a list grown by pieces is decoded
+    once per base for its longest state; the states before it (newest first)
+    get a slice of it, those after it (oldest first) a copy extended with their
+    new pieces. What each state gets is its own (lists are copied; only values
+    and list items that cannot be mutated are shared)."""
+
+    __slots__ = ("blob_values", "blobs", "inline", "lists", "loads", "shared")
+
+    def __init__(
+        self, serde: Any, blobs: Mapping[tuple[str, str], tuple], *, shared: bool = True
+    ) -> None:
+        self.loads = typed_loader(serde) if shared else serde.loads_typed
+        self.blobs = blobs  # (channel, version) -> (type, bytes)
+        self.shared = shared  # whether several states are read
+        self.inline: dict[tuple[str, Any], Any] = {}  # (type, bytes) -> value
+        self.blob_values: dict[tuple[str, str], Any] = {}  # (channel, version) -> value
+        # (channel, base version) -> (pieces, the list they make, its length after each piece)
+        self.lists: dict[tuple[str, str], tuple[tuple, list, list[int]]] = {}
+
+    def decode(self, key: tuple[str, Any]) -> Any:
+        """`serde.loads_typed(key)`, shared when immutable (the caller copies lists)."""
+        inline = self.inline
+        if key in inline:
+            return inline[key]
+        value = self.loads(key)
+        if self.shared and _immutable(value):
+            inline[key] = value
+        return value
+
+    def _blob(self, channel: str, version: str) -> Any:
+        """The decoded blob of (channel, version); _UNSHARED when there is none
+        (_EMPTY when it stores no value)."""
+        key = (channel, version)
+        known = self.blob_values
+        if key in known:
+            return known[key]
+        found = self.blobs.get(key)
+        if found is None:
+            return _UNSHARED
+        if found[0] == "empty":
+            value: Any = _EMPTY
+        else:
+            value = self.loads(found)
+        if self.shared and (value is _EMPTY or _immutable(value)):
+            known[key] = value
+        return value
+
+    def values(self, state: RowState) -> dict:
+        values: dict[str, Any] = {}
+        reps = state.reps
+        for c, v in state.cv.items():
+            rep = reps.get(c)
+            if rep is None or rep[0] == "v":
+                value = self._blob(c, str(v))
+                if value is _UNSHARED:  # no blob: a legacy row's inline value
+                    if rep is not None:
+                        values[c] = rep[1]
+                    continue
+                if value is _EMPTY:
+                    continue
+            elif rep[0] == "i":
+                if rep[1] == "empty":
+                    continue
+                value = self.decode((rep[1], rep[2]))
+            else:  # "p"
+                values[c] = self._grown(c, rep[1], rep[2])
                 continue
-            if memo is None:
-                values[c] = loads((rep[1], rep[2]))
-                continue
-            key = (rep[1], rep[2])
-            value = memo.inline.get(key, _UNSHARED)
-            if value is _UNSHARED:
-                value = loads(key)
-                if _immutable(value):
-                    memo.inline[key] = value
-                values[c] = value
-            else:
-                values[c] = value if type(value) is not list else list(value)
-        else:  # "p"
-            pieces = rep[2]
-            done = memo.lists.get((c, rep[1])) if memo is not None else None
-            if done is not None and _extends(done[0], pieces):
-                # a later checkpoint of the same lineage: only its new pieces
-                value = list(done[1])
-                start = len(done[0])
+            values[c] = value if type(value) is not list else list(value)
+        return values
+
+    def _grown(self, channel: str, base: str, pieces: tuple) -> list:
+        """The list of the blob of (channel, base) extended by `pieces`."""
+        lists = self.lists
+        done = lists.get((channel, base))
+        if done is not None:
+            have, full, bounds = done
+            n, m = len(pieces), len(have)
+            if n <= m and _prefix(pieces, have):
+                return full[: bounds[n]]
+            if n > m and _prefix(have, pieces):
+                full = list(full)
+                bounds = list(bounds)
                 shareable = True
-            else:
-                base = blobs.get((c, rep[1]))
-                if base is None:
-                    raise LookupError(f"missing blob {c!r} @ {rep[1]!r}")
-                value = list(loads(base))
-                start = 0
-                shareable = memo is not None and _immutable(value)
-            for piece in pieces[start:]:
-                more = loads(tuple(piece))
+                for piece in pieces[m:]:
+                    more = self.loads(tuple(piece))
+                    shareable = shareable and _immutable(more)
+                    full.extend(more)
+                    bounds.append(len(full))
                 if shareable:
-                    shareable = _immutable(more)
-                value.extend(more)
-            if shareable:
-                # The next checkpoint copies it before anyone sees this one
-                # (a memo lives while one batch of checkpoints is decoded).
-                memo.lists[(c, rep[1])] = (pieces, value)  # type: ignore[union-attr]
-            values[c] = value
-    return values
+                    lists[(channel, base)] = (pieces, full, bounds)
+                    return list(full)
+                return full
+        start = self._blob(channel, base)
+        if start is _UNSHARED or start is _EMPTY:
+            raise LookupError(f"missing blob {channel!r} @ {base!r}")
+        full = list(start)
+        shareable = self.shared and _immutable(full)
+        bounds = [len(full)]
+        for piece in pieces:
+            more = self.loads(tuple(piece))
+            shareable = shareable and _immutable(more)
+            full.extend(more)
+            bounds.append(len(full))
+        if not shareable:
+            return full
+        lists[(channel, base)] = (pieces, full, bounds)
+        return list(full)
+
+
+_EMPTY = object()  # a blob that stores no value
+
+
+def values_of(serde: Any, state: RowState, blobs: Mapping[tuple[str, str], tuple]) -> dict:
+    """Channel values of one state; `blobs` maps (channel, version) to (type, bytes)."""
+    return ValueReader(serde, blobs, shared=False).values(state)
 
 
 # ---------------------------------------------------------------- writing rows

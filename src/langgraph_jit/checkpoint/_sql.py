@@ -15,7 +15,8 @@ from collections.abc import AsyncIterator, Awaitable, Callable, Generator, Itera
 from types import MappingProxyType
 from typing import Any
 
-from langgraph_jit.checkpoint.base import CheckpointTuple, writes_sort_key
+from langgraph_jit.checkpoint._delta_rows import RowState, ValueReader, checkpoint_of
+from langgraph_jit.checkpoint.base import CheckpointTuple, OwnPutCapability, writes_sort_key
 
 try:  # a faster parser for metadata columns, when installed
     from orjson import loads as _fast_json_loads
@@ -94,6 +95,20 @@ def coalesced(op: Op) -> Op:
         pass
     for sql, rows in pending.items():
         yield (MANY, sql, rows)
+
+
+def as_tuples(op: Op) -> Op:
+    """A `history` op as a `list` op: each HistoryEntry it emits as its CheckpointTuple."""
+    try:
+        msg = next(op)
+        while True:
+            if msg[0] == EMIT:
+                yield (EMIT, msg[1].as_tuple())
+                msg = next(op)
+            else:
+                msg = op.send((yield msg))
+    except StopIteration:
+        return
 
 
 def run(op: Op, execute: Callable[[int, str, Any], Any]) -> Any:
@@ -239,6 +254,112 @@ def group_writes(thread_id: str, ns: str, found: list, into: dict) -> None:
         paths.add(row[5])
     if group is not None and len(paths) > 1:
         group.sort(key=_path_and_task)
+
+
+class HistoryEntry:
+    """One listed checkpoint as `get_state_history` reads it (a saver's private
+    `history` op): its stored document (`doc`: ts, v, ...) and rebuilt state
+    (`state`: versions, versions seen) are shared with other readers and are
+    read-only; `values`, `metadata` and `writes` (decoded pending writes, in
+    replay order) are the reader's own. `as_tuple()` is the CheckpointTuple
+    `list()` gives for it."""
+
+    __slots__ = (
+        "checkpoint_id",
+        "checkpoint_ns",
+        "doc",
+        "metadata",
+        "parent_id",
+        "state",
+        "thread_id",
+        "values",
+        "writes",
+    )
+
+    def __init__(
+        self,
+        thread_id: str,
+        checkpoint_ns: str,
+        checkpoint_id: str,
+        parent_id: str | None,
+        doc: Mapping[str, Any],
+        state: RowState,
+        values: dict[str, Any],
+        metadata: Any,
+        writes: list[tuple[str, str, Any]],
+    ) -> None:
+        self.thread_id = thread_id
+        self.checkpoint_ns = checkpoint_ns
+        self.checkpoint_id = checkpoint_id
+        self.parent_id = parent_id
+        self.doc = doc
+        self.state = state
+        self.values = values
+        self.metadata = metadata
+        self.writes = writes
+
+    @property
+    def config(self) -> dict:
+        return config_of(self.thread_id, self.checkpoint_ns, self.checkpoint_id)  # type: ignore[return-value]
+
+    @property
+    def parent_config(self) -> dict | None:
+        return config_of(self.thread_id, self.checkpoint_ns, self.parent_id)
+
+    def as_tuple(self) -> CheckpointTuple:
+        checkpoint = checkpoint_of(self.doc, self.checkpoint_id, self.state)
+        checkpoint["channel_values"] = self.values
+        return CheckpointTuple(
+            self.config,
+            checkpoint,  # type: ignore[arg-type]
+            self.metadata,
+            self.parent_config,
+            self.writes,
+        )
+
+
+class ReadsHistory(OwnPutCapability):
+    """A saver class's `history` op (HistoryEntry items, what `list` yields
+    before it makes tuples): True on the class and on subclasses that keep its
+    `list`/`alist`, False on one that overrides either (its listing is its own)."""
+
+    methods = ("list", "alist")
+
+
+def history_entries(
+    serde: Any,
+    page: Any,
+    states: Mapping[tuple[str, str, str], tuple[dict, RowState]],
+    blobs: Mapping[tuple[str, str], Mapping[tuple[str, str], tuple]],
+    writes: Mapping[tuple[str, str, str], list],
+) -> Iterator[HistoryEntry]:
+    """The entries of a page of listed rows `(thread, ns, id, parent id, type,
+    document, metadata)`, in the page's order (newest first), each decoded
+    when it is reached: values with one ValueReader per namespace (so each
+    blob and piece decodes once), writes from `writes` (key -> rows
+    `(task id, channel, type, value, task path)` in replay order)."""
+    readers: dict[tuple[str, str], ValueReader] = {}
+    for thread_id, ns, checkpoint_id, parent_id, _, _, metadata in page:
+        key = (thread_id, ns, checkpoint_id)
+        doc, state = states[key]
+        reader = readers.get((thread_id, ns))
+        if reader is None:
+            reader = readers[(thread_id, ns)] = ValueReader(serde, blobs[(thread_id, ns)])
+        try:
+            values = reader.values(state)
+            found = writes.get(key)
+            pending = []
+            if found:
+                decode = reader.decode
+                for w in found:
+                    value = decode((w[2], w[3]))
+                    pending.append((w[0], w[1], value if type(value) is not list else list(value)))
+            meta = load_metadata(metadata) if metadata is not None else {}
+        except Exception as exc:  # a value, write or metadata that cannot be decoded
+            raise UnreadableCheckpointError(thread_id, ns, checkpoint_id) from exc
+        yield HistoryEntry(
+            thread_id, ns, checkpoint_id, parent_id, doc, state, values, meta, pending
+        )
 
 
 def load_metadata(data: Any) -> Any:

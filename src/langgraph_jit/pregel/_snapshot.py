@@ -347,18 +347,64 @@ class SnapshotReader:
         saved = await arebuilt(self.graph.channels, saved, saver)
         return _run_snapshot(self.graph, saved, self.live)
 
+    def entry_snapshot(self, entry: Any, saver: Any) -> StateSnapshot:
+        """The snapshot of a saver's HistoryEntry (its `history` op: values,
+        versions and writes without the CheckpointTuple around them)."""
+        doc = entry.doc
+        state = entry.state
+        snapshot = self._lean(
+            doc.get("id", entry.checkpoint_id),
+            doc.get("v", 4),
+            doc.get("ts"),
+            entry.values,
+            state.cv,
+            state.vs,
+            entry.writes,
+            entry.config,
+            entry.metadata,
+            entry.parent_config,
+        )
+        if snapshot is None:
+            saved = rebuilt(self.graph.channels, entry.as_tuple(), saver)
+            snapshot = _run_snapshot(self.graph, saved, self.live)
+        return snapshot
+
     def lean(self, saved: Any) -> StateSnapshot | None:
         """The snapshot read from the checkpoint alone, or None when it needs
         the full path: writes saved without a task (they change values),
         values to rebuild, a checkpoint format older than today's, finished
         tasks whose writes a live snapshot folds in."""
         checkpoint = saved.checkpoint
-        checkpoint_id = checkpoint.get("id")
-        if type(checkpoint_id) is not str or checkpoint.get("v", 4) < 4:
+        return self._lean(
+            checkpoint.get("id"),
+            checkpoint.get("v", 4),
+            checkpoint.get("ts"),
+            checkpoint.get("channel_values") or {},
+            checkpoint.get("channel_versions") or {},
+            checkpoint.get("versions_seen") or {},
+            saved.pending_writes,
+            saved.config,
+            saved.metadata,
+            saved.parent_config,
+        )
+
+    def _lean(
+        self,
+        checkpoint_id: Any,
+        format_version: Any,
+        ts: Any,
+        values: dict[str, Any],
+        versions: Any,
+        seen_by: Any,
+        pending: Any,
+        config: dict[str, Any],
+        metadata: Any,
+        parent_config: Any,
+    ) -> StateSnapshot | None:
+        if type(checkpoint_id) is not str or format_version < 4:
             return None
         # task id -> its saved writes
         by_task: dict[str, list[tuple[str, str, Any]]] | None = None
-        pending = saved.pending_writes
         if pending:
             by_task = {}
             for write in pending:
@@ -370,8 +416,6 @@ class SnapshotReader:
                 else:
                     writes.append(write)
         shape = self.shape
-        values = checkpoint.get("channel_values") or {}
-        versions = checkpoint.get("channel_versions") or {}
         for name in shape.rebuildable:
             if name in versions and name not in values:
                 return None
@@ -379,9 +423,7 @@ class SnapshotReader:
             id_bytes = binascii.unhexlify(checkpoint_id.replace("-", ""))
         except (binascii.Error, ValueError):
             return None
-        config = saved.config
         configurable = config.get(CONF) or {}
-        metadata = saved.metadata
         ns = configurable.get(CONFIG_KEY_CHECKPOINT_NS, "")
         # A task id hashes the checkpoint id, the node's namespace and the
         # step, then a tail naming the task.
@@ -392,7 +434,6 @@ class SnapshotReader:
             self._plan_sends(channels.read(TASKS), ns, id_bytes, step, planned)
         if not shape.channel_set.isdisjoint(versions):
             # (else LangGraph examines no node: the checkpoint has no versions)
-            seen_by = checkpoint.get("versions_seen") or {}
             for name, triggers, proc, tail, path in shape.pulls:
                 # Triggered: a trigger channel holds a value newer than the
                 # node has seen (any value, if it has seen none).
@@ -473,15 +514,13 @@ class SnapshotReader:
                     read[k] = channels.read(k)
         if metadata and metadata.get("parents"):
             config = _output.patch_checkpoint_map(config, metadata)
-            parent_config = _output.patch_checkpoint_map(saved.parent_config, metadata)
-        else:
-            parent_config = saved.parent_config
+            parent_config = _output.patch_checkpoint_map(parent_config, metadata)
         return StateSnapshot(
             read,
             tuple(names),
             config,
             metadata,
-            checkpoint.get("ts"),
+            ts,
             parent_config,
             tuple(tasks),
             tuple(interrupts),

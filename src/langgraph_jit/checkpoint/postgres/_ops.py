@@ -28,13 +28,13 @@ from langgraph_jit.checkpoint._delta_rows import (
     SNAPSHOT,
     WRITER_KEEPS_MAX,
     BrokenLineageError,
-    ValueMemo,
     blob_keys,
     checkpoint_of,
     digest,
     encode,
     inherit_doc,
     keep_row,
+    kept_row,
     parse_type,
     rebuild,
     recall,
@@ -51,11 +51,12 @@ from langgraph_jit.checkpoint._sql import (
     MANY,
     ONE,
     UnreadableCheckpointError,
+    as_tuples,
     chunks,
     config_of,
     group_writes,
+    history_entries,
     json_dumps,
-    load_metadata,
     load_writes,
     parse_json,
     write_rows,
@@ -454,6 +455,7 @@ def _ancestors(listed: list):
         and r[4]
         and r[4][0] in (DELTA, INHERIT)
         and (r[0], r[1], r[3]) not in by_key
+        and kept_row((r[0], r[1], r[2]), r[4], _row_json(r)) is None  # else rebuilt already
     ]
     if need:
         threads, namespaces, ids = (list(x) for x in zip(*sorted(set(need))))
@@ -477,7 +479,10 @@ def _ancestors(listed: list):
     return by_key
 
 
-def list_(serde: Any, config: dict | None, filter: Any, before: dict | None, limit: int | None):
+def history(serde: Any, config: dict | None, filter: Any, before: dict | None, limit: int | None):
+    """Matching checkpoints, newest first, as HistoryEntry items (see `_sql`):
+    each page's rows, states, blobs and writes read at once, each entry
+    decoded when the caller reaches it."""
     where, params = search_where(config, filter, before)
     sql = (
         f"SELECT thread_id, checkpoint_ns, checkpoint_id, parent_checkpoint_id, type, "
@@ -491,7 +496,6 @@ def list_(serde: Any, config: dict | None, filter: Any, before: dict | None, lim
         return
     by_key = yield from _ancestors(listed)
     for page in chunks(listed, _PAGE):
-        memo = ValueMemo()
         # Oldest first, so each lineage is replayed once and shared down the page.
         states = _states(by_key, [(r[0], r[1], r[2]) for r in reversed(page)], keep_all=True)
         wanted: dict[tuple[str, str], set] = {}
@@ -524,40 +528,12 @@ def list_(serde: Any, config: dict | None, filter: Any, before: dict | None, lim
                 (thread_id, ns, *id_params),
             )
             group_writes(thread_id, ns, found, writes)
-        # Oldest first, so a list grown by pieces extends the previous checkpoint's.
-        decoded = {}
-        for r in reversed(page):
-            key = (r[0], r[1], r[2])
-            try:
-                decoded[key] = values_of(serde, states[key][1], blobs[(r[0], r[1])], memo)
-            except Exception as exc:  # a value that cannot be decoded
-                raise UnreadableCheckpointError(*key) from exc
-        loads = serde.loads_typed
-        for thread_id, ns, checkpoint_id, parent_id, _, _, metadata in page:
-            key = (thread_id, ns, checkpoint_id)
-            doc, state = states[key]
-            try:
-                checkpoint = checkpoint_of(doc, checkpoint_id, state)
-                checkpoint["channel_values"] = decoded[key]
-                found_writes = writes.get(key)
-                pending = (
-                    [(w[0], w[1], loads((w[2], _b(w[3])))) for w in found_writes]
-                    if found_writes
-                    else []
-                )
-                meta = load_metadata(metadata)
-            except Exception as exc:  # a value or a write that cannot be decoded
-                raise UnreadableCheckpointError(thread_id, ns, checkpoint_id) from exc
-            yield (
-                EMIT,
-                CheckpointTuple(
-                    config_of(thread_id, ns, checkpoint_id),  # type: ignore[arg-type]
-                    checkpoint,  # type: ignore[arg-type]
-                    meta,
-                    config_of(thread_id, ns, parent_id),
-                    pending,
-                ),
-            )
+        for entry in history_entries(serde, page, states, blobs, writes):
+            yield (EMIT, entry)
+
+
+def list_(serde: Any, config: dict | None, filter: Any, before: dict | None, limit: int | None):
+    return as_tuples(history(serde, config, filter, before, limit))
 
 
 def put(

@@ -22,13 +22,12 @@ from langgraph_jit.checkpoint._delta_rows import (
     SNAPSHOT,
     WRITER_KEEPS_MAX,
     BrokenLineageError,
-    ValueMemo,
     apply_delta,
     blob_keys,
-    checkpoint_of,
     digest,
     encode,
     keep_row,
+    kept_row,
     parse_type,
     rebuild,
     recall,
@@ -36,7 +35,6 @@ from langgraph_jit.checkpoint._delta_rows import (
     row_type,
     snapshot_doc,
     snapshot_state,
-    values_of,
 )
 from langgraph_jit.checkpoint._sql import (
     ALL,
@@ -45,14 +43,15 @@ from langgraph_jit.checkpoint._sql import (
     MANY,
     ONE,
     UnreadableCheckpointError,
+    as_tuples,
     chunks,
     config_of,
     group_writes,
+    history_entries,
     json_dumps,
-    load_metadata,
     write_rows,
 )
-from langgraph_jit.checkpoint.base import WRITES_IDX_MAP, CheckpointTuple, get_checkpoint_metadata
+from langgraph_jit.checkpoint.base import WRITES_IDX_MAP, get_checkpoint_metadata
 
 # New files keep checkpoints and writes in their primary-key b-tree (WITHOUT
 # ROWID: no second copy of the key in an index; their rows are small now that
@@ -175,18 +174,11 @@ def _fetch_blobs(thread_id: str, ns: str, keys: set[tuple[str, str]]):
     return blobs
 
 
-def _decode(
-    serde: Any,
-    rows: Sequence[tuple],
-    states: dict,
-    *,
-    backfill: bool = False,
-    config: dict | None = None,
-    contiguous: bool = True,
-):
-    """Checkpoint rows (their states rebuilt in `states`) -> CheckpointTuples,
-    looking up blobs and writes in batches. `contiguous`: each namespace's rows
-    are all its checkpoints between their first and last id."""
+def _page_reads(rows: Sequence[tuple], states: dict, contiguous: bool = True):
+    """The blobs (per thread and namespace) and writes (per checkpoint, rows in
+    replay order) of checkpoint rows whose states are rebuilt in `states`, in
+    one look-up each. `contiguous`: each namespace's rows are all its
+    checkpoints between their first and last id."""
     wanted: dict[tuple[str, str], set[tuple[str, str]]] = {}
     for row in rows:
         state = states[(row[0], row[1], row[2])][1]
@@ -236,53 +228,30 @@ def _decode(
                 (thread_id, ns, min(ids), max(ids)),
             )
             group_writes(thread_id, ns, found, writes)
+    return blobs, writes
 
-    out = []
-    missing: list[tuple] = []
-    # Oldest first, so a list grown by pieces extends the previous checkpoint's.
-    memo = ValueMemo() if len(rows) > 1 else None
-    decoded: dict[tuple[str, str, str], Any] = {}
-    for row in reversed(rows):
-        key = (row[0], row[1], row[2])
-        try:
-            decoded[key] = values_of(serde, states[key][1], blobs[(row[0], row[1])], memo)
-        except Exception as exc:  # a value that cannot be decoded
-            raise UnreadableCheckpointError(*key) from exc
-    loads = serde.loads_typed
-    for thread_id, ns, checkpoint_id, parent_id, _, _, metadata in rows:
-        key = (thread_id, ns, checkpoint_id)
-        doc, state = states[key]
-        try:
-            meta = load_metadata(metadata) if metadata is not None else {}
-            checkpoint = checkpoint_of(doc, checkpoint_id, state)
-            checkpoint["channel_values"] = decoded[key]
-            found_writes = writes.get(key)
-            pending = (
-                [(w[0], w[1], loads((w[2], w[3]))) for w in found_writes] if found_writes else []
-            )
-        except Exception as exc:  # a value or a write that cannot be decoded
-            raise UnreadableCheckpointError(thread_id, ns, checkpoint_id) from exc
-        if backfill:
-            have = blobs[(thread_id, ns)]
-            # A row written by LangGraph keeps every value inline. Give those
-            # values blobs, so rows written on top of it find them.
-            for channel, rep in state.reps.items():
-                if rep[0] == "v" and (channel, str(state.cv[channel])) not in have:
-                    missing.append(
-                        (thread_id, ns, channel, str(state.cv[channel]), *serde.dumps_typed(rep[1]))
-                    )
-        out.append(
-            CheckpointTuple(
-                config or config_of(thread_id, ns, checkpoint_id),  # type: ignore[arg-type]
-                checkpoint,  # type: ignore[arg-type]
-                meta,  # type: ignore[arg-type]
-                config_of(thread_id, ns, parent_id),
-                pending,
-            )
-        )
+
+def _decode(serde: Any, row: tuple, states: dict, config: dict | None):
+    """One checkpoint row (its state rebuilt in `states`) -> its CheckpointTuple
+    (`config`: the caller's, else made from the row), and the blob rows that
+    give a LangGraph row's inline values blobs, so rows written on top of it
+    find them."""
+    blobs, writes = yield from _page_reads([row], states)
+    entry = next(history_entries(serde, [row], states, blobs, writes))
+    found = entry.as_tuple()
+    if config:
+        found = found._replace(config=config)
+    thread_id, ns = row[0], row[1]
+    have = blobs[(thread_id, ns)]
+    state = entry.state
+    missing = [
+        (thread_id, ns, channel, str(state.cv[channel]), *serde.dumps_typed(rep[1]))
+        for channel, rep in state.reps.items()
+        if rep[0] == "v" and (channel, str(state.cv[channel])) not in have
+    ]
     if missing:
         yield (MANY, _INSERT_BLOBS, missing)
-    return out
+    return found
 
 
 def get_tuple(serde: Any, config: dict):
@@ -329,14 +298,13 @@ def get_tuple(serde: Any, config: dict):
             )
         states = _states(serde, {(r[0], r[1], r[2]): r for r in rows}, [key])
     # the latest checkpoint gets its config built from the row
-    given = config if checkpoint_id else None
-    found = yield from _decode(serde, [target], states, backfill=True, config=given)
+    found = yield from _decode(serde, target, states, config if checkpoint_id else None)
     state = states[key][1]
     if state.digest:
-        values = found[0].checkpoint["channel_values"]
+        values = found.checkpoint["channel_values"]
         state.items = {c: tuple(v) for c, v in values.items() if type(v) is list}
         remember(thread_id, ns, target[2], state)
-    yield (EMIT, found[0])
+    yield (EMIT, found)
 
 
 def _load_state(serde: Any, thread_id: str, ns: str, checkpoint_id: str):
@@ -365,6 +333,7 @@ def _ancestors(rows: list):
         and r[4]
         and r[4][0] in (DELTA, INHERIT)
         and (r[0], r[1], r[3]) not in by_key
+        and kept_row((r[0], r[1], r[2]), r[4], r[5]) is None  # else rebuilt already
     }
     for part in chunks(sorted(need), _MAX_KEYS // 3):
         triples = ", ".join(["(?, ?, ?)"] * len(part))
@@ -419,7 +388,10 @@ def search_where(config: dict | None, filter: Mapping[str, Any] | None, before: 
     return ("WHERE " + " AND ".join(wheres) if wheres else ""), params
 
 
-def list_(serde: Any, config: dict | None, filter: Any, before: dict | None, limit: int | None):
+def history(serde: Any, config: dict | None, filter: Any, before: dict | None, limit: int | None):
+    """Matching checkpoints, newest first, as HistoryEntry items (see `_sql`):
+    each page's rows, states, blobs and writes read at once, each entry
+    decoded when the caller reaches it."""
     where, params = search_where(config, filter, before)
     sql = f"SELECT {_COLS} FROM checkpoints {where} ORDER BY checkpoint_id DESC"
     if limit is not None:
@@ -433,9 +405,13 @@ def list_(serde: Any, config: dict | None, filter: Any, before: dict | None, lim
         # Oldest first, so each lineage is replayed once and shared down the page.
         keys = [(r[0], r[1], r[2]) for r in reversed(page)]
         states = _states(serde, by_key, keys, keep_all=True)
-        found = yield from _decode(serde, page, states, contiguous=not filter)
-        for item in found:
-            yield (EMIT, item)
+        blobs, writes = yield from _page_reads(page, states, contiguous=not filter)
+        for entry in history_entries(serde, page, states, blobs, writes):
+            yield (EMIT, entry)
+
+
+def list_(serde: Any, config: dict | None, filter: Any, before: dict | None, limit: int | None):
+    return as_tuples(history(serde, config, filter, before, limit))
 
 
 # ---------------------------------------------------------------- writing
