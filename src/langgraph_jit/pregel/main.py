@@ -902,9 +902,14 @@ class Pregel(RunnableSurface, PregelProtocol):
             **merged[CONF],
             CONFIG_KEY_CHECKPOINT_NS: merged[CONF].get(CONFIG_KEY_CHECKPOINT_NS, ""),
         }
+        reader = SnapshotReader(self, live=False)
+        if getattr(saver, "reads_history", False):
+            # Entries decoded as they are reached (a page's rows read at once).
+            for entry in saver.history({CONF: conf}, filter=filter, before=before, limit=limit):
+                yield reader.entry_snapshot(entry, saver)
+            return
         # Listed first: rebuilding a snapshot's values reads the saver again.
         listed = list(saver.list({CONF: conf}, filter=filter, before=before, limit=limit))
-        reader = SnapshotReader(self, live=False)
         for saved in listed:
             yield reader.snapshot(saved, saver)
 
