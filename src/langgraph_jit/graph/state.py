@@ -43,6 +43,8 @@ from langgraph_jit.graph._schema import (
 from langgraph_jit.pregel import _lc
 from langgraph_jit.pregel._migrate import migrate_state_graph_layout
 from langgraph_jit.pregel._node import (
+    DICT_KEYS,
+    DICT_SILENT,
     ChannelWrite,
     ChannelWriteEntry,
     ChannelWriteTupleEntry,
@@ -735,6 +737,9 @@ def _updates_mapper(output_keys: list[str]) -> Callable[[Any], Any]:
             )
         )
 
+    # A plain dict's writes are its items whose key is a channel: fused
+    # node writers (pregel._node) take them without calling this.
+    setattr(updates, DICT_KEYS, keys)
     return updates
 
 
@@ -780,3 +785,7 @@ def _control_writes(value: Any) -> list[tuple[str, Any]]:
             elif isinstance(target, str) and target != END:
                 out.append((BRANCH_TO.format(target), None))
     return out
+
+
+# A plain dict routes nothing (see pregel._node.DICT_SILENT).
+setattr(_control_writes, DICT_SILENT, True)

@@ -233,8 +233,11 @@ class Emitter:
         value); `step_output` when the commit ends a step (not input)."""
         if self._latest_only:
             out_ids = self._output_ids
-            self._dirty_outputs.update(out_ids.intersection(bumped))
-            if step_output and not out_ids.isdisjoint(updated):
+            dirty = self._dirty_outputs
+            for c in bumped:
+                if c in out_ids:
+                    dirty.add(c)
+            if step_output and dirty and not out_ids.isdisjoint(updated):
                 self._refresh_latest()
                 if self.wants_values:  # a parent streams this subgraph's values
                     self.values()

@@ -101,6 +101,13 @@ class ChannelWrite:
         self._plan_n = len(plan)
         return plan
 
+    def plan(self) -> list[_PlanStep]:
+        """This writer's entries, classified (rebuilt when `writes` changed)."""
+        writes = self.writes
+        if self._plan_of is writes and self._plan_n == len(writes):
+            return self._plan
+        return self._entry_plan()
+
     def collect(self, value: Any, out: list) -> None:
         """Append this writer's writes for a node output `value` to `out`."""
         if self._reserved:
@@ -113,29 +120,95 @@ class ChannelWrite:
             if self._plan_of is writes and self._plan_n == len(writes)
             else self._entry_plan()
         )
-        for kind, channel, fixed, skip_none, mapper in plan:
-            if kind is _FIXED:
-                if fixed is None and skip_none:
-                    continue
-                out.append((channel, fixed))
-            elif kind is _TUPLES:
-                pairs = mapper(value if fixed is PASSTHROUGH else fixed)
-                if pairs:
-                    out.extend(pairs)
-            elif kind is _ENTRY:
-                if value is None and skip_none:
-                    continue
-                out.append((channel, value))
-            elif kind is _MAPPED:
-                v = mapper(value if fixed is PASSTHROUGH else fixed)
-                if v is None and skip_none:
-                    continue
-                out.append((channel, v))
-            else:
-                out.append((TASKS, fixed))
+        _collect_plan(plan, value, out)
 
     def __repr__(self) -> str:
         return f"ChannelWrite({self.writes!r})"
+
+
+def _collect_plan(plan: list[_PlanStep], value: Any, out: list) -> None:
+    """Append the writes of the plan steps for a node output `value` to `out`."""
+    for kind, channel, fixed, skip_none, mapper in plan:
+        if kind is _FIXED:
+            if fixed is None and skip_none:
+                continue
+            out.append((channel, fixed))
+        elif kind is _TUPLES:
+            pairs = mapper(value if fixed is PASSTHROUGH else fixed)
+            if pairs:
+                out.extend(pairs)
+        elif kind is _ENTRY:
+            if value is None and skip_none:
+                continue
+            out.append((channel, value))
+        elif kind is _MAPPED:
+            v = mapper(value if fixed is PASSTHROUGH else fixed)
+            if v is None and skip_none:
+                continue
+            out.append((channel, v))
+        else:
+            out.append((TASKS, fixed))
+
+
+# Marks a ChannelWriteTupleEntry mapper by what it makes of a plain dict (a
+# node's usual state update), so fused writers skip calling it for one:
+# DICT_KEYS holds a frozenset (the dict's items whose key is in it, in the
+# dict's order), DICT_SILENT is True (no writes at all).
+DICT_KEYS = "_writes_dict_keys"
+DICT_SILENT = "_writes_nothing_for_dict"
+
+
+def _fused_writer(plan: list[_PlanStep]) -> Callable[[Any, list], None]:
+    """One function doing what the plan's steps do, in order (the writers of
+    a node, concatenated). A node's writers are mostly fixed: its update
+    mapper and the triggers of its static edges (StateGraph), or one channel
+    (Pregel chains); those shapes skip the per-step walk of the plan."""
+    if len(plan) == 1 and plan[0][0] is _ENTRY and not plan[0][3]:
+        channel = plan[0][1]
+
+        def write_entry(value: Any, out: list) -> None:
+            out.append((channel, value))
+
+        return write_entry
+    # For a plain dict output: at most one mapper picking keys, then fixed writes.
+    keys: frozenset[str] | None = None
+    tail: list[tuple[str, Any]] = []
+    dict_path = True
+    for kind, channel, fixed, skip_none, mapper in plan:
+        if kind is _FIXED:
+            if not (fixed is None and skip_none):
+                tail.append((channel, fixed))
+        elif kind is _TUPLES and fixed is PASSTHROUGH and not tail:
+            if getattr(mapper, DICT_SILENT, False):
+                continue
+            picked = getattr(mapper, DICT_KEYS, None)
+            if picked is None or keys is not None:
+                dict_path = False
+                break
+            keys = picked
+        else:
+            dict_path = False
+            break
+    if not dict_path:
+
+        def write_plan(value: Any, out: list) -> None:
+            _collect_plan(plan, value, out)
+
+        return write_plan
+    static = tuple(tail)
+
+    def write_state(value: Any, out: list) -> None:
+        if type(value) is not dict:
+            _collect_plan(plan, value, out)
+            return
+        if keys is not None:
+            for item in value.items():
+                if item[0] in keys:
+                    out.append(item)
+        if static:
+            out.extend(static)
+
+    return write_state
 
 
 _INJECTED = ("config", "writer", "store", "runtime")
@@ -353,6 +426,8 @@ class PregelNode:
         self.call = NodeCall(bound) if bound is not None else None
         self._foreign_writers: dict[int, NodeCall] = {}
         self._sync_only: tuple[int, bool] | None = None  # see runs_sync_only
+        # (writers list, its length, their fused write function): see _fuse.
+        self._fused: tuple[list[Any], int, Any] | None = None
 
     def copy(self, update: dict[str, Any]) -> PregelNode:
         attrs = {
@@ -377,7 +452,14 @@ class PregelNode:
         writer order. `writers` may grow after construction (graph builders
         append edge writers), so it is read on every call."""
         writes = task.writes
-        for writer in self.writers:
+        writers = self.writers
+        fused = self._fused
+        if fused is None or fused[0] is not writers or fused[1] != len(writers):
+            fused = self._fuse(writers)
+        if fused[2] is not None:
+            fused[2](output, writes)
+            return
+        for writer in writers:
             if type(writer) is ChannelWrite:
                 writer.collect(output, writes)
             elif hasattr(writer, "write_task"):
@@ -387,6 +469,15 @@ class PregelNode:
                 if call is None:
                     call = self._foreign_writers[id(writer)] = NodeCall(writer)
                 call.invoke(output, task)
+
+    def _fuse(self, writers: list[Any]) -> tuple[list[Any], int, Any]:
+        """The node's writers as one function (None unless all are plain
+        ChannelWrites), kept with the list and count it was made for."""
+        write = None
+        if writers and all(type(w) is ChannelWrite and not w._reserved for w in writers):
+            write = _fused_writer([step for w in writers for step in w.plan()])
+        fused = self._fused = (writers, len(writers), write)
+        return fused
 
     async def acollect_writes(self, output: Any, task: Any) -> None:
         """Async twin of collect_writes: awaits writers that are async."""

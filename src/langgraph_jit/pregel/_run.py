@@ -910,7 +910,16 @@ class PregelRun:
         consumed: list[int] = []
         consume_ids = topo.consume_ids
         pushed: list[int] = []
-        for t in tasks:
+        rest = tasks
+        if len(tasks) == 1 and not tracking and tasks[0].path[0] == PULL:
+            # A step of one node (chains): its id is never None.
+            n1: int = tasks[0].node_id  # type: ignore[assignment]
+            ran.append(n1)
+            if consume_ids[n1]:
+                consumed.extend(consume_ids[n1])
+            table.has_seen[n1] = 1
+            rest = ()
+        for t in rest:
             if t.path[0] == PULL:
                 # A pull task runs a graph node: its id is never None (no
                 # runtime check on the per-step path).
@@ -928,7 +937,7 @@ class PregelRun:
                     state.record_seen(t.name, None, table)
         if input_task and tracking:
             state.record_seen(INPUT, None, table)
-        if tasks:
+        if rest:
             table.mark_seen(ran)
             if pushed:
                 table.mark_seen(pushed)
@@ -947,6 +956,8 @@ class PregelRun:
             self.planner.note_bumped(bumped)
         if len(bumped) == 1:
             updated = bumped if bumped_avail[0] else []
+        elif all(bumped_avail):
+            updated = bumped
         else:
             updated = [c for c, a in zip(bumped, bumped_avail) if a]
         state.updated_channels = updated

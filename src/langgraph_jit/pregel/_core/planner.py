@@ -29,7 +29,8 @@ from langgraph_jit.types import Send
 
 logger = logging.getLogger(ENGINE_LOGGER)
 # A node input kept per read set: [values, commit number it is current at,
-# the channel names it reads, its managed-value keys] (a list: updated in place).
+# {channel id: name} of the channels it reads, its managed-value keys] (a
+# list: updated in place).
 _ReadEntry = list[Any]
 # How many commits of bumped channels `_read_state` can refresh from.
 _BUMP_LOG_LIMIT = 64
@@ -158,7 +159,9 @@ class Planner:
                     values[k] = None  # placeholder keeps the key's position
                 elif ch.is_available():
                     values[k] = ch.get()
-            entry = [values, commit_no, frozenset(keys), managed]
+            chan_id = self.topo.chan_id
+            read_ids = {chan_id[k]: k for k in keys if k in chan_id}
+            entry = [values, commit_no, read_ids, managed]
             self._read_cache[read_set] = entry
         values = dict(entry[0])
         if entry[3]:
@@ -169,15 +172,14 @@ class Planner:
 
     def _refreshed(self, entry: _ReadEntry, commit_no: int) -> _ReadEntry | None:
         """The cached input brought up to date, or None to rebuild it."""
-        values, seen_no, keyset, _managed = entry
+        values, seen_no, read_ids, _managed = entry
         if seen_no < self._log_start:
             return None
-        names = self.topo.chan_names
         channels = self.table.channels
         for bumped in self._bump_log[seen_no - self._log_start :]:
             for c in bumped:
-                name = names[c]
-                if name not in keyset:
+                name = read_ids.get(c)
+                if name is None:
                     continue
                 ch = channels[c]
                 if ch.is_available():

@@ -181,8 +181,11 @@ class ChannelTable:
         updated, self-clearing channels clear at once and finish() runs.
         """
         topo = self.topo
-        if topo.plain_commit and not consumed and not versionless:
-            return self._apply_plain(ran_nodes, writes, bump_step, unknown)
+        if not consumed and not versionless:
+            if topo.plain_commit:
+                return self._apply_plain(ran_nodes, writes, bump_step, unknown)
+            if not topo.finish_capable:
+                return self._apply_swept(ran_nodes, writes, bump_step, unknown)
         chan_id = topo.chan_id
         channels = self.channels
         bumped: list[int] = []
@@ -314,31 +317,10 @@ class ChannelTable:
         (`Topology.plain_commit`) when nothing was consumed: only the write
         pass applies (same results, fewer passes; a step writing one channel,
         as a chain's, skips the grouping)."""
-        chan_id = self.topo.chan_id
         channels = self.channels
         bumped: list[int] = []
         bumped_avail: list[int] = []
-        grouped: dict[int, list[Any]]
-        if len(writes) == 1:
-            chan, value = writes[0]
-            c = chan_id.get(chan)
-            if c is None:
-                grouped = {}
-                self._unknown_write(chan, unknown)
-            else:
-                grouped = {c: [value]}
-        else:
-            grouped = {}
-            for chan, value in writes:
-                written = chan_id.get(chan)
-                if written is None:
-                    self._unknown_write(chan, unknown)
-                    continue
-                vals = grouped.get(written)
-                if vals is None:
-                    grouped[written] = [value]
-                else:
-                    vals.append(value)
+        grouped = self._grouped(writes, unknown)
         for c, vals in grouped.items():
             ch = channels[c]
             try:
@@ -354,6 +336,95 @@ class ChannelTable:
         if self.may_promote and bump_step and len(ran_nodes) >= self.wide_step:
             self._promote()
         return bumped, bumped_avail, self._commit(ran_nodes, bumped, bumped_avail)
+
+    def _apply_swept(
+        self,
+        ran_nodes: list[int],
+        writes: Sequence[tuple[str, Any]],
+        bump_step: bool,
+        unknown: list[str] | None,
+    ) -> tuple[list[int], list[int], list[int]]:
+        """apply_writes for a graph with self-clearing channels but no deferred
+        ones (a StateGraph's `branch:to:` triggers, the tasks Topic) when nothing
+        was consumed: the write pass, then the new-step sweep of the
+        self-clearing channels that held a value or were written. Same results
+        and bump order as the general path, without its consume/finish passes."""
+        channels = self.channels
+        idle_sweep = self.topo.idle_sweep
+        bumped: list[int] = []
+        bumped_avail: list[int] = []
+        grouped = self._grouped(writes, unknown)
+        written_idle: list[int] = []
+        # Written self-clearing channels that now hold a new value: not swept.
+        fresh: list[int] = []
+        for c, vals in grouped.items():
+            ch = channels[c]
+            try:
+                changed = ch.update(vals)
+            except InvalidUpdateError:
+                raise
+            except Exception as exc:
+                self._note_failed_update(exc, c, vals)
+                raise
+            if changed:
+                avail = ch.is_available()
+                bumped.append(c)
+                bumped_avail.append(1 if avail else 0)
+                if avail and idle_sweep[c]:
+                    fresh.append(c)
+            if idle_sweep[c]:
+                written_idle.append(c)
+        idle_live = self.idle_live
+        if idle_live or written_idle:
+            if bump_step:
+                # A new step for every self-clearing channel holding a value
+                # and not just updated: live ones first, then those written.
+                sweep = (
+                    idle_live + [c for c in written_idle if c not in idle_live]
+                    if written_idle
+                    else idle_live
+                )
+                for c in sweep:
+                    if c in fresh:
+                        continue
+                    ch = channels[c]
+                    if ch.is_available() and ch.update(()):
+                        bumped.append(c)
+                        bumped_avail.append(1 if ch.is_available() else 0)
+            live = [c for c in idle_live if c not in grouped and channels[c].is_available()]
+            for c in written_idle:
+                if channels[c].is_available():
+                    live.append(c)
+            self.idle_live = live
+        if self.may_promote and bump_step and len(ran_nodes) >= self.wide_step:
+            self._promote()
+        return bumped, bumped_avail, self._commit(ran_nodes, bumped, bumped_avail)
+
+    def _grouped(
+        self, writes: Sequence[tuple[str, Any]], unknown: list[str] | None
+    ) -> dict[int, list[Any]]:
+        """A step's writes by channel id, in order of first appearance (a
+        one-write step skips the grouping); unknown channels are reported."""
+        chan_id = self.topo.chan_id
+        if len(writes) == 1:
+            chan, value = writes[0]
+            c = chan_id.get(chan)
+            if c is None:
+                self._unknown_write(chan, unknown)
+                return {}
+            return {c: [value]}
+        grouped: dict[int, list[Any]] = {}
+        for chan, value in writes:
+            written = chan_id.get(chan)
+            if written is None:
+                self._unknown_write(chan, unknown)
+                continue
+            vals = grouped.get(written)
+            if vals is None:
+                grouped[written] = [value]
+            else:
+                vals.append(value)
+        return grouped
 
     @staticmethod
     def _unknown_write(chan: str, unknown: list[str] | None) -> None:
