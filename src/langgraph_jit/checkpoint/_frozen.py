@@ -3,8 +3,9 @@
 FrozenVersionsSeen: the engine replaces (never mutates) a node's inner map
 and wraps each in a read-only MappingProxyType, so a shallow copy of the
 outer dict is a safe snapshot. LayeredMap: a shared base plus what changed
-since, so a snapshot copies only the changes. HandedOverCheckpoint: a
-checkpoint the caller never touches again. Savers opt in to each.
+since, so a snapshot copies only the changes. HandedOverCheckpoint,
+HandedOverMetadata: a checkpoint or metadata the caller never touches again.
+Savers opt in to each.
 """
 
 from __future__ import annotations
@@ -26,6 +27,16 @@ class HandedOverCheckpoint(dict[str, Any]):
     """A checkpoint whose containers were built for this one `put` call and
     are never touched again by the caller, so a saver may keep them as they
     are (the engine passes these; values still go through the serializer)."""
+
+    __slots__ = ()
+
+
+class HandedOverMetadata(dict[str, Any]):
+    """Checkpoint metadata already merged with the config of its `put` call (as
+    `get_checkpoint_metadata` would), made for this call and never touched again
+    by the caller; its values are str/int/float/bool/None or flat dicts of those
+    (`parents`), so a saver may keep it and copy it on read instead of
+    serializing it."""
 
     __slots__ = ()
 

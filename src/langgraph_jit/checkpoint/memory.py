@@ -1,6 +1,7 @@
 """`InMemorySaver`: checkpoints kept in process memory, observably like LangGraph's.
 
-Values and writes are stored serialized, so later mutation by the caller never reaches a stored checkpoint.
+Values and writes are stored serialized (immutable scalars as they are, growing lists as
+what each version appended), so later mutation by the caller never reaches a stored checkpoint.
 """
 
 from __future__ import annotations
@@ -13,10 +14,16 @@ import shutil
 from collections import defaultdict
 from collections.abc import AsyncIterator, Iterator, Mapping, Sequence
 from contextlib import AbstractAsyncContextManager, AbstractContextManager, ExitStack
+from operator import is_
 from types import MappingProxyType
 from typing import Any
 
-from langgraph_jit.checkpoint._frozen import FrozenVersionsSeen, HandedOverCheckpoint, LayeredMap
+from langgraph_jit.checkpoint._frozen import (
+    FrozenVersionsSeen,
+    HandedOverCheckpoint,
+    HandedOverMetadata,
+    LayeredMap,
+)
 from langgraph_jit.checkpoint.base import (
     WRITES_IDX_MAP,
     BaseCheckpointSaver,
@@ -29,12 +36,50 @@ from langgraph_jit.checkpoint.base import (
     SerializerProtocol,
     get_checkpoint_metadata,
 )
+from langgraph_jit.checkpoint.serde.jsonplus import JsonPlusSerializer
 
 __all__ = ("InMemorySaver", "MemorySaver", "PersistentDict")
 
 logger = logging.getLogger(__name__)
 
 _EMPTY = ("empty", b"")
+
+# Stored values the serializer never saw (only with the default serializer,
+# whose round trip they survive unchanged), kept as 2-tuples like its output:
+# (_VALUE, value): an int, float, bool or ASCII str, immutable, kept as is;
+# (_APPENDED, (base, pieces)): a list stored as the serialized list of an
+# earlier version (`base`) and what each later version appended (`pieces`,
+# serialized lists), so a growing message list is not encoded whole each step.
+_VALUE = "value"
+_APPENDED = "list+"
+# A list whose serialized form is at least this big is stored as appended
+# pieces when it grows; pieces are folded into a new base when they outgrow
+# the base or number more than _PIECES_MAX (a read decodes at most ~2x).
+_PIECES_FROM = 1024
+_PIECES_MAX = 32
+# (thread, ns, channel) of lists kept for spotting appends, at most.
+_LISTS_MAX = 4096
+_INT64_MIN = -(2**63)
+_UINT64_MAX = 2**64 - 1
+
+
+def _load(blob: tuple[str, Any], loads: Any) -> Any:
+    """The value of a stored blob (see _VALUE, _APPENDED)."""
+    tag = blob[0]
+    if tag == _VALUE:
+        return blob[1]
+    if tag == _APPENDED:
+        base, pieces = blob[1]
+        value = loads(base)
+        for piece in pieces:
+            value += loads(piece)
+        return value
+    return loads(blob)
+
+
+def _copy_metadata(metadata: Mapping[str, Any]) -> dict[str, Any]:
+    """A caller's copy of kept metadata (HandedOverMetadata: scalars and flat dicts)."""
+    return {k: dict(v) if type(v) is dict else v for k, v in metadata.items()}
 
 
 def _copy_skeleton(checkpoint: Mapping[str, Any], *, storing: bool = False) -> dict[str, Any]:
@@ -84,7 +129,8 @@ class InMemorySaver(BaseCheckpointSaver[str], AbstractContextManager, AbstractAs
 
     `storage[thread][ns][checkpoint_id] = (checkpoint without values, metadata, parent id)`,
     `blobs[(thread, ns, channel, version)] = serialized value` (written only for
-    the channels in `new_versions`), and
+    the channels in `new_versions`; see _VALUE and _APPENDED for the two other
+    forms), and
     `writes[(thread, ns, checkpoint_id)][(task_id, idx)] = (task_id, channel, value, task_path)`.
     Pass `factory=functools.partial(PersistentDict, filename=...)` to persist to a file.
     """
@@ -98,6 +144,10 @@ class InMemorySaver(BaseCheckpointSaver[str], AbstractContextManager, AbstractAs
     # channel_versions / versions_seen may arrive as LayeredMaps (kept as
     # they are, materialised on read).
     accepts_layered_maps = OwnPutCapability()
+
+    # metadata may arrive as a HandedOverMetadata (merged with the config,
+    # kept as it is with the default serializer, copied on read).
+    accepts_handed_over_metadata = OwnPutCapability()
 
     @property
     def padded_string_versions(self) -> bool:  # type: ignore[override]  # a class flag on the base, per class here
@@ -114,6 +164,9 @@ class InMemorySaver(BaseCheckpointSaver[str], AbstractContextManager, AbstractAs
         self.storage = factory(lambda: defaultdict(dict))
         self.writes = factory(dict)
         self.blobs = factory()
+        # (thread, ns, channel) -> (items, base blob, pieces, bytes of pieces):
+        # the last list stored whole or in pieces there (see _list_blob).
+        self._lists: dict[tuple[str, str, str], tuple[tuple[Any, ...], Any, tuple, int]] = {}
         self.stack = ExitStack()
         if factory is not defaultdict:
             for store in (self.storage, self.writes, self.blobs):
@@ -154,19 +207,25 @@ class InMemorySaver(BaseCheckpointSaver[str], AbstractContextManager, AbstractAs
         values: dict[str, Any] = {}
         for channel, version in checkpoint["channel_versions"].items():
             blob = blobs.get((thread_id, checkpoint_ns, channel, version))
-            if blob is not None and blob[0] != "empty":
-                values[channel] = loads(blob)
+            if blob is not None:
+                tag = blob[0]
+                if tag == _VALUE:
+                    values[channel] = blob[1]
+                elif tag != "empty":
+                    values[channel] = _load(blob, loads)
         checkpoint["channel_values"] = values
         stored = self.writes.get((thread_id, checkpoint_ns, checkpoint_id))
         if stored:
             # In writes_sort_key's order: (task path, task id, index); keys are unique.
             order = [(w[3], k[0], k[1]) for k, w in stored.items()]
             pending_writes = [
-                (task_id, channel, loads(value))
+                (task_id, channel, value[1] if value[0] == _VALUE else loads(value))
                 for _, (task_id, channel, value, _) in sorted(zip(order, stored.values()))
             ]
         else:
             pending_writes = []
+        if metadata is None:
+            metadata = self._metadata(metadata_b)
         return CheckpointTuple(
             config
             or {
@@ -177,7 +236,7 @@ class InMemorySaver(BaseCheckpointSaver[str], AbstractContextManager, AbstractAs
                 }
             },
             checkpoint,  # type: ignore[arg-type]
-            loads(metadata_b) if metadata is None else metadata,
+            metadata,
             {
                 "configurable": {
                     "thread_id": thread_id,
@@ -189,6 +248,12 @@ class InMemorySaver(BaseCheckpointSaver[str], AbstractContextManager, AbstractAs
             else None,
             pending_writes,
         )
+
+    def _metadata(self, stored: Any) -> Any:
+        """The caller's copy of stored metadata (kept as is, or serialized)."""
+        if type(stored) is HandedOverMetadata:
+            return _copy_metadata(stored)
+        return self.serde.loads_typed(stored)
 
     def get_tuple(self, config: dict) -> CheckpointTuple | None:
         """The checkpoint named by `config` (its `checkpoint_id`, else the latest), or None."""
@@ -225,7 +290,6 @@ class InMemorySaver(BaseCheckpointSaver[str], AbstractContextManager, AbstractAs
         else:
             thread_ids, only_ns, only_id = list(self.storage), None, None
         before_id = before["configurable"].get("checkpoint_id") if before else None
-        loads = self.serde.loads_typed
         for thread_id in thread_ids:
             namespaces = self.storage[thread_id]
             for checkpoint_ns in list(namespaces):
@@ -238,7 +302,7 @@ class InMemorySaver(BaseCheckpointSaver[str], AbstractContextManager, AbstractAs
                     if before_id and checkpoint_id >= before_id:
                         continue
                     saved = checkpoints[checkpoint_id]
-                    metadata = loads(saved[1])
+                    metadata = self._metadata(saved[1])
                     if filter and not all(
                         metadata.get(key) == value for key, value in filter.items()
                     ):
@@ -268,17 +332,39 @@ class InMemorySaver(BaseCheckpointSaver[str], AbstractContextManager, AbstractAs
         conf = config["configurable"]
         thread_id = conf["thread_id"]
         checkpoint_ns = conf.get("checkpoint_ns", "")
-        dumps = self.serde.dumps_typed
+        serde = self.serde
+        dumps = serde.dumps_typed
+        # The default serializer: values it would give back unchanged may skip it.
+        plain = type(serde) is JsonPlusSerializer
         values = checkpoint["channel_values"]
         blobs = self.blobs
+        blob: Any
         for channel, version in new_versions.items():
-            blobs[(thread_id, checkpoint_ns, channel, version)] = (
-                dumps(values[channel]) if channel in values else _EMPTY
-            )
+            if channel not in values:
+                blob = _EMPTY
+            else:
+                value = values[channel]
+                kind = type(value)
+                if not plain:
+                    blob = dumps(value)
+                elif (
+                    (kind is int and _INT64_MIN <= value <= _UINT64_MAX)
+                    or (kind is str and value.isascii())
+                    or kind is float
+                    or kind is bool
+                ):
+                    blob = (_VALUE, value)
+                elif kind is list:
+                    blob = self._list_blob((thread_id, checkpoint_ns, channel), value, dumps)
+                else:
+                    blob = dumps(value)
+            blobs[(thread_id, checkpoint_ns, channel, version)] = blob
         checkpoint_id = checkpoint["id"]
         self.storage[thread_id][checkpoint_ns][checkpoint_id] = (
             _copy_skeleton(checkpoint, storing=True),
-            dumps(get_checkpoint_metadata(config, metadata)),
+            metadata
+            if plain and type(metadata) is HandedOverMetadata
+            else dumps(get_checkpoint_metadata(config, metadata)),
             conf.get("checkpoint_id"),
         )
         return {
@@ -288,6 +374,37 @@ class InMemorySaver(BaseCheckpointSaver[str], AbstractContextManager, AbstractAs
                 "checkpoint_id": checkpoint_id,
             }
         }
+
+    def _list_blob(self, key: tuple[str, str, str], value: Any, dumps: Any) -> Any:
+        """The blob of a list value of channel `key`: what it appended to the
+        list stored there last, when that one is big and these are its items
+        (the same objects, in order), else the serialized list."""
+        lists = self._lists
+        known = lists.get(key)
+        if known is not None:
+            items, base, pieces, piece_bytes = known
+            n = len(items)
+            if len(value) >= n and all(map(is_, items, value)):
+                if len(value) == n:  # nothing appended
+                    return (_APPENDED, (base, pieces)) if pieces else base
+                piece = dumps(value[n:])
+                piece_bytes += len(piece[1])
+                if (
+                    piece[0] == "msgpack"
+                    and len(pieces) < _PIECES_MAX
+                    and piece_bytes <= len(base[1])
+                ):
+                    pieces = (*pieces, piece)
+                    lists[key] = (tuple(value), base, pieces, piece_bytes)
+                    return (_APPENDED, (base, pieces))
+        blob = dumps(value)
+        if blob[0] == "msgpack" and len(blob[1]) >= _PIECES_FROM:
+            if known is None and len(lists) >= _LISTS_MAX:
+                del lists[next(iter(lists))]  # the oldest entry
+            lists[key] = (tuple(value), blob, (), 0)
+        elif known is not None:
+            del lists[key]
+        return blob
 
     def put_writes(
         self,
@@ -306,16 +423,34 @@ class InMemorySaver(BaseCheckpointSaver[str], AbstractContextManager, AbstractAs
         stored = self.writes.get(key)
         if stored is None:
             stored = self.writes.setdefault(key, {})
-        dumps = self.serde.dumps_typed
+        serde = self.serde
+        dumps = serde.dumps_typed
+        plain = type(serde) is JsonPlusSerializer
         for idx, (channel, value) in enumerate(writes):
             write_key = (task_id, WRITES_IDX_MAP.get(channel, idx))
             if write_key[1] >= 0 and write_key in stored:
                 continue
-            stored[write_key] = (task_id, channel, dumps(value), task_path)
+            kind = type(value)
+            stored[write_key] = (
+                task_id,
+                channel,
+                (_VALUE, value)
+                if plain
+                and (
+                    (kind is int and _INT64_MIN <= value <= _UINT64_MAX)
+                    or (kind is str and value.isascii())
+                    or kind is float
+                    or kind is bool
+                )
+                else dumps(value),
+                task_path,
+            )
 
     def delete_thread(self, thread_id: str) -> None:
         """Remove every checkpoint, blob and write of `thread_id`, in all namespaces."""
         self.storage.pop(thread_id, None)
+        for key in [k for k in self._lists if k[0] == thread_id]:
+            del self._lists[key]
         for store in (self.writes, self.blobs):
             for key in [k for k in store if k[0] == thread_id]:
                 del store[key]
@@ -325,13 +460,12 @@ class InMemorySaver(BaseCheckpointSaver[str], AbstractContextManager, AbstractAs
         wanted = {str(r) for r in run_ids}
         if not wanted:
             return
-        loads = self.serde.loads_typed
         for thread_id, namespaces in list(self.storage.items()):
             for checkpoint_ns, checkpoints in list(namespaces.items()):
                 doomed = [
                     cid
                     for cid, saved in checkpoints.items()
-                    if str(loads(saved[1]).get("run_id")) in wanted
+                    if str(self._metadata(saved[1]).get("run_id")) in wanted
                 ]
                 for cid in doomed:
                     del checkpoints[cid]

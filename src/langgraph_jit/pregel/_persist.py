@@ -35,7 +35,9 @@ from langgraph_jit._constants import (
     TASKS,
     WRITES_NOT_REUSED,
 )
+from langgraph_jit.checkpoint._frozen import HandedOverMetadata
 from langgraph_jit.checkpoint._pipeline import Receipt
+from langgraph_jit.checkpoint.base import get_checkpoint_metadata
 from langgraph_jit.pregel._core.checkpoint_state import CheckpointState
 from langgraph_jit.pregel._core.task import Task, _identifier, _pull_path_str, _task_path_str
 from langgraph_jit.types import Send
@@ -119,6 +121,9 @@ class Persister:
     _pipeline: Any = MISSING
     # What this run queued on it (durability "async"), from its first submit.
     receipt: Receipt | None = None
+    # Config entries merged into saved metadata (see _extras_for): unknown
+    # (None) until the first put.
+    _metadata_extras: Any = None
 
     def __init__(
         self,
@@ -159,6 +164,8 @@ class Persister:
         self._written_ids: set[str] = set()
         # task id -> (cache key, ttl) of tasks with a cache policy.
         self._cache_keys: dict[str, tuple[CacheKey, int | None]] = {}
+        # node name -> the saved path of its pull tasks.
+        self._pull_paths: dict[str, str] = {}
 
     def attach(self, state: CheckpointState, saved: Any) -> None:
         """Start from a loaded checkpoint (the saved tuple, or None)."""
@@ -199,7 +206,10 @@ class Persister:
             self.pending_writes = [w for w in self.pending_writes if w[0] != tid]
         else:
             self._written_ids.add(tid)
-        self.pending_writes.extend((tid, c, v) for c, v in writes)
+        if len(writes) == 1:
+            self.pending_writes.append((tid, *writes[0]))
+        else:
+            self.pending_writes.extend([(tid, c, v) for c, v in writes])
         if self.saving:
             # Saved even for a lone task: history snapshots show each task's
             # result from these writes, as LangGraph's do.
@@ -246,6 +256,7 @@ class Persister:
     def clear_writes(self) -> None:
         """A new checkpoint: no writes are saved against it yet."""
         self.pending_writes = []
+        self._written_ids = set()
 
     def saved_call_result(self, task: Task) -> tuple[Any] | None:
         """(value,) when this task call's result was saved before (resume)."""
@@ -280,12 +291,16 @@ class Persister:
         if not path:
             path_str = ""
         elif path[0] == PULL:
-            path_str = _pull_path_str(path[1])
+            path_str = self._pull_paths.get(path[1]) or self._pull_path(path[1])
         else:
             path_str = _task_path_str(path)
         self.pending_io.append(
             (self.checkpointer, "put_writes", (config, list(writes), task_id, path_str))
         )
+
+    def _pull_path(self, name: str) -> str:
+        path = self._pull_paths[name] = _pull_path_str(name)
+        return path
 
     # -- performing saver calls ---------------------------------------------------
 
@@ -317,7 +332,9 @@ class Persister:
 
     def perform(self, batch: list[IoCall]) -> None:
         """Make a batch of queued calls (sync drivers)."""
-        pipeline = self._pipeline_for(False)
+        pipeline = self._pipeline
+        if pipeline is not None:
+            pipeline = self._pipeline_for(False)
         if pipeline is None:
             for target, method, args in batch:
                 getattr(target, method)(*args)
@@ -422,28 +439,64 @@ class Persister:
                 },
             }
         base = self.checkpoint_config or self._thread_config()
-        conf = dict(self.public_configurable)
         parent_id = base[CONF].get(CONFIG_KEY_CHECKPOINT_ID)
-        if parent_id:
-            conf[CONFIG_KEY_CHECKPOINT_ID] = parent_id
+        writes_config = self._writes_config
+        if (
+            parent_id
+            and writes_config is not None
+            and writes_config[CONF][CONFIG_KEY_CHECKPOINT_ID] == parent_id
+        ):
+            # The configurable the parent's writes were saved with (never changed).
+            conf = writes_config[CONF]
         else:
-            conf.pop(CONFIG_KEY_CHECKPOINT_ID, None)
+            conf = dict(self.public_configurable)
+            if parent_id:
+                conf[CONFIG_KEY_CHECKPOINT_ID] = parent_id
+            else:
+                conf.pop(CONFIG_KEY_CHECKPOINT_ID, None)
         config = {**self.config, CONF: conf}
+        metadata: Any = state.metadata
+        extras = self._metadata_extras
+        if extras is None:
+            extras = self._metadata_extras = self._extras_for(config)
+        if extras is not False and self.delta is None:
+            # What the saver would merge into it, merged once per run (the
+            # config's entries do not change during a run); engine keys win.
+            metadata = HandedOverMetadata(metadata)
+            parents = metadata.get("parents")
+            if parents:  # the config's checkpoint map: the saver gets its own
+                metadata["parents"] = dict(parents)
+            for key, value in extras:
+                if key not in metadata:
+                    metadata[key] = value
         self.pending_io.append(
-            (self.checkpointer, "put", (config, checkpoint, state.metadata, new_versions))
+            (self.checkpointer, "put", (config, checkpoint, metadata, new_versions))
         )
         previous = self.checkpoint_config
         self.parent_config = (
             previous if previous and previous[CONF].get(CONFIG_KEY_CHECKPOINT_ID) else None
         )
+        checkpoint_id = checkpoint["id"]
         self.checkpoint_config = {
             CONF: {
                 "thread_id": self.thread_id,
                 CONFIG_KEY_CHECKPOINT_NS: self.checkpoint_ns,
-                CONFIG_KEY_CHECKPOINT_ID: checkpoint["id"],
+                CONFIG_KEY_CHECKPOINT_ID: checkpoint_id,
             }
         }
-        self._saved_id = checkpoint["id"]
+        self._saved_id = checkpoint_id
+        # The config the writes against this checkpoint are saved with.
+        self._writes_config = {
+            CONF: {**self.public_configurable, CONFIG_KEY_CHECKPOINT_ID: checkpoint_id}
+        }
+
+    def _extras_for(self, config: dict[str, Any]) -> Any:
+        """The (key, value) entries `get_checkpoint_metadata` takes from this
+        run's config, when the saver takes metadata merged with them
+        (`accepts_handed_over_metadata`); else False."""
+        if not getattr(self.checkpointer, "accepts_handed_over_metadata", False):
+            return False
+        return tuple(get_checkpoint_metadata(config, {}).items())
 
     def _without_untracked(self, packet: Any) -> Any:
         """A Send whose state (a dict keyed by channel) holds untracked

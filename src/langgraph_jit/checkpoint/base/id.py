@@ -5,10 +5,12 @@ Ids made in one process strictly increase, so sorting them sorts checkpoints by 
 
 from __future__ import annotations
 
+import os
 import random
 import threading
 import time
 import uuid
+from typing import Any
 
 __all__ = ("UUID", "uuid6", "uuid6_str")
 
@@ -98,9 +100,68 @@ def uuid6(node: int | None = None, clock_seq: int | None = None) -> UUID:
 
 
 def uuid6_str(clock_seq: int | None = None) -> str:
-    """str(uuid6(clock_seq=...)) without building a UUID object (engine hot path)."""
-    h = f"{_uuid6_int(None, clock_seq):032x}"
+    """str(uuid6(clock_seq=...)) without building a UUID object (engine hot
+    path: one per checkpoint); the fields of `_uuid6_int`, inlined."""
+    global _last_tick
+    tick = time.time_ns() // 100 + _GREGORIAN_OFFSET
+    with _tick_lock:
+        if tick <= _last_tick:
+            tick = _last_tick + 1
+        _last_tick = tick
+    if clock_seq is None:
+        clock_seq = random.getrandbits(14)
+    h = (
+        (
+            ((tick >> 12) & 0xFFFF_FFFF_FFFF) << 80
+            | 0x6 << 76
+            | (tick & 0x0FFF) << 64
+            | (0x8000 | (clock_seq & 0x3FFF)) << 48
+            | random.getrandbits(48)
+        )
+        .to_bytes(16, "big")
+        .hex()
+    )
     return f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}"
+
+
+# checkpoint_uuid6_str: the node drawn once per process (again in a forked
+# child), the text of the tick's upper 48 bits made once per 409.6 us.
+_node_hex = ""
+_upper: list[Any] = [-1, ""]  # (tick >> 12, its text up to the version digit)
+_HEX3 = [f"{i:03x}" for i in range(0x1000)]
+_clock_seq_hex: dict[int, str] = {}
+
+
+def _new_node() -> None:
+    global _node_hex
+    _node_hex = f"-{random.getrandbits(48):012x}"
+
+
+_new_node()
+os.register_at_fork(after_in_child=_new_node)
+
+
+def checkpoint_uuid6_str(clock_seq: int) -> str:
+    """`uuid6_str(clock_seq)` with the node drawn once per process instead of
+    per id (a checkpoint per step: ids stay unique, the tick strictly increases
+    within a process), built from cached text."""
+    global _last_tick
+    tick = time.time_ns() // 100 + _GREGORIAN_OFFSET
+    with _tick_lock:
+        if tick <= _last_tick:
+            tick = _last_tick + 1
+        _last_tick = tick
+    upper = _upper
+    high = tick >> 12
+    if upper[0] != high:
+        upper[1] = f"{(high >> 16) & 0xFFFF_FFFF:08x}-{high & 0xFFFF:04x}-6"
+        upper[0] = high
+    seq = _clock_seq_hex.get(clock_seq)
+    if seq is None:
+        seq = f"-{0x8000 | (clock_seq & 0x3FFF):04x}"
+        if len(_clock_seq_hex) < 4096:
+            _clock_seq_hex[clock_seq] = seq
+    return upper[1] + _HEX3[tick & 0x0FFF] + seq + _node_hex
 
 
 def _uuid6_int(node: int | None, clock_seq: int | None) -> int:

@@ -13,12 +13,14 @@ import binascii
 from collections.abc import Mapping, Sequence
 from datetime import datetime, timezone
 from random import random as _random
+from time import time_ns
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any
 
 from langgraph_jit._constants import INTERRUPT, MISSING
 from langgraph_jit.checkpoint._frozen import FrozenVersionsSeen, HandedOverCheckpoint, LayeredMap
-from langgraph_jit.checkpoint.base import CheckpointTuple, uuid6_str
+from langgraph_jit.checkpoint.base import CheckpointTuple
+from langgraph_jit.checkpoint.base.id import checkpoint_uuid6_str
 from langgraph_jit.checkpoint.serde.types import _DeltaSnapshot
 from langgraph_jit.pregel._core.topology import Topology
 
@@ -30,7 +32,7 @@ VersionRepr = Any
 
 
 def new_checkpoint_id(step: int) -> str:
-    return uuid6_str(step)
+    return checkpoint_uuid6_str(step)
 
 
 _EMPTY_SEEN: MappingProxyType[str, VersionRepr] = MappingProxyType({})
@@ -56,6 +58,24 @@ class _ChangeLog:
 
 
 _UTC = timezone.utc
+# The second (Unix time) whose ISO text `_iso_now` last made, and that text.
+_iso_second: list[Any] = [None, ""]
+
+
+def _iso_now() -> str:
+    """`datetime.now(timezone.utc).isoformat()` (a checkpoint's ts), the text
+    up to the seconds made once per second."""
+    sec, ns = divmod(time_ns(), 1_000_000_000)
+    cached = _iso_second
+    if cached[0] != sec:
+        text = datetime.fromtimestamp(sec, _UTC).isoformat()[:19]
+        cached[1] = text
+        cached[0] = sec
+    else:
+        text = cached[1]
+    us = ns // 1000
+    # isoformat leaves the fraction out when it is zero.
+    return f"{text}.{us:06d}+00:00" if us else text + "+00:00"
 
 
 class CheckpointState:
@@ -83,7 +103,8 @@ class CheckpointState:
     _id_step = -1
     _id_bytes = b""
     _id_bytes_of: str | None = None
-    ts: str = ""
+    # ".<random fraction>" of the versions this run makes (padded string versions).
+    _version_suffix: str | None = None
     # DeltaChannels (ids) whose value the next snapshot stores.
     delta_snapshot: frozenset[int] = frozenset()
 
@@ -224,7 +245,6 @@ class CheckpointState:
         self.sha1_task_ids = False  # a new checkpoint has today's format
         self._id_step = step
         self.metadata = metadata
-        self.ts = ""
 
     def current_id(self) -> str:
         if self._id is None:
@@ -254,20 +274,28 @@ class CheckpointState:
         new = dict(old) if old else {}
         reprs = self.version_repr
         names = self._names
+        trig_chan = topo.trig_chan
         for slot in range(topo.trig_ptr[node_id], topo.trig_ptr[node_id + 1]):
-            c = topo.trig_chan[slot]
+            c = trig_chan[slot]
             r = reprs[c]
             if r is not None:
                 new[names[c]] = r
-        self._seen_changed(node, MappingProxyType(new))
+        seen = MappingProxyType(new)
+        self.versions_seen[node] = seen
+        if self._vs_log is not None:
+            self._vs_log.top[node] = seen
 
     def bump(self, bumped: list[int], table: ChannelTable) -> None:
         if not self.tracking:
             return
         if self._fast_versions:
-            # InMemorySaver's own format, without re-parsing the last version.
+            # InMemorySaver's own format, without re-parsing the last version;
+            # the random fraction (meaningless to ordering) drawn once per run.
             self._max_int += 1
-            rep = f"{self._max_int:032}.{_random():016}"
+            suffix = self._version_suffix
+            if suffix is None:
+                suffix = self._version_suffix = f".{_random():016}"
+            rep = f"{self._max_int:032}{suffix}"
         else:
             rep = self.checkpointer.get_next_version(self.max_repr, None)
         self.max_repr = rep
@@ -341,7 +369,11 @@ class CheckpointState:
             channel_versions = dict(self.channel_versions)
         changed = self.new_since_save
         reprs = self.version_repr
-        new_versions = {names[c]: reprs[c] for c in changed}
+        if len(changed) == 1:
+            for c in changed:
+                new_versions = {names[c]: reprs[c]}
+        else:
+            new_versions = {names[c]: reprs[c] for c in changed}
         self.new_since_save = set()
         channels = self.channels
         values: dict[str, Any] = {}
@@ -375,21 +407,18 @@ class CheckpointState:
             versions_seen = self.versions_seen.thawed()
         updated = self.updated_channels
         checkpoint = HandedOverCheckpoint(
-            {
-                "v": 4,
-                "id": self.current_id(),
-                "ts": datetime.now(_UTC).isoformat(),
-                "channel_values": values,
-                "channel_versions": channel_versions,
-                "versions_seen": versions_seen,
-                "updated_channels": (
-                    None
-                    if not updated
-                    else [names[updated[0]]]
-                    if len(updated) == 1
-                    else sorted(names[c] for c in updated)
-                ),
-            }
+            v=4,
+            id=self._id or self.current_id(),
+            ts=_iso_now(),
+            channel_values=values,
+            channel_versions=channel_versions,
+            versions_seen=versions_seen,
+            updated_channels=(
+                None
+                if not updated
+                else [names[updated[0]]]
+                if len(updated) == 1
+                else sorted(names[c] for c in updated)
+            ),
         )
-        self.ts = checkpoint["ts"]
         return checkpoint, new_versions
