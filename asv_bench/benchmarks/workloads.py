@@ -233,6 +233,31 @@ def sparse_state(
     return Workload(name, run, n_nodes, n_nodes, "step", floor, graph, checkpointer)
 
 
+def parallel(api: Api, n: int, saver: Any) -> Workload:
+    """n nodes triggered by the input at once (one wide step), adding into a sum."""
+    identity = lambda x: x
+    nb = api.NodeBuilder
+    nodes = {
+        f"p{i:03d}": nb().subscribe_only("inp").do(identity).write_to("total") for i in range(n)
+    }
+    channels = {"inp": api.LastValue(int), "total": api.BinaryOperatorAggregate(int, operator.add)}
+    checkpointer = _checkpointer(api, saver)
+    graph = api.Pregel(
+        nodes=nodes,
+        channels=channels,
+        input_channels="inp",
+        output_channels="total",
+        checkpointer=checkpointer,
+    )
+    run = _runner(graph, 1, n, {}, checkpointer is not None)
+
+    def floor():
+        for _ in range(n):
+            identity(1)
+
+    return Workload(f"parallel-{n}", run, 1, n, "task", floor, graph, checkpointer)
+
+
 def fanout(api: Api, n: int, saver: Any, aio: bool = False) -> Workload:
     """One node Sends n packets to a worker; workers add into a reducer."""
     Send = api.Send
@@ -701,6 +726,7 @@ WORKLOADS: dict[str, tuple[Callable[[Api, bool], Workload], bool]] = {
     "chain-1000": (lambda api, s: chain(api, 1000, s), False),
     "state300-sparse": (lambda api, s: sparse_state(api, 300, 20, s), False),
     "send-100": (lambda api, s: fanout(api, 100, s), False),
+    "parallel-20": (lambda api, s: parallel(api, 20, s), False),
     "send-1000": (lambda api, s: fanout(api, 1000, s), False),
     "chain-100-async": (lambda api, s: chain(api, 100, s, aio=True), False),
     "send-100-async": (lambda api, s: fanout(api, 100, s, aio=True), False),
