@@ -1,0 +1,185 @@
+"""`PostgresStore`: a `BaseStore` on a psycopg 3 connection or pool."""
+
+from __future__ import annotations
+
+import asyncio
+import concurrent.futures
+import threading
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
+from datetime import datetime, timezone
+from typing import Any, Literal, TypedDict
+
+from langgraph_jit.store import _sql
+from langgraph_jit.store.base import IndexConfig, Op, Result, TTLConfig
+
+__all__ = ["ANNIndexConfig", "PoolConfig", "PostgresIndexConfig", "PostgresStore"]
+
+
+class PoolConfig(TypedDict, total=False):
+    """Connection pool settings for `from_conn_string(pool_config=...)`."""
+
+    min_size: int
+    max_size: int | None
+    kwargs: dict
+
+
+class ANNIndexConfig(TypedDict, total=False):
+    """Accepted for compatibility; vectors are ranked in process (no ANN index)."""
+
+    kind: Literal["hnsw", "ivfflat", "flat"]
+    vector_type: Literal["vector", "halfvec"]
+
+
+class PostgresIndexConfig(IndexConfig, total=False):
+    """`IndexConfig` plus LangGraph's pgvector options; only cosine ranking is done."""
+
+    ann_index_config: ANNIndexConfig
+    distance_type: Literal["l2", "inner_product", "cosine"]
+
+
+def psycopg_executor(cur: Any) -> Callable[[int, str, Any], Any]:
+    def execute(kind: int, sql: str, params: Any) -> Any:
+        if kind == _sql.ALL:
+            cur.execute(sql, params)
+            return cur.fetchall()
+        if kind == _sql.MANY:
+            if params:
+                cur.executemany(sql, params)
+            return None
+        cur.execute(sql, params)
+        return None
+
+    return execute
+
+
+def check_index(index: Any) -> None:
+    distance = (index or {}).get("distance_type", "cosine")
+    if distance != "cosine":
+        raise ValueError(
+            f"distance_type {distance!r} is not supported: langgraph_jit ranks stored vectors "
+            "in process by cosine similarity (no pgvector needed)"
+        )
+
+
+def connect_kwargs(pool_config: PoolConfig | None) -> dict:
+    from psycopg.rows import dict_row
+
+    kwargs = {"autocommit": True, "prepare_threshold": 0, "row_factory": dict_row}
+    if pool_config:
+        kwargs.update(pool_config.get("kwargs") or {})
+    return kwargs
+
+
+class PostgresStore(_sql.SqlStore):
+    """Items in PostgreSQL (tables `store`, `store_migrations`, and with an `index`
+    config `store_vectors_f32`); call `setup()` once. Semantic search ranks the stored
+    vectors in process by cosine similarity: pgvector is not needed (nor used)."""
+
+    def __init__(
+        self,
+        conn: Any,
+        *,
+        pipe: Any = None,
+        deserializer: Callable[[Any], dict[str, Any]] | None = None,
+        index: PostgresIndexConfig | None = None,
+        ttl: TTLConfig | None = None,
+    ) -> None:
+        from psycopg_pool import ConnectionPool
+
+        check_index(index)
+        self.conn = conn
+        self.pipe = pipe
+        self.lock = threading.Lock()
+        self.is_pool = isinstance(conn, ConnectionPool)
+        self.supports_pipeline = False
+        self._sweeper: _sql.ThreadSweeper | None = None
+        self._init_core(_sql.POSTGRES, index, ttl, deserializer)
+
+    @classmethod
+    @contextmanager
+    def from_conn_string(
+        cls,
+        conn_string: str,
+        *,
+        pipeline: bool = False,
+        pool_config: PoolConfig | None = None,
+        index: PostgresIndexConfig | None = None,
+        ttl: TTLConfig | None = None,
+    ) -> Iterator[PostgresStore]:
+        """`with PostgresStore.from_conn_string(dsn) as store:` (one autocommit
+        connection, or a pool with `pool_config`)."""
+        from psycopg import Connection
+        from psycopg_pool import ConnectionPool
+
+        if pool_config is not None:
+            with ConnectionPool(
+                conn_string,
+                min_size=pool_config.get("min_size", 1),
+                max_size=pool_config.get("max_size"),
+                kwargs=connect_kwargs(pool_config),
+            ) as pool:
+                store = cls(pool, index=index, ttl=ttl)
+                try:
+                    yield store
+                finally:
+                    store.stop_ttl_sweeper(0)
+            return
+        with Connection.connect(conn_string, **connect_kwargs(None)) as conn:
+            store = cls(conn, index=index, ttl=ttl)
+            try:
+                yield store
+            finally:
+                store.stop_ttl_sweeper(0)
+
+    @contextmanager
+    def _connection(self) -> Iterator[Any]:
+        if self.is_pool:
+            with self.conn.connection() as conn:
+                yield conn
+        else:
+            with self.lock:
+                yield self.conn
+
+    def _run(self, op: _sql.Batch) -> Any:
+        from psycopg.rows import tuple_row
+
+        with (
+            self._connection() as conn,
+            conn.transaction(),
+            conn.cursor(row_factory=tuple_row) as cur,
+        ):
+            return _sql.run(op, psycopg_executor(cur), self.embeddings)
+
+    def setup(self) -> None:
+        """Create the tables (LangGraph's layout and migration versions). Idempotent."""
+        self._run(self._core.setup())
+
+    def batch(self, ops: Iterable[Op]) -> list[Result]:
+        return self._run(self._core.batch(ops))
+
+    async def abatch(self, ops: Iterable[Op]) -> list[Result]:
+        ops = list(ops)
+        return await asyncio.get_running_loop().run_in_executor(None, self.batch, ops)
+
+    def sweep_ttl(self) -> int:
+        """Delete the items whose TTL has passed; returns how many."""
+        return self._run(self._core.sweep(datetime.now(timezone.utc)))
+
+    def start_ttl_sweeper(
+        self, sweep_interval_minutes: int | None = None
+    ) -> concurrent.futures.Future[None]:
+        """Sweep every `sweep_interval_minutes` (default: the ttl config's, else 5) on a
+        daemon thread; the future completes when it stops. No-op without a ttl config."""
+        if not self.ttl_config:
+            return _sql.done_future()
+        if self._sweeper is None:
+            self._sweeper = _sql.ThreadSweeper(
+                self.sweep_ttl, self._sweep_minutes(sweep_interval_minutes)
+            )
+        return self._sweeper.future
+
+    def stop_ttl_sweeper(self, timeout: float | None = None) -> bool:
+        """Stop the sweeper thread; False if it was still running after `timeout`."""
+        sweeper, self._sweeper = self._sweeper, None
+        return True if sweeper is None else sweeper.stop(timeout)
