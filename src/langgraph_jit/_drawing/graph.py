@@ -17,6 +17,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, NamedTuple
 
+from langgraph_jit._drawing.dot import render_png, to_dot
+
 
 class Edge(NamedTuple):
     source: str
@@ -303,11 +305,13 @@ class Graph:
 
     def draw_png(
         self, output_file_path: str | None = None, fontname: str | None = None, labels: Any = None
-    ) -> Any:
-        raise NotImplementedError(
-            "draw_png (graphviz) is not available in langgraph_jit; use draw_svg(), draw_mermaid() "
-            "or draw_mermaid_png() with a local mermaid CLI (mmdc)."
-        )
+    ) -> bytes | None:
+        """PNG through a local Graphviz (pygraphviz, else the `dot` program); ImportError
+        without either. Returns the bytes, or None when written to `output_file_path`.
+        `labels` maps node ids to labels ({"nodes": {...}} as LangGraph takes it)."""
+        names = (labels or {}).get("nodes", {}) if isinstance(labels, dict) else {}
+        nodes = [(n.id, names.get(n.id, n.name)) for n in self.nodes.values()]
+        return render_png(to_dot(nodes, self.edges, fontname), output_file_path)
 
     def _repr_mimebundle_(
         self, include: Any = None, exclude: Any = None, **kwargs: Any
@@ -332,8 +336,10 @@ def _sole_node(graph: Graph, end: str, exclude: Sequence[str] = ()) -> Node | No
     return found[0] if len(found) == 1 else None
 
 
-class OfflineRenderingError(RuntimeError):
-    """PNG rendering needs a local renderer; langgraph_jit never calls a web service."""
+class OfflineRenderingError(RuntimeError, ValueError):
+    """PNG rendering needs a local renderer; langgraph_jit never calls a web service. A
+    ValueError too: what LangGraph raises when its web renderer cannot be reached, so code
+    catching that keeps working."""
 
 
 def render_png_locally(
