@@ -44,6 +44,7 @@ from langgraph_jit.store.base import (
     ensure_embeddings,
     get_text_at_path,
     tokenize_path,
+    validate_op_namespace,
 )
 from langgraph_jit.store.memory import _by_similarity, _ns_matches
 
@@ -393,6 +394,7 @@ class StoreCore:
         puts: dict[tuple[Namespace, str], PutOp] = {}
         for i, op in enumerate(ops):
             results.append(None)
+            validate_op_namespace(op)
             if type(op) is GetOp or isinstance(op, GetOp):
                 gets[op.namespace][op.key].append(i)
                 if op.refresh_ttl:
