@@ -33,6 +33,7 @@ from langgraph_jit.checkpoint.base import (
     CheckpointTuple,
     DeltaChannelHistory,
     OwnPutCapability,
+    OwnWritesCapability,
     SerializerProtocol,
     get_checkpoint_metadata,
 )
@@ -68,6 +69,8 @@ def _load(blob: tuple[str, Any], loads: Any) -> Any:
     tag = blob[0]
     if tag == _VALUE:
         return blob[1]
+    if tag == "null":
+        return None
     if tag == _APPENDED:
         base, pieces = blob[1]
         value = loads(base)
@@ -93,6 +96,8 @@ def _copy_skeleton(checkpoint: Mapping[str, Any], *, storing: bool = False) -> d
         handed = dict(checkpoint)
         del handed["channel_values"]
         return handed
+    if not storing and type(checkpoint.get("versions_seen")) is LayeredMap:
+        return _read_handed_over(checkpoint)
     out: dict[str, Any] = {}
     for key, value in checkpoint.items():
         kind = type(value)
@@ -117,6 +122,25 @@ def _copy_skeleton(checkpoint: Mapping[str, Any], *, storing: bool = False) -> d
         elif kind is LayeredMap:
             value = value.materialize()
         out[key] = value
+    return out
+
+
+def _read_handed_over(stored: Mapping[str, Any]) -> dict[str, Any]:
+    """_copy_skeleton of what put kept of a HandedOverCheckpoint (the engine's
+    shape: scalars, layered or plain version maps, read-only inner maps)."""
+    out = dict(stored)
+    cv = out["channel_versions"]
+    out["channel_versions"] = cv.materialize() if type(cv) is LayeredMap else dict(cv)
+    out["versions_seen"] = {
+        node: seen.copy() if type(seen) in _COPIES_TO_DICT else dict(seen)
+        for node, seen in out["versions_seen"].materialize().items()
+    }
+    updated = out.get("updated_channels")
+    if updated is not None:
+        out["updated_channels"] = list(updated)
+    pending_sends = out.get("pending_sends")
+    if pending_sends is not None:
+        out["pending_sends"] = list(pending_sends)
     return out
 
 
@@ -148,6 +172,9 @@ class InMemorySaver(BaseCheckpointSaver[str], AbstractContextManager, AbstractAs
     # metadata may arrive as a HandedOverMetadata (merged with the config,
     # kept as it is with the default serializer, copied on read).
     accepts_handed_over_metadata = OwnPutCapability()
+
+    # aput/aput_writes only call put/put_writes: async runs may call those.
+    writes_in_any_thread = OwnWritesCapability()
 
     @property
     def padded_string_versions(self) -> bool:  # type: ignore[override]  # a class flag on the base, per class here
@@ -215,15 +242,19 @@ class InMemorySaver(BaseCheckpointSaver[str], AbstractContextManager, AbstractAs
                     values[channel] = _load(blob, loads)
         checkpoint["channel_values"] = values
         stored = self.writes.get((thread_id, checkpoint_ns, checkpoint_id))
-        if stored:
+        pending_writes: list[tuple[str, str, Any]]
+        if not stored:
+            pending_writes = []
+        elif len(stored) == 1:
+            for task_id, channel, value, _ in stored.values():
+                pending_writes = [(task_id, channel, _load(value, loads))]
+        else:
             # In writes_sort_key's order: (task path, task id, index); keys are unique.
             order = [(w[3], k[0], k[1]) for k, w in stored.items()]
             pending_writes = [
-                (task_id, channel, value[1] if value[0] == _VALUE else loads(value))
+                (task_id, channel, _load(value, loads))
                 for _, (task_id, channel, value, _) in sorted(zip(order, stored.values()))
             ]
-        else:
-            pending_writes = []
         if metadata is None:
             metadata = self._metadata(metadata_b)
         return CheckpointTuple(

@@ -18,6 +18,7 @@ from __future__ import annotations
 import uuid
 import warnings
 from functools import partial
+from operator import attrgetter, is_, itemgetter
 from typing import Annotated, Any, Literal
 
 from typing_extensions import TypedDict
@@ -91,8 +92,31 @@ def _merge(left: Any, right: Any, *, format: str | None = None) -> list:
         left = [_as_dict_message(m) for m in left]
         right = [_as_dict_message(m) for m in right]
         id_of, is_remove = _dict_id, _dict_is_remove
+        left_ids = list(map(id_of, left))
+        position = dict(zip(left_ids, range(len(left_ids))))
     else:
-        left = _as_message_objects(lc, left)
+        known = _merged.get(id(left))
+        if (
+            known is not None
+            and known[0] is left
+            and len(left) == len(known[1])
+            and all(map(is_, known[1], left))
+        ):
+            # A list this reducer returned, unchanged: its messages are
+            # complete and have ids, and their positions are known (copied:
+            # a conditional edge merges into the same list before the commit).
+            position = dict(known[2])
+        else:
+            left = _as_message_objects(lc, left)
+            # The ids in C (map/attrgetter), hashed once into the positions.
+            left_ids = list(map(_attr_id, left))
+            position = dict(zip(left_ids, range(len(left_ids))))
+            if None in position:
+                for m in left:
+                    if m.id is None:
+                        m.id = str(uuid.uuid4())
+                left_ids = list(map(_attr_id, left))
+                position = dict(zip(left_ids, range(len(left_ids))))
         right = _as_message_objects(lc, right)
         remove_cls = lc.RemoveMessage
         id_of = _attr_id
@@ -100,9 +124,6 @@ def _merge(left: Any, right: Any, *, format: str | None = None) -> list:
         def is_remove(m: Any) -> bool:
             return isinstance(m, remove_cls)
 
-        for m in left:
-            if m.id is None:
-                m.id = str(uuid.uuid4())
         for m in right:
             if m.id is None:
                 m.id = str(uuid.uuid4())
@@ -114,7 +135,6 @@ def _merge(left: Any, right: Any, *, format: str | None = None) -> list:
             return _formatted(right[i + 1 :], format, lc)
 
     merged = list(left)
-    position = {id_of(m): i for i, m in enumerate(merged)}
     deleted: set[str] = set()
     for m in right:
         mid = id_of(m)
@@ -134,7 +154,20 @@ def _merge(left: Any, right: Any, *, format: str | None = None) -> list:
             merged[at] = m
     if deleted:
         merged = [m for m in merged if id_of(m) not in deleted]
+    elif lc is not None and not format:
+        # Kept with its positions for the next merge into it.
+        if len(_merged) >= _MERGED_MAX:
+            del _merged[next(iter(_merged))]
+        _merged[id(merged)] = (merged, tuple(merged), position)
     return _formatted(merged, format, lc)
+
+
+# id(list) -> (list, its messages when returned, {message id: index}): the lists
+# `_merge` returned lately, so merging into one again (a message thread's next
+# step) costs what is appended, not the whole thread. Checked by identity of the
+# list and of every message; a list changed in place since is merged anew.
+_merged: dict[int, tuple[list, tuple, dict]] = {}
+_MERGED_MAX = 64
 
 
 def _formatted(messages: list, format: str | None, lc: Any) -> list:
@@ -156,15 +189,14 @@ def _formatted(messages: list, format: str | None, lc: Any) -> list:
     return messages
 
 
-def _attr_id(m: Any) -> Any:
-    return m.id
+_attr_id = attrgetter("id")
 
 
 def _as_message_objects(lc: Any, items: list) -> list:
     """Message objects for `items`; the list itself when it already holds only
     complete messages (their ids are then filled in place, as LangGraph does)."""
     base, chunk = lc.BaseMessage, lc.BaseMessageChunk
-    for t in {type(m) for m in items}:
+    for t in set(map(type, items)):
         if not issubclass(t, base) or issubclass(t, chunk):
             break
     else:
@@ -190,8 +222,7 @@ def _as_dict_message(m: Any) -> dict:
     )
 
 
-def _dict_id(m: dict) -> Any:
-    return m["id"]
+_dict_id = itemgetter("id")
 
 
 def _dict_is_remove(m: dict) -> bool:
