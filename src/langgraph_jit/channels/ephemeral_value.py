@@ -11,6 +11,8 @@ from langgraph_jit.errors import EmptyChannelError, InvalidUpdateError
 
 __all__ = ("EphemeralValue",)
 
+_new_object = object.__new__
+
 
 class EphemeralValue(Generic[Value], BaseChannel[Value, Value, Value]):
     """Value of the step just before; with `guard` more than one write per step is an error."""
@@ -44,7 +46,16 @@ class EphemeralValue(Generic[Value], BaseChannel[Value, Value, Value]):
         return self.value
 
     def from_checkpoint(self, checkpoint: Any):
-        new = self.__class__(self.typ, self.guard)
+        cls = self.__class__
+        if cls is EphemeralValue:
+            # Every run makes one per StateGraph node: skip __init__ (same slots).
+            new = _new_object(cls)
+            new.typ = self.typ
+            new.key = self.key
+            new.guard = self.guard
+            new.value = checkpoint
+            return new
+        new = cls(self.typ, self.guard)
         new.key = self.key
         if checkpoint is not MISSING:
             new.value = checkpoint

@@ -17,6 +17,8 @@ from langgraph_jit.errors import (
 
 __all__ = ("LastValue", "LastValueAfterFinish")
 
+_new_object = object.__new__
+
 
 class LastValue(Generic[Value], BaseChannel[Value, Value, Value]):
     """Holds the latest write; more than one write in a step is an error."""
@@ -48,7 +50,15 @@ class LastValue(Generic[Value], BaseChannel[Value, Value, Value]):
         return self.value
 
     def from_checkpoint(self, checkpoint: Any):
-        new = self.__class__(self.typ, self.key)
+        cls = self.__class__
+        if cls is LastValue:
+            # Every run makes one per state key: skip __init__ (same slots).
+            new = _new_object(cls)
+            new.typ = self.typ
+            new.key = self.key
+            new.value = checkpoint
+            return new
+        new = cls(self.typ, self.key)
         if checkpoint is not MISSING:
             new.value = checkpoint
         return new

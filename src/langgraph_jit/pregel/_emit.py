@@ -12,7 +12,8 @@ from collections.abc import Callable, Sequence
 from dataclasses import asdict
 from typing import Any, get_args
 
-from langgraph_jit._constants import CONF, CONFIG_KEY_CHECKPOINT_NS, INTERRUPT
+from langgraph_jit._constants import CONF, CONFIG_KEY_CHECKPOINT_NS, INTERRUPT, MISSING
+from langgraph_jit.channels.last_value import LastValue
 from langgraph_jit.pregel import _lc
 from langgraph_jit.pregel._core import output as _output
 from langgraph_jit.pregel._core.task import Task
@@ -258,7 +259,12 @@ class Emitter:
         for c in self._dirty_outputs:
             name = names[c]
             ch = channel_map[name]
-            if ch.is_available():
+            if type(ch) is LastValue:  # most state keys: read inline
+                if ch.value is not MISSING:
+                    latest[name] = ch.value
+                else:
+                    latest.pop(name, None)
+            elif ch.is_available():
                 latest[name] = ch.get()
             else:
                 latest.pop(name, None)

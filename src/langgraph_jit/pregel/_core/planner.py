@@ -14,6 +14,7 @@ from typing import Any
 
 from langgraph_jit._constants import (
     ENGINE_LOGGER,
+    MISSING,
     NULL_TASK_ID,
     PULL,
     PUSH,
@@ -21,6 +22,7 @@ from langgraph_jit._constants import (
     TASKS,
     WRITES_NOT_REUSED,
 )
+from langgraph_jit.channels.last_value import LastValue
 from langgraph_jit.errors import add_exception_note
 from langgraph_jit.pregel._core.table import ChannelTable
 from langgraph_jit.pregel._core.task import Task, TaskRun
@@ -157,6 +159,9 @@ class Planner:
                 if ch is None:
                     managed.append(k)
                     values[k] = None  # placeholder keeps the key's position
+                elif type(ch) is LastValue:  # most state keys: read inline
+                    if ch.value is not MISSING:
+                        values[k] = ch.value
                 elif ch.is_available():
                     values[k] = ch.get()
             chan_id = self.topo.chan_id
@@ -182,6 +187,13 @@ class Planner:
                 if name is None:
                     continue
                 ch = channels[c]
+                if type(ch) is LastValue:  # most state keys: read inline
+                    if ch.value is not MISSING and name in values:
+                        values[name] = ch.value
+                        continue
+                    if ch.value is MISSING and name not in values:
+                        continue
+                    return None
                 if ch.is_available():
                     if name in values:
                         values[name] = ch.get()

@@ -13,7 +13,7 @@ import logging
 from collections.abc import Sequence
 from typing import Any
 
-from langgraph_jit._constants import ENGINE_LOGGER, RESERVED_WRITES
+from langgraph_jit._constants import ENGINE_LOGGER, MISSING, RESERVED_WRITES
 from langgraph_jit._kernels import (
     kernel_mode,
     kernels_for,
@@ -22,6 +22,8 @@ from langgraph_jit._kernels import (
     step_python,
     wide_step_threshold,
 )
+from langgraph_jit.channels.ephemeral_value import EphemeralValue
+from langgraph_jit.channels.last_value import LastValue
 from langgraph_jit.errors import InvalidUpdateError, add_exception_note
 from langgraph_jit.pregel._core.topology import Topology
 
@@ -82,7 +84,12 @@ class ChannelTable:
             self.kernels, self.compiled = step_python, False
         self.may_promote = not self.compiled and force_compiled is None and mode == "auto"
         self.wide_step = wide_step_threshold() if self.may_promote else 0
-        available = [1 if ch.is_available() else 0 for ch in channels]
+        available = [
+            (0 if ch.value is MISSING else 1)
+            if type(ch) is LastValue
+            else (1 if ch.is_available() else 0)
+            for ch in channels
+        ]
         self.max_version = max(versions, default=0)
         n_nodes = topo.n_nodes
         if self.compiled:
@@ -323,6 +330,12 @@ class ChannelTable:
         grouped = self._grouped(writes, unknown)
         for c, vals in grouped.items():
             ch = channels[c]
+            if type(ch) is LastValue and len(vals) == 1:
+                # LastValue.update of one value, inline (most state keys).
+                value = ch.value = vals[0]
+                bumped.append(c)
+                bumped_avail.append(0 if value is MISSING else 1)
+                continue
             try:
                 changed = ch.update(vals)
             except InvalidUpdateError:
@@ -359,6 +372,20 @@ class ChannelTable:
         fresh: list[int] = []
         for c, vals in grouped.items():
             ch = channels[c]
+            kind = type(ch)
+            if len(vals) == 1 and (kind is LastValue or kind is EphemeralValue):
+                # Their update of one value, inline (state keys, edge triggers).
+                value = ch.value = vals[0]
+                bumped.append(c)
+                if value is MISSING:
+                    bumped_avail.append(0)
+                else:
+                    bumped_avail.append(1)
+                    if kind is EphemeralValue:
+                        fresh.append(c)
+                if kind is EphemeralValue:
+                    written_idle.append(c)
+                continue
             try:
                 changed = ch.update(vals)
             except InvalidUpdateError:
@@ -376,24 +403,43 @@ class ChannelTable:
                 written_idle.append(c)
         idle_live = self.idle_live
         if idle_live or written_idle:
-            if bump_step:
-                # A new step for every self-clearing channel holding a value
-                # and not just updated: live ones first, then those written.
-                sweep = (
-                    idle_live + [c for c in written_idle if c not in idle_live]
-                    if written_idle
-                    else idle_live
-                )
-                for c in sweep:
-                    if c in fresh:
-                        continue
-                    ch = channels[c]
-                    if ch.is_available() and ch.update(()):
+            # A new step (bump_step) for every self-clearing channel holding a
+            # value and not just updated: live ones first, then those written.
+            # What holds a value after it: the live ones not written, then
+            # the written ones.
+            live: list[int] = []
+            for c in idle_live:
+                if c in fresh:
+                    continue
+                ch = channels[c]
+                if type(ch) is EphemeralValue and c not in grouped:
+                    # Cleared by a step without writes, inline (edge triggers).
+                    if ch.value is not MISSING and bump_step:
+                        ch.value = MISSING
                         bumped.append(c)
-                        bumped_avail.append(1 if ch.is_available() else 0)
-            live = [c for c in idle_live if c not in grouped and channels[c].is_available()]
+                        bumped_avail.append(0)
+                    elif ch.value is not MISSING:
+                        live.append(c)
+                    continue
+                avail = ch.is_available()
+                if avail and bump_step and ch.update(()):
+                    avail = ch.is_available()
+                    bumped.append(c)
+                    bumped_avail.append(1 if avail else 0)
+                if avail and c not in grouped:
+                    live.append(c)
             for c in written_idle:
-                if channels[c].is_available():
+                ch = channels[c]
+                if (
+                    bump_step
+                    and c not in fresh
+                    and c not in idle_live
+                    and ch.is_available()
+                    and ch.update(())
+                ):
+                    bumped.append(c)
+                    bumped_avail.append(1 if ch.is_available() else 0)
+                if ch.is_available():
                     live.append(c)
             self.idle_live = live
         if self.may_promote and bump_step and len(ran_nodes) >= self.wide_step:
