@@ -14,7 +14,8 @@ The queue is bounded: a run that gets ahead of the database by more than
 they see every step queued before them.
 
 `WritePipeline` drives a blocking connection from a writer thread;
-`AsyncWritePipeline` an async one from a task on the saver's event loop.
+`AsyncWritePipeline` an async one from a task on the saver's event loop
+(runs advanced in a pool thread queue their entries from there with `offer`).
 They share `_GroupQueue`: the queue, the grouping and what a failed group
 does (each entry is retried alone, so one run's bad write fails that run
 only and the other entries of the group still land).
@@ -218,7 +219,12 @@ class AsyncWritePipeline(_GroupQueue):
     """The pipeline of an async connection: `commit(calls)` is a coroutine
     performing calls in one transaction; a task on the saver's loop is the
     writer while entries are queued (lingering briefly so a group gathers).
-    Used from that loop only."""
+
+    `submit`, `wait` and `drain` are called on that loop. `offer` queues an
+    entry from another thread (a run's steps advanced in a pool thread, see
+    pregel/_drive.py) without a trip through the loop: the loop is woken only
+    to start a writer or to end its linger, not once per entry. The queue's
+    accounting is shared with those threads, so it changes under a lock."""
 
     is_async = True
 
@@ -231,10 +237,14 @@ class AsyncWritePipeline(_GroupQueue):
     ) -> None:
         super().__init__(max_queued, max_group)
         self._commit = commit
+        self._lock = threading.Lock()
+        self._loop: asyncio.AbstractEventLoop | None = None  # known from the first submit
         self._room = asyncio.Event()  # the queue has room
         self._room.set()
         self._settled = asyncio.Event()  # some entries were settled
         self._go = asyncio.Event()  # commit now: the group is big or someone waits
+        self._go_asked = False  # an offer asked the loop to set _go (once per group)
+        self._active = False  # a writer runs or is being started
         self._writer: asyncio.Task | None = None
 
     async def write(self, calls: Calls) -> None:
@@ -245,11 +255,45 @@ class AsyncWritePipeline(_GroupQueue):
             self._room.clear()
             self._go.set()
             await self._room.wait()
-        self._enqueue(calls, receipt)
+        with self._lock:
+            self._enqueue(calls, receipt)
+            start = not self._active
+            self._active = True
+        if not start and self._writer is not None and self._writer.done():
+            start = True  # the writer was cancelled with the loop's other tasks
         if len(self.queue) >= LINGER_GROUP:
             self._go.set()
-        if self._writer is None or self._writer.done():
-            self._writer = asyncio.get_running_loop().create_task(self._run())
+        if start:
+            loop = self._loop = asyncio.get_running_loop()
+            self._writer = loop.create_task(self._run())
+
+    def offer(self, calls: Calls, receipt: Receipt) -> bool:
+        """Queue `calls` from a thread other than the loop's, never waiting:
+        False (nothing queued) when the queue is full or no entry was ever
+        submitted on the loop (the caller then submits there)."""
+        loop = self._loop
+        if loop is None:
+            return False
+        with self._lock:
+            if len(self.queue) >= self.max_queued:
+                return False
+            self._enqueue(calls, receipt)
+            start = not self._active
+            self._active = True
+            hurry = not start and not self._go_asked and len(self.queue) >= LINGER_GROUP
+            if hurry:
+                self._go_asked = True
+        try:
+            if start:
+                loop.call_soon_threadsafe(self._start_writer)
+            elif hurry:
+                loop.call_soon_threadsafe(self._go.set)
+        except RuntimeError:  # the loop is closed: the entry is lost with it
+            return True
+        return True
+
+    def _start_writer(self) -> None:
+        self._writer = asyncio.get_running_loop().create_task(self._run())
 
     async def wait(self, receipt: Receipt) -> None:
         while receipt.pending:
@@ -269,23 +313,41 @@ class AsyncWritePipeline(_GroupQueue):
             await self._settled.wait()
 
     async def _run(self) -> None:
-        # Ends as soon as the queue is empty (the next submit starts another):
-        # no task is left pending on a loop its owner closes.
+        # Ends as soon as the queue is empty (the next submit or offer starts
+        # another): no task is left pending on a loop its owner closes.
+        lock = self._lock
+        try:
+            await self._serve(lock)
+        except BaseException:  # cancelled: the next submit starts another
+            with lock:
+                self._active = False
+            raise
+
+    async def _serve(self, lock: threading.Lock) -> None:
         while True:
-            if not self.queue:
-                self._writer = None
-                return
+            with lock:
+                if not self.queue:
+                    # Under the lock: an offer after this starts a new writer.
+                    self._active = False
+                    self._writer = None
+                    return
             if not self._go.is_set():
                 with contextlib.suppress(asyncio.TimeoutError):
                     await asyncio.wait_for(self._go.wait(), LINGER_SECONDS)
             self._go.clear()
-            group = self._take()
+            with lock:
+                self._go_asked = False
+                group = self._take()
             self._room.set()
             errors = await self._commit_group(group)
-            for entry, error in zip(group, errors):
-                receipt = self._settle(entry, error)
-                if receipt._event is not None and not receipt.pending:
-                    receipt._event.set()
+            done = []
+            with lock:
+                for entry, error in zip(group, errors):
+                    receipt = self._settle(entry, error)
+                    if receipt._event is not None and not receipt.pending:
+                        done.append(receipt._event)
+            for event in done:
+                event.set()
             self._settled.set()
 
     async def _commit_group(self, group: list[tuple[Calls, Receipt]]) -> list[BaseException | None]:

@@ -30,6 +30,7 @@ from langgraph_jit.pregel._runner import (
     arun_task,
     run_step,
     run_task,
+    shared_pool,
 )
 
 LOAD = "load"
@@ -481,15 +482,16 @@ def _stop_sync(
 
 
 def _stretch_ok(run: Any) -> bool:
-    """Whether the async driver may run this run's single-task steps in one pool
-    thread, several in a row (see `_SyncStretch`): nothing streams from it, it
-    saves nothing (each step's saver calls go back to the loop anyway), and
-    nothing it may run needs the loop (no step timeout, error handler, LangChain
-    callbacks or context, node_finished hook)."""
+    """Whether the async driver may run this run's steps of sync tasks in one
+    pool thread, several in a row (see `_SyncStretch`): nothing streams from
+    it, and nothing it may run needs the loop (no node cache, step timeout,
+    error handler, LangChain callbacks or context, node_finished hook). Saver
+    calls hand back to the loop unless the saver takes them in that thread
+    (`writes_in_any_thread`) or its write pipeline queues them from there
+    (durability "async", see `Persister.offer`)."""
     return (
         not run.emitter.stream_modes
         and not run.emitter.eager
-        and run.persist.checkpointer is None
         and run.persist.cache is None
         and not run.graph.step_timeout
         and not getattr(run.graph, "error_handlers", None)
@@ -509,89 +511,152 @@ def _sync_task(task: Any) -> bool:
 
 
 class _SyncStretch:
-    """Steps of an async run that each run one sync task, run one after the
-    other in a single pool thread (`run`), the engine advanced there too.
+    """Steps of an async run whose tasks are all sync (see `_stretch_ok`), run
+    one after the other in a single pool thread (`run`), the engine advanced
+    there too.
 
     An async run hands a sync node to a pool thread and waits for it: two
     thread wakeups per step. A stretch pays them once for as many steps as
     follow, and hands back at the first request that needs the loop (saver
-    calls, several tasks, an async task, the end). Each task runs in its own
-    copy of the caller's context, as `run_in_executor` runs it. If the caller
-    is cancelled, `cancel` stops the stretch: the task running then is recorded
-    as cancelled, as the async driver records it, and the engine is not
-    advanced again by the thread."""
+    calls the saver does not take from here, an async task, the end).
+    Each task runs in its own copy of the caller's context, as `run_in_executor`
+    runs it. A step of several tasks (a Send fan-out) is run by `_SyncFanout`,
+    this thread pulling tasks beside a few helpers. If the caller is cancelled,
+    `cancel` stops the stretch, and the engine is not advanced again by the
+    thread."""
 
-    __slots__ = ("lock", "stopped", "task", "result")
+    __slots__ = ("lock", "stopped", "task", "fanout", "result", "loop")
 
-    def __init__(self, task: Any) -> None:
+    def __init__(self, tasks: list[Any], run: Any, loop: asyncio.AbstractEventLoop) -> None:
         self.lock = threading.Lock()
         self.stopped = False
-        self.task = task
+        # The step under way: its only task, or its fan-out.
+        self.task: Any = None
+        self.fanout: _SyncFanout | None = None
+        self._set_step(tasks, run)
         self.result: tuple[tuple | None, BaseException | None] | None = None
+        self.loop = loop  # the driver's
+
+    def _set_step(self, tasks: list[Any], run: Any) -> None:
+        if len(tasks) == 1:
+            self.task, self.fanout = tasks[0], None
+        else:
+            self.task, self.fanout = None, _SyncFanout(run, tasks)
 
     def run(
         self, run: Any, gen: Generator[tuple, Any, None]
     ) -> tuple[tuple | None, BaseException | None]:
         out = run.emitter.out
-        task = self.task
+        persist = run.persist
+        saver = persist.checkpointer
+        in_thread = saver is not None and getattr(saver, "writes_in_any_thread", False)
         while True:
             error: BaseException | None = None
-            try:
-                contextvars.copy_context().run(run_task, task)
-            except BaseException as exc:
-                error = exc
+            fanout = self.fanout
+            if fanout is not None:
+                error = fanout.run_here()
+            else:
+                try:
+                    contextvars.copy_context().run(run_task, self.task)
+                except BaseException as exc:
+                    error = exc
             with self.lock:
                 if self.stopped:
                     return None, None
-                if error is None:
-                    run.task_done(task)
-                else:
-                    run.task_failed(task, error)
-                    error = step_error(None, error)
+                if fanout is None:
+                    task = self.task
+                    if error is None:
+                        run.task_done(task)
+                    else:
+                        run.task_failed(task, error)
+                        error = step_error(None, error)
                 result = _advance(gen, error)
                 request = result[0]
+                # A step's saver calls, made or queued on the saver's write
+                # pipeline from here when the saver allows it.
+                while request is not None and request[0] is IO_BATCH and result[1] is None:
+                    batch = request[1]
+                    if in_thread and all(call[0] is saver for call in batch):
+                        persist.perform(batch)
+                    elif not persist.offer(batch, self.loop):
+                        break
+                    result = _advance(gen, None)
+                    request = result[0]
                 if (
                     result[1] is not None
                     or request is None
                     or request[0] is not RUN
                     or out
-                    or len(request[1]) != 1
-                    or not _sync_task(request[1][0])
+                    or not request[1]
+                    or not all(map(_sync_task, request[1]))
                 ):
                     self.result = result
                     return result
-                task = self.task = request[1][0]
+                self._set_step(request[1], run)
 
     def cancel(self, run: Any) -> tuple | None:
         """The caller was cancelled: the engine's pending request, if the
-        stretch had handed one back; else the running task is recorded."""
+        stretch had handed one back; else the step's unfinished tasks are
+        recorded as cancelled where LangGraph records them (see
+        `_records_stop`: a fan-out's, unless durability is "exit")."""
         with self.lock:
             self.stopped = True
             if self.result is not None:
                 return self.result[0]
-            _record_cancelled(run, self.task)
+            if self.fanout is not None:
+                self.fanout.cancel(_records_stop(run, several=True))
             return None
 
 
 class _SyncFanout:
-    """A step of several sync tasks in an async run (see `_stretch_ok`), run by
-    a few pullers in pool threads instead of one pool job and one loop wakeup
-    per task. Tasks start in order, at most as many at once as pullers (no more
-    than the pool would run anyway), and are recorded as they end. As when the
+    """A step of several sync tasks in a stretch, run by the stretch's thread
+    and a few helpers in pool threads that pull them in order (at most as many
+    at once as the pool would run anyway), recorded as they end. As when the
     async driver runs them: a real failure ends the step (tasks not started
     never run, those still running are recorded as cancelled), and a cancelled
-    caller finds every unfinished task recorded as cancelled."""
+    caller stops it (see `cancel`)."""
 
-    __slots__ = ("lock", "pending", "reply", "run", "running", "stopped", "cut")
+    __slots__ = (
+        "lock",
+        "idle",
+        "pending",
+        "reply",
+        "run",
+        "running",
+        "stopped",
+        "cut",
+        "helpers",
+        "asked",
+    )
 
     def __init__(self, run: Any, tasks: list[Any]) -> None:
         self.run = run
         self.lock = threading.Lock()
+        self.idle = threading.Condition(self.lock)  # no task running any more
         self.pending = deque(tasks)
         self.running: list[Any] = []
         self.reply: BaseException | None = None
         self.stopped = False  # the caller was cancelled
         self.cut = False  # a failure ended the step
+        # Helpers still to ask for: at most as many pullers at once as the pool has threads.
+        pullers = min(len(tasks), run.max_concurrency or _MAX_PULLERS, _MAX_PULLERS)
+        self.helpers = pullers - 1
+        self.asked = False  # a helper was asked for and has not started yet
+
+    def run_here(self) -> BaseException | None:
+        """Run the step, this thread pulling too; the step's error or None once
+        every task is recorded (None too if the caller was cancelled)."""
+        self.work()
+        with self.lock:
+            while self.running and not self.stopped:
+                self.idle.wait()
+        return self.reply
+
+    def help(self) -> None:
+        """A helper's work (in a pool thread)."""
+        with self.lock:
+            self.asked = False
+        self.work()
 
     def work(self) -> None:
         run = self.run
@@ -603,6 +668,18 @@ class _SyncFanout:
                     return
                 task = pending.popleft()
                 self.running.append(task)
+                # Helpers join one at a time: a puller starting a task while
+                # others wait asks for one unless the last one asked for has
+                # not started yet. Slow (blocking) tasks so soon run side by
+                # side, up to the pool's size, while tiny ones are mostly run
+                # by the stretch's thread before a helper gets to run (every
+                # idle helper woken costs the others a thread switch).
+                helper = bool(pending) and self.helpers > 0 and not self.asked
+                if helper:
+                    self.helpers -= 1
+                    self.asked = True
+            if helper:
+                shared_pool().submit(contextvars.copy_context().run, self.help)
             error: BaseException | None = None
             try:
                 contextvars.copy_context().run(run_task, task)
@@ -623,34 +700,23 @@ class _SyncFanout:
                         self.cut = True
                         while pending:
                             self._cancelled(pending.popleft())
+                if not self.running and not pending:
+                    self.idle.notify_all()
 
     def _cancelled(self, task: Any) -> None:
         _record_cancelled(self.run, task)
         self.reply = step_error(self.reply, asyncio.CancelledError())
 
-    def cancel(self) -> None:
+    def cancel(self, record: bool) -> None:
+        """The caller was cancelled: no task starts any more; those not
+        finished are recorded as cancelled if `record`."""
         with self.lock:
             self.stopped = True
-            for task in [*self.running, *self.pending]:
-                _record_cancelled(self.run, task)
+            if record:
+                for task in [*self.running, *self.pending]:
+                    _record_cancelled(self.run, task)
             self.pending.clear()
-
-
-async def _arun_sync_fanout(run: Any, tasks: list[Any]) -> BaseException | None:
-    """Run a step of sync tasks with `_SyncFanout`; the step's error or None."""
-    fanout = _SyncFanout(run, tasks)
-    loop = asyncio.get_running_loop()
-    pullers = min(len(tasks), run.max_concurrency or _MAX_PULLERS, _MAX_PULLERS)
-    jobs = [
-        loop.run_in_executor(None, contextvars.copy_context().run, fanout.work)
-        for _ in range(pullers)
-    ]
-    try:
-        await asyncio.gather(*jobs)
-    except asyncio.CancelledError:
-        fanout.cancel()
-        raise
-    return fanout.reply
+            self.idle.notify_all()
 
 
 # At most as many pullers as the loop's default pool has threads.
@@ -691,20 +757,17 @@ async def drive_async(run: Any, emit: Callable[[tuple], Any]) -> AsyncIterator[A
             kind = request[0]
             if kind is RUN:
                 reply = None
-                if stretch_ok and len(request[1]) == 1 and _sync_task(request[1][0]):
-                    stretch = _SyncStretch(request[1][0])
+                if stretch_ok and request[1] and all(map(_sync_task, request[1])):
+                    loop = asyncio.get_running_loop()
+                    stretch = _SyncStretch(request[1], run, loop)
                     ctx = contextvars.copy_context()
                     try:
-                        handed_back = await asyncio.get_running_loop().run_in_executor(
+                        handed_back = await loop.run_in_executor(
                             None, ctx.run, stretch.run, run, gen
                         )
                     except asyncio.CancelledError:
                         request = stretch.cancel(run)
                         raise
-                    request = None
-                    continue
-                if stretch_ok and len(request[1]) > 1 and all(map(_sync_task, request[1])):
-                    reply = await _arun_sync_fanout(run, request[1])
                     request = None
                     continue
                 eager = run.emitter.eager and bool(request[1])
@@ -722,6 +785,7 @@ async def drive_async(run: Any, emit: Callable[[tuple], Any]) -> AsyncIterator[A
                     # Eagerly streamed tasks record themselves as they end.
                     record=record if eager else None,
                 )
+                caller_stopped = False
                 try:
                     async for task, exc in steps:
                         if task is None:  # a chunk is ready while tasks run
@@ -756,12 +820,16 @@ async def drive_async(run: Any, emit: Callable[[tuple], Any]) -> AsyncIterator[A
                             raise control.record_error
                 except asyncio.TimeoutError as exc:
                     reply = exc
+                except (asyncio.CancelledError, GeneratorExit):
+                    caller_stopped = True
+                    raise
                 finally:
                     if cast(AsyncGeneratorType, steps).ag_frame is not None:
                         # Cancels and waits for the tasks of a step left early.
                         await steps.aclose()
-                    for task in control.abandoned:
-                        _record_cancelled(run, task)
+                    if not caller_stopped or _records_stop(run, several=len(request[1]) > 1):
+                        for task in control.abandoned:
+                            _record_cancelled(run, task)
                 request = None  # handled
             elif kind is IO_BATCH:
                 batch = request[1]
@@ -786,6 +854,17 @@ async def drive_async(run: Any, emit: Callable[[tuple], Any]) -> AsyncIterator[A
     finally:
         if wake is not None:
             run.emitter.wakeup = None
+
+
+def _records_stop(run: Any, *, several: bool) -> bool:
+    """Whether the tasks of a step its caller stopped (cancelled the run,
+    closed the stream) are saved as cancelled, as in LangGraph: not under
+    durability "exit" (the run's last checkpoint and writes are saved before
+    the cancelled tasks record their error), nor a step's only task when it
+    is awaited directly (no step timeout, nothing streamed while it runs)."""
+    if run.persist.durability == "exit":
+        return False
+    return several or bool(run.graph.step_timeout) or run.emitter.eager
 
 
 def _record_cancelled(run: Any, task: Any) -> None:

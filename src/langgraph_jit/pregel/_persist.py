@@ -374,6 +374,26 @@ class Persister:
         else:
             await pipeline.write(piped)
 
+    def offer(self, batch: list[IoCall], loop: Any) -> bool:
+        """From a thread other than `loop`'s (the async driver's): queue the
+        batch on the saver's async write pipeline without waiting, if that is
+        all `aperform` would do (durability "async", only put/put_writes, no
+        earlier entry failed, room in the queue). False: `aperform` it."""
+        pipeline = self._pipeline  # known once aperform has seen a batch
+        if (
+            self.durability != "async"
+            or pipeline is MISSING
+            or pipeline is None
+            or not pipeline.is_async
+            or getattr(self.checkpointer, "loop", None) is not loop
+        ):
+            return False
+        receipt = self.receipt
+        if receipt is None or receipt.error is not None:
+            return False
+        piped, rest = self._split(batch)
+        return not rest and pipeline.offer(piped, receipt)
+
     @property
     def unsettled(self) -> bool:
         """Whether calls this run queued may not be committed yet."""

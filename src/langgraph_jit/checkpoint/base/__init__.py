@@ -297,6 +297,9 @@ class BaseCheckpointSaver(Generic[V]):
     # Runs may hand their put/put_writes calls to `write_pipeline` (see
     # checkpoint/_pipeline.py) instead of calling the methods one by one.
     pipelines_writes: bool = False
+    # aput/aput_writes only call put/put_writes (nothing to await): an async
+    # run may call the sync methods from the pool thread that advances it.
+    writes_in_any_thread: bool = False
 
     def __init__(self, *, serde: SerializerProtocol | None = None) -> None:
         self.serde = maybe_add_typed_methods(serde or self.serde)
