@@ -270,7 +270,7 @@ class ValueReader:
     new pieces. What each state gets is its own (lists are copied; only values
     and list items that cannot be mutated are shared)."""
 
-    __slots__ = ("blob_values", "blobs", "inline", "lists", "loads", "shared")
+    __slots__ = ("blob_values", "blobs", "inline", "lists", "loads", "scalars", "shared")
 
     def __init__(
         self, serde: Any, blobs: Mapping[tuple[str, str], tuple], *, shared: bool = True
@@ -279,6 +279,7 @@ class ValueReader:
         self.blobs = blobs  # (channel, version) -> (type, bytes)
         self.shared = shared  # whether several states are read
         self.inline: dict[tuple[str, Any], Any] = {}  # (type, bytes) -> value
+        self.scalars: dict[tuple[str, Any], Any] = {}  # (type, bytes) -> a write's scalar
         self.blob_values: dict[tuple[str, str], Any] = {}  # (channel, version) -> value
         # (channel, base version) -> (pieces, the list they make, its length after each piece)
         self.lists: dict[tuple[str, str], tuple[tuple, list, list[int]]] = {}
@@ -292,6 +293,23 @@ class ValueReader:
         if self.shared and _immutable(value):
             inline[key] = value
         return value
+
+    def writes(self, rows: Any) -> list[tuple[str, str, Any]]:
+        """Pending writes `(task id, channel, value)` of write rows `(task id,
+        channel, type, value, ...)`; only scalars are shared (a write's value
+        rarely repeats but None's)."""
+        known = self.scalars
+        loads = self.loads
+        out = []
+        for w in rows:
+            key = (w[2], w[3])
+            value = known.get(key, _UNSHARED)
+            if value is _UNSHARED:
+                value = loads(key)
+                if type(value) in _SCALARS:
+                    known[key] = value
+            out.append((w[0], w[1], value))
+        return out
 
     def _blob(self, channel: str, version: str) -> Any:
         """The decoded blob of (channel, version); _UNSHARED when there is none
@@ -314,6 +332,9 @@ class ValueReader:
     def values(self, state: RowState) -> dict:
         values: dict[str, Any] = {}
         reps = state.reps
+        inline = self.inline
+        loads = self.loads
+        shared = self.shared
         for c, v in state.cv.items():
             rep = reps.get(c)
             if rep is None or rep[0] == "v":
@@ -325,9 +346,15 @@ class ValueReader:
                 if value is _EMPTY:
                     continue
             elif rep[0] == "i":
-                if rep[1] == "empty":
+                tag = rep[1]
+                if tag == "empty":
                     continue
-                value = self.decode((rep[1], rep[2]))
+                key = (tag, rep[2])
+                value = inline.get(key, _UNSHARED)
+                if value is _UNSHARED:
+                    value = loads(key)
+                    if shared and _immutable(value):
+                        inline[key] = value
             else:  # "p"
                 values[c] = self._grown(c, rep[1], rep[2])
                 continue

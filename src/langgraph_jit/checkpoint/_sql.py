@@ -10,8 +10,8 @@ from __future__ import annotations
 import asyncio
 import json
 import random
-import re
 from collections.abc import AsyncIterator, Awaitable, Callable, Generator, Iterator, Mapping
+from operator import itemgetter
 from types import MappingProxyType
 from typing import Any
 
@@ -98,12 +98,14 @@ def coalesced(op: Op) -> Op:
 
 
 def as_tuples(op: Op) -> Op:
-    """A `history` op as a `list` op: each HistoryEntry it emits as its CheckpointTuple."""
+    """A `history` op as a `list` op: it emits pages (iterables of HistoryEntry),
+    this each entry's CheckpointTuple."""
     try:
         msg = next(op)
         while True:
             if msg[0] == EMIT:
-                yield (EMIT, msg[1].as_tuple())
+                for entry in msg[1]:
+                    yield (EMIT, entry.as_tuple())
                 msg = next(op)
             else:
                 msg = op.send((yield msg))
@@ -256,65 +258,45 @@ def group_writes(thread_id: str, ns: str, found: list, into: dict) -> None:
         group.sort(key=_path_and_task)
 
 
-class HistoryEntry:
+class HistoryEntry(tuple):
     """One listed checkpoint as `get_state_history` reads it (a saver's private
-    `history` op): its stored document (`doc`: ts, v, ...) and rebuilt state
-    (`state`: versions, versions seen) are shared with other readers and are
-    read-only; `values`, `metadata` and `writes` (decoded pending writes, in
-    replay order) are the reader's own. `as_tuple()` is the CheckpointTuple
-    `list()` gives for it."""
+    `history` op): (thread id, namespace, checkpoint id, parent id, doc,
+    state, values, metadata, writes). Its stored document (`doc`: ts, v, ...)
+    and rebuilt state (`state`: versions, versions seen) are shared with other
+    readers and are read-only; `values`, `metadata` and `writes` (decoded
+    pending writes, in replay order) are the reader's own. `as_tuple()` is the
+    CheckpointTuple `list()` gives for it. A tuple: made and unpacked without
+    a Python frame (a listing makes one per checkpoint)."""
 
-    __slots__ = (
-        "checkpoint_id",
-        "checkpoint_ns",
-        "doc",
-        "metadata",
-        "parent_id",
-        "state",
-        "thread_id",
-        "values",
-        "writes",
-    )
+    __slots__ = ()
 
-    def __init__(
-        self,
-        thread_id: str,
-        checkpoint_ns: str,
-        checkpoint_id: str,
-        parent_id: str | None,
-        doc: Mapping[str, Any],
-        state: RowState,
-        values: dict[str, Any],
-        metadata: Any,
-        writes: list[tuple[str, str, Any]],
-    ) -> None:
-        self.thread_id = thread_id
-        self.checkpoint_ns = checkpoint_ns
-        self.checkpoint_id = checkpoint_id
-        self.parent_id = parent_id
-        self.doc = doc
-        self.state = state
-        self.values = values
-        self.metadata = metadata
-        self.writes = writes
+    thread_id = property(itemgetter(0))
+    checkpoint_ns = property(itemgetter(1))
+    checkpoint_id = property(itemgetter(2))
+    parent_id = property(itemgetter(3))
+    doc = property(itemgetter(4))
+    state = property(itemgetter(5))
+    values = property(itemgetter(6))
+    metadata = property(itemgetter(7))
+    writes = property(itemgetter(8))
 
     @property
     def config(self) -> dict:
-        return config_of(self.thread_id, self.checkpoint_ns, self.checkpoint_id)  # type: ignore[return-value]
+        return config_of(self[0], self[1], self[2])  # type: ignore[return-value]
 
     @property
     def parent_config(self) -> dict | None:
-        return config_of(self.thread_id, self.checkpoint_ns, self.parent_id)
+        return config_of(self[0], self[1], self[3])
 
     def as_tuple(self) -> CheckpointTuple:
-        checkpoint = checkpoint_of(self.doc, self.checkpoint_id, self.state)
-        checkpoint["channel_values"] = self.values
+        checkpoint = checkpoint_of(self[4], self[2], self[5])
+        checkpoint["channel_values"] = self[6]
         return CheckpointTuple(
             self.config,
             checkpoint,  # type: ignore[arg-type]
-            self.metadata,
+            self[7],
             self.parent_config,
-            self.writes,
+            self[8],
         )
 
 
@@ -339,6 +321,7 @@ def history_entries(
     blob and piece decodes once), writes from `writes` (key -> rows
     `(task id, channel, type, value, task path)` in replay order)."""
     readers: dict[tuple[str, str], ValueReader] = {}
+    new = tuple.__new__
     for thread_id, ns, checkpoint_id, parent_id, _, _, metadata in page:
         key = (thread_id, ns, checkpoint_id)
         doc, state = states[key]
@@ -348,17 +331,13 @@ def history_entries(
         try:
             values = reader.values(state)
             found = writes.get(key)
-            pending = []
-            if found:
-                decode = reader.decode
-                for w in found:
-                    value = decode((w[2], w[3]))
-                    pending.append((w[0], w[1], value if type(value) is not list else list(value)))
-            meta = load_metadata(metadata) if metadata is not None else {}
+            pending = reader.writes(found) if found else []
+            meta = parse_json(metadata) if metadata is not None else {}
         except Exception as exc:  # a value, write or metadata that cannot be decoded
             raise UnreadableCheckpointError(thread_id, ns, checkpoint_id) from exc
-        yield HistoryEntry(
-            thread_id, ns, checkpoint_id, parent_id, doc, state, values, meta, pending
+        yield new(
+            HistoryEntry,
+            (thread_id, ns, checkpoint_id, parent_id, doc, state, values, meta, pending),
         )
 
 
@@ -368,17 +347,21 @@ def load_metadata(data: Any) -> Any:
 
 
 # The fast parser reads integers beyond 64 bits as floats: text with a long
-# run of digits (maybe only inside a string) goes to the standard one.
-_LONG_DIGITS = re.compile(r"[0-9]{19}")
-_LONG_DIGITS_BYTES = re.compile(rb"[0-9]{19}")
+# run of digits (maybe only inside a string) goes to the standard one. Found
+# by mapping digits to "1" and the rest to "0" (bytes.translate, then a
+# substring search: a regex takes ~10x as long on a checkpoint document).
+_DIGIT_MASK = bytes(49 if 48 <= b <= 57 else 48 for b in range(256))
+_LONG_RUN = b"1" * 19
 
 
 def parse_json(data: Any) -> Any:
     """JSON text or bytes -> Python values, exactly as `json.loads` reads them."""
     if type(data) is str:
-        if _LONG_DIGITS.search(data) is not None:
+        if len(data) >= 19 and _LONG_RUN in data.encode("utf-8", "surrogatepass").translate(
+            _DIGIT_MASK
+        ):
             return json.loads(data)
-    elif type(data) is bytes and _LONG_DIGITS_BYTES.search(data) is not None:
+    elif type(data) is bytes and len(data) >= 19 and _LONG_RUN in data.translate(_DIGIT_MASK):
         return json.loads(data)
     try:
         return _fast_json_loads(data)

@@ -12,6 +12,7 @@ from __future__ import annotations
 import binascii
 import logging
 import weakref
+from binascii import unhexlify as _unhexlify
 from typing import Any
 
 from xxhash import xxh3_128_hexdigest
@@ -214,7 +215,7 @@ _PLAIN_TYPES = (LastValue, EphemeralValue)
 class _Shape:
     """What the lean path needs of a graph, worked out once per topology."""
 
-    __slots__ = ("channel_set", "kind", "pulls", "rebuildable", "specs", "topo")
+    __slots__ = ("channel_set", "kind", "pulls", "rebuildable", "specs", "topo", "with_subgraphs")
 
     def __init__(self, graph: Any) -> None:
         topo = self.topo = graph._topology
@@ -250,6 +251,10 @@ class _Shape:
             )
             for n in topo.insertion_order
         ]
+        # The nodes whose tasks show the config of a subgraph's state.
+        self.with_subgraphs = frozenset(
+            proc for proc in topo.procs if getattr(proc, "subgraphs", None)
+        )
 
 
 _SHAPES: weakref.WeakKeyDictionary[Any, _Shape] = weakref.WeakKeyDictionary()
@@ -420,7 +425,7 @@ class SnapshotReader:
             if name in versions and name not in values:
                 return None
         try:
-            id_bytes = binascii.unhexlify(checkpoint_id.replace("-", ""))
+            id_bytes = _unhexlify(checkpoint_id.replace("-", ""))
         except (binascii.Error, ValueError):
             return None
         configurable = config.get(CONF) or {}
@@ -465,23 +470,29 @@ class SnapshotReader:
                     _map_input(name, proc, node_input)
                 node_ns = f"{ns}{NS_SEP}{name}{step}" if ns else f"{name}{step}"
                 planned.append((name, path, proc, id_bytes + node_ns.encode() + tail))
+        new = tuple.__new__
         tasks = []
         names = []
         interrupts: list[Any] = []
+        live = self.live
         for name, path, proc, data in planned:
             h = xxh3_128_hexdigest(data)
-            task_id = f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:32]}"
+            task_id = f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}"
             writes = by_task.get(task_id) if by_task is not None else None
             if writes is not None:
                 output, task_interrupts, error = _status(writes)
-                if output and self.live:
-                    return None
-                result = self._result(output) if output else None
-                interrupts.extend(task_interrupts)
+                if output:
+                    if live:
+                        return None
+                    result = self._result(output)
+                else:
+                    result = None
+                if task_interrupts:
+                    interrupts.extend(task_interrupts)
             else:
                 task_interrupts = ()
                 error = result = None
-            if getattr(proc, "subgraphs", None):
+            if proc in shape.with_subgraphs:
                 base = f"{ns}{NS_SEP}{name}" if ns else name
                 sub_state: Any = {
                     CONF: {
@@ -491,7 +502,9 @@ class SnapshotReader:
                 }
             else:
                 sub_state = None
-            tasks.append(PregelTask(task_id, name, path, error, task_interrupts, sub_state, result))
+            tasks.append(
+                new(PregelTask, (task_id, name, path, error, task_interrupts, sub_state, result))
+            )
             names.append(name)
         reads = self.reads
         if reads is None:
@@ -515,15 +528,18 @@ class SnapshotReader:
         if metadata and metadata.get("parents"):
             config = _output.patch_checkpoint_map(config, metadata)
             parent_config = _output.patch_checkpoint_map(parent_config, metadata)
-        return StateSnapshot(
-            read,
-            tuple(names),
-            config,
-            metadata,
-            ts,
-            parent_config,
-            tuple(tasks),
-            tuple(interrupts),
+        return new(
+            StateSnapshot,
+            (
+                read,
+                tuple(names),
+                config,
+                metadata,
+                ts,
+                parent_config,
+                tuple(tasks),
+                tuple(interrupts),
+            ),
         )
 
     def _result(self, output: list[tuple[str, Any]]) -> Any:

@@ -480,9 +480,9 @@ def _ancestors(listed: list):
 
 
 def history(serde: Any, config: dict | None, filter: Any, before: dict | None, limit: int | None):
-    """Matching checkpoints, newest first, as HistoryEntry items (see `_sql`):
-    each page's rows, states, blobs and writes read at once, each entry
-    decoded when the caller reaches it."""
+    """Matching checkpoints, newest first, as pages of HistoryEntry items (see
+    `_sql`): each page's rows, states, blobs and writes read at once, each
+    entry decoded when the caller reaches it."""
     where, params = search_where(config, filter, before)
     sql = (
         f"SELECT thread_id, checkpoint_ns, checkpoint_id, parent_checkpoint_id, type, "
@@ -528,8 +528,8 @@ def history(serde: Any, config: dict | None, filter: Any, before: dict | None, l
                 (thread_id, ns, *id_params),
             )
             group_writes(thread_id, ns, found, writes)
-        for entry in history_entries(serde, page, states, blobs, writes):
-            yield (EMIT, entry)
+        # A page: its entries are decoded as the caller reaches them.
+        yield (EMIT, history_entries(serde, page, states, blobs, writes))
 
 
 def list_(serde: Any, config: dict | None, filter: Any, before: dict | None, limit: int | None):

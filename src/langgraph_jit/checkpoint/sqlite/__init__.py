@@ -195,9 +195,9 @@ class SqliteSaver(BaseCheckpointSaver[str]):
         """`list` before it makes CheckpointTuples (`reads_history`: what
         get_state_history reads when this class's listing is not overridden)."""
         self._drain()
-        yield from _sql.drive(
-            _ops.history(self.serde, config, filter, before, limit), self._execute
-        )
+        op = _ops.history(self.serde, config, filter, before, limit)
+        for page in _sql.drive(op, self._execute):
+            yield from page
 
     def put(
         self,

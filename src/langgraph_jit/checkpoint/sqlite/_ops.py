@@ -389,9 +389,9 @@ def search_where(config: dict | None, filter: Mapping[str, Any] | None, before: 
 
 
 def history(serde: Any, config: dict | None, filter: Any, before: dict | None, limit: int | None):
-    """Matching checkpoints, newest first, as HistoryEntry items (see `_sql`):
-    each page's rows, states, blobs and writes read at once, each entry
-    decoded when the caller reaches it."""
+    """Matching checkpoints, newest first, as pages of HistoryEntry items (see
+    `_sql`): each page's rows, states, blobs and writes read at once, each
+    entry decoded when the caller reaches it."""
     where, params = search_where(config, filter, before)
     sql = f"SELECT {_COLS} FROM checkpoints {where} ORDER BY checkpoint_id DESC"
     if limit is not None:
@@ -406,8 +406,8 @@ def history(serde: Any, config: dict | None, filter: Any, before: dict | None, l
         keys = [(r[0], r[1], r[2]) for r in reversed(page)]
         states = _states(serde, by_key, keys, keep_all=True)
         blobs, writes = yield from _page_reads(page, states, contiguous=not filter)
-        for entry in history_entries(serde, page, states, blobs, writes):
-            yield (EMIT, entry)
+        # A page: its entries are decoded as the caller reaches them.
+        yield (EMIT, history_entries(serde, page, states, blobs, writes))
 
 
 def list_(serde: Any, config: dict | None, filter: Any, before: dict | None, limit: int | None):
