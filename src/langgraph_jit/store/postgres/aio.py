@@ -14,6 +14,7 @@ from langgraph_jit.store.postgres.base import (
     PostgresIndexConfig,
     check_index,
     connect_kwargs,
+    is_pool,
 )
 
 __all__ = ["AsyncPostgresStore"]
@@ -47,14 +48,12 @@ class AsyncPostgresStore(_sql.AsyncSqlStore):
         index: PostgresIndexConfig | None = None,
         ttl: TTLConfig | None = None,
     ) -> None:
-        from psycopg_pool import AsyncConnectionPool
-
         check_index(index)
         self.conn = conn
         self.pipe = pipe
         self.lock = asyncio.Lock()
         self.loop = asyncio.get_running_loop()
-        self.is_pool = isinstance(conn, AsyncConnectionPool)
+        self.is_pool = is_pool(conn, "AsyncConnectionPool")
         self.supports_pipeline = False
         self._sweeper: _sql.TaskSweeper | None = None
         self._init_core(_sql.POSTGRES, index, ttl, deserializer)

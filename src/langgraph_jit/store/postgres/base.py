@@ -62,6 +62,15 @@ def check_index(index: Any) -> None:
         )
 
 
+def is_pool(conn: Any, class_name: str) -> bool:
+    """Is `conn` a psycopg_pool pool (psycopg_pool may be absent)?"""
+    try:
+        import psycopg_pool
+    except ImportError:  # pragma: no cover
+        return False
+    return isinstance(conn, getattr(psycopg_pool, class_name))
+
+
 def connect_kwargs(pool_config: PoolConfig | None) -> dict:
     from psycopg.rows import dict_row
 
@@ -85,13 +94,11 @@ class PostgresStore(_sql.SqlStore):
         index: PostgresIndexConfig | None = None,
         ttl: TTLConfig | None = None,
     ) -> None:
-        from psycopg_pool import ConnectionPool
-
         check_index(index)
         self.conn = conn
         self.pipe = pipe
         self.lock = threading.Lock()
-        self.is_pool = isinstance(conn, ConnectionPool)
+        self.is_pool = is_pool(conn, "ConnectionPool")
         self.supports_pipeline = False
         self._sweeper: _sql.ThreadSweeper | None = None
         self._init_core(_sql.POSTGRES, index, ttl, deserializer)
