@@ -387,18 +387,31 @@ class StoreCore:
         before the batch; of several puts to one key the last wins."""
         d = self.dialect
         results: list[Result] = []
-        gets: dict[Namespace, dict[str, list[int]]] = defaultdict(lambda: defaultdict(list))
-        refresh_keys: dict[Namespace, set[str]] = defaultdict(set)
+        gets: dict[Namespace, dict[str, list[int]]] = {}
         searches: list[tuple[int, SearchOp]] = []
         listings: list[tuple[int, ListNamespacesOp]] = []
         puts: dict[tuple[Namespace, str], PutOp] = {}
-        for i, op in enumerate(ops):
+        valid: set[Namespace] = set()  # namespaces whose labels were checked
+        listed_ops: list[Any] = list(ops)
+        for i, op in enumerate(listed_ops):
             results.append(None)
-            validate_op_namespace(op)
-            if type(op) is GetOp or isinstance(op, GetOp):
-                gets[op.namespace][op.key].append(i)
-                if op.refresh_ttl:
-                    refresh_keys[op.namespace].add(op.key)
+            kind = type(op)
+            if kind is GetOp or kind is PutOp:
+                namespace = op.namespace
+                if namespace not in valid:
+                    validate_op_namespace(op)
+                    valid.add(namespace)
+            else:
+                validate_op_namespace(op)
+            if kind is GetOp or isinstance(op, GetOp):
+                by_key = gets.get(op.namespace)
+                if by_key is None:
+                    by_key = gets[op.namespace] = {}
+                positions = by_key.get(op.key)
+                if positions is None:
+                    by_key[op.key] = [i]
+                else:
+                    positions.append(i)
             elif isinstance(op, SearchOp):
                 searches.append((i, op))
             elif isinstance(op, ListNamespacesOp):
@@ -448,9 +461,10 @@ class StoreCore:
                 for prefix, key, value, created, updated, ttl in rows:
                     namespace = namespaces(prefix)
                     item = make(Item, loads(value), key, namespace, created, updated)
-                    for i in gets[namespace][key]:
+                    positions = gets[namespace][key]
+                    for i in positions:
                         results[i] = item
-                    if ttl is not None and key in refresh_keys[namespace]:
+                    if ttl is not None and any(listed_ops[i].refresh_ttl for i in positions):
                         refresh.append((namespace, key, ttl))
 
         for i, op, where, params in search_sql:
@@ -570,7 +584,8 @@ class StoreCore:
                 continue
             ttl = op.ttl
             expires = d.stamp(now + timedelta(minutes=ttl)) if ttl is not None else None
-            upserts.append((text, key, _dumps(dict(op.value)), stamp, stamp, expires, ttl))
+            value = op.value if type(op.value) is dict else dict(op.value)
+            upserts.append((text, key, _dumps(value), stamp, stamp, expires, ttl))
         if deleted:
             yield (MANY, f"DELETE FROM store WHERE prefix = {d.p} AND key = {d.p}", deleted)
         if upserts:
