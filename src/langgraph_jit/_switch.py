@@ -20,7 +20,14 @@ SOURCE = "langgraph"
 TARGET = "langgraph_jit"
 ENV_VAR = "LANGGRAPH_JIT"
 
-__all__ = ("LangGraphAliasFinder", "enabled_by_env", "install", "installed", "uninstall")
+__all__ = (
+    "LangGraphAliasFinder",
+    "at_startup",
+    "enabled_by_env",
+    "install",
+    "installed",
+    "uninstall",
+)
 
 
 def enabled_by_env(default: bool = True) -> bool:
@@ -131,6 +138,19 @@ def install(*, force: bool = False) -> bool:
     sys.meta_path.insert(0, _FINDER)
     importlib.invalidate_caches()
     return True
+
+
+def at_startup() -> None:
+    """Run by `langgraph_jit_switch.pth` when Python starts with LANGGRAPH_JIT set: turn
+    the switch on when it says so (an explicit 1/true/yes/on; unset or 0 leave LangGraph
+    in place). Never raises: a failing startup hook would only print a traceback for
+    every Python process in the environment."""
+    if not enabled_by_env(default=False):
+        return
+    try:
+        install()
+    except Exception as exc:  # pragma: no cover - nothing is imported this early
+        print(f"langgraph_jit: LANGGRAPH_JIT is set but the switch failed: {exc}", file=sys.stderr)
 
 
 def uninstall() -> None:
