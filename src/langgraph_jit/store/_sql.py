@@ -46,7 +46,7 @@ from langgraph_jit.store.base import (
     tokenize_path,
     validate_op_namespace,
 )
-from langgraph_jit.store.memory import _by_similarity, _ns_matches
+from langgraph_jit.store.memory import _ns_matches
 
 try:  # faster JSON, when installed
     import orjson
@@ -515,7 +515,7 @@ class StoreCore:
         return where + conditions, params + found
 
     def _ranked(self, op: SearchOp, where: str, params: list, query: list[float]) -> Batch:
-        """A search with a query: every candidate and its vectors, ranked in process."""
+        """A search with a query: the candidates' rows and vectors, ranked in process."""
         d = self.dialect
         rows = yield (
             ALL,
@@ -525,29 +525,31 @@ class StoreCore:
         )
         if not rows:
             return [], []
-        prefix_sql, prefix_params = d.prefix_condition(op.namespace_prefix)
-        found = yield (
-            ALL,
-            f"SELECT prefix, key, embedding FROM {d.vector_table} WHERE {prefix_sql}",
-            tuple(prefix_params),
-        )
-        vectors: dict[tuple[str, str], list[list[float]]] = defaultdict(list)
-        for prefix, key, blob in found:
-            vectors[(prefix, key)].append(array("f", bytes(blob)).tolist())
+        if op.filter:  # only the vectors of the items that pass the filter
+            found = yield (
+                ALL,
+                f"SELECT prefix, key, embedding FROM {d.vector_table} WHERE (prefix, key) IN"
+                f" (SELECT prefix, key FROM store WHERE {where})",
+                tuple(params),
+            )
+        else:
+            prefix_sql, prefix_params = d.prefix_condition(op.namespace_prefix)
+            found = yield (
+                ALL,
+                f"SELECT prefix, key, embedding FROM {d.vector_table} WHERE {prefix_sql}",
+                tuple(prefix_params),
+            )
         make = _ItemMaker()
         namespaces = _NamespaceCache()
         loads = self.loads
-        candidates = [
-            (
-                make(SearchItem, loads(row[2]), row[1], namespaces(row[0]), row[3], row[4]),
-                vectors.get((row[0], row[1]), []),
-            )
-            for row in rows
+        kept = rank_rows(rows, found, query, op.offset, op.limit)
+        items = [
+            make(SearchItem, loads(row[2]), row[1], namespaces(row[0]), row[3], row[4])
+            for row, _ in kept
         ]
-        ranked = _by_similarity(op, candidates, query)
-        # The rows of the items kept, for the TTL refresh.
-        by_ident = {(row[0], row[1]): row for row in rows}
-        return ranked, [by_ident[(".".join(item.namespace), item.key)] for item in ranked]
+        for item, (_, score) in zip(items, kept):
+            item.score = score
+        return items, [row for row, _ in kept]
 
     def _texts_to_embed(self, puts: dict[tuple[Namespace, str], PutOp]) -> dict[str, list]:
         sites: dict[str, list[tuple[Namespace, str, str]]] = defaultdict(list)
@@ -650,6 +652,83 @@ class _ItemMaker:
         if cls is SearchItem:
             item.score = None
         return item
+
+
+def rank_rows(
+    rows: list, vectors: Iterable[tuple], query: list[float], offset: int, limit: int
+) -> list[tuple[Any, float | None]]:
+    """(row, score) of a ranked search page, as LangGraph's InMemoryStore ranks: items
+    by their best vector (ties keep the rows' order), paged by distinct item; the page
+    is then topped up with items that have no vector (unscored, in the rows' order,
+    offset not applied)."""
+    index = {(row[0], row[1]): n for n, row in enumerate(rows)}
+    pairs = []
+    for prefix, key, blob in vectors:
+        n = index.get((prefix, key))
+        if n is not None:
+            pairs.append((n, bytes(blob)))
+    pairs.sort(key=_first)  # vectors in the rows' order, so ties do too
+    owners = [n for n, _ in pairs]
+    scores = cosine_scores(query, [blob for _, blob in pairs])
+    order = sorted(range(len(scores)), key=scores.__getitem__, reverse=True)
+    kept: list[tuple[Any, float | None]] = []
+    seen: set[int] = set()
+    end = offset + limit
+    for j in order:
+        n = owners[j]
+        if n in seen:
+            continue
+        position = len(seen)
+        seen.add(n)
+        if position >= end:
+            break
+        if position >= offset:
+            kept.append((rows[n], float(scores[j])))
+    if len(kept) < limit:
+        scored = set(owners)
+        for n, row in enumerate(rows):
+            if len(kept) >= limit:
+                break
+            if n not in scored:
+                kept.append((row, None))
+    return kept
+
+
+def _first(pair: tuple) -> Any:
+    return pair[0]
+
+
+def cosine_scores(query: list[float], blobs: list[bytes]) -> list[float]:
+    """Cosine of `query` with each float32 vector (0.0 for a zero vector)."""
+    if not blobs:
+        return []
+    try:
+        import numpy as np
+    except ImportError:  # pragma: no cover
+        return _cosine_scores_py(query, blobs)
+    if len({len(b) for b in blobs}) != 1:  # vectors of several sizes: one at a time
+        return _cosine_scores_py(query, blobs)
+    matrix = np.frombuffer(b"".join(blobs), dtype="<f4").reshape(len(blobs), -1)
+    q = np.asarray(query, dtype=np.float64)
+    dots = matrix @ q
+    norms = np.sqrt(np.einsum("ij,ij->i", matrix, matrix, dtype=np.float64)) * np.linalg.norm(q)
+    out = np.zeros(len(blobs))
+    nonzero = norms != 0
+    out[nonzero] = dots[nonzero] / norms[nonzero]
+    return out.tolist()
+
+
+def _cosine_scores_py(query: list[float], blobs: list[bytes]) -> list[float]:
+    q_norm = sum(a * a for a in query) ** 0.5
+    out = []
+    for blob in blobs:
+        vector = array("f", blob)
+        v_norm = sum(b * b for b in vector) ** 0.5
+        if q_norm > 0 and v_norm > 0:
+            out.append(sum(a * b for a, b in zip(query, vector)) / (q_norm * v_norm))
+        else:
+            out.append(0.0)
+    return out
 
 
 def _check_put(op: PutOp) -> None:
