@@ -115,14 +115,22 @@ class Dialect:
     def filter_condition(self, field: str, op: str, arg: Any) -> tuple[str, list]:
         raise NotImplementedError
 
-    def upsert_sql(self) -> str:
+    _UPSERT_TAIL = (
+        " ON CONFLICT (prefix, key) DO UPDATE SET value = excluded.value,"
+        " updated_at = excluded.updated_at, expires_at = excluded.expires_at,"
+        " ttl_minutes = excluded.ttl_minutes"
+    )
+
+    def upsert(self, rows: list[tuple]) -> tuple:
+        """The statement writing rows (prefix, key, value JSON, created, updated,
+        expires, ttl minutes); an existing item keeps its `created_at`."""
         p = self.p
         return (
+            MANY,
             "INSERT INTO store (prefix, key, value, created_at, updated_at, expires_at,"
             f" ttl_minutes) VALUES ({p}, {p}, {self.json_param}, {p}, {p}, {p}, {p})"
-            " ON CONFLICT (prefix, key) DO UPDATE SET value = excluded.value,"
-            " updated_at = excluded.updated_at, expires_at = excluded.expires_at,"
-            " ttl_minutes = excluded.ttl_minutes"
+            + self._UPSERT_TAIL,
+            rows,
         )
 
 
@@ -591,7 +599,7 @@ class StoreCore:
         if deleted:
             yield (MANY, f"DELETE FROM store WHERE prefix = {d.p} AND key = {d.p}", deleted)
         if upserts:
-            yield (MANY, d.upsert_sql(), upserts)
+            yield d.upsert(upserts)
         if self.index_config is not None:
             # A replaced or deleted item's old vectors go; the new ones are written.
             yield (
