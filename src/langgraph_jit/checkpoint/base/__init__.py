@@ -300,6 +300,9 @@ class BaseCheckpointSaver(Generic[V]):
     # aput/aput_writes only call put/put_writes (nothing to await): an async
     # run may call the sync methods from the pool thread that advances it.
     writes_in_any_thread: bool = False
+    # `history(config, *, filter, before, limit)` yields the listing's
+    # HistoryEntry items (checkpoint/_sql.py): get_state_history reads those.
+    reads_history: bool = False
 
     def __init__(self, *, serde: SerializerProtocol | None = None) -> None:
         self.serde = maybe_add_typed_methods(serde or self.serde)
