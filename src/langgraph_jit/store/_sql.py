@@ -498,11 +498,16 @@ class StoreCore:
                     if row[5] is not None
                 )
 
-        if listings:
-            rows = yield (ALL, "SELECT DISTINCT prefix FROM store", ())
-            listed = [namespaces(row[0]) for row in rows]
-            for i, op in listings:
-                results[i] = _list_namespaces(listed, op)
+        # Listings: the distinct namespaces under the literal start of a prefix
+        # pattern (all of them without one), matched and cut in process.
+        listed_under: dict[Namespace, list[Namespace]] = {}
+        for i, op in listings:
+            start = _literal_prefix(op)
+            if start not in listed_under:
+                where, params = d.prefix_condition(start)
+                rows = yield (ALL, f"SELECT DISTINCT prefix FROM store WHERE {where}", params)
+                listed_under[start] = [namespaces(row[0]) for row in rows]
+            results[i] = _list_namespaces(listed_under[start], op)
 
         if refresh:
             yield (
@@ -746,6 +751,19 @@ def _check_put(op: PutOp) -> None:
     if op.value is not None and not isinstance(op.value, Mapping):
         # dict() of a non-mapping fails the way LangGraph's stores fail.
         dict(op.value)
+
+
+def _literal_prefix(op: ListNamespacesOp) -> Namespace:
+    """The labels a listing's prefix condition fixes before its first wildcard."""
+    for condition in op.match_conditions or ():
+        if condition.match_type == "prefix":
+            labels = []
+            for label in condition.path:
+                if label == "*":
+                    break
+                labels.append(label)
+            return tuple(labels)
+    return ()
 
 
 def _list_namespaces(namespaces: list[Namespace], op: ListNamespacesOp) -> list[Namespace]:
