@@ -218,3 +218,41 @@ def test_core_is_shared_by_sync_and_async():
         asyncio.run(_sql.arun(core.batch(ops), aexecute))
         assert seen == sync_statements
         assert [kind for kind, _ in seen] == [_sql.ALL, _sql.ALL, _sql.MANY]
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_setup_finishes_an_older_schema(where, backend):
+    """A database at migration version 1 (before TTL columns) is brought up to date."""
+    from langgraph_jit.store import _sql
+
+    dialect = _sql.SQLITE if backend == "sqlite" else _sql.POSTGRES
+    target = where(backend)
+    statements = [
+        "CREATE TABLE store_migrations (v INTEGER PRIMARY KEY)",
+        *dialect.migrations[:2],
+        "INSERT INTO store_migrations (v) VALUES (0), (1)",
+        "INSERT INTO store (prefix, key, value) VALUES ('old', 'k', '{\"v\": 1}')",
+    ]
+    if backend == "sqlite":
+        import sqlite3
+
+        with sqlite3.connect(target) as conn:
+            for sql in statements:
+                conn.execute(sql)
+    else:
+        import psycopg
+
+        with psycopg.connect(target, autocommit=True) as conn:
+            for sql in statements:
+                conn.execute(sql)
+    with sync_store("langgraph_jit", backend, target) as store:
+        assert store.get(("old",), "k").value == {"v": 1}
+        store.put(("new",), "k", {"v": 2}, ttl=1)
+        assert keyset(store.search(())) == [(("new",), "k"), (("old",), "k")]
+        cur = store.conn.cursor()
+        try:
+            cur.execute("SELECT v FROM store_migrations ORDER BY v")
+            versions = [row[0] if isinstance(row, tuple) else row["v"] for row in cur.fetchall()]
+        finally:
+            cur.close()
+        assert versions == list(range(len(dialect.migrations)))

@@ -93,8 +93,9 @@ class Dialect:
     value_column: str  # the value as JSON text in a select list
     json_param: str  # a JSON text parameter where a value is written
     migrations_table = "store_migrations"
-    # Statements of LangGraph's migration versions 0..n (their count is what we
-    # record, so either engine opens a database the other set up); all idempotent.
+    # The schema as LangGraph's migration versions 0..n build it (versions done are
+    # recorded, so either engine opens, and finishes migrating, a database the other
+    # set up).
     migrations: tuple[str, ...]
     vector_table: str
     vector_ddl: str
@@ -142,11 +143,10 @@ class SqliteDialect(Dialect):
     migrations = (
         "CREATE TABLE IF NOT EXISTS store (prefix text NOT NULL, key text NOT NULL,"
         " value text NOT NULL, created_at TIMESTAMP DEFAULT CURRENT_TIMESTAMP,"
-        " updated_at TIMESTAMP DEFAULT CURRENT_TIMESTAMP, expires_at TIMESTAMP,"
-        " ttl_minutes REAL, PRIMARY KEY (prefix, key))",
+        " updated_at TIMESTAMP DEFAULT CURRENT_TIMESTAMP, PRIMARY KEY (prefix, key))",
         "CREATE INDEX IF NOT EXISTS store_prefix_idx ON store (prefix)",
-        "SELECT 1",  # columns expires_at, ttl_minutes: in the table above
-        "SELECT 1",
+        "ALTER TABLE store ADD COLUMN expires_at TIMESTAMP",
+        "ALTER TABLE store ADD COLUMN ttl_minutes REAL",
         "CREATE INDEX IF NOT EXISTS idx_store_expires_at ON store (expires_at)"
         " WHERE expires_at IS NOT NULL",
     )
@@ -166,7 +166,7 @@ class SqliteDialect(Dialect):
         for prefix, key in pairs:
             by_prefix[prefix].append(key)
         for prefix, keys in by_prefix.items():
-            for part in _chunks(keys, 500):
+            for part in _chunks(keys, _IN_CHUNK):
                 yield f"prefix = ? AND key IN ({', '.join(['?'] * len(part))})", (prefix, *part)
 
     def prefix_condition(self, prefix: Namespace) -> tuple[str, list]:
@@ -228,10 +228,12 @@ class PostgresDialect(Dialect):
         "CREATE TABLE IF NOT EXISTS store (prefix text NOT NULL, key text NOT NULL,"
         " value jsonb NOT NULL, created_at timestamp with time zone DEFAULT"
         " CURRENT_TIMESTAMP, updated_at timestamp with time zone DEFAULT CURRENT_TIMESTAMP,"
-        " expires_at timestamp with time zone, ttl_minutes real, PRIMARY KEY (prefix, key))",
+        " PRIMARY KEY (prefix, key))",
         "CREATE INDEX IF NOT EXISTS store_prefix_idx ON store USING btree"
         " (prefix text_pattern_ops)",
-        "SELECT 1",  # columns expires_at, ttl_minutes: in the table above
+        # real, not integer minutes: a TTL under a minute must not round to 0
+        "ALTER TABLE store ADD COLUMN IF NOT EXISTS expires_at timestamp with time zone,"
+        " ADD COLUMN IF NOT EXISTS ttl_minutes real",
         "CREATE INDEX IF NOT EXISTS idx_store_expires_at ON store (expires_at)"
         " WHERE expires_at IS NOT NULL",
     )
