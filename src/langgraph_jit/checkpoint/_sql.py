@@ -242,19 +242,22 @@ def group_writes(thread_id: str, ns: str, found: list, into: dict) -> None:
     """Write rows (checkpoint id, task id, channel, type, value, task path), in
     primary-key order, grouped by checkpoint in replay order (`writes_sort_key`:
     task path, task id, index; the key order already has task id, index)."""
-    group: list[tuple] | None = None
+    group: list[tuple] = []
     current = None
-    paths: set[str] = set()
+    path = None
+    mixed = False  # the group's writes have several task paths
     for row in found:
         if row[0] != current:
-            if group is not None and len(paths) > 1:
+            if mixed:
                 group.sort(key=_path_and_task)
             current = row[0]
             group = into[(thread_id, ns, current)] = []
-            paths = set()
-        group.append(row[1:])  # type: ignore[union-attr]
-        paths.add(row[5])
-    if group is not None and len(paths) > 1:
+            path = row[5]
+            mixed = False
+        elif not mixed and row[5] != path:
+            mixed = True
+        group.append(row[1:])
+    if mixed:
         group.sort(key=_path_and_task)
 
 
