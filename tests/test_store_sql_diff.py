@@ -606,3 +606,21 @@ def test_setup_is_idempotent(target):
             store.put(("a",), "k", {"v": 1})
         with sync_store("langgraph_jit", backend, where) as store:
             assert store.get(("a",), "k").value == {"v": 1}
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_negative_limit_and_offset(target, backend):
+    """As the database takes LIMIT/OFFSET: SQLite reads -1 as none, PostgreSQL refuses."""
+
+    def program(store, engine):
+        store.put(("a",), "k1", {"v": 1})
+        store.put(("a", "b"), "k2", {"v": 2})
+        out = {}
+        for kwargs in ({"limit": -1}, {"offset": -1}, {"limit": 0}, {"limit": 1, "offset": 1}):
+            out[f"list {kwargs}"] = attempt(lambda kwargs=kwargs: store.list_namespaces(**kwargs))
+            out[f"search {kwargs}"] = attempt(
+                lambda kwargs=kwargs: len(store.search(("a",), **kwargs))
+            )
+        return out
+
+    assert_same(both(target, backend)(program))

@@ -504,6 +504,9 @@ class StoreCore:
         # pattern (all of them without one), matched and cut in process.
         listed_under: dict[Namespace, list[Namespace]] = {}
         for i, op in listings:
+            if op.limit < 0 or op.offset < 0:
+                # The database judges these as in any query (PostgreSQL refuses them).
+                yield (ALL, f"SELECT 1 LIMIT {d.p} OFFSET {d.p}", (op.limit, op.offset))
             start = _literal_prefix(op)
             if start not in listed_under:
                 where, params = d.prefix_condition(start)
@@ -774,7 +777,9 @@ def _list_namespaces(namespaces: list[Namespace], op: ListNamespacesOp) -> list[
         found = [ns for ns in found if all(_ns_matches(c, ns) for c in op.match_conditions)]
     if op.max_depth is not None:
         found = {ns[: op.max_depth] for ns in found}
-    return sorted(found)[op.offset : op.offset + op.limit]
+    # SQL's LIMIT/OFFSET: a negative limit is no limit, a negative offset none.
+    start = max(op.offset, 0)
+    return sorted(found)[start : start + op.limit] if op.limit >= 0 else sorted(found)[start:]
 
 
 def _chunks(items: list, size: int) -> Iterable[list]:
