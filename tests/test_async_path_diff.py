@@ -381,3 +381,26 @@ def test_offer_from_threads_keeps_order_and_errors():
     assert good.pending == 0 and good.error is None
     assert bad.pending == 0 and isinstance(bad.error, ValueError)
     assert not busy
+
+
+def test_a_saver_overriding_aput_is_awaited_on_the_loop():
+    """InMemorySaver's sync writes may be called from the thread advancing an
+    async run (writes_in_any_thread); a subclass overriding aput loses that,
+    and each of its puts is awaited on the loop, as LangGraph calls it."""
+    from langgraph_jit.checkpoint.memory import InMemorySaver
+
+    on_loop: list[bool] = []
+
+    class Counting(InMemorySaver):
+        async def aput(self, config, checkpoint, metadata, new_versions):  # type: ignore[override]
+            on_loop.append(threading.current_thread() is threading.main_thread())
+            return await super().aput(config, checkpoint, metadata, new_versions)
+
+    assert InMemorySaver().writes_in_any_thread
+    saver = Counting()
+    assert not saver.writes_in_any_thread
+    app = _graph("langgraph_jit", saver, [])
+    config = {"configurable": {"thread_id": "t"}}
+    out = asyncio.run(app.ainvoke({"x": 1}, config))
+    assert out["log"] == ["a", "b", "c", "d", "e"]
+    assert len(on_loop) == 7 and all(on_loop)  # input, 5 steps, and START's
