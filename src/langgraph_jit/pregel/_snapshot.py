@@ -319,7 +319,7 @@ class SnapshotReader:
     """Builds the snapshots of one graph's checkpoints (one per get_state or
     get_state_history call: what it works out is shared by its snapshots)."""
 
-    __slots__ = ("graph", "live", "reads", "shape", "stream_keys")
+    __slots__ = ("graph", "key_set", "live", "reads", "shape", "stream_keys")
 
     def __init__(self, graph: Any, *, live: bool) -> None:
         self.graph = graph
@@ -332,6 +332,7 @@ class SnapshotReader:
             if type(keys) is str
             else [(k, shape.kind[k]) for k in keys if k in shape.channel_set]
         )
+        self.key_set = None if type(keys) is str else frozenset(keys)
 
     def snapshot(self, saved: Any, saver: Any) -> StateSnapshot:
         """The snapshot of `saved` (not None), its subgraphs' states unread."""
@@ -480,15 +481,20 @@ class SnapshotReader:
             task_id = f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}"
             writes = by_task.get(task_id) if by_task is not None else None
             if writes is not None:
-                output, task_interrupts, error = _status(writes)
-                if output:
+                result = self._plain_result(writes)
+                if result is None:  # interrupts, an error, a return value, ...
+                    output, task_interrupts, error = _status(writes)
+                    if output:
+                        if live:
+                            return None
+                        result = self._result(output)
+                    if task_interrupts:
+                        interrupts.extend(task_interrupts)
+                else:
                     if live:
                         return None
-                    result = self._result(output)
-                else:
-                    result = None
-                if task_interrupts:
-                    interrupts.extend(task_interrupts)
+                    task_interrupts = ()
+                    error = None
             else:
                 task_interrupts = ()
                 error = result = None
@@ -542,6 +548,20 @@ class SnapshotReader:
             ),
         )
 
+    def _plain_result(self, writes: list[tuple[str, str, Any]]) -> dict[str, Any] | None:
+        """The result of a task whose writes are all plain channel writes, each
+        channel once (what most tasks leave); None for any other."""
+        keys = self.key_set
+        if keys is None or len(writes) > 4:
+            return None
+        result = {}
+        for _, chan, value in writes:
+            if chan in _NOT_PLAIN or chan in result:
+                return None
+            if chan in keys:
+                result[chan] = value
+        return result
+
     def _result(self, output: list[tuple[str, Any]]) -> Any:
         """A task's result: what it returned, else its writes to the stream
         channels (as `task_result`)."""
@@ -579,6 +599,10 @@ class SnapshotReader:
             node_ns = f"{ns}{NS_SEP}{name}" if ns else name
             data = f"{node_ns}{step}{name}{PUSH}{idx}".encode()
             planned.append((name, (PUSH, idx, False), proc, id_bytes + data))
+
+
+# Writes a plain result never holds: the task's status and its return value.
+_NOT_PLAIN = CONTROL_WRITES | {RETURN}
 
 
 def _status(writes: list[tuple[str, str, Any]]) -> tuple[list[Any], tuple[Any, ...], Any]:
