@@ -388,3 +388,28 @@ def test_pregel_chain_entries() -> None:
         return _seen(app, 1)
 
     _same(case)
+
+
+@pytest.mark.parametrize("width", [1, 12], ids=["small", "wide"])
+def test_managed_values_in_small_and_wide_states(width: int) -> None:
+    """Read sets of a few keys are read directly, wider ones kept and refreshed:
+    managed values (RemainingSteps, IsLastStep) keep their place in both."""
+
+    def case(pkg: str) -> Any:
+        managed = _mod(pkg, "managed")
+        fields: dict[str, Any] = {f"k{i}": int for i in range(width)}
+        fields["left"] = managed.RemainingSteps
+        fields["last"] = managed.IsLastStep
+        fields["log"] = Annotated[list, operator.add]
+        Wide = TypedDict("Wide", fields)  # type: ignore[misc]
+
+        def node(s: Any) -> dict:
+            return {"k0": s.get("k0", 0) + 1, "log": [(list(s), s["left"], s["last"])]}
+
+        app = _chain(pkg, Wide, [node] * 4)
+        return (
+            _seen(app, {"k0": 0, "log": []}, config={"recursion_limit": 10}),
+            _outcome(lambda: app.invoke({"k0": 0, "log": []}, {"recursion_limit": 3})),
+        )
+
+    _same(case)

@@ -7,6 +7,7 @@ and checkpoints are made. Chunks are (namespace, mode, payload) in `out`.
 
 from __future__ import annotations
 
+import weakref
 from collections import deque
 from collections.abc import Callable, Sequence
 from dataclasses import asdict
@@ -36,6 +37,13 @@ def stream_mode_set(stream_mode: str | Sequence[str], debug: bool = False) -> fr
     if debug:
         modes = [*modes, "updates", "values"]
     return frozenset(modes)
+
+
+# Per graph topology: (output keys object, its length, their channel ids) of
+# the last invoke that tracked its latest values.
+_OUTPUT_IDS: weakref.WeakKeyDictionary[Any, tuple[Any, int, frozenset[int]]] = (
+    weakref.WeakKeyDictionary()
+)
 
 
 def _no_op_writer(chunk: Any) -> None:
@@ -84,9 +92,6 @@ class Emitter:
         self.namespace = namespace
         self.out: deque[tuple[tuple[str, ...], str, Any]] = deque()
         self.output_keys = output_keys
-        self.output_key_set = (
-            frozenset((output_keys,)) if isinstance(output_keys, str) else frozenset(output_keys)
-        )
         self.stream_keys = stream_keys
         self.wants_updates = "updates" in stream_modes
         self.wants_values = "values" in stream_modes
@@ -100,6 +105,20 @@ class Emitter:
         )
         self.channel_map: dict[str, Any] = {}
         self._dirty_outputs: set[int] = set()
+
+    _output_key_set: frozenset[str] | None = None
+
+    @property
+    def output_key_set(self) -> frozenset[str]:
+        """The output keys as a set (made on first use: an invoke needs it
+        only for streamed modes)."""
+        found = self._output_key_set
+        if found is None:
+            keys = self.output_keys
+            found = self._output_key_set = (
+                frozenset((keys,)) if isinstance(keys, str) else frozenset(keys)
+            )
+        return found
 
     def attach(self, channel_map: dict[str, Any]) -> None:
         """The run's channels (after a checkpoint was loaded)."""
@@ -217,11 +236,20 @@ class Emitter:
     def track_latest_values(self) -> None:
         """Keep only the latest values chunk, updated from what changed."""
         self._latest_only = True
-        chan_id = self.topo.chan_id
-        self._output_ids = frozenset(chan_id[k] for k in self.output_key_set if k in chan_id)
-        self._latest = None if isinstance(self.output_keys, str) else {}
+        topo = self.topo
+        keys = self.output_keys
+        cached = _OUTPUT_IDS.get(topo)
+        if cached is not None and cached[0] is keys and cached[1] == len(keys):
+            ids = cached[2]
+        else:
+            chan_id = topo.chan_id
+            ids = frozenset(chan_id[k] for k in self.output_key_set if k in chan_id)
+            # Kept per graph for the keys object most runs pass (the graph's own).
+            _OUTPUT_IDS[topo] = (keys, len(keys), ids)
+        self._output_ids = ids
+        self._latest = None if isinstance(keys, str) else {}
         # Everything counts as changed until the first values chunk.
-        self._dirty_outputs.update(self._output_ids)
+        self._dirty_outputs.update(ids)
 
     def mark_all_outputs(self) -> None:
         """Refresh every output key now (resuming, an interrupt)."""
@@ -273,10 +301,14 @@ class Emitter:
     def latest_values(self) -> Any:
         if not self._has_latest:
             return None
-        if not isinstance(self.output_keys, str):
-            # Keep the output keys' declared order, as a fresh read would.
+        keys = self.output_keys
+        if not isinstance(keys, str):
+            # Keep the output keys' declared order, as a fresh read would (a
+            # copy of the same order is cheaper to make than to rebuild).
             latest = self._latest
-            return {k: latest[k] for k in self.output_keys if k in latest}
+            if len(latest) == len(keys) and list(latest) == list(keys):
+                return dict(latest)
+            return {k: latest[k] for k in keys if k in latest}
         return self._latest
 
 

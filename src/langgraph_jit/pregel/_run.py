@@ -691,14 +691,13 @@ class PregelRun:
             return [(keys, input)]
         if not isinstance(input, dict):
             raise TypeError(f"Expected chunk to be a dict, got {type(input).__name__}")
-        writes = []
         chan_id = self.topo.chan_id
         input_keys = self.topo.input_key_set(keys)
-        for k, v in input.items():
-            if k in input_keys and k in chan_id:
-                writes.append((k, v))
-            else:
-                logger.warning("Input channel %s not found in %s", k, keys)
+        writes = [item for item in input.items() if item[0] in input_keys and item[0] in chan_id]
+        if len(writes) != len(input):
+            for k in input:
+                if k not in input_keys or k not in chan_id:
+                    logger.warning("Input channel %s not found in %s", k, keys)
         return writes
 
     # -- the step loop ------------------------------------------------------

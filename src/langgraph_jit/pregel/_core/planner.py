@@ -34,6 +34,8 @@ logger = logging.getLogger(ENGINE_LOGGER)
 # {channel id: name} of the channels it reads, its managed-value keys] (a
 # list: updated in place).
 _ReadEntry = list[Any]
+# Read sets of at most this many keys are read directly, not kept.
+_DIRECT_READ = 8
 # How many commits of bumped channels `_read_state` can refresh from.
 _BUMP_LOG_LIMIT = 64
 
@@ -146,6 +148,23 @@ class Planner:
         last built. A channel that gains or loses its value changes key
         order: rebuild.
         """
+        if len(keys) <= _DIRECT_READ:
+            # A few keys (a small state): read them, cheaper than refreshing a copy.
+            channels = self.channel_map
+            values = {}
+            pad = None
+            for k in keys:
+                ch = channels.get(k)
+                if type(ch) is LastValue:
+                    if ch.value is not MISSING:
+                        values[k] = ch.value
+                elif ch is None:
+                    if pad is None:
+                        pad = run.scratchpad()
+                    values[k] = self.managed[k].get(pad)
+                elif ch.is_available():
+                    values[k] = ch.get()
+            return values
         entry = self._read_cache.get(read_set)
         commit_no = self._commit_no
         if entry is not None and entry[1] != commit_no:
