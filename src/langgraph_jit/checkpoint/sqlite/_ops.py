@@ -35,6 +35,7 @@ from langgraph_jit.checkpoint._delta_rows import (
     row_type,
     snapshot_doc,
     snapshot_state,
+    typed_loader,
 )
 from langgraph_jit.checkpoint._sql import (
     ALL,
@@ -131,7 +132,7 @@ def _chain_sql(seed: str) -> str:
 
 
 def _load_doc(serde: Any):
-    loads = serde.loads_typed
+    loads = typed_loader(serde)
 
     def load(row: Sequence[Any], serde_type: str | None) -> dict:
         try:
