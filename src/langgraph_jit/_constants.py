@@ -157,5 +157,10 @@ class _Missing:
     def __bool__(self) -> bool:
         return False
 
+    def __reduce__(self) -> str:
+        # Pickled by name, so it stays the one sentinel `is` checks compare with in
+        # another process (a graph or channel shipped to a cluster worker).
+        return "MISSING"
+
 
 MISSING = _Missing()

@@ -26,6 +26,11 @@ class _Passthrough:
     def __repr__(self) -> str:
         return "PASSTHROUGH"
 
+    def __reduce__(self) -> str:
+        # Pickled by name: a graph shipped to another process keeps the one sentinel
+        # its writers compare against with `is`.
+        return "PASSTHROUGH"
+
 
 PASSTHROUGH = _Passthrough()
 """Write the node's return value itself (the default for `write_to`)."""
