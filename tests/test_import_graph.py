@@ -222,7 +222,7 @@ LAYERS: list[tuple[str, list[str]]] = [
             "stream",
         ],
     ),
-    ("apps", ["prebuilt", "_switch", "__main__", "_checkpoint_convert", ""]),
+    ("apps", ["prebuilt", "_switch", "__main__", "_checkpoint_convert", "distributed", ""]),
 ]
 
 
