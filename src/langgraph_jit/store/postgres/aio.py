@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator, Callable, Iterable
-from contextlib import asynccontextmanager
+from contextlib import asynccontextmanager, nullcontext
 from typing import Any
 
 from langgraph_jit.store import _sql
@@ -54,7 +54,7 @@ class AsyncPostgresStore(_sql.AsyncSqlStore):
         self.lock = asyncio.Lock()
         self.loop = asyncio.get_running_loop()
         self.is_pool = is_pool(conn, "AsyncConnectionPool")
-        self.supports_pipeline = False
+        self.supports_pipeline = pipe is not None
         self._sweeper: _sql.TaskSweeper | None = None
         self._init_core(_sql.POSTGRES, index, ttl, deserializer)
 
@@ -87,8 +87,12 @@ class AsyncPostgresStore(_sql.AsyncSqlStore):
                 finally:
                     await store.stop_ttl_sweeper()
             return
-        async with await AsyncConnection.connect(conn_string, **connect_kwargs(None)) as conn:
-            store = cls(conn, index=index, ttl=ttl)
+        # pipeline=True: the connection stays in pipeline mode (see PostgresStore).
+        async with (
+            await AsyncConnection.connect(conn_string, **connect_kwargs(None, pipeline)) as conn,
+            conn.pipeline() if pipeline else nullcontext() as pipe,
+        ):
+            store = cls(conn, pipe=pipe, index=index, ttl=ttl)
             try:
                 yield store
             finally:

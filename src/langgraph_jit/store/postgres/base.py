@@ -5,8 +5,9 @@ from __future__ import annotations
 import asyncio
 import concurrent.futures
 import threading
+import warnings
 from collections.abc import Callable, Iterable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from datetime import datetime, timezone
 from typing import Any, Literal, TypedDict
 
@@ -60,6 +61,13 @@ def check_index(index: Any) -> None:
             f"distance_type {distance!r} is not supported: langgraph_jit ranks stored vectors "
             "in process by cosine similarity (no pgvector needed)"
         )
+    if (index or {}).get("ann_index_config"):
+        warnings.warn(
+            "ann_index_config has no effect: langgraph_jit's PostgresStore builds no ANN "
+            "index (no pgvector); every search ranks the candidate vectors exactly",
+            UserWarning,
+            stacklevel=3,
+        )
 
 
 def is_pool(conn: Any, class_name: str) -> bool:
@@ -71,10 +79,13 @@ def is_pool(conn: Any, class_name: str) -> bool:
     return isinstance(conn, getattr(psycopg_pool, class_name))
 
 
-def connect_kwargs(pool_config: PoolConfig | None) -> dict:
+def connect_kwargs(pool_config: PoolConfig | None, pipeline: bool = False) -> dict:
     from psycopg.rows import dict_row
 
-    kwargs = {"autocommit": True, "prepare_threshold": 0, "row_factory": dict_row}
+    # Statements are prepared at once, except in pipeline mode, where psycopg can queue a
+    # use of a prepared statement behind the batch that deallocates it.
+    prepare = None if pipeline else 0
+    kwargs = {"autocommit": True, "prepare_threshold": prepare, "row_factory": dict_row}
     if pool_config:
         kwargs.update(pool_config.get("kwargs") or {})
     return kwargs
@@ -99,7 +110,7 @@ class PostgresStore(_sql.SqlStore):
         self.pipe = pipe
         self.lock = threading.Lock()
         self.is_pool = is_pool(conn, "ConnectionPool")
-        self.supports_pipeline = False
+        self.supports_pipeline = pipe is not None
         self._sweeper: _sql.ThreadSweeper | None = None
         self._init_core(_sql.POSTGRES, index, ttl, deserializer)
 
@@ -132,8 +143,13 @@ class PostgresStore(_sql.SqlStore):
                 finally:
                     store.stop_ttl_sweeper(0)
             return
-        with Connection.connect(conn_string, **connect_kwargs(None)) as conn:
-            store = cls(conn, index=index, ttl=ttl)
+        # pipeline=True: the connection stays in pipeline mode, so a batch's
+        # statements go out together and their results come back at its end.
+        with (
+            Connection.connect(conn_string, **connect_kwargs(None, pipeline)) as conn,
+            conn.pipeline() if pipeline else nullcontext() as pipe,
+        ):
+            store = cls(conn, pipe=pipe, index=index, ttl=ttl)
             try:
                 yield store
             finally:
