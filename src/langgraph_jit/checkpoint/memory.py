@@ -53,6 +53,10 @@ _EMPTY = ("empty", b"")
 # serialized lists), so a growing message list is not encoded whole each step.
 _VALUE = "value"
 _APPENDED = "list+"
+# (_NUMBERS, tuple): a list of ints (64-bit), floats and bools, read back as a new list.
+_NUMBERS = "numbers"
+_NUMBER_TYPES = frozenset((int, float, bool))
+_NUMBERS_MAX = 1024  # longer lists are serialized (or stored as appended pieces)
 # A list whose serialized form is at least this big is stored as appended
 # pieces when it grows; pieces are folded into a new base when they outgrow
 # the base or number more than _PIECES_MAX (a read decodes at most ~2x).
@@ -64,13 +68,32 @@ _INT64_MIN = -(2**63)
 _UINT64_MAX = 2**64 - 1
 
 
+def _numbers(value: list) -> tuple | None:
+    """`value` as a tuple if it is a short list of numbers the serializer would
+    give back unchanged (ints of at most 64 bits, floats, bools), else None."""
+    if not value or len(value) > _NUMBERS_MAX or type(value[0]) not in _NUMBER_TYPES:
+        return None
+    kinds = set(map(type, value))
+    if not kinds <= _NUMBER_TYPES:
+        return None
+    if int in kinds and (
+        float in kinds  # (a NaN would hide an out-of-range int from min/max)
+        or min(value) < _INT64_MIN
+        or max(value) > _UINT64_MAX
+    ):
+        return None
+    return tuple(value)
+
+
 def _load(blob: tuple[str, Any], loads: Any) -> Any:
-    """The value of a stored blob (see _VALUE, _APPENDED)."""
+    """The value of a stored blob (see _VALUE, _APPENDED, _NUMBERS)."""
     tag = blob[0]
     if tag == _VALUE:
         return blob[1]
     if tag == "null":
         return None
+    if tag == _NUMBERS:
+        return list(blob[1])
     if tag == _APPENDED:
         base, pieces = blob[1]
         value = loads(base)
@@ -248,6 +271,12 @@ class InMemorySaver(BaseCheckpointSaver[str], AbstractContextManager, AbstractAs
         elif len(stored) == 1:
             for task_id, channel, value, _ in stored.values():
                 pending_writes = [(task_id, channel, _load(value, loads))]
+        elif len({k[0] for k in stored}) == 1:
+            # One task's writes: in index order (its path is the same for all).
+            pending_writes = [
+                (task_id, channel, _load(value, loads))
+                for _, (task_id, channel, value, _) in sorted(stored.items())
+            ]
         else:
             # In writes_sort_key's order: (task path, task id, index); keys are unique.
             order = [(w[3], k[0], k[1]) for k, w in stored.items()]
@@ -386,7 +415,12 @@ class InMemorySaver(BaseCheckpointSaver[str], AbstractContextManager, AbstractAs
                 ):
                     blob = (_VALUE, value)
                 elif kind is list:
-                    blob = self._list_blob((thread_id, checkpoint_ns, channel), value, dumps)
+                    numbers = _numbers(value)
+                    blob = (
+                        (_NUMBERS, numbers)
+                        if numbers is not None
+                        else self._list_blob((thread_id, checkpoint_ns, channel), value, dumps)
+                    )
                 else:
                     blob = dumps(value)
             blobs[(thread_id, checkpoint_ns, channel, version)] = blob
@@ -462,18 +496,24 @@ class InMemorySaver(BaseCheckpointSaver[str], AbstractContextManager, AbstractAs
             if write_key[1] >= 0 and write_key in stored:
                 continue
             kind = type(value)
+            blob: Any = None
+            if not plain:
+                pass
+            elif (
+                (kind is int and _INT64_MIN <= value <= _UINT64_MAX)
+                or (kind is str and value.isascii())
+                or kind is float
+                or kind is bool
+            ):
+                blob = (_VALUE, value)
+            elif kind is list:
+                numbers = _numbers(value)
+                if numbers is not None:
+                    blob = (_NUMBERS, numbers)
             stored[write_key] = (
                 task_id,
                 channel,
-                (_VALUE, value)
-                if plain
-                and (
-                    (kind is int and _INT64_MIN <= value <= _UINT64_MAX)
-                    or (kind is str and value.isascii())
-                    or kind is float
-                    or kind is bool
-                )
-                else dumps(value),
+                dumps(value) if blob is None else blob,
                 task_path,
             )
 

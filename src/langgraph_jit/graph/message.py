@@ -91,7 +91,8 @@ def _merge(left: Any, right: Any, *, format: str | None = None) -> list:
     if lc is None:
         left = [_as_dict_message(m) for m in left]
         right = [_as_dict_message(m) for m in right]
-        id_of, is_remove = _dict_id, _dict_is_remove
+        id_of: Any = _dict_id
+        is_remove = _dict_is_remove
         left_ids = list(map(id_of, left))
         position = dict(zip(left_ids, range(len(left_ids))))
     else:

@@ -164,8 +164,6 @@ class Persister:
         self._written_ids: set[str] = set()
         # task id -> (cache key, ttl) of tasks with a cache policy.
         self._cache_keys: dict[str, tuple[CacheKey, int | None]] = {}
-        # node name -> the saved path of its pull tasks.
-        self._pull_paths: dict[str, str] = {}
 
     def attach(self, state: CheckpointState, saved: Any) -> None:
         """Start from a loaded checkpoint (the saved tuple, or None)."""
@@ -210,10 +208,30 @@ class Persister:
             self.pending_writes.append((tid, *writes[0]))
         else:
             self.pending_writes.extend([(tid, c, v) for c, v in writes])
-        if self.saving:
-            # Saved even for a lone task: history snapshots show each task's
-            # result from these writes, as LangGraph's do.
-            self.queue_put_writes(tid, writes, task.path)
+        if not self.saving:
+            return
+        # Saved even for a lone task: history snapshots show each task's
+        # result from these writes, as LangGraph's do.
+        path = task.path
+        config = self._writes_config
+        if (
+            path[0] == PULL
+            and writes
+            and not self._untracked
+            and self._takes_task_path
+            and config is not None
+            and config[CONF][CONFIG_KEY_CHECKPOINT_ID] == self.state._id
+        ):
+            # queue_put_writes for a node's task (the per-step case).
+            self.pending_io.append(
+                (
+                    self.checkpointer,
+                    "put_writes",
+                    (config, list(writes), tid, f"~{PULL}, {path[1]}"),
+                )
+            )
+        else:
+            self.queue_put_writes(tid, writes, path)
 
     def drop_writes_to(self, channel: str) -> None:
         """Forget the saved writes to one channel (RESUME when time
@@ -291,16 +309,12 @@ class Persister:
         if not path:
             path_str = ""
         elif path[0] == PULL:
-            path_str = self._pull_paths.get(path[1]) or self._pull_path(path[1])
+            path_str = _pull_path_str(path[1])
         else:
             path_str = _task_path_str(path)
         self.pending_io.append(
             (self.checkpointer, "put_writes", (config, list(writes), task_id, path_str))
         )
-
-    def _pull_path(self, name: str) -> str:
-        path = self._pull_paths[name] = _pull_path_str(name)
-        return path
 
     # -- performing saver calls ---------------------------------------------------
 

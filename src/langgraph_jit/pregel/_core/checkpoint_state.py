@@ -359,21 +359,37 @@ class CheckpointState:
     def snapshot(self, checkpointer: Any) -> tuple[HandedOverCheckpoint, dict[str, VersionRepr]]:
         """The checkpoint dict to save now and the versions new since the last save."""
         names = self._names
+        own = checkpointer is self.checkpointer
         # Change logs are kept for savers that take layered snapshots.
         cv_log, vs_log = self._cv_log, self._vs_log
-        layered = cv_log is not None and checkpointer is self.checkpointer
         channel_versions: Any
-        if cv_log is not None and layered:
-            channel_versions = cv_log.snapshot(self.channel_versions)
+        versions_seen: Any
+        if cv_log is not None and vs_log is not None and own:
+            # _ChangeLog.snapshot of both, inlined (once per step).
+            base, top = cv_log.base, cv_log.top
+            if base is None or len(top) * len(top) > len(base) + 64:
+                base = cv_log.base = dict(self.channel_versions)
+                top = cv_log.top = {}
+            channel_versions = LayeredMap(base, top.copy())
+            base, top = vs_log.base, vs_log.top
+            if base is None or len(top) * len(top) > len(base) + 64:
+                base = vs_log.base = FrozenVersionsSeen(self.versions_seen)
+                top = vs_log.top = {}
+            versions_seen = LayeredMap(base, top.copy())
         else:
-            channel_versions = dict(self.channel_versions)
+            channel_versions = (
+                cv_log.snapshot(self.channel_versions)
+                if cv_log is not None and own
+                else dict(self.channel_versions)
+            )
+            if vs_log is not None and own:
+                versions_seen = vs_log.snapshot(self.versions_seen, FrozenVersionsSeen)
+            elif self._frozen_seen and own:
+                versions_seen = FrozenVersionsSeen(self.versions_seen)
+            else:
+                versions_seen = self.versions_seen.thawed()
         changed = self.new_since_save
         reprs = self.version_repr
-        if len(changed) == 1:
-            for c in changed:
-                new_versions = {names[c]: reprs[c]}
-        else:
-            new_versions = {names[c]: reprs[c] for c in changed}
         self.new_since_save = set()
         channels = self.channels
         values: dict[str, Any] = {}
@@ -383,14 +399,18 @@ class CheckpointState:
             self.delta_snapshot = frozenset()
         # Savers store values per (channel, version): only new versions need
         # values; savers that want the whole state get every channel.
-        if self._values_by_version and checkpointer is self.checkpointer:
+        if self._values_by_version and own:
+            new_versions = {}
             for c in changed:
+                name = names[c]
+                new_versions[name] = reprs[c]
                 v = channels[c].checkpoint()
                 if v is not MISSING:
-                    values[names[c]] = v
+                    values[name] = v
                 elif c in deltas:
-                    values[names[c]] = _DeltaSnapshot(channels[c].get())
+                    values[name] = _DeltaSnapshot(channels[c].get())
         else:
+            new_versions = {names[c]: reprs[c] for c in changed}
             for c, name in enumerate(names):
                 if name in channel_versions:
                     v = channels[c].checkpoint()
@@ -398,13 +418,6 @@ class CheckpointState:
                         values[name] = v
                     elif c in deltas:
                         values[name] = _DeltaSnapshot(channels[c].get())
-        versions_seen: Any
-        if vs_log is not None and layered:
-            versions_seen = vs_log.snapshot(self.versions_seen, FrozenVersionsSeen)
-        elif self._frozen_seen and checkpointer is self.checkpointer:
-            versions_seen = FrozenVersionsSeen(self.versions_seen)
-        else:
-            versions_seen = self.versions_seen.thawed()
         updated = self.updated_channels
         checkpoint = HandedOverCheckpoint(
             v=4,
