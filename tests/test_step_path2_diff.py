@@ -413,3 +413,18 @@ def test_managed_values_in_small_and_wide_states(width: int) -> None:
         )
 
     _same(case)
+
+
+@pytest.mark.parametrize("output_keys", ["x", ["log"], ["log", "x"], ["x", "log"]])
+def test_invoke_output_keys(output_keys: Any) -> None:
+    """invoke keeps its latest values incrementally: a single key, a subset, orders."""
+
+    def case(pkg: str) -> Any:
+        app = _chain(pkg, S, [_inc, lambda s: {"log": ["only log"]}, _inc])
+        return (
+            _outcome(lambda: app.invoke({"x": 0, "log": []}, output_keys=output_keys)),
+            _outcome(lambda: list(app.stream({"x": 0}, output_keys=output_keys))),
+            _outcome(lambda: app.invoke({"x": 0}, output_keys=output_keys, version="v2").value),
+        )
+
+    _same(case)

@@ -120,9 +120,13 @@ class Emitter:
             )
         return found
 
-    def attach(self, channel_map: dict[str, Any]) -> None:
-        """The run's channels (after a checkpoint was loaded)."""
+    # The run's channels by id (None: only by name, in channel_map).
+    channels: list[Any] | None = None
+
+    def attach(self, channel_map: dict[str, Any], channels: list[Any] | None = None) -> None:
+        """The run's channels (after a checkpoint was loaded), by name and by id."""
         self.channel_map = channel_map
+        self.channels = channels
 
     # -- chunks -------------------------------------------------------------
 
@@ -266,10 +270,30 @@ class Emitter:
             for c in bumped:
                 if c in out_ids:
                     dirty.add(c)
-            if step_output and dirty and not out_ids.isdisjoint(updated):
+            if not (step_output and dirty and not out_ids.isdisjoint(updated)):
+                return
+            latest = self._latest
+            if self.channels is None or isinstance(self.output_keys, str):
                 self._refresh_latest()
-                if self.wants_values:  # a parent streams this subgraph's values
-                    self.values()
+            else:
+                # _refresh_latest for the usual case (a dict of output keys), inline.
+                self._has_latest = True
+                names = self.topo.chan_names
+                channels = self.channels
+                for c in dirty:
+                    ch = channels[c]
+                    if type(ch) is LastValue:
+                        if ch.value is not MISSING:
+                            latest[names[c]] = ch.value
+                        else:
+                            latest.pop(names[c], None)
+                    elif ch.is_available():
+                        latest[names[c]] = ch.get()
+                    else:
+                        latest.pop(names[c], None)
+                dirty.clear()
+            if self.wants_values:  # a parent streams this subgraph's values
+                self.values()
         elif self.wants_values and step_output:
             names = self.topo.chan_names
             if any(names[c] in self.output_key_set for c in updated):

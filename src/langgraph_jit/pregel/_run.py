@@ -489,7 +489,7 @@ class PregelRun:
         self.channel_map = channel_map = dict(zip(topo.chan_names, state.channels))
         self.planner = Planner(topo, graph.managed, self.table, channel_map)
         self.planner.next_nodes = state.initial_candidates(topo)
-        self.emitter.attach(channel_map)
+        self.emitter.attach(channel_map, state.channels)
         self.persist.attach(state, saved)
         persist = self.persist
         if topo.has_delta_channels:

@@ -459,6 +459,13 @@ class ChannelTable:
                 self._unknown_write(chan, unknown)
                 return {}
             return {c: [value]}
+        if len(writes) == 2:
+            # A node's update and its edge's trigger (StateGraph chains).
+            (chan1, value1), (chan2, value2) = writes
+            c1 = chan_id.get(chan1)
+            c2 = chan_id.get(chan2)
+            if c1 is not None and c2 is not None and c1 != c2:
+                return {c1: [value1], c2: [value2]}
         grouped: dict[int, list[Any]] = {}
         for chan, value in writes:
             written = chan_id.get(chan)
