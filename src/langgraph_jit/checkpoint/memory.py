@@ -425,8 +425,14 @@ class InMemorySaver(BaseCheckpointSaver[str], AbstractContextManager, AbstractAs
                     blob = dumps(value)
             blobs[(thread_id, checkpoint_ns, channel, version)] = blob
         checkpoint_id = checkpoint["id"]
+        if type(checkpoint) is HandedOverCheckpoint:
+            # _copy_skeleton's first case, inlined (once per step).
+            skeleton: Any = dict(checkpoint)
+            del skeleton["channel_values"]
+        else:
+            skeleton = _copy_skeleton(checkpoint, storing=True)
         self.storage[thread_id][checkpoint_ns][checkpoint_id] = (
-            _copy_skeleton(checkpoint, storing=True),
+            skeleton,
             metadata
             if plain and type(metadata) is HandedOverMetadata
             else dumps(get_checkpoint_metadata(config, metadata)),
