@@ -1,10 +1,11 @@
-"""What the SQL stores (SQLite, PostgreSQL; sync and async) share: one sans-IO core.
+"""What the SQL stores (SQLite, PostgreSQL, MySQL; sync and async) share: one sans-IO core.
 
 A batch of store ops is a generator that yields statements `(kind, sql, params)`
 and embedding requests, and receives their results; thin drivers run it on a
-sqlite3/aiosqlite/psycopg cursor and an embeddings object, sync or async. The
-two databases differ only in the `Dialect` (placeholders, JSON and time types,
-the schema), so every operation is written once.
+sqlite3/aiosqlite/psycopg/PyMySQL/aiomysql/asyncmy cursor and an embeddings
+object, sync or async. The databases differ only in the `Dialect` (placeholders,
+JSON and time types, how rows are written and deleted, the schema), so every
+operation is written once.
 
 Vector search is computed here, in process: vectors are stored as float32 bytes
 and a search with a query reads the vectors of the items under its namespace
@@ -92,13 +93,16 @@ class Dialect:
     p: str  # placeholder
     value_column: str  # the value as JSON text in a select list
     json_param: str  # a JSON text parameter where a value is written
-    migrations_table = "store_migrations"
+    migrations_table_name = "store_migrations"
     # The schema as LangGraph's migration versions 0..n build it (versions done are
     # recorded, so either engine opens, and finishes migrating, a database the other
     # set up).
     migrations: tuple[str, ...]
     vector_table: str
-    vector_ddl: str
+    vector_ddl: str | None  # made at setup with an index config (None: a migration makes it)
+    k = "key"  # the key column as SQL names it
+    # Can DELETE return the deleted rows? (Else the sweep selects them first.)
+    delete_returning = True
 
     def key_lookups(self, pairs: list[tuple[str, str]]) -> Iterable[tuple[str, tuple]]:
         """Conditions (with their parameters) that together select the rows of these
@@ -121,6 +125,36 @@ class Dialect:
         " updated_at = excluded.updated_at, expires_at = excluded.expires_at,"
         " ttl_minutes = excluded.ttl_minutes"
     )
+
+    def migrations_table(self) -> Batch:
+        """Create the migrations table if it is missing."""
+        yield (
+            EXEC,
+            f"CREATE TABLE IF NOT EXISTS {self.migrations_table_name} (v INTEGER PRIMARY KEY)",
+            (),
+        )
+
+    def delete_keys(self, table: str, pairs: list[tuple[str, str]]) -> Iterable[tuple]:
+        """Statements deleting the rows of these (prefix text, key) pairs from `table`."""
+        p = self.p
+        yield (MANY, f"DELETE FROM {table} WHERE prefix = {p} AND key = {p}", pairs)
+
+    def upserts(self, rows: list[tuple]) -> Iterable[tuple]:
+        """Statements writing these rows (see `upsert`)."""
+        yield self.upsert(rows)
+
+    def vector_upserts(self, rows: list[tuple]) -> Iterable[tuple]:
+        """Statements writing vector rows (prefix, key, field, float32 bytes, created,
+        updated)."""
+        p = self.p
+        yield (
+            MANY,
+            f"INSERT INTO {self.vector_table} (prefix, key, field_name, embedding,"
+            f" created_at, updated_at) VALUES ({p}, {p}, {p}, {p}, {p}, {p})"
+            " ON CONFLICT (prefix, key, field_name) DO UPDATE SET"
+            " embedding = excluded.embedding, updated_at = excluded.updated_at",
+            rows,
+        )
 
     def upsert(self, rows: list[tuple]) -> tuple:
         """The statement writing rows (prefix, key, value JSON, created, updated,
@@ -290,8 +324,195 @@ class PostgresDialect(Dialect):
         return "COALESCE(value -> %s = %s::jsonb, FALSE)", [field, _dumps(arg)]
 
 
+class MySqlDialect(Dialect):
+    """MySQL 8.0.19+ and MariaDB 10.5+ (tested on MariaDB). Versions 0-1 of the schema
+    are langgraph-checkpoint-mysql's store tables; 2-4 are ours (binary collation for
+    the item's address, microsecond timestamps, TTL columns, the vector table). Where
+    the two servers' SQL differs, one statement carries both forms in their executable
+    comments (`/*!80019 MySQL only*/`, `/*M! MariaDB only*/`)."""
+
+    name = "mysql"
+    p = "%s"
+    k = "`key`"  # a reserved word in MySQL
+    value_column = "value"
+    json_param = "%s"
+    delete_returning = False  # MariaDB has DELETE ... RETURNING, MySQL has not
+    migrations = (
+        "CREATE TABLE IF NOT EXISTS store (prefix VARCHAR(500) NOT NULL,"
+        " `key` VARCHAR(150) NOT NULL, value JSON NOT NULL,"
+        " created_at TIMESTAMP DEFAULT CURRENT_TIMESTAMP,"
+        " updated_at TIMESTAMP DEFAULT CURRENT_TIMESTAMP, PRIMARY KEY (prefix, `key`))"
+        " CHARACTER SET utf8mb4 COLLATE utf8mb4_bin",
+        "CREATE INDEX store_prefix_idx ON store (prefix) USING btree",
+        # Ours. Keys compare as code points whatever the database's default collation
+        # (a case-insensitive one would make "A" and "a" one item, and breaks the
+        # prefix ranges); updates a second apart are no longer needed for recency
+        # order; TTL as in the other stores (DATETIME: no 2038 limit on expiry).
+        "ALTER TABLE store"
+        " MODIFY prefix VARCHAR(500) CHARACTER SET utf8mb4 COLLATE utf8mb4_bin NOT NULL,"
+        " MODIFY `key` VARCHAR(150) CHARACTER SET utf8mb4 COLLATE utf8mb4_bin NOT NULL,"
+        " MODIFY created_at TIMESTAMP(6) NULL DEFAULT CURRENT_TIMESTAMP(6),"
+        " MODIFY updated_at TIMESTAMP(6) NULL DEFAULT CURRENT_TIMESTAMP(6),"
+        " ADD COLUMN expires_at DATETIME(6) NULL, ADD COLUMN ttl_minutes DOUBLE NULL",
+        "CREATE INDEX idx_store_expires_at ON store (expires_at)",
+        # float32 bytes ranked in process; one row per embedded field of an item (the
+        # core deletes an item's vectors before writing new ones, so no unique key on
+        # the field, whose path may be long).
+        "CREATE TABLE IF NOT EXISTS store_vectors (prefix VARCHAR(500) NOT NULL,"
+        " `key` VARCHAR(150) NOT NULL, field_name VARCHAR(1000) NOT NULL,"
+        " embedding MEDIUMBLOB NOT NULL,"
+        " created_at TIMESTAMP(6) NULL DEFAULT CURRENT_TIMESTAMP(6),"
+        " updated_at TIMESTAMP(6) NULL DEFAULT CURRENT_TIMESTAMP(6),"
+        " KEY store_vectors_item_idx (prefix, `key`))"
+        " CHARACTER SET utf8mb4 COLLATE utf8mb4_bin",
+    )
+    vector_table = "store_vectors"
+    vector_ddl = None
+
+    def migrations_table(self) -> Batch:
+        # Looked up first: CREATE TABLE IF NOT EXISTS on an existing table leaves a
+        # server warning, which aiomysql turns into a Python warning.
+        name = self.migrations_table_name
+        rows = yield (
+            ALL,
+            "SELECT 1 FROM information_schema.tables"
+            " WHERE table_schema = DATABASE() AND table_name = %s",
+            (name,),
+        )
+        if not rows:
+            yield (EXEC, f"CREATE TABLE IF NOT EXISTS {name} (v INTEGER PRIMARY KEY)", ())
+
+    def key_lookups(self, pairs: list[tuple[str, str]]) -> Iterable[tuple[str, tuple]]:
+        # One statement per up to _IN_CHUNK keys: an OR of (prefix, IN list) groups, a
+        # range scan of the primary key each.
+        by_prefix: dict[str, list[str]] = defaultdict(list)
+        for prefix, key in pairs:
+            by_prefix[prefix].append(key)
+        parts: list[str] = []
+        params: list[str] = []
+        size = 0
+        for prefix, keys in by_prefix.items():
+            for part in _chunks(keys, _IN_CHUNK):
+                if size and size + len(part) > _IN_CHUNK:
+                    yield "(" + " OR ".join(parts) + ")", tuple(params)
+                    parts, params, size = [], [], 0
+                parts.append(f"(prefix = %s AND `key` IN ({', '.join(['%s'] * len(part))}))")
+                params.append(prefix)
+                params.extend(part)
+                size += len(part)
+        if parts:
+            yield "(" + " OR ".join(parts) + ")", tuple(params)
+
+    def delete_keys(self, table: str, pairs: list[tuple[str, str]]) -> Iterable[tuple]:
+        # IN lists rather than executemany: the drivers send one DELETE per row.
+        for lookup, params in self.key_lookups(pairs):
+            yield (EXEC, f"DELETE FROM {table} WHERE {lookup}", params)
+
+    _UPSERT = (
+        "INSERT INTO store (prefix, `key`, value, created_at, updated_at, expires_at,"
+        " ttl_minutes) VALUES {rows} /*!80019 AS new*/ ON DUPLICATE KEY UPDATE"
+        " value = /*!80019 new.value*//*M! VALUES(value)*/,"
+        " updated_at = /*!80019 new.updated_at*//*M! VALUES(updated_at)*/,"
+        " expires_at = /*!80019 new.expires_at*//*M! VALUES(expires_at)*/,"
+        " ttl_minutes = /*!80019 new.ttl_minutes*//*M! VALUES(ttl_minutes)*/"
+    )
+
+    def upserts(self, rows: list[tuple]) -> Iterable[tuple]:
+        # Multi-row INSERTs built here (the drivers' executemany cannot rewrite a
+        # statement with SQL in its VALUES); the server's clock stamps the rows, as
+        # langgraph-checkpoint-mysql's store does.
+        one = "(%s, %s, %s, CURRENT_TIMESTAMP(6), CURRENT_TIMESTAMP(6), %s, %s)"
+        for part in _chunks(rows, _IN_CHUNK):
+            params: list[Any] = []
+            for prefix, key, value, _, _, expires, ttl in part:
+                params.extend((prefix, key, value, expires, ttl))
+            yield (EXEC, self._UPSERT.format(rows=", ".join([one] * len(part))), params)
+
+    def upsert(self, rows: list[tuple]) -> tuple:
+        raise NotImplementedError("MySqlDialect writes through upserts()")
+
+    def vector_upserts(self, rows: list[tuple]) -> Iterable[tuple]:
+        one = "(%s, %s, %s, %s)"
+        for part in _chunks(rows, _IN_CHUNK):
+            params = [x for row in part for x in row[:4]]
+            yield (
+                EXEC,
+                "INSERT INTO store_vectors (prefix, `key`, field_name, embedding) VALUES "
+                + ", ".join([one] * len(part)),
+                params,
+            )
+
+    def prefix_condition(self, prefix: Namespace) -> tuple[str, list]:
+        if not prefix:
+            return "TRUE", []
+        text = ".".join(prefix)
+        # utf8mb4_bin (migration 2): a range on the primary key, "/" right after ".".
+        return "(prefix = %s OR (prefix >= %s AND prefix < %s))", [text, text + ".", text + "/"]
+
+    def stamp(self, moment: datetime) -> datetime:
+        # expires_at is a DATETIME holding naive UTC, written and compared only by us.
+        return moment.astimezone(timezone.utc).replace(tzinfo=None)
+
+    _NUMBER = "('INTEGER', 'DOUBLE', 'DECIMAL', 'UNSIGNED INTEGER')"
+
+    def filter_condition(self, field: str, op: str, arg: Any) -> tuple[str, list]:
+        path = '$."' + field.replace("\\", "\\\\").replace('"', '\\"') + '"'
+        kind = "JSON_TYPE(JSON_EXTRACT(value, %s))"
+        if op == "$eq":
+            return self._equal(path, arg)
+        if op == "$ne":
+            sql, params = self._equal(path, arg)
+            return f"({kind} IS NOT NULL AND NOT {sql})", [path, *params]
+        cmp = _COMPARISONS[op]
+        if _is_number(arg):
+            return (
+                f"({kind} IN {self._NUMBER} AND CAST(JSON_EXTRACT(value, %s) AS DOUBLE) {cmp} %s)",
+                [path, path, arg],
+            )
+        if isinstance(arg, str):
+            return (
+                f"({kind} = 'STRING' AND JSON_UNQUOTE(JSON_EXTRACT(value, %s))"
+                f" COLLATE utf8mb4_bin {cmp} %s)",
+                [path, path, arg],
+            )
+        return "FALSE", []
+
+    def _equal(self, path: str, arg: Any) -> tuple[str, list]:
+        kind = "JSON_TYPE(JSON_EXTRACT(value, %s))"
+        if arg is None:
+            return f"COALESCE({kind} = 'NULL', FALSE)", [path]
+        if arg is True or arg is False:
+            return (
+                f"COALESCE({kind} = 'BOOLEAN' AND JSON_UNQUOTE(JSON_EXTRACT(value, %s)) = %s,"
+                " FALSE)",
+                [path, path, "true" if arg else "false"],
+            )
+        if _is_number(arg):
+            return (
+                f"COALESCE({kind} IN {self._NUMBER} AND CAST(JSON_EXTRACT(value, %s) AS DOUBLE)"
+                " = %s, FALSE)",
+                [path, path, arg],
+            )
+        if isinstance(arg, str):
+            return (
+                f"COALESCE({kind} = 'STRING' AND JSON_UNQUOTE(JSON_EXTRACT(value, %s))"
+                " COLLATE utf8mb4_bin = %s, FALSE)",
+                [path, path, arg],
+            )
+        # Arrays and objects: JSON equality (MySQL compares JSON values with =;
+        # MariaDB, whose JSON is text, has JSON_EQUALS).
+        text = _dumps(arg)
+        return (
+            f"COALESCE({kind} IN ('ARRAY', 'OBJECT') AND"
+            " /*!80019 JSON_EXTRACT(value, %s) = CAST(%s AS JSON)*/"
+            "/*M! JSON_EQUALS(JSON_EXTRACT(value, %s), %s)*/, FALSE)",
+            [path, path, text, path, text],
+        )
+
+
 SQLITE = SqliteDialect()
 POSTGRES = PostgresDialect()
+MYSQL = MySqlDialect()
 
 _COMPARISONS = {"$gt": ">", "$gte": ">=", "$lt": "<", "$lte": "<="}
 _OPERATORS = frozenset(("$eq", "$ne", *_COMPARISONS))
@@ -359,35 +580,31 @@ class StoreCore:
 
     def setup(self) -> Batch:
         d = self.dialect
-        yield (
-            EXEC,
-            f"CREATE TABLE IF NOT EXISTS {d.migrations_table} (v INTEGER PRIMARY KEY)",
-            (),
-        )
-        rows = yield (ALL, f"SELECT v FROM {d.migrations_table}", ())
+        table = d.migrations_table_name
+        yield from d.migrations_table()
+        rows = yield (ALL, f"SELECT v FROM {table}", ())
         done = {row[0] for row in rows}
         for version, sql in enumerate(d.migrations):
             if version not in done:
                 yield (EXEC, sql, ())
-                yield (EXEC, f"INSERT INTO {d.migrations_table} (v) VALUES ({d.p})", (version,))
-        if self.index_config is not None:
+                yield (EXEC, f"INSERT INTO {table} (v) VALUES ({d.p})", (version,))
+        if self.index_config is not None and d.vector_ddl:
             yield (EXEC, d.vector_ddl, ())
 
     def sweep(self, now: datetime) -> Batch:
         """Delete expired items (and their vectors); returns how many."""
         d = self.dialect
-        rows = yield (
-            ALL,
-            f"DELETE FROM store WHERE expires_at IS NOT NULL AND expires_at < {d.p}"
-            " RETURNING prefix, key",
-            (d.stamp(now),),
-        )
+        expired = f"FROM store WHERE expires_at IS NOT NULL AND expires_at < {d.p}"
+        if d.delete_returning:
+            rows = yield (ALL, f"DELETE {expired} RETURNING prefix, key", (d.stamp(now),))
+        else:  # the expired rows, locked, then deleted by key
+            rows = yield (ALL, f"SELECT prefix, {d.k} {expired} FOR UPDATE", (d.stamp(now),))
+            if rows:
+                for statement in d.delete_keys("store", [tuple(row) for row in rows]):
+                    yield statement
         if rows and self.index_config is not None:
-            yield (
-                MANY,
-                f"DELETE FROM {d.vector_table} WHERE prefix = {d.p} AND key = {d.p}",
-                [tuple(row) for row in rows],
-            )
+            for statement in d.delete_keys(d.vector_table, [tuple(row) for row in rows]):
+                yield statement
         return len(rows)
 
     # -------------------------------------------------------------- a batch
@@ -464,7 +681,7 @@ class StoreCore:
             for lookup, lookup_params in d.key_lookups(wanted):
                 rows = yield (
                     ALL,
-                    f"SELECT prefix, key, {d.value_column}, created_at, updated_at,"
+                    f"SELECT prefix, {d.k}, {d.value_column}, created_at, updated_at,"
                     f" ttl_minutes FROM store WHERE {lookup}",
                     lookup_params,
                 )
@@ -483,7 +700,7 @@ class StoreCore:
             else:
                 rows = yield (
                     ALL,
-                    f"SELECT prefix, key, {d.value_column}, created_at, updated_at,"
+                    f"SELECT prefix, {d.k}, {d.value_column}, created_at, updated_at,"
                     f" ttl_minutes FROM store WHERE {where}"
                     f" ORDER BY updated_at DESC LIMIT {d.p} OFFSET {d.p}",
                     (*params, op.limit, op.offset),
@@ -517,7 +734,7 @@ class StoreCore:
         if refresh:
             yield (
                 MANY,
-                f"UPDATE store SET expires_at = {d.p} WHERE prefix = {d.p} AND key = {d.p}",
+                f"UPDATE store SET expires_at = {d.p} WHERE prefix = {d.p} AND {d.k} = {d.p}",
                 [
                     (d.stamp(now + timedelta(minutes=ttl)), ".".join(ns), key)
                     for ns, key, ttl in refresh
@@ -537,7 +754,7 @@ class StoreCore:
         d = self.dialect
         rows = yield (
             ALL,
-            f"SELECT prefix, key, {d.value_column}, created_at, updated_at, ttl_minutes"
+            f"SELECT prefix, {d.k}, {d.value_column}, created_at, updated_at, ttl_minutes"
             f" FROM store WHERE {where} ORDER BY updated_at DESC",
             tuple(params),
         )
@@ -546,15 +763,15 @@ class StoreCore:
         if op.filter:  # only the vectors of the items that pass the filter
             found = yield (
                 ALL,
-                f"SELECT prefix, key, embedding FROM {d.vector_table} WHERE (prefix, key) IN"
-                f" (SELECT prefix, key FROM store WHERE {where})",
+                f"SELECT prefix, {d.k}, embedding FROM {d.vector_table} WHERE (prefix, {d.k})"
+                f" IN (SELECT prefix, {d.k} FROM store WHERE {where})",
                 tuple(params),
             )
         else:
             prefix_sql, prefix_params = d.prefix_condition(op.namespace_prefix)
             found = yield (
                 ALL,
-                f"SELECT prefix, key, embedding FROM {d.vector_table} WHERE {prefix_sql}",
+                f"SELECT prefix, {d.k}, embedding FROM {d.vector_table} WHERE {prefix_sql}",
                 tuple(prefix_params),
             )
         make = _ItemMaker()
@@ -607,27 +824,18 @@ class StoreCore:
             value = op.value if type(op.value) is dict else dict(op.value)
             upserts.append((text, key, _dumps(value), stamp, stamp, expires, ttl))
         if deleted:
-            yield (MANY, f"DELETE FROM store WHERE prefix = {d.p} AND key = {d.p}", deleted)
+            yield from d.delete_keys("store", deleted)
         if upserts:
-            yield d.upsert(upserts)
+            yield from d.upserts(upserts)
         if self.index_config is not None:
             # A replaced or deleted item's old vectors go; the new ones are written.
-            yield (
-                MANY,
-                f"DELETE FROM {d.vector_table} WHERE prefix = {d.p} AND key = {d.p}",
-                deleted + [row[:2] for row in upserts],
-            )
+            yield from d.delete_keys(d.vector_table, deleted + [row[:2] for row in upserts])
             if site_vectors:
-                yield (
-                    MANY,
-                    f"INSERT INTO {d.vector_table} (prefix, key, field_name, embedding,"
-                    f" created_at, updated_at) VALUES ({d.p}, {d.p}, {d.p}, {d.p}, {d.p}, {d.p})"
-                    " ON CONFLICT (prefix, key, field_name) DO UPDATE SET"
-                    " embedding = excluded.embedding, updated_at = excluded.updated_at",
+                yield from d.vector_upserts(
                     [
                         (".".join(ns), key, path, array("f", vec).tobytes(), stamp, stamp)
                         for ns, key, path, vec in site_vectors
-                    ],
+                    ]
                 )
 
 
@@ -985,3 +1193,46 @@ class AsyncSqlStore(SqlStore):
         except asyncio.TimeoutError:
             return False
         return True
+
+
+class SyncSqlStore(SqlStore):
+    """What the sync SQL stores on a driver share: `batch` and `setup` through `_run`,
+    async methods in a worker thread, TTL sweeps on a daemon thread."""
+
+    _sweeper: ThreadSweeper | None
+
+    def _run(self, op: Batch) -> Any:
+        raise NotImplementedError
+
+    def setup(self) -> None:
+        """Create or migrate the tables. Idempotent."""
+        self._run(self._core.setup())
+
+    def batch(self, ops: Iterable[Op]) -> list[Result]:
+        return self._run(self._core.batch(ops))
+
+    async def abatch(self, ops: Iterable[Op]) -> list[Result]:
+        ops = list(ops)
+        return await asyncio.get_running_loop().run_in_executor(None, self.batch, ops)
+
+    def sweep_ttl(self) -> int:
+        """Delete the items whose TTL has passed; returns how many."""
+        return self._run(self._core.sweep(datetime.now(timezone.utc)))
+
+    def start_ttl_sweeper(
+        self, sweep_interval_minutes: int | None = None
+    ) -> concurrent.futures.Future[None]:
+        """Sweep every `sweep_interval_minutes` (default: the ttl config's, else 5) on a
+        daemon thread; the future completes when it stops. No-op without a ttl config."""
+        if not self.ttl_config:
+            return done_future()
+        if self._sweeper is None:
+            self._sweeper = ThreadSweeper(
+                self.sweep_ttl, self._sweep_minutes(sweep_interval_minutes)
+            )
+        return self._sweeper.future
+
+    def stop_ttl_sweeper(self, timeout: float | None = None) -> bool:
+        """Stop the sweeper thread; False if it was still running after `timeout`."""
+        sweeper, self._sweeper = self._sweeper, None
+        return True if sweeper is None else sweeper.stop(timeout)

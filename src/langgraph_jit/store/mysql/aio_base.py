@@ -1,0 +1,79 @@
+"""`BaseAsyncMySQLStore`: the MySQL store on an asyncio driver's connection or pool
+(aiomysql, asyncmy)."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable, Iterable
+from typing import Any
+
+from langgraph_jit.store import _sql
+from langgraph_jit.store.base import Op, Result, TTLConfig
+from langgraph_jit.store.mysql.base import MySQLIndexConfig
+
+__all__ = ["BaseAsyncMySQLStore"]
+
+
+def async_executor(cur: Any) -> Callable[[int, str, Any], Any]:
+    async def execute(kind: int, sql: str, params: Any) -> Any:
+        if kind == _sql.MANY:
+            if params:
+                await cur.executemany(sql, params)
+            return None
+        await cur.execute(sql, params or None)
+        return await cur.fetchall() if kind == _sql.ALL else None
+
+    return execute
+
+
+class BaseAsyncMySQLStore(_sql.AsyncSqlStore):
+    """The MySQL store for asyncio; same tables as `PyMySQLStore`. `conn` is a
+    connection (used under a lock) or a pool with `acquire()`. Its sync methods may be
+    called from other threads than the event loop's."""
+
+    def __init__(
+        self,
+        conn: Any,
+        *,
+        deserializer: Callable[[Any], dict[str, Any]] | None = None,
+        index: MySQLIndexConfig | None = None,
+        ttl: TTLConfig | None = None,
+    ) -> None:
+        self.conn = conn
+        self.lock = asyncio.Lock()
+        self.loop = asyncio.get_running_loop()
+        self._sweeper: _sql.TaskSweeper | None = None
+        self._init_core(_sql.MYSQL, index, ttl, deserializer)
+
+    @staticmethod
+    def _cursor_class() -> Any:
+        """The driver's tuple cursor."""
+        raise NotImplementedError
+
+    async def _arun(self, op: _sql.Batch) -> Any:
+        conn = self.conn
+        if hasattr(conn, "cursor"):
+            async with self.lock:
+                return await self._in_transaction(conn, op)
+        if hasattr(conn, "acquire"):
+            async with conn.acquire() as acquired:
+                return await self._in_transaction(acquired, op)
+        raise TypeError(f"Invalid connection or pool type: {type(conn)}")
+
+    async def _in_transaction(self, conn: Any, op: _sql.Batch) -> Any:
+        await conn.begin()
+        try:
+            async with conn.cursor(self._cursor_class()) as cur:
+                result = await _sql.arun(op, async_executor(cur), self.embeddings)
+            await conn.commit()
+        except BaseException:
+            await conn.rollback()
+            raise
+        return result
+
+    async def setup(self) -> None:
+        """Create or migrate the tables. Idempotent."""
+        await self._arun(self._core.setup())
+
+    async def abatch(self, ops: Iterable[Op]) -> list[Result]:
+        return await self._arun(self._core.batch(ops))

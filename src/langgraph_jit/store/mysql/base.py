@@ -1,0 +1,104 @@
+"""The MySQL stores' shared part: connection strings, session settings, and
+`BaseSyncMySQLStore`, the store on a sync DB-API connection (PyMySQL's)."""
+
+from __future__ import annotations
+
+import threading
+import urllib.parse
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager, closing, contextmanager
+from typing import Any
+
+from langgraph_jit.store import _sql
+from langgraph_jit.store.base import IndexConfig, TTLConfig
+
+__all__ = ["BaseSyncMySQLStore", "MySQLIndexConfig", "parse_conn_string"]
+
+MySQLIndexConfig = IndexConfig
+
+# Run on the connections `from_conn_string` opens: READ COMMITTED (no gap locks
+# between concurrent upserts and sweeps, as on the other databases) and strict mode
+# (a key over 150 characters is an error, never silently cut).
+SESSION_STATEMENTS = (
+    "SET SESSION TRANSACTION ISOLATION LEVEL READ COMMITTED",
+    "SET SESSION sql_mode = CONCAT_WS(',', NULLIF(@@SESSION.sql_mode, ''), 'STRICT_TRANS_TABLES')",
+)
+
+
+def parse_conn_string(conn_string: str, database_key: str = "database") -> dict[str, Any]:
+    """Connect arguments of a `mysql://user:password@host:port/db?unix_socket=...` URL
+    (user and password percent-decoded)."""
+    parsed = urllib.parse.urlparse(conn_string)
+    query = dict(urllib.parse.parse_qsl(parsed.query))
+    unquote = urllib.parse.unquote
+    return {
+        "host": parsed.hostname or "localhost",
+        "user": unquote(parsed.username) if parsed.username else None,
+        "password": unquote(parsed.password) if parsed.password else "",
+        database_key: parsed.path[1:] or None,
+        "port": parsed.port or 3306,
+        "unix_socket": query.get("unix_socket"),
+    }
+
+
+def dbapi_executor(cur: Any) -> Callable[[int, str, Any], Any]:
+    def execute(kind: int, sql: str, params: Any) -> Any:
+        if kind == _sql.MANY:
+            if params:
+                cur.executemany(sql, params)
+            return None
+        # No parameters: None, so that the driver does not %-format the statement.
+        cur.execute(sql, params or None)
+        return cur.fetchall() if kind == _sql.ALL else None
+
+    return execute
+
+
+class BaseSyncMySQLStore(_sql.SyncSqlStore):
+    """Items in MySQL/MariaDB (tables `store`, `store_migrations`, `store_vectors`);
+    call `setup()` once. `conn` is a connection (used under a lock), a callable that
+    returns one, or a pool with `connect()`. Each batch is one transaction."""
+
+    def __init__(
+        self,
+        conn: Any,
+        *,
+        deserializer: Callable[[Any], dict[str, Any]] | None = None,
+        index: MySQLIndexConfig | None = None,
+        ttl: TTLConfig | None = None,
+    ) -> None:
+        self.conn = conn
+        self.lock = threading.Lock()
+        self._sweeper: _sql.ThreadSweeper | None = None
+        self._init_core(_sql.MYSQL, index, ttl, deserializer)
+
+    @staticmethod
+    def _cursor_class() -> Any:
+        """The driver's tuple cursor (whatever cursor class the connection defaults to)."""
+        raise NotImplementedError
+
+    @contextmanager
+    def _connection(self) -> Iterator[Any]:
+        conn = self.conn
+        if hasattr(conn, "cursor"):
+            with self.lock:
+                yield conn
+            return
+        factory = conn if callable(conn) else getattr(conn, "connect", None)
+        if factory is None:
+            raise TypeError(f"Invalid connection or pool type: {type(conn)}")
+        made = factory()
+        with made if isinstance(made, AbstractContextManager) else closing(made) as found:
+            yield found
+
+    def _run(self, op: _sql.Batch) -> Any:
+        with self._connection() as conn:
+            conn.begin()
+            try:
+                with conn.cursor(self._cursor_class()) as cur:
+                    result = _sql.run(op, dbapi_executor(cur), self.embeddings)
+                conn.commit()
+            except BaseException:
+                conn.rollback()
+                raise
+            return result
