@@ -432,9 +432,10 @@ class MySqlDialect(Dialect):
         raise NotImplementedError("MySqlDialect writes through upserts()")
 
     def vector_upserts(self, rows: list[tuple]) -> Iterable[tuple]:
-        one = "(%s, %s, %s, %s)"
+        # The vector as hex text: aiomysql (0.2, with PyMySQL 1.1) fails to escape bytes.
+        one = "(%s, %s, %s, UNHEX(%s))"
         for part in _chunks(rows, _IN_CHUNK):
-            params = [x for row in part for x in row[:4]]
+            params = [x for p, k, f, blob, *_ in part for x in (p, k, f, blob.hex())]
             yield (
                 EXEC,
                 "INSERT INTO store_vectors (prefix, `key`, field_name, embedding) VALUES "
