@@ -428,3 +428,44 @@ def test_invoke_output_keys(output_keys: Any) -> None:
         )
 
     _same(case)
+
+
+@pytest.mark.parametrize("shape", ["distinct", "repeated", "unknown", "twice-last-value"])
+def test_many_writes_in_one_step(shape: str) -> None:
+    """Steps of more than a few writes are grouped by comprehension when every
+    channel is known and written once; otherwise by the general loop."""
+
+    def case(pkg: str) -> Any:
+        ch = _mod(pkg, "channels")
+        pregel = _mod(pkg, "pregel")
+        write = _mod(pkg, "pregel._write")
+        keys = [f"k{i}" for i in range(12)]
+
+        def fn(x: int) -> list:
+            writes = [(k, x + i) for i, k in enumerate(keys)]
+            if shape == "repeated":
+                writes += [("total", 1), ("total", 2), ("total", 3)]
+            elif shape == "unknown":
+                writes.append(("nowhere", 1))
+            elif shape == "twice-last-value":
+                writes.append((keys[3], 0))
+            return writes
+
+        node = (
+            pregel.NodeBuilder()
+            .subscribe_only("start")
+            .do(fn)
+            .write_to(write.ChannelWriteTupleEntry(mapper=lambda x: x))
+        )
+        channels: dict[str, Any] = {k: ch.LastValue(int) for k in keys}
+        channels["start"] = ch.LastValue(int)
+        channels["total"] = ch.BinaryOperatorAggregate(int, operator.add)
+        app = pregel.Pregel(
+            nodes={"n": node},
+            channels=channels,
+            input_channels="start",
+            output_channels=[*keys, "total"],
+        )
+        return _seen(app, 1)
+
+    _same(case)

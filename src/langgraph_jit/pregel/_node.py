@@ -207,9 +207,12 @@ def _fused_writer(plan: list[_PlanStep]) -> Callable[[Any, list], None]:
             _collect_plan(plan, value, out)
             return
         if keys is not None:
-            for item in value.items():
-                if item[0] in keys:
-                    out.append(item)
+            if keys.issuperset(value):  # every key a channel: the usual update
+                out.extend(value.items())
+            else:
+                for item in value.items():
+                    if item[0] in keys:
+                        out.append(item)
         if static:
             out.extend(static)
 

@@ -209,6 +209,12 @@ class ChannelTable:
         extra_bumps = bool(bumped)
 
         # Group writes by channel, keeping the order of first appearance.
+        if len(writes) > 8:
+            # Many writes (a graph's input, a wide update): mostly one per
+            # channel, grouped by comprehension when they all are.
+            ids = [chan_id.get(chan) for chan, _ in writes]
+            if None not in ids and len(set(ids)) == len(ids):
+                return {c: [w[1]] for c, w in zip(ids, writes)}
         grouped: dict[int, list[Any]] = {}
         for chan, value in writes:
             written = chan_id.get(chan)
@@ -430,6 +436,9 @@ class ChannelTable:
                     live.append(c)
             for c in written_idle:
                 ch = channels[c]
+                if c in fresh and type(ch) is EphemeralValue:
+                    live.append(c)  # just written: holds its value
+                    continue
                 if (
                     bump_step
                     and c not in fresh
@@ -466,6 +475,12 @@ class ChannelTable:
             c2 = chan_id.get(chan2)
             if c1 is not None and c2 is not None and c1 != c2:
                 return {c1: [value1], c2: [value2]}
+        if len(writes) > 8:
+            # Many writes (a graph's input, a wide update): mostly one per
+            # channel, grouped by comprehension when they all are.
+            ids = [chan_id.get(chan) for chan, _ in writes]
+            if None not in ids and len(set(ids)) == len(ids):
+                return {c: [w[1]] for c, w in zip(ids, writes)}
         grouped: dict[int, list[Any]] = {}
         for chan, value in writes:
             written = chan_id.get(chan)
