@@ -13,7 +13,7 @@ import random
 import shutil
 from collections import defaultdict
 from collections.abc import AsyncIterator, Iterator, Mapping, Sequence
-from contextlib import AbstractAsyncContextManager, AbstractContextManager, ExitStack
+from contextlib import AbstractAsyncContextManager, AbstractContextManager, ExitStack, suppress
 from operator import is_
 from types import MappingProxyType
 from typing import Any
@@ -471,10 +471,12 @@ class InMemorySaver(BaseCheckpointSaver[str], AbstractContextManager, AbstractAs
         blob = dumps(value)
         if blob[0] == "msgpack" and len(blob[1]) >= _PIECES_FROM:
             if known is None and len(lists) >= _LISTS_MAX:
-                del lists[next(iter(lists))]  # the oldest entry
+                # The oldest entry (another thread may be evicting too).
+                with suppress(KeyError, RuntimeError, StopIteration):
+                    del lists[next(iter(lists))]
             lists[key] = (tuple(value), blob, (), 0)
         elif known is not None:
-            del lists[key]
+            lists.pop(key, None)
         return blob
 
     def put_writes(
@@ -526,8 +528,8 @@ class InMemorySaver(BaseCheckpointSaver[str], AbstractContextManager, AbstractAs
     def delete_thread(self, thread_id: str) -> None:
         """Remove every checkpoint, blob and write of `thread_id`, in all namespaces."""
         self.storage.pop(thread_id, None)
-        for key in [k for k in self._lists if k[0] == thread_id]:
-            del self._lists[key]
+        for key in [k for k in list(self._lists) if k[0] == thread_id]:
+            self._lists.pop(key, None)
         for store in (self.writes, self.blobs):
             for key in [k for k in store if k[0] == thread_id]:
                 del store[key]

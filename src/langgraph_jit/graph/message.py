@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import uuid
 import warnings
+from contextlib import suppress
 from functools import partial
 from operator import attrgetter, is_, itemgetter
 from typing import Annotated, Any, Literal
@@ -158,7 +159,9 @@ def _merge(left: Any, right: Any, *, format: str | None = None) -> list:
     elif lc is not None and not format:
         # Kept with its positions for the next merge into it.
         if len(_merged) >= _MERGED_MAX:
-            del _merged[next(iter(_merged))]
+            # The oldest entry (another thread may be evicting too).
+            with suppress(KeyError, RuntimeError, StopIteration):
+                del _merged[next(iter(_merged))]
         _merged[id(merged)] = (merged, tuple(merged), position)
     return _formatted(merged, format, lc)
 
