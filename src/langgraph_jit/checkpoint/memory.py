@@ -44,6 +44,7 @@ __all__ = ("InMemorySaver", "MemorySaver", "PersistentDict")
 logger = logging.getLogger(__name__)
 
 _EMPTY = ("empty", b"")
+_new_tuple = tuple.__new__
 
 # Stored values the serializer never saw (only with the default serializer,
 # whose round trip they survive unchanged), kept as 2-tuples like its output:
@@ -105,7 +106,11 @@ def _load(blob: tuple[str, Any], loads: Any) -> Any:
 
 def _copy_metadata(metadata: Mapping[str, Any]) -> dict[str, Any]:
     """A caller's copy of kept metadata (HandedOverMetadata: scalars and flat dicts)."""
-    return {k: dict(v) if type(v) is dict else v for k, v in metadata.items()}
+    out = dict(metadata)
+    for k, v in out.items():
+        if type(v) is dict:
+            out[k] = v.copy()
+    return out
 
 
 def _copy_skeleton(checkpoint: Mapping[str, Any], *, storing: bool = False) -> dict[str, Any]:
@@ -154,10 +159,15 @@ def _read_handed_over(stored: Mapping[str, Any]) -> dict[str, Any]:
     out = dict(stored)
     cv = out["channel_versions"]
     out["channel_versions"] = cv.materialize() if type(cv) is LayeredMap else dict(cv)
-    out["versions_seen"] = {
+    layered = out["versions_seen"]
+    # {**base, **top}'s order without building it: top's new nodes come last.
+    seen_copy = {
         node: seen.copy() if type(seen) in _COPIES_TO_DICT else dict(seen)
-        for node, seen in out["versions_seen"].materialize().items()
+        for node, seen in layered._base.items()
     }
+    for node, seen in layered._top.items():
+        seen_copy[node] = seen.copy() if type(seen) in _COPIES_TO_DICT else dict(seen)
+    out["versions_seen"] = seen_copy
     updated = out.get("updated_channels")
     if updated is not None:
         out["updated_channels"] = list(updated)
@@ -286,27 +296,31 @@ class InMemorySaver(BaseCheckpointSaver[str], AbstractContextManager, AbstractAs
             ]
         if metadata is None:
             metadata = self._metadata(metadata_b)
-        return CheckpointTuple(
-            config
-            or {
-                "configurable": {
-                    "thread_id": thread_id,
-                    "checkpoint_ns": checkpoint_ns,
-                    "checkpoint_id": checkpoint_id,
+        # CheckpointTuple(...) without the namedtuple's Python-level __new__.
+        return _new_tuple(
+            CheckpointTuple,
+            (
+                config
+                or {
+                    "configurable": {
+                        "thread_id": thread_id,
+                        "checkpoint_ns": checkpoint_ns,
+                        "checkpoint_id": checkpoint_id,
+                    }
+                },
+                checkpoint,
+                metadata,
+                {
+                    "configurable": {
+                        "thread_id": thread_id,
+                        "checkpoint_ns": checkpoint_ns,
+                        "checkpoint_id": parent_id,
+                    }
                 }
-            },
-            checkpoint,  # type: ignore[arg-type]
-            metadata,
-            {
-                "configurable": {
-                    "thread_id": thread_id,
-                    "checkpoint_ns": checkpoint_ns,
-                    "checkpoint_id": parent_id,
-                }
-            }
-            if parent_id
-            else None,
-            pending_writes,
+                if parent_id
+                else None,
+                pending_writes,
+            ),
         )
 
     def _metadata(self, stored: Any) -> Any:
