@@ -476,3 +476,40 @@ def test_custom_serializer_sees_every_value() -> None:
 
 def test_lg_and_jit_savers_are_the_ones_compared() -> None:
     assert LG.InMemorySaver is not JIT.InMemorySaver
+
+
+def test_add_messages_from_one_list_in_several_ways_matches() -> None:
+    """Lists merged from the same list (a conditional edge's view, then the commit;
+    forks) share its id positions: every merge still equals LangGraph's."""
+    import random
+
+    from langgraph.graph.message import add_messages as lg_add
+
+    from langgraph_jit.graph.message import add_messages as jit_add
+
+    rng = random.Random(7)
+    for trial in range(120):
+        lists_lg = [lg_add([], [HumanMessage(content="h", id="h")])]
+        lists_jit = [jit_add([], [HumanMessage(content="h", id="h")])]
+        for step in range(10):
+            i = rng.randrange(len(lists_lg))
+            ids = [m.id for m in lists_lg[i]]
+            right: list = []
+            for _ in range(rng.randint(1, 3)):
+                r = rng.random()
+                if r < 0.5:
+                    right.append(AIMessage(content=f"n{trial}.{step}", id=f"x{rng.randrange(20)}"))
+                elif r < 0.8:
+                    right.append(AIMessage(content=f"re{step}", id=rng.choice(ids)))
+                elif len(ids) > 1:
+                    right.append(RemoveMessage(id=rng.choice(ids[1:])))
+            lg_out = capture(lambda: lg_add(lists_lg[i], [m.model_copy() for m in right]))
+            jit_out = capture(lambda: jit_add(lists_jit[i], [m.model_copy() for m in right]))
+            if "raised" in lg_out:
+                assert "raised" in jit_out
+                continue
+            assert [(m.id, m.content) for m in jit_out["ok"]] == [
+                (m.id, m.content) for m in lg_out["ok"]
+            ]
+            lists_lg.append(lg_out["ok"])
+            lists_jit.append(jit_out["ok"])

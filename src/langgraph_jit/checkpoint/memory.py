@@ -13,7 +13,7 @@ import random
 import shutil
 from collections import defaultdict
 from collections.abc import AsyncIterator, Iterator, Mapping, Sequence
-from contextlib import AbstractAsyncContextManager, AbstractContextManager, ExitStack, suppress
+from contextlib import AbstractAsyncContextManager, AbstractContextManager, ExitStack
 from operator import is_
 from types import MappingProxyType
 from typing import Any
@@ -485,9 +485,7 @@ class InMemorySaver(BaseCheckpointSaver[str], AbstractContextManager, AbstractAs
         blob = dumps(value)
         if blob[0] == "msgpack" and len(blob[1]) >= _PIECES_FROM:
             if known is None and len(lists) >= _LISTS_MAX:
-                # The oldest entry (another thread may be evicting too).
-                with suppress(KeyError, RuntimeError, StopIteration):
-                    del lists[next(iter(lists))]
+                lists.clear()
             lists[key] = (tuple(value), blob, (), 0)
         elif known is not None:
             lists.pop(key, None)

@@ -17,9 +17,8 @@ from __future__ import annotations
 
 import uuid
 import warnings
-from contextlib import suppress
 from functools import partial
-from operator import attrgetter, is_, itemgetter
+from operator import attrgetter, itemgetter
 from typing import Annotated, Any, Literal
 
 from typing_extensions import TypedDict
@@ -96,19 +95,19 @@ def _merge(left: Any, right: Any, *, format: str | None = None) -> list:
         is_remove = _dict_is_remove
         left_ids = list(map(id_of, left))
         position = dict(zip(left_ids, range(len(left_ids))))
+        shared = False
     else:
         known = _merged.get(id(left))
-        if (
-            known is not None
-            and known[0] is left
-            and len(left) == len(known[1])
-            and all(map(is_, known[1], left))
-        ):
-            # A list this reducer returned, unchanged: its messages are
-            # complete and have ids, and their positions are known (copied:
-            # a conditional edge merges into the same list before the commit).
-            position = dict(known[2])
+        if known is not None and known[0] is left and left == known[1]:
+            # A list this reducer returned, unchanged (the same or equal
+            # messages, so the same ids): its messages are complete and have
+            # ids, and `positions` holds all of them. It is shared with the
+            # lists made from this one (a conditional edge merges into the
+            # same list before the commit), so an index found is checked.
+            position = known[2]
+            shared = True
         else:
+            shared = False
             left = _as_message_objects(lc, left)
             # The ids in C (map/attrgetter), hashed once into the positions.
             left_ids = list(map(_attr_id, left))
@@ -141,6 +140,9 @@ def _merge(left: Any, right: Any, *, format: str | None = None) -> list:
     for m in right:
         mid = id_of(m)
         at = position.get(mid)
+        if shared and at is not None and (at >= len(merged) or id_of(merged[at]) != mid):
+            # Placed there by another list made from the same one: find it here.
+            at = next((i for i, x in enumerate(merged) if id_of(x) == mid), None)
         if at is None:
             if is_remove(m):
                 raise ValueError(
@@ -159,18 +161,18 @@ def _merge(left: Any, right: Any, *, format: str | None = None) -> list:
     elif lc is not None and not format:
         # Kept with its positions for the next merge into it.
         if len(_merged) >= _MERGED_MAX:
-            # The oldest entry (another thread may be evicting too).
-            with suppress(KeyError, RuntimeError, StopIteration):
-                del _merged[next(iter(_merged))]
-        _merged[id(merged)] = (merged, tuple(merged), position)
+            _merged.clear()
+        _merged[id(merged)] = (merged, merged[:], position)
     return _formatted(merged, format, lc)
 
 
-# id(list) -> (list, its messages when returned, {message id: index}): the lists
+# id(list) -> (list, a copy of it when returned, {message id: index}): the lists
 # `_merge` returned lately, so merging into one again (a message thread's next
 # step) costs what is appended, not the whole thread. Checked by identity of the
-# list and of every message; a list changed in place since is merged anew.
-_merged: dict[int, tuple[list, tuple, dict]] = {}
+# list and by comparing it with its copy; a list changed in place since is merged
+# anew. The id map is shared by a list and the lists merged from it: every id of
+# each is in it, at the index in one of them.
+_merged: dict[int, tuple[list, list, dict]] = {}
 _MERGED_MAX = 64
 
 
