@@ -503,8 +503,9 @@ def test_add_messages_from_one_list_in_several_ways_matches() -> None:
                     right.append(AIMessage(content=f"re{step}", id=rng.choice(ids)))
                 elif len(ids) > 1:
                     right.append(RemoveMessage(id=rng.choice(ids[1:])))
-            lg_out = capture(lambda: lg_add(lists_lg[i], [m.model_copy() for m in right]))
-            jit_out = capture(lambda: jit_add(lists_jit[i], [m.model_copy() for m in right]))
+            lg_left, jit_left, batch = lists_lg[i], lists_jit[i], right
+            lg_out = capture(lambda: lg_add(lg_left, [m.model_copy() for m in batch]))  # noqa: B023
+            jit_out = capture(lambda: jit_add(jit_left, [m.model_copy() for m in batch]))  # noqa: B023
             if "raised" in lg_out:
                 assert "raised" in jit_out
                 continue
