@@ -22,9 +22,14 @@ DSN_ENV = "LANGGRAPH_JIT_TEST_MYSQL_DSN"
 DIR_ENV = "LANGGRAPH_JIT_TEST_MYSQL_DIR"
 
 
+# The server this session started: test modules import `mysql_dsn` each, which makes
+# one session fixture per module, and they must share one server.
+_started: dict[str, str] = {}
+
+
 @pytest.fixture(scope="session")
 def mysql_dsn():
-    dsn = os.environ.get(DSN_ENV)
+    dsn = os.environ.get(DSN_ENV) or _started.get(DSN_ENV)
     if dsn:
         yield dsn
         return
@@ -43,16 +48,17 @@ def mysql_dsn():
             f"could not start MariaDB with scripts/mysql.sh (exit {done.returncode}):"
             f" {done.stderr.strip()[-500:]}"
         )
-    env = {}
     for line in done.stdout.splitlines():
         if line.startswith("export "):
             key, _, value = line[len("export ") :].partition("=")
-            env[key] = value.strip("'")
+            _started[key] = value.strip("'")
     try:
-        yield env[DSN_ENV]
+        yield _started[DSN_ENV]
     finally:
+        directory = _started.pop(DIR_ENV)
+        _started.clear()
         subprocess.run(
-            ["bash", str(ROOT / "scripts" / "mysql.sh"), "stop", env[DIR_ENV]],
+            ["bash", str(ROOT / "scripts" / "mysql.sh"), "stop", directory],
             check=False,
             stdin=subprocess.DEVNULL,
         )

@@ -390,3 +390,33 @@ def test_session_settings(db):
         assert "READ-COMMITTED" in {
             row[1] for row in sql(store, "SHOW SESSION VARIABLES LIKE '%isolation'")
         }
+
+
+def _kill(dsn: str, connection_id: int) -> None:
+    with admin_connection(dsn) as admin, admin.cursor() as cur:
+        cur.execute(f"KILL {int(connection_id)}")
+
+
+def test_reconnects_after_the_server_drops_the_connection(db, mysql_dsn):  # noqa: F811
+    with sync_store(JIT, db()) as store:
+        store.put(("r",), "k", {"v": 1})
+        _kill(mysql_dsn, store.conn.thread_id())
+        time.sleep(0.1)
+        assert store.get(("r",), "k").value == {"v": 1}
+        (mode,) = sql(store, "SELECT @@SESSION.sql_mode")[0]
+        assert "STRICT_TRANS_TABLES" in mode
+
+
+@pytest.mark.parametrize("driver", sorted(ASYNC_DRIVERS))
+def test_async_reconnects(db, mysql_dsn, driver):  # noqa: F811
+    async def main():
+        async with async_store(JIT, driver, db()) as store:
+            await store.aput(("r",), "k", {"v": 1})
+            async with store.conn.cursor() as cur:
+                await cur.execute("SELECT CONNECTION_ID()")
+                (connection_id,) = await cur.fetchone()
+            _kill(mysql_dsn, connection_id)
+            await asyncio.sleep(0.1)
+            return (await store.aget(("r",), "k")).value
+
+    assert asyncio.run(main()) == {"v": 1}

@@ -42,6 +42,7 @@ class AIOMySQLStore(BaseAsyncMySQLStore):
                 for statement in SESSION_STATEMENTS:
                     await cur.execute(statement)
             store = cls(conn, index=index, ttl=ttl)
+            store.session_statements = SESSION_STATEMENTS
             try:
                 yield store
             finally:

@@ -43,6 +43,8 @@ class BaseAsyncMySQLStore(_sql.AsyncSqlStore):
         self.lock = asyncio.Lock()
         self.loop = asyncio.get_running_loop()
         self._sweeper: _sql.TaskSweeper | None = None
+        # Re-run after a reconnect (set by from_conn_string, which ran them first).
+        self.session_statements: tuple[str, ...] = ()
         self._init_core(_sql.MYSQL, index, ttl, deserializer)
 
     @staticmethod
@@ -60,8 +62,23 @@ class BaseAsyncMySQLStore(_sql.AsyncSqlStore):
                 return await self._in_transaction(acquired, op)
         raise TypeError(f"Invalid connection or pool type: {type(conn)}")
 
+    async def _begin(self, conn: Any) -> None:
+        try:
+            await conn.begin()
+        except Exception:
+            # The server closed the connection: nothing of this batch ran yet, so
+            # reconnect once and go on (pools replace their closed connections).
+            if conn is not self.conn or not hasattr(conn, "ping"):
+                raise
+            await conn.ping(reconnect=True)
+            if self.session_statements:
+                async with conn.cursor() as cur:
+                    for statement in self.session_statements:
+                        await cur.execute(statement)
+            await conn.begin()
+
     async def _in_transaction(self, conn: Any, op: _sql.Batch) -> Any:
-        await conn.begin()
+        await self._begin(conn)
         try:
             async with conn.cursor(self._cursor_class()) as cur:
                 result = await _sql.arun(op, async_executor(cur), self.embeddings)

@@ -70,6 +70,8 @@ class BaseSyncMySQLStore(_sql.SyncSqlStore):
         self.conn = conn
         self.lock = threading.Lock()
         self._sweeper: _sql.ThreadSweeper | None = None
+        # Re-run after a reconnect (set by from_conn_string, which ran them first).
+        self.session_statements: tuple[str, ...] = ()
         self._init_core(_sql.MYSQL, index, ttl, deserializer)
 
     @staticmethod
@@ -91,9 +93,24 @@ class BaseSyncMySQLStore(_sql.SyncSqlStore):
         with made if isinstance(made, AbstractContextManager) else closing(made) as found:
             yield found
 
+    def _begin(self, conn: Any) -> None:
+        try:
+            conn.begin()
+        except Exception:
+            # The server closed the connection (restart, wait_timeout, KILL): nothing of
+            # this batch ran yet, so reconnect once and go on.
+            if conn is not self.conn or getattr(conn, "open", True):
+                raise
+            conn.connect()
+            if self.session_statements:
+                with conn.cursor() as cur:
+                    for statement in self.session_statements:
+                        cur.execute(statement)
+            conn.begin()
+
     def _run(self, op: _sql.Batch) -> Any:
         with self._connection() as conn:
-            conn.begin()
+            self._begin(conn)
             try:
                 with conn.cursor(self._cursor_class()) as cur:
                     result = _sql.run(op, dbapi_executor(cur), self.embeddings)

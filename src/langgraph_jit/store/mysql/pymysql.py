@@ -46,6 +46,7 @@ class PyMySQLStore(BaseSyncMySQLStore):
                 for statement in SESSION_STATEMENTS:
                     cur.execute(statement)
             store = cls(conn, index=index, ttl=ttl)
+            store.session_statements = SESSION_STATEMENTS
             try:
                 yield store
             finally:
