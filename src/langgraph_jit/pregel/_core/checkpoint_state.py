@@ -248,11 +248,11 @@ class CheckpointState:
 
     def current_id(self) -> str:
         if self._id is None:
-            self._id = new_checkpoint_id(self._id_step)
+            self._id = checkpoint_uuid6_str(self._id_step)  # new_checkpoint_id
         return self._id
 
     def checkpoint_id_bytes(self) -> bytes:
-        current = self.current_id()
+        current = self._id or self.current_id()
         if self._id_bytes_of != current:
             self._id_bytes = binascii.unhexlify(current.replace("-", ""))
             self._id_bytes_of = current
