@@ -420,3 +420,61 @@ def test_async_reconnects(db, mysql_dsn, driver):  # noqa: F811
             return (await store.aget(("r",), "k")).value
 
     assert asyncio.run(main()) == {"v": 1}
+
+
+def test_a_batch_is_atomic(db):
+    """Statements run outside a transaction only when that cannot be seen: a delete
+    followed by a failing write is undone."""
+    from langgraph_jit.store.base import PutOp
+
+    ops = [PutOp(("a",), "k", None), PutOp(("a",), "x" * 151, {"v": 2})]
+    for kind in ("sync", *sorted(ASYNC_DRIVERS)):
+        where = db()
+        if kind == "sync":
+            with sync_store(JIT, where) as store:
+                store.put(("a",), "k", {"v": 1})
+                assert type(attempt(lambda store=store: store.batch(ops))).__name__ == "DataError"
+                assert store.get(("a",), "k").value == {"v": 1}
+            continue
+
+        async def main(kind=kind, where=where):
+            async with async_store(JIT, kind, where) as store:
+                await store.aput(("a",), "k", {"v": 1})
+                try:
+                    await store.abatch(ops)
+                except Exception as exc:
+                    failed = type(exc).__name__
+                return failed, (await store.aget(("a",), "k")).value
+
+        assert asyncio.run(main()) == ("DataError", {"v": 1}), kind
+
+
+def test_round_trips():
+    """A get, a search or one put is one statement; several writes are one transaction."""
+    from langgraph_jit.store import _sql
+    from langgraph_jit.store.base import GetOp, PutOp, SearchOp
+    from langgraph_jit.store.mysql.base import fewest_round_trips
+
+    core = _sql.StoreCore(_sql.MYSQL, None, None)
+
+    def statements(ops: list) -> list[str]:
+        sent: list[str] = []
+
+        def execute(kind, text, params):
+            sent.append(text.split()[0])
+            return []
+
+        _sql.run(fewest_round_trips(core.batch(ops)), execute)
+        return sent
+
+    assert statements([GetOp(("a",), "k")]) == ["SELECT"]
+    assert statements([SearchOp(("a",))]) == ["SELECT"]
+    assert statements([PutOp(("a",), "k", {"v": 1})]) == ["INSERT"]
+    assert statements([GetOp(("a",), "k"), PutOp(("a",), "k", {"v": 1})]) == ["SELECT", "INSERT"]
+    assert statements([PutOp(("a",), "k", {"v": 1}), PutOp(("a",), "j", None)]) == [
+        "BEGIN",
+        "DELETE",
+        "INSERT",
+        "COMMIT",
+    ]
+    assert statements([]) == []

@@ -9,7 +9,12 @@ from typing import Any
 
 from langgraph_jit.store import _sql
 from langgraph_jit.store.base import Op, Result, TTLConfig
-from langgraph_jit.store.mysql.base import MySQLIndexConfig
+from langgraph_jit.store.mysql.base import (
+    MySQLIndexConfig,
+    connection_closed,
+    fewest_round_trips,
+    in_transaction,
+)
 
 __all__ = ["BaseAsyncMySQLStore"]
 
@@ -62,31 +67,41 @@ class BaseAsyncMySQLStore(_sql.AsyncSqlStore):
                 return await self._in_transaction(acquired, op)
         raise TypeError(f"Invalid connection or pool type: {type(conn)}")
 
-    async def _begin(self, conn: Any) -> None:
-        try:
-            await conn.begin()
-        except Exception:
-            # The server closed the connection: nothing of this batch ran yet, so
-            # reconnect once and go on (pools replace their closed connections).
-            if conn is not self.conn or not hasattr(conn, "ping"):
-                raise
-            await conn.ping(reconnect=True)
-            if self.session_statements:
-                async with conn.cursor() as cur:
-                    for statement in self.session_statements:
-                        await cur.execute(statement)
-            await conn.begin()
+    async def _reopen(self, conn: Any) -> None:
+        await conn.ping(reconnect=True)
+        if self.session_statements:
+            async with conn.cursor() as cur:
+                for statement in self.session_statements:
+                    await cur.execute(statement)
 
     async def _in_transaction(self, conn: Any, op: _sql.Batch) -> Any:
-        await self._begin(conn)
+        op = fewest_round_trips(op) if conn.get_autocommit() else in_transaction(op)
         try:
             async with conn.cursor(self._cursor_class()) as cur:
-                result = await _sql.arun(op, async_executor(cur), self.embeddings)
-            await conn.commit()
+                execute = async_executor(cur)
+                first = True
+
+                async def execute_first_again(kind: int, sql: str, params: Any) -> Any:
+                    nonlocal first
+                    if not first:
+                        return await execute(kind, sql, params)
+                    first = False
+                    try:
+                        return await execute(kind, sql, params)
+                    except Exception:
+                        # The server had closed the connection before this batch's
+                        # first statement: reopen it once and go on (pools replace
+                        # their closed connections themselves).
+                        if conn is not self.conn or not connection_closed(conn):
+                            raise
+                    await self._reopen(conn)
+                    return await execute(kind, sql, params)
+
+                return await _sql.arun(op, execute_first_again, self.embeddings)
         except BaseException:
-            await conn.rollback()
+            if not connection_closed(conn):
+                await conn.rollback()
             raise
-        return result
 
     async def setup(self) -> None:
         """Create or migrate the tables. Idempotent."""

@@ -41,6 +41,67 @@ def parse_conn_string(conn_string: str, database_key: str = "database") -> dict[
     }
 
 
+BEGIN = (_sql.EXEC, "BEGIN", ())
+COMMIT = (_sql.EXEC, "COMMIT", ())
+
+
+def in_transaction(op: _sql.Batch) -> _sql.Batch:
+    """`op` between BEGIN and COMMIT."""
+    yield BEGIN
+    result = yield from op
+    yield COMMIT
+    return result
+
+
+def fewest_round_trips(op: _sql.Batch) -> _sql.Batch:
+    """`op` on an autocommit connection with as few round trips as it stays atomic with.
+    Reads run as they come: under READ COMMITTED a transaction gives them no snapshot,
+    and the core reads before it writes. A write is held back one step: alone at the
+    end of the batch it is sent by itself (a statement is atomic); followed by anything,
+    a transaction is opened first and committed at the end. So a get, a search or a
+    single put costs one round trip instead of three. A locking read (SELECT ... FOR
+    UPDATE) opens the transaction too."""
+    pending: tuple | None = None
+    began = False
+    try:
+        msg = next(op)
+        while True:
+            reply: Any = None
+            if msg[0] == _sql.EMBED:
+                reply = yield msg
+            else:
+                if pending is not None:  # more follows a write
+                    if not began:
+                        began = True
+                        yield BEGIN
+                    yield pending
+                    pending = None
+                if msg[0] == _sql.ALL:
+                    if not began and msg[1].endswith("FOR UPDATE"):
+                        began = True
+                        yield BEGIN
+                    reply = yield msg
+                else:
+                    pending = msg
+            msg = op.send(reply)
+    except StopIteration as stop:
+        result = stop.value
+    if pending is not None:
+        yield pending
+    if began:
+        yield COMMIT
+    return result
+
+
+def connection_closed(conn: Any) -> bool:
+    """Has the driver marked this connection closed (PyMySQL, aiomysql, asyncmy)?"""
+    if hasattr(conn, "open"):
+        return not conn.open
+    if hasattr(conn, "closed"):
+        return bool(conn.closed)
+    return hasattr(conn, "connected") and not conn.connected
+
+
 def dbapi_executor(cur: Any) -> Callable[[int, str, Any], Any]:
     def execute(kind: int, sql: str, params: Any) -> Any:
         if kind == _sql.MANY:
@@ -93,29 +154,39 @@ class BaseSyncMySQLStore(_sql.SyncSqlStore):
         with made if isinstance(made, AbstractContextManager) else closing(made) as found:
             yield found
 
-    def _begin(self, conn: Any) -> None:
-        try:
-            conn.begin()
-        except Exception:
-            # The server closed the connection (restart, wait_timeout, KILL): nothing of
-            # this batch ran yet, so reconnect once and go on.
-            if conn is not self.conn or getattr(conn, "open", True):
-                raise
-            conn.connect()
-            if self.session_statements:
-                with conn.cursor() as cur:
-                    for statement in self.session_statements:
-                        cur.execute(statement)
-            conn.begin()
+    def _reopen(self, conn: Any) -> None:
+        conn.connect()
+        if self.session_statements:
+            with conn.cursor() as cur:
+                for statement in self.session_statements:
+                    cur.execute(statement)
 
     def _run(self, op: _sql.Batch) -> Any:
         with self._connection() as conn:
-            self._begin(conn)
+            op = fewest_round_trips(op) if conn.get_autocommit() else in_transaction(op)
             try:
                 with conn.cursor(self._cursor_class()) as cur:
-                    result = _sql.run(op, dbapi_executor(cur), self.embeddings)
-                conn.commit()
+                    execute = dbapi_executor(cur)
+                    first = True
+
+                    def execute_first_again(kind: int, sql: str, params: Any) -> Any:
+                        nonlocal first
+                        if not first:
+                            return execute(kind, sql, params)
+                        first = False
+                        try:
+                            return execute(kind, sql, params)
+                        except Exception:
+                            # The server had closed the connection (restart,
+                            # wait_timeout, KILL) before this batch's first statement:
+                            # reopen it once and go on.
+                            if conn is not self.conn or not connection_closed(conn):
+                                raise
+                        self._reopen(conn)
+                        return execute(kind, sql, params)
+
+                    return _sql.run(op, execute_first_again, self.embeddings)
             except BaseException:
-                conn.rollback()
+                if not connection_closed(conn):
+                    conn.rollback()
                 raise
-            return result
