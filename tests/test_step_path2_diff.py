@@ -469,3 +469,31 @@ def test_many_writes_in_one_step(shape: str) -> None:
         return _seen(app, 1)
 
     _same(case)
+
+
+class Counted(TypedDict):
+    count: Annotated[int, operator.add]
+
+
+@pytest.mark.parametrize("saver", [False, True])
+def test_wide_fanout_from_start(saver: bool) -> None:
+    """One step writing many edge triggers (more than a few writes), on the
+    general commit path as well as the lean ones."""
+
+    def case(pkg: str) -> Any:
+        g = _mod(pkg, "graph")
+        b = g.StateGraph(Counted)
+        for i in range(30):
+            b.add_node(f"node_{i}", lambda s: {"count": 1})
+            b.add_edge(g.START, f"node_{i}")
+        b.add_node("after", lambda s: {"count": 100}, defer=True)
+        b.add_edge([f"node_{i}" for i in range(30)], "after")
+        checkpointer = _mod(pkg, "checkpoint.memory").InMemorySaver() if saver else None
+        app = b.compile(checkpointer=checkpointer)
+        seen = _seen(app, {"count": 0}, saver=saver)
+        for mode in ("updates", "both"):
+            status, chunks = seen[mode]
+            seen[mode] = (status, sorted(repr(c) for c in chunks))
+        return seen
+
+    _same(case)

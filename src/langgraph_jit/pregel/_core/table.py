@@ -193,7 +193,6 @@ class ChannelTable:
                 return self._apply_plain(ran_nodes, writes, bump_step, unknown)
             if not topo.finish_capable:
                 return self._apply_swept(ran_nodes, writes, bump_step, unknown)
-        chan_id = topo.chan_id
         channels = self.channels
         bumped: list[int] = []
         bumped_avail: list[int] = []
@@ -209,23 +208,7 @@ class ChannelTable:
         extra_bumps = bool(bumped)
 
         # Group writes by channel, keeping the order of first appearance.
-        if len(writes) > 8:
-            # Many writes (a graph's input, a wide update): mostly one per
-            # channel, grouped by comprehension when they all are.
-            ids = [chan_id.get(chan) for chan, _ in writes]
-            if None not in ids and len(set(ids)) == len(ids):
-                return {c: [w[1]] for c, w in zip(ids, writes)}
-        grouped: dict[int, list[Any]] = {}
-        for chan, value in writes:
-            written = chan_id.get(chan)
-            if written is None:
-                self._unknown_write(chan, unknown)
-                continue
-            vals = grouped.get(written)
-            if vals is None:
-                grouped[written] = [value]
-            else:
-                vals.append(value)
+        grouped = self._grouped(writes, unknown)
 
         updated: set[int] = set()
         for c, vals in grouped.items():
