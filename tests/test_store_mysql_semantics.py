@@ -478,3 +478,20 @@ def test_round_trips():
         "COMMIT",
     ]
     assert statements([]) == []
+
+
+def test_connection_without_autocommit(db):
+    """A connection not in autocommit mode gets each batch as one committed transaction."""
+    import pymysql
+
+    from langgraph_jit.store.mysql import PyMySQLStore
+
+    where = db()
+    params = PyMySQLStore.parse_conn_string(where)
+    with pymysql.connect(**params, autocommit=False) as conn:
+        store = PyMySQLStore(conn)
+        store.setup()
+        store.put(("a",), "k", {"v": 1})
+        assert store.get(("a",), "k").value == {"v": 1}
+    with sync_store(JIT, where) as other:
+        assert other.get(("a",), "k").value == {"v": 1}

@@ -118,7 +118,7 @@ def dbapi_executor(cur: Any) -> Callable[[int, str, Any], Any]:
 class BaseSyncMySQLStore(_sql.SyncSqlStore):
     """Items in MySQL/MariaDB (tables `store`, `store_migrations`, `store_vectors`);
     call `setup()` once. `conn` is a connection (used under a lock), a callable that
-    returns one, or a pool with `connect()`. Each batch is one transaction."""
+    returns one, or a pool with `connect()`. Each batch is atomic (`fewest_round_trips`)."""
 
     def __init__(
         self,
