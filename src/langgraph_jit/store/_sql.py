@@ -432,7 +432,7 @@ class MySqlDialect(Dialect):
         raise NotImplementedError("MySqlDialect writes through upserts()")
 
     def vector_upserts(self, rows: list[tuple]) -> Iterable[tuple]:
-        # The vector as hex text: aiomysql (0.2, with PyMySQL 1.1) fails to escape bytes.
+        # The vector as hex text: aiomysql 0.3.2 (with PyMySQL 1.2) fails to escape bytes.
         one = "(%s, %s, %s, UNHEX(%s))"
         for part in _chunks(rows, _IN_CHUNK):
             params = [x for p, k, f, blob, *_ in part for x in (p, k, f, blob.hex())]
