@@ -151,20 +151,20 @@ class Planner:
         if len(keys) <= _DIRECT_READ:
             # A few keys (a small state): read them, cheaper than refreshing a copy.
             channels = self.channel_map
-            values = {}
+            direct: dict[str, Any] = {}
             pad = None
             for k in keys:
                 ch = channels.get(k)
                 if type(ch) is LastValue:
                     if ch.value is not MISSING:
-                        values[k] = ch.value
+                        direct[k] = ch.value
                 elif ch is None:
                     if pad is None:
                         pad = run.scratchpad()
-                    values[k] = self.managed[k].get(pad)
+                    direct[k] = self.managed[k].get(pad)
                 elif ch.is_available():
-                    values[k] = ch.get()
-            return values
+                    direct[k] = ch.get()
+            return direct
         entry = self._read_cache.get(read_set)
         commit_no = self._commit_no
         if entry is not None and entry[1] != commit_no:

@@ -463,7 +463,7 @@ class ChannelTable:
             # channel, grouped by comprehension when they all are.
             ids = [chan_id.get(chan) for chan, _ in writes]
             if None not in ids and len(set(ids)) == len(ids):
-                return {c: [w[1]] for c, w in zip(ids, writes)}
+                return {c: [w[1]] for c, w in zip(ids, writes)}  # type: ignore[misc]
         grouped: dict[int, list[Any]] = {}
         for chan, value in writes:
             written = chan_id.get(chan)
