@@ -130,6 +130,11 @@ class ChannelWrite:
     def __repr__(self) -> str:
         return f"ChannelWrite({self.writes!r})"
 
+    def __reduce__(self) -> tuple[Any, ...]:
+        # Its plan is classified with identity checks on interned kind names that
+        # unpickled strings would fail: another process builds it again.
+        return (ChannelWrite, (self.writes,))
+
 
 def _collect_plan(plan: list[_PlanStep], value: Any, out: list) -> None:
     """Append the writes of the plan steps for a node output `value` to `out`."""
@@ -436,6 +441,13 @@ class PregelNode:
         self._sync_only: tuple[int, bool] | None = None  # see runs_sync_only
         # (writers list, its length, their fused write function): see _fuse.
         self._fused: tuple[list[Any], int, Any] | None = None
+
+    def __getstate__(self) -> dict[str, Any]:
+        # Caches keyed by object ids or holding planned writes are not shipped: in
+        # another process (a cluster worker) they are rebuilt on first use.
+        state = dict(self.__dict__)
+        state.update(_fused=None, _foreign_writers={}, _sync_only=None)
+        return state
 
     def copy(self, update: dict[str, Any]) -> PregelNode:
         attrs = {

@@ -276,6 +276,12 @@ class Pregel(RunnableSurface, PregelProtocol):
 
         return RunnableSequence(coerce_to_runnable(other), cast("Runnable[Any, Any]", self))
 
+    def __getstate__(self) -> dict[str, Any]:
+        # The topology (and what runs cached on it) is rebuilt where the graph lands.
+        state = dict(self.__dict__)
+        state["_topology_cache"] = None
+        return state
+
     def copy(self, update: dict[str, Any] | None = None) -> Pregel:
         attrs = {**self.__dict__, **(update or {})}
         new = self.__class__.__new__(self.__class__)
