@@ -19,12 +19,22 @@ echo "=== mypy ==="
 export NUMBA_CACHE_DIR="${NUMBA_CACHE_DIR:-$PWD/.numba_cache}"
 mkdir -p "$NUMBA_CACHE_DIR"
 
-# One private PostgreSQL cluster for both runs (the PostgreSQL tests use it
-# through LANGGRAPH_JIT_TEST_PG_DSN), always removed on exit.
+# One private PostgreSQL cluster and one MariaDB server for both runs (the tests
+# use them through LANGGRAPH_JIT_TEST_PG_DSN / _MYSQL_DSN), always removed on exit.
+cleanup() {
+    if [ -n "${own_pg:-}" ]; then bash scripts/postgres.sh stop "$LANGGRAPH_JIT_TEST_PG_DIR"; fi
+    if [ -n "${own_mysql:-}" ]; then bash scripts/mysql.sh stop "$LANGGRAPH_JIT_TEST_MYSQL_DIR"; fi
+}
+trap cleanup EXIT
 if [ -z "${LANGGRAPH_JIT_TEST_PG_DSN:-}" ]; then
     pg_env="$(bash scripts/postgres.sh start)"
     eval "$pg_env"
-    trap 'bash scripts/postgres.sh stop "$LANGGRAPH_JIT_TEST_PG_DIR"' EXIT
+    own_pg=1
+fi
+if [ -z "${LANGGRAPH_JIT_TEST_MYSQL_DSN:-}" ]; then
+    mysql_env="$(bash scripts/mysql.sh start)"
+    eval "$mysql_env"
+    own_mysql=1
 fi
 
 # pytest's exit 5 (no test ran) is non-zero too, so it fails the run like a failure.
