@@ -4,17 +4,24 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable, Iterable
-from typing import Any
+import importlib
+from collections.abc import AsyncIterator, Callable, Iterable
+from contextlib import asynccontextmanager
+from typing import TYPE_CHECKING, Any
 
 from langgraph_jit.store import _sql
 from langgraph_jit.store.base import Op, Result, TTLConfig
 from langgraph_jit.store.mysql.base import (
+    SESSION_STATEMENTS,
     MySQLIndexConfig,
     connection_closed,
     fewest_round_trips,
     in_transaction,
+    parse_conn_string,
 )
+
+if TYPE_CHECKING:
+    from typing_extensions import Self
 
 __all__ = ["BaseAsyncMySQLStore"]
 
@@ -52,10 +59,44 @@ class BaseAsyncMySQLStore(_sql.AsyncSqlStore):
         self.session_statements: tuple[str, ...] = ()
         self._init_core(_sql.MYSQL, index, ttl, deserializer)
 
-    @staticmethod
-    def _cursor_class() -> Any:
+    # The driver: its module (with `connect`), and where its tuple cursor class lives.
+    driver: str = ""
+    cursor_path: tuple[str, str] = ("", "")
+
+    @classmethod
+    def _cursor_class(cls) -> Any:
         """The driver's tuple cursor."""
-        raise NotImplementedError
+        module, name = cls.cursor_path
+        return getattr(importlib.import_module(module), name)
+
+    @staticmethod
+    def parse_conn_string(conn_string: str) -> dict[str, Any]:
+        return parse_conn_string(conn_string, "db")
+
+    @classmethod
+    @asynccontextmanager
+    async def from_conn_string(
+        cls,
+        conn_string: str,
+        *,
+        index: MySQLIndexConfig | None = None,
+        ttl: TTLConfig | None = None,
+    ) -> AsyncIterator[Self]:
+        """`async with Store.from_conn_string("mysql://user:pw@host:3306/db") as store:`
+        (one autocommit utf8mb4 connection, READ COMMITTED, strict mode)."""
+        connect = importlib.import_module(cls.driver).connect
+        async with connect(
+            **cls.parse_conn_string(conn_string), autocommit=True, charset="utf8mb4"
+        ) as conn:
+            async with conn.cursor() as cur:
+                for statement in SESSION_STATEMENTS:
+                    await cur.execute(statement)
+            store = cls(conn, index=index, ttl=ttl)
+            store.session_statements = SESSION_STATEMENTS
+            try:
+                yield store
+            finally:
+                await store.stop_ttl_sweeper()
 
     async def _arun(self, op: _sql.Batch) -> Any:
         conn = self.conn
