@@ -355,6 +355,7 @@ def fresh_kernels(monkeypatch):
     monkeypatch.setattr(_kernels, "_compiled", None)
     monkeypatch.setattr(_kernels, "_compiled_failed", False)
     monkeypatch.setattr(_kernels, "_background", None)
+    monkeypatch.setattr(_kernels, "_asks", 0)
     monkeypatch.setattr(_kernels, "_mode_logged", False)
     # Restored by monkeypatch at teardown, so later tests see the real env.
     monkeypatch.setattr(_kernels, "_settings", None)
@@ -393,8 +394,11 @@ def test_kernels_for_auto_honours_threshold(fresh_kernels):
     fresh_kernels.setenv("LANGGRAPH_JIT_NODE_THRESHOLD", "7")
     assert _kernels.kernels_for(6) == (step_python, False)
     assert _kernels._background is None  # a small graph starts no loader
-    # A large graph does not wait for numba: it runs the Python twins while
-    # the kernels load on a background thread, and gets them once they are warm.
+    # A large graph does not wait for numba: it runs the Python twins; the second
+    # ask starts loading the kernels on a background thread, and once they are warm
+    # large graphs get them.
+    assert _kernels.kernels_for(7) == (step_python, False)
+    assert _kernels._background is None and _kernels.kernels_loading()
     assert _kernels.kernels_for(7) == (step_python, False)
     assert _kernels._background is not None
     _kernels._background.join(timeout=120)
@@ -491,11 +495,13 @@ channels["sink"] = BinaryOperatorAggregate(int, operator.add)
 app = Pregel(nodes=nodes, channels=channels, input_channels=[f"c{i}" for i in range(n)],
              output_channels="sink")
 first = app.invoke({f"c{i}": i for i in range(n)})
+assert _kernels._background is None, "one wide run started the loader"
+second = app.invoke({f"c{i}": i for i in range(n)})
 loader = _kernels._background
-assert loader is not None, "a wide step did not start the loader"
+assert loader is not None, "a second wide run did not start the loader"
 loader.join(timeout=300)
 later = app.invoke({f"c{i}": i for i in range(n)})
-assert first == later == sum(range(n)), (first, later)
+assert first == second == later == sum(range(n)), (first, second, later)
 assert importers == ["langgraph_jit-kernels"], importers
 import numba
 print(numba.config.CACHE_DIR)
