@@ -2,17 +2,14 @@
 
 from __future__ import annotations
 
-import asyncio
-import concurrent.futures
 import threading
 import warnings
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager, nullcontext
-from datetime import datetime, timezone
 from typing import Any, Literal, TypedDict
 
 from langgraph_jit.store import _sql
-from langgraph_jit.store.base import IndexConfig, Op, Result, TTLConfig
+from langgraph_jit.store.base import IndexConfig, TTLConfig
 
 __all__ = ["ANNIndexConfig", "PoolConfig", "PostgresIndexConfig", "PostgresStore"]
 
@@ -91,7 +88,7 @@ def connect_kwargs(pool_config: PoolConfig | None, pipeline: bool = False) -> di
     return kwargs
 
 
-class PostgresStore(_sql.SqlStore):
+class PostgresStore(_sql.SyncSqlStore):
     """Items in PostgreSQL (tables `store`, `store_migrations`, and with an `index`
     config `store_vectors_f32`); call `setup()` once. Semantic search ranks the stored
     vectors in process by cosine similarity: pgvector is not needed (nor used)."""
@@ -173,36 +170,3 @@ class PostgresStore(_sql.SqlStore):
             conn.cursor(row_factory=tuple_row) as cur,
         ):
             return _sql.run(op, psycopg_executor(cur), self.embeddings)
-
-    def setup(self) -> None:
-        """Create the tables (LangGraph's layout and migration versions). Idempotent."""
-        self._run(self._core.setup())
-
-    def batch(self, ops: Iterable[Op]) -> list[Result]:
-        return self._run(self._core.batch(ops))
-
-    async def abatch(self, ops: Iterable[Op]) -> list[Result]:
-        ops = list(ops)
-        return await asyncio.get_running_loop().run_in_executor(None, self.batch, ops)
-
-    def sweep_ttl(self) -> int:
-        """Delete the items whose TTL has passed; returns how many."""
-        return self._run(self._core.sweep(datetime.now(timezone.utc)))
-
-    def start_ttl_sweeper(
-        self, sweep_interval_minutes: int | None = None
-    ) -> concurrent.futures.Future[None]:
-        """Sweep every `sweep_interval_minutes` (default: the ttl config's, else 5) on a
-        daemon thread; the future completes when it stops. No-op without a ttl config."""
-        if not self.ttl_config:
-            return _sql.done_future()
-        if self._sweeper is None:
-            self._sweeper = _sql.ThreadSweeper(
-                self.sweep_ttl, self._sweep_minutes(sweep_interval_minutes)
-            )
-        return self._sweeper.future
-
-    def stop_ttl_sweeper(self, timeout: float | None = None) -> bool:
-        """Stop the sweeper thread; False if it was still running after `timeout`."""
-        sweeper, self._sweeper = self._sweeper, None
-        return True if sweeper is None else sweeper.stop(timeout)

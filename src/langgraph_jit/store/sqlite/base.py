@@ -2,17 +2,14 @@
 
 from __future__ import annotations
 
-import asyncio
-import concurrent.futures
 import sqlite3
 import threading
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from datetime import datetime, timezone
 from typing import Any
 
 from langgraph_jit.store import _sql
-from langgraph_jit.store.base import IndexConfig, Op, Result, TTLConfig
+from langgraph_jit.store.base import IndexConfig, TTLConfig
 
 __all__ = ["SqliteIndexConfig", "SqliteStore"]
 
@@ -33,7 +30,7 @@ def sqlite_executor(cur: Any) -> Callable[[int, str, Any], Any]:
     return execute
 
 
-class SqliteStore(_sql.SqlStore):
+class SqliteStore(_sql.SyncSqlStore):
     """Items in a SQLite database (tables `store`, `store_migrations`, and with an
     `index` config `store_vectors`); call `setup()` once. Semantic search ranks the
     stored vectors in process (no sqlite-vec needed). TTL: `ttl` config, `sweep_ttl`,
@@ -93,38 +90,8 @@ class SqliteStore(_sql.SqlStore):
 
     def setup(self) -> None:
         """Create the tables (LangGraph's layout and migration versions). Idempotent."""
-        self._run(self._core.setup())
+        super().setup()
         self.is_setup = True
-
-    def batch(self, ops: Iterable[Op]) -> list[Result]:
-        return self._run(self._core.batch(ops))
-
-    async def abatch(self, ops: Iterable[Op]) -> list[Result]:
-        ops = list(ops)
-        return await asyncio.get_running_loop().run_in_executor(None, self.batch, ops)
-
-    def sweep_ttl(self) -> int:
-        """Delete the items whose TTL has passed; returns how many."""
-        return self._run(self._core.sweep(datetime.now(timezone.utc)))
-
-    def start_ttl_sweeper(
-        self, sweep_interval_minutes: int | None = None
-    ) -> concurrent.futures.Future[None]:
-        """Sweep every `sweep_interval_minutes` (default: the ttl config's, else 5) on a
-        daemon thread; the future completes when it stops. No-op without a ttl config."""
-        if not self.ttl_config:
-            return _sql.done_future()
-        if self._sweeper is not None:
-            return self._sweeper.future
-        self._sweeper = _sql.ThreadSweeper(
-            self.sweep_ttl, self._sweep_minutes(sweep_interval_minutes)
-        )
-        return self._sweeper.future
-
-    def stop_ttl_sweeper(self, timeout: float | None = None) -> bool:
-        """Stop the sweeper thread; False if it was still running after `timeout`."""
-        sweeper, self._sweeper = self._sweeper, None
-        return True if sweeper is None else sweeper.stop(timeout)
 
     def __del__(self) -> None:
         sweeper = getattr(self, "_sweeper", None)
