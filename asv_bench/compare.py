@@ -156,9 +156,13 @@ def worker_import(spec: dict) -> dict:
 
 def worker_first_invoke(spec: dict) -> dict:
     if spec.get("cold_cache"):  # an empty numba cache, as on a machine's very first run
+        import atexit
+        import shutil
         import tempfile
 
-        os.environ["NUMBA_CACHE_DIR"] = tempfile.mkdtemp(prefix="lgjit-cold-numba-")
+        cache = tempfile.mkdtemp(prefix="lgjit-cold-numba-")
+        atexit.register(shutil.rmtree, cache, True)  # the worker process is its only user
+        os.environ["NUMBA_CACHE_DIR"] = cache
     t0 = time.perf_counter()
     from asv_bench.benchmarks import workloads as W
 
