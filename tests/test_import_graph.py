@@ -193,6 +193,7 @@ LAYERS: list[tuple[str, list[str]]] = [
             "pregel._snapshot",
             "pregel._lc",
             "pregel._trace",
+            "pregel._profile",
             "pregel._messages",
             "pregel._update",
             "pregel._call",

@@ -124,7 +124,7 @@ def run_task(task: Any) -> None:
     task.first_attempt_time = time.time()
     token = CURRENT_TASK.set(task)
     lc_token = _lc.enter_task(task) if task.run.lc_context else None
-    traced = task.run.trace is not None  # LangChain callbacks: see _trace
+    traced = task.run.trace is not None or _trace.profiling  # callbacks, profiler: _trace
     try:
         while True:
             task.attempt = attempt + 1
@@ -182,7 +182,7 @@ async def arun_task(task: Any) -> None:
     task.first_attempt_time = time.time()
     token = CURRENT_TASK.set(task)
     lc_token = _lc.enter_task(task) if task.run.lc_context else None
-    traced = task.run.trace is not None  # LangChain callbacks: see _trace
+    traced = task.run.trace is not None or _trace.profiling  # callbacks, profiler: _trace
     try:
         while True:
             task.attempt = attempt + 1

@@ -4,6 +4,8 @@ LangGraph's names, tags (`graph:step:N`, `seq:step:N`), inputs and outputs.
 
 A run builds a `GraphTrace` only when its config has callbacks or LangSmith
 tracing is on; otherwise nothing here runs and tasks take their plain path.
+The profiler (`langgraph_jit.profile()`, recorded by `_profile`) comes in here too,
+only while `profiling` is set: the runner sends tasks here when either is on.
 """
 
 from __future__ import annotations
@@ -13,7 +15,7 @@ import logging
 from collections.abc import AsyncIterator, Callable, Iterator
 from typing import Any
 
-from langgraph_jit.pregel import _lc
+from langgraph_jit.pregel import _lc, _profile
 from langgraph_jit.pregel._core.output import read_channels
 
 logger = logging.getLogger("langgraph_jit")
@@ -21,6 +23,9 @@ logger = logging.getLogger("langgraph_jit")
 __all__ = (
     "GraphTrace",
     "aend_run",
+    "begin_profile",
+    "end_profile",
+    "profiling",
     "arun_attempt",
     "astart_run",
     "atraced",
@@ -47,6 +52,24 @@ _IDS_IN_METADATA = (
     "assistant_id",
     "graph_id",
 )
+
+
+# A profile is recording: runs and task attempts are timed (see _profile).
+profiling = False
+
+
+def begin_profile() -> Any:
+    """Start recording a profile (`_profile.Recorder`); one at a time."""
+    global profiling
+    recorder = _profile.begin()
+    profiling = True
+    return recorder
+
+
+def end_profile(recorder: Any) -> None:
+    global profiling
+    profiling = False
+    _profile.end(recorder)
 
 
 def for_run(run: Any) -> GraphTrace | None:
@@ -138,12 +161,17 @@ class GraphTrace:
 
 
 def wrap(run: Any, chunks: Iterator[Any]) -> Iterator[Any]:
-    """A run's chunks, inside the graph's chain run when the run is traced."""
-    return chunks if run.trace is None else traced(run, chunks)
+    """A run's chunks, inside the graph's chain run when the run is traced
+    (and timed while a profile records)."""
+    if run.trace is not None:
+        chunks = traced(run, chunks)
+    return _profile.profiled(run, chunks) if profiling else chunks
 
 
 def awrap(run: Any, chunks: AsyncIterator[Any]) -> AsyncIterator[Any]:
-    return chunks if run.trace is None else atraced(run, chunks)
+    if run.trace is not None:
+        chunks = atraced(run, chunks)
+    return _profile.aprofiled(run, chunks) if profiling else chunks
 
 
 def traced(run: Any, chunks: Iterator[Any]) -> Iterator[Any]:
@@ -384,7 +412,38 @@ async def _acollect(writer: Any, output: Any, task: Any) -> None:
 
 
 def run_attempt(task: Any) -> None:
-    """One attempt of a task, recorded as a run (sync runs)."""
+    """One attempt of a task, recorded as a run (sync runs); timed while profiling."""
+    if profiling:
+        _profile.timed_attempt(task, _run_attempt)
+    else:
+        _run_attempt(task)
+
+
+async def arun_attempt(task: Any) -> None:
+    """Async twin of `run_attempt`."""
+    if profiling:
+        await _profile.atimed_attempt(task, _arun_attempt)
+    else:
+        await _arun_attempt(task)
+
+
+def _plain_attempt(task: Any) -> None:
+    # The runner's own untraced path (the runner comes here only when profiling).
+    call = task.proc.call
+    output = call.invoke(task.input, task) if call else task.input
+    task.proc.collect_writes(output, task)
+
+
+async def _aplain_attempt(task: Any) -> None:
+    call = task.proc.call
+    output = await call.ainvoke(task.input, task) if call else task.input
+    await task.proc.acollect_writes(output, task)
+
+
+def _run_attempt(task: Any) -> None:
+    if task.run.trace is None:
+        _plain_attempt(task)
+        return
     proc = task.proc
     call = proc.call
     if not _node_traced(proc):
@@ -429,8 +488,10 @@ def run_attempt(task: Any) -> None:
     end_run(run_manager, output, policy)
 
 
-async def arun_attempt(task: Any) -> None:
-    """Async twin of `run_attempt`."""
+async def _arun_attempt(task: Any) -> None:
+    if task.run.trace is None:
+        await _aplain_attempt(task)
+        return
     proc = task.proc
     call = proc.call
     if not _node_traced(proc):
