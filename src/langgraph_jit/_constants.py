@@ -78,6 +78,9 @@ PRIVATE_CONFIG_PREFIX = "__pregel_"
 # are neither graphs nor LangChain runnables: `@task` functions (their calls' chunks) and
 # `push_message`. See pregel._subgraphs.may_stream_while_running.
 STREAMS_WHILE_RUNNING = "__langgraph_jit_streams_while_running__"
+# Set (True) on node callables that must run beside the engine even when the graph has a
+# cluster task runner: an @entrypoint workflow orchestrates its task calls. See distributed/.
+RUNS_IN_CALLER = "__langgraph_jit_runs_in_caller__"
 
 PUSH = sys.intern("__pregel_push")
 # The triggers of a pushed task (a Send or a task call).

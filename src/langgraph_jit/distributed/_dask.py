@@ -1,35 +1,42 @@
-"""`DaskTaskRunner`: hands a batch's threads to a Dask cluster.
+"""`DaskTaskRunner`: a graph's tasks, or whole threads, as Dask futures.
 
-The engine (planning, commit, checkpoints, streaming) of each thread runs on the worker
-that got it; the saver behind the factory (PostgreSQL, or a SQLite file every worker can
-reach) is the shared source of truth, so a thread whose worker dies is run again elsewhere
-and resumes from its last checkpoint.
+Given to `compile(task_runner=...)`, it runs each node call on a worker as one future (the
+engine stays in the caller); `batch` runs whole threads on the workers, the saver behind
+a picklable factory (PostgreSQL) being the shared source of truth. Dask itself retries a
+future whose worker died (on another worker), so the caller still gets one result.
 """
 
 from __future__ import annotations
 
-import hashlib
+import asyncio
 import importlib
-import uuid
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection
 from typing import Any
 
-from langgraph_jit.distributed._threads import (
-    batch_configs,
-    opened_saver,
-    run_thread,
-    unpicklable_node,
-)
+from langgraph_jit.distributed._base import TaskRunner
+from langgraph_jit.distributed._remote import RemoteTaskError
 
 
-class DaskTaskRunner:
+class DaskTaskRunner(TaskRunner):
     """Runs work on a Dask cluster: the given `client` (a `distributed.Client`), a
-    scheduler at `address`, or (neither given) a `LocalCluster` of worker processes
-    started with `cluster_kwargs` and closed by `close()` / the context manager."""
+    scheduler at `address` (reached within `connect_timeout` seconds), or (neither
+    given) a `LocalCluster` of worker processes started with `cluster_kwargs` and closed
+    by `close()` / the context manager. See `TaskRunner` for `local_nodes`,
+    `remote_nodes` and `saver`."""
 
-    def __init__(self, client: Any = None, address: str | None = None, **cluster_kwargs: Any):
+    def __init__(
+        self,
+        client: Any = None,
+        address: str | None = None,
+        *,
+        connect_timeout: float = 10.0,
+        local_nodes: Collection[str] = (),
+        remote_nodes: Collection[str] | None = None,
+        saver: Callable[[], Any] | None = None,
+        **cluster_kwargs: Any,
+    ):
         try:  # optional dependencies (the [dask] extra), untyped: imported by name
-            cloudpickle = importlib.import_module("cloudpickle")
+            importlib.import_module("cloudpickle")
             distributed = importlib.import_module("distributed")
         except ImportError as exc:  # pragma: no cover - the [dask] extra is missing
             raise ImportError(
@@ -38,23 +45,28 @@ class DaskTaskRunner:
             ) from exc
         if client is not None and address is not None:
             raise ValueError("DaskTaskRunner takes a client or an address, not both")
-        self._dumps = cloudpickle.dumps
+        super().__init__(local_nodes=local_nodes, remote_nodes=remote_nodes, saver=saver)
         self._cluster = None
         self._own_client = client is None
         if client is not None:
             self.client = client
         elif address is not None:
-            self.client = distributed.Client(address)
+            try:
+                self.client = distributed.Client(address, timeout=connect_timeout)
+            except (OSError, TimeoutError) as exc:
+                raise ConnectionError(
+                    f"Cannot reach the Dask scheduler at {address} within "
+                    f"{connect_timeout:g} s: {exc}"
+                ) from exc
         else:
             cluster_kwargs.setdefault("processes", True)
             cluster_kwargs.setdefault("dashboard_address", None)
             self._cluster = distributed.LocalCluster(**cluster_kwargs)
             self.client = distributed.Client(self._cluster)
 
-    # -- lifetime
-
     def close(self) -> None:
         """Close the client and the cluster this runner started (not a client it was given)."""
+        super().close()
         if self._own_client:
             self.client.close()
         if self._cluster is not None:
@@ -64,75 +76,63 @@ class DaskTaskRunner:
     def __enter__(self) -> DaskTaskRunner:
         return self
 
-    def __exit__(self, *exc: Any) -> None:
-        self.close()
+    # -- one node call
+
+    def submit(self, fn: Callable[..., Any], *args: Any) -> Any:
+        return self.client.submit(fn, *args, pure=False)
+
+    def wait(self, handle: Any, node: str) -> Any:
+        try:
+            return handle.result()
+        except Exception as exc:  # the function itself never raises: the cluster did
+            raise _lost(node, exc) from exc
+
+    async def await_(self, handle: Any, node: str) -> Any:
+        loop = asyncio.get_running_loop()
+        done: asyncio.Future[None] = loop.create_future()
+
+        def on_done(_: Any) -> None:
+            loop.call_soon_threadsafe(_set_done, done)
+
+        handle.add_done_callback(on_done)
+        try:
+            await done
+        except asyncio.CancelledError:
+            handle.cancel()  # the run was cancelled: so is the task
+            raise
+        return self.wait(handle, node)
 
     # -- whole threads
 
-    def batch(
-        self,
-        graph: Any,
-        inputs: Sequence[Any],
-        configs: dict | Sequence[dict] | None = None,
-        *,
-        saver: Callable[[], Any] | None = None,
-        return_exceptions: bool = False,
-        retries: int = 0,
-        **kwargs: Any,
-    ) -> list[Any]:
-        """Run `graph` on each input (with its config: one thread per run) on the cluster's
-        workers; returns the outputs in input order, as `graph.batch` would.
+    def _share(self, value: Any) -> Any:
+        return self.client.scatter(value, broadcast=True, hash=False)
 
-        `saver` is a picklable factory each worker calls once to open its saver, a saver or a
-        context manager yielding one (`functools.partial(PostgresSaver.from_conn_string,
-        dsn)`); it is set up once here before anything runs. Without it the graph runs with
-        no checkpointer. `retries` re-runs a thread whose node raised (a thread whose worker
-        died is re-run by Dask anyway, resuming from its last saved checkpoint: with
-        `durability="sync"` that is the last step that finished). Other keyword arguments
-        go to each `invoke` (durability, stream settings...)."""
-        configs = batch_configs(configs, len(inputs))
-        shipped = graph.copy({"checkpointer": None})
-        try:
-            self._dumps(shipped)  # fail here, naming the node, before any work is sent
-        except Exception as exc:
-            node = unpicklable_node(shipped, self._dumps)
-            where = f"node '{node}'" if node else "the graph"
-            raise TypeError(
-                f"Cannot send {where} to the Dask workers: it does not pickle ({exc!r}). "
-                "Define node functions at module level or avoid capturing open resources "
-                "(connections, locks, clients) in them."
-            ) from exc
-        key = b""
-        if saver is not None:
-            key = hashlib.sha256(self._dumps(saver)).digest()
-            with opened_saver(saver) as local:
-                local.setup()
-        batch = uuid.uuid4().hex
-        graph_future = self.client.scatter(shipped, broadcast=True, hash=False)
-        futures = [
-            self.client.submit(
-                run_thread,
-                graph_future,
-                saver,
-                key,
-                inp,
-                dict(cfg),
-                batch,
-                kwargs,
-                pure=False,
-                retries=retries,
-            )
-            for inp, cfg in zip(inputs, configs, strict=True)
-        ]
+    def _submit_thread(self, *args: Any, retries: int) -> Any:
+        return self.client.submit(*args, pure=False, retries=retries)
+
+    def _results(self, handles: list[Any], return_exceptions: bool) -> list[Any]:
         if not return_exceptions:
-            return self.client.gather(futures)
+            return self.client.gather(handles)
         out: list[Any] = []
-        for future in futures:
+        for handle in handles:
             try:
-                out.append(future.result())
+                out.append(handle.result())
             except Exception as exc:
                 out.append(exc)
         return out
+
+
+def _set_done(done: asyncio.Future[None]) -> None:
+    if not done.done():
+        done.set_result(None)
+
+
+def _lost(node: str, exc: BaseException) -> RemoteTaskError:
+    return RemoteTaskError(
+        f"The Dask cluster lost the task of node '{node}' ({type(exc).__name__}: {exc}). "
+        "With a checkpointer, invoke(None, config) resumes the thread from its last saved "
+        "step once the cluster is back."
+    )
 
 
 __all__ = ("DaskTaskRunner",)

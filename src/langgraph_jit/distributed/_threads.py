@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import atexit
 import contextlib
+import importlib
 import threading
 from collections.abc import Callable, Iterator, Sequence
 from typing import Any
@@ -70,6 +71,22 @@ def _app_with_saver(graph: Any, factory: Callable[[], Any], key: bytes) -> Any:
     return found[1]
 
 
+# batch id -> the graph it ships (pickled once per batch, unpickled once per worker).
+_graphs: dict[str, Any] = {}
+_GRAPHS_KEPT = 16
+
+
+def _graph_of(batch: str, shipped: bytes) -> Any:
+    graph = _graphs.get(batch)
+    if graph is None:
+        graph = importlib.import_module("cloudpickle").loads(shipped)
+        with _savers_lock:
+            if len(_graphs) >= _GRAPHS_KEPT:
+                _graphs.clear()
+            _graphs[batch] = graph
+    return graph
+
+
 def run_thread(
     graph: Any,
     factory: Callable[[], Any] | None,
@@ -80,7 +97,9 @@ def run_thread(
     kwargs: dict,
 ) -> Any:
     """Run one thread of a batch on this worker (`kwargs`: invoke's, such as
-    durability); returns what `invoke` returns."""
+    durability); returns what `invoke` returns. `graph` may come pickled (bytes)."""
+    if isinstance(graph, bytes):
+        graph = _graph_of(batch, graph)
     app = graph if factory is None else _app_with_saver(graph, factory, key)
     config = {**config, "metadata": {**(config.get("metadata") or {}), BATCH_KEY: batch}}
     if factory is not None:

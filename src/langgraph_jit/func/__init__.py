@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any, Generic, TypeVar, get_args, get_origin
 
-from langgraph_jit._constants import END, PREVIOUS, START, STREAMS_WHILE_RUNNING
+from langgraph_jit._constants import END, PREVIOUS, RUNS_IN_CALLER, START, STREAMS_WHILE_RUNNING
 from langgraph_jit._context import CURRENT_TASK
 from langgraph_jit.channels import EphemeralValue, LastValue
 from langgraph_jit.pregel._call import call_task
@@ -144,6 +144,7 @@ class entrypoint(Generic[ContextT]):
         cache_policy: CachePolicy | None = None,
         retry_policy: RetryPolicy | Sequence[RetryPolicy] | None = None,
         timeout: float | timedelta | TimeoutPolicy | None = None,
+        task_runner: Any = None,
         **kwargs: Any,
     ) -> None:
         # Validated now; whether the workflow is async is checked when decorating.
@@ -162,6 +163,9 @@ class entrypoint(Generic[ContextT]):
         self.context_schema = context_schema
         self.cache_policy = cache_policy
         self.retry_policy = retry_policy
+        # Runs the workflow's task calls on a cluster (distributed/); the workflow
+        # itself, which orchestrates them, runs in the caller.
+        self.task_runner = task_runner
 
     @dataclass
     class final(Generic[R, S]):
@@ -216,6 +220,7 @@ class entrypoint(Generic[ContextT]):
             store=self.store,
             cache=self.cache,
             context_schema=self.context_schema,
+            task_runner=self.task_runner,
         )
 
 
@@ -298,3 +303,7 @@ class _EntrypointCall:
         return await asyncio.get_running_loop().run_in_executor(
             None, ctx.run, lambda: self.func(value, **kwargs)
         )
+
+
+# The workflow calls its tasks through the engine: it never runs on a cluster worker.
+setattr(_EntrypointCall, RUNS_IN_CALLER, True)

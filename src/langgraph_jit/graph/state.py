@@ -83,6 +83,7 @@ class StateNodeSpec:
     error_handler: Any = None
     timeout: TimeoutPolicy | None = None
     trace_policy: TracePolicy | None = None
+    remote: bool = True  # False: runs in the caller even with a task runner (distributed/)
 
 
 def _warn_invalid_state_schema(schema: Any) -> None:
@@ -265,6 +266,7 @@ class StateGraph:
             error_handler,
             timeout_policy,
             trace_policy,
+            kwargs.get("remote", True),
         )
         if input_schema or inferred_schema:
             self._add_schema(schema)
@@ -451,6 +453,7 @@ class StateGraph:
             context_schema=self.context_schema,
             name=name or "LangGraph",
             stream_transformers=transformers,
+            task_runner=kwargs.get("task_runner"),
         )
         compiled._output_mapper = v2_mapper(output_channels, self.output_schema)
         compiled._state_mapper = v2_mapper(stream_channels, self.state_schema)

@@ -102,7 +102,11 @@ def call_task(fn: Any, args: tuple, kwargs: dict) -> Any:
     with run.lock:
         idx = parent.calls
         parent.calls += 1
-    child = CallTask(run, parent, idx, fn.name, _CallProc(fn), (args, kwargs), PUSH_TRIGGER)
+    proc = _CallProc(fn)
+    runner = getattr(run.graph, "task_runner", None)
+    if runner is not None:  # the call runs on a cluster worker (distributed/)
+        proc.call = runner.remote_call(fn, proc.call)
+    child = CallTask(run, parent, idx, fn.name, proc, (args, kwargs), PUSH_TRIGGER)
     if run.trace is not None:
         # Traced: the call's run is a child of the calling task's run.
         child._config = {**run.task_config(child), "callbacks": parent.config.get("callbacks")}

@@ -506,6 +506,12 @@ def run_step(
                 done.put((task, None))
 
     pool = shared_pool()
+    if len(tasks) > pool._max_workers:
+        runner = getattr(tasks[0].run.graph, "task_runner", None)
+        if runner is not None:
+            # Tasks on a cluster (distributed/) keep a thread waiting each, not busy:
+            # the runner's larger pool puts as many in flight as the cluster takes.
+            pool = runner.pool()
     # Workers pull tasks from the shared deque, so more workers than the
     # pool has threads would only queue up.
     limit = min(max_concurrency or pool._max_workers, pool._max_workers)

@@ -116,6 +116,7 @@ class Pregel(RunnableSurface, PregelProtocol):
         trigger_to_nodes: Mapping[str, Sequence[str]] | None = None,
         name: str = "LangGraph",
         stream_transformers: Sequence[Any] | None = None,
+        task_runner: Any = None,
         **deprecated_kwargs: Any,
     ) -> None:
         if (config_type := deprecated_kwargs.get("config_type")) is not None:
@@ -150,6 +151,8 @@ class Pregel(RunnableSurface, PregelProtocol):
         self.name = name
         # v3 streaming's transformer factories (compile(transformers=...))
         self.stream_transformers: tuple[Any, ...] = tuple(stream_transformers or ())
+        # Runs node calls on a cluster (distributed/): adopts the topology once built.
+        self.task_runner = task_runner
         self.managed: dict[str, Any] = {}
         self._force_compiled: bool | None = None
         self._topology_cache: Topology | None = None
@@ -167,7 +170,11 @@ class Pregel(RunnableSurface, PregelProtocol):
     def _topology(self) -> Topology:
         topo = self._topology_cache
         if topo is None:
-            topo = self._topology_cache = Topology(self.nodes, self.channels)
+            topo = Topology(self.nodes, self.channels)
+            runner = getattr(self, "task_runner", None)
+            if runner is not None:
+                runner.adopt(self, topo)  # remote twins of the nodes it runs
+            self._topology_cache = topo
         return topo
 
     def validate(self) -> Pregel:
@@ -280,6 +287,7 @@ class Pregel(RunnableSurface, PregelProtocol):
         # The topology (and what runs cached on it) is rebuilt where the graph lands.
         state = dict(self.__dict__)
         state["_topology_cache"] = None
+        state["task_runner"] = None  # a graph shipped to a worker runs its nodes there
         return state
 
     def copy(self, update: dict[str, Any] | None = None) -> Pregel:
@@ -783,6 +791,10 @@ class Pregel(RunnableSurface, PregelProtocol):
         """invoke() over several inputs concurrently, results in input order."""
         if not inputs:
             return []
+        if self.task_runner is not None:  # whole runs on the cluster, if it can
+            out = self.task_runner.graph_batch(self, inputs, config, return_exceptions, kwargs)
+            if out is not None:
+                return out
         configs = _config_list(config, len(inputs))
         if len(inputs) == 1:
             return [self._invoke_or_exc(inputs[0], configs[0], return_exceptions, kwargs)]
@@ -810,6 +822,12 @@ class Pregel(RunnableSurface, PregelProtocol):
         **kwargs: Any,
     ) -> list[Any]:
         """Async twin of `batch`."""
+        if self.task_runner is not None and inputs:
+            out = await self.task_runner.agraph_batch(
+                self, inputs, config, return_exceptions, kwargs
+            )
+            if out is not None:
+                return out
         configs = _config_list(config, len(inputs))
         return list(
             await asyncio.gather(
