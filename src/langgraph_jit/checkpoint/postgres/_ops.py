@@ -10,16 +10,9 @@ guarded (`put`): no look at the parent row first, so one round trip.
 
 from __future__ import annotations
 
-import base64
 import json
 from collections.abc import Mapping, Sequence
-from types import MappingProxyType
 from typing import Any
-
-try:  # a faster encoder for the documents of checkpoint rows, when installed
-    import orjson
-except ImportError:  # pragma: no cover
-    orjson = None  # type: ignore[assignment]
 
 from langgraph_jit.checkpoint._delta_rows import (
     DELTA,
@@ -58,9 +51,9 @@ from langgraph_jit.checkpoint._sql import (
     history_entries,
     json_dumps,
     load_writes,
-    parse_json,
     write_rows,
 )
+from langgraph_jit.checkpoint._sql_ops import doc_json, json_row_data, load_json_doc, rep_to_json
 from langgraph_jit.checkpoint.base import (
     WRITES_IDX_MAP,
     CheckpointTuple,
@@ -238,78 +231,11 @@ def _b(v: Any) -> Any:
     return bytes(v) if v is not None else None
 
 
-def _rep_to_json(rep: Any) -> Any:
-    if rep is None or rep[0] not in ("i", "+", "p"):
-        return rep  # None, or ("v", a LangGraph row's inline JSON value)
-    if rep[0] == "p":
-        return ["p", rep[1], [[t, _b64(d)] for t, d in rep[2]]]
-    return [rep[0], rep[1], _b64(rep[2]), *rep[3:]]
-
-
-def _rep_from_json(rep: Any) -> Any:
-    if rep is None or rep[0] == "v":
-        return rep
-    if rep[0] == "p":
-        return ("p", rep[1], tuple((t, _unb64(d)) for t, d in rep[2]))
-    return (rep[0], rep[1], _unb64(rep[2]), *rep[3:])
-
-
-def _doc_default(obj: Any) -> Any:
-    if isinstance(obj, (MappingProxyType, Mapping)):
-        return dict(obj)
-    if isinstance(obj, (set, frozenset, tuple)):
-        return list(obj)
-    raise TypeError(f"Object of type {type(obj).__name__} is not JSON serializable")
-
-
-def _doc_json(doc: dict) -> str:
-    """A row document (versions, base64 values, the checkpoint's small keys) as JSON."""
-    if orjson is not None:
-        try:
-            return orjson.dumps(doc, default=_doc_default, option=orjson.OPT_NON_STR_KEYS).decode()
-        except TypeError:
-            pass  # e.g. an int beyond 64 bits: the standard encoder writes it
-    return json_dumps(doc)
-
-
-def _b64(data: bytes | None) -> str | None:
-    return None if data is None else base64.b64encode(data).decode("ascii")
-
-
-def _unb64(text: str | None) -> bytes | None:
-    return None if text is None else base64.b64decode(text)
-
-
-def _load_doc(row: Sequence[Any], serde_type: str | None) -> dict:
-    doc = row[5]
-    if isinstance(doc, str):  # selected as text: parsing it beats psycopg's jsonb loader
-        try:
-            doc = _parse_json(doc)
-        except ValueError as exc:
-            raise UnreadableCheckpointError(row[0], row[1], row[2]) from exc
-    if not isinstance(doc, dict):
-        raise UnreadableCheckpointError(row[0], row[1], row[2])
-    if "r" in doc and row[4] and row[4][0] in (DELTA, SNAPSHOT, INHERIT):
-        try:
-            doc = {**doc, "r": {c: _rep_from_json(r) for c, r in doc["r"].items()}}
-        except Exception as exc:
-            raise UnreadableCheckpointError(row[0], row[1], row[2]) from exc
-    return doc
-
-
-def _row_json(row: Sequence[Any]) -> Any:
-    """A row's document as JSON values (what a remembered row is compared to)."""
-    doc = row[5]
-    if isinstance(doc, str):
-        try:
-            return _parse_json(doc)
-        except ValueError:
-            return None
-    return doc
-
-
-def _parse_json(text: str) -> Any:
-    return parse_json(text)
+# Row documents as JSON: written once for PostgreSQL and MySQL (checkpoint/_sql_ops.py).
+_rep_to_json = rep_to_json
+_doc_json = doc_json
+_load_doc = load_json_doc
+_row_json = json_row_data
 
 
 def _states(rows: dict, targets: Any, keep_all: bool = False) -> dict:
@@ -758,7 +684,7 @@ def _delete_checkpoints(doomed: Sequence[Sequence[str]]):
             )
 
 
-def delete_for_runs(run_ids: Sequence[str]):
+def delete_for_runs(serde: Any, run_ids: Sequence[str]):
     run_ids = [str(r) for r in run_ids]
     if not run_ids:
         return
@@ -796,7 +722,7 @@ def copy_thread(source: str, target: str):
     )
 
 
-def prune(thread_ids: Sequence[str], strategy: str):
+def prune(serde: Any, thread_ids: Sequence[str], strategy: str):
     """`keep_latest`: each namespace keeps its latest checkpoint (now without a
     parent), its writes and the blobs it uses; `delete`: drop the threads."""
     if strategy == "delete":

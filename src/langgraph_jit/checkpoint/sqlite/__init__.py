@@ -8,22 +8,14 @@ from __future__ import annotations
 
 import sqlite3
 import threading
-from collections.abc import AsyncIterator, Iterator, Sequence
+from collections.abc import Iterator
 from contextlib import closing, contextmanager
 from typing import Any, Literal
 
 from langgraph_jit.checkpoint import _sql
-from langgraph_jit.checkpoint._pipeline import Calls, WritePipeline
-from langgraph_jit.checkpoint.base import (
-    BaseCheckpointSaver,
-    ChannelVersions,
-    Checkpoint,
-    CheckpointMetadata,
-    CheckpointTuple,
-    OwnPutCapability,
-    OwnWritesCapability,
-    SerializerProtocol,
-)
+from langgraph_jit.checkpoint._pipeline import WritePipeline
+from langgraph_jit.checkpoint._sql_saver import SqlSaver
+from langgraph_jit.checkpoint.base import SerializerProtocol
 from langgraph_jit.checkpoint.serde.lz4 import default_store_serde
 from langgraph_jit.checkpoint.sqlite import _ops
 
@@ -39,7 +31,7 @@ _AIO_ERROR_MSG = (
 check_prune_args = _sql.check_prune_args
 
 
-class SqliteSaver(BaseCheckpointSaver[str]):
+class SqliteSaver(SqlSaver):
     """Checkpoint saver on a `sqlite3.Connection` (thread-safe through a lock).
 
     Same tables as LangGraph's SqliteSaver plus `checkpoint_blobs`; a file
@@ -48,10 +40,8 @@ class SqliteSaver(BaseCheckpointSaver[str]):
     them without values.
     """
 
-    stores_values_by_version = OwnPutCapability()
-    accepts_frozen_versions_seen = OwnPutCapability()
-    pipelines_writes = OwnWritesCapability()
-    reads_history = _sql.ReadsHistory()
+    ops = _ops.OPS
+    _aio_error = _AIO_ERROR_MSG
 
     conn: sqlite3.Connection
     is_setup: bool
@@ -155,118 +145,6 @@ class SqliteSaver(BaseCheckpointSaver[str]):
                 else False
             )
         return pipeline if isinstance(pipeline, WritePipeline) else None
-
-    def _commit_calls(self, calls: Calls) -> None:
-        self._write(_sql.coalesced(_ops.write_steps(self.serde, calls)))
-
-    def _drain(self) -> None:
-        """Wait for queued steps, so a read sees them."""
-        pipeline = self._pipeline
-        if pipeline and pipeline.busy:
-            pipeline.drain()
-
-    # -- API
-
-    def get_tuple(self, config: dict) -> CheckpointTuple | None:
-        """The checkpoint named by `config` (its `checkpoint_id`, else the latest), or None."""
-        self._drain()
-        return _sql.run(_ops.get_tuple(self.serde, config), self._execute)
-
-    def list(
-        self,
-        config: dict | None,
-        *,
-        filter: dict[str, Any] | None = None,
-        before: dict | None = None,
-        limit: int | None = None,
-    ) -> Iterator[CheckpointTuple]:
-        """Matching checkpoints, newest first."""
-        self._drain()
-        yield from _sql.drive(_ops.list_(self.serde, config, filter, before, limit), self._execute)
-
-    def history(
-        self,
-        config: dict | None,
-        *,
-        filter: dict[str, Any] | None = None,
-        before: dict | None = None,
-        limit: int | None = None,
-    ) -> Iterator[_sql.HistoryEntry]:
-        """`list` before it makes CheckpointTuples (`reads_history`: what
-        get_state_history reads when this class's listing is not overridden)."""
-        self._drain()
-        op = _ops.history(self.serde, config, filter, before, limit)
-        for page in _sql.drive(op, self._execute):
-            yield from page
-
-    def put(
-        self,
-        config: dict,
-        checkpoint: Checkpoint,
-        metadata: CheckpointMetadata,
-        new_versions: ChannelVersions,
-    ) -> dict:
-        """Store `checkpoint` (blobs only for `new_versions`); return its config."""
-        self._write(_ops.put(self.serde, config, checkpoint, metadata, new_versions))
-        conf = config["configurable"]
-        return {
-            "configurable": {
-                "thread_id": conf["thread_id"],
-                "checkpoint_ns": conf.get("checkpoint_ns", ""),
-                "checkpoint_id": checkpoint["id"],
-            }
-        }
-
-    def put_writes(
-        self,
-        config: dict,
-        writes: Sequence[tuple[str, Any]],
-        task_id: str,
-        task_path: str = "",
-    ) -> None:
-        """Store a task's writes against `config`'s checkpoint (idempotent)."""
-        self._write(_ops.put_writes(self.serde, config, writes, task_id, task_path))
-
-    def delete_thread(self, thread_id: str) -> None:
-        self._drain()
-        self._write(_ops.delete_thread(thread_id))
-
-    def delete_for_runs(self, run_ids: Sequence[str]) -> None:
-        """Delete the checkpoints (and their writes) whose metadata `run_id` is listed."""
-        self._drain()
-        self._write(_ops.delete_for_runs(self.serde, run_ids))
-
-    def copy_thread(self, source_thread_id: str, target_thread_id: str) -> None:
-        self._drain()
-        self._write(_ops.copy_thread(source_thread_id, target_thread_id))
-
-    def prune(self, thread_ids: Sequence[str], *, strategy: str = "keep_latest") -> None:
-        """`keep_latest` (latest checkpoint of each namespace) or `delete` (everything)."""
-        ids = check_prune_args(thread_ids, strategy)
-        self._drain()
-        if ids:
-            self._write(_ops.prune(self.serde, ids, strategy))
-
-    def get_next_version(self, current: str | int | None, channel: None = None) -> str:
-        return _sql.next_version(current)
-
-    # -- async: not supported, as in LangGraph
-
-    async def aget_tuple(self, config: dict) -> CheckpointTuple | None:
-        raise NotImplementedError(_AIO_ERROR_MSG)
-
-    async def alist(self, config: dict | None, **kwargs: Any) -> AsyncIterator[CheckpointTuple]:
-        raise NotImplementedError(_AIO_ERROR_MSG)
-        yield
-
-    async def aput(self, *args: Any, **kwargs: Any) -> dict:
-        raise NotImplementedError(_AIO_ERROR_MSG)
-
-    async def aput_writes(self, *args: Any, **kwargs: Any) -> None:
-        raise NotImplementedError(_AIO_ERROR_MSG)
-
-    async def adelete_thread(self, thread_id: str) -> None:
-        raise NotImplementedError(_AIO_ERROR_MSG)
 
 
 def _usable_from_other_threads(conn: sqlite3.Connection) -> bool:

@@ -7,24 +7,16 @@ from __future__ import annotations
 
 import asyncio
 import sqlite3
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
 from langgraph_jit.checkpoint import _sql
-from langgraph_jit.checkpoint._pipeline import AsyncWritePipeline, Calls
-from langgraph_jit.checkpoint.base import (
-    BaseCheckpointSaver,
-    ChannelVersions,
-    Checkpoint,
-    CheckpointMetadata,
-    CheckpointTuple,
-    OwnPutCapability,
-    OwnWritesCapability,
-    SerializerProtocol,
-)
+from langgraph_jit.checkpoint._pipeline import AsyncWritePipeline
+from langgraph_jit.checkpoint._sql_saver import AsyncSqlSaver
+from langgraph_jit.checkpoint.base import SerializerProtocol
 from langgraph_jit.checkpoint.serde.lz4 import default_store_serde
-from langgraph_jit.checkpoint.sqlite import _ops, check_prune_args
+from langgraph_jit.checkpoint.sqlite import _ops
 
 try:
     import aiosqlite
@@ -36,12 +28,10 @@ except ImportError as exc:  # pragma: no cover - exercised only without the extr
 __all__ = ("AsyncSqliteSaver",)
 
 
-class AsyncSqliteSaver(_sql.SyncOverAsync, BaseCheckpointSaver[str]):
+class AsyncSqliteSaver(AsyncSqlSaver):
     """Async checkpoint saver on an `aiosqlite.Connection`."""
 
-    stores_values_by_version = OwnPutCapability()
-    accepts_frozen_versions_seen = OwnPutCapability()
-    pipelines_writes = OwnWritesCapability()
+    ops = _ops.OPS
 
     def __init__(
         self, conn: aiosqlite.Connection, *, serde: SerializerProtocol | None = None
@@ -109,78 +99,3 @@ class AsyncSqliteSaver(_sql.SyncOverAsync, BaseCheckpointSaver[str]):
             except BaseException:
                 await self.conn.rollback()
                 raise
-
-    async def _commit_calls(self, calls: Calls) -> None:
-        await self._write(_sql.coalesced(_ops.write_steps(self.serde, calls)))
-
-    async def _drain(self) -> None:
-        """Wait for queued steps, so a read sees them."""
-        if self.write_pipeline.busy:
-            await self.write_pipeline.drain()
-
-    # -- async API
-
-    async def aget_tuple(self, config: dict) -> CheckpointTuple | None:
-        await self._drain()
-        return await _sql.arun(_ops.get_tuple(self.serde, config), self._execute)
-
-    async def alist(
-        self,
-        config: dict | None,
-        *,
-        filter: dict[str, Any] | None = None,
-        before: dict | None = None,
-        limit: int | None = None,
-    ) -> AsyncIterator[CheckpointTuple]:
-        await self._drain()
-        async for item in _sql.adrive(
-            _ops.list_(self.serde, config, filter, before, limit), self._execute
-        ):
-            yield item
-
-    async def aput(
-        self,
-        config: dict,
-        checkpoint: Checkpoint,
-        metadata: CheckpointMetadata,
-        new_versions: ChannelVersions,
-    ) -> dict:
-        await self._write(_ops.put(self.serde, config, checkpoint, metadata, new_versions))
-        conf = config["configurable"]
-        return {
-            "configurable": {
-                "thread_id": conf["thread_id"],
-                "checkpoint_ns": conf.get("checkpoint_ns", ""),
-                "checkpoint_id": checkpoint["id"],
-            }
-        }
-
-    async def aput_writes(
-        self,
-        config: dict,
-        writes: Sequence[tuple[str, Any]],
-        task_id: str,
-        task_path: str = "",
-    ) -> None:
-        await self._write(_ops.put_writes(self.serde, config, writes, task_id, task_path))
-
-    async def adelete_thread(self, thread_id: str) -> None:
-        await self._drain()
-        await self._write(_ops.delete_thread(thread_id))
-
-    async def adelete_for_runs(self, run_ids: Sequence[str]) -> None:
-        await self._drain()
-        await self._write(_ops.delete_for_runs(self.serde, run_ids))
-
-    async def acopy_thread(self, source_thread_id: str, target_thread_id: str) -> None:
-        await self._drain()
-        await self._write(_ops.copy_thread(source_thread_id, target_thread_id))
-
-    async def aprune(self, thread_ids: Sequence[str], *, strategy: str = "keep_latest") -> None:
-        await self._drain()
-        ids = check_prune_args(thread_ids, strategy)
-        if ids:
-            await self._write(_ops.prune(self.serde, ids, strategy))
-
-    def get_next_version(self, current: str | int | None, channel: None = None) -> str:
-        return _sql.next_version(current)
