@@ -116,7 +116,7 @@ class BaseSyncMySQLSaver(SqlSaver):
             yield found
 
     def _reopen(self, conn: Any) -> None:
-        conn.ping(reconnect=True)
+        conn.connect()
         if self.session_statements:
             with conn.cursor() as cur:
                 for statement in self.session_statements:
