@@ -243,7 +243,7 @@ def test_four_byte_characters_large_values_and_strict_mode(db):
         saver.put(other, empty_checkpoint(), {}, {})
         assert saver.get_tuple({"configurable": {"thread_id": "abc"}}) is None
         # A thread id beyond the column's 150 characters is an error (strict mode), not cut.
-        with pytest.raises(Exception, match="(?i)too long|data"):
+        with pytest.raises(Exception, match=r"(?i)too long|data"):
             saver.put(
                 {"configurable": {"thread_id": "x" * 151, "checkpoint_ns": ""}},
                 empty_checkpoint(),
