@@ -4,7 +4,9 @@ Each row of `db_workloads.ROWS` runs on LangGraph 1.2.22 with its own savers and
 langgraph_jit with ours, in fresh processes, engines interleaved (rotating which goes
 first each round), every timed run on a fresh database. PostgreSQL rows use
 $LANGGRAPH_JIT_TEST_PG_DSN, or a private cluster from scripts/postgres.sh that this
-command starts and always stops (also on Ctrl-C or an error).
+command starts and always stops (also on Ctrl-C or an error); MySQL rows (MariaDB,
+against langgraph-checkpoint-mysql) likewise $LANGGRAPH_JIT_TEST_MYSQL_DSN or
+scripts/mysql.sh.
 """
 
 from __future__ import annotations
@@ -70,7 +72,7 @@ def worker_db(spec: dict) -> dict:
         return {**spec, "seconds": seconds, "units": case.units}
 
 
-# -- PostgreSQL for the run ------------------------------------------------------
+# -- PostgreSQL and MariaDB for the run -------------------------------------------
 
 
 @contextmanager
@@ -80,11 +82,32 @@ def postgres_for(needed: bool) -> Iterator[str | None]:
     PostgreSQL is not needed or could not start."""
     from asv_bench.benchmarks.db_workloads import DSN_ENV
 
+    with server_for(
+        needed, DSN_ENV, "postgres.sh", "LANGGRAPH_JIT_TEST_PG_DIR", "PostgreSQL"
+    ) as dsn:
+        yield dsn
+
+
+@contextmanager
+def mysql_for(needed: bool) -> Iterator[str | None]:
+    """As postgres_for, for MariaDB ($LANGGRAPH_JIT_TEST_MYSQL_DSN, else scripts/mysql.sh)."""
+    from asv_bench.benchmarks.db_workloads import MYSQL_DSN_ENV
+
+    with server_for(
+        needed, MYSQL_DSN_ENV, "mysql.sh", "LANGGRAPH_JIT_TEST_MYSQL_DIR", "MariaDB"
+    ) as dsn:
+        yield dsn
+
+
+@contextmanager
+def server_for(
+    needed: bool, DSN_ENV: str, script_name: str, dir_env: str, name: str
+) -> Iterator[str | None]:
     dsn = os.environ.get(DSN_ENV)
     if dsn or not needed:
         yield dsn
         return
-    script = str(ROOT / "scripts" / "postgres.sh")
+    script = str(ROOT / "scripts" / script_name)
     proc = subprocess.run(
         ["bash", script, "start"], capture_output=True, text=True, stdin=subprocess.DEVNULL
     )
@@ -93,14 +116,14 @@ def postgres_for(needed: bool) -> Iterator[str | None]:
         if line.startswith("export "):
             key, _, value = line[len("export ") :].partition("=")
             env[key] = value.strip("'")
-    pg_dir = env.get("LANGGRAPH_JIT_TEST_PG_DIR")
+    pg_dir = env.get(dir_env)
     if proc.returncode != 0 or DSN_ENV not in env:
-        print(f"PostgreSQL did not start, its rows are skipped:\n{proc.stderr}", file=sys.stderr)
+        print(f"{name} did not start, its rows are skipped:\n{proc.stderr}", file=sys.stderr)
         if pg_dir:
             subprocess.run(["bash", script, "stop", pg_dir], check=False)
         yield None
         return
-    print(f"started PostgreSQL in {pg_dir}", file=sys.stderr)
+    print(f"started {name} in {pg_dir}", file=sys.stderr)
     os.environ[DSN_ENV] = env[DSN_ENV]  # inherited by the workers
     # SIGTERM unwinds like Ctrl-C, so the cluster is stopped either way.
     previous = signal.getsignal(signal.SIGTERM)
@@ -120,7 +143,7 @@ def postgres_for(needed: bool) -> Iterator[str | None]:
             stdin=subprocess.DEVNULL,
             capture_output=True,
         )
-        print(f"stopped PostgreSQL ({pg_dir})", file=sys.stderr)
+        print(f"stopped {name} ({pg_dir})", file=sys.stderr)
 
 
 # -- parent side ---------------------------------------------------------------
@@ -128,7 +151,7 @@ def postgres_for(needed: bool) -> Iterator[str | None]:
 
 def run_db(args: Any, launch: Callable[[str, str, dict], dict]) -> dict:
     """Every selected row on every engine, `args.rounds` fresh processes each."""
-    from asv_bench.benchmarks.db_workloads import ROWS, needs_postgres
+    from asv_bench.benchmarks.db_workloads import ROWS, needs_mysql, needs_postgres
 
     keys = [k for k in ROWS if not args.only or any(fnmatch(k, p) for p in args.only.split(","))]
     labels = args.engines
@@ -137,12 +160,16 @@ def run_db(args: Any, launch: Callable[[str, str, dict], dict]) -> dict:
     errors: dict[str, str] = {}
     skipped: dict[str, str] = {}
     t_start = time.perf_counter()
-    with postgres_for(any(needs_postgres(ROWS[k].backend) for k in keys)) as dsn:
-        if not dsn:
-            for k in keys:
-                if needs_postgres(ROWS[k].backend):
-                    skipped[k] = "no PostgreSQL"
-            keys = [k for k in keys if k not in skipped]
+    with (
+        postgres_for(any(needs_postgres(ROWS[k].backend) for k in keys)) as dsn,
+        mysql_for(any(needs_mysql(ROWS[k].backend) for k in keys)) as mysql_dsn,
+    ):
+        for k in keys:
+            if needs_postgres(ROWS[k].backend) and not dsn:
+                skipped[k] = "no PostgreSQL"
+            if needs_mysql(ROWS[k].backend) and not mysql_dsn:
+                skipped[k] = "no MariaDB"
+        keys = [k for k in keys if k not in skipped]
         for rnd in range(args.rounds):
             for key in keys:
                 order = labels[rnd % len(labels) :] + labels[: rnd % len(labels)]
@@ -264,7 +291,7 @@ def table_db(result: dict) -> str:
 
 FOOTNOTE = (
     "Times are medians of runs on a fresh database each (a temp SQLite file, a fresh PostgreSQL "
-    "schema); ratio = LangGraph's time / ours (threads/s: ours / LangGraph's; bytes: LangGraph's "
+    "schema, a fresh MariaDB database); ratio = LangGraph's time / ours (threads/s: ours / LangGraph's; bytes: LangGraph's "
     "/ ours). Bytes: what the thread adds to the database, i.e. the database after the run minus "
     "the same engine's empty schema after setup(); the whole database is shown in brackets. "
     "The database: the SQLite file after VACUUM; PostgreSQL: pg_total_relation_size of the "

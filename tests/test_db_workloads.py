@@ -16,7 +16,14 @@ import pytest
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from asv_bench import compare_db
-from asv_bench.benchmarks.db_workloads import DSN_ENV, ROWS, DbCase, needs_postgres
+from asv_bench.benchmarks.db_workloads import (
+    DSN_ENV,
+    MYSQL_DSN_ENV,
+    ROWS,
+    DbCase,
+    needs_mysql,
+    needs_postgres,
+)
 
 
 @pytest.mark.parametrize("engine", ["langgraph", "jit"])
@@ -25,6 +32,8 @@ def test_row_runs_once(key: str, engine: str, tmp_path: Path) -> None:
     row = ROWS[key]
     if needs_postgres(row.backend) and not os.environ.get(DSN_ENV):
         pytest.skip(f"{DSN_ENV} not set")
+    if needs_mysql(row.backend) and not os.environ.get(MYSQL_DSN_ENV):
+        pytest.skip(f"{MYSQL_DSN_ENV} not set")
     with DbCase(engine, row, tmpdir=str(tmp_path), n=row.small_n) as case:
         for _ in range(2):  # the second run is on a fresh database, the graph reused
             case.fresh()

@@ -44,18 +44,28 @@ BACKENDS: dict[str, tuple[str, str, bool]] = {
     "asqlite": ("checkpoint.sqlite.aio", "AsyncSqliteSaver", True),
     "apostgres": ("checkpoint.postgres.aio", "AsyncPostgresSaver", True),
     "memory": ("checkpoint.memory", "InMemorySaver", False),
+    "mysql": ("checkpoint.mysql.pymysql", "PyMySQLSaver", False),
+    "amysql": ("checkpoint.mysql.asyncmy", "AsyncMySaver", True),
 }
+MYSQL_DSN_ENV = "LANGGRAPH_JIT_TEST_MYSQL_DSN"
+NO_MYSQL_REASON = f'no MySQL: set {MYSQL_DSN_ENV} (eval "$(bash scripts/mysql.sh start)")'
 BACKEND_LABELS = {
     "sqlite": "SqliteSaver (file)",
     "postgres": "PostgresSaver",
     "asqlite": "AsyncSqliteSaver (file)",
     "apostgres": "AsyncPostgresSaver",
     "memory": "InMemorySaver",
+    "mysql": "PyMySQLSaver (MariaDB)",
+    "amysql": "AsyncMySaver (MariaDB)",
 }
 
 
 def needs_postgres(backend: str) -> bool:
     return backend in ("postgres", "apostgres")
+
+
+def needs_mysql(backend: str) -> bool:
+    return backend in ("mysql", "amysql")
 
 
 # -- the workloads: builder(api, saver, n) -> Job ---------------------------------
@@ -222,15 +232,17 @@ def _rows() -> dict[str, DbRow]:
         ("asqlite", 5),
         ("apostgres", 5),
         ("memory", 15),
+        ("mysql", 3),
+        ("amysql", 3),
     ):
         rows.append(DbRow("chain-100", backend, "time", budget, chain_job, 100, 5, False, "invoke"))
-    for backend in ("sqlite", "postgres"):
+    for backend in ("sqlite", "postgres", "mysql"):
         rows.append(
             DbRow(
                 "chain-100-sync", backend, "time", 2, _chain_sync, 100, 5, False, "durability=sync"
             )
         )
-    for backend, budget in (("sqlite", 3), ("postgres", 3), ("memory", 5)):
+    for backend, budget in (("sqlite", 3), ("postgres", 3), ("memory", 5), ("mysql", None)):
         rows.append(DbRow("agent-30", backend, "time", budget, agent_job, 30, 3, True, "invoke"))
     for backend in ("sqlite", "postgres"):
         rows.append(DbRow("send-100", backend, "time", None, send_job, 100, 5, False, "invoke"))
@@ -238,7 +250,7 @@ def _rows() -> dict[str, DbRow]:
         rows.append(
             DbRow("concurrent-200", backend, "rate", 2, concurrent_job, 200, 4, True, "threads/s")
         )
-    for backend in ("sqlite", "postgres", "memory"):
+    for backend in ("sqlite", "postgres", "memory", "mysql"):
         rows.append(
             DbRow("history-200", backend, "time", 5, history_job, 200, 5, True, "get_state_history")
         )
@@ -292,6 +304,22 @@ def _sqlite_file_bytes(path: str) -> int:
     return os.path.getsize(path)
 
 
+def _mysql_admin(dsn: str) -> Any:
+    import urllib.parse
+
+    import pymysql
+
+    url = urllib.parse.urlparse(dsn)
+    return pymysql.connect(
+        host=url.hostname,
+        port=url.port or 3306,
+        user=url.username,
+        password=url.password or "",
+        autocommit=True,
+        charset="utf8mb4",
+    )
+
+
 class DbCase:
     """`row` on `engine` ("langgraph" or "jit"): a fresh database per `fresh()`."""
 
@@ -313,6 +341,9 @@ class DbCase:
         self.dsn = dsn if dsn is not None else os.environ.get(DSN_ENV)
         if needs_postgres(row.backend) and not self.dsn:
             raise NotImplementedError(NO_DSN_REASON)
+        self.mysql_dsn = os.environ.get(MYSQL_DSN_ENV)
+        if needs_mysql(row.backend) and not self.mysql_dsn:
+            raise NotImplementedError(NO_MYSQL_REASON)
         self._own_tmp = None if tmpdir is not None else tempfile.TemporaryDirectory()
         self.tmpdir = tmpdir if tmpdir is not None else self._own_tmp.name  # type: ignore[union-attr]
         modname, clsname, self.is_async = BACKENDS[row.backend]
@@ -332,6 +363,16 @@ class DbCase:
         if self.row.backend in ("sqlite", "asqlite"):
             self._db = os.path.join(self.tmpdir, f"{self.engine}-{uuid.uuid4().hex[:10]}.sqlite")
             return self._db
+        if needs_mysql(self.row.backend):
+            assert self.mysql_dsn is not None  # checked in __init__
+            if self._admin is None:
+                self._admin = _mysql_admin(self.mysql_dsn)
+            self._db = "bench_" + uuid.uuid4().hex[:12]
+            with self._admin.cursor() as cur:
+                cur.execute(
+                    f"CREATE DATABASE `{self._db}` CHARACTER SET utf8mb4 COLLATE utf8mb4_bin"
+                )
+            return self.mysql_dsn.rpartition("/")[0] + "/" + self._db
         import psycopg
         from psycopg.conninfo import make_conninfo
 
@@ -349,6 +390,9 @@ class DbCase:
             for suffix in ("", "-wal", "-shm"):
                 with suppress(FileNotFoundError):
                     os.remove(self._db + suffix)
+        elif needs_mysql(self.row.backend) and self._admin is not None:
+            with self._admin.cursor() as cur:
+                cur.execute(f"DROP DATABASE IF EXISTS `{self._db}`")
         elif self._admin is not None:
             self._admin.execute(f'DROP SCHEMA IF EXISTS "{self._db}" CASCADE')
         self._db = None
@@ -418,7 +462,7 @@ class DbCase:
         if self.row.backend in ("sqlite", "asqlite"):
             assert self._db is not None
             return _sqlite_file_bytes(self._db)
-        if self.row.backend == "memory":
+        if self.row.backend == "memory" or needs_mysql(self.row.backend):
             raise ValueError("bytes rows are for SQLite and PostgreSQL")
         tables = [
             r[0]
