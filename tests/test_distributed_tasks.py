@@ -317,6 +317,48 @@ def test_messages_from_a_remote_chat_model(runner):
     assert tokens(build(runner)) == expected
 
 
+def _chain_step(s: State) -> dict:
+    return {"log": [[s["n"], os.getpid() != PARENT]], "n": s["n"] + 1}  # lists: saved as such
+
+
+def chain_graph(runner: Any, checkpointer: Any = None) -> Any:
+    builder = StateGraph(State)
+    builder.add_node("a", _chain_step)
+    builder.add_node("b", _chain_step)
+    builder.add_edge(START, "a")
+    builder.add_edge("a", "b")
+    return builder.compile(checkpointer=checkpointer, task_runner=runner)
+
+
+def test_app_batch_runs_whole_threads_with_the_runners_saver(runner, tmp_path):
+    import functools
+
+    from langgraph_jit.checkpoint.sqlite import SqliteSaver
+
+    db = str(tmp_path / "threads.sqlite")
+    factory = functools.partial(SqliteSaver.from_conn_string, db)
+    inputs = [{"n": 10 * i, "log": []} for i in range(4)]
+    configs = [_cfg(f"b{i}") for i in range(4)]
+    with DaskTaskRunner(runner.client, saver=factory) as threads:
+        app = chain_graph(threads)
+        out = app.batch(inputs, configs)
+        again = asyncio.run(app.abatch(inputs[:2], [_cfg("c0"), _cfg("c1")]))
+    # The whole thread ran on a worker (both nodes), saved to the shared saver.
+    assert out == [{"n": n + 2, "log": [[n, True], [n + 1, True]]} for n in (0, 10, 20, 30)]
+    assert again == out[:2]
+    with SqliteSaver.from_conn_string(db) as saver:
+        local = chain_graph(None, saver)
+        assert [local.get_state(c).values for c in configs] == out
+
+
+def test_app_batch_with_an_in_process_saver_runs_here_with_remote_tasks(runner):
+    app = chain_graph(runner, InMemorySaver())
+    configs = [_cfg(f"m{i}") for i in range(3)]
+    out = app.batch([{"n": i, "log": []} for i in range(3)], configs)
+    assert out == [{"n": i + 2, "log": [[i, True], [i + 1, True]]} for i in range(3)]
+    assert [app.get_state(c).values for c in configs] == out  # saved here
+
+
 # -- failures ------------------------------------------------------------------------
 
 
@@ -376,6 +418,29 @@ def test_an_input_that_cannot_be_shipped_is_named(runner):
     app = builder.compile(task_runner=runner)
     with pytest.raises(TypeError, match="input of node 'takes'"):
         app.invoke({"n": threading.Lock(), "log": []})
+
+
+def test_what_needs_the_engine_fails_clearly_on_a_worker(runner):
+    from langgraph_jit.config import get_store
+    from langgraph_jit.distributed._remote import NotOnWorkerError
+    from langgraph_jit.store.memory import InMemoryStore
+
+    def uses_store(s: State) -> dict:
+        get_store()
+        return {}
+
+    def calls_a_task(s: State) -> dict:
+        return {"log": [_cube(2).result()]}
+
+    for node in (uses_store, calls_a_task):
+        builder = StateGraph(State)
+        builder.add_node("node", node)
+        builder.add_edge(START, "node")
+        app = builder.compile(task_runner=runner, store=InMemoryStore())
+        with pytest.raises(NotOnWorkerError, match="remote=False"):
+            app.invoke({"n": 0, "log": []})
+        builder.nodes["node"].remote = False  # kept local, it works
+        builder.compile(task_runner=runner, store=InMemoryStore()).invoke({"n": 0, "log": []})
 
 
 def _free_port() -> int:

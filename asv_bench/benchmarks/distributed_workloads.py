@@ -172,6 +172,7 @@ def _threads_run(runner: Any) -> tuple[Any, int]:
     app = graph.copy({"checkpointer": saver})
 
     def local() -> Any:
+        assert saver_cm is not None  # kept open (collected, it would close the connection)
         return app.batch(inputs, configs())
 
     return local, N_THREADS
@@ -189,8 +190,8 @@ def run_distributed(args: Any) -> dict[str, Any]:
     env = dict(os.environ)
     pg = None
     if any(r.endswith("postgres") for r in rows) and "LANGGRAPH_JIT_BENCH_PG_DSN" not in env:
-        pg = _start_postgres()
-        env["LANGGRAPH_JIT_BENCH_PG_DSN"] = pg
+        dsn, pg = _start_postgres()
+        env["LANGGRAPH_JIT_BENCH_PG_DSN"] = dsn
     started = time.perf_counter()
     samples: dict[tuple[str, str], list[float]] = {}
     try:
@@ -200,13 +201,15 @@ def run_distributed(args: Any) -> dict[str, Any]:
                     out = subprocess.run(
                         [sys.executable, "-m", __name__, "--row", row, "--mode", mode,
                          "--repeats", str(repeats)],
-                        capture_output=True, text=True, env=env, check=True,
+                        capture_output=True, text=True, env=env,
                     )  # fmt: skip
+                    if out.returncode:
+                        raise RuntimeError(f"{row} ({mode}) failed:\n{out.stderr[-3000:]}")
                     res = json.loads(out.stdout.strip().splitlines()[-1])
                     samples.setdefault((row, mode), []).extend(res["times_s"])
     finally:
         if pg is not None:
-            subprocess.run(["bash", "scripts/postgres.sh", "stop"], check=False)
+            subprocess.run(["bash", "scripts/postgres.sh", "stop", pg], check=False)
     return {
         "kind": "distributed",
         "rows": [_summary(row, samples) for row in rows],
@@ -214,14 +217,16 @@ def run_distributed(args: Any) -> dict[str, Any]:
     }
 
 
-def _start_postgres() -> str:
+def _start_postgres() -> tuple[str, str]:
+    """A private PostgreSQL (scripts/postgres.sh): its DSN and its directory."""
     out = subprocess.run(
         ["bash", "scripts/postgres.sh", "start"], capture_output=True, text=True, check=True
     )
-    for line in out.stdout.splitlines()[::-1]:
-        if line.startswith("postgres"):
-            return line.strip()
-    raise RuntimeError(f"scripts/postgres.sh start printed no DSN: {out.stdout!r}")
+    found = {}
+    for line in out.stdout.splitlines():
+        key, _, value = line.removeprefix("export ").partition("=")
+        found[key] = value.strip("'\"")
+    return found["LANGGRAPH_JIT_TEST_PG_DSN"], found["LANGGRAPH_JIT_TEST_PG_DIR"]
 
 
 def _summary(row: str, samples: dict[tuple[str, str], list[float]]) -> dict[str, Any]:
@@ -274,6 +279,20 @@ def table_distributed(result: dict[str, Any]) -> str:
             f"{r['cluster_median_s'] * 1e3:.0f} ms | {r['speedup']:.2f}x | {budget} | {note} |"
         )
     return "\n".join(lines)
+
+
+def main_distributed(args: Any, out: Any) -> None:
+    """`python -m asv_bench.compare --distributed`: run the rows, print and save them."""
+    result = run_distributed(args)
+    result["command"] = "python -m asv_bench.compare " + " ".join(sys.argv[1:])
+    path = out / "compare_distributed.json"
+    path.write_text(json.dumps(result, indent=1))
+    print(f"\n{result['command']}\n")
+    print(table_distributed(result))
+    print(
+        f"\nMedians over {result['rows'][0]['n_local'] if result['rows'] else 0} timed runs per "
+        f"side (fresh processes, interleaved). Total {result['total_seconds']:.0f} s. Saved {path}"
+    )
 
 
 # -- asv -----------------------------------------------------------------------------

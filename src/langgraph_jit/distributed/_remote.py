@@ -55,6 +55,11 @@ class ShippingError(TypeError):
     """A node's function, input or output cannot be pickled for a cluster worker."""
 
 
+class NotOnWorkerError(AttributeError):
+    """A node running on a cluster worker asked for something only the caller's run
+    has (its store, its channels, task calls, subgraphs)."""
+
+
 class RemoteTaskError(RuntimeError):
     """The cluster lost a task (its workers kept dying, or the connection to the
     scheduler broke): the task did not finish, and the run fails with this error.
@@ -167,6 +172,7 @@ def task_view(task: Any) -> dict[str, Any]:
         "messages": None if messages is None else (messages.subgraphs, messages.namespace),
         "lc": bool(run.lc_context),
         "context": run.context,
+        "store": run.store is not None,
         "previous": previous.get() if previous is not None and previous.is_available() else None,
         "thread_id": run.configurable.get("thread_id"),
         "run_id": str(run.config["run_id"]) if run.config.get("run_id") else None,
@@ -253,19 +259,24 @@ def _no_op(chunk: Any) -> None:
 
 
 class _WorkerRun:
-    """The task's run as a worker sees it: a stream to record chunks in, no store, and
-    a clear error for what needs the engine (task calls, the graph's channels)."""
+    """The task's run as a worker sees it: a stream to record chunks in, and a clear
+    error for what needs the engine (its store, task calls, the graph's channels)."""
 
-    __slots__ = ("emitter", "context")
+    __slots__ = ("emitter", "context", "_has_store")
 
-    store = None
-
-    def __init__(self, emitter: _WorkerEmitter, context: Any) -> None:
+    def __init__(self, emitter: _WorkerEmitter, context: Any, has_store: bool) -> None:
         self.emitter = emitter
         self.context = context
+        self._has_store = has_store
+
+    @property
+    def store(self) -> Any:
+        if self._has_store:
+            raise NotOnWorkerError(f"The graph's store {_UNSUPPORTED}.")
+        return None
 
     def __getattr__(self, name: str) -> Any:
-        raise RuntimeError(f"The run's '{name}' {_UNSUPPORTED}.")
+        raise NotOnWorkerError(f"The run's '{name}' {_UNSUPPORTED}.")
 
 
 class _WorkerPad:
@@ -305,7 +316,7 @@ class WorkerTask:
         self.timeout = None
         self._view = view
         self.emitter = _WorkerEmitter(view["custom"])
-        self.run = _WorkerRun(self.emitter, view["context"])
+        self.run = _WorkerRun(self.emitter, view["context"], view["store"])
         self.scratchpad = _WorkerPad(view["resume"], view["null_resume"])
         config = view["config"]
         config[CONF][CONFIG_KEY_SEND] = self.send
@@ -336,7 +347,7 @@ class WorkerTask:
             view = self._view
             self._runtime = Runtime(
                 context=view["context"],
-                store=None,
+                store=None,  # the graph's store stays in the caller (get_store() says so)
                 stream_writer=self.emitter.stream_writer(),
                 previous=view["previous"],
                 execution_info=ExecutionInfo(
@@ -354,7 +365,7 @@ class WorkerTask:
 
     def __getattr__(self, name: str) -> Any:
         # call_futures, calls, read, proc...: the engine's, not here.
-        raise RuntimeError(f"The task's '{name}' {_UNSUPPORTED}.")
+        raise NotOnWorkerError(f"The task's '{name}' {_UNSUPPORTED}.")
 
 
 def _needs_loop(call: Any, loop: bool) -> bool:
