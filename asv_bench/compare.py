@@ -501,6 +501,12 @@ def main() -> None:
         f"default {','.join(DEFAULT_ENGINES)}, with --db langgraph,jit)",
     )
     ap.add_argument(
+        "--distributed",
+        action="store_true",
+        help="issue 18's rows instead: 2 Dask workers vs the local run, with their budgets "
+        "(asv_bench/benchmarks/distributed_workloads.py)",
+    )
+    ap.add_argument(
         "--db",
         action="store_true",
         help="the real-database rows (SQLite, PostgreSQL from scripts/postgres.sh) instead",
@@ -524,6 +530,13 @@ def main() -> None:
         return
     if args.quick:
         args.rounds = 1
+    if args.distributed:
+        from asv_bench.benchmarks.distributed_workloads import main_distributed
+
+        out = Path(args.out) if args.out else RESULTS_DIR
+        out.mkdir(parents=True, exist_ok=True)
+        main_distributed(args, out)
+        return
     if args.engines is None:
         from asv_bench.compare_db import DEFAULT_DB_ENGINES
 
