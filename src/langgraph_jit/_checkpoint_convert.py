@@ -32,12 +32,15 @@ Target = Literal["langgraph", "langgraph_jit"]
 TARGETS: tuple[Target, ...] = ("langgraph", "langgraph_jit")
 
 _PG_SCHEMES = ("postgresql://", "postgres://")
+_MYSQL_SCHEMES = ("mysql://",)
+_DSN_SCHEMES = _PG_SCHEMES + _MYSQL_SCHEMES
 # A SQLite file written by our savers has this table; LangGraph's savers never make it.
 _OUR_SQLITE_TABLE = "checkpoint_blobs"
 # The pip package that provides LangGraph's saver for each backend.
 _LANGGRAPH_PACKAGES = {
     "sqlite": "langgraph-checkpoint-sqlite",
     "postgres": "langgraph-checkpoint-postgres",
+    "mysql": "langgraph-checkpoint-mysql",
 }
 
 
@@ -86,7 +89,7 @@ def convert(
 
     `to="langgraph"`: `src` was written by langgraph_jit and `dst` is for LangGraph's
     savers; `to="langgraph_jit"`: the other way round. `src`/`dst` are SQLite file
-    paths, `postgresql://` DSNs, or saver instances of either engine. Every thread
+    paths, `postgresql://` or `mysql://` DSNs, or saver instances of either engine. Every thread
     (or only `threads`) is copied with all its checkpoint namespaces, checkpoints
     (ids, timestamps, metadata, parent links) and pending writes. A `dst` that
     already holds checkpoints is refused unless `append` (then checkpoints with the
@@ -269,7 +272,7 @@ def _engine_of(saver: Any) -> Target:
 def _describe(location: Any) -> str:
     if isinstance(location, (str, os.PathLike)):
         text = os.fspath(location)
-        if text.startswith(_PG_SCHEMES):
+        if text.startswith(_DSN_SCHEMES):
             return _redact(text)
         return repr(text)
     return type(location).__name__
@@ -278,7 +281,7 @@ def _describe(location: Any) -> str:
 def _same_place(src: Any, dst: Any) -> bool:
     if isinstance(src, (str, os.PathLike)) and isinstance(dst, (str, os.PathLike)):
         a, b = os.fspath(src), os.fspath(dst)
-        if a.startswith(_PG_SCHEMES) or b.startswith(_PG_SCHEMES):
+        if a.startswith(_DSN_SCHEMES) or b.startswith(_DSN_SCHEMES):
             return a == b
         return Path(a).resolve() == Path(b).resolve()
     return src is dst
@@ -304,7 +307,7 @@ def _open(location: Any, engine: Target, role: str, *, create: bool) -> Iterator
     if not isinstance(location, (str, os.PathLike)):
         if not (hasattr(location, "list") and hasattr(location, "put")):
             raise ConvertError(
-                f"{role} must be a SQLite path, a postgresql:// DSN or a checkpoint saver, "
+                f"{role} must be a SQLite path, a postgresql:// or mysql:// DSN or a checkpoint saver, "
                 f"not {type(location).__name__}"
             )
         yield _Side(location, _engine_of(location), getattr(location, "conn", None), "")
@@ -313,12 +316,17 @@ def _open(location: Any, engine: Target, role: str, *, create: bool) -> Iterator
     if text.startswith(_PG_SCHEMES):
         with _open_postgres(text, engine, role, create=create) as side:
             yield side
+    elif text.startswith(_MYSQL_SCHEMES):
+        with _open_mysql(text, engine, role, create=create) as side:
+            yield side
     else:
         with _open_sqlite(text, engine, role, create=create) as side:
             yield side
 
 
 def _saver_class(engine: Target, backend: str) -> Any:
+    if backend == "mysql":
+        return _mysql_saver_class(engine)
     if engine == "langgraph_jit":
         if backend == "sqlite":
             from langgraph_jit.checkpoint.sqlite import SqliteSaver
@@ -348,6 +356,25 @@ def _saver_class(engine: Target, backend: str) -> Any:
             "on); run the conversion without it"
         )
     return cls
+
+
+def _mysql_saver_class(engine: Target) -> Any:
+    if engine == "langgraph_jit":
+        from langgraph_jit.checkpoint.mysql.pymysql import PyMySQLSaver
+
+        return PyMySQLSaver
+    try:
+        from langgraph.checkpoint.mysql.pymysql import PyMySQLSaver as LGMySQLSaver
+    except ImportError as exc:
+        raise ConvertError(
+            f"LangGraph's mysql saver is not installed: pip install {_LANGGRAPH_PACKAGES['mysql']}"
+        ) from exc
+    if _engine_of(LGMySQLSaver) != "langgraph":
+        raise ConvertError(
+            "`langgraph` resolves to langgraph_jit in this process (the import switch is "
+            "on); run the conversion without it"
+        )
+    return LGMySQLSaver
 
 
 def _table_names(conn: sqlite3.Connection) -> set[str]:
@@ -429,6 +456,38 @@ def _open_postgres(dsn: str, engine: Target, role: str, *, create: bool) -> Iter
         yield _Side(saver, engine, saver.conn, "postgres")
 
 
+@contextmanager
+def _open_mysql(dsn: str, engine: Target, role: str, *, create: bool) -> Iterator[_Side]:
+    """Both engines' MySQL savers use langgraph-checkpoint-mysql's tables; ours
+    hold rows LangGraph's saver cannot read (changes since the parent)."""
+    cls = _saver_class(engine, "mysql")
+    try:
+        import pymysql
+    except ImportError as exc:  # pragma: no cover - the saver class needs it too
+        raise ConvertError("MySQL needs PyMySQL: pip install 'langgraph-jit[mysql]'") from exc
+    with ExitStack() as stack:
+        try:
+            saver = stack.enter_context(cls.from_conn_string(dsn))
+        except (pymysql.Error, ValueError) as exc:
+            raise ConvertError(f"{role}: cannot connect to {_redact(dsn)}: {exc}") from exc
+        if create:
+            try:
+                saver.setup()
+            except (pymysql.Error, RuntimeError) as exc:
+                raise ConvertError(f"{role}: cannot create the checkpoint tables: {exc}") from exc
+        else:
+            with saver.conn.cursor(pymysql.cursors.Cursor) as cur:
+                cur.execute(
+                    "SELECT COUNT(*) FROM information_schema.tables "
+                    "WHERE table_schema = DATABASE() AND table_name = 'checkpoints'"
+                )
+                if not cur.fetchone()[0]:
+                    raise ConvertError(
+                        f"{role} {_redact(dsn)} holds no checkpoints (no `checkpoints` table)"
+                    )
+        yield _Side(saver, engine, saver.conn, "mysql")
+
+
 # ---------------------------------------------------------------- reading the source
 
 
@@ -466,6 +525,7 @@ _TASK_PATH_SQL = {
         "WHERE thread_id = %s"
     ),
 }
+_TASK_PATH_SQL["mysql"] = _TASK_PATH_SQL["postgres"]
 
 
 def _task_paths(side: _Side, thread_id: str) -> dict[tuple[str, str, str], str] | None:
@@ -477,11 +537,19 @@ def _task_paths(side: _Side, thread_id: str) -> dict[tuple[str, str, str], str] 
             kind = "sqlite"
         elif type(conn).__module__.startswith("psycopg"):
             kind = "postgres"
+        elif type(conn).__module__.startswith("pymysql"):
+            kind = "mysql"
         else:
             return None
     try:
         if kind == "sqlite":
             rows = conn.execute(_TASK_PATH_SQL[kind], (thread_id,)).fetchall()
+        elif kind == "mysql":
+            from pymysql.cursors import Cursor
+
+            with conn.cursor(Cursor) as cur:
+                cur.execute(_TASK_PATH_SQL[kind], (thread_id,))
+                rows = cur.fetchall()
         else:
             from psycopg.rows import tuple_row
 
