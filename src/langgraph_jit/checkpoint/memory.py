@@ -14,7 +14,7 @@ import shutil
 from collections import defaultdict
 from collections.abc import AsyncIterator, Iterator, Mapping, Sequence
 from contextlib import AbstractAsyncContextManager, AbstractContextManager, ExitStack
-from operator import is_
+from operator import is_, itemgetter
 from types import MappingProxyType
 from typing import Any
 
@@ -37,6 +37,7 @@ from langgraph_jit.checkpoint.base import (
     SerializerProtocol,
     get_checkpoint_metadata,
 )
+from langgraph_jit.checkpoint.base import OwnPutCapability as _OwnMethods
 from langgraph_jit.checkpoint.serde.jsonplus import JsonPlusSerializer
 
 __all__ = ("InMemorySaver", "MemorySaver", "PersistentDict")
@@ -181,6 +182,66 @@ def _read_handed_over(stored: Mapping[str, Any]) -> dict[str, Any]:
 _COPIES_TO_DICT = (dict, MappingProxyType)
 
 
+def _config(thread_id: str, checkpoint_ns: str, checkpoint_id: str | None) -> dict | None:
+    if not checkpoint_id:
+        return None
+    return {
+        "configurable": {
+            "thread_id": thread_id,
+            "checkpoint_ns": checkpoint_ns,
+            "checkpoint_id": checkpoint_id,
+        }
+    }
+
+
+class _ReadsHistory(_OwnMethods):
+    """The private `history` op (see BaseCheckpointSaver.reads_history): on the
+    class and subclasses that keep its listing and the stored layout it reads."""
+
+    methods = ("list", "alist", "get_tuple", "put", "put_writes")
+
+
+class _HistoryEntry(tuple):
+    """One listed checkpoint as `get_state_history` reads it (the `history`
+    op): (thread id, namespace, checkpoint id, parent id, doc, state, values,
+    metadata, writes, saver, stored). `doc` (v, id, ts) and `state` (`cv`,
+    `vs`: versions and versions seen) are the stored ones, read-only; values,
+    metadata and writes are the reader's own. `as_tuple()` is what `list()`
+    gives for it. The same attributes as the SQL savers' entries."""
+
+    __slots__ = ()
+
+    thread_id = property(itemgetter(0))
+    checkpoint_ns = property(itemgetter(1))
+    checkpoint_id = property(itemgetter(2))
+    parent_id = property(itemgetter(3))
+    doc = property(itemgetter(4))
+    values = property(itemgetter(6))
+    metadata = property(itemgetter(7))
+    writes = property(itemgetter(8))
+    state = property(itemgetter(5))
+
+    @property
+    def config(self) -> dict | None:
+        return _config(self[0], self[1], self[2])
+
+    @property
+    def parent_config(self) -> dict | None:
+        return _config(self[0], self[1], self[3])
+
+    def as_tuple(self) -> CheckpointTuple:
+        return self[9]._tuple(self[0], self[1], self[2], self[10], None, self[7])
+
+
+class _Versions(tuple):
+    """(channel versions, versions seen) of a listed checkpoint: read-only maps."""
+
+    __slots__ = ()
+
+    cv = property(itemgetter(0))
+    vs = property(itemgetter(1))
+
+
 class InMemorySaver(BaseCheckpointSaver[str], AbstractContextManager, AbstractAsyncContextManager):
     """Checkpoint saver backed by dictionaries; for tests, debugging and short-lived apps.
 
@@ -208,6 +269,12 @@ class InMemorySaver(BaseCheckpointSaver[str], AbstractContextManager, AbstractAs
 
     # aput/aput_writes only call put/put_writes: async runs may call those.
     writes_in_any_thread = OwnWritesCapability()
+    # This class's own put/aput/put_writes/aput_writes (see takes_step_puts).
+    _own_writes = OwnWritesCapability()
+
+    # get_state_history reads `history` entries (values and versions without
+    # the CheckpointTuple and its copied checkpoint dict around them).
+    reads_history = _ReadsHistory()
 
     @property
     def padded_string_versions(self) -> bool:  # type: ignore[override]  # a class flag on the base, per class here
@@ -260,40 +327,12 @@ class InMemorySaver(BaseCheckpointSaver[str], AbstractContextManager, AbstractAs
         metadata: Any = None,
     ) -> CheckpointTuple:
         skeleton, metadata_b, parent_id = saved
-        loads = self.serde.loads_typed
         checkpoint = _copy_skeleton(skeleton)
         # Walk the copy's versions: the stored ones may be a layered map (slower).
-        blobs = self.blobs
-        values: dict[str, Any] = {}
-        for channel, version in checkpoint["channel_versions"].items():
-            blob = blobs.get((thread_id, checkpoint_ns, channel, version))
-            if blob is not None:
-                tag = blob[0]
-                if tag == _VALUE:
-                    values[channel] = blob[1]
-                elif tag != "empty":
-                    values[channel] = _load(blob, loads)
-        checkpoint["channel_values"] = values
-        stored = self.writes.get((thread_id, checkpoint_ns, checkpoint_id))
-        pending_writes: list[tuple[str, str, Any]]
-        if not stored:
-            pending_writes = []
-        elif len(stored) == 1:
-            for task_id, channel, value, _ in stored.values():
-                pending_writes = [(task_id, channel, _load(value, loads))]
-        elif len({k[0] for k in stored}) == 1:
-            # One task's writes: in index order (its path is the same for all).
-            pending_writes = [
-                (task_id, channel, _load(value, loads))
-                for _, (task_id, channel, value, _) in sorted(stored.items())
-            ]
-        else:
-            # In writes_sort_key's order: (task path, task id, index); keys are unique.
-            order = [(w[3], k[0], k[1]) for k, w in stored.items()]
-            pending_writes = [
-                (task_id, channel, _load(value, loads))
-                for _, (task_id, channel, value, _) in sorted(zip(order, stored.values()))
-            ]
+        checkpoint["channel_values"] = self._values(
+            thread_id, checkpoint_ns, checkpoint["channel_versions"]
+        )
+        pending_writes = self._pending_writes(thread_id, checkpoint_ns, checkpoint_id)
         if metadata is None:
             metadata = self._metadata(metadata_b)
         # CheckpointTuple(...) without the namedtuple's Python-level __new__.
@@ -322,6 +361,47 @@ class InMemorySaver(BaseCheckpointSaver[str], AbstractContextManager, AbstractAs
                 pending_writes,
             ),
         )
+
+    def _values(self, thread_id: str, checkpoint_ns: str, versions: Any) -> dict[str, Any]:
+        """The channel values of a checkpoint with these channel versions (a dict)."""
+        loads = self.serde.loads_typed
+        blobs = self.blobs
+        values: dict[str, Any] = {}
+        for channel, version in versions.items():
+            blob = blobs.get((thread_id, checkpoint_ns, channel, version))
+            if blob is not None:
+                tag = blob[0]
+                if tag == _VALUE:
+                    values[channel] = blob[1]
+                elif tag != "empty":
+                    values[channel] = _load(blob, loads)
+        return values
+
+    def _pending_writes(
+        self, thread_id: str, checkpoint_ns: str, checkpoint_id: str
+    ) -> list[tuple[str, str, Any]]:
+        """The writes saved against a checkpoint, decoded, in replay order."""
+        stored = self.writes.get((thread_id, checkpoint_ns, checkpoint_id))
+        if not stored:
+            return []
+        loads = self.serde.loads_typed
+        if len(stored) == 1:
+            return [
+                (task_id, channel, _load(value, loads))
+                for task_id, channel, value, _ in stored.values()
+            ]
+        if len({k[0] for k in stored}) == 1:
+            # One task's writes: in index order (its path is the same for all).
+            return [
+                (task_id, channel, _load(value, loads))
+                for _, (task_id, channel, value, _) in sorted(stored.items())
+            ]
+        # In writes_sort_key's order: (task path, task id, index); keys are unique.
+        order = [(w[3], k[0], k[1]) for k, w in stored.items()]
+        return [
+            (task_id, channel, _load(value, loads))
+            for _, (task_id, channel, value, _) in sorted(zip(order, stored.values()))
+        ]
 
     def _metadata(self, stored: Any) -> Any:
         """The caller's copy of stored metadata (kept as is, or serialized)."""
@@ -356,6 +436,19 @@ class InMemorySaver(BaseCheckpointSaver[str], AbstractContextManager, AbstractAs
         limit: int | None = None,
     ) -> Iterator[CheckpointTuple]:
         """Matching checkpoints, newest first within each thread and namespace."""
+        for thread_id, checkpoint_ns, checkpoint_id, saved, metadata in self._listed(
+            config, filter, before, limit
+        ):
+            yield self._tuple(thread_id, checkpoint_ns, checkpoint_id, saved, None, metadata)
+
+    def _listed(
+        self,
+        config: dict | None,
+        filter: dict[str, Any] | None,
+        before: dict | None,
+        limit: int | None,
+    ) -> Iterator[tuple[str, str, str, Any, Any]]:
+        """(thread, ns, id, stored, caller's metadata) of what `list` yields."""
         if config:
             conf = config["configurable"]
             thread_ids: Any = (conf["thread_id"],)
@@ -385,9 +478,45 @@ class InMemorySaver(BaseCheckpointSaver[str], AbstractContextManager, AbstractAs
                         if limit <= 0:
                             return
                         limit -= 1
-                    yield self._tuple(
-                        thread_id, checkpoint_ns, checkpoint_id, saved, None, metadata
-                    )
+                    yield thread_id, checkpoint_ns, checkpoint_id, saved, metadata
+
+    def history(
+        self,
+        config: dict | None,
+        *,
+        filter: dict[str, Any] | None = None,
+        before: dict | None = None,
+        limit: int | None = None,
+    ) -> Iterator[_HistoryEntry]:
+        """`list` without the CheckpointTuples (`reads_history`): the stored
+        versions are read where they are, not copied."""
+        new = tuple.__new__
+        for thread_id, checkpoint_ns, checkpoint_id, saved, metadata in self._listed(
+            config, filter, before, limit
+        ):
+            skeleton = saved[0]
+            cv = skeleton["channel_versions"]
+            if type(cv) is LayeredMap:
+                cv = cv.materialize()
+            vs = skeleton["versions_seen"]
+            if type(vs) is LayeredMap:
+                vs = vs.materialize()
+            yield new(
+                _HistoryEntry,
+                (
+                    thread_id,
+                    checkpoint_ns,
+                    checkpoint_id,
+                    saved[2],
+                    skeleton,
+                    new(_Versions, (cv, vs)),
+                    self._values(thread_id, checkpoint_ns, cv),
+                    metadata,
+                    self._pending_writes(thread_id, checkpoint_ns, checkpoint_id),
+                    self,
+                    saved,
+                ),
+            )
 
     # -- writing
 
@@ -406,11 +535,41 @@ class InMemorySaver(BaseCheckpointSaver[str], AbstractContextManager, AbstractAs
         conf = config["configurable"]
         thread_id = conf["thread_id"]
         checkpoint_ns = conf.get("checkpoint_ns", "")
+        dumps = self.serde.dumps_typed
+        plain = self._store_values(
+            thread_id, checkpoint_ns, checkpoint["channel_values"], new_versions
+        )
+        checkpoint_id = checkpoint["id"]
+        if type(checkpoint) is HandedOverCheckpoint:
+            # _copy_skeleton's first case, inlined (once per step).
+            skeleton: Any = dict(checkpoint)
+            del skeleton["channel_values"]
+        else:
+            skeleton = _copy_skeleton(checkpoint, storing=True)
+        self.storage[thread_id][checkpoint_ns][checkpoint_id] = (
+            skeleton,
+            metadata
+            if plain and type(metadata) is HandedOverMetadata
+            else dumps(get_checkpoint_metadata(config, metadata)),
+            conf.get("checkpoint_id"),
+        )
+        return {
+            "configurable": {
+                "thread_id": thread_id,
+                "checkpoint_ns": checkpoint_ns,
+                "checkpoint_id": checkpoint_id,
+            }
+        }
+
+    def _store_values(
+        self, thread_id: str, checkpoint_ns: str, values: Any, new_versions: ChannelVersions
+    ) -> bool:
+        """Store the blobs of the channels in `new_versions` (from `values`);
+        returns whether the serializer is the default one."""
         serde = self.serde
         dumps = serde.dumps_typed
         # The default serializer: values it would give back unchanged may skip it.
         plain = type(serde) is JsonPlusSerializer
-        values = checkpoint["channel_values"]
         blobs = self.blobs
         blob: Any
         for channel, version in new_versions.items():
@@ -438,20 +597,31 @@ class InMemorySaver(BaseCheckpointSaver[str], AbstractContextManager, AbstractAs
                 else:
                     blob = dumps(value)
             blobs[(thread_id, checkpoint_ns, channel, version)] = blob
-        checkpoint_id = checkpoint["id"]
-        if type(checkpoint) is HandedOverCheckpoint:
-            # _copy_skeleton's first case, inlined (once per step).
-            skeleton: Any = dict(checkpoint)
-            del skeleton["channel_values"]
-        else:
-            skeleton = _copy_skeleton(checkpoint, storing=True)
-        self.storage[thread_id][checkpoint_ns][checkpoint_id] = (
-            skeleton,
-            metadata
-            if plain and type(metadata) is HandedOverMetadata
-            else dumps(get_checkpoint_metadata(config, metadata)),
-            conf.get("checkpoint_id"),
-        )
+        return plain
+
+    @property
+    def takes_step_puts(self) -> bool:
+        """Whether a run may call `put_step`/`put_step_writes` instead of
+        `put`/`put_writes`: this class's own write methods, the default serializer."""
+        return self._own_writes and type(self.serde) is JsonPlusSerializer
+
+    def put_step(
+        self,
+        thread_id: str,
+        checkpoint_ns: str,
+        parent_id: str | None,
+        skeleton: dict[str, Any],
+        values: dict[str, Any],
+        metadata: HandedOverMetadata,
+        new_versions: ChannelVersions,
+    ) -> dict:
+        """The engine's `put` (see takes_step_puts): the checkpoint comes as
+        its stored form (without channel_values, built for this call),
+        metadata merged with the config, the thread and parent by name.
+        Returns what `put` returns."""
+        self._store_values(thread_id, checkpoint_ns, values, new_versions)
+        checkpoint_id = skeleton["id"]
+        self.storage[thread_id][checkpoint_ns][checkpoint_id] = (skeleton, metadata, parent_id)
         return {
             "configurable": {
                 "thread_id": thread_id,
@@ -459,6 +629,43 @@ class InMemorySaver(BaseCheckpointSaver[str], AbstractContextManager, AbstractAs
                 "checkpoint_id": checkpoint_id,
             }
         }
+
+    def put_step_writes(
+        self,
+        key: tuple[str, str, str],
+        writes: Sequence[tuple[str, Any]],
+        task_id: str,
+        task_path: str,
+    ) -> None:
+        """The engine's `put_writes` of a node's writes, the checkpoint named by
+        `key` (thread, ns, checkpoint id)."""
+        stored = self.writes.get(key)
+        if stored is None:
+            stored = self.writes.setdefault(key, {})
+        self._store_writes(stored, writes, task_id, task_path, True)
+
+    async def aput_step(
+        self,
+        thread_id: str,
+        checkpoint_ns: str,
+        parent_id: str | None,
+        skeleton: dict[str, Any],
+        values: dict[str, Any],
+        metadata: HandedOverMetadata,
+        new_versions: ChannelVersions,
+    ) -> dict:
+        return self.put_step(
+            thread_id, checkpoint_ns, parent_id, skeleton, values, metadata, new_versions
+        )
+
+    async def aput_step_writes(
+        self,
+        key: tuple[str, str, str],
+        writes: Sequence[tuple[str, Any]],
+        task_id: str,
+        task_path: str,
+    ) -> None:
+        self.put_step_writes(key, writes, task_id, task_path)
 
     def _list_blob(self, key: tuple[str, str, str], value: Any, dumps: Any) -> Any:
         """The blob of a list value of channel `key`: what it appended to the
@@ -508,9 +715,19 @@ class InMemorySaver(BaseCheckpointSaver[str], AbstractContextManager, AbstractAs
         stored = self.writes.get(key)
         if stored is None:
             stored = self.writes.setdefault(key, {})
-        serde = self.serde
-        dumps = serde.dumps_typed
-        plain = type(serde) is JsonPlusSerializer
+        self._store_writes(
+            stored, writes, task_id, task_path, type(self.serde) is JsonPlusSerializer
+        )
+
+    def _store_writes(
+        self,
+        stored: dict[tuple[str, int], Any],
+        writes: Sequence[tuple[str, Any]],
+        task_id: str,
+        task_path: str,
+        plain: bool,
+    ) -> None:
+        dumps = self.serde.dumps_typed
         for idx, (channel, value) in enumerate(writes):
             write_key = (task_id, WRITES_IDX_MAP.get(channel, idx))
             if write_key[1] >= 0 and write_key in stored:

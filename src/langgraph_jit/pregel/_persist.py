@@ -124,6 +124,12 @@ class Persister:
     # Config entries merged into saved metadata (see _extras_for): unknown
     # (None) until the first put.
     _metadata_extras: Any = None
+    # Whether puts go to the saver's put_step/put_step_writes (takes_step_puts):
+    # unknown (None) until the first put.
+    _step_puts: bool | None = None
+    # (thread, ns, checkpoint id) a node's writes are saved against with
+    # put_step_writes: the last checkpoint put that way.
+    _step_key: tuple[str, str, str] | None = None
 
     def __init__(
         self,
@@ -213,6 +219,22 @@ class Persister:
         # Saved even for a lone task: history snapshots show each task's
         # result from these writes, as LangGraph's do.
         path = task.path
+        key = self._step_key
+        if (
+            key is not None
+            and path[0] == PULL
+            and writes
+            and not self._untracked
+            and key[2] == self.state._id
+        ):
+            self.pending_io.append(
+                (
+                    self.checkpointer,
+                    "put_step_writes",
+                    (key, list(writes), tid, f"~{PULL}, {path[1]}"),
+                )
+            )
+            return
         config = self._writes_config
         if (
             path[0] == PULL
@@ -461,6 +483,12 @@ class Persister:
 
     def _put_current(self) -> None:
         """Queue a put of the current checkpoint as a child of the last saved one."""
+        step_puts = self._step_puts
+        if step_puts is None:
+            step_puts = self._step_puts = self._takes_step_puts()
+        if step_puts:
+            self._put_step()
+            return
         state = self.state
         checkpoint, new_versions = state.snapshot(self.checkpointer)
         if self._untracked and checkpoint["channel_values"].get(TASKS):
@@ -523,6 +551,62 @@ class Persister:
         self._writes_config = {
             CONF: {**self.public_configurable, CONFIG_KEY_CHECKPOINT_ID: checkpoint_id}
         }
+
+    def _takes_step_puts(self) -> bool:
+        """Whether this run's puts go to the saver's put_step (see
+        InMemorySaver.takes_step_puts): not with DeltaChannels or untracked
+        values (their own shapes), nor for a put_writes without task_path."""
+        saver = self.checkpointer
+        if (
+            self.delta is not None
+            or self._untracked
+            or not self._takes_task_path
+            or not getattr(saver, "takes_step_puts", False)
+        ):
+            return False
+        extras = self._metadata_extras
+        if extras is None:
+            extras = self._metadata_extras = self._extras_for(
+                {**self.config, CONF: dict(self.public_configurable)}
+            )
+        return extras is not False
+
+    def _put_step(self) -> None:
+        """_put_current for a saver that takes step puts: the stored form of
+        the checkpoint, no configs."""
+        state = self.state
+        saver = self.checkpointer
+        skeleton, values, new_versions = state.stored_snapshot(saver)
+        previous = self.checkpoint_config
+        parent_id = previous[CONF].get(CONFIG_KEY_CHECKPOINT_ID) if previous else None
+        metadata = HandedOverMetadata(state.metadata)  # type: ignore[arg-type]
+        parents = metadata.get("parents")
+        if parents:  # the config's checkpoint map: the saver gets its own
+            metadata["parents"] = dict(parents)
+        for key, value in self._metadata_extras:
+            if key not in metadata:
+                metadata[key] = value
+        thread_id = self.thread_id
+        ns = self.checkpoint_ns
+        self.pending_io.append(
+            (
+                saver,
+                "put_step",
+                (thread_id, ns, parent_id or None, skeleton, values, metadata, new_versions),
+            )
+        )
+        self.parent_config = previous if parent_id else None
+        checkpoint_id = skeleton["id"]
+        self.checkpoint_config = {
+            CONF: {
+                "thread_id": thread_id,
+                CONFIG_KEY_CHECKPOINT_NS: ns,
+                CONFIG_KEY_CHECKPOINT_ID: checkpoint_id,
+            }
+        }
+        self._saved_id = checkpoint_id
+        self._step_key = (thread_id, ns, checkpoint_id)  # type: ignore[assignment]
+        self._writes_config = None  # made when a write needs it (queue_put_writes)
 
     def _extras_for(self, config: dict[str, Any]) -> Any:
         """The (key, value) entries `get_checkpoint_metadata` takes from this

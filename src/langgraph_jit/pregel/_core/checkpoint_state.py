@@ -356,8 +356,8 @@ class CheckpointState:
 
     # -- saving ---------------------------------------------------------------
 
-    def snapshot(self, checkpointer: Any) -> tuple[HandedOverCheckpoint, dict[str, VersionRepr]]:
-        """The checkpoint dict to save now and the versions new since the last save."""
+    def _parts(self, checkpointer: Any) -> tuple[Any, Any, dict[str, Any], dict[str, VersionRepr]]:
+        """(channel_versions, versions_seen, channel_values, new versions) to save now."""
         names = self._names
         own = checkpointer is self.checkpointer
         # Change logs are kept for savers that take layered snapshots.
@@ -418,7 +418,22 @@ class CheckpointState:
                         values[name] = v
                     elif c in deltas:
                         values[name] = _DeltaSnapshot(channels[c].get())
+        return channel_versions, versions_seen, values, new_versions
+
+    def _updated_names(self) -> list[str] | None:
+        names = self._names
         updated = self.updated_channels
+        return (
+            None
+            if not updated
+            else [names[updated[0]]]
+            if len(updated) == 1
+            else sorted(names[c] for c in updated)
+        )
+
+    def snapshot(self, checkpointer: Any) -> tuple[HandedOverCheckpoint, dict[str, VersionRepr]]:
+        """The checkpoint dict to save now and the versions new since the last save."""
+        channel_versions, versions_seen, values, new_versions = self._parts(checkpointer)
         checkpoint = HandedOverCheckpoint(
             v=4,
             id=self._id or self.current_id(),
@@ -426,12 +441,22 @@ class CheckpointState:
             channel_values=values,
             channel_versions=channel_versions,
             versions_seen=versions_seen,
-            updated_channels=(
-                None
-                if not updated
-                else [names[updated[0]]]
-                if len(updated) == 1
-                else sorted(names[c] for c in updated)
-            ),
+            updated_channels=self._updated_names(),
         )
         return checkpoint, new_versions
+
+    def stored_snapshot(
+        self, checkpointer: Any
+    ) -> tuple[dict[str, Any], dict[str, Any], dict[str, VersionRepr]]:
+        """`snapshot` as a saver that takes step puts stores it: (the checkpoint
+        without channel_values, the values, the new versions)."""
+        channel_versions, versions_seen, values, new_versions = self._parts(checkpointer)
+        skeleton = {
+            "v": 4,
+            "id": self._id or self.current_id(),
+            "ts": _iso_now(),
+            "channel_versions": channel_versions,
+            "versions_seen": versions_seen,
+            "updated_channels": self._updated_names(),
+        }
+        return skeleton, values, new_versions
