@@ -6,6 +6,9 @@ warm-up and repeats; prints a markdown table; writes compare.json and compare.pn
 to asv_bench/results/ (`--out DIR` elsewhere; `--publish`: asv_bench/compare_results/,
 the run the README quotes).
 
+`--reduce` runs the reduce-phase rows instead (a step's writes to a numeric channel:
+compiled kernels vs their Python twins, by number of writes; compare_reduce.json).
+
 `--db` runs the real-database rows instead (compare_db.py: SQLite files, PostgreSQL,
 budgets of issue 16) and writes compare_db.json; `--only` then takes row globs
 (`chain-100/*`, `*/sqlite`, `*#bytes`).
@@ -66,13 +69,24 @@ VS_FALLBACK = {
     "graph-send-numeric-10000": 0.95,
     "graph-send-vectors-1000": 0.95,
 }
+# Issue 17 (c): a fan-out into a compiled_node (jit row) at least this many times faster,
+# median to median, than our fallback (jit-fallback row) running the plain node.
+COMPILED_NODE_BUDGETS = {
+    "graph-send-numeric-compiled-10000": ("graph-send-numeric-10000", 10.0),
+    "graph-send-numeric-compiled-2000": ("graph-send-numeric-2000", None),
+}
 # Issue 21: budgets relative to another row's ratio (same saver, same engine, same run):
 # workload -> (reference workload, minimum fraction of its ratio).
 RELATIVE_BUDGETS = {
     "graph-chain-100": ("chain-100", 1 / 1.3),
     "chain-100-async": ("chain-100", 0.8),
     "send-100-async": ("send-100", 0.8),
+    # Issue 20: the profiler imported, used and stopped costs nothing (noise: 10%).
+    "graph-agent-tools-profile-off": ("graph-agent-tools", 0.9),
+    "graph-chain-100-profile-off": ("graph-chain-100", 0.9),
 }
+# Issue 20: the profiler on: median invoke at most this many times the plain row's (jit).
+INVOKE_BUDGETS = {"graph-agent-tools-profile-on": ("graph-agent-tools", 1.1)}
 IMPORT_BUDGET_FRACTION = 0.25
 # First invokes in a fresh process; the wide one runs with an empty numba cache (issue 17:
 # no slower than LangGraph's first invoke, within 10% of our fallback's).
@@ -179,6 +193,64 @@ def worker_first_invoke(spec: dict) -> dict:
     }
 
 
+# Issue 17 (a, e): the reduce phase of one step (its writes to one numeric channel folded
+# by channel.update), compiled kernels vs their Python twins, per number of writes.
+REDUCE_SIZES = (16, 32, 64, 128, 512, 2000, 10_000)
+# (kind, how the writes arrive) -> minimum twin/compiled at REDUCE_BUDGET_SIZE writes. "buffer":
+# in the typed buffer a compiled_node batch fills (numeric.Column); "writes": Python numbers
+# from per-packet tasks (gathered into an array first: no budget, see docs/kernels.md).
+REDUCE_BUDGETS = {("float", "buffer"): 5.0, ("int", "buffer"): 5.0, ("histogram", "buffer"): 5.0}
+REDUCE_BUDGET_SIZE = 10_000
+
+
+def worker_reduce(spec: dict) -> dict:
+    """µs per step of channel.update for each (kind, arrival, size): best of 7 batches of
+    process CPU time, a fresh channel per batch."""
+    import operator
+    import random
+
+    import numpy as np
+
+    from langgraph_jit import _kernels
+    from langgraph_jit.channels.numeric import Column, Histogram, NumericAggregate
+
+    if _kernels.kernel_mode() == "compiled":
+        assert _kernels.reduce_kernels() is not None, "compiled kernels did not load"
+    rng = random.Random(0)
+    edges = [float(e) for e in range(0, 101, 10)]
+    out = {}
+    for n in REDUCE_SIZES:
+        floats = [rng.random() * 100 for _ in range(n)]
+        ints = [rng.randrange(1000) for _ in range(n)]
+        cases = {
+            "float": (lambda: NumericAggregate(float, operator.add), floats, np.float64),
+            "int": (lambda: NumericAggregate(int, operator.add), ints, np.int64),
+            "histogram": (lambda: Histogram(edges), floats, np.float64),
+        }
+        for kind, (make, values, dtype) in cases.items():
+            buffer = np.array(values, dtype=dtype)
+            for arrival in ("writes", "buffer"):
+                reps = max(1, 20_000 // n)
+                best = float("inf")
+                for _ in range(7):
+                    ch = make()
+                    if arrival == "writes":
+                        batch = [values] * reps
+                    elif kind == "histogram":
+                        batch = [[buffer]] * reps  # a 1-D array write counts its numbers
+                    else:
+                        batch = [[Column(buffer)]] * reps
+                    columns = arrival == "buffer" and kind != "histogram"
+                    t = time.process_time()
+                    for writes in batch:
+                        if columns:
+                            ch.take_columns()
+                        ch.update(writes)
+                    best = min(best, (time.process_time() - t) / reps)
+                out[f"{kind}/{arrival}/{n}"] = best * 1e6
+    return {**spec, "us": out}
+
+
 def worker_warmup(spec: dict) -> dict:
     import langgraph_jit
 
@@ -196,6 +268,7 @@ WORKERS = {
     "workload": worker_workload,
     "import": worker_import,
     "first_invoke": worker_first_invoke,
+    "reduce": worker_reduce,
     "db": worker_db,
 }
 
@@ -349,6 +422,32 @@ def run_all(args) -> dict:
     for r in rows:
         budget = r["budget"]
         r["pass"] = None if budget is None or r["ratio"] is None else r["ratio"] >= budget
+    for r in rows:
+        vs = INVOKE_BUDGETS.get(r["workload"]) if r["engine"] == "jit" else None
+        plain = vs and by_key.get((vs[0], r["saver"], "jit"))
+        if vs and plain:
+            r["invoke_vs_plain"] = r["median_ms"] / plain["median_ms"]
+            r["pass"] = r["invoke_vs_plain"] <= vs[1]
+    compiled_nodes = []
+    for wname, (plain, need) in COMPILED_NODE_BUDGETS.items():
+        for saver in (False, True):
+            ours = by_key.get((wname, saver, "jit"))
+            base = by_key.get((plain, saver, "jit-fallback"))
+            if ours is None or base is None:
+                continue
+            speedup = base["median_ms"] / ours["median_ms"]
+            budget = need if not saver else None
+            compiled_nodes.append(
+                {
+                    "workload": wname,
+                    "saver": saver,
+                    "plain_fallback_ms": base["median_ms"],
+                    "compiled_ms": ours["median_ms"],
+                    "speedup": speedup,
+                    "budget": budget,
+                    "pass": None if budget is None else speedup >= budget,
+                }
+            )
     order = {n: i for i, n in enumerate(names)}
     rows.sort(key=lambda r: (order[r["workload"]], r["saver"], labels.index(r["engine"])))
 
@@ -396,6 +495,7 @@ def run_all(args) -> dict:
     return {
         "engines": labels,
         "rows": rows,
+        "compiled_nodes": compiled_nodes,
         "startup": startup,
         "errors": {" / ".join(map(str, k)): v for k, v in errors.items()},
         "skipped": skipped,
@@ -421,6 +521,20 @@ def table(result: dict) -> str:
             f"{_fmt(r['ratio'])}x | {_fmt(r['budget'], 'g')}{'x' if r['budget'] else ''} | "
             f"{'-' if r['pass'] is None else ('yes' if r['pass'] else '**NO**')} |"
         )
+    if result.get("compiled_nodes"):
+        lines += [
+            "",
+            "| compiled_node fan-out (jit) | saver | jit-fallback, plain node: median ms | "
+            "jit, compiled_node: median ms | speedup | budget | pass |",
+            "|---|---|---:|---:|---:|---:|---|",
+        ]
+        for c in result["compiled_nodes"]:
+            lines.append(
+                f"| {c['workload']} | {'InMemorySaver' if c['saver'] else '-'} | "
+                f"{c['plain_fallback_ms']:.2f} | {c['compiled_ms']:.2f} | {c['speedup']:.1f}x | "
+                f"{_fmt(c['budget'], 'g')}{'x' if c['budget'] else ''} | "
+                f"{'-' if c['pass'] is None else ('yes' if c['pass'] else '**NO**')} |"
+            )
     lines += [
         "",
         "| startup (fresh process) | engine | median ms | min ms | note | pass |",
@@ -511,6 +625,12 @@ def main() -> None:
         action="store_true",
         help="the real-database rows (SQLite, PostgreSQL from scripts/postgres.sh) instead",
     )
+    ap.add_argument(
+        "--reduce",
+        action="store_true",
+        help="the reduce-phase rows instead (issue 17 a/e: numeric channel folds, compiled "
+        "kernels vs their Python twins by number of writes)",
+    )
     where = ap.add_mutually_exclusive_group()
     where.add_argument(
         "--out", help=f"directory for compare.json and compare.png (default {RESULTS_DIR})"
@@ -551,6 +671,15 @@ def main() -> None:
     if args.db or (args.render and json.loads(Path(args.render).read_text()).get("kind") == "db"):
         main_db(args, out)
         return
+    if args.reduce:
+        result = run_reduce(args)
+        result["machine"] = machine()
+        result["command"] = "python -m asv_bench.compare " + " ".join(sys.argv[1:])
+        (out / "compare_reduce.json").write_text(json.dumps(result, indent=1))
+        print(f"\n{result['command']}\n")
+        print(table_reduce(result))
+        print(f"Saved {out / 'compare_reduce.json'}")
+        return
     if args.render:
         result = json.loads(Path(args.render).read_text())
     else:
@@ -573,6 +702,72 @@ def main() -> None:
         print(f"Saved {out / 'compare.png'}")
     else:
         print(f"Saved {out / 'compare.json'} and {out / 'compare.png'}")
+
+
+def run_reduce(args) -> dict:
+    """The reduce-phase rows: jit-compiled and jit-fallback in fresh processes,
+    interleaved, `args.rounds` each; medians of the per-process best times."""
+    launch("warmup", "jit", {})
+    samples: dict[str, dict[str, list[float]]] = {"jit-compiled": {}, "jit-fallback": {}}
+    for _ in range(max(args.rounds, 2)):
+        for label in samples:
+            res = launch("reduce", label, {})
+            if "error" in res:
+                raise SystemExit(f"reduce worker failed: {res['error']}")
+            for key, us in res["us"].items():
+                samples[label].setdefault(key, []).append(us)
+    rows = []
+    for key in samples["jit-compiled"]:
+        kind, arrival, n = key.split("/")
+        compiled = statistics.median(samples["jit-compiled"][key])
+        twin = statistics.median(samples["jit-fallback"][key])
+        need = REDUCE_BUDGETS.get((kind, arrival)) if int(n) == REDUCE_BUDGET_SIZE else None
+        rows.append(
+            {
+                "kind": kind,
+                "arrival": arrival,
+                "writes": int(n),
+                "twin_us": twin,
+                "compiled_us": compiled,
+                "speedup": twin / compiled,
+                "budget": need,
+                "pass": None if need is None else twin / compiled >= need,
+            }
+        )
+    pays_from = {}
+    for kind, arrival in {(r["kind"], r["arrival"]) for r in rows}:
+        sizes = sorted(
+            (r["writes"], r["speedup"])
+            for r in rows
+            if (r["kind"], r["arrival"]) == (kind, arrival)
+        )
+        # The smallest size from which the compiled path wins at every larger size.
+        first = None
+        for n, speedup in reversed(sizes):
+            if speedup <= 1.0:
+                break
+            first = n
+        pays_from[f"{kind}/{arrival}"] = first
+    return {"kind": "reduce", "rows": rows, "pays_from": pays_from}
+
+
+def table_reduce(result: dict) -> str:
+    lines = [
+        "| reduce phase | writes arrive as | writes | twin µs | compiled µs | twin / compiled | "
+        "budget | pass |",
+        "|---|---|---:|---:|---:|---:|---:|---|",
+    ]
+    for r in sorted(result["rows"], key=lambda r: (r["kind"], r["arrival"], r["writes"])):
+        lines.append(
+            f"| {r['kind']} | {r['arrival']} | {r['writes']} | {r['twin_us']:.2f} | "
+            f"{r['compiled_us']:.2f} | {r['speedup']:.1f}x | "
+            f"{_fmt(r['budget'], 'g')}{'x' if r['budget'] else ''} | "
+            f"{'-' if r['pass'] is None else ('yes' if r['pass'] else '**NO**')} |"
+        )
+    lines.append("")
+    for key, n in sorted(result["pays_from"].items()):
+        lines.append(f"- {key}: the compiled kernel wins from {n if n else 'no size'} writes")
+    return "\n".join(lines)
 
 
 def main_db(args, out: Path) -> None:

@@ -92,6 +92,7 @@ def test_notebooks_exist():
         "02_human_in_the_loop.ipynb",
         "03_performance.ipynb",
         "04_pregel_and_channels.ipynb",
+        "05_numeric_fanout.ipynb",
     ):
         assert expected in names
 

@@ -7,6 +7,11 @@ Shared by the asv suite (`micro.Kernels`) and
 then a join). langgraph_jit only: Topology and ChannelTable are engine internals,
 looked up when a graph is built (under `pregel._core` or their older `pregel._*`
 modules), so a further move fails there with an ImportError naming them.
+
+Also issue 17's compiled-node workload (`graph_send_numeric_compiled`, a row of
+`python -m asv_bench.compare`) and two asv classes: `CompiledNodeFanout` (a Send
+fan-out, plain node vs `compiled_node`) and `ReducePhase` (a numeric channel's fold of
+one step's writes, compiled vs twin).
 """
 
 from __future__ import annotations
@@ -137,3 +142,100 @@ def run_steps(graph: KernelGraph, compiled: bool) -> None:
         table.apply_writes(ran, [], writes, True)
         table.plan(order)
         table.mark_seen(ran)
+
+
+# -- issue 17 (c): a Send fan-out into a compiled_node ---------------------------
+
+
+def numeric_work(s):
+    """The worker of graph-send-numeric-N (workloads.graph_send_numeric): a float
+    sum, an int count and a max. numba compiles it from this source."""
+    x = s["x"]
+    return {"total": x * 0.5, "count": 1, "best": float(x % 97)}
+
+
+def graph_send_numeric_compiled(api: Any, n: int, saver: Any):
+    """graph-send-numeric-N with the worker wrapped in `langgraph_jit.compiled_node`
+    (LangGraph runs the plain function: it has no compiled_node). The compiled loop
+    is compiled before timing (`CompiledNode.warmup`); its cold cost is the
+    compiled-node row of the first-invoke table."""
+    from asv_bench.benchmarks import workloads as W
+
+    node = numeric_work
+    if api.engine == "jit":
+        import langgraph_jit
+
+        node = langgraph_jit.compiled_node(numeric_work)
+        node.warmup({"x": 0})
+    wl = W.graph_send_numeric(api, n, saver, work=node)
+    wl.name = f"graph-send-numeric-compiled-{n}"
+    return wl
+
+
+class CompiledNodeFanout:
+    """asv: a Send fan-out of n packets into the numeric worker, as a plain node and
+    wrapped in `compiled_node`, with the kernels in each mode (issue 17 c). One invoke
+    per sample; the compiled loop is compiled in setup."""
+
+    params = [["plain", "compiled_node"], ["python", "compiled"], [1000, 10_000]]
+    param_names = ["node", "kernels", "packets"]
+    timeout = 300
+
+    def setup(self, node, kernels, n):
+        from asv_bench.benchmarks import workloads as W
+        from langgraph_jit import _kernels
+
+        os.environ["LANGGRAPH_JIT_KERNELS"] = kernels
+        _kernels.reload_settings()
+        if kernels == "compiled" and not _kernels.jit_enabled():
+            raise NotImplementedError("numba kernels unavailable")
+        api = W.Api("jit")
+        if node == "plain":
+            self.wl = W.graph_send_numeric(api, n, False)
+        else:
+            self.wl = graph_send_numeric_compiled(api, n, False)
+        self.wl.run()
+
+    def teardown(self, *args):
+        from langgraph_jit import _kernels
+
+        os.environ.pop("LANGGRAPH_JIT_KERNELS", None)
+        _kernels.reload_settings()
+
+    def time_invoke(self, *args):
+        self.wl.run()
+
+
+class ReducePhase:
+    """asv: one step's writes to a numeric channel folded by `update` (issue 17 a/e):
+    Python numbers (what per-packet tasks write) or one typed column (what a
+    compiled_node batch writes), compiled kernels vs their Python twins."""
+
+    params = [["python", "compiled"], ["writes", "buffer"], [64, 2000, 10_000]]
+    param_names = ["kernels", "arrival", "n_writes"]
+
+    def setup(self, kernels, arrival, n):
+        import numpy as np
+
+        from langgraph_jit import _kernels
+        from langgraph_jit.channels.numeric import Column, NumericAggregate
+
+        os.environ["LANGGRAPH_JIT_KERNELS"] = kernels
+        _kernels.reload_settings()
+        if kernels == "compiled" and _kernels.reduce_kernels() is None:
+            raise NotImplementedError("numba kernels unavailable")
+        values = [i * 0.37 for i in range(n)]
+        self.writes = values if arrival == "writes" else [Column(np.array(values))]
+        self.columns = arrival == "buffer"
+        self.channel = NumericAggregate(float, operator.add)
+
+    def teardown(self, *args):
+        from langgraph_jit import _kernels
+
+        os.environ.pop("LANGGRAPH_JIT_KERNELS", None)
+        _kernels.reload_settings()
+
+    def time_fold(self, *args):
+        if self.columns:
+            self.channel.take_columns()
+        self.channel.update(self.writes)

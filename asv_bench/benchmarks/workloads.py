@@ -436,9 +436,10 @@ def _larger(a: float, b: float) -> float:
     return b if b > a else a
 
 
-def graph_send_numeric(api: Api, n: int, saver: Any) -> Workload:
+def graph_send_numeric(api: Api, n: int, saver: Any, work: Any = None) -> Workload:
     """Issue 17 (a): a router Sends n packets; each worker adds into a float sum, an
-    int count and a max (numeric reducer keys)."""
+    int count and a max (numeric reducer keys). `work`: another worker node (the
+    compiled_node rows of kernel_workloads)."""
     from typing import Annotated, TypedDict
 
     g = api.graph()
@@ -456,9 +457,11 @@ def graph_send_numeric(api: Api, n: int, saver: Any) -> Workload:
     def route(s):
         return [Send("work", {"x": i}) for i in range(s["n"])]
 
-    def work(s):
-        x = s["x"]
-        return {"total": x * 0.5, "count": 1, "best": float(x % 97)}
+    if work is None:
+
+        def work(s):
+            x = s["x"]
+            return {"total": x * 0.5, "count": 1, "best": float(x % 97)}
 
     builder = g.StateGraph(State)
     builder.add_node("start", lambda s: {})
@@ -747,9 +750,17 @@ WORKLOADS: dict[str, tuple[Callable[[Api, bool], Workload], bool]] = {
     "graph-send-numeric-2000": (lambda api, s: graph_send_numeric(api, 2000, s), True),
     "graph-send-numeric-10000": (lambda api, s: graph_send_numeric(api, 10_000, s), True),
     "graph-send-vectors-1000": (lambda api, s: graph_send_vectors(api, 1000, 10_000, s), True),
+    "graph-send-numeric-compiled-2000": (lambda api, s: _compiled_numeric(api, 2000, s), True),
+    "graph-send-numeric-compiled-10000": (lambda api, s: _compiled_numeric(api, 10_000, s), True),
 }
 # Run only when named in `--only` (LangGraph takes ~10 s per run of these).
-OPT_IN = frozenset({"graph-send-numeric-10000"})
+OPT_IN = frozenset({"graph-send-numeric-10000", "graph-send-numeric-compiled-10000"})
+
+
+def _compiled_numeric(api: Api, n: int, saver: Any) -> Workload:
+    from asv_bench.benchmarks.kernel_workloads import graph_send_numeric_compiled
+
+    return graph_send_numeric_compiled(api, n, saver)
 
 
 def build(engine: str, name: str, saver: bool) -> Workload:

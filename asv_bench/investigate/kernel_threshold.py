@@ -7,6 +7,8 @@ Times ChannelTable.apply_writes + plan per superstep, compiled vs interpreted
 (`langgraph_jit._kernels`) should follow.
 
     python -m asv_bench.investigate.kernel_threshold [--repeats 7] [--quick] [--publish]
+    python -m asv_bench.investigate.kernel_threshold --shapes fan-in --sizes 1000,10000,100000 \
+        --repeats 3 --out /tmp/scale.json    # issue 17: steps of 1k-100k tasks
 
 JSON goes to asv_bench/results/kernel_threshold.json (`--out FILE` elsewhere;
 `--publish`: asv_bench/investigate/kernel_threshold.json, the run the README quotes).
@@ -129,6 +131,8 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--repeats", type=int, default=7)
     ap.add_argument("--quick", action="store_true", help=f"N in {QUICK_SIZES}, 2 repeats")
+    ap.add_argument("--sizes", help=f"comma-separated N (default {','.join(map(str, SIZES))})")
+    ap.add_argument("--shapes", help=f"comma-separated, of {', '.join(SHAPES)} (default all)")
     where = ap.add_mutually_exclusive_group()
     where.add_argument("--out", help="JSON file (default asv_bench/results/kernel_threshold.json)")
     where.add_argument("--publish", action="store_true", help=f"write {PUBLISHED} (tracked)")
@@ -136,10 +140,13 @@ def main() -> None:
     sizes = SIZES
     if args.quick:
         sizes, args.repeats = QUICK_SIZES, 2
+    if args.sizes:
+        sizes = tuple(int(n) for n in args.sizes.split(","))
+    shapes = args.shapes.split(",") if args.shapes else list(SHAPES)
     t_start = time.perf_counter()
     assert langgraph_jit.warmup(), "numba kernels unavailable"
     rows = []
-    for shape in SHAPES:
+    for shape in shapes:
         for n in sizes:
             rows.append(measure(shape, n, args.repeats))
             print(f"{shape} N={n} done", file=sys.stderr)
@@ -162,7 +169,7 @@ def main() -> None:
             f" | {r['speedup_engine']:.2f}x |"
         )
     crossovers = {}
-    for shape in SHAPES:
+    for shape in shapes:
         shape_rows = [r for r in rows if r["shape"] == shape]
         crossovers[shape] = {part: crossover(shape_rows, part) for part in PARTS}
     print()

@@ -4,6 +4,9 @@ For n writes in one step (Python floats, Python ints, histogram values), times:
 * twin: the interpreted fold (`reduce_source` on the list, what runs below the threshold)
 * kernel: list -> NumPy array + one compiled call (what runs above it)
 * binop: `BinaryOperatorAggregate.update` (one `operator.add` call per write, as LangGraph)
+* buffer: the compiled call alone on values already in a float64 buffer (what a
+  `compiled_node` batch hands the channel: `numeric.Column`), and gather: the
+  list -> array conversion alone (the rest of "kernel")
 µs per step, best of 7 batches of process CPU time. `channels/numeric.py`'s
 KERNEL_MIN_WRITES comes from the crossing of twin and kernel.
 """
@@ -45,15 +48,20 @@ def _kernel_bins(edges: np.ndarray, counts: np.ndarray, values: list) -> int:
     return bin_counts(edges, counts, np.array(values, dtype=np.float64))
 
 
+def _gather_float(values: list) -> object:
+    return np.array(values, dtype=np.float64)
+
+
 def main() -> None:
     assert compiled is not None
     rng = random.Random(0)
     edges = [float(e) for e in range(0, 101, 10)]
     edges_np = np.array(edges)
     print(
-        "| writes | float twin | float kernel | int twin | int kernel | histogram twin | histogram kernel | binop (float) |"
+        "| writes | float twin | float kernel | float buffer | float gather | int twin | "
+        "int kernel | histogram twin | histogram kernel | binop (float) |"
     )
-    print("|---:|---:|---:|---:|---:|---:|---:|---:|")
+    print("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
     for n in (1, 4, 16, 32, 64, 128, 256, 1024, 10_000, 100_000):
         floats = [rng.random() * 100 for _ in range(n)]
         ints = [rng.randrange(1000) for _ in range(n)]
@@ -64,13 +72,16 @@ def main() -> None:
         ch = BinaryOperatorAggregate(float, operator.add)
         ft = _best(partial(reduce_source.fold_float, 0.0, 0, floats), reps)
         fk = _best(partial(_kernel_float, floats), reps)
+        buffer = np.array(floats, dtype=np.float64)
+        fb = _best(partial(fold_float, 0.0, 0, buffer), reps)
+        fg = _best(partial(_gather_float, floats), reps)
         it = _best(partial(reduce_source.fold_int, 0, 0, ints), reps)
         ik = _best(partial(_kernel_int, ints), reps)
         ht = _best(partial(_bin_counts_python, edges, floats), reps)
         hk = _best(partial(_kernel_bins, edges_np, counts, floats), reps)
         bo = _best(partial(ch.update, floats), reps)
         print(
-            f"| {n} | {ft:.2f} | {fk:.2f} | {it:.2f} | {ik:.2f} | {ht:.2f} | {hk:.2f} | {bo:.2f} |"
+            f"| {n} | {ft:.2f} | {fk:.2f} | {fb:.2f} | {fg:.2f} | {it:.2f} | {ik:.2f} | {ht:.2f} | {hk:.2f} | {bo:.2f} |"
         )
 
 

@@ -76,3 +76,9 @@ _reduce = _compile_namespace(reduce_source, REDUCE_KERNEL_NAMES)
 fold_float = _reduce["fold_float"]
 fold_int = _reduce["fold_int"]
 bin_counts = _reduce["bin_counts"]
+
+
+def jit_function(func):
+    """njit for a function made at run time (a compiled node's rewrite and loop):
+    no on-disk cache, since its source is not a file numba can stamp."""
+    return numba.njit(nogil=True)(func)

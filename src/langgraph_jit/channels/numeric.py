@@ -33,6 +33,7 @@ from langgraph_jit.channels.binop import (
 from langgraph_jit.errors import EmptyChannelError, InvalidUpdateError
 
 __all__ = (
+    "Column",
     "Count",
     "Histogram",
     "Max",
@@ -141,18 +142,43 @@ _OPS: dict[Callable[..., Any], int] = {
 }
 
 
+class Column:
+    """Many writes to one numeric channel as one write: what a batch of `compiled_node`
+    packets wrote to it, in their order (a NumPy array the compiled loop filled, one
+    row per packet, or a list of the values packets run in Python returned). Only
+    written to a NumericAggregate told so by `take_columns()`."""
+
+    __slots__ = ("values",)
+
+    def __init__(self, values: Any) -> None:
+        self.values = values
+
+    def __len__(self) -> int:
+        return len(self.values)
+
+    def items(self) -> list[Any]:
+        """The writes one by one, as the packets' own tasks would have made them."""
+        values = self.values
+        if isinstance(values, list):
+            return values
+        if values.ndim == 1:
+            return values.tolist()
+        return [row.copy() for row in values]
+
+
 class NumericAggregate(BinaryOperatorAggregate):
     """`BinaryOperatorAggregate` for a numeric reducer (operator.add, min or max over
     ints, floats or NumPy arrays): the same values; many writes in one step fold in
     one kernel call."""
 
-    __slots__ = ("_op", "_arrays")
+    __slots__ = ("_op", "_arrays", "_columns")
 
     def __init__(self, typ: Any, operator: Callable[[Any, Any], Any]) -> None:
         super().__init__(typ, operator)
         self._op = _OPS[operator]
         base = _base_type(typ)
         self._arrays = getattr(base, "__module__", "") == "numpy" and base.__name__ == "ndarray"
+        self._columns = False
 
     def _blank(self) -> NumericAggregate:
         new = object.__new__(self.__class__)
@@ -160,8 +186,13 @@ class NumericAggregate(BinaryOperatorAggregate):
         new.operator = self.operator
         new._op = self._op
         new._arrays = self._arrays
+        new._columns = False
         new.key = self.key
         return new
+
+    def take_columns(self) -> None:
+        """This step's writes may hold Column values (the next update unpacks them)."""
+        self._columns = True
 
     def _start(self) -> Any:
         """The value before any write."""
@@ -175,6 +206,9 @@ class NumericAggregate(BinaryOperatorAggregate):
         return new
 
     def update(self, values: Sequence[Any]) -> bool:
+        if self._columns:
+            self._columns = False
+            return self._update_columns(values)
         value = self.value
         if self._arrays:
             if not values or value is MISSING or self._op != reduce_source.ADD:
@@ -193,6 +227,81 @@ class NumericAggregate(BinaryOperatorAggregate):
             return super().update(values)
         self.value = folded
         return True
+
+    def _update_columns(self, values: Sequence[Any]) -> bool:
+        """update() for writes holding Columns: each column folded at once where its
+        values allow (a float64 or int64 array, equal-shape array rows), else write by
+        write; the same result as the writes one by one."""
+        if not values:
+            return False
+        acc = self.value
+        if (
+            acc is MISSING
+            or self._arrays
+            or any(
+                type(v) is not Column and (isinstance(v, (Overwrite, dict)) or type(v) is bool)
+                for v in values
+            )
+        ):
+            # First-write and Overwrite rules, array shapes: the writes one by one
+            # (arrays are still added into one buffer per step, by update()).
+            return self.update(_unpacked(values))
+        op = self._op
+        operator = self.operator
+        for v in values:
+            if type(v) is not Column:
+                acc = operator(acc, v)
+                continue
+            column = v.values
+            folded = MISSING
+            if isinstance(column, list) or column.ndim == 1:
+                folded = _fold_column(acc, op, column)
+            if folded is MISSING:
+                for item in v.items():
+                    acc = operator(acc, item)
+            else:
+                acc = folded
+        self.value = acc
+        return True
+
+
+def _unpacked(values: Sequence[Any]) -> list[Any]:
+    out: list[Any] = []
+    for v in values:
+        if type(v) is Column:
+            column = v.values
+            # Array rows as views: a channel adds them into a buffer of its own.
+            out.extend(column if isinstance(column, list) or column.ndim > 1 else column.tolist())
+        else:
+            out.append(v)
+    return out
+
+
+def _fold_column(acc: Any, op: int, column: Any) -> Any:
+    """fold_numbers for a column: a float64 or int64 array goes to the kernel as it is
+    (no list to gather); MISSING where Python's fold must run write by write."""
+    if isinstance(column, list):
+        return fold_numbers(acc, op, column) if column else acc
+    n = len(column)
+    if not n:
+        return acc
+    kind = column.dtype.kind
+    if kind == "f" and column.dtype.itemsize == 8:
+        if type(acc) is not float and not (type(acc) is int and op == reduce_source.ADD):
+            return MISSING
+        kernels = reduce_kernels() if n >= KERNEL_MIN_WRITES else None
+        if kernels is None:
+            return reduce_source.fold_float(float(acc), op, column.tolist())
+        return float(kernels.fold_float(float(acc), op, column))
+    if kind == "i" and column.dtype.itemsize == 8 and type(acc) is int:
+        kernels = reduce_kernels() if n >= KERNEL_MIN_WRITES else None
+        if kernels is None or not _INT64_MIN <= acc <= _INT64_MAX:
+            return reduce_source.fold_int(acc, op, column.tolist())[0]
+        result, folded = kernels.fold_int(acc, op, column)
+        if folded < n:  # the sum leaves int64 here: go on unbounded
+            result = reduce_source.fold_int(int(result), op, column[folded:].tolist())[0]
+        return int(result)
+    return MISSING
 
 
 def numeric_aggregate(typ: Any, reducer: Callable[..., Any]) -> NumericAggregate | None:
@@ -428,6 +537,9 @@ class Histogram(BaseChannel[Any, Any, Any]):
             return False
         np = _numpy()
         flat: list[float] = []
+        # Array writes stay arrays (a compiled_node batch writes its whole column as
+        # one): counts do not depend on the order values are counted in.
+        arrays: list[Any] = []
         for value in values:
             if isinstance(value, (int, float)) and not isinstance(value, bool):
                 flat.append(value)
@@ -443,13 +555,19 @@ class Histogram(BaseChannel[Any, Any, Any]):
                 raise InvalidUpdateError(
                     f"Channel '{self.key}' (Histogram) accepts 1-D sequences, got shape {arr.shape}"
                 )
-            flat.extend(arr.reshape(-1).tolist())
+            arrays.append(arr.reshape(-1))
         counts = self.counts.copy()  # the previous step's array may be held elsewhere
-        kernels = reduce_kernels() if len(flat) >= KERNEL_MIN_WRITES else None
+        n = len(flat) + sum(len(a) for a in arrays)
+        kernels = reduce_kernels() if n >= KERNEL_MIN_WRITES else None
         if kernels is None:
+            for arr in arrays:
+                flat.extend(arr.tolist())
             counts += np.array(_bin_counts_python(self.edges.tolist(), flat), dtype=np.int64)
         else:
-            kernels.bin_counts(self.edges, counts, np.array(flat, dtype=np.float64))
+            if flat:
+                arrays.append(np.array(flat, dtype=np.float64))
+            for arr in arrays:
+                kernels.bin_counts(self.edges, counts, np.ascontiguousarray(arr))
         self.counts = counts
         return True
 

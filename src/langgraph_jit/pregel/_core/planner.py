@@ -24,6 +24,7 @@ from langgraph_jit._constants import (
 )
 from langgraph_jit.channels.last_value import LastValue
 from langgraph_jit.errors import add_exception_note
+from langgraph_jit.pregel._core import batch
 from langgraph_jit.pregel._core.table import ChannelTable
 from langgraph_jit.pregel._core.task import Task, TaskRun
 from langgraph_jit.pregel._core.topology import Topology
@@ -59,6 +60,8 @@ class Planner:
         self.table = table
         self.channel_map = channel_map
         self._tasks_channel = channel_map.get(TASKS)
+        # Nodes built from compiled_node that Send packets may reach as one batch task.
+        self._batched = batch.batch_nodes(topo) if self._tasks_channel is not None else {}
         # Nodes to examine next step (None: every node, in insertion order).
         self.next_nodes: list[int] | None = None
         self._read_cache: dict[int, _ReadEntry] = {}
@@ -107,6 +110,8 @@ class Planner:
         return tasks
 
     def _plan_push(self, run: TaskRun, tasks_channel: Any) -> list[Task]:
+        if self._batched and batch.unobserved(run):
+            return batch.plan_push(run, self.topo, tasks_channel.get(), self._batched)
         tasks = []
         node_id = self.topo.node_id
         for idx, packet in enumerate(tasks_channel.get()):
@@ -124,6 +129,8 @@ class Planner:
             if packet.timeout is not None:
                 task.timeout = packet.timeout
             tasks.append(task)
+        if self._batched:
+            batch.share_outputs(run, tasks, self._batched)
         return tasks
 
     # -- node inputs -----------------------------------------------------------
