@@ -49,7 +49,11 @@ def _saver_view(saver, config):
                 "values": t.checkpoint["channel_values"],
                 "versions": t.checkpoint["channel_versions"],
                 "seen": t.checkpoint["versions_seen"],
-                "updated": t.checkpoint.get("updated_channels"),
+                # update_state's checkpoints: LangGraph stores None, ours the
+                # channels the update wrote (a known difference, not the saver's)
+                "updated": None
+                if t.metadata.get("source") == "update"
+                else t.checkpoint.get("updated_channels"),
                 "writes": t.pending_writes,
             }
         )

@@ -214,7 +214,6 @@ def _save(run: PregelRun, saver: Any, source: str) -> Generator[tuple, Any, Any]
     # An update is a child of the checkpoint it loaded, with the same
     # ancestors in parent graphs (not those the caller's config names).
     saved_metadata = run.state.metadata  # the loaded checkpoint's, until saving
-    run.state.updated_channels = []  # an update's checkpoint names none (LangGraph's None)
     run.save_checkpoint(source, (saved_metadata or {}).get("parents", {}))
     result = None
     for target, method, args in run.persist.pending_io:
