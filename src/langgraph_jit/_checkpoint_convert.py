@@ -13,6 +13,7 @@ up so that the writes keep their order.
 
 from __future__ import annotations
 
+import importlib
 import os
 import sqlite3
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -462,7 +463,7 @@ def _open_mysql(dsn: str, engine: Target, role: str, *, create: bool) -> Iterato
     hold rows LangGraph's saver cannot read (changes since the parent)."""
     cls = _saver_class(engine, "mysql")
     try:
-        import pymysql
+        pymysql = importlib.import_module("pymysql")
     except ImportError as exc:  # pragma: no cover - the saver class needs it too
         raise ConvertError("MySQL needs PyMySQL: pip install 'langgraph-jit[mysql]'") from exc
     with ExitStack() as stack:
@@ -476,7 +477,7 @@ def _open_mysql(dsn: str, engine: Target, role: str, *, create: bool) -> Iterato
             except (pymysql.Error, RuntimeError) as exc:
                 raise ConvertError(f"{role}: cannot create the checkpoint tables: {exc}") from exc
         else:
-            with saver.conn.cursor(pymysql.cursors.Cursor) as cur:
+            with saver.conn.cursor(importlib.import_module("pymysql.cursors").Cursor) as cur:
                 cur.execute(
                     "SELECT COUNT(*) FROM information_schema.tables "
                     "WHERE table_schema = DATABASE() AND table_name = 'checkpoints'"
@@ -545,9 +546,7 @@ def _task_paths(side: _Side, thread_id: str) -> dict[tuple[str, str, str], str] 
         if kind == "sqlite":
             rows = conn.execute(_TASK_PATH_SQL[kind], (thread_id,)).fetchall()
         elif kind == "mysql":
-            from pymysql.cursors import Cursor
-
-            with conn.cursor(Cursor) as cur:
+            with conn.cursor(importlib.import_module("pymysql.cursors").Cursor) as cur:
                 cur.execute(_TASK_PATH_SQL[kind], (thread_id,))
                 rows = cur.fetchall()
         else:

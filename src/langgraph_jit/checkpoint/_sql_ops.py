@@ -172,6 +172,22 @@ class Dialect:
     insert_ignore = "INSERT OR IGNORE INTO"
     ignore_suffix = ""  # what an insert-or-ignore ends with
     replace = "INSERT OR REPLACE INTO"
+    # copy_thread's insert: over rows the target already has (SQLite, MySQL) or not.
+    copy_insert = "INSERT OR REPLACE INTO"
+    copy_suffix = ""
+    json_param = "?"  # a JSON column's parameter
+    checks_filter_keys = True  # filter keys are spliced into JSON paths
+
+    def upsert(self, table: str, cols: str, keys: str, updated: tuple[str, ...]) -> str:
+        """Insert a row of `cols` (marks `?`), or update `updated` of the row with its `keys`."""
+        marks = ", ".join(m.strip() for m in self._marks(cols))
+        return f"{self.replace} {table} ({cols}) VALUES ({marks})"
+
+    def _marks(self, cols: str) -> list[str]:
+        return [
+            self.json_param if c.strip() in ("checkpoint", "metadata") else "?"
+            for c in cols.split(",")
+        ]
 
     @staticmethod
     def ns_value(ns: str) -> Any:
@@ -256,6 +272,13 @@ class MySqlDialect(Dialect):
     insert_ignore = "INSERT INTO"
     ignore_suffix = " ON DUPLICATE KEY UPDATE thread_id = thread_id"
     replace = "REPLACE INTO"
+    copy_insert = "REPLACE INTO"
+
+    def upsert(self, table: str, cols: str, keys: str, updated: tuple[str, ...]) -> str:
+        marks = ", ".join(self._marks(cols))
+        sets = ", ".join(f"{c} = VALUES({c})" for c in updated)
+        return f"INSERT INTO {table} ({cols}) VALUES ({marks}) ON DUPLICATE KEY UPDATE {sets}"
+
     ns_value = staticmethod(ns_hash)
 
     @staticmethod
@@ -285,6 +308,34 @@ class MySqlDialect(Dialect):
         return f"JSON_UNQUOTE(JSON_EXTRACT(metadata, '$.\"{key}\"'))"
 
 
+class PostgresDialect(Dialect):
+    """LangGraph's PostgresSaver tables (its get_tuple, history and put are
+    PostgreSQL's own: checkpoint/postgres/_ops.py)."""
+
+    mark = "%s"
+    writes_table = "checkpoint_writes"
+    write_value = "blob"
+    blob_col = "blob"
+    json_docs = True
+    json_param = "?::jsonb"
+    insert_ignore = "INSERT INTO"
+    ignore_suffix = " ON CONFLICT DO NOTHING"
+    copy_insert = "INSERT INTO"
+    copy_suffix = " ON CONFLICT DO NOTHING"
+    checks_filter_keys = False
+
+    def upsert(self, table: str, cols: str, keys: str, updated: tuple[str, ...]) -> str:
+        marks = ", ".join(self._marks(cols))
+        sets = ", ".join(f"{c} = EXCLUDED.{c}" for c in updated)
+        return f"INSERT INTO {table} ({cols}) VALUES ({marks}) ON CONFLICT ({keys}) DO UPDATE SET {sets}"
+
+    def metadata_filter(self, key: str, value: Any) -> tuple[str, Any]:
+        return "metadata @> ?::jsonb", json_dumps({key: value})
+
+    def metadata_text(self, key: str) -> str:
+        return f"metadata ->> '{key}'"
+
+
 # ---------------------------------------------------------------- the operations
 
 
@@ -308,26 +359,22 @@ class SqlOps:
             "thread_id, checkpoint_ns, checkpoint_id, task_id, task_path, idx, channel, type, "
             f"{d.write_value}"
         )
-        if d.json_docs:  # MySQL: no INSERT OR REPLACE, an upsert
-            self.insert_checkpoint = q(
-                f"INSERT INTO checkpoints ({ckpt_cols}) VALUES (?, ?, ?, ?, ?, ?, ?{mark_extra}) "
-                "ON DUPLICATE KEY UPDATE type = VALUES(type), checkpoint = VALUES(checkpoint), "
-                "metadata = VALUES(metadata)"
+        self.insert_checkpoint = q(
+            d.upsert(
+                "checkpoints",
+                ckpt_cols,
+                f"thread_id, {d.ns_key}, checkpoint_id",
+                ("type", "checkpoint", "metadata"),
             )
-            self.upsert_writes = q(
-                f"INSERT INTO {d.writes_table} ({self.write_cols}{extra}) "
-                f"VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?{mark_extra}) ON DUPLICATE KEY UPDATE "
-                f"channel = VALUES(channel), type = VALUES(type), "
-                f"{d.write_value} = VALUES({d.write_value})"
+        )
+        self.upsert_writes = q(
+            d.upsert(
+                d.writes_table,
+                self.write_cols + extra,
+                f"thread_id, {d.ns_key}, checkpoint_id, task_id, idx",
+                ("channel", "type", d.write_value),
             )
-        else:
-            self.insert_checkpoint = q(
-                f"{d.replace} checkpoints ({ckpt_cols}) VALUES (?, ?, ?, ?, ?, ?, ?{mark_extra})"
-            )
-            self.upsert_writes = q(
-                f"{d.replace} {d.writes_table} ({self.write_cols}{extra}) "
-                f"VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?{mark_extra})"
-            )
+        )
         self.insert_writes = q(
             f"{d.insert_ignore} {d.writes_table} ({self.write_cols}{extra}) "
             f"VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?{mark_extra}){d.ignore_suffix}"
@@ -599,7 +646,7 @@ class SqlOps:
                 wheres.append("checkpoint_id = ?")
                 params.append(conf["checkpoint_id"])
         for key, value in (filter or {}).items():
-            if not FILTER_KEY.match(key):
+            if d.checks_filter_keys and not FILTER_KEY.match(key):
                 raise ValueError(
                     f"Invalid filter key: '{key}'. Filter keys must contain only "
                     "alphanumeric characters, underscores, dots, and hyphens."
@@ -886,8 +933,8 @@ class SqlOps:
             yield (
                 EXEC,
                 d.q(
-                    f"{d.replace} {table} (thread_id, {cols}{extra}) "
-                    f"SELECT ?, {cols}{extra} FROM {table} WHERE thread_id = ?"
+                    f"{d.copy_insert} {table} (thread_id, {cols}{extra}) "
+                    f"SELECT ?, {cols}{extra} FROM {table} WHERE thread_id = ?{d.copy_suffix}"
                 ),
                 (target, source),
             )

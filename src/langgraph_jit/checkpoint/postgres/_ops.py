@@ -16,7 +16,6 @@ from typing import Any
 
 from langgraph_jit.checkpoint._delta_rows import (
     DELTA,
-    DOC_KEYS,
     INHERIT,
     SNAPSHOT,
     WRITER_KEEPS_MAX,
@@ -33,8 +32,6 @@ from langgraph_jit.checkpoint._delta_rows import (
     recall,
     remember,
     row_type,
-    snapshot_doc,
-    snapshot_state,
     values_of,
 )
 from langgraph_jit.checkpoint._sql import (
@@ -51,11 +48,16 @@ from langgraph_jit.checkpoint._sql import (
     history_entries,
     json_dumps,
     load_writes,
-    write_rows,
 )
-from langgraph_jit.checkpoint._sql_ops import doc_json, json_row_data, load_json_doc, rep_to_json
+from langgraph_jit.checkpoint._sql_ops import (
+    PostgresDialect,
+    SqlOps,
+    doc_json,
+    json_row_data,
+    load_json_doc,
+    rep_to_json,
+)
 from langgraph_jit.checkpoint.base import (
-    WRITES_IDX_MAP,
     CheckpointTuple,
     get_serializable_checkpoint_metadata,
 )
@@ -103,6 +105,8 @@ MIGRATIONS = [
     "CREATE INDEX CONCURRENTLY IF NOT EXISTS checkpoint_writes_thread_id_idx ON checkpoint_writes(thread_id);",
     "ALTER TABLE checkpoint_writes ADD COLUMN IF NOT EXISTS task_path TEXT NOT NULL DEFAULT '';",
 ]
+
+OPS = SqlOps(PostgresDialect())
 
 # A checkpoint row and its ancestors down to the row holding its whole state
 # (`{seed}` picks the first), the blobs its values may need (each channel's
@@ -158,12 +162,6 @@ WHERE cw.thread_id = {cp}.thread_id AND cw.checkpoint_ns = {cp}.checkpoint_ns
 """
 
 
-INSERT_BLOBS_SQL = """
-INSERT INTO checkpoint_blobs (thread_id, checkpoint_ns, channel, version, type, blob)
-VALUES (%s, %s, %s, %s, %s, %s)
-ON CONFLICT (thread_id, checkpoint_ns, channel, version) DO NOTHING
-"""
-
 UPSERT_CHECKPOINT_SQL = """
 INSERT INTO checkpoints (thread_id, checkpoint_ns, checkpoint_id, parent_checkpoint_id, type, checkpoint, metadata)
 VALUES (%s, %s, %s, %s, %s, %s::jsonb, %s::jsonb)
@@ -188,18 +186,6 @@ ON CONFLICT (thread_id, checkpoint_ns, checkpoint_id)
 DO UPDATE SET type = EXCLUDED.type, checkpoint = EXCLUDED.checkpoint, metadata = EXCLUDED.metadata
 """
 
-_WRITE_COLS = (
-    "thread_id, checkpoint_ns, checkpoint_id, task_id, task_path, idx, channel, type, blob"
-)
-UPSERT_WRITES_SQL = f"""
-INSERT INTO checkpoint_writes ({_WRITE_COLS}) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s)
-ON CONFLICT (thread_id, checkpoint_ns, checkpoint_id, task_id, idx)
-DO UPDATE SET channel = EXCLUDED.channel, type = EXCLUDED.type, blob = EXCLUDED.blob
-"""
-INSERT_WRITES_SQL = f"""
-INSERT INTO checkpoint_writes ({_WRITE_COLS}) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s)
-ON CONFLICT (thread_id, checkpoint_ns, checkpoint_id, task_id, idx) DO NOTHING
-"""
 _PAGE = 1000  # listed checkpoints decoded per batch of blob and write look-ups
 
 
@@ -319,7 +305,7 @@ def get_tuple(serde: Any, config: dict):
     found = _tuple(serde, target, doc, state, blobs, target[8], config if checkpoint_id else None)
     missing = _legacy_blobs(serde, target, state, blobs)
     if missing:
-        yield (MANY, INSERT_BLOBS_SQL, missing)
+        yield (MANY, OPS.insert_blobs, missing)
     if state.digest:
         values = found.checkpoint["channel_values"]
         state.items = {c: tuple(v) for c, v in values.items() if type(v) is list}
@@ -345,29 +331,6 @@ def _load_state(thread_id: str, ns: str, checkpoint_id: str):
         return None
     key = (thread_id, ns, checkpoint_id)
     return _states({(r[0], r[1], r[2]): r for r in rows}, [key])[key]
-
-
-def search_where(config: dict | None, filter: Mapping[str, Any] | None, before: dict | None):
-    wheres: list[str] = []
-    params: list[Any] = []
-    if config:
-        conf = config["configurable"]
-        wheres.append("thread_id = %s")
-        params.append(str(conf["thread_id"]))
-        ns = conf.get("checkpoint_ns")
-        if ns is not None:
-            wheres.append("checkpoint_ns = %s")
-            params.append(ns)
-        if conf.get("checkpoint_id"):
-            wheres.append("checkpoint_id = %s")
-            params.append(conf["checkpoint_id"])
-    if filter:
-        wheres.append("metadata @> %s::jsonb")
-        params.append(json_dumps(filter))
-    if before is not None:
-        wheres.append("checkpoint_id < %s")
-        params.append(before["configurable"].get("checkpoint_id"))
-    return ("WHERE " + " AND ".join(wheres) + " " if wheres else ""), params
 
 
 def _ancestors(listed: list):
@@ -409,10 +372,10 @@ def history(serde: Any, config: dict | None, filter: Any, before: dict | None, l
     """Matching checkpoints, newest first, as pages of HistoryEntry items (see
     `_sql`): each page's rows, states, blobs and writes read at once, each
     entry decoded when the caller reaches it."""
-    where, params = search_where(config, filter, before)
-    sql = (
+    where, params = OPS.search_where(config, filter, before)
+    sql = OPS.d.q(
         f"SELECT thread_id, checkpoint_ns, checkpoint_id, parent_checkpoint_id, type, "
-        f"checkpoint::text, metadata::text FROM checkpoints {where}ORDER BY checkpoint_id DESC"
+        f"checkpoint::text, metadata::text FROM checkpoints {where} ORDER BY checkpoint_id DESC"
     )
     if limit is not None:
         sql += " LIMIT %s"
@@ -513,7 +476,7 @@ def put(
         serde, thread_id, ns, checkpoint, new_versions, base, legacy_inline=True
     )
     if blobs:
-        yield (MANY, INSERT_BLOBS_SQL, blobs)
+        yield (MANY, OPS.insert_blobs, blobs)
     if "r" in doc:
         doc["r"] = {c: _rep_to_json(r) for c, r in doc["r"].items()}
     data = _doc_json(doc)
@@ -567,26 +530,6 @@ def put(
         keep_row((thread_id, ns, checkpoint["id"]), type_, doc, doc, state)
 
 
-def put_writes(
-    serde: Any, config: dict, writes: Sequence[tuple[str, Any]], task_id: str, task_path: str
-):
-    if not writes:
-        return
-    conf = config["configurable"]
-    sql = UPSERT_WRITES_SQL if all(w[0] in WRITES_IDX_MAP for w in writes) else INSERT_WRITES_SQL
-    rows = write_rows(
-        serde,
-        str(conf["thread_id"]),
-        conf.get("checkpoint_ns", ""),
-        str(conf["checkpoint_id"]),
-        task_id,
-        task_path,
-        writes,
-        WRITES_IDX_MAP,
-    )
-    yield (MANY, sql, rows)
-
-
 def write_steps(serde: Any, calls: Sequence[tuple[str, tuple]]):
     """Saver calls queued by runs, in order (`("put", args)` / `("put_writes", args)`,
     the saver methods' positional arguments; several steps, maybe of several
@@ -618,135 +561,15 @@ def write_steps(serde: Any, calls: Sequence[tuple[str, tuple]]):
                 _unchecked=single,
             )
         elif method == "put_writes":
-            yield from put_writes(serde, *args)
+            yield from OPS.put_writes(serde, *args)
         else:
             raise ValueError(f"write_steps cannot perform {method!r}")
 
 
-def delete_thread(thread_id: str):
-    for table in ("checkpoints", "checkpoint_blobs", "checkpoint_writes"):
-        yield (EXEC, f"DELETE FROM {table} WHERE thread_id = %s", (str(thread_id),))
-
-
-def _delete_checkpoints(doomed: Sequence[Sequence[str]]):
-    """Delete checkpoints and their writes. A surviving delta row whose parent
-    goes is rewritten whole first (same state, same digest); then the blobs
-    of the namespace that no surviving checkpoint uses are deleted."""
-    if not doomed:
-        return
-    doomed_set = {(str(t), str(n), str(c)) for t, n, c in doomed}
-    for thread_id, ns in sorted({(t, n) for t, n, _ in doomed_set}):
-        rows = yield (
-            ALL,
-            f"SELECT {_ROW_COLS} FROM checkpoints WHERE thread_id = %s AND checkpoint_ns = %s",
-            (thread_id, ns),
-        )
-        by_key = {(r[0], r[1], r[2]): r for r in rows}
-        keep = [k for k in by_key if k not in doomed_set]
-        states = _states(by_key, keep, keep_all=True) if keep else {}
-        used: set[tuple[str, str]] = set()
-        for key in keep:
-            row = by_key[key]
-            doc, state = states[key]
-            if row[4] and row[4][0] in (DELTA, INHERIT) and (thread_id, ns, row[3]) in doomed_set:
-                extras = {k: v for k, v in doc.items() if k not in DOC_KEYS}
-                whole = snapshot_doc(
-                    None, thread_id, ns, extras, state.copy(), [], legacy_inline=True
-                )
-                state = snapshot_state(whole, state.digest)
-                whole["r"] = {c: _rep_to_json(r) for c, r in whole["r"].items()}
-                yield (
-                    EXEC,
-                    "UPDATE checkpoints SET type = %s, checkpoint = %s::jsonb "
-                    "WHERE thread_id = %s AND checkpoint_ns = %s AND checkpoint_id = %s",
-                    (row_type(SNAPSHOT, state.digest, "", ""), json_dumps(whole), *key),
-                )
-            used.update(blob_keys(state))
-        gone = [k for k in doomed_set if k[0] == thread_id and k[1] == ns]
-        for table in ("checkpoints", "checkpoint_writes"):
-            yield (
-                MANY,
-                f"DELETE FROM {table} WHERE thread_id = %s AND checkpoint_ns = %s AND checkpoint_id = %s",
-                gone,
-            )
-        stored = yield (
-            ALL,
-            "SELECT channel, version FROM checkpoint_blobs WHERE thread_id = %s AND checkpoint_ns = %s",
-            (thread_id, ns),
-        )
-        garbage = [(thread_id, ns, c, v) for c, v in stored if (c, v) not in used]
-        if garbage:
-            yield (
-                MANY,
-                "DELETE FROM checkpoint_blobs WHERE thread_id = %s AND checkpoint_ns = %s "
-                "AND channel = %s AND version = %s",
-                garbage,
-            )
-
-
-def delete_for_runs(serde: Any, run_ids: Sequence[str]):
-    run_ids = [str(r) for r in run_ids]
-    if not run_ids:
-        return
-    doomed = yield (
-        ALL,
-        "SELECT thread_id, checkpoint_ns, checkpoint_id FROM checkpoints "
-        "WHERE metadata ->> 'run_id' = ANY(%s)",
-        (run_ids,),
-    )
-    yield from _delete_checkpoints(doomed)
-
-
-def copy_thread(source: str, target: str):
-    source, target = str(source), str(target)
-    yield (
-        EXEC,
-        "INSERT INTO checkpoints (thread_id, checkpoint_ns, checkpoint_id, parent_checkpoint_id, type, checkpoint, metadata) "
-        "SELECT %s, checkpoint_ns, checkpoint_id, parent_checkpoint_id, type, checkpoint, metadata "
-        "FROM checkpoints WHERE thread_id = %s ON CONFLICT DO NOTHING",
-        (target, source),
-    )
-    yield (
-        EXEC,
-        f"INSERT INTO checkpoint_writes ({_WRITE_COLS}) "
-        "SELECT %s, checkpoint_ns, checkpoint_id, task_id, task_path, idx, channel, type, blob "
-        "FROM checkpoint_writes WHERE thread_id = %s ON CONFLICT DO NOTHING",
-        (target, source),
-    )
-    yield (
-        EXEC,
-        "INSERT INTO checkpoint_blobs (thread_id, checkpoint_ns, channel, version, type, blob) "
-        "SELECT %s, checkpoint_ns, channel, version, type, blob "
-        "FROM checkpoint_blobs WHERE thread_id = %s ON CONFLICT DO NOTHING",
-        (target, source),
-    )
-
-
-def prune(serde: Any, thread_ids: Sequence[str], strategy: str):
-    """`keep_latest`: each namespace keeps its latest checkpoint (now without a
-    parent), its writes and the blobs it uses; `delete`: drop the threads."""
-    if strategy == "delete":
-        for table in ("checkpoints", "checkpoint_blobs", "checkpoint_writes"):
-            yield (EXEC, f"DELETE FROM {table} WHERE thread_id = ANY(%s)", (list(thread_ids),))
-        return
-    for thread_id in thread_ids:
-        heads = yield (
-            ALL,
-            "SELECT DISTINCT ON (checkpoint_ns) checkpoint_ns, checkpoint_id FROM checkpoints "
-            "WHERE thread_id = %s ORDER BY checkpoint_ns, checkpoint_id DESC",
-            (thread_id,),
-        )
-        for ns, keep in heads:
-            doomed = yield (
-                ALL,
-                "SELECT thread_id, checkpoint_ns, checkpoint_id FROM checkpoints "
-                "WHERE thread_id = %s AND checkpoint_ns = %s AND checkpoint_id <> %s",
-                (thread_id, ns, keep),
-            )
-            yield from _delete_checkpoints(doomed)
-            yield (
-                EXEC,
-                "UPDATE checkpoints SET parent_checkpoint_id = NULL "
-                "WHERE thread_id = %s AND checkpoint_ns = %s AND checkpoint_id = %s",
-                (thread_id, ns, keep),
-            )
+# What PostgreSQL does as the other SQL databases do (checkpoint/_sql_ops.py).
+put_writes = OPS.put_writes
+delete_thread = OPS.delete_thread
+delete_for_runs = OPS.delete_for_runs
+copy_thread = OPS.copy_thread
+prune = OPS.prune
+search_where = OPS.search_where
