@@ -223,7 +223,10 @@ LAYERS: list[tuple[str, list[str]]] = [
             "stream",
         ],
     ),
-    ("apps", ["prebuilt", "_switch", "__main__", "_checkpoint_convert", "distributed", ""]),
+    (
+        "apps",
+        ["prebuilt", "_switch", "__main__", "_checkpoint_convert", "distributed", "profiling", ""],
+    ),
 ]
 
 

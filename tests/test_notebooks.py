@@ -93,6 +93,7 @@ def test_notebooks_exist():
         "03_performance.ipynb",
         "04_pregel_and_channels.ipynb",
         "05_numeric_fanout.ipynb",
+        "06_where_time_goes.ipynb",
     ):
         assert expected in names
 

@@ -1,5 +1,6 @@
 """Command line: `python -m langgraph_jit run script.py [args]` (or `run -m module [args]`)
-runs an unchanged LangGraph program on langgraph_jit; `checkpoints convert` moves saved
+runs an unchanged LangGraph program on langgraph_jit; `profile script.py [args]` does so
+and reports where its graphs spent their time; `checkpoints convert` moves saved
 threads between LangGraph's savers and ours."""
 
 from __future__ import annotations
@@ -10,10 +11,13 @@ from typing import Any
 
 USAGE = """usage: python -m langgraph_jit run SCRIPT.py [ARGS...]
        python -m langgraph_jit run -m MODULE [ARGS...]
+       python -m langgraph_jit profile [-o OUT] [--top N] SCRIPT.py [ARGS...]  (or -m MODULE)
        python -m langgraph_jit checkpoints convert --to {langgraph,langgraph_jit} SRC DST
 
 Runs the program with every `import langgraph...` resolved to langgraph_jit.
 LANGGRAPH_JIT=0 runs it on LangGraph itself instead (for side-by-side checks).
+`profile` prints where the graphs' time went to stderr when the program ends (OUT:
+also write it as .txt, .json, .html, .svg or .png); the exit status is the program's.
 `checkpoints convert -h` tells how to move saved threads between the two engines."""
 
 CONVERT_HELP = """Copy every thread (checkpoints, subgraph namespaces, pending writes) from SRC to
@@ -70,6 +74,83 @@ def convert_main(argv: list[str]) -> int:
     return 0
 
 
+PROFILE_OPTIONS = ("-o", "--output", "--top")
+
+
+def profile_main(argv: list[str]) -> int:
+    """`profile [-o OUT] [--top N] SCRIPT.py [ARGS...]` (or `-m MODULE`): run the
+    program under the profiler; print the report, exit with the program's status."""
+    outputs: list[str] = []
+    top = 30
+    while argv and argv[0] in PROFILE_OPTIONS:
+        if len(argv) < 2:
+            print(USAGE, file=sys.stderr)
+            return 2
+        option, value = argv[0], argv[1]
+        if option == "--top":
+            try:
+                top = int(value)
+            except ValueError:
+                print(f"error: --top takes a number, not {value!r}", file=sys.stderr)
+                return 2
+        else:
+            outputs.append(value)
+        argv = argv[2:]
+    if not argv or (argv[0] == "-m" and len(argv) < 2):
+        print(USAGE, file=sys.stderr)
+        return 2
+    import traceback
+
+    from langgraph_jit.profiling import profile
+
+    status = 0
+    prof = profile()
+    with prof:
+        try:
+            _run_program(argv)
+        except SystemExit as exc:
+            status = _exit_status(exc.code)
+        except BaseException:
+            traceback.print_exc()
+            status = 1
+    sys.stdout.flush()
+    print(prof.report(top), file=sys.stderr)
+    for path in outputs:
+        try:
+            print(f"profile written to {prof.save(path)}", file=sys.stderr)
+        except (ValueError, ImportError, OSError) as exc:
+            print(f"error: cannot write {path}: {exc}", file=sys.stderr)
+            status = status or 1
+    return status
+
+
+def _exit_status(code: object) -> int:
+    # As the interpreter does: None is 0, a number is itself, anything else is printed.
+    if code is None:
+        return 0
+    if isinstance(code, int):
+        return code
+    print(code, file=sys.stderr)
+    return 1
+
+
+def _run_program(argv: list[str]) -> None:
+    """Run `SCRIPT.py ARGS` or `-m MODULE ARGS` as __main__, on langgraph_jit."""
+    from langgraph_jit._switch import install
+
+    install()
+    if argv[0] == "-m":
+        sys.argv = [argv[1], *argv[2:]]
+        runpy.run_module(argv[1], run_name="__main__", alter_sys=True)
+    else:
+        script = argv[0]
+        sys.argv = [script, *argv[1:]]
+        import os
+
+        sys.path.insert(0, os.path.dirname(os.path.abspath(script)))
+        runpy.run_path(script, run_name="__main__")
+
+
 def main(argv: list[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     if not argv or argv[0] in ("-h", "--help"):
@@ -80,25 +161,15 @@ def main(argv: list[str] | None = None) -> int:
             print(USAGE, file=sys.stderr)
             return 2
         return convert_main(argv[2:])
+    if argv[0] == "profile":
+        return profile_main(argv[1:])
     if argv[0] != "run" or len(argv) < 2:
         print(USAGE, file=sys.stderr)
         return 2
-    from langgraph_jit._switch import install
-
-    install()
-    if argv[1] == "-m":
-        if len(argv) < 3:
-            print(USAGE, file=sys.stderr)
-            return 2
-        sys.argv = [argv[2], *argv[3:]]
-        runpy.run_module(argv[2], run_name="__main__", alter_sys=True)
-    else:
-        script = argv[1]
-        sys.argv = [script, *argv[2:]]
-        import os
-
-        sys.path.insert(0, os.path.dirname(os.path.abspath(script)))
-        runpy.run_path(script, run_name="__main__")
+    if argv[1] == "-m" and len(argv) < 3:
+        print(USAGE, file=sys.stderr)
+        return 2
+    _run_program(argv[1:])
     return 0
 
 

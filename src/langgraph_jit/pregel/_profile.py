@@ -1,16 +1,16 @@
 """The profiler's recorder: while `langgraph_jit.profile()` is on, each graph run's
-driver-side sections, its steps and its task attempts are timed here.
+driver-side sections and its task attempts are timed here.
 
 Off, nothing here runs: `_trace.wrap`/`awrap` and the runner test `_trace.profiling`
-(once per run, once per task). On, a run's own methods are wrapped on the
-instance (`tick`, `after_tick`, `start`, the Persister's saver calls), so no class and no
-other run is touched. The numbers are read by `langgraph_jit.profiling` (the report).
+(once per run, once per task). On, a run's own methods are wrapped on the instance
+(`tick`, `after_tick`, `start`, the Persister's saver calls), so no class and no other
+run is touched, and each timed thing appends one tuple: the hot path only records,
+`langgraph_jit.profiling` (the report) works the numbers out afterwards.
 
-Accounting: the sections of one run happen one after another in its driver (one thread,
-or one coroutine), so each is charged its exclusive time through a stack (a section's
-time minus the sections opened inside it). A step's "tasks" section runs from the end of
-its planning to the start of its commit; task attempts (in any thread) are recorded with
-their start and end, and the nested runs (subgraphs) started inside them.
+A run's sections happen one after another in its driver (one thread, or one
+coroutine); a step's tasks run between the end of its planning and the start of its
+commit. Attempts (in any thread) are recorded with their start and end; a run started
+inside one (a subgraph) names its task (`CURRENT_TASK`) and its run.
 """
 
 from __future__ import annotations
@@ -21,12 +21,12 @@ import time
 from collections.abc import AsyncIterator, Callable, Iterator
 from typing import Any
 
+from langgraph_jit._context import CURRENT_TASK
+
 __all__ = (
     "ACTIVE",
-    "Attempt",
     "Recorder",
     "RunRecord",
-    "StepRecord",
     "aprofiled",
     "atimed_attempt",
     "begin",
@@ -40,63 +40,19 @@ clock = time.perf_counter
 # The profile being recorded (one per process at a time), or None.
 ACTIVE: Recorder | None = None
 
-# The task attempt whose code runs now: a run started under it is a subgraph of it.
-_ATTEMPT: contextvars.ContextVar[Attempt | None] = contextvars.ContextVar(
-    "langgraph_jit_profile_attempt", default=None
-)
 # Where serializer time goes while a run's driver makes saver calls: [seconds].
 _SERDE_SINK: contextvars.ContextVar[list[float] | None] = contextvars.ContextVar(
     "langgraph_jit_profile_serde", default=None
 )
 
-# Section names (exclusive time of each is summed per run).
-ENGINE = "engine"  # the driver and engine between the other sections
-PLAN = "plan"
+# Section kinds: (kind, start, end, extra) tuples in RunRecord.sections.
+PLAN = "plan"  # extra: whether a step follows (its tasks run until the next section)
 COMMIT = "commit"
 INPUT = "input"  # run.start: input mapped, first commit
-TASKS = "tasks"  # a step's tasks running (broken down by the report)
-LOAD = "checkpoint_load"
-SAVE = "checkpoint_save"
-WAIT = "checkpoint_wait"  # waiting for the saver's background writer (durability "async")
-SERIALIZE = "checkpoint_serialize"
+LOAD = "checkpoint_load"  # from the checkpoint lookup to run.start
+SAVE = "checkpoint_save"  # extra: serializer seconds inside
+WAIT = "checkpoint_wait"  # waiting for the saver's background writer; extra: as SAVE
 STREAM = "stream"  # the caller's code between two chunks of a stream
-
-
-class Attempt:
-    """One attempt of a task: its node, when it ran, the runs nested in it."""
-
-    __slots__ = ("run", "name", "t0", "t1", "nested", "thread", "error", "remote")
-
-    def __init__(self, run: RunRecord, name: str) -> None:
-        self.run = run
-        self.name = name
-        self.t0 = 0.0
-        self.t1 = 0.0
-        self.nested: list[RunRecord] = []
-        self.thread = threading.get_ident()
-        self.error = False
-        self.remote = False  # ran through a task runner elsewhere
-
-    @property
-    def seconds(self) -> float:
-        return self.t1 - self.t0
-
-    @property
-    def own(self) -> float:
-        """Time in the node's own code: its attempt minus the runs nested in it."""
-        return max(0.0, self.t1 - self.t0 - sum(r.wall for r in self.nested))
-
-
-class StepRecord:
-    """One step of a run: its tasks' section (exclusive) and the attempts in it."""
-
-    __slots__ = ("index", "t0", "tasks", "attempts")
-
-    def __init__(self, index: int, t0: float) -> None:
-        self.index = index
-        self.t0 = t0
-        self.tasks = 0.0  # exclusive seconds of the step's "tasks" section
-        self.attempts: list[Attempt] = []
 
 
 class RunRecord:
@@ -105,76 +61,38 @@ class RunRecord:
     __slots__ = (
         "name",
         "parent",
+        "parent_task",
         "is_async",
         "t0",
         "t1",
         "sections",
-        "times",
-        "stack",
-        "steps",
-        "outside",
+        "attempts",
         "error",
+        "task_runner",
     )
 
-    def __init__(self, name: str, parent: Attempt | None, is_async: bool) -> None:
+    def __init__(self, name: str, parent: RunRecord | None, parent_task: int, is_async: bool):
         self.name = name
-        self.parent = parent
+        self.parent = parent  # the run whose task started this one
+        self.parent_task = parent_task  # id() of that task
         self.is_async = is_async
         self.t0 = clock()
         self.t1 = 0.0
-        self.sections: list[tuple[str, float, float]] = []  # (section, start, end), timeline
-        self.times: dict[str, float] = {}  # section -> exclusive seconds
-        # Open sections: [name, start, seconds of sections nested in it].
-        self.stack: list[list[Any]] = [[ENGINE, self.t0, 0.0]]
-        self.steps: list[StepRecord] = []
-        # Attempts recorded outside any step (error handlers after the step, etc.).
-        self.outside: list[Attempt] = []
+        # (kind, start, end, extra), in the order they ended.
+        self.sections: list[tuple[str, float, float, Any]] = []
+        # (node name, id(task), start, end, failed, remote), in the order they ended.
+        self.attempts: list[tuple[str, int, float, float, bool, bool]] = []
         self.error = False
-
-    @property
-    def wall(self) -> float:
-        return (self.t1 or clock()) - self.t0
-
-    def enter(self, section: str) -> None:
-        self.stack.append([section, clock(), 0.0])
-
-    def leave(self, serialized: float = 0.0) -> float:
-        """Close the innermost section; its exclusive seconds (less `serialized`,
-        charged to SERIALIZE)."""
-        now = clock()
-        stack = self.stack
-        name, start, inner = stack.pop()
-        spent = now - start
-        own = spent - inner - serialized
-        times = self.times
-        times[name] = times.get(name, 0.0) + own
-        if serialized:
-            times[SERIALIZE] = times.get(SERIALIZE, 0.0) + serialized
-        if stack:
-            stack[-1][2] += spent
-        if name is not ENGINE:
-            self.sections.append((name, start, now))
-        if name is TASKS and self.steps:
-            self.steps[-1].tasks += own + serialized
-        return own
-
-    def close_tasks(self) -> None:
-        """End the step's tasks section if it is open (at its commit, or the run's end)."""
-        if self.stack[-1][0] is TASKS:
-            self.leave()
-
-    def add(self, attempt: Attempt) -> None:
-        (self.steps[-1].attempts if self.steps else self.outside).append(attempt)
+        self.task_runner = False  # the graph has one: some nodes may run remotely
 
 
 class Recorder:
-    """What one profile recorded: its runs (top-level ones, nested ones inside)."""
+    """What one profile recorded: every run, top-level or nested."""
 
     def __init__(self) -> None:
         self.t0 = clock()
         self.t1 = 0.0
-        self.runs: list[RunRecord] = []  # top-level runs, in start order
-        self.all_runs: list[RunRecord] = []
+        self.runs: list[RunRecord] = []
         self.background_serialize = 0.0  # serializer time outside any run's driver
         self._patched: list[tuple[Any, str, bool]] = []  # (object, attribute, had own)
         self._serdes: set[int] = set()
@@ -233,14 +151,13 @@ class Recorder:
     # -- runs ------------------------------------------------------------------------
 
     def start_run(self, run: Any, is_async: bool) -> RunRecord:
-        parent = _ATTEMPT.get()
+        task = CURRENT_TASK.get()
+        parent = None if task is None else getattr(task.run, "_profile_rec", None)
         graph = getattr(run, "graph", None)
         name = getattr(graph, "name", None) or type(graph).__name__
-        rec = RunRecord(str(name), parent, is_async)
-        with self.lock:
-            self.all_runs.append(rec)
-            if parent is None:
-                self.runs.append(rec)
+        rec = RunRecord(str(name), parent, 0 if parent is None else id(task), is_async)
+        rec.task_runner = getattr(graph, "task_runner", None) is not None
+        self.runs.append(rec)
         persist = getattr(run, "persist", None)
         saver = getattr(persist, "checkpointer", None)
         if saver is not None:
@@ -248,60 +165,47 @@ class Recorder:
         _instrument(run, rec)
         return rec
 
-    def end_run(self, rec: RunRecord, error: bool) -> None:
-        stack = rec.stack
-        while len(stack) > 1:
-            rec.leave()
-        rec.leave()  # the run's own ENGINE section
-        rec.t1 = clock()
-        rec.error = error
-        parent = rec.parent
-        if parent is not None:
-            parent.nested.append(rec)
-
 
 def _instrument(run: Any, rec: RunRecord) -> None:
     """Wrap the run's own methods (on this instance only) in timed sections."""
     run._profile_rec = rec
+    sections = rec.sections
+    add = sections.append
     tick = run.tick
     after_tick = run.after_tick
     start = run.start
     lookup = run.checkpoint_lookup
+    looked_up = [0.0]
 
     def timed_tick() -> bool:
-        rec.close_tasks()  # a step that ended without a commit (error handlers)
-        rec.enter(PLAN)
+        t0 = clock()
         more = False
         try:
             more = tick()
         finally:
-            rec.leave()
-            if more:
-                rec.steps.append(StepRecord(len(rec.steps), clock()))
-                rec.enter(TASKS)
+            add((PLAN, t0, clock(), more))
         return more
 
     def timed_after_tick() -> None:
-        rec.close_tasks()
-        rec.enter(COMMIT)
+        t0 = clock()
         try:
             after_tick()
         finally:
-            rec.leave()
+            add((COMMIT, t0, clock(), None))
 
     def timed_lookup() -> Any:
         found = lookup()
-        rec.enter(LOAD)  # until start(): the driver loads the checkpoint
+        looked_up[0] = clock()  # until start(): the driver loads the checkpoint
         return found
 
     def timed_start(saved: Any) -> None:
-        if rec.stack[-1][0] is LOAD:
-            rec.leave()
-        rec.enter(INPUT)
+        t0 = clock()
+        if looked_up[0]:
+            add((LOAD, looked_up[0], t0, None))
         try:
             start(saved)
         finally:
-            rec.leave()
+            add((INPUT, t0, clock(), None))
 
     run.tick = timed_tick
     run.after_tick = timed_after_tick
@@ -311,41 +215,43 @@ def _instrument(run: Any, rec: RunRecord) -> None:
     for name, section in (("perform", SAVE), ("settle", WAIT)):
         original = getattr(persist, name, None)
         if original is not None:
-            setattr(persist, name, _timed_call(rec, section, original))
+            setattr(persist, name, _timed_call(add, section, original))
         aoriginal = getattr(persist, "a" + name, None)
         if aoriginal is not None:
-            setattr(persist, "a" + name, _atimed_call(rec, section, aoriginal))
+            setattr(persist, "a" + name, _atimed_call(add, section, aoriginal))
 
 
-def _timed_call(rec: RunRecord, section: str, call: Callable[..., Any]) -> Callable[..., Any]:
+def _timed_call(add: Callable[[Any], None], section: str, call: Callable[..., Any]) -> Any:
     def timed(*args: Any, **kwargs: Any) -> Any:
-        rec.enter(section)
         sink = [0.0]
         token = _SERDE_SINK.set(sink)
+        t0 = clock()
         try:
             return call(*args, **kwargs)
         finally:
+            t1 = clock()
             _SERDE_SINK.reset(token)
-            rec.leave(sink[0])
+            add((section, t0, t1, sink[0]))
 
     return timed
 
 
-def _atimed_call(rec: RunRecord, section: str, call: Callable[..., Any]) -> Callable[..., Any]:
+def _atimed_call(add: Callable[[Any], None], section: str, call: Callable[..., Any]) -> Any:
     async def timed(*args: Any, **kwargs: Any) -> Any:
-        rec.enter(section)
         sink = [0.0]
         token = _SERDE_SINK.set(sink)
+        t0 = clock()
         try:
             return await call(*args, **kwargs)
         finally:
+            t1 = clock()
             _SERDE_SINK.reset(token)
-            rec.leave(sink[0])
+            add((section, t0, t1, sink[0]))
 
     return timed
 
 
-# -- hooks (called from _trace and the runner only while ACTIVE is set) -----------------
+# -- hooks (called from _trace and the runner only while a profile records) ------------
 
 
 def profiled(run: Any, chunks: Iterator[Any]) -> Iterator[Any]:
@@ -355,20 +261,22 @@ def profiled(run: Any, chunks: Iterator[Any]) -> Iterator[Any]:
         yield from chunks
         return
     rec = recorder.start_run(run, False)
+    add = rec.sections.append
     failed = True
     try:
         for chunk in chunks:
-            rec.enter(STREAM)
+            t0 = clock()
             try:
                 yield chunk
             finally:
-                rec.leave()
+                add((STREAM, t0, clock(), None))
         failed = False
     finally:
         close = getattr(chunks, "close", None)
         if close is not None:
             close()
-        recorder.end_run(rec, failed)
+        rec.t1 = clock()
+        rec.error = failed
 
 
 async def aprofiled(run: Any, chunks: AsyncIterator[Any]) -> AsyncIterator[Any]:
@@ -379,20 +287,22 @@ async def aprofiled(run: Any, chunks: AsyncIterator[Any]) -> AsyncIterator[Any]:
             yield chunk
         return
     rec = recorder.start_run(run, True)
+    add = rec.sections.append
     failed = True
     try:
         async for chunk in chunks:
-            rec.enter(STREAM)
+            t0 = clock()
             try:
                 yield chunk
             finally:
-                rec.leave()
+                add((STREAM, t0, clock(), None))
         failed = False
     finally:
         aclose = getattr(chunks, "aclose", None)
         if aclose is not None:
             await aclose()
-        recorder.end_run(rec, failed)
+        rec.t1 = clock()
+        rec.error = failed
 
 
 def timed_attempt(task: Any, attempt: Callable[[Any], None]) -> None:
@@ -401,18 +311,15 @@ def timed_attempt(task: Any, attempt: Callable[[Any], None]) -> None:
     if rec is None:
         attempt(task)
         return
-    record = Attempt(rec, task.name)
-    token = _ATTEMPT.set(record)
-    record.t0 = clock()
+    failed = True
+    t0 = clock()
     try:
         attempt(task)
-    except BaseException:
-        record.error = True
-        raise
+        failed = False
     finally:
-        record.t1 = clock()
-        _ATTEMPT.reset(token)
-        rec.add(record)
+        rec.attempts.append(
+            (task.name, id(task), t0, clock(), failed, rec.task_runner and _remote(task))
+        )
 
 
 async def atimed_attempt(task: Any, attempt: Callable[[Any], Any]) -> None:
@@ -421,18 +328,21 @@ async def atimed_attempt(task: Any, attempt: Callable[[Any], Any]) -> None:
     if rec is None:
         await attempt(task)
         return
-    record = Attempt(rec, task.name)
-    token = _ATTEMPT.set(record)
-    record.t0 = clock()
+    failed = True
+    t0 = clock()
     try:
         await attempt(task)
-    except BaseException:
-        record.error = True
-        raise
+        failed = False
     finally:
-        record.t1 = clock()
-        _ATTEMPT.reset(token)
-        rec.add(record)
+        rec.attempts.append(
+            (task.name, id(task), t0, clock(), failed, rec.task_runner and _remote(task))
+        )
+
+
+def _remote(task: Any) -> bool:
+    """Whether the task's call ran on a task runner's worker (distributed/_remote.py
+    gives such nodes a RemoteCall; this layer cannot import it)."""
+    return type(task.proc.call).__name__ == "RemoteCall"
 
 
 def begin() -> Recorder:

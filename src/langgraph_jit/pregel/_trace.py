@@ -23,17 +23,17 @@ logger = logging.getLogger("langgraph_jit")
 __all__ = (
     "GraphTrace",
     "aend_run",
-    "begin_profile",
-    "end_profile",
-    "profiling",
     "arun_attempt",
     "astart_run",
     "atraced",
     "atraced_call",
     "awrap",
+    "begin_profile",
     "call_arguments",
+    "end_profile",
     "end_run",
     "for_run",
+    "profiling",
     "recorded_payload",
     "run_attempt",
     "start_run",
@@ -427,22 +427,10 @@ async def arun_attempt(task: Any) -> None:
         await _arun_attempt(task)
 
 
-def _plain_attempt(task: Any) -> None:
-    # The runner's own untraced path (the runner comes here only when profiling).
-    call = task.proc.call
-    output = call.invoke(task.input, task) if call else task.input
-    task.proc.collect_writes(output, task)
-
-
-async def _aplain_attempt(task: Any) -> None:
-    call = task.proc.call
-    output = await call.ainvoke(task.input, task) if call else task.input
-    await task.proc.acollect_writes(output, task)
-
-
 def _run_attempt(task: Any) -> None:
-    if task.run.trace is None:
-        _plain_attempt(task)
+    if task.run.trace is None:  # only the profiler sent the task here: its plain path
+        call = task.proc.call
+        task.proc.collect_writes(call.invoke(task.input, task) if call else task.input, task)
         return
     proc = task.proc
     call = proc.call
@@ -490,7 +478,9 @@ def _run_attempt(task: Any) -> None:
 
 async def _arun_attempt(task: Any) -> None:
     if task.run.trace is None:
-        await _aplain_attempt(task)
+        call = task.proc.call
+        output = await call.ainvoke(task.input, task) if call else task.input
+        await task.proc.acollect_writes(output, task)
         return
     proc = task.proc
     call = proc.call

@@ -1,0 +1,144 @@
+"""Issue 20: what the profiler costs, as rows of the side-by-side comparison.
+
+Each row runs the same graph three ways on langgraph_jit: plain, with the profiler
+imported, used once and stopped ("-profile-off": must be the plain row within noise),
+and inside `langgraph_jit.profile()` ("-profile-on": each run records a profile; under
+10% more invoke time than plain on the agent). LangGraph has no
+profiler: its rows run plain, so every row's ratio is against the same LangGraph time.
+
+    .venv/bin/python -m asv_bench.compare --quick --rounds 2 --engines langgraph,jit \\
+        --only 'graph-agent-tools*,graph-chain-100,graph-chain-100-profile*' --out /tmp/x
+
+The agent is the notebook's (notebooks/06_where_time_goes.ipynb): a fake chat model
+that asks for a tool until its last turn, a ToolNode, 5 turns. `graph-chain-100-profile-on`
+is the worst case, 100 nodes doing nothing, so the engine's few microseconds a step are
+all there is to compare the recording with (no budget: shown for what it is).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from .workloads import Api, Workload, graph_chain
+
+AGENT_TURNS = 5
+
+
+def _profiled(api: Api, run: Any, mode: str) -> Any:
+    """`run` as the row's mode asks: "plain", "off" or "on" (langgraph_jit only)."""
+    if api.engine != "jit" or mode == "plain":
+        return run
+    from langgraph_jit import profile
+
+    if mode == "off":
+        with profile():  # used once and stopped: nothing of it may stay on the path
+            run()
+        return run
+
+    def run_profiled() -> Any:
+        # Recording only: the report is worked out once, when read (not per run).
+        with profile():
+            return run()
+
+    return run_profiled
+
+
+def _fake_model(turns: int) -> Any:
+    """A chat model answering from a script: a tool call per turn, then an answer."""
+    from langchain_core.language_models.fake_chat_models import FakeMessagesListChatModel
+    from langchain_core.messages import AIMessage
+
+    script = [
+        AIMessage(
+            content="",
+            id=f"ai{k}",
+            tool_calls=[{"name": "lookup", "args": {"k": k}, "id": f"call{k}"}],
+        )
+        for k in range(turns - 1)
+    ]
+    script.append(AIMessage(content="done", id=f"ai{turns - 1}"))
+
+    class ScriptedModel(FakeMessagesListChatModel):
+        def bind_tools(self, tools: Any, **kwargs: Any) -> Any:
+            return self
+
+    return ScriptedModel(responses=script)
+
+
+def agent_tools(api: Api, turns: int, saver: Any, mode: str = "plain") -> Workload:
+    """An agent with a (fake) chat model and a ToolNode; `turns` model calls."""
+    from typing import Annotated, TypedDict
+
+    from langchain_core.messages import HumanMessage
+    from langchain_core.tools import tool
+
+    g = api.graph()
+    ToolNode = api.module("prebuilt").ToolNode
+
+    @tool
+    def lookup(k: int) -> str:
+        """Look k up."""
+        return f"value {k}"
+
+    State = TypedDict("State", {"messages": Annotated[list, g.add_messages]})  # noqa: UP013
+    model = _fake_model(turns)
+
+    def agent(state: Any) -> Any:
+        return {"messages": [model.invoke(state["messages"])]}
+
+    def route(state: Any) -> Any:
+        return "tools" if state["messages"][-1].tool_calls else g.END
+
+    builder = g.StateGraph(State)
+    builder.add_node("agent", agent)
+    builder.add_node("tools", ToolNode([lookup]))
+    builder.add_edge(g.START, "agent")
+    builder.add_conditional_edges("agent", route, ["tools", g.END])
+    builder.add_edge("tools", "agent")
+    checkpointer = api.InMemorySaver() if saver else None
+    graph = builder.compile(checkpointer=checkpointer)
+    counter = iter(range(10**9))
+    steps = 2 * turns - 1
+
+    def run() -> Any:
+        model.i = 0  # the script starts over
+        config: dict[str, Any] = {"recursion_limit": steps + 10}
+        if checkpointer is not None:
+            config["configurable"] = {"thread_id": f"t{next(counter)}"}
+        out = graph.invoke({"messages": [HumanMessage(content="go", id="h0")]}, config)
+        assert len(out["messages"]) == 2 * turns, len(out["messages"])
+        return out
+
+    def floor() -> None:
+        # The nodes' own work as plain calls: the model's turns and the tool's.
+        model.i = 0
+        messages: list[Any] = [HumanMessage(content="go", id="h0")]
+        for k in range(turns):
+            messages.append(model.invoke(messages))
+            if k < turns - 1:
+                lookup.invoke({"k": k})
+
+    name = f"graph-agent-tools{'' if mode == 'plain' else '-profile-' + mode}"
+    return Workload(
+        name, _profiled(api, run, mode), steps, steps, "step", floor, graph, checkpointer
+    )
+
+
+def chain_profiled(api: Api, n: int, saver: Any, mode: str) -> Workload:
+    """`graph_chain`'s n trivial nodes, with the profiler off or on."""
+    wl = graph_chain(api, n, saver)
+    wl.run = _profiled(api, wl.run, mode)
+    return wl
+
+
+# Registered into workloads.WORKLOADS (name -> (builder, needs the graph API)).
+PROFILE_WORKLOADS = {
+    "graph-agent-tools": (lambda api, s: agent_tools(api, AGENT_TURNS, s), True),
+    "graph-agent-tools-profile-off": (
+        lambda api, s: agent_tools(api, AGENT_TURNS, s, "off"),
+        True,
+    ),
+    "graph-agent-tools-profile-on": (lambda api, s: agent_tools(api, AGENT_TURNS, s, "on"), True),
+    "graph-chain-100-profile-off": (lambda api, s: chain_profiled(api, 100, s, "off"), True),
+    "graph-chain-100-profile-on": (lambda api, s: chain_profiled(api, 100, s, "on"), True),
+}
