@@ -750,9 +750,28 @@ WORKLOADS: dict[str, tuple[Callable[[Api, bool], Workload], bool]] = {
     "graph-send-numeric-2000": (lambda api, s: graph_send_numeric(api, 2000, s), True),
     "graph-send-numeric-10000": (lambda api, s: graph_send_numeric(api, 10_000, s), True),
     "graph-send-vectors-1000": (lambda api, s: graph_send_vectors(api, 1000, 10_000, s), True),
+    # Issue 20: the profiler off and on (profile_workloads.py).
+    **{
+        name: (lambda api, s, name=name: _profile_row(api, name, s), True)
+        for name in (
+            "graph-agent-tools",
+            "graph-agent-tools-profile-off",
+            "graph-agent-tools-profile-on",
+            "graph-chain-100-profile-off",
+            "graph-chain-100-profile-on",
+        )
+    },
     "graph-send-numeric-compiled-2000": (lambda api, s: _compiled_numeric(api, 2000, s), True),
     "graph-send-numeric-compiled-10000": (lambda api, s: _compiled_numeric(api, 10_000, s), True),
 }
+
+
+def _profile_row(api: Api, name: str, saver: Any) -> Workload:
+    from asv_bench.benchmarks.profile_workloads import PROFILE_WORKLOADS
+
+    return PROFILE_WORKLOADS[name][0](api, saver)
+
+
 # Run only when named in `--only` (LangGraph takes ~10 s per run of these).
 OPT_IN = frozenset({"graph-send-numeric-10000", "graph-send-numeric-compiled-10000"})
 
