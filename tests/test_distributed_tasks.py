@@ -263,6 +263,28 @@ def test_task_calls_of_an_entrypoint_run_remotely(runner):
     )
 
 
+def _where(x: int) -> list[Any]:
+    return [x + 1, os.getpid() != PARENT]
+
+
+def test_a_low_level_pregel_graph_takes_a_runner(runner):
+    from langgraph_jit.channels import EphemeralValue, LastValue
+    from langgraph_jit.pregel import NodeBuilder, Pregel
+
+    def build(r: Any) -> Any:
+        node = NodeBuilder().subscribe_only("a").do(_where).write_to("b")
+        return Pregel(
+            nodes={"one": node},
+            channels={"a": EphemeralValue(int), "b": LastValue(list)},
+            input_channels="a",
+            output_channels="b",
+            task_runner=r,
+        )
+
+    assert build(None).invoke(2) == [3, False]
+    assert build(runner).invoke(2) == [3, True]
+
+
 def test_nodes_kept_local(runner):
     def where(label: str) -> Any:
         return lambda s: {"log": [(label, os.getpid() == PARENT)]}

@@ -46,8 +46,10 @@ class TaskRunner:
         self.local_nodes = frozenset(local_nodes)
         self.remote_nodes = None if remote_nodes is None else frozenset(remote_nodes)
         self.saver = saver
-        # Remote twins of task functions (@task), by the function's id.
+        # Remote twins of task functions (@task), by the function's id, and of node
+        # calls by (call's id, node name): a graph copied (with_config) pickles nothing.
         self._task_calls: dict[int, tuple[Any, RemoteCall]] = {}
+        self._node_calls: dict[tuple[int, str], tuple[Any, RemoteCall]] = {}
         self._pool: concurrent.futures.ThreadPoolExecutor | None = None
         self._pool_lock = threading.Lock()
 
@@ -126,8 +128,15 @@ class TaskRunner:
             proc = topo.procs[i]
             if not self.runs_remotely(graph, name, proc):
                 continue
+            call = proc.call
+            found = self._node_calls.get((id(call), name))
+            if found is None or found[0] is not call:
+                if len(self._node_calls) >= 1024:  # graphs compiled again and again
+                    self._node_calls.clear()
+                remote = RemoteCall(call, name, self, self._dumps)
+                found = self._node_calls[(id(call), name)] = (call, remote)
             twin = copy.copy(proc)  # shares writers and triggers with the node
-            twin.call = RemoteCall(proc.call, name, self, self._dumps)
+            twin.call = found[1]
             topo.procs[i] = twin
 
     def remote_call(self, fn: Any, call: Any) -> Any:
@@ -139,6 +148,8 @@ class TaskRunner:
             return call
         found = self._task_calls.get(id(fn))
         if found is None or found[0] is not fn:
+            if len(self._task_calls) >= 1024:
+                self._task_calls.clear()
             found = self._task_calls[id(fn)] = (fn, RemoteCall(call, fn.name, self, self._dumps))
         return found[1]
 
