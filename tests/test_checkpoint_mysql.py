@@ -334,3 +334,39 @@ def test_importing_langgraph_jit_does_not_import_the_drivers():
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
+
+
+def test_pools_and_connection_factories(db):
+    import aiomysql
+    import pymysql
+
+    from langgraph_jit.checkpoint.mysql.aio import AIOMySQLSaver
+    from langgraph_jit.checkpoint.mysql.pymysql import PyMySQLSaver
+
+    params = PyMySQLSaver.parse_conn_string(db)
+    config = {"configurable": {"thread_id": "pooled"}}
+    # A callable that hands out a new connection per operation.
+    saver = PyMySQLSaver(lambda: pymysql.connect(**params, autocommit=True, charset="utf8mb4"))
+    saver.setup()
+    assert _graph("langgraph_jit", saver).invoke({"x": 1, "log": []}, config)["x"] == 4
+
+    async def run():
+        pool = await aiomysql.create_pool(
+            **AIOMySQLSaver.parse_conn_string(db), autocommit=True, charset="utf8mb4", maxsize=3
+        )
+        try:
+            saver = AIOMySQLSaver(pool)
+            app = _graph("langgraph_jit", saver)
+            outs = await asyncio.gather(
+                *(
+                    app.ainvoke({"x": i, "log": []}, {"configurable": {"thread_id": f"p{i}"}})
+                    for i in range(6)
+                )
+            )
+            state = await app.aget_state(config)  # the thread the sync saver wrote
+            return [o["x"] for o in outs], state.values["x"]
+        finally:
+            pool.close()
+            await pool.wait_closed()
+
+    assert asyncio.run(run()) == ([(i + 1) * 2 for i in range(6)], 4)

@@ -121,10 +121,11 @@ def test_history_without_the_writer_cache(kind, tmp_path, db_factory):
 
 
 def _delta_rows_remember_off(off: bool, real=None):
+    import langgraph_jit.checkpoint._sql_ops as sql_ops
     import langgraph_jit.checkpoint.postgres._ops as pg_ops
     import langgraph_jit.checkpoint.sqlite._ops as sqlite_ops
 
-    for mod in (sqlite_ops, pg_ops):
+    for mod in (sqlite_ops, pg_ops, sql_ops):
         mod.remember = (lambda *a, **k: None) if off else real
 
 
