@@ -116,6 +116,15 @@ def test_task_calls_run_on_ray(runner):
     assert app.invoke(3, _cfg("wf")) == [(0, True), (2, True), (4, True)]
 
 
+def test_async_runs_on_ray(runner):
+    import asyncio
+
+    app = build(runner)
+    out = asyncio.run(app.ainvoke({"n": 3, "log": []}, _cfg("async")))
+    assert sorted(out["log"]) == [(0, True), (1, True), (4, True)]
+    assert out["__interrupt__"][0].value == "why?"
+
+
 def _chain(s: State) -> dict:
     return {"log": [s["n"]], "n": s["n"] + 1}
 
