@@ -348,7 +348,8 @@ class EagerSteps:
         self._stop = False
         self._deadline: float | None = None
         self._jobs: queue.SimpleQueue[Any] | None = None
-        pool = shared_pool()
+        self._max_concurrency = max_concurrency
+        self._pool = pool = shared_pool()
         self._limit = min(max_concurrency or pool._max_workers, pool._max_workers)
 
     def wake(self) -> None:
@@ -366,13 +367,19 @@ class EagerSteps:
         self._started = self._reported = 0
         self._stop = self.timed_out = False
         self._deadline = time.monotonic() + timeout if timeout else None
+        if len(tasks) > self._limit:
+            runner = getattr(tasks[0].run.graph, "task_runner", None)
+            if runner is not None and self._pool is not runner.pool():
+                # Remote tasks wait in the runner's threads (see run_step).
+                self._pool = pool = runner.pool()
+                self._limit = min(self._max_concurrency or pool._max_workers, pool._max_workers)
         n_workers = min(len(tasks), self._limit)
         self._workers = n_workers
         if self._jobs is None:
             self._jobs = _StreamWorker.take()
         self._jobs.put((contextvars.copy_context(), self._work))
         if n_workers > 1:
-            pool = shared_pool()
+            pool = self._pool
             for _ in range(n_workers - 1):
                 pool.submit(contextvars.copy_context().run, self._work)
 
@@ -385,7 +392,7 @@ class EagerSteps:
             if spawn:
                 self._workers += 1
         if spawn:
-            shared_pool().submit(contextvars.copy_context().run, self._work)
+            self._pool.submit(contextvars.copy_context().run, self._work)
 
     def _work(self) -> None:
         pending = self._pending
