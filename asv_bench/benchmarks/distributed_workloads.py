@@ -8,6 +8,7 @@ Rows (each measured in a fresh process, local and cluster runs interleaved):
   per task (ms), reported, no budget.
 - `threads-200-postgres`: 200 threads of a 3-node graph via `batch` with PostgreSQL as
   the saver: `runner.batch` on 2 workers against `app.batch` in one process; threads/s.
+- `threads-200x3x5ms-postgres`: the same with nodes that burn ~5 ms of CPU each.
 
 `python -m asv_bench.compare --distributed --out /tmp/x` runs them (`--only` globs the
 row names); `python -m asv_bench.benchmarks.distributed_workloads --row ROW --mode MODE`
@@ -30,7 +31,7 @@ from typing import Annotated, Any
 
 from typing_extensions import TypedDict
 
-ROWS = ("fanout-64x50ms", "trivial-64", "threads-200-postgres")
+ROWS = ("fanout-64x50ms", "trivial-64", "threads-200-postgres", "threads-200x3x5ms-postgres")
 # Row -> minimum speedup of the cluster run over the local one (median to median).
 DISTRIBUTED_BUDGETS = {"fanout-64x50ms": 1.8}
 N_TASKS = 64
@@ -45,6 +46,7 @@ class FanState(TypedDict):
 
 class ThreadState(TypedDict):
     n: int
+    loops: int
     log: Annotated[list, operator.add]
 
 
@@ -96,6 +98,7 @@ def fan_graph(work: Any, runner: Any = None) -> Any:
 
 
 def _step(s: ThreadState) -> dict:
+    _spin(s["loops"])
     return {"log": [s["n"]], "n": s["n"] + 1}
 
 
@@ -133,7 +136,8 @@ def measure(row: str, mode: str, repeats: int) -> dict[str, Any]:
             assert run()["done"] == N_TASKS  # warm-up (workers import, unpickle)
             units = N_TASKS
         else:
-            run, units = _threads_run(runner)
+            loops = calibrate(0.005) if "x5ms" in row else 0
+            run, units = _threads_run(runner, loops)
             run()
         times = []
         for _ in range(repeats):
@@ -146,14 +150,14 @@ def measure(row: str, mode: str, repeats: int) -> dict[str, Any]:
     return {"row": row, "mode": mode, "times_s": times, "units": units}
 
 
-def _threads_run(runner: Any) -> tuple[Any, int]:
+def _threads_run(runner: Any, loops: int) -> tuple[Any, int]:
     import uuid
 
     from langgraph_jit.checkpoint.postgres import PostgresSaver
 
     dsn = os.environ["LANGGRAPH_JIT_BENCH_PG_DSN"]
     graph = thread_graph()
-    inputs = [{"n": i, "log": []} for i in range(N_THREADS)]
+    inputs = [{"n": i, "loops": loops, "log": []} for i in range(N_THREADS)]
 
     def configs() -> list[dict]:
         batch = uuid.uuid4().hex  # fresh threads each repeat

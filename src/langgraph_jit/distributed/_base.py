@@ -23,7 +23,7 @@ from langgraph_jit.distributed._remote import RemoteCall, ShippingError, pickler
 from langgraph_jit.distributed._threads import (
     batch_configs,
     opened_saver,
-    run_thread,
+    run_threads,
     unpicklable_node,
 )
 
@@ -82,10 +82,11 @@ class TaskRunner:
         """`value` placed on the cluster once, for many whole-thread runs."""
         raise NotImplementedError
 
-    def _submit_thread(self, *args: Any, retries: int) -> Any:
+    def _submit_thread(self, *args: Any) -> Any:
         raise NotImplementedError
 
-    def _results(self, handles: list[Any], return_exceptions: bool) -> list[Any]:
+    def _results(self, handles: list[Any]) -> list[Any]:
+        """The handles' results in order (a chunk's function never raises)."""
         raise NotImplementedError
 
     def close(self) -> None:
@@ -202,6 +203,7 @@ class TaskRunner:
         saver: Callable[[], Any] | None = None,
         return_exceptions: bool = False,
         retries: int = 0,
+        chunk: int | None = None,
         **kwargs: Any,
     ) -> list[Any]:
         """Run `graph` on each input (with its config: one thread per run) on the
@@ -213,7 +215,8 @@ class TaskRunner:
         runs. Without it the graph runs with no checkpointer. `retries` re-runs a
         thread whose node raised (a thread whose worker died is run again anyway,
         resuming from its last saved checkpoint: with `durability="sync"` that is the
-        last step that finished). Other keyword arguments go to each `invoke`."""
+        last step that finished). `chunk`: threads per cluster task (default: about
+        1/16 of the batch, at most 16). Other keyword arguments go to each `invoke`."""
         configs = batch_configs(configs, len(inputs))
         if not inputs:
             return []
@@ -236,13 +239,22 @@ class TaskRunner:
                 local.setup()
         batch = uuid.uuid4().hex
         shared = self._share(blob)
+        jobs = [(inp, dict(cfg)) for inp, cfg in zip(inputs, configs, strict=True)]
+        # Threads go in chunks, one future each: the cluster's cost per future is paid
+        # once per chunk, and a worker runs its chunk's threads side by side.
+        size = chunk or max(1, min(16, len(jobs) // 16))
         handles = [
             self._submit_thread(
-                run_thread, shared, saver, key, inp, dict(cfg), batch, kwargs, retries=retries
+                run_threads, shared, saver, key, jobs[i : i + size], batch, kwargs, retries
             )
-            for inp, cfg in zip(inputs, configs, strict=True)
+            for i in range(0, len(jobs), size)
         ]
-        return self._results(handles, return_exceptions)
+        out: list[Any] = []
+        for ok, value in (r for chunk_out in self._results(handles) for r in chunk_out):
+            if not ok and not return_exceptions:
+                raise value
+            out.append(value)
+        return out
 
 
 __all__ = ("TaskRunner", "run_on_worker")

@@ -85,7 +85,7 @@ class DaskTaskRunner(TaskRunner):
         try:
             return handle.result()
         except Exception as exc:  # the function itself never raises: the cluster did
-            raise _lost(node, exc) from exc
+            raise _lost(f"the task of node '{node}'", exc) from exc
 
     async def await_(self, handle: Any, node: str) -> Any:
         loop = asyncio.get_running_loop()
@@ -107,19 +107,14 @@ class DaskTaskRunner(TaskRunner):
     def _share(self, value: Any) -> Any:
         return self.client.scatter(value, broadcast=True, hash=False)
 
-    def _submit_thread(self, *args: Any, retries: int) -> Any:
-        return self.client.submit(*args, pure=False, retries=retries)
+    def _submit_thread(self, *args: Any) -> Any:
+        return self.client.submit(*args, pure=False)
 
-    def _results(self, handles: list[Any], return_exceptions: bool) -> list[Any]:
-        if not return_exceptions:
+    def _results(self, handles: list[Any]) -> list[Any]:
+        try:
             return self.client.gather(handles)
-        out: list[Any] = []
-        for handle in handles:
-            try:
-                out.append(handle.result())
-            except Exception as exc:
-                out.append(exc)
-        return out
+        except Exception as exc:  # the chunk function never raises: the cluster did
+            raise _lost("a chunk of the batch's threads", exc) from exc
 
 
 def _set_done(done: asyncio.Future[None]) -> None:
@@ -127,9 +122,9 @@ def _set_done(done: asyncio.Future[None]) -> None:
         done.set_result(None)
 
 
-def _lost(node: str, exc: BaseException) -> RemoteTaskError:
+def _lost(what: str, exc: BaseException) -> RemoteTaskError:
     return RemoteTaskError(
-        f"The Dask cluster lost the task of node '{node}' ({type(exc).__name__}: {exc}). "
+        f"The Dask cluster lost {what} ({type(exc).__name__}: {exc}). "
         "With a checkpointer, invoke(None, config) resumes the thread from its last saved "
         "step once the cluster is back."
     )

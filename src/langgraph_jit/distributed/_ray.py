@@ -53,10 +53,10 @@ class RayTaskRunner(TaskRunner):
                 raise ConnectionError(f"Cannot reach the Ray cluster at {address}: {exc}") from exc
             self._started = True
         from langgraph_jit.distributed._remote import run_on_worker
-        from langgraph_jit.distributed._threads import run_thread
+        from langgraph_jit.distributed._threads import run_threads
 
         self._node_call = ray.remote(run_on_worker).options(max_retries=max_retries)
-        self._thread = ray.remote(run_thread)
+        self._threads = ray.remote(run_threads).options(max_retries=max_retries)
         self._max_retries = max_retries
 
     def close(self) -> None:
@@ -78,7 +78,7 @@ class RayTaskRunner(TaskRunner):
         try:
             return self.ray.get(handle)
         except Exception as exc:  # the function itself never raises: the cluster did
-            raise _lost(node, exc) from exc
+            raise _lost(f"the task of node '{node}'", exc) from exc
 
     async def await_(self, handle: Any, node: str) -> Any:
         try:
@@ -87,37 +87,26 @@ class RayTaskRunner(TaskRunner):
             self.ray.cancel(handle)
             raise
         except Exception as exc:
-            raise _lost(node, exc) from exc
+            raise _lost(f"the task of node '{node}'", exc) from exc
 
     # -- whole threads
 
     def _share(self, value: Any) -> Any:
         return self.ray.put(value)
 
-    def _submit_thread(self, *args: Any, retries: int) -> Any:
-        _fn, *rest = args  # run_thread: the remote function made at start
-        options: dict[str, Any] = {"max_retries": self._max_retries + retries}
-        if retries:
-            options["retry_exceptions"] = True
-        return self._thread.options(**options).remote(*rest)
+    def _submit_thread(self, *args: Any) -> Any:
+        return self._threads.remote(*args[1:])  # args[0]: run_threads, made remote at start
 
-    def _results(self, handles: list[Any], return_exceptions: bool) -> list[Any]:
-        out: list[Any] = []
-        for handle in handles:
-            try:
-                out.append(self.ray.get(handle))
-            except Exception as exc:
-                cause = getattr(exc, "cause", None)
-                error = cause if isinstance(cause, Exception) else exc
-                if not return_exceptions:
-                    raise error from exc
-                out.append(error)
-        return out
+    def _results(self, handles: list[Any]) -> list[Any]:
+        try:
+            return list(self.ray.get(handles))
+        except Exception as exc:  # the chunk function never raises: the cluster did
+            raise _lost("a chunk of the batch's threads", exc) from exc
 
 
-def _lost(node: str, exc: BaseException) -> RemoteTaskError:
+def _lost(what: str, exc: BaseException) -> RemoteTaskError:
     return RemoteTaskError(
-        f"The Ray cluster lost the task of node '{node}' ({type(exc).__name__}: {exc}). "
+        f"The Ray cluster lost {what} ({type(exc).__name__}: {exc}). "
         "With a checkpointer, invoke(None, config) resumes the thread from its last saved "
         "step once the cluster is back."
     )

@@ -111,6 +111,35 @@ def run_thread(
     return app.invoke(inp, config, **kwargs)
 
 
+def run_threads(
+    graph: Any,
+    factory: Callable[[], Any] | None,
+    key: bytes,
+    jobs: list[tuple[Any, dict]],
+    batch: str,
+    kwargs: dict,
+    retries: int,
+) -> list[tuple[bool, Any]]:
+    """Run a chunk of a batch's threads on this worker, side by side in the engine's
+    thread pool (their saver calls overlap, as in `graph.batch`); returns (True, output)
+    or (False, error) per thread. A thread that raised runs again `retries` times."""
+
+    def one(job: tuple[Any, dict]) -> tuple[bool, Any]:
+        for attempt in range(retries + 1):
+            try:
+                return True, run_thread(graph, factory, key, job[0], job[1], batch, kwargs)
+            except Exception as exc:
+                if attempt == retries:
+                    return False, exc
+        raise AssertionError("unreachable")
+
+    if len(jobs) == 1:
+        return [one(jobs[0])]
+    from langgraph_jit.pregel._runner import shared_pool
+
+    return list(shared_pool().map(one, jobs))
+
+
 def unpicklable_node(graph: Any, dumps: Callable[[Any], bytes]) -> str | None:
     """The name of the first node whose code cannot be pickled, if one can't."""
     nodes: dict[str, Any] = getattr(graph, "nodes", {}) or {}
