@@ -53,6 +53,9 @@ LOAD = "checkpoint_load"  # from the checkpoint lookup to run.start
 SAVE = "checkpoint_save"  # extra: serializer seconds inside
 WAIT = "checkpoint_wait"  # waiting for the saver's background writer; extra: as SAVE
 STREAM = "stream"  # the caller's code between two chunks of a stream
+KERNEL = "kernel"  # the channel table's step kernels (inside planning and commits)
+# The kernel functions a ChannelTable calls once per step (see _core/table.py).
+KERNEL_CALLS = ("plan_nodes", "commit_and_plan")
 
 
 class RunRecord:
@@ -178,6 +181,10 @@ def _instrument(run: Any, rec: RunRecord) -> None:
     looked_up = [0.0]
 
     def timed_tick() -> bool:
+        table = getattr(run, "table", None)
+        if table is not None and type(table.kernels) is not TimedKernels:
+            # The table is made by start(); a wide step may switch its kernels.
+            table.kernels = TimedKernels(table.kernels, add)
         t0 = clock()
         more = False
         try:
@@ -219,6 +226,31 @@ def _instrument(run: Any, rec: RunRecord) -> None:
         aoriginal = getattr(persist, "a" + name, None)
         if aoriginal is not None:
             setattr(persist, "a" + name, _atimed_call(add, section, aoriginal))
+
+
+class TimedKernels:
+    """Stands in for a channel table's kernel module: its per-step calls timed."""
+
+    def __init__(self, module: Any, add: Callable[[Any], None]) -> None:
+        self.module = module
+        for name in KERNEL_CALLS:
+            call = getattr(module, name, None)
+            if call is not None:
+                setattr(self, name, _timed_kernel(add, call))
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.module, name)
+
+
+def _timed_kernel(add: Callable[[Any], None], call: Callable[..., Any]) -> Any:
+    def timed(*args: Any) -> Any:
+        t0 = clock()
+        try:
+            return call(*args)
+        finally:
+            add((KERNEL, t0, clock(), None))
+
+    return timed
 
 
 def _timed_call(add: Callable[[Any], None], section: str, call: Callable[..., Any]) -> Any:

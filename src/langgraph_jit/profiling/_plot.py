@@ -13,6 +13,7 @@ COLORS = {
     "nodes": "#4c72b0",
     "plan": "#dd8452",
     "commit": "#c44e52",
+    "kernel": "#e8a0a0",
     "input": "#937860",
     "engine": "#8172b3",
     "checkpoint_serialize": "#55a868",
@@ -25,6 +26,7 @@ COLORS = {
 SECTION_KEYS = {
     rec_mod.PLAN: "plan",
     rec_mod.COMMIT: "commit",
+    rec_mod.KERNEL: "kernel",
     rec_mod.INPUT: "input",
     rec_mod.LOAD: "checkpoint_db",
     rec_mod.SAVE: "checkpoint_db",

@@ -22,7 +22,8 @@ from langgraph_jit.pregel import _profile as rec_mod
 CATEGORIES: tuple[tuple[str, str], ...] = (
     ("nodes", "nodes: their own code"),
     ("plan", "engine: planning steps"),
-    ("commit", "engine: commit (writes, channels, kernels)"),
+    ("commit", "engine: commit (writes, channels)"),
+    ("kernel", "engine: step kernels (plan + commit)"),
     ("input", "engine: input and start"),
     ("engine", "engine: other (driver, task setup, chunks)"),
     ("checkpoint_serialize", "checkpoint: serialization"),
@@ -32,7 +33,7 @@ CATEGORIES: tuple[tuple[str, str], ...] = (
     ("waiting", "waiting: task hand-offs, threads, idle"),
 )
 LABELS = dict(CATEGORIES)
-ENGINE_KEYS = ("plan", "commit", "input", "engine")
+ENGINE_KEYS = ("plan", "commit", "kernel", "input", "engine")
 
 
 def union_length(intervals: Iterable[tuple[float, float]]) -> float:
@@ -177,6 +178,7 @@ def breakdown(run: Run, scale: float, out: dict[str, float]) -> None:
     times = run.times
     out["plan"] += times.get(rec_mod.PLAN, 0.0) * scale
     out["commit"] += times.get(rec_mod.COMMIT, 0.0) * scale
+    out["kernel"] += times.get(rec_mod.KERNEL, 0.0) * scale
     out["input"] += times.get(rec_mod.INPUT, 0.0) * scale
     out["engine"] += times.get("engine", 0.0) * scale
     out["checkpoint_serialize"] += times.get("checkpoint_serialize", 0.0) * scale
@@ -323,7 +325,7 @@ class Summary:
         total = sum(self.breakdown.values())
         lines.append(f"  {'total':<48}{total:>10.4f}{(total / wall if wall else 0):>8.1%}")
         lines.append(
-            f"  {'(engine: planning + commit + input + other)':<48}{self.engine:>10.4f}"
+            f"  {'(engine: the five engine rows)':<48}{self.engine:>10.4f}"
             f"{(self.engine / wall if wall else 0):>8.1%}{_ms(self.engine / steps):>12}"
         )
         lines.append("")
@@ -344,6 +346,11 @@ class Summary:
         if not self.nodes:
             lines.append("  (no node ran)")
         notes = []
+        if not self.top_runs:
+            notes.append(
+                "no langgraph_jit graph ran while profiling (graphs built with LangGraph "
+                "itself, e.g. under LANGGRAPH_JIT=0, are not seen)"
+            )
         if any(row["remote"] for row in self.nodes):
             notes.append(
                 "(remote): the node ran on a task runner's worker; its time is the caller's "
