@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from typing import Any, Generic
 
 from langgraph_jit._constants import MISSING
@@ -86,6 +86,23 @@ class LastValue(Generic[Value], BaseChannel[Value, Value, Value]):
 
     def is_available(self) -> bool:
         return self.value is not MISSING
+
+
+def empty_copies(specs: Iterable[BaseChannel]) -> list[BaseChannel]:
+    """`spec.from_checkpoint(MISSING)` of each spec, in order: a run's new channels.
+    LastValues (most state keys) are made here without a method call each."""
+    out: list[BaseChannel] = []
+    append = out.append
+    for spec in specs:
+        if type(spec) is LastValue:
+            new = _new_object(LastValue)
+            new.typ = spec.typ
+            new.key = spec.key
+            new.value = MISSING
+            append(new)
+        else:
+            append(spec.from_checkpoint(MISSING))
+    return out
 
 
 class LastValueAfterFinish(Generic[Value], BaseChannel[Value, Value, tuple]):

@@ -45,7 +45,10 @@ def engine(run: Any) -> Generator[tuple, Any, None]:
     """The run loop. Yields (LOAD, config, before), (IO, target, method,
     args) or (RUN, tasks); expects back the loaded tuple, the call's result,
     or the first task error (None if the step succeeded)."""
-    saved = yield (LOAD, *run.checkpoint_lookup())
+    # Without a saver there is nothing to load (the drivers would answer None).
+    saved: Any = None
+    if run.persist.checkpointer is not None:
+        saved = yield (LOAD, *run.checkpoint_lookup())
     if saved is not None:
         # Values the checkpoint does not store (DeltaChannels) are rebuilt.
         saved = yield from rebuild_steps(
@@ -105,9 +108,11 @@ def engine(run: Any) -> Generator[tuple, Any, None]:
         yield from _settle(run, True)
         raise
     run.on_exit()
-    yield from _flush_io(run)
+    if run.persist.pending_io:
+        yield from _flush_io(run)
     # Durability "async" too means saved before the run returns.
-    yield from _settle(run, False)
+    if run.persist.unsettled:
+        yield from _settle(run, False)
     if run.lifecycle_events:
         yield (LIFECYCLE,)
     if run.status == "out_of_steps":
@@ -444,6 +449,64 @@ def drive_sync(run: Any, emit: Callable[[tuple], Any]) -> Iterator[Any]:
         if eager is not None:
             run.emitter.wakeup = None
             eager.close()
+
+
+def quiet(run: Any) -> bool:
+    """Whether `drive_quiet` can run `run`: it streams nothing and its steps have
+    no time limit (what drive_sync would do for it is then a plain loop)."""
+    return not run.emitter.stream_modes and not run.graph.step_timeout
+
+
+def drive_quiet(run: Any) -> None:
+    """Execute the engine of a run that streams nothing (`quiet`), as drive_sync
+    would, without its chunk handling: an invoke made no chunk to yield, so it
+    needs neither a generator nor the per-run closures of a stream."""
+    run.inline_single = True
+    gen = engine(run)
+    send = gen.send
+    has_handlers = bool(getattr(run.graph, "error_handlers", None))
+    reply: Any = None
+    while True:
+        try:
+            request = send(reply)
+        except StopIteration:
+            return
+        kind = request[0]
+        if kind is RUN:
+            # Only steps of several tasks come here (one task runs in the engine).
+            handlers: list[Any] | None = [] if has_handlers else None
+            reply = None
+            try:
+                for task, exc in run_step(
+                    request[1], timeout=None, max_concurrency=run.max_concurrency, added=handlers
+                ):
+                    if task is None:
+                        continue
+                    if exc is None:
+                        run.task_done(task)
+                        continue
+                    run.task_failed(task, exc)
+                    handler = None if handlers is None else run.error_handler_task(task, exc)
+                    if handler is not None:
+                        cast(list, handlers).append(handler)
+                    else:
+                        reply = step_error(reply, exc)
+            except TimeoutError as exc:
+                reply = exc
+        elif kind is IO_BATCH:
+            run.persist.perform(request[1])
+            reply = None
+        elif kind is SETTLE:
+            run.persist.settle(quiet=request[1])
+            reply = None
+        elif kind is IO:
+            reply = getattr(request[1], request[2])(*request[3])
+        elif kind is LIFECYCLE:
+            _lifecycle.dispatch(run)
+            reply = None
+        else:  # LOAD
+            saver = run.persist.checkpointer
+            reply = None if saver is None else _load(saver, request[1], request[2])
 
 
 class _CallerStopped(BaseException):

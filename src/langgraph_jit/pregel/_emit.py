@@ -7,10 +7,11 @@ and checkpoints are made. Chunks are (namespace, mode, payload) in `out`.
 
 from __future__ import annotations
 
-import weakref
 from collections import deque
 from collections.abc import Callable, Sequence
 from dataclasses import asdict
+from itertools import repeat
+from operator import attrgetter, is_
 from typing import Any, get_args
 
 from langgraph_jit._constants import CONF, CONFIG_KEY_CHECKPOINT_NS, INTERRUPT, MISSING
@@ -37,13 +38,6 @@ def stream_mode_set(stream_mode: str | Sequence[str], debug: bool = False) -> fr
     if debug:
         modes = [*modes, "updates", "values"]
     return frozenset(modes)
-
-
-# Per graph topology: (output keys object, its length, their channel ids) of
-# the last invoke that tracked its latest values.
-_OUTPUT_IDS: weakref.WeakKeyDictionary[Any, tuple[Any, int, frozenset[int]]] = (
-    weakref.WeakKeyDictionary()
-)
 
 
 def _no_op_writer(chunk: Any) -> None:
@@ -242,14 +236,14 @@ class Emitter:
         self._latest_only = True
         topo = self.topo
         keys = self.output_keys
-        cached = _OUTPUT_IDS.get(topo)
+        cached = topo.output_ids_cache
         if cached is not None and cached[0] is keys and cached[1] == len(keys):
             ids = cached[2]
         else:
             chan_id = topo.chan_id
             ids = frozenset(chan_id[k] for k in self.output_key_set if k in chan_id)
             # Kept per graph for the keys object most runs pass (the graph's own).
-            _OUTPUT_IDS[topo] = (keys, len(keys), ids)
+            topo.output_ids_cache = (keys, len(keys), ids)
         self._output_ids = ids
         self._latest = None if isinstance(keys, str) else {}
         # Everything counts as changed until the first values chunk.
@@ -267,9 +261,12 @@ class Emitter:
         if self._latest_only:
             out_ids = self._output_ids
             dirty = self._dirty_outputs
-            for c in bumped:
-                if c in out_ids:
-                    dirty.add(c)
+            if len(bumped) > 8:
+                dirty.update(out_ids.intersection(bumped))  # a wide commit: in C
+            else:
+                for c in bumped:
+                    if c in out_ids:
+                        dirty.add(c)
             if not (step_output and dirty and not out_ids.isdisjoint(updated)):
                 return
             latest = self._latest
@@ -280,6 +277,11 @@ class Emitter:
                 self._has_latest = True
                 names = self.topo.chan_names
                 channels = self.channels
+                if len(dirty) > 8 and _take_plain(latest, dirty, channels, names):
+                    dirty.clear()
+                    if self.wants_values:
+                        self.values()
+                    return
                 for c in dirty:
                     ch = channels[c]
                     if type(ch) is LastValue:
@@ -334,6 +336,24 @@ class Emitter:
                 return dict(latest)
             return {k: latest[k] for k in keys if k in latest}
         return self._latest
+
+
+_value_of = attrgetter("value")
+_PLAIN_KINDS = {LastValue}
+
+
+def _take_plain(latest: dict[str, Any], ids: Any, channels: list[Any], names: list[str]) -> bool:
+    """Copy the values of channels `ids` into `latest` by name, in C, when all
+    are LastValues holding a value (True); else change nothing (False)."""
+    ids = list(ids)
+    chans = list(map(channels.__getitem__, ids))
+    if set(map(type, chans)) != _PLAIN_KINDS:
+        return False
+    values = list(map(_value_of, chans))
+    if any(map(is_, values, repeat(MISSING))):
+        return False
+    latest.update(zip(map(names.__getitem__, ids), values))
+    return True
 
 
 def subgraph_state(task: Task, configurable: dict[str, Any]) -> dict[str, Any] | None:

@@ -13,6 +13,7 @@ import logging
 import threading
 from collections.abc import Sequence
 from hashlib import sha1
+from itertools import compress
 from typing import Any
 
 from xxhash import xxh3_128_hexdigest
@@ -86,6 +87,8 @@ from langgraph_jit.pregel._persist import CacheKey, Persister
 from langgraph_jit.types import Command, Send
 
 logger = logging.getLogger(ENGINE_LOGGER)
+# Makes a run's lock once when two threads ask for it first at once.
+_LOCK_MAKING = threading.Lock()
 # Configurable keys LangGraph copies into a task's metadata (for tracing).
 _PROPAGATE_TO_METADATA = (
     "thread_id",
@@ -223,9 +226,6 @@ class PregelRun:
         )
         self.tasks: list[Task] = []
         self.interrupts: list[Any] = []
-        # Guards run state that task calls (functional API) update from
-        # worker threads while a step runs.
-        self.lock = threading.RLock()
         self.lc_context = _lc.context_needed(config, self.emitter.stream_modes)
         if config.get("callbacks"):
             self.graph_callbacks = _lifecycle.graph_callbacks(config)
@@ -238,9 +238,25 @@ class PregelRun:
                 control = parent_task.run._control
         if control is not None:
             self._control = control
-        self._emitted_interrupts: set[int] = set()
         # Channels a commit found written but unknown (reused: almost always empty).
         self._unknown_channels: list[str] = []
+
+    # ids of the interrupts already reported (made on the first one)
+    _emitted_interrupts: set[int] | None = None
+    _lock: Any = None
+
+    @property
+    def lock(self) -> Any:
+        """Guards run state that task calls (functional API) update from
+        worker threads while a step runs; made on first use (most runs
+        never take it)."""
+        lock = self._lock
+        if lock is None:
+            with _LOCK_MAKING:
+                lock = self._lock
+                if lock is None:
+                    lock = self._lock = threading.RLock()
+        return lock
 
     @classmethod
     def for_thread_state(
@@ -485,6 +501,7 @@ class PregelRun:
             state.seen,
             state.has_seen,
             force_compiled=graph._force_compiled,
+            blank=saved is None,
         )
         self.channel_map = channel_map = dict(zip(topo.chan_names, state.channels))
         self.planner = Planner(topo, graph.managed, self.table, channel_map)
@@ -552,7 +569,11 @@ class PregelRun:
             if time_traveling and state.has_versions:
                 extra[CONFIG_KEY_REPLAY_STATE] = ReplayScope(self._replay_bound())
             self.configurable = {**self.configurable, **extra}
-        null_writes = [(c, v) for tid, c, v in persist.pending_writes if tid == NULL_TASK_ID]
+        null_writes = (
+            [(c, v) for tid, c, v in persist.pending_writes if tid == NULL_TASK_ID]
+            if persist.pending_writes
+            else None
+        )
         planner = self.planner
         if null_writes:
             # The nodes to examine next are those of the checkpoint's update
@@ -691,13 +712,13 @@ class PregelRun:
             return [(keys, input)]
         if not isinstance(input, dict):
             raise TypeError(f"Expected chunk to be a dict, got {type(input).__name__}")
-        chan_id = self.topo.chan_id
-        input_keys = self.topo.input_key_set(keys)
-        writes = [item for item in input.items() if item[0] in input_keys and item[0] in chan_id]
-        if len(writes) != len(input):
-            for k in input:
-                if k not in input_keys or k not in chan_id:
-                    logger.warning("Input channel %s not found in %s", k, keys)
+        known = self.topo.input_channel_set(keys)
+        if input.keys() <= known:  # every key an input channel (tested in C)
+            return list(input.items())
+        writes = [item for item in input.items() if item[0] in known]
+        for k in input:
+            if k not in known:
+                logger.warning("Input channel %s not found in %s", k, keys)
         return writes
 
     # -- the step loop ------------------------------------------------------
@@ -829,6 +850,8 @@ class PregelRun:
         if isinstance(exc, GraphInterrupt):
             interrupts = tuple(exc.args[0]) if exc.args else ()
             emitted = self._emitted_interrupts
+            if emitted is None:
+                emitted = self._emitted_interrupts = set()
             fresh = tuple(i for i in interrupts if id(i) not in emitted)
             emitted.update(id(i) for i in interrupts)
             if interrupts:
@@ -905,41 +928,21 @@ class PregelRun:
         table = self.table
         state = self.state
         tracking = state.tracking
-        ran: list[int] = []
-        consumed: list[int] = []
         consume_ids = topo.consume_ids
-        pushed: list[int] = []
-        rest = tasks
+        ran: Sequence[int]
+        consumed: Sequence[int]
         if len(tasks) == 1 and not tracking and tasks[0].path[0] == PULL:
             # A step of one node (chains): its id is never None.
             n1: int = tasks[0].node_id  # type: ignore[assignment]
-            ran.append(n1)
-            if consume_ids[n1]:
-                consumed.extend(consume_ids[n1])
+            ran = (n1,)
+            consumed = consume_ids[n1]
             table.has_seen[n1] = 1
-            rest = ()
-        for t in rest:
-            if t.path[0] == PULL:
-                # A pull task runs a graph node: its id is never None (no
-                # runtime check on the per-step path).
-                n: int = t.node_id  # type: ignore[assignment]
-                ran.append(n)
-                for c in consume_ids[n]:
-                    if c not in consumed:
-                        consumed.append(c)
-                if tracking:
-                    state.record_seen(t.name, n, table)
-            else:
-                if t.node_id is not None:  # task calls are not graph nodes
-                    pushed.append(t.node_id)
-                if tracking:
-                    state.record_seen(t.name, None, table)
+        elif not tasks:
+            ran = consumed = ()  # the input, an update: no node ran
+        else:
+            ran, consumed = self._note_ran(tasks)
         if input_task and tracking:
             state.record_seen(INPUT, None, table)
-        if rest:
-            table.mark_seen(ran)
-            if pushed:
-                table.mark_seen(pushed)
         unknown = self._unknown_channels
         bumped, bumped_avail, next_nodes = table.apply_writes(
             ran, consumed, writes, bump_step, versionless, unknown
@@ -958,10 +961,41 @@ class PregelRun:
         elif all(bumped_avail):
             updated = bumped
         else:
-            updated = [c for c, a in zip(bumped, bumped_avail) if a]
+            updated = list(compress(bumped, bumped_avail))
         state.updated_channels = updated
         self.planner.next_nodes = next_nodes if updated else None
         self.emitter.committed(bumped, updated, bump_step and not input_task)
+
+    def _note_ran(self, tasks: Sequence[Task]) -> tuple[list[int], list[int]]:
+        """For a commit of several tasks (or one a saver tracks): mark what
+        they saw; the nodes that ran and the trigger channels to consume."""
+        table = self.table
+        state = self.state
+        tracking = state.tracking
+        consume_ids = self.topo.consume_ids
+        ran: list[int] = []
+        consumed: list[int] = []
+        pushed: list[int] = []
+        for t in tasks:
+            if t.path[0] == PULL:
+                # A pull task runs a graph node: its id is never None (no
+                # runtime check on the per-step path).
+                n: int = t.node_id  # type: ignore[assignment]
+                ran.append(n)
+                for c in consume_ids[n]:
+                    if c not in consumed:
+                        consumed.append(c)
+                if tracking:
+                    state.record_seen(t.name, n, table)
+            else:
+                if t.node_id is not None:  # task calls are not graph nodes
+                    pushed.append(t.node_id)
+                if tracking:
+                    state.record_seen(t.name, None, table)
+        table.mark_seen(ran)
+        if pushed:
+            table.mark_seen(pushed)
+        return ran, consumed
 
     def _warn_unknown_channels(self, tasks: Sequence[Task], unknown: list[str]) -> None:
         """LangGraph's warning for writes to channels the graph lacks, naming

@@ -35,7 +35,13 @@ from langgraph_jit.channels import BaseChannel, Topic
 from langgraph_jit.pregel import _lc, _trace
 from langgraph_jit.pregel._core.task import _identifier
 from langgraph_jit.pregel._core.topology import Topology
-from langgraph_jit.pregel._drive import chunk_formatter, drive_async, drive_sync
+from langgraph_jit.pregel._drive import (
+    chunk_formatter,
+    drive_async,
+    drive_quiet,
+    drive_sync,
+    quiet,
+)
 from langgraph_jit.pregel._emit import stream_mode_set
 from langgraph_jit.pregel._migrate import migrate_pending_sends
 from langgraph_jit.pregel._node import ChannelWrite, ChannelWriteEntry, NodeBuilder, PregelNode
@@ -743,6 +749,9 @@ class Pregel(RunnableSurface, PregelProtocol):
             version,
             control,
         )
+        if run.trace is None and not _trace.profiling and quiet(run):
+            drive_quiet(run)  # nothing streamed: no chunks to gather
+            return self._invoke_result(run, stream_mode, [], version)
         chunks = list(_trace.wrap(run, drive_sync(run, emit)))
         return self._invoke_result(run, stream_mode, chunks, version)
 

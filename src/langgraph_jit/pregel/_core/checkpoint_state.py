@@ -18,6 +18,7 @@ from types import MappingProxyType
 from typing import TYPE_CHECKING, Any
 
 from langgraph_jit._constants import INTERRUPT, MISSING
+from langgraph_jit.channels.last_value import empty_copies
 from langgraph_jit.checkpoint._frozen import FrozenVersionsSeen, HandedOverCheckpoint, LayeredMap
 from langgraph_jit.checkpoint.base import CheckpointTuple
 from langgraph_jit.checkpoint.base.id import checkpoint_uuid6_str
@@ -135,7 +136,7 @@ class CheckpointState:
         self = cls()
         names = topo.chan_names
         self._names = names
-        self.channels = [specs[n].from_checkpoint(MISSING) for n in names]
+        self.channels = empty_copies(map(specs.__getitem__, names))
         self.versions = [0] * len(names)
         self.seen = [0] * len(topo.trig_chan)
         self.metadata = {"step": -2}

@@ -10,7 +10,10 @@ a cost that depends on what the step wrote, not on how many channels exist.
 from __future__ import annotations
 
 import logging
+from collections import deque
 from collections.abc import Sequence
+from itertools import repeat
+from operator import is_, itemgetter
 from typing import Any
 
 from langgraph_jit._constants import ENGINE_LOGGER, MISSING, RESERVED_WRITES
@@ -28,6 +31,16 @@ from langgraph_jit.errors import InvalidUpdateError, add_exception_note
 from langgraph_jit.pregel._core.topology import Topology
 
 logger = logging.getLogger(ENGINE_LOGGER)
+_first = itemgetter(0)
+_second = itemgetter(1)
+# An empty id list that is never appended to (what a commit that wrote no
+# self-clearing channel tests membership in).
+_NO_IDS: list[int] = []
+_PLAIN_KINDS = {LastValue}
+
+
+def _consume(it: Any) -> None:
+    deque(it, maxlen=0)
 
 
 # An integer buffer: a list[int] for the interpreted kernels, an int64 (or
@@ -75,6 +88,7 @@ class ChannelTable:
         has_seen: Sequence[int] = (),
         *,
         force_compiled: bool | None = None,
+        blank: bool = False,
     ) -> None:
         self.topo = topo
         self.channels = channels
@@ -84,12 +98,18 @@ class ChannelTable:
             self.kernels, self.compiled = step_python, False
         self.may_promote = not self.compiled and force_compiled is None and mode == "auto"
         self.wide_step = wide_step_threshold() if self.may_promote else 0
-        available = [
-            (0 if ch.value is MISSING else 1)
-            if type(ch) is LastValue
-            else (1 if ch.is_available() else 0)
-            for ch in channels
-        ]
+        # `blank`: new channels of a thread with no checkpoint (see Topology).
+        known = topo.blank_available if blank else None
+        available = (
+            known.copy()
+            if known is not None
+            else [
+                (0 if ch.value is MISSING else 1)
+                if type(ch) is LastValue
+                else (1 if ch.is_available() else 0)
+                for ch in channels
+            ]
+        )
         self.max_version = max(versions, default=0)
         n_nodes = topo.n_nodes
         if self.compiled:
@@ -170,8 +190,8 @@ class ChannelTable:
 
     def apply_writes(
         self,
-        ran_nodes: list[int],
-        consumed: list[int],
+        ran_nodes: Sequence[int],
+        consumed: Sequence[int],
         writes: Sequence[tuple[str, Any]],
         bump_step: bool,
         versionless: bool = False,
@@ -304,7 +324,7 @@ class ChannelTable:
 
     def _apply_plain(
         self,
-        ran_nodes: list[int],
+        ran_nodes: Sequence[int],
         writes: Sequence[tuple[str, Any]],
         bump_step: bool,
         unknown: list[str] | None,
@@ -341,7 +361,7 @@ class ChannelTable:
 
     def _apply_swept(
         self,
-        ran_nodes: list[int],
+        ran_nodes: Sequence[int],
         writes: Sequence[tuple[str, Any]],
         bump_step: bool,
         unknown: list[str] | None,
@@ -355,41 +375,122 @@ class ChannelTable:
         idle_sweep = self.topo.idle_sweep
         bumped: list[int] = []
         bumped_avail: list[int] = []
-        grouped = self._grouped(writes, unknown)
-        written_idle: list[int] = []
-        # Written self-clearing channels that now hold a new value: not swept.
-        fresh: list[int] = []
-        for c, vals in grouped.items():
-            ch = channels[c]
-            kind = type(ch)
-            if len(vals) == 1 and (kind is LastValue or kind is EphemeralValue):
-                # Their update of one value, inline (state keys, edge triggers).
-                value = ch.value = vals[0]
-                bumped.append(c)
-                if value is MISSING:
-                    bumped_avail.append(0)
-                else:
-                    bumped_avail.append(1)
-                    if kind is EphemeralValue:
-                        fresh.append(c)
+        # Written self-clearing channels, and those of them that now hold a
+        # new value (not swept): made when the first one is written.
+        written_idle: list[int] | None = None
+        fresh: list[int] = _NO_IDS
+        n_writes = len(writes)
+        ids: Sequence[int] | None = None
+        if n_writes == 1:
+            c = self.topo.chan_id.get(writes[0][0])
+            if c is None:
+                self._unknown_write(writes[0][0], unknown)
+                ids = ()
+            else:
+                ids = (c,)
+        elif n_writes == 2:
+            # A node's update and its edge's trigger (StateGraph chains).
+            chan_id = self.topo.chan_id
+            c1 = chan_id.get(writes[0][0])
+            c2 = chan_id.get(writes[1][0])
+            if c1 is not None and c2 is not None and c1 != c2:
+                ids = (c1, c2)
+        elif n_writes <= 8:
+            # A node's few keys (and its edges' triggers): grouped only when
+            # one channel is written twice or an unknown one is written.
+            ids = self._distinct_ids(writes)
+        else:
+            ids = distinct = self._distinct_ids(writes)
+            if distinct is not None:
+                plain = list(map(channels.__getitem__, distinct))
+                if set(map(type, plain)) == _PLAIN_KINDS:
+                    # Every one a plain key (a state's input): set in C.
+                    values = list(map(_second, writes))
+                    _consume(map(setattr, plain, repeat("value"), values))
+                    if any(map(is_, values, repeat(MISSING))):
+                        avails = [0 if v is MISSING else 1 for v in values]
+                    else:
+                        avails = [1] * n_writes
+                    written_ids = set(distinct) if self.idle_live else distinct
+                    return self._swept_rest(
+                        ran_nodes, bump_step, distinct, avails, written_ids, None, _NO_IDS
+                    )
+        written: Any  # what the sweep below tests "written" against
+        if ids is not None:
+            # One write per channel (most steps, a graph's input): no grouping;
+            # plain keys and edge triggers are set inline, in write order.
+            written = ids if n_writes <= 8 else set(ids)
+            for c, w in zip(ids, writes):
+                ch = channels[c]
+                kind = type(ch)
+                if kind is LastValue:
+                    value = ch.value = w[1]
+                    bumped.append(c)
+                    bumped_avail.append(0 if value is MISSING else 1)
+                    continue
                 if kind is EphemeralValue:
+                    value = ch.value = w[1]
+                    bumped.append(c)
+                    if written_idle is None:
+                        written_idle, fresh = [], []
                     written_idle.append(c)
-                continue
-            try:
-                changed = ch.update(vals)
-            except InvalidUpdateError:
-                raise
-            except Exception as exc:
-                self._note_failed_update(exc, c, vals)
-                raise
-            if changed:
-                avail = ch.is_available()
-                bumped.append(c)
-                bumped_avail.append(1 if avail else 0)
-                if avail and idle_sweep[c]:
-                    fresh.append(c)
-            if idle_sweep[c]:
-                written_idle.append(c)
+                    if value is MISSING:
+                        bumped_avail.append(0)
+                    else:
+                        bumped_avail.append(1)
+                        fresh.append(c)
+                    continue
+                avail = self._fold(c, ch, [w[1]], bumped, bumped_avail)
+                if idle_sweep[c]:
+                    if written_idle is None:
+                        written_idle, fresh = [], []
+                    written_idle.append(c)
+                    if avail == 1:
+                        fresh.append(c)
+        else:
+            written = self._grouped(writes, unknown)
+            for c, vals in written.items():
+                ch = channels[c]
+                kind = type(ch)
+                if len(vals) == 1 and (kind is LastValue or kind is EphemeralValue):
+                    # Their update of one value, inline (state keys, edge triggers).
+                    value = ch.value = vals[0]
+                    bumped.append(c)
+                    if kind is EphemeralValue:
+                        if written_idle is None:
+                            written_idle, fresh = [], []
+                        written_idle.append(c)
+                    if value is MISSING:
+                        bumped_avail.append(0)
+                    else:
+                        bumped_avail.append(1)
+                        if kind is EphemeralValue:
+                            fresh.append(c)
+                    continue
+                avail = self._fold(c, ch, vals, bumped, bumped_avail)
+                if idle_sweep[c]:
+                    if written_idle is None:
+                        written_idle, fresh = [], []
+                    written_idle.append(c)
+                    if avail == 1:
+                        fresh.append(c)
+        return self._swept_rest(
+            ran_nodes, bump_step, bumped, bumped_avail, written, written_idle, fresh
+        )
+
+    def _swept_rest(
+        self,
+        ran_nodes: Sequence[int],
+        bump_step: bool,
+        bumped: list[int],
+        bumped_avail: list[int],
+        written: Any,
+        written_idle: list[int] | None,
+        fresh: list[int],
+    ) -> tuple[list[int], list[int], list[int]]:
+        """_apply_swept after its write pass: the new-step sweep of the
+        self-clearing channels, then the kernel's commit."""
+        channels = self.channels
         idle_live = self.idle_live
         if idle_live or written_idle:
             # A new step (bump_step) for every self-clearing channel holding a
@@ -401,7 +502,7 @@ class ChannelTable:
                 if c in fresh:
                     continue
                 ch = channels[c]
-                if type(ch) is EphemeralValue and c not in grouped:
+                if type(ch) is EphemeralValue and c not in written:
                     # Cleared by a step without writes, inline (edge triggers).
                     if ch.value is not MISSING and bump_step:
                         ch.value = MISSING
@@ -415,9 +516,9 @@ class ChannelTable:
                     avail = ch.is_available()
                     bumped.append(c)
                     bumped_avail.append(1 if avail else 0)
-                if avail and c not in grouped:
+                if avail and c not in written:
                     live.append(c)
-            for c in written_idle:
+            for c in written_idle or ():
                 ch = channels[c]
                 if c in fresh and type(ch) is EphemeralValue:
                     live.append(c)  # just written: holds its value
@@ -437,6 +538,25 @@ class ChannelTable:
         if self.may_promote and bump_step and len(ran_nodes) >= self.wide_step:
             self._promote()
         return bumped, bumped_avail, self._commit(ran_nodes, bumped, bumped_avail)
+
+    def _fold(
+        self, c: int, ch: Any, vals: list[Any], bumped: list[int], bumped_avail: list[int]
+    ) -> int:
+        """Update channel c with `vals` (any kind), noting a bump: 1 when it
+        changed and holds a value, 0 when it changed to empty, -1 unchanged."""
+        try:
+            changed = ch.update(vals)
+        except InvalidUpdateError:
+            raise
+        except Exception as exc:
+            self._note_failed_update(exc, c, vals)
+            raise
+        if not changed:
+            return -1
+        avail = 1 if ch.is_available() else 0
+        bumped.append(c)
+        bumped_avail.append(avail)
+        return avail
 
     def _grouped(
         self, writes: Sequence[tuple[str, Any]], unknown: list[str] | None
@@ -461,9 +581,9 @@ class ChannelTable:
         if len(writes) > 8:
             # Many writes (a graph's input, a wide update): mostly one per
             # channel, grouped by comprehension when they all are.
-            ids = [chan_id.get(chan) for chan, _ in writes]
-            if None not in ids and len(set(ids)) == len(ids):
-                return {c: [w[1]] for c, w in zip(ids, writes)}  # type: ignore[misc]
+            ids = self._distinct_ids(writes)
+            if ids is not None:
+                return {c: [w[1]] for c, w in zip(ids, writes)}
         grouped: dict[int, list[Any]] = {}
         for chan, value in writes:
             written = chan_id.get(chan)
@@ -476,6 +596,15 @@ class ChannelTable:
             else:
                 vals.append(value)
         return grouped
+
+    def _distinct_ids(self, writes: Sequence[tuple[str, Any]]) -> list[int] | None:
+        """The channel ids of `writes` when every write is to a known channel
+        and no channel is written twice, else None."""
+        ids = [*map(self.topo.chan_id.get, map(_first, writes))]
+        distinct = set(ids)
+        if None in distinct or len(distinct) != len(ids):
+            return None
+        return ids  # type: ignore[return-value]
 
     @staticmethod
     def _unknown_write(chan: str, unknown: list[str] | None) -> None:
@@ -524,7 +653,7 @@ class ChannelTable:
 
     def _commit(
         self,
-        ran_nodes: list[int],
+        ran_nodes: Sequence[int],
         bumped: list[int],
         bumped_avail: list[int],
     ) -> list[int]:

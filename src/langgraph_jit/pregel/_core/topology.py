@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from langgraph_jit._constants import PULL
+from langgraph_jit._constants import MISSING, PULL
 from langgraph_jit.channels import (
     AnyValue,
     BaseChannel,
@@ -76,6 +76,10 @@ class Topology:
     """Integer view of a graph's channels, nodes and triggers."""
 
     _input_keys: tuple[Any, frozenset[str]] | None = None
+    _input_channels: tuple[Any, frozenset[str]] | None = None
+    # (output keys object, its length, their channel ids) of the last invoke
+    # that tracked its latest values (see Emitter.track_latest_values).
+    output_ids_cache: tuple[Any, int, frozenset[int]] | None = None
     _pull_tails: dict[str, bytes] | None = None
     _index_arrays: tuple[Any, Any, Any, Any] | None = None
 
@@ -166,6 +170,26 @@ class Topology:
         # channels of unknown behaviour are included via idle_sweep).
         self.n_nodes = len(self.node_names)
         self.n_channels = len(self.chan_names)
+        # Availability of each channel of a thread with no checkpoint yet,
+        # known here for the library's own channel kinds (a run without a
+        # saver then skips asking each new channel); None with a custom kind.
+        self.blank_available: list[int] | None = (
+            [1 if s.from_checkpoint(MISSING).is_available() else 0 for s in specs]
+            if all(type(s).__module__.startswith("langgraph_jit.channels.") for s in specs)
+            else None
+        )
+
+    def input_channel_set(self, keys: Any) -> frozenset[str]:
+        """Those of the graph's input channel names that are channels (kept
+        while `keys` is the same object, as `input_key_set`)."""
+        cached = self._input_channels
+        if cached is None or cached[0] is not keys:
+            chan_id = self.chan_id
+            cached = self._input_channels = (
+                keys,
+                frozenset(k for k in self.input_key_set(keys) if k in chan_id),
+            )
+        return cached[1]
 
     def input_key_set(self, keys: Any) -> frozenset[str]:
         """The graph's input channel names as a set (kept while `keys` is
