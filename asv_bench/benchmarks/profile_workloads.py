@@ -9,6 +9,9 @@ profiler: its rows run plain, so every row's ratio is against the same LangGraph
     .venv/bin/python -m asv_bench.compare --quick --rounds 2 --engines langgraph,jit \\
         --only 'graph-agent-tools*,graph-chain-100,graph-chain-100-profile*' --out /tmp/x
 
+`python -m asv_bench.benchmarks.profile_workloads [--rounds N]` measures the same three
+ways in one process by CPU time (steadier on a busy machine): the cost per step.
+
 The agent is the notebook's (notebooks/06_where_time_goes.ipynb): a fake chat model
 that asks for a tool until its last turn, a ToolNode, 5 turns. `graph-chain-100-profile-on`
 is the worst case, 100 nodes doing nothing, so the engine's few microseconds a step are
@@ -142,3 +145,66 @@ PROFILE_WORKLOADS = {
     "graph-chain-100-profile-off": (lambda api, s: chain_profiled(api, 100, s, "off"), True),
     "graph-chain-100-profile-on": (lambda api, s: chain_profiled(api, 100, s, "on"), True),
 }
+
+
+def overhead(rounds: int = 9, calls: int = 10) -> list[dict[str, Any]]:
+    """Process CPU time of plain / off / on runs, interleaved (median of `rounds` medians
+    of `calls` runs each): what recording costs per step, less sensitive to a busy
+    machine than the comparison's wall clock."""
+    import gc
+    import statistics
+    import time
+
+    api = Api("jit")
+    cases = {
+        "graph-agent-tools": lambda mode, saver: agent_tools(api, AGENT_TURNS, saver, mode),
+        "graph-chain-100": lambda mode, saver: chain_profiled(api, 100, saver, mode),
+    }
+    out = []
+    for name, make in cases.items():
+        for saver in (False, True):
+            runs = {mode: make(mode, saver) for mode in ("plain", "off", "on")}
+            for wl in runs.values():
+                for _ in range(3):
+                    wl.run()
+            samples: dict[str, list[float]] = {mode: [] for mode in runs}
+            for _ in range(rounds):
+                for mode, wl in runs.items():
+                    times = []
+                    for _ in range(calls):
+                        gc.collect()
+                        t0 = time.process_time()
+                        wl.run()
+                        times.append(time.process_time() - t0)
+                    samples[mode].append(statistics.median(times))
+            med = {mode: statistics.median(v) for mode, v in samples.items()}
+            steps = runs["plain"].steps
+            out.append(
+                {
+                    "workload": name,
+                    "saver": saver,
+                    **{f"{mode}_ms": med[mode] * 1e3 for mode in med},
+                    "off_pct": (med["off"] / med["plain"] - 1) * 100,
+                    "on_pct": (med["on"] / med["plain"] - 1) * 100,
+                    "on_us_per_step": (med["on"] - med["plain"]) / steps * 1e6,
+                }
+            )
+    return out
+
+
+if __name__ == "__main__":
+    import argparse
+
+    parser = argparse.ArgumentParser(description="profiler off/on cost (process CPU time)")
+    parser.add_argument("--rounds", type=int, default=9)
+    args = parser.parse_args()
+    print(
+        f"{'workload':<20}{'saver':<7}{'plain ms':>10}{'off ms':>10}{'on ms':>10}"
+        f"{'off':>9}{'on':>9}{'on µs/step':>12}"
+    )
+    for row in overhead(args.rounds):
+        print(
+            f"{row['workload']:<20}{'yes' if row['saver'] else '-':<7}{row['plain_ms']:>10.3f}"
+            f"{row['off_ms']:>10.3f}{row['on_ms']:>10.3f}{row['off_pct']:>+8.1f}%"
+            f"{row['on_pct']:>+8.1f}%{row['on_us_per_step']:>12.2f}"
+        )
