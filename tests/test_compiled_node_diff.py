@@ -447,11 +447,22 @@ def test_never_waits_in_auto_mode(monkeypatch):
     monkeypatch.setattr(_kernels, "_settings", None)
     started = []
     monkeypatch.setattr(node_batch.CompiledNode, "_compile", lambda self, *a: started.append(a[0]))
-    node = langgraph_jit.compiled_node(score)
+    node = langgraph_jit.compiled_node(score_never_compiled)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", CompiledNodeWarning)
         got = build("jit", node).invoke({"n": 20})
     assert same(got, build("langgraph", score).invoke({"n": 20}))
+    if not _kernels.jit_disabled_by_env():
+        assert len(started) == 1  # a compile was started, not waited for
+
+
+def score_never_compiled(s):
+    # score's body in a function of its own: compiled loops are kept per function.
+    x = s["x"]
+    w = s["w"]
+    if x % 3 == 0:
+        return {"total": x * w, "count": 1, "best": math.sqrt(x + w), "flags": 1}
+    return {"total": x / 7.0 - w, "count": 2, "best": float(x % 11), "flags": 0}
 
 
 @pytest.mark.skipif(_compiled is None, reason="numba is not importable")
@@ -479,3 +490,89 @@ def test_watched_tasks_take_outputs_from_one_loop(monkeypatch):
     key = lambda c: repr(sorted(c.items()))
     assert sorted(map(key, got)) == sorted(map(key, expected))
     assert _history(ours, config) == _history(lg, config)
+
+
+def other(s):
+    return {"total": s["x"] * 1e-3 + 0.1, "count": 10, "best": -1.0, "flags": 2}
+
+
+@pytest.mark.parametrize("pattern", ["wwwowwoowwww", "wowowo", "owwwwwwwwo", "wwwwwowwwwww"])
+def test_packets_to_several_nodes_keep_their_order(mode, pattern):
+    """Runs of packets into the compiled node between packets to another node: each run
+    is a batch in its place, so float sums fold in LangGraph's order."""
+    results = []
+    for pkg in ("langgraph", "jit"):
+        graph_mod = (
+            lg_graph if pkg == "langgraph" else __import__("langgraph_jit.graph", fromlist=["x"])
+        )
+        send = lg_types.Send if pkg == "langgraph" else Send
+        node = score if pkg == "langgraph" else langgraph_jit.compiled_node(score)
+
+        def route(s, send=send):
+            return [
+                send("work" if c == "w" else "other", {"x": i * 7919 % 1000, "w": i / 3.0})
+                for i, c in enumerate(pattern)
+            ]
+
+        b = graph_mod.StateGraph(State)
+        b.add_node("start", lambda s: {})
+        b.add_node("work", node)
+        b.add_node("other", other)
+        b.add_edge(graph_mod.START, "start")
+        b.add_conditional_edges("start", route, ["work", "other"])
+        results.append(b.compile().invoke({"n": 0}))
+    assert same(results[1], results[0])
+
+
+def test_async_invoke(mode):
+    import asyncio
+
+    expected = build("langgraph", score).invoke({"n": 300})
+    got = asyncio.run(build("jit", langgraph_jit.compiled_node(score)).ainvoke({"n": 300}))
+    assert same(got, expected)
+
+
+def extra_key(s):
+    x = s["x"]
+    return {"total": x * 0.25, "count": 1, "best": 0.0, "flags": 0, "not_in_state": x}
+
+
+def test_output_key_not_in_state(mode):
+    try:
+        expected = build("langgraph", extra_key).invoke({"n": 20})
+    except Exception as exc:  # LangGraph's own rule, whatever it is
+        with pytest.raises(type(exc)):
+            build("jit", langgraph_jit.compiled_node(extra_key)).invoke({"n": 20})
+        return
+    got = build("jit", langgraph_jit.compiled_node(extra_key)).invoke({"n": 20})
+    assert same(got, expected)
+
+
+def test_subgraph_with_a_compiled_node(mode):
+    """A compiled node inside a subgraph called as a node of its parent."""
+    results = []
+    for pkg in ("langgraph", "jit"):
+        graph_mod = (
+            lg_graph if pkg == "langgraph" else __import__("langgraph_jit.graph", fromlist=["x"])
+        )
+        node = score if pkg == "langgraph" else langgraph_jit.compiled_node(score)
+        inner = build(pkg, node)
+        outer = graph_mod.StateGraph(State)
+        outer.add_node("inner", inner)
+        outer.add_edge(graph_mod.START, "inner")
+        results.append(outer.compile().invoke({"n": 60}))
+    assert same(results[1], results[0])
+
+
+@pytest.mark.skipif(_compiled is None, reason="numba is not importable")
+def test_first_packet_failing_does_not_stop_compiling(monkeypatch):
+    """The first packet raises in Python (the example the compile checks types with):
+    the error is the same, and a later batch compiles."""
+    monkeypatch.setenv("LANGGRAPH_JIT_KERNELS", "compiled")
+    monkeypatch.delenv("LANGGRAPH_JIT_DISABLE_JIT", raising=False)
+    monkeypatch.setattr(_kernels, "_settings", None)
+    node = langgraph_jit.compiled_node(divide)
+    assert node.run_batch([{"x": 5}, {"x": 1}]).error is not None
+    result = node.run_batch([{"x": 1}, {"x": 2}, {"x": 3}])
+    assert result.error is None and result.n_compiled == 3
+    assert result.columns[0].tolist() == [1.0 / (x - 5) for x in (1, 2, 3)]

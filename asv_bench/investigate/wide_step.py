@@ -62,15 +62,24 @@ def _compare(run: Any, reps: int) -> tuple[float, float]:
 
 
 def main() -> None:
+    import argparse
+
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--sizes", help="comma-separated N of parallel-N (default 20,...,4096)")
+    ap.add_argument("--no-loop", action="store_true", help="skip the 30-step loops")
+    args = ap.parse_args()
+    sizes = (
+        tuple(int(n) for n in args.sizes.split(",")) if args.sizes else (20, 64, 256, 1024, 4096)
+    )
     os.environ["LANGGRAPH_JIT_WIDE_STEP"] = "1"
     assert _kernels.warmup(), "numba is needed for this measurement"
     print("| workload | N | python ms | compiled ms | python / compiled |")
     print("|---|---:|---:|---:|---:|")
-    for n in (20, 64, 256, 1024, 4096):
+    for n in sizes:
         wl = W.parallel(W.Api("jit"), n, False)
         p, c = _compare(wl.run, max(3, 20_000 // n))
         print(f"| parallel-N (one wide step) | {n} | {p * 1e3:.2f} | {c * 1e3:.2f} | {p / c:.2f} |")
-    for n in (20, 100, 1000):
+    for n in () if args.no_loop else (20, 100, 1000):
         p, c = _compare(_wide_loop(n, 30), 3)
         print(f"| 30 wide steps | {n} | {p * 1e3:.2f} | {c * 1e3:.2f} | {p / c:.2f} |")
 

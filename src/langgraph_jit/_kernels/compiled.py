@@ -82,3 +82,9 @@ def jit_function(func):
     """njit for a function made at run time (a compiled node's rewrite and loop):
     no on-disk cache, since its source is not a file numba can stamp."""
     return numba.njit(nogil=True)(func)
+
+
+def compile_for(dispatcher, args) -> None:
+    """Compile `dispatcher` for the types of `args` without running it (typing errors
+    raise here; what the code raises at run time does not)."""
+    dispatcher.compile(tuple(numba.typeof(a) for a in args))

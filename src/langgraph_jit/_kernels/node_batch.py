@@ -24,6 +24,7 @@ import inspect
 import textwrap
 import threading
 import warnings
+import weakref
 from collections.abc import Callable, Sequence
 from operator import itemgetter
 from typing import Any
@@ -96,8 +97,25 @@ class _Loop:
         self.shapes = shapes
 
 
+_loops_by_function: weakref.WeakKeyDictionary[Any, dict[tuple[Any, ...], Any]] = (
+    weakref.WeakKeyDictionary()
+)
+_loops_lock = threading.Lock()
+
+
+def _shared_loops(fn: Any) -> dict[tuple[Any, ...], Any]:
+    with _loops_lock:
+        try:
+            return _loops_by_function.setdefault(fn, {})
+        except TypeError:  # not weak-referenceable (a builtin): its own
+            return {}
+
+
 class CompiledNode:
     """A node function with a batched, compiled path (see `compiled_node`)."""
+
+    # What the planner looks for (pregel/_core/batch.py), without importing this module.
+    is_compiled_node = True
 
     def __init__(self, fn: Callable[[Any], Any]) -> None:
         if not callable(fn):
@@ -108,8 +126,10 @@ class CompiledNode:
         self._rewrite: _Rewrite | None = None
         self._rewrite_error: str | None = None
         self._rewritten = False
-        # input signature -> the compiled loop, None while compiling, or the reason it failed
-        self._loops: dict[tuple[Any, ...], _Loop | str | None] = {}
+        # input signature -> the compiled loop, None while compiling, or the reason it
+        # failed; shared by every compiled_node of the same function (a graph rebuilt
+        # per request compiles once per process).
+        self._loops: dict[tuple[Any, ...], _Loop | str | None] = _shared_loops(fn)
         self._warned: set[str] = set()
 
     def __call__(self, state: Any) -> Any:
@@ -253,7 +273,7 @@ class CompiledNode:
         wait: bool,
     ) -> _Loop | str | None:
         rows = [c[:1].copy() for c in columns]
-        with self._lock:
+        with _loops_lock:
             state = self._loops.get(key, _UNSEEN)
             if state is _UNSEEN:
                 self._loops[key] = None
@@ -279,6 +299,9 @@ class CompiledNode:
                 return
             try:
                 loop = _compile_loop(self.fn, rewrite, rows, example)
+            except _TryAgain:
+                self._loops.pop(key, None)  # the next batch starts a compile again
+                return
             except _NotCompilable as exc:
                 self._loops[key] = str(exc)
             except Exception as exc:  # numba's typing and lowering errors
@@ -348,6 +371,10 @@ def _column(args: Sequence[Any], field: str) -> Any:
 
 class _NotCompilable(Exception):
     pass
+
+
+class _TryAgain(Exception):
+    """The example packet raised in Python: its types cannot be checked with it."""
 
 
 def _rewrite(fn: Any) -> _Rewrite:
@@ -487,10 +514,18 @@ def _compile_loop(fn: Any, rewrite: _Rewrite, rows: list[Any], example: Any) -> 
         raise _NotCompilable("numba is not available")
     jit = compiled.jit_function
     kernel = jit(rewrite.func)
-    first = kernel(*(c[0] for c in rows))
+    row = [c[0] for c in rows]
+    compiled.compile_for(kernel, row)
     (signature,) = kernel.nopython_signatures
+    try:
+        first = kernel(*row)
+    except Exception as exc:  # this packet raises: check the types with another one
+        raise _TryAgain() from exc
     out_types = signature.return_type
-    python_out = fn(example)
+    try:
+        python_out = fn(example)
+    except Exception as exc:  # this packet fails in Python: check with another batch's
+        raise _TryAgain() from exc
     if not isinstance(python_out, dict) or tuple(python_out) != rewrite.keys:
         raise _NotCompilable("in Python it returned something other than the dict it spells")
     if not isinstance(first, tuple) or len(first) != len(rewrite.keys):
@@ -526,13 +561,13 @@ def _compile_loop(fn: Any, rewrite: _Rewrite, rows: list[Any], example: Any) -> 
             )
     params = [f"c{i}" for i in range(len(rows))]
     outs = [f"o{k}" for k in range(len(rewrite.keys))]
-    row = ", ".join(f"{p}[i]" for p in params)
+    reads = ", ".join(f"{p}[i]" for p in params)
     body = "".join(f"        {o}[i] = r[{k}]\n" for k, o in enumerate(outs))
     source = (
         f"def batch_loop(n, done, {', '.join(params + outs)}):\n"
         "    for i in range(n):\n"
         "        done[0] = i\n"
-        f"        r = kernel({row})\n"
+        f"        r = kernel({reads})\n"
         f"{body}"
         "    done[0] = n\n"
     )

@@ -536,6 +536,9 @@ class Histogram(BaseChannel[Any, Any, Any]):
         if not values:
             return False
         np = _numpy()
+        if set(map(type, values)) <= _PLAIN_NUMBERS:
+            # Only numbers (per-packet tasks): no look at each value in Python.
+            return self._count(np, list(values), [])
         flat: list[float] = []
         # Array writes stay arrays (a compiled_node batch writes its whole column as
         # one): counts do not depend on the order values are counted in.
@@ -556,6 +559,10 @@ class Histogram(BaseChannel[Any, Any, Any]):
                     f"Channel '{self.key}' (Histogram) accepts 1-D sequences, got shape {arr.shape}"
                 )
             arrays.append(arr.reshape(-1))
+        return self._count(np, flat, arrays)
+
+    def _count(self, np: Any, flat: list[Any], arrays: list[Any]) -> bool:
+        """Add the bins of the numbers in `flat` and `arrays` to a copy of the counts."""
         counts = self.counts.copy()  # the previous step's array may be held elsewhere
         n = len(flat) + sum(len(a) for a in arrays)
         kernels = reduce_kernels() if n >= KERNEL_MIN_WRITES else None
@@ -565,7 +572,12 @@ class Histogram(BaseChannel[Any, Any, Any]):
             counts += np.array(_bin_counts_python(self.edges.tolist(), flat), dtype=np.int64)
         else:
             if flat:
-                arrays.append(np.array(flat, dtype=np.float64))
+                try:
+                    arrays.append(np.array(flat, dtype=np.float64))
+                except OverflowError:  # an int beyond float: Python compares it exactly
+                    counts += np.array(
+                        _bin_counts_python(self.edges.tolist(), flat), dtype=np.int64
+                    )
             for arr in arrays:
                 kernels.bin_counts(self.edges, counts, np.ascontiguousarray(arr))
         self.counts = counts
@@ -576,6 +588,9 @@ class Histogram(BaseChannel[Any, Any, Any]):
 
     def is_available(self) -> bool:
         return True
+
+
+_PLAIN_NUMBERS = frozenset({int, float})
 
 
 def _bin_counts_python(edges: list[float], values: list[float]) -> list[int]:

@@ -196,14 +196,7 @@ class Task:
 
     @property
     def sort_key(self) -> tuple[int, str, Any]:
-        # LangGraph orders writes by the task path string: every pull task
-        # (by node name) before every push task (by index).
-        path = self.path
-        if path[0] == PULL:
-            return (0, path[1], 0)
-        if isinstance(path[1], tuple):  # a task call: after the sends
-            return (2, _task_path_str(path[1]), path[2])
-        return (1, "", path[1])  # a Send: (PUSH, idx, False)
+        return _task_sort_key(self)
 
     def send(self, writes: Sequence[tuple[str, Any]]) -> None:
         self.writes.extend(writes)
@@ -308,7 +301,15 @@ def _is_interrupt_id(key: Any) -> bool:
 
 
 def _task_sort_key(task: Task) -> tuple[int, str, Any]:
-    return task.sort_key
+    """LangGraph orders writes by the task path string: every pull task (by node
+    name) before every push task (by index). A plain function, not the property
+    itself: a step sorts all its tasks (10,000 for a wide fan-out)."""
+    path = task.path
+    if path[0] == PULL:
+        return (0, path[1], 0)
+    if path[1].__class__ is tuple:  # a task call: after the sends
+        return (2, _task_path_str(path[1]), path[2])
+    return (1, "", path[1])  # a Send: (PUSH, idx, False)
 
 
 def _task_path_str(path: Any) -> str:
