@@ -479,7 +479,10 @@ class Persister:
         state.new_checkpoint(step, metadata)
         self.created_checkpoint = True
         if self.saving:
-            self._put_current()
+            if self._step_puts:  # known from the first put on
+                self._put_step()
+            else:
+                self._put_current()
 
     def _put_current(self) -> None:
         """Queue a put of the current checkpoint as a child of the last saved one."""
