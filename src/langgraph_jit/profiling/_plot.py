@@ -96,7 +96,8 @@ def _bar(summary: Summary, ax: Any) -> None:
 
 def _lanes(summary: Summary) -> list[tuple[str, list[tuple[float, float]], list[str]]]:
     """(label, [(start, width)], [category]) per lane: runs first, then nodes."""
-    t0 = summary.recorder.t0
+    # From the first run's start (a profiled program may import for seconds before it).
+    t0 = min((run.t0 for run in summary.all_runs), default=summary.recorder.t0)
     by_run: dict[str, tuple[list[tuple[float, float]], list[str]]] = {}
     by_node: dict[str, tuple[list[tuple[float, float]], list[str]]] = {}
     for run in summary.all_runs:
@@ -127,7 +128,7 @@ def _timeline(
     ax.set_yticks(range(len(lanes)))
     ax.set_yticklabels([label for label, _, _ in lanes], fontsize=8)
     ax.invert_yaxis()
-    ax.set_xlabel("seconds since the profile started")
+    ax.set_xlabel("seconds since the first run started")
     ax.set_title("Timeline (runs: their sections; nodes: their attempts)")
     ax.grid(axis="x", alpha=0.3)
 
