@@ -122,9 +122,9 @@ def kernels_loading() -> bool:
     return _compiled is None and not _compiled_failed
 
 
-# The background loader starts at the second ask (a wide step, a very large graph, a
-# big numeric fold), not the first: a process that runs one such step can never win
-# back what loading costs (~0.4 s of CPU with a warm cache), and its one run then pays
+# The background loader starts at the second ask (a wide step, a very large graph,
+# a compiled_node's typed columns), not the first: a process that runs one such step
+# can never win back what loading costs (~0.4 s of CPU with a warm cache), and its one run then pays
 # neither the thread start nor the import's contention for the GIL (+0.27 ms on the
 # first invoke of a 20-node fan-out in a fresh process, over the fallback's 1.35 ms).
 LOAD_AT_ASK = 2
@@ -209,6 +209,23 @@ def reduce_kernels() -> ModuleType | None:
     if mode == "compiled":
         return _load_compiled()
     return _compiled_or_start()
+
+
+def loaded_reduce_kernels() -> ModuleType | None:
+    """reduce_kernels() for folds of Python numbers (what plain nodes write): the
+    compiled folds only once something else loaded numba (or
+    LANGGRAPH_JIT_KERNELS=compiled asks for them); never a reason to load it.
+    Gathering Python numbers into an array costs most of what the kernel saves
+    (1.3x for floats, 3x for ints at 10,000 writes), while `import numba` adds ~35,000
+    objects to the heap, which the collector's full passes then walk: the 10,000-task
+    numeric fan-out ran 25-40% slower once numba was imported, and 2.8x slower in
+    `python -m asv_bench.compare` (540 vs 97 ms, min of the jit and jit-fallback rows)."""
+    mode = kernel_mode()
+    if mode == "python":
+        return None
+    if mode == "compiled":
+        return _load_compiled()
+    return _compiled
 
 
 def kernels_for(n_nodes: int, mode: str | None = None) -> tuple[ModuleType, bool]:

@@ -21,7 +21,7 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from langgraph_jit._constants import MISSING
-from langgraph_jit._kernels import reduce_kernels, reduce_source
+from langgraph_jit._kernels import loaded_reduce_kernels, reduce_kernels, reduce_source
 from langgraph_jit._overwrite import Overwrite
 from langgraph_jit.channels.base import BaseChannel
 from langgraph_jit.channels.binop import (
@@ -49,7 +49,10 @@ __all__ = (
 # asv_bench.investigate.reduce_threshold`: a float add is one specialised bytecode
 # (~16 ns/write interpreted, ~11 ns/write just to build the array), so floats pay
 # only from ~500 writes (1.5x at 10k); integers (the int64 overflow check) and
-# histogram bins (a bisect per value) pay from ~16 (4.7x and 6.9x at 10k).
+# histogram bins (a bisect per value) pay from ~16 (4.7x and 6.9x at 10k). For such
+# Python numbers the kernels are used only once numba is loaded anyway
+# (`loaded_reduce_kernels`: loading it costs more than they save); a compiled_node's
+# typed columns (`Column`) ask for them.
 FLOAT_KERNEL_MIN_WRITES = 512
 KERNEL_MIN_WRITES = 32
 
@@ -71,7 +74,7 @@ def fold_numbers(acc: Any, op: int, values: Sequence[Any]) -> Any:
         # so they need a float to start from.
         if acc_kind is not float and not (acc_kind is int and op == reduce_source.ADD):
             return MISSING
-        kernels = reduce_kernels() if len(values) >= FLOAT_KERNEL_MIN_WRITES else None
+        kernels = loaded_reduce_kernels() if len(values) >= FLOAT_KERNEL_MIN_WRITES else None
         if kernels is None:
             return reduce_source.fold_float(float(acc), op, values)
         import numpy as np
@@ -79,7 +82,7 @@ def fold_numbers(acc: Any, op: int, values: Sequence[Any]) -> Any:
         return kernels.fold_float(float(acc), op, np.array(values, dtype=np.float64))
     if kind is not int or acc_kind is not int:
         return MISSING
-    kernels = reduce_kernels() if len(values) >= KERNEL_MIN_WRITES else None
+    kernels = loaded_reduce_kernels() if len(values) >= KERNEL_MIN_WRITES else None
     if kernels is None or not _INT64_MIN <= acc <= _INT64_MAX:
         return reduce_source.fold_int(acc, op, values)[0]
     import numpy as np
@@ -565,7 +568,7 @@ class Histogram(BaseChannel[Any, Any, Any]):
         """Add the bins of the numbers in `flat` and `arrays` to a copy of the counts."""
         counts = self.counts.copy()  # the previous step's array may be held elsewhere
         n = len(flat) + sum(len(a) for a in arrays)
-        kernels = reduce_kernels() if n >= KERNEL_MIN_WRITES else None
+        kernels = loaded_reduce_kernels() if n >= KERNEL_MIN_WRITES else None
         if kernels is None:
             for arr in arrays:
                 flat.extend(arr.tolist())
