@@ -338,6 +338,11 @@ def test_fanout_task_fails_after_its_siblings(kind, tmp_path, dsn):
     _same(case)
 
 
+def _conf(label: str) -> dict:
+    """A saver call's config (the pipeline keys entries by thread and namespace)."""
+    return {"configurable": {"thread_id": "t", "checkpoint_ns": "", "i": label}}
+
+
 def test_offer_from_threads_keeps_order_and_errors():
     """AsyncWritePipeline.offer from other threads: entries are committed in
     the order offered, one receipt's failure does not touch another's, and
@@ -351,21 +356,21 @@ def test_offer_from_threads_keeps_order_and_errors():
             await asyncio.sleep(0)
             if any(m == "bad" for m, _ in calls):
                 raise ValueError("bad call")
-            committed.extend(a[0] for _, a in calls)
+            committed.extend(a[0]["configurable"]["i"] for _, a in calls)
 
         pipeline = AsyncWritePipeline(commit)
         good, bad = Receipt(), Receipt()
         # Nothing was submitted on the loop yet: an offer is refused.
-        assert not pipeline.offer([("put", ("early",))], good)
-        await pipeline.submit([("put", ("g-1",))], good)
+        assert not pipeline.offer([("put", (_conf("early"),))], good)
+        await pipeline.submit([("put", (_conf("g-1"),))], good)
         loop = asyncio.get_running_loop()
 
         def offer_many() -> list[bool]:
             taken = []
             for i in range(100):
-                taken.append(pipeline.offer([("put", (f"g{i}",))], good))
+                taken.append(pipeline.offer([("put", (_conf(f"g{i}"),))], good))
                 if i == 50:
-                    taken.append(pipeline.offer([("bad", ("b",))], bad))
+                    taken.append(pipeline.offer([("bad", (_conf("b"),))], bad))
             return taken
 
         taken = await loop.run_in_executor(None, offer_many)

@@ -9,7 +9,15 @@ from __future__ import annotations
 from typing import Any
 
 __version__ = "0.1.0"
-__all__ = ("__version__", "install", "jit_enabled", "profile", "progress", "warmup")
+__all__ = (
+    "__version__",
+    "compiled_node",
+    "install",
+    "jit_enabled",
+    "profile",
+    "progress",
+    "warmup",
+)
 
 
 def jit_enabled() -> bool:
@@ -28,6 +36,14 @@ def warmup(*, background: bool = False) -> bool:
     from langgraph_jit._kernels import warmup as _warmup
 
     return _warmup(background=background)
+
+
+def compiled_node(fn: Any) -> Any:
+    """A numeric node function whose Send fan-out runs as one compiled loop over the
+    step's packets (see langgraph_jit._kernels.node_batch and docs/kernels.md)."""
+    from langgraph_jit._kernels.node_batch import compiled_node as _compiled_node
+
+    return _compiled_node(fn)
 
 
 def install(*, force: bool = False) -> bool:

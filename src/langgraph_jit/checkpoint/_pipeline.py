@@ -11,7 +11,9 @@ queued, and the first error among them, which the run raises.
 
 The queue is bounded: a run that gets ahead of the database by more than
 `max_queued` entries waits (backpressure). Reads drain the queue first, so
-they see every step queued before them.
+they see every step queued before them; a read of one checkpoint namespace
+(`get_tuple`) waits only for the entries that write to it, so a subgraph
+that loads its checkpoint does not wait on its parent's queued steps.
 
 `WritePipeline` drives a blocking connection from a writer thread;
 `AsyncWritePipeline` an async one from a task on the saver's event loop
@@ -30,6 +32,7 @@ from collections import deque
 from collections.abc import Awaitable, Callable, Generator, Sequence
 
 Calls = Sequence[tuple[str, tuple]]  # ("put" | "put_writes", positional args)
+Namespace = tuple[str, str]  # (thread id, checkpoint namespace), both as str
 
 # Entries (steps) one transaction takes at most: a group's statements are
 # held in memory and a long transaction holds the write lock longer.
@@ -42,6 +45,14 @@ IDLE_SECONDS = 2.0
 # LINGER_GROUP entries, someone waits for the queue, or LINGER_SECONDS passed.
 LINGER_GROUP = 32
 LINGER_SECONDS = 0.005
+
+
+def read_namespace(config: dict) -> Namespace | None:
+    """The namespace a read of `config` looks at (None: not one namespace)."""
+    conf = config.get("configurable") or {}
+    if "thread_id" not in conf:
+        return None
+    return str(conf["thread_id"]), str(conf.get("checkpoint_ns", ""))
 
 
 class Receipt:
@@ -74,11 +85,25 @@ class _GroupQueue:
         self.in_flight = 0  # entries taken by the writer, not yet settled
         self.settled = 0  # entries ever settled (reads wait for a count)
         self.queued = 0  # entries ever queued
+        # namespace -> `queued` after its latest entry: what a read of it waits
+        # for (entries settle in queue order). Emptied whenever all settled.
+        self.last_entry: dict[Namespace, int] = {}
 
     def _enqueue(self, calls: Calls, receipt: Receipt) -> None:
         receipt.pending += 1
         self.queue.append((calls, receipt))
-        self.queued += 1
+        self.queued = queued = self.queued + 1
+        last_entry = self.last_entry
+        for _, args in calls:  # every call's first argument is its config
+            conf = args[0]["configurable"]
+            last_entry[str(conf["thread_id"]), str(conf.get("checkpoint_ns", ""))] = queued
+
+    def drain_target(self, namespace: Namespace | None) -> int:
+        """The `settled` count a read waits for: every entry queued so far, or
+        (given a namespace) its latest entry."""
+        if namespace is None:
+            return self.queued
+        return self.last_entry.get(namespace, 0)
 
     def _take(self) -> list[tuple[Calls, Receipt]]:
         queue = self.queue
@@ -93,6 +118,8 @@ class _GroupQueue:
         receipt.pending -= 1
         self.in_flight -= 1
         self.settled += 1
+        if self.settled == self.queued:
+            self.last_entry.clear()
         return receipt
 
     @property
@@ -174,12 +201,13 @@ class WritePipeline(_GroupQueue):
                 while receipt.pending:
                     self._cond.wait()
 
-    def drain(self) -> None:
-        """Until everything queued so far is settled (reads call this first)."""
+    def drain(self, namespace: Namespace | None = None) -> None:
+        """Until everything queued so far (for `namespace`, if given) is
+        settled (reads call this first)."""
         if not self.busy:
             return
         with self._cond:
-            target = self.queued
+            target = self.drain_target(namespace)
             while self.settled < target:
                 self._cond.wait()
 
@@ -303,10 +331,11 @@ class AsyncWritePipeline(_GroupQueue):
             self._go.set()
             await receipt._event.wait()
 
-    async def drain(self) -> None:
+    async def drain(self, namespace: Namespace | None = None) -> None:
         if not self.busy:
             return
-        target = self.queued
+        with self._lock:
+            target = self.drain_target(namespace)
         while self.settled < target:
             self._settled.clear()
             self._go.set()

@@ -13,7 +13,13 @@ from collections.abc import AsyncIterator, Iterator, Sequence
 from typing import Any
 
 from langgraph_jit.checkpoint import _sql
-from langgraph_jit.checkpoint._pipeline import AsyncWritePipeline, Calls, WritePipeline
+from langgraph_jit.checkpoint._pipeline import (
+    AsyncWritePipeline,
+    Calls,
+    Namespace,
+    WritePipeline,
+    read_namespace,
+)
 from langgraph_jit.checkpoint.base import (
     BaseCheckpointSaver,
     ChannelVersions,
@@ -74,17 +80,17 @@ class SqlSaver(BaseCheckpointSaver[str]):
             return self.ops.write_steps(self.serde, calls, whole=True)
         return self.ops.write_steps(self.serde, calls)
 
-    def _drain(self) -> None:
-        """Wait for queued steps, so a read sees them."""
+    def _drain(self, namespace: Namespace | None = None) -> None:
+        """Wait for queued steps (of `namespace`, if given), so a read sees them."""
         pipeline = self._pipeline
         if pipeline and pipeline.busy:
-            pipeline.drain()
+            pipeline.drain(namespace)
 
     # -- API
 
     def get_tuple(self, config: dict) -> CheckpointTuple | None:
         """The checkpoint named by `config` (its `checkpoint_id`, else the latest), or None."""
-        self._drain()
+        self._drain(read_namespace(config))
         return _sql.run(self.ops.get_tuple(self.serde, config), self._execute)
 
     def list(
@@ -210,13 +216,13 @@ class AsyncSqlSaver(_sql.SyncOverAsync, BaseCheckpointSaver[str]):
     async def _commit_calls(self, calls: Calls) -> None:
         await self._write(_sql.coalesced(self._write_steps(calls)))
 
-    async def _drain(self) -> None:
-        """Wait for queued steps, so a read sees them."""
+    async def _drain(self, namespace: Namespace | None = None) -> None:
+        """Wait for queued steps (of `namespace`, if given), so a read sees them."""
         if self.write_pipeline.busy:
-            await self.write_pipeline.drain()
+            await self.write_pipeline.drain(namespace)
 
     async def aget_tuple(self, config: dict) -> CheckpointTuple | None:
-        await self._drain()
+        await self._drain(read_namespace(config))
         return await _sql.arun(self.ops.get_tuple(self.serde, config), self._execute)
 
     async def alist(
