@@ -8,7 +8,12 @@ What changed underneath, and what each case below exercises:
 - a run without a checkpoint takes its channels' availability from the graph's topology
   (library channel kinds only: a custom channel class is asked as before);
 - an input dict whose keys are all input channels becomes writes without a per-key test;
-- a run makes its lock and its set of reported interrupts only when first needed.
+- a run makes its lock and its set of reported interrupts only when first needed;
+- invoke() of a run that streams nothing drives the engine in a plain loop (drive_quiet),
+  a step of one task runs without a copy of the step's task list, and a run without a
+  saver neither asks to load a checkpoint nor goes through the persister to make one;
+- a wide commit gives the channels that trigger no node their versions in C (the kernel
+  still reads a trigger's version before bumping it).
 
 Each case builds the same graph with `langgraph` and `langgraph_jit` and compares what a
 user sees: invoke's output, the stream chunks of every mode, get_state and the history,
@@ -449,5 +454,31 @@ def test_invoke_without_streams_parallel_steps_errors_retries_subgraphs(saver: b
             lambda: build(False).invoke({"log": []}, {**cfg("4"), "recursion_limit": 1})
         )
         return obs
+
+    assert_same(program)
+
+
+@pytest.mark.parametrize("saver", [False, True])
+def test_wide_update_that_retriggers_its_own_node(saver: bool) -> None:
+    """A node looping on itself (conditional edge) while writing more than eight
+    keys, a reducer among them: a wide commit that bumps the trigger of the node
+    that just ran, which must not count as seen by it."""
+
+    def program(lg: Impl) -> Any:
+        g = lg.graph
+        fields: dict[str, Any] = dict.fromkeys(_keys(12), int)
+        fields["acc"] = Annotated[list, operator.add]
+        State = TypedDict("State", fields)  # type: ignore[misc]
+
+        def step(s: dict) -> dict:
+            k = s.get("k00", 0)
+            return {**dict.fromkeys(_keys(12), k + 1), "acc": [k]}
+
+        b = g.StateGraph(State)
+        b.add_node("step", step)
+        b.add_edge(g.START, "step")
+        b.add_conditional_edges("step", lambda s: g.END if s["k00"] >= 4 else "step")
+        app = b.compile(checkpointer=lg.InMemorySaver() if saver else None)
+        return observe_all_modes(app, {"k00": 0, "acc": []})
 
     assert_same(program)

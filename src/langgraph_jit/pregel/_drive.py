@@ -74,11 +74,15 @@ def engine(run: Any) -> Generator[tuple, Any, None]:
                 lookup = run.cache_lookup()
                 if lookup:
                     run.apply_cached((yield (IO, run.persist.cache, "get", (lookup,))))
-            tasks = run.runnable_tasks()
-            if run.inline_single and len(tasks) == 1:
-                error = _run_one(run, tasks[0])
+            tasks = run.tasks
+            if run.inline_single and len(tasks) == 1 and not tasks[0].cached:
+                error = _run_one(run, tasks[0])  # a chain's step: run here
             else:
-                error = yield (RUN, tasks)
+                tasks = run.runnable_tasks()
+                if run.inline_single and len(tasks) == 1:
+                    error = _run_one(run, tasks[0])
+                else:
+                    error = yield (RUN, tasks)
             if error is not None:
                 if pending:
                     yield from _flush_io(run)

@@ -944,9 +944,13 @@ class PregelRun:
         if input_task and tracking:
             state.record_seen(INPUT, None, table)
         unknown = self._unknown_channels
-        bumped, bumped_avail, next_nodes = table.apply_writes(
-            ran, consumed, writes, bump_step, versionless, unknown
-        )
+        if not consumed and not versionless and topo.swept_commit:
+            # What apply_writes picks for most graphs, called directly.
+            bumped, bumped_avail, next_nodes = table._apply_swept(ran, writes, bump_step, unknown)
+        else:
+            bumped, bumped_avail, next_nodes = table.apply_writes(
+                ran, consumed, writes, bump_step, versionless, unknown
+            )
         if unknown:
             self._warn_unknown_channels(tasks, unknown)
             unknown.clear()
@@ -1015,7 +1019,12 @@ class PregelRun:
     def save_checkpoint(self, source: str, parents: dict[str, str] | None = None) -> None:
         """Make this step's checkpoint (saved when persisting) and move on
         to the next step."""
-        self.persist.save(source, self.step, self.configurable, parents)
+        persist = self.persist
+        if persist.checkpointer is None and not persist.saving:
+            # All persist.save does when nothing observes the checkpoint.
+            self.state.new_checkpoint(self.step, None)
+        else:
+            persist.save(source, self.step, self.configurable, parents)
         self.step += 1
 
     def _emit_checkpoint(self) -> None:

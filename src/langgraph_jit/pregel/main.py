@@ -687,7 +687,7 @@ class Pregel(RunnableSurface, PregelProtocol):
                 control=control,
             )
             run.emitter.track_latest_values()
-            return run, chunk_formatter([], False, "v1", run.namespace)
+            return run, None  # see _values_formatter: made only if it streams
         run = self._new_run(
             input,
             config,
@@ -752,6 +752,7 @@ class Pregel(RunnableSurface, PregelProtocol):
         if run.trace is None and not _trace.profiling and quiet(run):
             drive_quiet(run)  # nothing streamed: no chunks to gather
             return self._invoke_result(run, stream_mode, [], version)
+        emit = emit or _values_formatter(run)
         chunks = list(_trace.wrap(run, drive_sync(run, emit)))
         return self._invoke_result(run, stream_mode, chunks, version)
 
@@ -786,6 +787,7 @@ class Pregel(RunnableSurface, PregelProtocol):
             version,
             control,
         )
+        emit = emit or _values_formatter(run)
         chunks = [c async for c in _trace.awrap(run, drive_async(run, emit))]
         return self._invoke_result(run, stream_mode, chunks, version)
 
@@ -988,6 +990,12 @@ class _CurrentWakeup:
 
     def __getitem__(self, index: int) -> Any:
         return self.emitter.wakeup
+
+
+def _values_formatter(run: PregelRun) -> Callable[[tuple], Any]:
+    """What invoke's run (stream mode "values", kept as latest values, see
+    _invoke_run) shows of a chunk: none of its own."""
+    return chunk_formatter([], False, "v1", run.namespace)
 
 
 def _addresses_checkpoints(*configs: dict | None) -> bool:

@@ -12,8 +12,8 @@ from __future__ import annotations
 import logging
 from collections import deque
 from collections.abc import Sequence
-from itertools import repeat
-from operator import is_, itemgetter
+from itertools import compress, repeat
+from operator import is_, itemgetter, not_, setitem
 from typing import Any
 
 from langgraph_jit._constants import ENGINE_LOGGER, MISSING, RESERVED_WRITES
@@ -685,6 +685,23 @@ class ChannelTable:
             )
             planned: list[int] = self._out[:n].tolist()
             return planned
+        if len(bumped) > 8:
+            # A wide commit (a state's input): the channels that trigger no
+            # node get their version and availability here, in C; the kernel
+            # sees only the others (it reads a trigger's version before
+            # bumping it: what the nodes that ran have seen).
+            triggers = list(map(t.triggers_a_node.__getitem__, bumped))
+            if not all(triggers):
+                plain = list(map(not_, triggers))
+                bumped_plain = list(compress(bumped, plain))
+                _consume(map(setitem, repeat(self.versions), bumped_plain, repeat(next_version)))
+                _consume(
+                    map(
+                        setitem, repeat(self.available), bumped_plain, compress(bumped_avail, plain)
+                    )
+                )
+                bumped = list(compress(bumped, triggers))
+                bumped_avail = list(compress(bumped_avail, triggers))
         out = self._out
         n = self.kernels.commit_and_plan(
             t.trig_ptr,

@@ -166,6 +166,9 @@ class Topology:
         # No channel a step changes unwritten (self-clearing, deferred): a
         # commit is the write pass alone (ChannelTable._apply_plain).
         self.plain_commit = not self.idle_ids and not self.finish_capable
+        # Self-clearing channels but no deferred ones (every Pregel graph has
+        # the tasks Topic): ChannelTable._apply_swept commits its steps.
+        self.swept_commit = not self.plain_commit and not self.finish_capable
         # Channels that are always swept on a new step if available (user
         # channels of unknown behaviour are included via idle_sweep).
         self.n_nodes = len(self.node_names)
