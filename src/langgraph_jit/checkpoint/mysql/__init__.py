@@ -10,8 +10,7 @@ their shallow variants, store on langgraph-checkpoint-mysql's tables (see
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
-from contextlib import AbstractContextManager, closing, contextmanager, suppress
+from contextlib import suppress
 from typing import Any
 
 from langgraph_jit.checkpoint import _sql
@@ -19,7 +18,7 @@ from langgraph_jit.checkpoint._pipeline import WritePipeline
 from langgraph_jit.checkpoint._sql_saver import SqlSaver
 from langgraph_jit.checkpoint.base import SerializerProtocol
 from langgraph_jit.checkpoint.mysql import _ops
-from langgraph_jit.store.mysql.base import connection_closed
+from langgraph_jit.store.mysql.base import borrowed, connection_closed, reconnecting, reopen
 
 __all__ = ["BaseSyncMySQLSaver"]
 
@@ -101,53 +100,20 @@ class BaseSyncMySQLSaver(SqlSaver):
         """The driver's tuple cursor (whatever cursor the connection defaults to)."""
         raise NotImplementedError
 
-    @contextmanager
-    def _connection(self) -> Iterator[Any]:
-        conn = self.conn
-        if hasattr(conn, "cursor"):
-            with self.lock:
-                yield conn
-            return
-        factory = conn if callable(conn) else getattr(conn, "connect", None)
-        if factory is None:
-            raise TypeError(f"Invalid connection or pool type: {type(conn)}")
-        made = factory()
-        with made if isinstance(made, AbstractContextManager) else closing(made) as found:
-            yield found
-
-    def _reopen(self, conn: Any) -> None:
-        conn.connect()
-        if self.session_statements:
-            with conn.cursor() as cur:
-                for statement in self.session_statements:
-                    cur.execute(statement)
-
     def _run(self, op: _sql.Op, write: bool) -> Any:
-        with self._connection() as conn:
+        with borrowed(self.conn, self.lock) as conn:
             autocommit = conn.get_autocommit()
             if write and autocommit:
                 op = in_transaction(op)
             try:
                 with conn.cursor(self._cursor_class()) as cur:
-                    execute = statement_runner(cur)
-                    first = True
-
-                    def execute_first_again(kind: int, sql: str, params: Any) -> Any:
-                        nonlocal first
-                        if not first:
-                            return execute(kind, sql, params)
-                        first = False
-                        try:
-                            return execute(kind, sql, params)
-                        except Exception:
-                            # The server closed the connection before this op's
-                            # first statement: reopen it once and go on.
-                            if conn is not self.conn or not connection_closed(conn):
-                                raise
-                        self._reopen(conn)
-                        return execute(kind, sql, params)
-
-                    result = _sql.run(op, execute_first_again)
+                    own = conn is self.conn
+                    execute = reconnecting(
+                        statement_runner(cur),
+                        conn,
+                        (lambda: reopen(conn, self.session_statements)) if own else None,
+                    )
+                    result = _sql.run(op, execute)
                 if not autocommit:  # ends a read's snapshot too
                     conn.commit()
                 return result

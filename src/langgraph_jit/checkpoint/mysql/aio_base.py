@@ -13,7 +13,13 @@ from langgraph_jit.checkpoint._pipeline import AsyncWritePipeline
 from langgraph_jit.checkpoint._sql_saver import AsyncSqlSaver
 from langgraph_jit.checkpoint.base import SerializerProtocol
 from langgraph_jit.checkpoint.mysql import _ops, _single, in_transaction
-from langgraph_jit.store.mysql.base import SESSION_STATEMENTS, connection_closed, parse_conn_string
+from langgraph_jit.store.mysql.base import (
+    SESSION_STATEMENTS,
+    areconnecting,
+    areopen,
+    connection_closed,
+    parse_conn_string,
+)
 
 if TYPE_CHECKING:
     from typing_extensions import Self
@@ -96,13 +102,6 @@ class BaseAsyncMySQLSaver(AsyncSqlSaver):
             finally:
                 await saver._drain()
 
-    async def _reopen(self, conn: Any) -> None:
-        await conn.ping(reconnect=True)
-        if self.session_statements:
-            async with conn.cursor() as cur:
-                for statement in self.session_statements:
-                    await cur.execute(statement)
-
     async def _run(self, op: _sql.Op, write: bool) -> Any:
         conn = self.conn
         if hasattr(conn, "cursor"):
@@ -119,26 +118,13 @@ class BaseAsyncMySQLSaver(AsyncSqlSaver):
             op = in_transaction(op)
         try:
             async with conn.cursor(self._cursor_class()) as cur:
-                execute = statement_runner(cur)
-                first = True
-
-                async def execute_first_again(kind: int, sql: str, params: Any) -> Any:
-                    nonlocal first
-                    if not first:
-                        return await execute(kind, sql, params)
-                    first = False
-                    try:
-                        return await execute(kind, sql, params)
-                    except Exception:
-                        # The server closed the connection before this op's first
-                        # statement: reopen it once and go on (pools replace
-                        # their closed connections themselves).
-                        if conn is not self.conn or not connection_closed(conn):
-                            raise
-                    await self._reopen(conn)
-                    return await execute(kind, sql, params)
-
-                result = await _sql.arun(op, execute_first_again)
+                own = conn is self.conn
+                execute = areconnecting(
+                    statement_runner(cur),
+                    conn,
+                    (lambda: areopen(conn, self.session_statements)) if own else None,
+                )
+                result = await _sql.arun(op, execute)
             if not autocommit:  # ends a read's snapshot too
                 await conn.commit()
             return result

@@ -14,6 +14,8 @@ from langgraph_jit.store.base import Op, Result, TTLConfig
 from langgraph_jit.store.mysql.base import (
     SESSION_STATEMENTS,
     MySQLIndexConfig,
+    areconnecting,
+    areopen,
     connection_closed,
     fewest_round_trips,
     in_transaction,
@@ -108,37 +110,17 @@ class BaseAsyncMySQLStore(_sql.AsyncSqlStore):
                 return await self._in_transaction(acquired, op)
         raise TypeError(f"Invalid connection or pool type: {type(conn)}")
 
-    async def _reopen(self, conn: Any) -> None:
-        await conn.ping(reconnect=True)
-        if self.session_statements:
-            async with conn.cursor() as cur:
-                for statement in self.session_statements:
-                    await cur.execute(statement)
-
     async def _in_transaction(self, conn: Any, op: _sql.Batch) -> Any:
         op = fewest_round_trips(op) if conn.get_autocommit() else in_transaction(op)
         try:
             async with conn.cursor(self._cursor_class()) as cur:
-                execute = async_executor(cur)
-                first = True
-
-                async def execute_first_again(kind: int, sql: str, params: Any) -> Any:
-                    nonlocal first
-                    if not first:
-                        return await execute(kind, sql, params)
-                    first = False
-                    try:
-                        return await execute(kind, sql, params)
-                    except Exception:
-                        # The server had closed the connection before this batch's
-                        # first statement: reopen it once and go on (pools replace
-                        # their closed connections themselves).
-                        if conn is not self.conn or not connection_closed(conn):
-                            raise
-                    await self._reopen(conn)
-                    return await execute(kind, sql, params)
-
-                return await _sql.arun(op, execute_first_again, self.embeddings)
+                own = conn is self.conn
+                execute = areconnecting(
+                    async_executor(cur),
+                    conn,
+                    (lambda: areopen(conn, self.session_statements)) if own else None,
+                )
+                return await _sql.arun(op, execute, self.embeddings)
         except BaseException:
             if not connection_closed(conn):
                 await conn.rollback()

@@ -1,11 +1,12 @@
-"""The MySQL stores' shared part: connection strings, session settings, and
-`BaseSyncMySQLStore`, the store on a sync DB-API connection (PyMySQL's)."""
+"""MySQL's shared part (the stores' and the checkpoint savers'): connection
+strings, session settings, borrowing a connection and reopening one the server
+closed; and `BaseSyncMySQLStore`, the store on a sync DB-API connection (PyMySQL's)."""
 
 from __future__ import annotations
 
 import threading
 import urllib.parse
-from collections.abc import Callable, Iterator
+from collections.abc import Awaitable, Callable, Iterator
 from contextlib import AbstractContextManager, closing, contextmanager
 from typing import Any
 
@@ -102,6 +103,87 @@ def connection_closed(conn: Any) -> bool:
     return hasattr(conn, "connected") and not conn.connected
 
 
+@contextmanager
+def borrowed(conn: Any, lock: AbstractContextManager[Any]) -> Iterator[Any]:
+    """The connection a batch of statements runs on: `conn` itself, under `lock`;
+    or one that `conn` (a callable) or its `connect()` (a pool) makes, closed after."""
+    if hasattr(conn, "cursor"):
+        with lock:
+            yield conn
+        return
+    factory = conn if callable(conn) else getattr(conn, "connect", None)
+    if factory is None:
+        raise TypeError(f"Invalid connection or pool type: {type(conn)}")
+    made = factory()
+    with made if isinstance(made, AbstractContextManager) else closing(made) as found:
+        yield found
+
+
+def reopen(conn: Any, session_statements: tuple[str, ...]) -> None:
+    """Reconnect a closed sync connection and rerun its session settings."""
+    conn.connect()
+    if session_statements:
+        with conn.cursor() as cur:
+            for statement in session_statements:
+                cur.execute(statement)
+
+
+async def areopen(conn: Any, session_statements: tuple[str, ...]) -> None:
+    """Reconnect a closed async connection and rerun its session settings."""
+    await conn.ping(reconnect=True)
+    if session_statements:
+        async with conn.cursor() as cur:
+            for statement in session_statements:
+                await cur.execute(statement)
+
+
+Execute = Callable[[int, str, Any], Any]
+
+
+def reconnecting(execute: Execute, conn: Any, reopen_it: Callable[[], None] | None) -> Execute:
+    """`execute`, except that when the server had closed the connection (restart,
+    wait_timeout, KILL) before the first statement, it reopens it once
+    (`reopen_it`; None for a borrowed connection, which its pool replaces) and goes on."""
+    first = True
+
+    def run(kind: int, sql: str, params: Any) -> Any:
+        nonlocal first
+        if not first:
+            return execute(kind, sql, params)
+        first = False
+        try:
+            return execute(kind, sql, params)
+        except Exception:
+            if reopen_it is None or not connection_closed(conn):
+                raise
+        reopen_it()
+        return execute(kind, sql, params)
+
+    return run
+
+
+def areconnecting(
+    execute: Execute, conn: Any, reopen_it: Callable[[], Awaitable[None]] | None
+) -> Execute:
+    """`reconnecting` for an async driver's `execute` coroutine function."""
+    first = True
+
+    async def run(kind: int, sql: str, params: Any) -> Any:
+        nonlocal first
+        if not first:
+            return await execute(kind, sql, params)
+        first = False
+        try:
+            return await execute(kind, sql, params)
+        except Exception:
+            if reopen_it is None or not connection_closed(conn):
+                raise
+        await reopen_it()
+        return await execute(kind, sql, params)
+
+    return run
+
+
 def dbapi_executor(cur: Any) -> Callable[[int, str, Any], Any]:
     def execute(kind: int, sql: str, params: Any) -> Any:
         if kind == _sql.MANY:
@@ -140,52 +222,18 @@ class BaseSyncMySQLStore(_sql.SyncSqlStore):
         """The driver's tuple cursor (whatever cursor class the connection defaults to)."""
         raise NotImplementedError
 
-    @contextmanager
-    def _connection(self) -> Iterator[Any]:
-        conn = self.conn
-        if hasattr(conn, "cursor"):
-            with self.lock:
-                yield conn
-            return
-        factory = conn if callable(conn) else getattr(conn, "connect", None)
-        if factory is None:
-            raise TypeError(f"Invalid connection or pool type: {type(conn)}")
-        made = factory()
-        with made if isinstance(made, AbstractContextManager) else closing(made) as found:
-            yield found
-
-    def _reopen(self, conn: Any) -> None:
-        conn.connect()
-        if self.session_statements:
-            with conn.cursor() as cur:
-                for statement in self.session_statements:
-                    cur.execute(statement)
-
     def _run(self, op: _sql.Batch) -> Any:
-        with self._connection() as conn:
+        with borrowed(self.conn, self.lock) as conn:
             op = fewest_round_trips(op) if conn.get_autocommit() else in_transaction(op)
             try:
                 with conn.cursor(self._cursor_class()) as cur:
-                    execute = dbapi_executor(cur)
-                    first = True
-
-                    def execute_first_again(kind: int, sql: str, params: Any) -> Any:
-                        nonlocal first
-                        if not first:
-                            return execute(kind, sql, params)
-                        first = False
-                        try:
-                            return execute(kind, sql, params)
-                        except Exception:
-                            # The server had closed the connection (restart,
-                            # wait_timeout, KILL) before this batch's first statement:
-                            # reopen it once and go on.
-                            if conn is not self.conn or not connection_closed(conn):
-                                raise
-                        self._reopen(conn)
-                        return execute(kind, sql, params)
-
-                    return _sql.run(op, execute_first_again, self.embeddings)
+                    own = conn is self.conn
+                    execute = reconnecting(
+                        dbapi_executor(cur),
+                        conn,
+                        (lambda: reopen(conn, self.session_statements)) if own else None,
+                    )
+                    return _sql.run(op, execute, self.embeddings)
             except BaseException:
                 if not connection_closed(conn):
                     conn.rollback()
