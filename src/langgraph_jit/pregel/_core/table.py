@@ -29,6 +29,7 @@ from langgraph_jit.channels.ephemeral_value import EphemeralValue
 from langgraph_jit.channels.last_value import LastValue
 from langgraph_jit.errors import InvalidUpdateError, add_exception_note
 from langgraph_jit.pregel._core.topology import Topology
+from langgraph_jit.pregel._core.write_groups import group_sliced
 
 logger = logging.getLogger(ENGINE_LOGGER)
 _first = itemgetter(0)
@@ -579,6 +580,11 @@ class ChannelTable:
             if c1 is not None and c2 is not None and c1 != c2:
                 return {c1: [value1], c2: [value2]}
         if len(writes) > 8:
+            # Runs of one channel (Send packets, a compiled node's column) or every
+            # task writing the same keys (a fan-out): sliced in C (write_groups.py).
+            sliced = group_sliced(writes, chan_id)
+            if sliced is not None:
+                return sliced
             # Many writes (a graph's input, a wide update): mostly one per
             # channel, grouped by comprehension when they all are.
             ids = self._distinct_ids(writes)
