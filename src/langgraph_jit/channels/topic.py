@@ -62,6 +62,14 @@ class Topic(Generic[Value], BaseChannel[Sequence, Any, list]):
             changed = bool(self.values)
             # A fresh list (not clear()): a checkpoint taken earlier may still hold the old one.
             buffer = self.values = []
+        if (
+            type(values) is list
+            and len(values) > 8
+            and not any(issubclass(k, list) for k in set(map(type, values)))
+        ):
+            # Many single values (a router's Send packets, J, issue 17): one extend.
+            buffer.extend(values)
+            return True
         for value in values:
             if isinstance(value, list):
                 if value:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import inspect
 from collections.abc import Callable, Hashable, Sequence
+from itertools import repeat
+from operator import attrgetter
 from typing import Any, Literal, NamedTuple, get_args, get_origin, get_type_hints
 
 from langgraph_jit._constants import END, START, TASKS
@@ -11,6 +13,9 @@ from langgraph_jit.errors import InvalidUpdateError
 from langgraph_jit.pregel._node import NodeCall
 from langgraph_jit.pregel._trace import atraced_call, traced_call
 from langgraph_jit.types import Send
+
+_SENDS = {Send}
+_node_of = attrgetter("node")
 
 BRANCH_TO = "branch:to:{}"
 
@@ -137,6 +142,11 @@ class BranchWriter:
     def _writes(self, result: Any) -> list[tuple[str, Any]]:
         if not isinstance(result, (list, tuple)):
             result = [result]
+        elif len(result) > 8 and set(map(type, result)) == _SENDS:
+            # A router's fan-out (J, issue 17): its packets checked and made writes in C.
+            if END in map(_node_of, result):
+                raise InvalidUpdateError("Cannot send a packet to the END node")
+            return list(zip(repeat(TASKS), result))
         ends = self.spec.ends
         destinations = [r if isinstance(r, Send) else ends[r] for r in result] if ends else result
         if any(dest is None or dest == START for dest in destinations):
