@@ -185,7 +185,12 @@ class PregelRun:
         control: Any = None,
     ) -> None:
         self.graph = graph
-        self.topo = topo = graph._topology
+        topo = graph._topology
+        if checkpointer is None and not interrupt_before and not interrupt_after:
+            # Nothing sees a channel's version or a trigger's value: edge
+            # triggers need no clearing (see Topology.unswept_triggers).
+            topo = topo.unswept_triggers(output_keys, stream_keys)
+        self.topo = topo
         self.input = input
         self.config = config
         self.configurable = configurable = config.get(CONF) or {}

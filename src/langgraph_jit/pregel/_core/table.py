@@ -432,14 +432,13 @@ class ChannelTable:
                 if kind is EphemeralValue:
                     value = ch.value = w[1]
                     bumped.append(c)
-                    if written_idle is None:
-                        written_idle, fresh = [], []
-                    written_idle.append(c)
-                    if value is MISSING:
-                        bumped_avail.append(0)
-                    else:
-                        bumped_avail.append(1)
-                        fresh.append(c)
+                    bumped_avail.append(0 if value is MISSING else 1)
+                    if idle_sweep[c]:  # else an unswept trigger (Topology.unswept_triggers)
+                        if written_idle is None:
+                            written_idle, fresh = [], []
+                        written_idle.append(c)
+                        if value is not MISSING:
+                            fresh.append(c)
                     continue
                 avail = self._fold(c, ch, [w[1]], bumped, bumped_avail)
                 if idle_sweep[c]:
@@ -457,15 +456,12 @@ class ChannelTable:
                     # Their update of one value, inline (state keys, edge triggers).
                     value = ch.value = vals[0]
                     bumped.append(c)
-                    if kind is EphemeralValue:
+                    bumped_avail.append(0 if value is MISSING else 1)
+                    if kind is EphemeralValue and idle_sweep[c]:
                         if written_idle is None:
                             written_idle, fresh = [], []
                         written_idle.append(c)
-                    if value is MISSING:
-                        bumped_avail.append(0)
-                    else:
-                        bumped_avail.append(1)
-                        if kind is EphemeralValue:
+                        if value is not MISSING:
                             fresh.append(c)
                     continue
                 avail = self._fold(c, ch, vals, bumped, bumped_avail)

@@ -7,6 +7,7 @@ plans (and orders) pull tasks by sorted name.
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -145,6 +146,21 @@ class Topology:
         )
         self.idle_sweep: list[bool] = [idle_update_may_change(s) for s in specs]
         self.idle_ids: list[int] = [c for c, idle in enumerate(self.idle_sweep) if idle]
+        # EphemeralValues that only trigger nodes (a StateGraph's `branch:to:`
+        # edges): no node reads them, and every node they trigger reads a list
+        # of channels, so it is never skipped for an empty input (see
+        # unswept_triggers).
+        read: set[str] = set()
+        for p in self.procs:
+            read.update((p.channels,) if isinstance(p.channels, str) else p.channels)
+        self._trigger_only: list[int] = [
+            c
+            for c, (name, spec) in enumerate(zip(self.chan_names, specs))
+            if type(spec) is EphemeralValue
+            and c2n[c]
+            and name not in read
+            and all(not isinstance(self.procs[n].channels, str) for n in c2n[c])
+        ]
         # Runs of graphs without DeltaChannels skip the delta bookkeeping entirely.
         self.has_delta_channels: bool = any(isinstance(s, DeltaChannel) for s in specs)
         self.default_stream_keys: list[str] | None = None  # set by the graph
@@ -181,6 +197,45 @@ class Topology:
             if all(type(s).__module__.startswith("langgraph_jit.channels.") for s in specs)
             else None
         )
+
+    # Names of the channels `unswept_triggers` leaves uncleared (empty here).
+    unswept: frozenset[str] = frozenset()
+    # (output keys, stream keys, the variant) of the last unswept_triggers call.
+    _unswept_variant: tuple[Any, Any, Topology] | None = None
+
+    def unswept_triggers(self, output_keys: Any, stream_keys: Any) -> Topology:
+        """This topology for a run that nothing observes channel by channel (no
+        saver, no breakpoint): its trigger-only EphemeralValues that are not
+        among the keys the run outputs or streams are never cleared by a step
+        without writes, so a step bumps its edge's trigger and nothing else.
+        Nothing such a run shows depends on it: a node fires when its
+        trigger's version passes the one it saw, which the clearing bump never
+        does, and only a saver's checkpoints show versions and trigger values.
+        Self when no channel qualifies; kept for the keys objects of the last
+        call (a graph's own, for most runs)."""
+        if not self._trigger_only:
+            return self
+        cached = self._unswept_variant
+        if cached is not None and cached[0] is output_keys and cached[1] is stream_keys:
+            return cached[2]
+        names = self.chan_names
+        visible: set[str] = set()
+        for keys in (output_keys, stream_keys):
+            visible.update((keys,) if isinstance(keys, str) else keys)
+        unswept = frozenset(names[c] for c in self._trigger_only).difference(visible)
+        variant = self
+        if unswept:
+            variant = copy.copy(self)
+            variant.unswept = unswept
+            variant.idle_sweep = [
+                idle and names[c] not in unswept for c, idle in enumerate(self.idle_sweep)
+            ]
+            variant.idle_ids = [c for c, idle in enumerate(variant.idle_sweep) if idle]
+            variant.plain_commit = not variant.idle_ids and not variant.finish_capable
+            variant.swept_commit = not variant.plain_commit and not variant.finish_capable
+            variant._trigger_only = []
+        self._unswept_variant = (output_keys, stream_keys, variant)
+        return variant
 
     def input_channel_set(self, keys: Any) -> frozenset[str]:
         """Those of the graph's input channel names that are channels (kept
