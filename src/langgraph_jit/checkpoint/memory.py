@@ -11,6 +11,7 @@ import os
 import pickle
 import random
 import shutil
+import threading
 from collections import defaultdict
 from collections.abc import AsyncIterator, Iterator, Mapping, Sequence
 from contextlib import AbstractAsyncContextManager, AbstractContextManager, ExitStack
@@ -45,6 +46,7 @@ __all__ = ("InMemorySaver", "MemorySaver", "PersistentDict")
 logger = logging.getLogger(__name__)
 
 _EMPTY = ("empty", b"")
+_EMPTY_SEEN: MappingProxyType[str, Any] = MappingProxyType({})
 _new_tuple = tuple.__new__
 
 # Stored values the serializer never saw (only with the default serializer,
@@ -288,17 +290,46 @@ class InMemorySaver(BaseCheckpointSaver[str], AbstractContextManager, AbstractAs
         factory: type[defaultdict] = defaultdict,
     ) -> None:
         super().__init__(serde=serde)
-        self.storage = factory(lambda: defaultdict(dict))
+        self._storage = factory(lambda: defaultdict(dict))
         self.writes = factory(dict)
-        self.blobs = factory()
+        self._blobs = factory()
+        # thread -> checkpoints put with put_step_record, not in storage yet
+        # (see _store_records); a lock, as runs in other threads append.
+        self._deferred: dict[str, list[tuple]] = {}
+        self._deferred_lock = threading.Lock()
         # (thread, ns, channel) -> (items, base blob, pieces, bytes of pieces):
         # the last list stored whole or in pieces there (see _list_blob).
         self._lists: dict[tuple[str, str, str], tuple[tuple[Any, ...], Any, tuple, int]] = {}
         self.stack = ExitStack()
         if factory is not defaultdict:
-            for store in (self.storage, self.writes, self.blobs):
+            for store in (self._storage, self.writes, self._blobs):
                 # A persistent factory (e.g. PersistentDict) is a context manager.
                 self.stack.enter_context(store)  # type: ignore[arg-type]
+
+    # -- the stores (checkpoints put with put_step_record are stored first)
+
+    @property
+    def storage(self) -> Any:
+        """thread -> namespace -> checkpoint id -> (checkpoint without
+        values, metadata, parent id)."""
+        self._flush_all()
+        return self._storage
+
+    @storage.setter
+    def storage(self, value: Any) -> None:
+        self._flush_all()
+        self._storage = value
+
+    @property
+    def blobs(self) -> Any:
+        """(thread, namespace, channel, version) -> stored value."""
+        self._flush_all()
+        return self._blobs
+
+    @blobs.setter
+    def blobs(self, value: Any) -> None:
+        self._flush_all()
+        self._blobs = value
 
     # -- context management (only meaningful with a persistent factory)
 
@@ -307,12 +338,14 @@ class InMemorySaver(BaseCheckpointSaver[str], AbstractContextManager, AbstractAs
         return self
 
     def __exit__(self, exc_type: Any, exc_value: Any, traceback: Any) -> bool | None:
+        self._flush_all()
         return self.stack.__exit__(exc_type, exc_value, traceback)
 
     async def __aenter__(self) -> InMemorySaver:
         return self.__enter__()
 
     async def __aexit__(self, exc_type: Any, exc_value: Any, traceback: Any) -> bool | None:
+        self._flush_all()
         return self.stack.__exit__(exc_type, exc_value, traceback)
 
     # -- reading
@@ -365,7 +398,7 @@ class InMemorySaver(BaseCheckpointSaver[str], AbstractContextManager, AbstractAs
     def _values(self, thread_id: str, checkpoint_ns: str, versions: Any) -> dict[str, Any]:
         """The channel values of a checkpoint with these channel versions (a dict)."""
         loads = self.serde.loads_typed
-        blobs = self.blobs
+        blobs = self._blobs
         values: dict[str, Any] = {}
         for channel, version in versions.items():
             blob = blobs.get((thread_id, checkpoint_ns, channel, version))
@@ -414,7 +447,9 @@ class InMemorySaver(BaseCheckpointSaver[str], AbstractContextManager, AbstractAs
         conf = config["configurable"]
         thread_id: str = conf["thread_id"]
         checkpoint_ns: str = conf.get("checkpoint_ns", "")
-        checkpoints = self.storage[thread_id][checkpoint_ns]
+        if self._deferred:
+            self._flush(thread_id)
+        checkpoints = self._storage[thread_id][checkpoint_ns]
         checkpoint_id = conf.get("checkpoint_id")
         if checkpoint_id:
             saved = checkpoints.get(checkpoint_id)
@@ -454,11 +489,14 @@ class InMemorySaver(BaseCheckpointSaver[str], AbstractContextManager, AbstractAs
             thread_ids: Any = (conf["thread_id"],)
             only_ns = conf.get("checkpoint_ns")
             only_id = conf.get("checkpoint_id")
+            if self._deferred:
+                self._flush(conf["thread_id"])
         else:
-            thread_ids, only_ns, only_id = list(self.storage), None, None
+            self._flush_all()
+            thread_ids, only_ns, only_id = list(self._storage), None, None
         before_id = before["configurable"].get("checkpoint_id") if before else None
         for thread_id in thread_ids:
-            namespaces = self.storage[thread_id]
+            namespaces = self._storage[thread_id]
             for checkpoint_ns in list(namespaces):
                 if only_ns is not None and checkpoint_ns != only_ns:
                     continue
@@ -535,6 +573,8 @@ class InMemorySaver(BaseCheckpointSaver[str], AbstractContextManager, AbstractAs
         conf = config["configurable"]
         thread_id = conf["thread_id"]
         checkpoint_ns = conf.get("checkpoint_ns", "")
+        if self._deferred:
+            self._flush(thread_id)
         dumps = self.serde.dumps_typed
         plain = self._store_values(
             thread_id, checkpoint_ns, checkpoint["channel_values"], new_versions
@@ -546,7 +586,7 @@ class InMemorySaver(BaseCheckpointSaver[str], AbstractContextManager, AbstractAs
             del skeleton["channel_values"]
         else:
             skeleton = _copy_skeleton(checkpoint, storing=True)
-        self.storage[thread_id][checkpoint_ns][checkpoint_id] = (
+        self._storage[thread_id][checkpoint_ns][checkpoint_id] = (
             skeleton,
             metadata
             if plain and type(metadata) is HandedOverMetadata
@@ -570,34 +610,34 @@ class InMemorySaver(BaseCheckpointSaver[str], AbstractContextManager, AbstractAs
         dumps = serde.dumps_typed
         # The default serializer: values it would give back unchanged may skip it.
         plain = type(serde) is JsonPlusSerializer
-        blobs = self.blobs
+        blobs = self._blobs
         blob: Any
         for channel, version in new_versions.items():
             if channel not in values:
                 blob = _EMPTY
+            elif plain:
+                blob = self._blob((thread_id, checkpoint_ns, channel), values[channel], dumps)
             else:
-                value = values[channel]
-                kind = type(value)
-                if not plain:
-                    blob = dumps(value)
-                elif (
-                    (kind is int and _INT64_MIN <= value <= _UINT64_MAX)
-                    or (kind is str and value.isascii())
-                    or kind is float
-                    or kind is bool
-                ):
-                    blob = (_VALUE, value)
-                elif kind is list:
-                    numbers = _numbers(value)
-                    blob = (
-                        (_NUMBERS, numbers)
-                        if numbers is not None
-                        else self._list_blob((thread_id, checkpoint_ns, channel), value, dumps)
-                    )
-                else:
-                    blob = dumps(value)
+                blob = dumps(values[channel])
             blobs[(thread_id, checkpoint_ns, channel, version)] = blob
         return plain
+
+    def _blob(self, key: tuple[str, str, str], value: Any, dumps: Any) -> Any:
+        """The stored form of channel `key`'s value, with the default serializer."""
+        kind = type(value)
+        if (
+            (kind is int and _INT64_MIN <= value <= _UINT64_MAX)
+            or (kind is str and value.isascii())
+            or kind is float
+            or kind is bool
+        ):
+            return (_VALUE, value)
+        if kind is list:
+            numbers = _numbers(value)
+            if numbers is not None:
+                return (_NUMBERS, numbers)
+            return self._list_blob(key, value, dumps)
+        return dumps(value)
 
     @property
     def takes_step_puts(self) -> bool:
@@ -619,9 +659,11 @@ class InMemorySaver(BaseCheckpointSaver[str], AbstractContextManager, AbstractAs
         its stored form (without channel_values, built for this call),
         metadata merged with the config, the thread and parent by name.
         Returns what `put` returns."""
+        if self._deferred:
+            self._flush(thread_id)
         self._store_values(thread_id, checkpoint_ns, values, new_versions)
         checkpoint_id = skeleton["id"]
-        self.storage[thread_id][checkpoint_ns][checkpoint_id] = (skeleton, metadata, parent_id)
+        self._storage[thread_id][checkpoint_ns][checkpoint_id] = (skeleton, metadata, parent_id)
         return {
             "configurable": {
                 "thread_id": thread_id,
@@ -643,6 +685,195 @@ class InMemorySaver(BaseCheckpointSaver[str], AbstractContextManager, AbstractAs
         if stored is None:
             stored = self.writes.setdefault(key, {})
         self._store_writes(stored, writes, task_id, task_path, True)
+
+    def put_step_record(
+        self,
+        thread_id: str,
+        checkpoint_ns: str,
+        parent_id: str,
+        checkpoint_id: str,
+        ts: str,
+        updated: Sequence[str] | None,
+        changes: tuple[tuple[Any, Any], ...],
+        values: dict[str, Any],
+        metadata: tuple[tuple[str, Any], ...],
+        extras: tuple[tuple[str, Any], ...],
+        context: tuple[Sequence[str], Sequence[int], Sequence[int], str],
+    ) -> None:
+        """The engine's `put` of a checkpoint after its run's first (see
+        takes_step_puts): what changed since its parent, stored as a checkpoint
+        when the thread is next read (_store_records). The values are stored
+        now, so a node that mutates one later does not change this checkpoint.
+
+        `changes`: (node, node id) for a node that saw its triggers' versions
+        ((node, None): saw nothing new; (node, map): saw these versions) and
+        (channel ids, version number) for channels given a new version, in
+        order; `context`: (channel names, trigger pointers and channels per
+        node id as in Topology, the versions' suffix); `metadata`: its items,
+        merged with the config's `extras` (see HandedOverMetadata) when stored.
+        """
+        blobs: dict[str, Any] = {}
+        for channel, value in values.items():
+            kind = type(value)
+            if (
+                (kind is int and _INT64_MIN <= value <= _UINT64_MAX)
+                or (kind is str and value.isascii())
+                or kind is float
+                or kind is bool
+            ):
+                blobs[channel] = (_VALUE, value)
+            else:
+                blobs[channel] = self._blob(
+                    (thread_id, checkpoint_ns, channel), value, self.serde.dumps_typed
+                )
+        entry = (
+            checkpoint_ns,
+            parent_id,
+            checkpoint_id,
+            ts,
+            updated,
+            changes,
+            blobs,
+            metadata,
+            extras,
+            context,
+        )
+        with self._deferred_lock:
+            pending = self._deferred.get(thread_id)
+            if pending is None:
+                self._deferred[thread_id] = [entry]
+            else:
+                pending.append(entry)
+
+    async def aput_step_record(
+        self,
+        thread_id: str,
+        checkpoint_ns: str,
+        parent_id: str,
+        checkpoint_id: str,
+        ts: str,
+        updated: Sequence[str] | None,
+        changes: tuple[tuple[Any, Any], ...],
+        values: dict[str, Any],
+        metadata: tuple[tuple[str, Any], ...],
+        extras: tuple[tuple[str, Any], ...],
+        context: tuple[Sequence[str], Sequence[int], Sequence[int], str],
+    ) -> None:
+        self.put_step_record(
+            thread_id,
+            checkpoint_ns,
+            parent_id,
+            checkpoint_id,
+            ts,
+            updated,
+            changes,
+            values,
+            metadata,
+            extras,
+            context,
+        )
+
+    def _flush(self, thread_id: str) -> None:
+        """Store the checkpoints of `thread_id` that put_step_record keeps."""
+        with self._deferred_lock:
+            records = self._deferred.pop(thread_id, None)
+            if records:
+                self._store_records(thread_id, records)
+
+    def _flush_all(self) -> None:
+        deferred = self._deferred
+        while deferred:
+            self._flush(next(iter(deferred)))
+
+    def _store_records(self, thread_id: str, records: Sequence[tuple]) -> None:
+        """Store put_step_record's checkpoints as `put_step` would have: each
+        one's versions are its parent's with its changes applied, kept as
+        layered maps (a shared base, flattened when the changes outgrow
+        ~sqrt of it, plus the changes since), as the engine makes them."""
+        namespaces = self._storage[thread_id]
+        blobs = self._blobs
+        at: Any = None  # (ns, checkpoint id) the maps below are the versions of
+        cv: dict[str, Any] = {}
+        vs: dict[str, Any] = {}
+        cv_base: dict[str, Any] = {}
+        cv_top: dict[str, Any] = {}
+        vs_base: FrozenVersionsSeen = FrozenVersionsSeen()
+        vs_top: dict[str, Any] = {}
+        for (
+            checkpoint_ns,
+            parent_id,
+            checkpoint_id,
+            ts,
+            updated,
+            changes,
+            values,
+            metadata_items,
+            extras,
+            context,
+        ) in records:
+            names, trig_ptr, trig_chan, suffix = context
+            checkpoints = namespaces[checkpoint_ns]
+            if at != (checkpoint_ns, parent_id):
+                parent = checkpoints[parent_id][0]
+                cv = parent["channel_versions"]
+                cv = cv.materialize() if type(cv) is LayeredMap else dict(cv)
+                vs = parent["versions_seen"]
+                vs = vs.materialize() if type(vs) is LayeredMap else dict(vs)
+                for node, seen in vs.items():
+                    if type(seen) is not MappingProxyType:
+                        vs[node] = MappingProxyType(dict(seen))
+                cv_base, cv_top = dict(cv), {}
+                vs_base, vs_top = FrozenVersionsSeen(vs), {}
+            changed: dict[str, str] = {}
+            for key, what in changes:
+                if type(key) is str:  # versions seen by node `key`
+                    if what is None:
+                        if key in vs:
+                            continue
+                        seen = _EMPTY_SEEN
+                    elif type(what) is MappingProxyType:
+                        seen = what
+                    else:  # a node id
+                        old = vs.get(key)
+                        new = dict(old) if old else {}
+                        for slot in range(trig_ptr[what], trig_ptr[what + 1]):
+                            name = names[trig_chan[slot]]
+                            version = cv.get(name)
+                            if version is not None:
+                                new[name] = version
+                        seen = MappingProxyType(new)
+                    vs[key] = seen
+                    vs_top[key] = seen
+                else:  # channels `key` bumped to version number `what`
+                    version = f"{what:032}{suffix}"
+                    for c in key:
+                        name = names[c]
+                        cv[name] = version
+                        cv_top[name] = version
+                        changed[name] = version
+            if len(cv_top) * len(cv_top) > len(cv_base) + 64:
+                cv_base, cv_top = dict(cv), {}
+            if len(vs_top) * len(vs_top) > len(vs_base) + 64:
+                vs_base, vs_top = FrozenVersionsSeen(vs), {}
+            for name, version in changed.items():
+                blobs[(thread_id, checkpoint_ns, name, version)] = values.get(name, _EMPTY)
+            metadata = HandedOverMetadata(metadata_items)
+            for key, value in extras:
+                if key not in metadata:
+                    metadata[key] = value
+            checkpoints[checkpoint_id] = (
+                {
+                    "v": 4,
+                    "id": checkpoint_id,
+                    "ts": ts,
+                    "channel_versions": LayeredMap(cv_base, cv_top.copy()),
+                    "versions_seen": LayeredMap(vs_base, vs_top.copy()),
+                    "updated_channels": updated,
+                },
+                metadata,
+                parent_id,
+            )
+            at = (checkpoint_ns, checkpoint_id)
 
     async def aput_step(
         self,
@@ -756,10 +987,12 @@ class InMemorySaver(BaseCheckpointSaver[str], AbstractContextManager, AbstractAs
 
     def delete_thread(self, thread_id: str) -> None:
         """Remove every checkpoint, blob and write of `thread_id`, in all namespaces."""
-        self.storage.pop(thread_id, None)
+        if self._deferred:
+            self._flush(thread_id)
+        self._storage.pop(thread_id, None)
         for key in [k for k in list(self._lists) if k[0] == thread_id]:
             self._lists.pop(key, None)
-        for store in (self.writes, self.blobs):
+        for store in (self.writes, self._blobs):
             for key in [k for k in store if k[0] == thread_id]:
                 del store[key]
 
@@ -768,7 +1001,8 @@ class InMemorySaver(BaseCheckpointSaver[str], AbstractContextManager, AbstractAs
         wanted = {str(r) for r in run_ids}
         if not wanted:
             return
-        for thread_id, namespaces in list(self.storage.items()):
+        self._flush_all()
+        for thread_id, namespaces in list(self._storage.items()):
             for checkpoint_ns, checkpoints in list(namespaces.items()):
                 doomed = [
                     cid
@@ -784,9 +1018,12 @@ class InMemorySaver(BaseCheckpointSaver[str], AbstractContextManager, AbstractAs
     def copy_thread(self, source_thread_id: str, target_thread_id: str) -> None:
         """Copy every checkpoint, blob and write of one thread to another."""
         src, dst = source_thread_id, target_thread_id
-        for checkpoint_ns, checkpoints in list(self.storage.get(src, {}).items()):
-            self.storage[dst][checkpoint_ns].update(checkpoints)
-        for store in (self.writes, self.blobs):
+        if self._deferred:
+            self._flush(src)
+            self._flush(dst)
+        for checkpoint_ns, checkpoints in list(self._storage.get(src, {}).items()):
+            self._storage[dst][checkpoint_ns].update(checkpoints)
+        for store in (self.writes, self._blobs):
             for key in [k for k in store if k[0] == src]:
                 value = store[key]
                 copied_key = (dst, *key[1:])
@@ -803,7 +1040,9 @@ class InMemorySaver(BaseCheckpointSaver[str], AbstractContextManager, AbstractAs
             if strategy == "delete":
                 self.delete_thread(thread_id)
                 continue
-            for checkpoint_ns, checkpoints in list(self.storage.get(thread_id, {}).items()):
+            if self._deferred:
+                self._flush(thread_id)
+            for checkpoint_ns, checkpoints in list(self._storage.get(thread_id, {}).items()):
                 if not checkpoints:
                     continue
                 keep = max(checkpoints)
@@ -818,15 +1057,15 @@ class InMemorySaver(BaseCheckpointSaver[str], AbstractContextManager, AbstractAs
         """Drop the blobs of (thread, ns) that no remaining checkpoint uses."""
         used = {
             (channel, version)
-            for saved in self.storage.get(thread_id, {}).get(checkpoint_ns, {}).values()
+            for saved in self._storage.get(thread_id, {}).get(checkpoint_ns, {}).values()
             for channel, version in saved[0]["channel_versions"].items()
         }
         for key in [
             k
-            for k in self.blobs
+            for k in self._blobs
             if k[0] == thread_id and k[1] == checkpoint_ns and (k[2], k[3]) not in used
         ]:
-            del self.blobs[key]
+            del self._blobs[key]
 
     def get_next_version(self, current: str | int | None, channel: None = None) -> str:
         """`"<n+1 zero-padded to 32>.<random fraction>"`; compares correctly as a string."""

@@ -130,6 +130,9 @@ class Persister:
     # (thread, ns, checkpoint id) a node's writes are saved against with
     # put_step_writes: the last checkpoint put that way.
     _step_key: tuple[str, str, str] | None = None
+    # Whether puts after the first go to put_step_record (the checkpoint state
+    # keeps versions as changes: CheckpointState.defer).
+    _records = False
 
     def __init__(
         self,
@@ -479,7 +482,9 @@ class Persister:
         state.new_checkpoint(step, metadata)
         self.created_checkpoint = True
         if self.saving:
-            if self._step_puts:  # known from the first put on
+            if self._records:
+                self._put_record()
+            elif self._step_puts:  # known from the first put on
                 self._put_step()
             else:
                 self._put_current()
@@ -582,13 +587,7 @@ class Persister:
         skeleton, values, new_versions = state.stored_snapshot(saver)
         previous = self.checkpoint_config
         parent_id = previous[CONF].get(CONFIG_KEY_CHECKPOINT_ID) if previous else None
-        metadata = HandedOverMetadata(state.metadata)  # type: ignore[arg-type]
-        parents = metadata.get("parents")
-        if parents:  # the config's checkpoint map: the saver gets its own
-            metadata["parents"] = dict(parents)
-        for key, value in self._metadata_extras:
-            if key not in metadata:
-                metadata[key] = value
+        metadata = self._step_metadata()
         thread_id = self.thread_id
         ns = self.checkpoint_ns
         self.pending_io.append(
@@ -610,6 +609,70 @@ class Persister:
         self._saved_id = checkpoint_id
         self._step_key = (thread_id, ns, checkpoint_id)  # type: ignore[assignment]
         self._writes_config = None  # made when a write needs it (queue_put_writes)
+        # The later checkpoints are put as what changed (the saver has this
+        # one to start from), when the saver takes that.
+        if getattr(saver, "put_step_record", None) is not None and state.defer(saver):
+            self._records = True
+
+    def _step_metadata(self) -> HandedOverMetadata:
+        """The current checkpoint's metadata merged with the config's entries."""
+        metadata = HandedOverMetadata(self.state.metadata)  # type: ignore[arg-type]
+        parents = metadata.get("parents")
+        if parents:  # the config's checkpoint map: the saver gets its own
+            metadata["parents"] = dict(parents)
+        for key, value in self._metadata_extras:
+            if key not in metadata:
+                metadata[key] = value
+        return metadata
+
+    def _metadata_items(self) -> tuple[tuple[str, Any], ...]:
+        """The current checkpoint's metadata as items (its checkpoint map the
+        saver's own copy): what _step_metadata makes, before the config's entries."""
+        metadata: dict[str, Any] = self.state.metadata  # type: ignore[assignment]
+        parents = metadata.get("parents")
+        if parents:
+            return tuple(
+                (key, dict(value) if key == "parents" else value) for key, value in metadata.items()
+            )
+        return tuple(metadata.items())
+
+    def _put_record(self) -> None:
+        """_put_step after the run's first: what changed since the last one."""
+        state = self.state
+        checkpoint_id, ts, updated, changes, values = state.step_record()
+        previous = self.checkpoint_config
+        thread_id = self.thread_id
+        ns = self.checkpoint_ns
+        self.pending_io.append(
+            (
+                self.checkpointer,
+                "put_step_record",
+                (
+                    thread_id,
+                    ns,
+                    previous[CONF][CONFIG_KEY_CHECKPOINT_ID],  # type: ignore[index]
+                    checkpoint_id,
+                    ts,
+                    updated,
+                    changes,
+                    values,
+                    self._metadata_items(),
+                    self._metadata_extras,
+                    state._context,
+                ),
+            )
+        )
+        self.parent_config = previous
+        self.checkpoint_config = {
+            CONF: {
+                "thread_id": thread_id,
+                CONFIG_KEY_CHECKPOINT_NS: ns,
+                CONFIG_KEY_CHECKPOINT_ID: checkpoint_id,
+            }
+        }
+        self._saved_id = checkpoint_id
+        self._step_key = (thread_id, ns, checkpoint_id)  # type: ignore[assignment]
+        self._writes_config = None
 
     def _extras_for(self, config: dict[str, Any]) -> Any:
         """The (key, value) entries `get_checkpoint_metadata` takes from this

@@ -37,6 +37,8 @@ def new_checkpoint_id(step: int) -> str:
 
 
 _EMPTY_SEEN: MappingProxyType[str, VersionRepr] = MappingProxyType({})
+# Deferred changes kept for catch_up at most (then applied at a save).
+_CHANGES_MAX = 4096
 
 
 class _ChangeLog:
@@ -108,6 +110,13 @@ class CheckpointState:
     _version_suffix: str | None = None
     # DeltaChannels (ids) whose value the next snapshot stores.
     delta_snapshot: frozenset[int] = frozenset()
+    # Deferred bookkeeping (see defer): the version maps above are brought up
+    # to date from `_changes` only when read (catch_up); `_applied`: changes
+    # already in them, `_handed`: changes already handed to the saver.
+    _deferred = False
+    _applied = 0
+    _handed = 0
+    _topo: Topology | None = None
 
     def __init__(self) -> None:
         self.channels: list[Any] = []
@@ -144,6 +153,7 @@ class CheckpointState:
         self.checkpointer = checkpointer
         if checkpointer is not None:
             self.tracking = True
+            self._topo = topo
             self.version_repr = [None] * len(names)
             self._fast_versions = checkpointer.padded_string_versions
             self._track_changes(checkpointer)
@@ -198,6 +208,7 @@ class CheckpointState:
         self.checkpointer = checkpointer
         self.tracking = checkpointer is not None
         if self.tracking:
+            self._topo = topo
             self.version_repr = [cv.get(n) for n in names]
             self.max_repr = max(cv.values()) if cv else None
             self._fast_versions = checkpointer.padded_string_versions and (
@@ -221,9 +232,115 @@ class CheckpointState:
             self._vs_log = _ChangeLog()
 
     def _seen_changed(self, node: str, seen: MappingProxyType[str, VersionRepr]) -> None:
+        # (Deferred: called caught up, so the change is applied and handed on.)
         self.versions_seen[node] = seen
         if self._vs_log is not None:
             self._vs_log.top[node] = seen
+        if self._deferred:
+            self._changes.append((node, seen))
+            self._applied = len(self._changes)
+
+    # -- deferred bookkeeping --------------------------------------------------
+
+    def defer(self, checkpointer: Any) -> bool:
+        """From now on keep versions as a list of changes, handed to the saver
+        with each checkpoint (`step_record`): for a saver that takes them
+        (InMemorySaver's put_step_record) and this class's own versions.
+        Returns whether it did."""
+        topo = self._topo
+        if (
+            self._deferred
+            or not self.tracking
+            or not self._fast_versions
+            or checkpointer is not self.checkpointer
+            or topo is None
+        ):
+            return self._deferred
+        suffix = self._version_suffix
+        if suffix is None:
+            suffix = self._version_suffix = f".{_random():016}"
+        self._changes: list[tuple[Any, Any]] = []
+        self._context = (self._names, topo.trig_ptr, topo.trig_chan, suffix)
+        self._deferred = True
+        return True
+
+    def catch_up(self) -> None:
+        """Apply the deferred changes to the version maps (before reading them)."""
+        if not self._deferred:
+            return
+        changes = self._changes
+        if self._applied == len(changes):
+            return
+        topo = self._topo
+        assert topo is not None
+        trig_ptr, trig_chan = topo.trig_ptr, topo.trig_chan
+        names = self._names
+        reprs = self.version_repr
+        channel_versions = self.channel_versions
+        versions_seen = self.versions_seen
+        cv_top = self._cv_log.top if self._cv_log is not None else None
+        vs_top = self._vs_log.top if self._vs_log is not None else None
+        suffix = self._version_suffix
+        seen: Any
+        for key, what in changes[self._applied :]:
+            if type(key) is str:
+                if what is None:
+                    if key in versions_seen:
+                        continue
+                    seen = _EMPTY_SEEN
+                elif type(what) is MappingProxyType:
+                    seen = what
+                else:  # a node id
+                    old = versions_seen.get(key)
+                    new = dict(old) if old else {}
+                    for slot in range(trig_ptr[what], trig_ptr[what + 1]):
+                        c = trig_chan[slot]
+                        r = reprs[c]
+                        if r is not None:
+                            new[names[c]] = r
+                    seen = MappingProxyType(new)
+                versions_seen[key] = seen
+                if vs_top is not None:
+                    vs_top[key] = seen
+            else:
+                rep = f"{what:032}{suffix}"
+                self.max_repr = rep
+                for c in key:
+                    reprs[c] = rep
+                    channel_versions[names[c]] = rep
+                    if cv_top is not None:
+                        cv_top[names[c]] = rep
+        self._applied = len(changes)
+
+    def step_record(
+        self,
+    ) -> tuple[str, str, list[str] | None, tuple[tuple[Any, Any], ...], dict[str, Any]]:
+        """While deferred: (checkpoint id, ts, updated channels, the changes
+        since the last one, the new versions' values) of the checkpoint to save."""
+        changes = self._changes
+        handed = self._handed
+        new = tuple(changes[handed:] if handed else changes)
+        if self._applied == len(changes) or len(changes) > _CHANGES_MAX:
+            self.catch_up()
+            changes.clear()
+            self._applied = self._handed = 0
+        else:
+            self._handed = len(changes)
+        names = self._names
+        channels = self.channels
+        values: dict[str, Any] = {}
+        for c in self.new_since_save:
+            v = channels[c].checkpoint()
+            if v is not MISSING:
+                values[names[c]] = v
+        self.new_since_save = set()
+        return (
+            self._id or self.current_id(),
+            _iso_now(),
+            self._updated_names(),
+            new,
+            values,
+        )
 
     def initial_candidates(self, topo: Topology) -> list[int] | None:
         """Nodes to examine first, from the checkpoint's updated_channels;
@@ -266,6 +383,9 @@ class CheckpointState:
         Inner dicts are replaced, never mutated: saved snapshots share them."""
         if not self.tracking:
             return
+        if self._deferred:
+            self._changes.append((node, node_id))
+            return
         old = self.versions_seen.get(node)
         if node_id is None:
             if old is None:
@@ -288,6 +408,12 @@ class CheckpointState:
 
     def bump(self, bumped: list[int], table: ChannelTable) -> None:
         if not self.tracking:
+            return
+        if self._deferred:  # (always InMemorySaver's own versions)
+            self._max_int = n = self._max_int + 1
+            # (A tuple of ints: a kept change holds nothing the GC must visit.)
+            self._changes.append((tuple(bumped), n))
+            self.new_since_save.update(bumped)
             return
         if self._fast_versions:
             # InMemorySaver's own format, without re-parsing the last version;
@@ -324,8 +450,10 @@ class CheckpointState:
         stale = [c for c in ids if c not in self.new_since_save]
         if not stale:
             return
+        self.catch_up()
         old = [self.version_repr[c] for c in stale]
         self.bump(stale, None)  # type: ignore[arg-type]  # the table is not needed
+        self.catch_up()
         names = self._names
         for c, was in zip(stale, old):
             name = names[c]
@@ -339,6 +467,7 @@ class CheckpointState:
                     self._seen_changed(node, MappingProxyType({**seen, name: new}))
 
     def mark_interrupts_seen(self, table: ChannelTable) -> None:
+        self.catch_up()
         self.interrupt_seen = {
             c: table.version(c) for c in range(len(self.channels)) if table.version(c) > 0
         }
@@ -359,6 +488,7 @@ class CheckpointState:
 
     def _parts(self, checkpointer: Any) -> tuple[Any, Any, dict[str, Any], dict[str, VersionRepr]]:
         """(channel_versions, versions_seen, channel_values, new versions) to save now."""
+        self.catch_up()
         names = self._names
         own = checkpointer is self.checkpointer
         # Change logs are kept for savers that take layered snapshots.
