@@ -693,10 +693,10 @@ class InMemorySaver(BaseCheckpointSaver[str], AbstractContextManager, AbstractAs
         parent_id: str,
         checkpoint_id: str,
         ts: str,
-        updated: Sequence[str] | None,
+        updated: Sequence[int],
         changes: tuple[tuple[Any, Any], ...],
         values: dict[str, Any],
-        metadata: tuple[tuple[str, Any], ...],
+        metadata: tuple[str, int, dict[str, str] | None],
         extras: tuple[tuple[str, Any], ...],
         context: tuple[Sequence[str], Sequence[int], Sequence[int], str],
     ) -> None:
@@ -708,9 +708,10 @@ class InMemorySaver(BaseCheckpointSaver[str], AbstractContextManager, AbstractAs
         `changes`: (node, node id) for a node that saw its triggers' versions
         ((node, None): saw nothing new; (node, map): saw these versions) and
         (channel ids, version number) for channels given a new version, in
-        order; `context`: (channel names, trigger pointers and channels per
-        node id as in Topology, the versions' suffix); `metadata`: its items,
-        merged with the config's `extras` (see HandedOverMetadata) when stored.
+        order; `updated`: the ids of the channels updated; `context`: (channel names, trigger pointers and channels per
+        node id as in Topology, the versions' suffix); `metadata`: (source, step,
+        checkpoint map or None for an empty one), merged with the config's
+        `extras` (see HandedOverMetadata) when stored.
         """
         blobs: dict[str, Any] = {}
         for channel, value in values.items():
@@ -752,10 +753,10 @@ class InMemorySaver(BaseCheckpointSaver[str], AbstractContextManager, AbstractAs
         parent_id: str,
         checkpoint_id: str,
         ts: str,
-        updated: Sequence[str] | None,
+        updated: Sequence[int],
         changes: tuple[tuple[Any, Any], ...],
         values: dict[str, Any],
-        metadata: tuple[tuple[str, Any], ...],
+        metadata: tuple[str, int, dict[str, str] | None],
         extras: tuple[tuple[str, Any], ...],
         context: tuple[Sequence[str], Sequence[int], Sequence[int], str],
     ) -> None:
@@ -807,7 +808,7 @@ class InMemorySaver(BaseCheckpointSaver[str], AbstractContextManager, AbstractAs
             updated,
             changes,
             values,
-            metadata_items,
+            (source, step, parents),
             extras,
             context,
         ) in records:
@@ -857,7 +858,9 @@ class InMemorySaver(BaseCheckpointSaver[str], AbstractContextManager, AbstractAs
                 vs_base, vs_top = FrozenVersionsSeen(vs), {}
             for name, version in changed.items():
                 blobs[(thread_id, checkpoint_ns, name, version)] = values.get(name, _EMPTY)
-            metadata = HandedOverMetadata(metadata_items)
+            metadata = HandedOverMetadata(
+                source=source, step=step, parents={} if parents is None else parents
+            )
             for key, value in extras:
                 if key not in metadata:
                     metadata[key] = value
@@ -868,7 +871,12 @@ class InMemorySaver(BaseCheckpointSaver[str], AbstractContextManager, AbstractAs
                     "ts": ts,
                     "channel_versions": LayeredMap(cv_base, cv_top.copy()),
                     "versions_seen": LayeredMap(vs_base, vs_top.copy()),
-                    "updated_channels": updated,
+                    # (as CheckpointState._updated_names)
+                    "updated_channels": None
+                    if not updated
+                    else [names[updated[0]]]
+                    if len(updated) == 1
+                    else sorted(names[c] for c in updated),
                 },
                 metadata,
                 parent_id,

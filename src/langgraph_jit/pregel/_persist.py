@@ -476,15 +476,16 @@ class Persister:
             return
         if parents is None:
             parents = configurable.get(CONFIG_KEY_CHECKPOINT_MAP, {})
+        if self._records:  # (saving, no DeltaChannels)
+            self._put_record(source, step, parents)
+            return
         metadata: dict[str, Any] = {"source": source, "step": step, "parents": parents}
         if self.delta is not None:
             self.delta.checkpoint(state, metadata, saving=self.saving)
         state.new_checkpoint(step, metadata)
         self.created_checkpoint = True
         if self.saving:
-            if self._records:
-                self._put_record()
-            elif self._step_puts:  # known from the first put on
+            if self._step_puts:  # known from the first put on
                 self._put_step()
             else:
                 self._put_current()
@@ -611,7 +612,11 @@ class Persister:
         self._writes_config = None  # made when a write needs it (queue_put_writes)
         # The later checkpoints are put as what changed (the saver has this
         # one to start from), when the saver takes that.
-        if getattr(saver, "put_step_record", None) is not None and state.defer(saver):
+        if (
+            self.saving
+            and getattr(saver, "put_step_record", None) is not None
+            and state.defer(saver)
+        ):
             self._records = True
 
     def _step_metadata(self) -> HandedOverMetadata:
@@ -625,20 +630,14 @@ class Persister:
                 metadata[key] = value
         return metadata
 
-    def _metadata_items(self) -> tuple[tuple[str, Any], ...]:
-        """The current checkpoint's metadata as items (its checkpoint map the
-        saver's own copy): what _step_metadata makes, before the config's entries."""
-        metadata: dict[str, Any] = self.state.metadata  # type: ignore[assignment]
-        parents = metadata.get("parents")
-        if parents:
-            return tuple(
-                (key, dict(value) if key == "parents" else value) for key, value in metadata.items()
-            )
-        return tuple(metadata.items())
-
-    def _put_record(self) -> None:
-        """_put_step after the run's first: what changed since the last one."""
+    def _put_record(self, source: str, step: int, parents: dict[str, str]) -> None:
+        """save and _put_step after the run's first checkpoint: what changed
+        since the last one, the metadata as (source, step, a copy of the
+        checkpoint map or None when empty): what _step_metadata makes before
+        the config's entries."""
         state = self.state
+        state.new_checkpoint(step, {"source": source, "step": step, "parents": parents})
+        self.created_checkpoint = True
         checkpoint_id, ts, updated, changes, values = state.step_record()
         previous = self.checkpoint_config
         thread_id = self.thread_id
@@ -656,7 +655,8 @@ class Persister:
                     updated,
                     changes,
                     values,
-                    self._metadata_items(),
+                    # (Flat, and None for no parents: nothing the GC must visit.)
+                    (source, step, dict(parents) if parents else None),
                     self._metadata_extras,
                     state._context,
                 ),

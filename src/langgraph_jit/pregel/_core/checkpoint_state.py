@@ -314,9 +314,10 @@ class CheckpointState:
 
     def step_record(
         self,
-    ) -> tuple[str, str, list[str] | None, tuple[tuple[Any, Any], ...], dict[str, Any]]:
-        """While deferred: (checkpoint id, ts, updated channels, the changes
-        since the last one, the new versions' values) of the checkpoint to save."""
+    ) -> tuple[str, str, Sequence[int], tuple[tuple[Any, Any], ...], dict[str, Any]]:
+        """While deferred: (checkpoint id, ts, the updated channels' ids, the
+        changes since the last one, the new versions' values) of the checkpoint
+        to save."""
         changes = self._changes
         handed = self._handed
         new = tuple(changes[handed:] if handed else changes)
@@ -337,7 +338,7 @@ class CheckpointState:
         return (
             self._id or self.current_id(),
             _iso_now(),
-            self._updated_names(),
+            tuple(self.updated_channels),
             new,
             values,
         )
