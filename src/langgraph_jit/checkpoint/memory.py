@@ -300,6 +300,12 @@ class InMemorySaver(BaseCheckpointSaver[str], AbstractContextManager, AbstractAs
         # (thread, ns, channel) -> (items, base blob, pieces, bytes of pieces):
         # the last list stored whole or in pieces there (see _list_blob).
         self._lists: dict[tuple[str, str, str], tuple[tuple[Any, ...], Any, tuple, int]] = {}
+        # (checkpoint id, items, blob) of the list the engine's last
+        # put_step_writes serialized, for the put_step_record of that
+        # checkpoint's child in the same batch of saver calls: a list's
+        # appended piece that holds the same objects takes the blob (_list_blob).
+        self._written_list: tuple[str, tuple[Any, ...], Any] | None = None
+        self._written_for: str | None = None  # the record being stored
         self.stack = ExitStack()
         if factory is not defaultdict:
             for store in (self._storage, self.writes, self._blobs):
@@ -684,7 +690,7 @@ class InMemorySaver(BaseCheckpointSaver[str], AbstractContextManager, AbstractAs
         stored = self.writes.get(key)
         if stored is None:
             stored = self.writes.setdefault(key, {})
-        self._store_writes(stored, writes, task_id, task_path, True)
+        self._store_writes(stored, writes, task_id, task_path, True, key[2])
 
     def put_step_record(
         self,
@@ -714,6 +720,7 @@ class InMemorySaver(BaseCheckpointSaver[str], AbstractContextManager, AbstractAs
         `extras` (see HandedOverMetadata) when stored.
         """
         blobs: dict[str, Any] = {}
+        self._written_for = parent_id
         for channel, value in values.items():
             kind = type(value)
             if (
@@ -727,6 +734,7 @@ class InMemorySaver(BaseCheckpointSaver[str], AbstractContextManager, AbstractAs
                 blobs[channel] = self._blob(
                     (thread_id, checkpoint_ns, channel), value, self.serde.dumps_typed
                 )
+        self._written_list = self._written_for = None
         entry = (
             checkpoint_ns,
             parent_id,
@@ -918,7 +926,19 @@ class InMemorySaver(BaseCheckpointSaver[str], AbstractContextManager, AbstractAs
             if len(value) >= n and all(map(is_, items, value)):
                 if len(value) == n:  # nothing appended
                     return (_APPENDED, (base, pieces)) if pieces else base
-                piece = dumps(value[n:])
+                appended = value[n:]
+                written = self._written_list
+                if (
+                    written is not None
+                    and written[0] == self._written_for
+                    and len(written[1]) == len(appended)
+                    and all(map(is_, written[1], appended))
+                ):
+                    # What a node wrote just now (a message list's new messages):
+                    # the same objects, serialized moments ago.
+                    piece = written[2]
+                else:
+                    piece = dumps(appended)
                 piece_bytes += len(piece[1])
                 if (
                     piece[0] == "msgpack"
@@ -965,8 +985,10 @@ class InMemorySaver(BaseCheckpointSaver[str], AbstractContextManager, AbstractAs
         task_id: str,
         task_path: str,
         plain: bool,
+        checkpoint_id: str | None = None,
     ) -> None:
         dumps = self.serde.dumps_typed
+        self._written_list = None
         for idx, (channel, value) in enumerate(writes):
             write_key = (task_id, WRITES_IDX_MAP.get(channel, idx))
             if write_key[1] >= 0 and write_key in stored:
@@ -986,6 +1008,10 @@ class InMemorySaver(BaseCheckpointSaver[str], AbstractContextManager, AbstractAs
                 numbers = _numbers(value)
                 if numbers is not None:
                     blob = (_NUMBERS, numbers)
+                else:
+                    blob = dumps(value)
+                    if checkpoint_id is not None:
+                        self._written_list = (checkpoint_id, tuple(value), blob)
             stored[write_key] = (
                 task_id,
                 channel,

@@ -137,12 +137,20 @@ def _merge(left: Any, right: Any, *, format: str | None = None) -> list:
 
     merged = list(left)
     deleted: set[str] = set()
+    # merged's ids, made (in C) when an id must be looked for, then kept in step.
+    merged_ids: list | None = None
     for m in right:
         mid = id_of(m)
         at = position.get(mid)
         if shared and at is not None and (at >= len(merged) or id_of(merged[at]) != mid):
-            # Placed there by another list made from the same one: find it here.
-            at = next((i for i, x in enumerate(merged) if id_of(x) == mid), None)
+            # Placed there by another list made from the same one (a branch's
+            # view of this step: usually not in this list at all): find it here.
+            if merged_ids is None:
+                merged_ids = list(map(id_of, merged))
+            try:
+                at = merged_ids.index(mid)
+            except ValueError:
+                at = None
         if at is None:
             if is_remove(m):
                 raise ValueError(
@@ -150,6 +158,8 @@ def _merge(left: Any, right: Any, *, format: str | None = None) -> list:
                 )
             position[mid] = len(merged)
             merged.append(m)
+            if merged_ids is not None:
+                merged_ids.append(mid)
         elif is_remove(m):
             deleted.add(mid)
         else:
