@@ -46,6 +46,7 @@ __all__ = ("InMemorySaver", "MemorySaver", "PersistentDict")
 logger = logging.getLogger(__name__)
 
 _EMPTY = ("empty", b"")
+_NULL = ("null", b"")  # what the default serializer makes of None
 _EMPTY_SEEN: MappingProxyType[str, Any] = MappingProxyType({})
 _new_tuple = tuple.__new__
 
@@ -730,6 +731,8 @@ class InMemorySaver(BaseCheckpointSaver[str], AbstractContextManager, AbstractAs
                 or kind is bool
             ):
                 blobs[channel] = (_VALUE, value)
+            elif value is None:
+                blobs[channel] = _NULL
             else:
                 blobs[channel] = self._blob(
                     (thread_id, checkpoint_ns, channel), value, self.serde.dumps_typed
@@ -1004,6 +1007,8 @@ class InMemorySaver(BaseCheckpointSaver[str], AbstractContextManager, AbstractAs
                 or kind is bool
             ):
                 blob = (_VALUE, value)
+            elif value is None:
+                blob = _NULL
             elif kind is list:
                 numbers = _numbers(value)
                 if numbers is not None:

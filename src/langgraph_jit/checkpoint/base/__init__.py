@@ -86,11 +86,13 @@ class OwnPutCapability:
     def __get__(self, saver: object, saver_type: type | None = None) -> bool:
         cls = type(saver) if saver is not None else saver_type
         originals = self.originals
-        return (
-            cls is not None
-            and originals is not None
-            and all(getattr(cls, m, None) is f for m, f in zip(self.methods, originals))
-        )
+        if cls is None or originals is None:
+            return False
+        # (A plain loop: read several times per run, a generator costs more.)
+        for method, original in zip(self.methods, originals):
+            if getattr(cls, method, None) is not original:
+                return False
+        return True
 
 
 class OwnWritesCapability(OwnPutCapability):
