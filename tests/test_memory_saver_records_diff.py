@@ -315,3 +315,39 @@ def test_threads_run_concurrently_on_one_saver() -> None:
             state = app.get_state(cfg(f"w{i}-{k}"))
             assert state.values["n"] == 30
             assert len(list(app.get_state_history(cfg(f"w{i}-{k}")))) == 61
+
+
+def test_async_runs_match() -> None:
+    import asyncio
+
+    def program(lg: Impl, saver_class: Any, versions: bool) -> dict:
+        saver = saver_class()
+        app = loop_graph(lg, saver)
+
+        async def go() -> list:
+            return [await app.ainvoke({"n": 0}, cfg()), await app.ainvoke({"n": 3}, cfg())]
+
+        out = asyncio.run(go())
+        return {"out": out, "history": history(app, cfg()), "saved": saved(saver, cfg(), versions)}
+
+    same_as_undeferred(program)
+
+
+def test_thread_deleted_while_its_run_goes_on() -> None:
+    """Checkpoints put after their thread was deleted are dropped, not failed on."""
+    lg = JIT
+    saver = lg.InMemorySaver()
+
+    def a(state: State) -> dict:
+        if state.get("n", 0) == 3:
+            saver.delete_thread("t")
+        return {"n": state.get("n", 0) + 1}
+
+    g = lg.StateGraph(State)
+    g.add_node("a", a)
+    g.add_edge(lg.START, "a")
+    g.add_conditional_edges("a", lambda s: "a" if s["n"] < 6 else lg.END, ["a", lg.END])
+    app = g.compile(checkpointer=saver)
+    assert app.invoke({"n": 0}, cfg())["n"] == 6
+    seen = [s.values for s in app.get_state_history(cfg())]
+    assert all(v.get("n", 0) >= 3 for v in seen)

@@ -826,7 +826,12 @@ class InMemorySaver(BaseCheckpointSaver[str], AbstractContextManager, AbstractAs
             names, trig_ptr, trig_chan, suffix = context
             checkpoints = namespaces[checkpoint_ns]
             if at != (checkpoint_ns, parent_id):
-                parent = checkpoints[parent_id][0]
+                stored = checkpoints.get(parent_id)
+                if stored is None:
+                    # The thread was deleted (or pruned) while a run went on:
+                    # its later checkpoints go with it.
+                    continue
+                parent = stored[0]
                 cv = parent["channel_versions"]
                 cv = cv.materialize() if type(cv) is LayeredMap else dict(cv)
                 vs = parent["versions_seen"]
