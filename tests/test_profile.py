@@ -303,3 +303,57 @@ def test_async_run_of_sync_nodes():
     assert prof.node("a")["total_s"] >= 0.025
     assert prof.node("b")["total_s"] >= 0.015
     assert sum(prof.breakdown.values()) == pytest.approx(wall, rel=0.05)
+
+
+def test_fast_steps_are_sampled_and_still_add_up():
+    # 60 steps of nodes doing nothing: their planning and commit are timed on a sample
+    # (pregel/_profile.py), the rest estimated; nodes are timed on every call.
+    app = chain(*((f"n{i}", sleeper(0.0)) for i in range(60)))
+    with profile() as prof:
+        for _ in range(5):
+            app.invoke({"x": 0})
+    d = prof.to_dict()
+    assert d["steps"] == 5 * 61
+    assert 0 < d["timed_steps"] < d["steps"]
+    assert "are sampled" in str(prof)
+    assert all(r["calls"] == 5 for r in prof.nodes())
+    b = prof.breakdown
+    assert b["plan"] > 0 and b["commit"] > 0 and b["kernel"] > 0 and b["engine"] >= 0
+    assert sum(b.values()) == pytest.approx(prof.wall, rel=1e-6)
+
+
+def test_slow_steps_are_all_timed():
+    app = chain(("a", sleeper(0.002)), ("b", sleeper(0.002)), ("c", sleeper(0.002)))
+    with profile() as prof:
+        app.invoke({"x": 0})
+    d = prof.to_dict()
+    # The input step's task ends before the first sample starts; every step after it
+    # takes over _profile.TIMED_STEP and stays timed.
+    assert d["timed_steps"] >= d["steps"] - 1
+    assert "are sampled" not in str(prof) or d["timed_steps"] < d["steps"]
+
+
+def test_a_profiled_run_keeps_its_attribute_layout():
+    # Step methods live in slots of the profiled run's class: a run's __dict__ keeps the
+    # keys every run shares (a new key would give it a dict of its own, slower to read),
+    # and after the profile, runs are plain again with no timing left on their parts.
+    from langgraph_jit._context import CURRENT_TASK
+    from langgraph_jit.pregel import _run
+
+    made = []
+
+    def node(state: S) -> dict:
+        made.append(CURRENT_TASK.get().run)
+        return {"x": state["x"] + 1}
+
+    app = chain(("a", node), checkpointer=InMemorySaver())
+    app.invoke({"x": 0}, {"configurable": {"thread_id": "1"}})
+    with profile():
+        app.invoke({"x": 0}, {"configurable": {"thread_id": "2"}})
+    app.invoke({"x": 0}, {"configurable": {"thread_id": "3"}})
+    plain, profiled, after = made
+    assert type(profiled) is not _run.PregelRun and isinstance(profiled, _run.PregelRun)
+    assert set(vars(profiled)) == set(vars(plain))
+    assert set(vars(profiled.persist)) == set(vars(plain.persist))
+    assert type(after) is _run.PregelRun
+    assert type(profiled.table.kernels) is type(plain.table.kernels)

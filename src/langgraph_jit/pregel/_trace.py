@@ -13,6 +13,7 @@ from __future__ import annotations
 import inspect
 import logging
 from collections.abc import AsyncIterator, Callable, Iterator
+from time import perf_counter as _clock  # _profile.clock: attempts and sections on one clock
 from typing import Any
 
 from langgraph_jit.pregel import _lc, _profile
@@ -36,6 +37,7 @@ __all__ = (
     "profiling",
     "recorded_payload",
     "run_attempt",
+    "run_class",
     "start_run",
     "traced",
     "traced_call",
@@ -70,6 +72,11 @@ def end_profile(recorder: Any) -> None:
     global profiling
     profiling = False
     _profile.end(recorder)
+
+
+def run_class(base: type) -> type:
+    """The class of a run made while a profile records (see `_profile.run_class`)."""
+    return _profile.run_class(base)
 
 
 def for_run(run: Any) -> GraphTrace | None:
@@ -412,19 +419,66 @@ async def _acollect(writer: Any, output: Any, task: Any) -> None:
 
 
 def run_attempt(task: Any) -> None:
-    """One attempt of a task, recorded as a run (sync runs); timed while profiling."""
-    if profiling:
-        _profile.timed_attempt(task, _run_attempt)
-    else:
+    """One attempt of a task, recorded as a run (sync runs); timed while profiling.
+
+    The timing is written out here rather than in a wrapper from `_profile`: this runs
+    once per task, where each extra call costs a noticeable share of a fast step.
+    The record's fields: `_profile.RunRecord.attempts`."""
+    if not profiling:
         _run_attempt(task)
+        return
+    run = task.run
+    try:
+        rec = run._profile_rec
+    except AttributeError:  # its run started before the profile
+        _run_attempt(task)
+        return
+    t0 = _clock()
+    try:
+        if run.trace is None:  # only the profiler sent the task here: its plain path
+            proc = task.proc
+            call = proc.call
+            proc.collect_writes(call.invoke(task.input, task) if call else task.input, task)
+        else:
+            _run_attempt(task)
+    except BaseException:
+        rec.attempts.extend((task.name, task.path, run.step, t0, _clock(), _failed(rec, task)))
+        raise
+    t1 = _clock()
+    rec.attempts.extend(
+        (task.name, task.path, run.step, t0, t1, _profile.remote(task) if rec.task_runner else 0)
+    )
+    if t1 >= rec.next_sample:
+        run._profile_arm()
 
 
 async def arun_attempt(task: Any) -> None:
     """Async twin of `run_attempt`."""
-    if profiling:
-        await _profile.atimed_attempt(task, _arun_attempt)
-    else:
+    if not profiling:
         await _arun_attempt(task)
+        return
+    run = task.run
+    try:
+        rec = run._profile_rec
+    except AttributeError:
+        await _arun_attempt(task)
+        return
+    t0 = _clock()
+    try:
+        await _arun_attempt(task)
+    except BaseException:
+        rec.attempts.extend((task.name, task.path, run.step, t0, _clock(), _failed(rec, task)))
+        raise
+    t1 = _clock()
+    rec.attempts.extend(
+        (task.name, task.path, run.step, t0, t1, _profile.remote(task) if rec.task_runner else 0)
+    )
+    if t1 >= rec.next_sample:
+        run._profile_arm()
+
+
+def _failed(rec: Any, task: Any) -> int:
+    return _profile.FAILED | (_profile.remote(task) if rec.task_runner else 0)
 
 
 def _run_attempt(task: Any) -> None:

@@ -477,7 +477,7 @@ class Pregel(RunnableSurface, PregelProtocol):
         checkpoint_ns = conf.get(CONFIG_KEY_CHECKPOINT_NS, "")
         namespace = tuple(checkpoint_ns.split("|")) if checkpoint_ns else ()
         parent_stream = conf.get(CONFIG_KEY_STREAM)
-        run = PregelRun(
+        run = (_trace.run_class(PregelRun) if _trace.profiling else PregelRun)(
             self,
             input,
             config,

@@ -106,7 +106,7 @@ def _lanes(summary: Summary) -> list[tuple[str, list[tuple[float, float]], list[
         for start, stop, _, _ in run.steps[:MAX_BARS]:
             spans.append((start - t0, stop - start))
             cats.append("waiting")
-        for kind, start, end, _ in run.record.sections[:MAX_BARS]:
+        for kind, start, end, _ in run.record.section_records()[:MAX_BARS]:
             spans.append((start - t0, end - start))
             cats.append(SECTION_KEYS.get(kind, "engine"))
         for attempt in run.attempts:

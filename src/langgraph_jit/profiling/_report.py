@@ -7,6 +7,10 @@ nested in them (subgraphs, broken down the same way) and waiting (task hand-offs
 thread switches, idle). When a step's tasks ran side by side, their times are scaled by
 how much they overlapped, so the breakdown still adds up to the wall clock; the node
 table shows each attempt's own time unscaled.
+
+Fast steps have their planning, commit and kernels timed on a sample only (see
+pregel/_profile.py): the others' are estimated from the timed ones of the same run
+and taken out of the run's remaining engine time, which is what "engine: other" shows.
 """
 
 from __future__ import annotations
@@ -61,11 +65,13 @@ def _is_engine_task(name: str) -> bool:
 class Attempt:
     """One recorded task attempt, with the runs nested in it."""
 
-    __slots__ = ("run", "name", "task", "t0", "t1", "failed", "remote", "nested")
+    __slots__ = ("run", "name", "task", "step", "t0", "t1", "failed", "remote", "nested")
 
-    def __init__(self, run: Run, record: tuple[str, int, float, float, bool, bool]) -> None:
+    def __init__(self, run: Run, record: tuple[str, Any, int, float, float, int]) -> None:
         self.run = run
-        self.name, self.task, self.t0, self.t1, self.failed, self.remote = record
+        self.name, self.task, self.step, self.t0, self.t1, flags = record
+        self.failed = bool(flags & rec_mod.FAILED)
+        self.remote = bool(flags & rec_mod.REMOTE)
         self.nested: list[Run] = []
 
     @property
@@ -97,12 +103,13 @@ class Run:
         self.parent: Attempt | None = None  # set once every run is read
         self.t0 = record.t0
         self.t1 = record.t1 or end
-        self.attempts = [Attempt(self, a) for a in list(record.attempts)]
+        self.attempts = [Attempt(self, a) for a in record.attempt_records()]
         self.attempts.sort(key=lambda a: a.t0)
         self.times: dict[str, float] = {}
         # (start, end, exclusive seconds of the step's tasks section, its attempts)
         self.steps: list[tuple[float, float, float, list[Attempt]]] = []
-        self._account(list(record.sections))
+        self.timed_steps = 0  # steps whose planning was timed (the others estimated)
+        self._account(record.section_records())
 
     @property
     def wall(self) -> float:
@@ -111,14 +118,28 @@ class Run:
     def _account(self, sections: list[tuple[str, float, float, Any]]) -> None:
         bounds = sorted(s[1] for s in sections if s[0] in (rec_mod.PLAN, rec_mod.COMMIT))
         intervals: list[tuple[float, float, str, Any]] = [(self.t0, self.t1, "engine", None)]
+        # Each step's tasks section: from its timed planning's end to the next timed
+        # section of the step loop; for a step not timed, its attempts' span.
+        phases: dict[int, tuple[float, float]] = {}
+        counts = {rec_mod.PLAN: 0, rec_mod.COMMIT: 0}
         for kind, start, end, extra in sections:
             intervals.append((start, end, kind, extra))
-            if kind is rec_mod.PLAN and extra:
-                # The step's tasks run until the next section of the step loop.
-                after = bisect.bisect_left(bounds, end)
-                stop = bounds[after] if after < len(bounds) else self.t1
-                intervals.append((end, stop, "tasks", len(self.steps)))
-                self.steps.append((end, stop, 0.0, []))
+            if kind in counts:
+                counts[kind] += 1
+                if kind is rec_mod.PLAN and extra is not None:
+                    after = bisect.bisect_left(bounds, end)
+                    phases[extra] = (end, bounds[after] if after < len(bounds) else self.t1)
+        self.timed_steps = len(phases)
+        by_step: dict[int, list[Attempt]] = {}
+        for attempt in self.attempts:
+            by_step.setdefault(attempt.step, []).append(attempt)
+        for step, attempts in by_step.items():
+            if step not in phases:
+                phases[step] = (attempts[0].t0, max(a.t1 for a in attempts))
+        for step in sorted(phases):
+            start, stop = phases[step]
+            intervals.append((start, stop, "tasks", len(self.steps)))
+            self.steps.append((start, stop, 0.0, by_step.get(step, [])))
         intervals.sort(key=lambda i: (i[0], -i[1]))
         times = self.times
         stack: list[list[Any]] = []  # [end, kind, extra, length, inner]
@@ -144,12 +165,33 @@ class Run:
             stack.append([end, kind, extra, max(0.0, end - start), 0.0])
         while stack:
             close(stack.pop())
-        # Attempts belong to the step whose tasks section they started in.
-        starts = [s[0] for s in self.steps]
-        for attempt in self.attempts:
-            i = bisect.bisect_right(starts, attempt.t0) - 1
-            if i >= 0 and attempt.t0 <= self.steps[i][1]:
-                self.steps[i][3].append(attempt)
+        self._estimate(counts[rec_mod.PLAN], counts[rec_mod.COMMIT])
+
+    def _estimate(self, plans: int, commits: int) -> None:
+        """Planning, commit and kernel time of the steps not timed: the timed ones'
+        mean times how many were not, out of the run's remaining engine time."""
+        steps = len(self.steps)
+        # Each step is planned and committed; the last planning finds nothing to run.
+        missed_plans = max(0, steps + 1 - plans)
+        missed_commits = max(0, steps - commits)
+        if not (missed_plans or missed_commits) or not (plans or commits):
+            return
+        times = self.times
+        extra = {
+            rec_mod.PLAN: times.get(rec_mod.PLAN, 0.0) / plans * missed_plans if plans else 0.0,
+            rec_mod.COMMIT: (
+                times.get(rec_mod.COMMIT, 0.0) / commits * missed_commits if commits else 0.0
+            ),
+            rec_mod.KERNEL: times.get(rec_mod.KERNEL, 0.0)
+            / (plans + commits)
+            * (missed_plans + missed_commits),
+        }
+        rest = times.get("engine", 0.0)
+        wanted = sum(extra.values())
+        scale = min(1.0, rest / wanted) if wanted > 0 else 0.0
+        for kind, seconds in extra.items():
+            times[kind] = times.get(kind, 0.0) + seconds * scale
+        times["engine"] = rest - wanted * scale
 
 
 def read_runs(recorder: rec_mod.Recorder) -> list[Run]:
@@ -223,6 +265,7 @@ class Summary:
         self.wall = union_length((r.t0, r.t1) for r in runs)
         self.run_seconds = sum(r.wall for r in runs)
         self.steps = sum(len(r.steps) for r in self.all_runs)
+        self.timed_steps = sum(r.timed_steps for r in self.all_runs)
         totals = dict.fromkeys(LABELS, 0.0)
         for run in runs:
             breakdown(run, 1.0, totals)
@@ -265,6 +308,7 @@ class Summary:
             "runs": self.runs,
             "top_level_runs": self.top_runs,
             "steps": self.steps,
+            "timed_steps": self.timed_steps,
             "breakdown_s": dict(self.breakdown),
             "engine_s": self.engine,
             "engine_per_step_s": self.engine / steps,
@@ -350,6 +394,12 @@ class Summary:
             notes.append(
                 "no langgraph_jit graph ran while profiling (graphs built with LangGraph "
                 "itself, e.g. under LANGGRAPH_JIT=0, are not seen)"
+            )
+        if self.timed_steps < self.steps:
+            notes.append(
+                f"planning, commit and kernels timed on {self.timed_steps} of {self.steps} "
+                f"steps (steps under {rec_mod.TIMED_STEP * 1e6:.0f} µs are sampled; the "
+                "others' are estimated from them)"
             )
         if any(row["remote"] for row in self.nodes):
             notes.append(
