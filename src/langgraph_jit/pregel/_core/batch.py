@@ -198,17 +198,31 @@ _timeout_of = attrgetter("timeout")
 _arg_of = attrgetter("arg")
 
 
-def _one_batch(
-    run: TaskRun, topo: Topology, packets: Sequence[Any], batched: dict[int, CompiledNode]
-) -> list[Task] | None:
-    """The common case at C speed: every packet a Send without a timeout into the same
-    batchable node. None otherwise."""
-    if len(packets) < BATCH_MIN or set(map(type, packets)) != {Send}:
+def single_target(packets: Sequence[Any]) -> str | None:
+    """The node every packet is sent to when all are plain `Send`s without a timeout
+    into the same node (checked at C speed); None otherwise."""
+    if set(map(type, packets)) != _SEND_ONLY:
         return None
     names = set(map(_node_of, packets))
     if len(names) != 1 or any(map(_timeout_of, packets)):
         return None
     (name,) = names
+    return name  # type: ignore[no-any-return]
+
+
+_SEND_ONLY = {Send}
+
+
+def _one_batch(
+    run: TaskRun, topo: Topology, packets: Sequence[Any], batched: dict[int, CompiledNode]
+) -> list[Task] | None:
+    """The common case at C speed: every packet a Send without a timeout into the same
+    batchable node. None otherwise."""
+    if len(packets) < BATCH_MIN:
+        return None
+    name = single_target(packets)
+    if name is None:
+        return None
     n = topo.node_id.get(name)
     if n is None or n not in batched:
         return None

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
+from operator import attrgetter
 from typing import Any
 
 from langgraph_jit._constants import (
@@ -110,11 +111,17 @@ class Planner:
         return tasks
 
     def _plan_push(self, run: TaskRun, tasks_channel: Any) -> list[Task]:
+        packets = tasks_channel.get()
         if self._batched and batch.unobserved(run):
-            return batch.plan_push(run, self.topo, tasks_channel.get(), self._batched)
+            return batch.plan_push(run, self.topo, packets, self._batched)
+        tasks = _one_node_tasks(run, self.topo, packets) if len(packets) > 8 else None
+        if tasks is not None:
+            if self._batched:
+                batch.share_outputs(run, tasks, self._batched)
+            return tasks
         tasks = []
         node_id = self.topo.node_id
-        for idx, packet in enumerate(tasks_channel.get()):
+        for idx, packet in enumerate(packets):
             if not isinstance(packet, Send):
                 logger.warning(f"Ignoring invalid packet type {type(packet)} in pending sends")
                 continue
@@ -229,6 +236,27 @@ class Planner:
                 return None
         entry[1] = commit_no
         return entry
+
+
+_arg_of = attrgetter("arg")
+
+
+def _one_node_tasks(run: TaskRun, topo: Topology, packets: Sequence[Any]) -> list[Task] | None:
+    """A fan-out's tasks when every packet is a plain Send into one node (what
+    `_plan_push` makes of them, without its per-packet checks); None otherwise."""
+    name = batch.single_target(packets)
+    if name is None:
+        return None
+    n = topo.node_id.get(name)
+    if n is None:
+        return None
+    proc = topo.procs[n]
+    if proc.bound is None and not proc.writers:
+        return []
+    return [
+        Task(run, name, n, proc, arg, PUSH_TRIGGER, (PUSH, idx, False))
+        for idx, arg in enumerate(map(_arg_of, packets))
+    ]
 
 
 def reuse_pending_writes(
