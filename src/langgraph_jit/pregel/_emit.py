@@ -57,6 +57,15 @@ class Emitter:
     # The same for the `tools` handler (see _tools.tool_stream_callbacks).
     tools_handler: Any = None
     _latest_only = False
+    # What a run that streams nothing keeps (see __init__).
+    parent_stream: tuple[Any, ...] | None = None
+    stream_down: tuple[Any, ...] | None = None
+    wants_updates = False
+    wants_values = False
+    wants_messages = False
+    wants_tasks = False
+    wants_checkpoints = False
+    eager = False
     _latest: Any = None
     _has_latest = False
     _output_ids: frozenset[int] = frozenset()
@@ -76,6 +85,16 @@ class Emitter:
         # Modes this run's caller asked for; a subgraph also produces those
         # its parent streams (subgraphs=True).
         self.own_modes = stream_modes
+        self.namespace = namespace
+        self.out: deque[tuple[tuple[str, ...], str, Any]] = deque()
+        self.output_keys = output_keys
+        self.stream_keys = stream_keys
+        self.channel_map: dict[str, Any] = {}
+        self._dirty_outputs: set[int] = set()
+        if not stream_modes and parent_stream is None:
+            # Streams nothing (an invoke): the class's defaults hold.
+            self.stream_modes = stream_modes
+            return
         self.parent_stream = parent_stream
         # What subgraphs run by this run's tasks stream into (set by the
         # graph when the caller asked for subgraphs=True).
@@ -83,10 +102,6 @@ class Emitter:
         if parent_stream is not None:
             stream_modes = stream_modes | parent_stream[1]
         self.stream_modes = stream_modes
-        self.namespace = namespace
-        self.out: deque[tuple[tuple[str, ...], str, Any]] = deque()
-        self.output_keys = output_keys
-        self.stream_keys = stream_keys
         self.wants_updates = "updates" in stream_modes
         self.wants_values = "values" in stream_modes
         self.wants_messages = "messages" in stream_modes and _lc.langchain_loaded()
@@ -97,8 +112,6 @@ class Emitter:
         self.eager = bool(self.own_modes & {"custom", "messages"}) or (
             stream_eager and bool(self.own_modes)
         )
-        self.channel_map: dict[str, Any] = {}
-        self._dirty_outputs: set[int] = set()
 
     _output_key_set: frozenset[str] | None = None
 

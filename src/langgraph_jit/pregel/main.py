@@ -505,16 +505,19 @@ class Pregel(RunnableSurface, PregelProtocol):
             # Subgraph chunks arrive while their parent task runs: the
             # updates of sibling tasks are streamed as they finish too.
             run.emitter.eager = bool(run.emitter.own_modes)
-        run.context = _coerce_context(self.context_schema, context)
+        if context is not None:
+            run.context = _coerce_context(self.context_schema, context)
         if run.context is None and conf:
             # A subgraph sees its parent's context (and a root, that of a
             # runtime its host seeded in the config). Imported on use.
             from langgraph_jit.runtime import inherited_context
 
             run.context = inherited_context(conf)
-        _lc.set_messages_version(run, version)  # before the trace takes the callbacks
-        _lc.drop_callers_graph_handlers(run)
-        run.trace = _trace.for_run(run)  # LangChain callbacks (None: none listen)
+        if version == "v2" or config.get("callbacks"):
+            _lc.set_messages_version(run, version)  # before the trace takes the callbacks
+            _lc.drop_callers_graph_handlers(run)
+        if run.lc_context:
+            run.trace = _trace.for_run(run)  # LangChain callbacks (None: none listen)
         return run
 
     def stream(
