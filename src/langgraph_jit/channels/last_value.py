@@ -8,6 +8,7 @@ from typing import Any, Generic
 
 from langgraph_jit._constants import MISSING
 from langgraph_jit.channels.base import BaseChannel, Value
+from langgraph_jit.channels.ephemeral_value import EphemeralValue
 from langgraph_jit.errors import (
     EmptyChannelError,
     ErrorCode,
@@ -90,16 +91,25 @@ class LastValue(Generic[Value], BaseChannel[Value, Value, Value]):
 
 def empty_copies(specs: Iterable[BaseChannel]) -> list[BaseChannel]:
     """`spec.from_checkpoint(MISSING)` of each spec, in order: a run's new channels.
-    LastValues (most state keys) are made here without a method call each."""
+    LastValues (most state keys) and EphemeralValues (a StateGraph's edge triggers)
+    are made here without a method call each."""
     out: list[BaseChannel] = []
     append = out.append
     for spec in specs:
-        if type(spec) is LastValue:
+        kind = type(spec)
+        if kind is LastValue:
             new = _new_object(LastValue)
             new.typ = spec.typ
             new.key = spec.key
             new.value = MISSING
             append(new)
+        elif kind is EphemeralValue:
+            trigger = _new_object(EphemeralValue)
+            trigger.typ = spec.typ
+            trigger.key = spec.key
+            trigger.guard = spec.guard
+            trigger.value = MISSING
+            append(trigger)
         else:
             append(spec.from_checkpoint(MISSING))
     return out

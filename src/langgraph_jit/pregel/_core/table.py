@@ -471,6 +471,11 @@ class ChannelTable:
                     written_idle.append(c)
                     if avail == 1:
                         fresh.append(c)
+        if written_idle is None and not self.idle_live:
+            # Nothing to sweep (a step writing state keys and unswept triggers).
+            if self.may_promote and bump_step and len(ran_nodes) >= self.wide_step:
+                self._promote()
+            return bumped, bumped_avail, self._commit(ran_nodes, bumped, bumped_avail)
         return self._swept_rest(
             ran_nodes, bump_step, bumped, bumped_avail, written, written_idle, fresh
         )
