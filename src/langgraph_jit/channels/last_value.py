@@ -107,7 +107,7 @@ def empty_copies(specs: Iterable[BaseChannel]) -> list[BaseChannel]:
             trigger = _new_object(EphemeralValue)
             trigger.typ = spec.typ
             trigger.key = spec.key
-            trigger.guard = spec.guard
+            trigger.guard = spec.guard  # type: ignore[attr-defined]  # an EphemeralValue here
             trigger.value = MISSING
             append(trigger)
         else:
