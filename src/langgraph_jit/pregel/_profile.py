@@ -20,7 +20,6 @@ started inside one (a subgraph) names its task (`CURRENT_TASK`) and its run.
 
 from __future__ import annotations
 
-import contextlib
 import contextvars
 import math
 import threading
@@ -212,7 +211,7 @@ class Recorder:
         saver = run.persist.checkpointer
         if saver is not None:
             self.time_serde(getattr(saver, "serde", None))
-        _instrument(run, rec)
+        _instrument(run, rec, is_async)
         return rec
 
 
@@ -279,7 +278,7 @@ def _make_run_class(base: type) -> type:
     return type(base.__name__, (base, _ProfiledRun), namespace)
 
 
-def _instrument(run: Any, rec: RunRecord) -> None:
+def _instrument(run: Any, rec: RunRecord, is_async: bool) -> None:
     """Time the run's sections: its start and checkpoint lookup, its saver calls,
     and its steps' planning and commit on the steps timed."""
     run._profile_rec = rec
@@ -331,22 +330,26 @@ def _instrument(run: Any, rec: RunRecord) -> None:
     run._profile_arm = arm  # rec.next_sample is 0.0: the first attempt arms it
     persist = run.persist
     if persist.checkpointer is not None or persist.cache is not None:
+        # Set on the instance: the fewer keys the better, since a Persister past 30
+        # attributes (CPython's limit for sharing its class's key layout) gets a dict
+        # of its own, slower to read. A sync run makes only sync saver calls; an async
+        # one may make sync ones from a pool thread too (see pregel/_drive.py).
         for name, section in (("perform", SAVE), ("settle", WAIT)):
             setattr(persist, name, _timed_call(add, section, getattr(persist, name)))
-            name = "a" + name
-            setattr(persist, name, _atimed_call(add, section, getattr(persist, name)))
+            if is_async:
+                name = "a" + name
+                setattr(persist, name, _atimed_call(add, section, getattr(persist, name)))
 
 
 def _release(run: Any) -> None:
     """Take the timing off a run that ended. Its step methods in slots refer to it, so
     until then it is part of a reference cycle: left on, every profiled run's objects
     would wait for the garbage collector instead of being freed when it is dropped."""
-    for name in ("tick", "after_tick", "_profile_arm"):
-        with contextlib.suppress(AttributeError):
-            delattr(run, name)
+    run.tick = run.after_tick = run._profile_arm = None  # the run makes no more steps
     own = vars(run.persist)
-    for name in _PERSIST_HOOKS:
-        own.pop(name, None)
+    if "perform" in own:
+        for name in _PERSIST_HOOKS:
+            own.pop(name, None)
     table = getattr(run, "table", None)  # None: the run failed before start()
     if table is not None and type(table.kernels) is TimedKernels:
         table.kernels = table.kernels.module
