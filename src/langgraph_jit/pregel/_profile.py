@@ -38,12 +38,15 @@ __all__ = (
     "end",
     "profiled",
     "remote",
+    "run_class",
+    "sample_next_step",
 )
 
 clock = time.perf_counter
 
 # The profile being recorded (one per process at a time), or None.
 ACTIVE: Recorder | None = None
+
 
 # Where serializer time goes while a run's driver makes saver calls: [seconds].
 _SERDE_SINK: contextvars.ContextVar[list[float] | None] = contextvars.ContextVar(
@@ -104,7 +107,7 @@ class RunRecord:
         self.attempts: list[Any] = []
         self.error = False
         self.task_runner = False  # the graph has one: some nodes may run remotely
-        # From when an attempt that ends has the next step timed (`run._profile_arm()`,
+        # From when an attempt that ends has the next step timed (`sample_next_step`,
         # see _instrument); infinite while steps are timed.
         self.next_sample = 0.0
         # Start of the timed planning of the current step.
@@ -339,6 +342,13 @@ def _instrument(run: Any, rec: RunRecord, is_async: bool) -> None:
             if is_async:
                 name = "a" + name
                 setattr(persist, name, _atimed_call(add, section, getattr(persist, name)))
+
+
+def sample_next_step(run: Any) -> None:
+    """Time the run's next step (an attempt ended after its record's next_sample)."""
+    arm = run._profile_arm
+    if arm is not None:  # None: the run ended (see _release)
+        arm()
 
 
 def _release(run: Any) -> None:

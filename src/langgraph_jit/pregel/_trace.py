@@ -449,7 +449,7 @@ def run_attempt(task: Any) -> None:
         (task.name, task.path, run.step, t0, t1, _profile.remote(task) if rec.task_runner else 0)
     )
     if t1 >= rec.next_sample:
-        run._profile_arm()
+        _profile.sample_next_step(run)
 
 
 async def arun_attempt(task: Any) -> None:
@@ -474,7 +474,7 @@ async def arun_attempt(task: Any) -> None:
         (task.name, task.path, run.step, t0, t1, _profile.remote(task) if rec.task_runner else 0)
     )
     if t1 >= rec.next_sample:
-        run._profile_arm()
+        _profile.sample_next_step(run)
 
 
 def _failed(rec: Any, task: Any) -> int:
