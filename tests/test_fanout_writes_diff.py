@@ -109,3 +109,11 @@ def test_topic_many_values(accumulate):
         for _ in range(2):
             assert ours.update(list(values)) == theirs.update(list(values))
             assert ours.get() == theirs.get()
+
+
+def test_sends_to_two_nodes():
+    def route(t, s):
+        return [t.Send("work" if i % 2 else "other", {"x": i}) for i in range(14)]
+
+    lg, ours = _both(route, _same_keys)
+    assert ours == lg
