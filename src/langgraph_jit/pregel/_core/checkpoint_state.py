@@ -104,19 +104,23 @@ class CheckpointState:
     # Tasks of a format-1 checkpoint have SHA-1 based ids (LangGraph's).
     sha1_task_ids = False
     _id_step = -1
-    _id_bytes = b""
-    _id_bytes_of: str | None = None
+    # (checkpoint id, its 16 bytes) last asked for (task ids hash them).
+    _id_bytes: tuple[str | None, bytes] = (None, b"")
     # ".<random fraction>" of the versions this run makes (padded string versions).
     _version_suffix: str | None = None
     # DeltaChannels (ids) whose value the next snapshot stores.
     delta_snapshot: frozenset[int] = frozenset()
-    # Deferred bookkeeping (see defer): the version maps above are brought up
-    # to date from `_changes` only when read (catch_up); `_applied`: changes
-    # already in them, `_handed`: changes already handed to the saver.
-    _deferred = False
+    # Deferred bookkeeping (see defer; None: not deferred): the version maps
+    # above are brought up to date from `_changes` only when read (catch_up);
+    # `_applied`: changes already in them, `_handed`: changes already handed
+    # to the saver. (Few instance attributes: CPython 3.11 shares the keys of
+    # at most 30.)
+    _changes: list[tuple[Any, Any]] | None = None
     _applied = 0
     _handed = 0
-    _topo: Topology | None = None
+    # (channel names, trigger pointers, trigger channels, version suffix or
+    # None until deferred): what a saver needs to apply the changes.
+    _context: tuple[Any, Any, Any, str | None] | None = None
 
     def __init__(self) -> None:
         self.channels: list[Any] = []
@@ -153,7 +157,7 @@ class CheckpointState:
         self.checkpointer = checkpointer
         if checkpointer is not None:
             self.tracking = True
-            self._topo = topo
+            self._context = (names, topo.trig_ptr, topo.trig_chan, None)
             self.version_repr = [None] * len(names)
             self._fast_versions = checkpointer.padded_string_versions
             self._track_changes(checkpointer)
@@ -208,7 +212,7 @@ class CheckpointState:
         self.checkpointer = checkpointer
         self.tracking = checkpointer is not None
         if self.tracking:
-            self._topo = topo
+            self._context = (names, topo.trig_ptr, topo.trig_chan, None)
             self.version_repr = [cv.get(n) for n in names]
             self.max_repr = max(cv.values()) if cv else None
             self._fast_versions = checkpointer.padded_string_versions and (
@@ -236,9 +240,10 @@ class CheckpointState:
         self.versions_seen[node] = seen
         if self._vs_log is not None:
             self._vs_log.top[node] = seen
-        if self._deferred:
-            self._changes.append((node, seen))
-            self._applied = len(self._changes)
+        changes = self._changes
+        if changes is not None:
+            changes.append((node, seen))
+            self._applied = len(changes)
 
     # -- deferred bookkeeping --------------------------------------------------
 
@@ -247,34 +252,29 @@ class CheckpointState:
         with each checkpoint (`step_record`): for a saver that takes them
         (InMemorySaver's put_step_record) and this class's own versions.
         Returns whether it did."""
-        topo = self._topo
+        context = self._context
+        if self._changes is not None:
+            return True
         if (
-            self._deferred
-            or not self.tracking
+            not self.tracking
             or not self._fast_versions
             or checkpointer is not self.checkpointer
-            or topo is None
+            or context is None
         ):
-            return self._deferred
+            return False
         suffix = self._version_suffix
         if suffix is None:
             suffix = self._version_suffix = f".{_random():016}"
-        self._changes: list[tuple[Any, Any]] = []
-        self._context = (self._names, topo.trig_ptr, topo.trig_chan, suffix)
-        self._deferred = True
+        self._context = (context[0], context[1], context[2], suffix)
+        self._changes = []
         return True
 
     def catch_up(self) -> None:
         """Apply the deferred changes to the version maps (before reading them)."""
-        if not self._deferred:
-            return
         changes = self._changes
-        if self._applied == len(changes):
+        if changes is None or self._applied == len(changes):
             return
-        topo = self._topo
-        assert topo is not None
-        trig_ptr, trig_chan = topo.trig_ptr, topo.trig_chan
-        names = self._names
+        names, trig_ptr, trig_chan, _ = self._context  # type: ignore[misc]
         reprs = self.version_repr
         channel_versions = self.channel_versions
         versions_seen = self.versions_seen
@@ -319,6 +319,7 @@ class CheckpointState:
         changes since the last one, the new versions' values) of the checkpoint
         to save."""
         changes = self._changes
+        assert changes is not None
         handed = self._handed
         new = tuple(changes[handed:] if handed else changes)
         if self._applied == len(changes) or len(changes) > _CHANGES_MAX:
@@ -372,10 +373,10 @@ class CheckpointState:
 
     def checkpoint_id_bytes(self) -> bytes:
         current = self._id or self.current_id()
-        if self._id_bytes_of != current:
-            self._id_bytes = binascii.unhexlify(current.replace("-", ""))
-            self._id_bytes_of = current
-        return self._id_bytes
+        cached = self._id_bytes
+        if cached[0] != current:
+            cached = self._id_bytes = (current, binascii.unhexlify(current.replace("-", "")))
+        return cached[1]
 
     # -- version bookkeeping (only while tracking) ---------------------------
 
@@ -384,8 +385,9 @@ class CheckpointState:
         Inner dicts are replaced, never mutated: saved snapshots share them."""
         if not self.tracking:
             return
-        if self._deferred:
-            self._changes.append((node, node_id))
+        changes = self._changes
+        if changes is not None:
+            changes.append((node, node_id))
             return
         old = self.versions_seen.get(node)
         if node_id is None:
@@ -410,10 +412,11 @@ class CheckpointState:
     def bump(self, bumped: list[int], table: ChannelTable) -> None:
         if not self.tracking:
             return
-        if self._deferred:  # (always InMemorySaver's own versions)
+        changes = self._changes
+        if changes is not None:  # (always InMemorySaver's own versions)
             self._max_int = n = self._max_int + 1
             # (A tuple of ints: a kept change holds nothing the GC must visit.)
-            self._changes.append((tuple(bumped), n))
+            changes.append((tuple(bumped), n))
             self.new_since_save.update(bumped)
             return
         if self._fast_versions:
