@@ -392,9 +392,27 @@ class ChannelTable:
         elif n_writes == 2:
             # A node's update and its edge's trigger (StateGraph chains).
             chan_id = self.topo.chan_id
-            c1 = chan_id.get(writes[0][0])
-            c2 = chan_id.get(writes[1][0])
+            (key, value), (trigger, fired) = writes
+            c1 = chan_id.get(key)
+            c2 = chan_id.get(trigger)
             if c1 is not None and c2 is not None and c1 != c2:
+                ch1 = channels[c1]
+                ch2 = channels[c2]
+                if (
+                    type(ch1) is LastValue
+                    and type(ch2) is EphemeralValue
+                    and not idle_sweep[c2]
+                    and not self.idle_live
+                ):
+                    # A state key and an unswept edge trigger (Topology.unswept_triggers),
+                    # nothing to sweep: the chain step of a StateGraph run without a saver.
+                    ch1.value = value
+                    ch2.value = fired
+                    bumped = [c1, c2]
+                    bumped_avail = [0 if value is MISSING else 1, 0 if fired is MISSING else 1]
+                    if self.may_promote and bump_step and len(ran_nodes) >= self.wide_step:
+                        self._promote()
+                    return bumped, bumped_avail, self._commit(ran_nodes, bumped, bumped_avail)
                 ids = (c1, c2)
         elif n_writes <= 8:
             # A node's few keys (and its edges' triggers): grouped only when
