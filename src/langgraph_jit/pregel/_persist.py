@@ -600,16 +600,7 @@ class Persister:
         )
         self.parent_config = previous if parent_id else None
         checkpoint_id = skeleton["id"]
-        self.checkpoint_config = {
-            CONF: {
-                "thread_id": thread_id,
-                CONFIG_KEY_CHECKPOINT_NS: ns,
-                CONFIG_KEY_CHECKPOINT_ID: checkpoint_id,
-            }
-        }
-        self._saved_id = checkpoint_id
-        self._step_key = (thread_id, ns, checkpoint_id)  # type: ignore[assignment]
-        self._writes_config = None  # made when a write needs it (queue_put_writes)
+        self._now_at_step(thread_id, ns, checkpoint_id)
         # The later checkpoints are put as what changed (the saver has this
         # one to start from), when the saver takes that.
         if (
@@ -618,6 +609,19 @@ class Persister:
             and state.defer(saver)
         ):
             self._records = True
+
+    def _now_at_step(self, thread_id: Any, ns: str, checkpoint_id: str) -> None:
+        """The run is now at a checkpoint put by a step (`_put_step`, `_put_record`)."""
+        self.checkpoint_config = {
+            CONF: {
+                "thread_id": thread_id,
+                CONFIG_KEY_CHECKPOINT_NS: ns,
+                CONFIG_KEY_CHECKPOINT_ID: checkpoint_id,
+            }
+        }
+        self._saved_id = checkpoint_id
+        self._step_key = (thread_id, ns, checkpoint_id)
+        self._writes_config = None  # made when a write needs it (queue_put_writes)
 
     def _step_metadata(self) -> HandedOverMetadata:
         """The current checkpoint's metadata merged with the config's entries."""
@@ -663,16 +667,7 @@ class Persister:
             )
         )
         self.parent_config = previous
-        self.checkpoint_config = {
-            CONF: {
-                "thread_id": thread_id,
-                CONFIG_KEY_CHECKPOINT_NS: ns,
-                CONFIG_KEY_CHECKPOINT_ID: checkpoint_id,
-            }
-        }
-        self._saved_id = checkpoint_id
-        self._step_key = (thread_id, ns, checkpoint_id)  # type: ignore[assignment]
-        self._writes_config = None
+        self._now_at_step(thread_id, ns, checkpoint_id)
 
     def _extras_for(self, config: dict[str, Any]) -> Any:
         """The (key, value) entries `get_checkpoint_metadata` takes from this
