@@ -211,7 +211,11 @@ def test_error_in_compiled_node(mode, saver):
         with pytest.raises(ZeroDivisionError):
             plain.invoke({"n": 12}, config)
         assert _history(ours, config) == _history(plain, config)
-        lg_failed = [t.path for t in lg.get_state(config).tasks if t.error is not None]
+        # LangGraph may also record a task it cancelled once packet 5 failed (a race,
+        # seen in CI: packet 10 with a cancellation): only the division fails.
+        lg_failed = [
+            t.path for t in lg.get_state(config).tasks if "ZeroDivisionError" in str(t.error)
+        ]
         assert lg_failed == [("__pregel_push", 5, False)]
         state = ours.get_state(config)
         failed = [t for t in state.tasks if t.error is not None]
