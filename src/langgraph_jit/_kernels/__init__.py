@@ -38,6 +38,12 @@ logger = logging.getLogger("langgraph_jit")
 #   size a full planning scan alone favours the kernel.
 DEFAULT_WIDE_STEP = 16
 DEFAULT_NODE_THRESHOLD = 5000
+# A plan that examines every node (after a step that updated nothing, or from a
+# checkpoint without updated channels) switches an auto-mode run to the loaded compiled
+# kernels from this many nodes: `python -m asv_bench.investigate.step_kernels --kernels
+# plan_nodes` (the scan 8x faster at 100 nodes, 15x at 1,000; a whole invoke of a graph
+# that runs one node 1.3x at 100, 1.6-1.7x at 1,000-10,000).
+SCAN_PROMOTE = 100
 
 _compiled: ModuleType | None = None  # loaded and warm
 _compiled_failed = False

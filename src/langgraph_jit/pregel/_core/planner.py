@@ -23,6 +23,7 @@ from langgraph_jit._constants import (
     TASKS,
     WRITES_NOT_REUSED,
 )
+from langgraph_jit._kernels import SCAN_PROMOTE
 from langgraph_jit.channels.last_value import LastValue
 from langgraph_jit.errors import add_exception_note
 from langgraph_jit.pregel._core import batch
@@ -83,7 +84,15 @@ class Planner:
         table = self.table
         if self.next_nodes is None:
             # LangGraph examines no node while the checkpoint has no versions.
-            node_ids = table.plan(topo.insertion_order) if table.max_version > 0 else []
+            if table.max_version <= 0:
+                node_ids = []
+            else:
+                if table.may_promote and topo.n_nodes >= SCAN_PROMOTE:
+                    # A scan of every node (after a step that updated nothing, or from
+                    # a checkpoint without updated channels): the compiled plan_nodes
+                    # pays from here, if something already loaded numba.
+                    table._promote()
+                node_ids = table.plan(topo.insertion_order)
         else:
             node_ids = self.next_nodes
         tasks = []
