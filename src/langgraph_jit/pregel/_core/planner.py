@@ -95,19 +95,32 @@ class Planner:
                 node_ids = table.plan(topo.insertion_order)
         else:
             node_ids = self.next_nodes
-        tasks = []
+        tasks: list[Task] = []
+        append = tasks.append
         channels = self.channel_map
+        procs = topo.procs
+        names = topo.node_names
+        triggers = topo.sorted_triggers
+        # A wide step's nodes mostly read one channel: a LastValue's value is read
+        # once for the run of nodes that subscribe to it (the same object either way).
+        last_sub: Any = None
+        last_value: Any = None
         for n in node_ids:
-            proc = topo.procs[n]
-            name = topo.node_names[n]
+            proc = procs[n]
             sub = proc.channels
             if isinstance(sub, str):
-                ch = channels.get(sub)
-                if ch is None or not ch.is_available():
-                    continue
-                value = ch.get()
+                if sub == last_sub:
+                    value = last_value
+                else:
+                    ch = channels.get(sub)
+                    if ch is None or not ch.is_available():
+                        continue
+                    value = ch.get()
+                    if ch.__class__ is LastValue:
+                        last_sub, last_value = sub, value
             else:
                 value = self._read_state(run, sub, topo.read_set[n])
+            name = names[n]
             if proc.mapper is not None:
                 try:
                     value = proc.mapper(value)
@@ -116,7 +129,7 @@ class Planner:
                         exc, f"Before task with name '{name}' and path '{(PULL, name)}'"
                     )
                     raise
-            tasks.append(Task(run, name, n, proc, value, topo.sorted_triggers[n], (PULL, name)))
+            append(Task(run, name, n, proc, value, triggers[n], (PULL, name)))
         return tasks
 
     def _plan_push(self, run: TaskRun, tasks_channel: Any) -> list[Task]:
