@@ -466,9 +466,11 @@ def drive_quiet(run: Any) -> None:
     would, without its chunk handling: an invoke made no chunk to yield, so it
     needs neither a generator nor the per-run closures of a stream."""
     run.inline_single = True
+    if run.plain_steps():
+        _drive_plain(run)
+        return
     gen = engine(run)
     send = gen.send
-    has_handlers = bool(getattr(run.graph, "error_handlers", None))
     reply: Any = None
     while True:
         try:
@@ -478,25 +480,7 @@ def drive_quiet(run: Any) -> None:
         kind = request[0]
         if kind is RUN:
             # Only steps of several tasks come here (one task runs in the engine).
-            handlers: list[Any] | None = [] if has_handlers else None
-            reply = None
-            try:
-                for task, exc in run_step(
-                    request[1], timeout=None, max_concurrency=run.max_concurrency, added=handlers
-                ):
-                    if task is None:
-                        continue
-                    if exc is None:
-                        run.task_done(task)
-                        continue
-                    run.task_failed(task, exc)
-                    handler = None if handlers is None else run.error_handler_task(task, exc)
-                    if handler is not None:
-                        cast(list, handlers).append(handler)
-                    else:
-                        reply = step_error(reply, exc)
-            except TimeoutError as exc:
-                reply = exc
+            reply = _run_step_quietly(run, request[1])
         elif kind is IO_BATCH:
             run.persist.perform(request[1])
             reply = None
@@ -511,6 +495,73 @@ def drive_quiet(run: Any) -> None:
         else:  # LOAD
             saver = run.persist.checkpointer
             reply = None if saver is None else _load(saver, request[1], request[2])
+
+
+def _run_step_quietly(run: Any, tasks: list[Any]) -> BaseException | None:
+    """Run a step of several tasks for drive_quiet; the step's error or None."""
+    handlers: list[Any] | None = [] if getattr(run.graph, "error_handlers", None) else None
+    reply: BaseException | None = None
+    try:
+        for task, exc in run_step(
+            tasks, timeout=None, max_concurrency=run.max_concurrency, added=handlers
+        ):
+            if task is None:
+                continue
+            if exc is None:
+                run.task_done(task)
+                continue
+            run.task_failed(task, exc)
+            handler = None if handlers is None else run.error_handler_task(task, exc)
+            if handler is not None:
+                cast(list, handlers).append(handler)
+            else:
+                reply = step_error(reply, exc)
+    except TimeoutError as exc:
+        reply = exc
+    return reply
+
+
+def _drive_plain(run: Any) -> None:
+    """`engine` + drive_quiet for a run whose steps take the plain path
+    (PregelRun.plain_steps): no saver, so nothing to load, no saver calls to
+    perform, and `task_done` has nothing to record. The same steps in the same
+    order, as one loop instead of a generator's requests."""
+    try:
+        run.start(None)
+        while run.tick_plain():
+            tasks = run.tasks
+            if len(tasks) == 1 and not tasks[0].cached:
+                task = tasks[0]  # a chain's step: run here
+                error = None
+                try:
+                    run_task(task)
+                except BaseException as exc:
+                    run.task_failed(task, exc)
+                    error = _handle_sync(run, task, exc, None)
+                if error is not None:
+                    raise error
+            else:
+                tasks = run.runnable_tasks()
+                error = (
+                    _run_one(run, tasks[0]) if len(tasks) == 1 else _run_step_quietly(run, tasks)
+                )
+                if error is not None:
+                    raise error
+            run.after_tick_plain()
+    except GraphInterrupt as exc:
+        run.on_interrupt(exc)
+        if run.nested:
+            # A subgraph's interrupt is its parent task's interrupt.
+            run.on_exit()
+            raise
+    except BaseException:
+        run.on_exit()
+        raise
+    run.on_exit()
+    if run.status == "out_of_steps":
+        raise run.recursion_error()
+    if run.status == "draining":
+        raise run.drained_error()
 
 
 class _CallerStopped(BaseException):

@@ -770,6 +770,63 @@ class PregelRun:
                     emitter.task_done(t, self.step, cached=True)
         return True
 
+    # -- the plain path: a run nothing observes step by step ----------------
+
+    def plain_steps(self) -> bool:
+        """Whether this run's steps may take the plain path (`tick_plain`,
+        `after_tick_plain`, no `task_done`): it streams nothing and nothing sees
+        a step but its nodes and its final values: no saver, cache, breakpoints,
+        DeltaChannels, lifecycle handlers or node-finished hook. Asked once,
+        before `start`; what start may still bring (a Command's writes, a replay)
+        is tested per step."""
+        persist = self.persist
+        emitter = self.emitter
+        return (
+            persist.checkpointer is None
+            and persist.cache is None
+            and not persist.saving
+            and not self.topo.has_delta_channels
+            and not self.interrupt_before
+            and not self.interrupt_after
+            and self.graph_callbacks is None
+            and self.node_finished is None
+            and self.trace is None
+            and not emitter.stream_modes
+        )
+
+    def tick_plain(self) -> bool:
+        """`tick` for a plain run (see plain_steps): the checks for what such a
+        run never has (checkpoint chunks, breakpoints, task chunks) left out."""
+        if self.step > self.stop or self.persist.pending_writes or self.replaying:
+            return self.tick()  # the recursion limit, a Command's writes, a replay
+        self.tasks = tasks = self.planner.plan(self)
+        if not tasks:
+            self.status = "done"
+            return False
+        control = self._control
+        if control is not None and control.drain_requested:
+            self.status = "draining"
+            return False
+        return True
+
+    def after_tick_plain(self) -> None:
+        """`after_tick` for a plain run (see plain_steps): commit the step and
+        start a checkpoint nobody saves."""
+        tasks = self.tasks
+        if len(tasks) == 1:
+            writes = tasks[0].writes
+        else:
+            tasks = sorted(tasks, key=_task_sort_key)
+            writes = [w for t in tasks for w in t.writes]
+        self.commit(tasks, writes, bump_step=True)
+        if self.persist.pending_writes:
+            self.persist.clear_writes()
+        self.replaying = False
+        self.state.new_checkpoint(self.step, None)
+        self.step += 1
+        if self.configurable.get(CONFIG_KEY_RESUMING) and not self.nested:
+            self.configurable = {**self.configurable, CONFIG_KEY_RESUMING: False}
+
     def task_started(self, task: Task) -> None:
         """Stream the start of a task (a planned one or a task call)."""
         self.emitter.task_event("task", _output.task_start_payload(task, self.config), self.step)
@@ -939,8 +996,18 @@ class PregelRun:
         if len(tasks) == 1 and not tracking and tasks[0].path[0] == PULL:
             # A step of one node (chains): its id is never None.
             n1: int = tasks[0].node_id  # type: ignore[assignment]
-            ran = (n1,)
             consumed = consume_ids[n1]
+            if len(writes) == 1 and not consumed and not versionless and not input_task:
+                # One value written (a chain's step): committed inline when it can be.
+                done = table.apply_one(n1, writes[0])
+                if done is not None:
+                    bumped = [done[0]]
+                    self.planner.note_bumped(bumped)
+                    state.updated_channels = bumped
+                    self.planner.next_nodes = done[1]
+                    self.emitter.committed(bumped, bumped, bump_step)
+                    return
+            ran = (n1,)
             table.has_seen[n1] = 1
         elif not tasks:
             ran = consumed = ()  # the input, an update: no node ran

@@ -38,6 +38,8 @@ _second = itemgetter(1)
 # self-clearing channel tests membership in).
 _NO_IDS: list[int] = []
 _PLAIN_KINDS = {LastValue}
+# Kinds whose one-value update is a plain store (an EphemeralValue's when unswept).
+_INLINE_KINDS = {LastValue, EphemeralValue}
 
 
 def _consume(it: Any) -> None:
@@ -323,6 +325,59 @@ class ChannelTable:
         next_nodes = self._commit(ran_nodes, bumped, bumped_avail)
         return bumped, bumped_avail, next_nodes
 
+    def apply_one(self, n: int, write: tuple[str, Any]) -> tuple[int, list[int]] | None:
+        """apply_writes and its kernel commit, inline, for the commonest step of
+        all (a chain's): node n ran, consumed nothing and wrote one value to a
+        LastValue, and no self-clearing channel holds a value. Returns (the
+        channel bumped, the nodes triggered next), or None, changing nothing,
+        when the step is not of that shape (the caller takes the general path).
+        Same results as `_apply_plain`/`_apply_swept` then `commit_and_plan`."""
+        chan, value = write
+        t = self.topo
+        c = t.chan_id.get(chan)
+        if (
+            c is None
+            or value is MISSING
+            or self.idle_live
+            or self.compiled
+            or t.finish_capable
+            or (self.may_promote and self.wide_step <= 1)
+        ):
+            return None
+        ch = self.channels[c]
+        if type(ch) is not LastValue:
+            return None
+        ch.value = value
+        self.has_seen[n] = 1
+        next_version = self.max_version = self.max_version + 1
+        self._stamp += 1
+        versions = self.versions
+        available = self.available
+        seen = self.seen
+        trig_ptr = t.trig_ptr
+        trig_chan = t.trig_chan
+        # What node n saw: its triggers' versions before this step's bump.
+        lo = trig_ptr[n]
+        hi = trig_ptr[n + 1]
+        if hi - lo == 1:
+            seen[lo] = versions[trig_chan[lo]]
+        else:
+            seen[lo:hi] = [versions[x] for x in trig_chan[lo:hi]]
+        versions[c] = next_version
+        available[c] = 1
+        lo = t.c2n_ptr[c]
+        hi = t.c2n_ptr[c + 1]
+        candidates = t.c2n_node[lo:hi] if hi - lo < 2 else sorted(set(t.c2n_node[lo:hi]))
+        triggered: list[int] = []
+        for m in candidates:
+            slot = trig_ptr[m]
+            for x in trig_chan[slot : trig_ptr[m + 1]]:
+                if available[x] and versions[x] > seen[slot]:
+                    triggered.append(m)
+                    break
+                slot += 1
+        return c, triggered
+
     def _apply_plain(
         self,
         ran_nodes: Sequence[int],
@@ -422,8 +477,12 @@ class ChannelTable:
             ids = distinct = self._distinct_ids(writes)
             if distinct is not None:
                 plain = list(map(channels.__getitem__, distinct))
-                if set(map(type, plain)) == _PLAIN_KINDS:
-                    # Every one a plain key (a state's input): set in C.
+                kinds = set(map(type, plain))
+                if kinds == _PLAIN_KINDS or (
+                    kinds <= _INLINE_KINDS and not any(map(idle_sweep.__getitem__, distinct))
+                ):
+                    # Every one a plain key or an unswept edge trigger (a state's
+                    # input, a StateGraph's __start__ step): set in C.
                     values = list(map(_second, writes))
                     _consume(map(setattr, plain, repeat("value"), values))
                     if any(map(is_, values, repeat(MISSING))):
