@@ -166,6 +166,10 @@ class PregelRun:
     superseded = False  # set by the driver: a newer checkpoint exists
     trace: Any = None  # a _trace.GraphTrace when LangChain callbacks listen
     replaying = False
+    # What an empty `configurable` gives (a root run's usual config).
+    checkpoint_ns = ""
+    nested = False
+    node_finished: Any = None
 
     def __init__(
         self,
@@ -194,14 +198,17 @@ class PregelRun:
         self.input = input
         self.config = config
         self.configurable = configurable = config.get(CONF) or {}
-        self.checkpoint_ns = ns = configurable.get(CONFIG_KEY_CHECKPOINT_NS, "")
-        named = configurable.get(CONFIG_KEY_CHECKPOINT_MAP)
-        if named and ns in named:
-            # The caller named this graph's checkpoint in the map (the config
-            # of a subgraph's state): that one is loaded, not the latest.
-            configurable = {**configurable, CONFIG_KEY_CHECKPOINT_ID: named[ns]}
-            self.configurable = configurable
-            config = self.config = {**config, CONF: configurable}
+        if configurable:
+            self.checkpoint_ns = ns = configurable.get(CONFIG_KEY_CHECKPOINT_NS, "")
+            named = configurable.get(CONFIG_KEY_CHECKPOINT_MAP)
+            if named and ns in named:
+                # The caller named this graph's checkpoint in the map (the config
+                # of a subgraph's state): that one is loaded, not the latest.
+                configurable = {**configurable, CONFIG_KEY_CHECKPOINT_ID: named[ns]}
+                self.configurable = configurable
+                config = self.config = {**config, CONF: configurable}
+            self.nested = CONFIG_KEY_TASK_ID in configurable
+            self.node_finished = configurable.get(CONFIG_KEY_NODE_FINISHED)
         self.namespace = namespace
         self.interrupt_before = interrupt_before
         self.interrupt_after = interrupt_after
@@ -209,8 +216,6 @@ class PregelRun:
         # chose (not inherited by subgraphs, not sent to a RemoteGraph).
         self.recursion_limit = config.get("recursion_limit", DEFAULT_RECURSION_LIMIT)
         self.max_concurrency = config.get("max_concurrency")
-        self.nested = CONFIG_KEY_TASK_ID in configurable
-        self.node_finished = configurable.get(CONFIG_KEY_NODE_FINISHED)
         self.emitter = Emitter(
             topo,
             stream_modes,
@@ -1011,6 +1016,16 @@ class PregelRun:
             table.has_seen[n1] = 1
         elif not tasks:
             ran = consumed = ()  # the input, an update: no node ran
+            if len(writes) == 1 and not tracking and not versionless:
+                # One value (a chain's input): committed inline when it can be.
+                done = table.apply_one(None, writes[0])
+                if done is not None:
+                    bumped = [done[0]]
+                    self.planner.note_bumped(bumped)
+                    state.updated_channels = bumped
+                    self.planner.next_nodes = done[1]
+                    self.emitter.committed(bumped, bumped, bump_step and not input_task)
+                    return
         else:
             ran, consumed = self._note_ran(tasks)
         if input_task and tracking:

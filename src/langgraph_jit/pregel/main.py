@@ -409,8 +409,15 @@ class Pregel(RunnableSurface, PregelProtocol):
             # Given a thread (or checkpoint) of its own, the graph is a root
             # run: the task's namespace, saver and ids are not inherited.
             ambient = {k: v for k, v in ambient.items() if k != CONF}
-        if not base and not config and not ambient:
-            return {CONF: {}}
+        if not base and not ambient:
+            if not config:
+                return {CONF: {}}
+            if config.keys().isdisjoint(_MERGED_KEYS):
+                # Only keys the merge copies as they are (a recursion limit, a run
+                # name): what the loop below makes of them.
+                copied = {k: v for k, v in config.items() if v is not None}
+                copied[CONF] = {}
+                return copied
         merged: dict[str, Any] = {}
         for source in (ambient, base, config):
             if not source:
@@ -458,25 +465,28 @@ class Pregel(RunnableSurface, PregelProtocol):
             )
         modes = stream_mode_set(stream_mode, self.debug)
         conf = config[CONF]
-        if conf.get(CONFIG_KEY_CHECKPOINT_NS) and CONFIG_KEY_TASK_ID not in conf:
-            config = root_config(config)
-            conf = config[CONF]
-        if self.checkpointer is True and conf.get(CONFIG_KEY_CHECKPOINT_NS):
-            # A subgraph with its own history: one namespace per node, not
-            # per task, so each run continues the last one.
-            conf[CONFIG_KEY_CHECKPOINT_NS] = "|".join(
-                part.split(":")[0] for part in conf[CONFIG_KEY_CHECKPOINT_NS].split("|")
-            )
-        parent_task = conf.get(CONFIG_KEY_PARENT_TASK)
-        if parent_task is not None and conf.get(CONFIG_KEY_CHECKPOINT_NS):
-            # The second and later graphs one task runs are numbered: each
-            # keeps its own checkpoints.
-            calls = parent_task.scratchpad.next_graph_run()
-            if calls:
-                conf[CONFIG_KEY_CHECKPOINT_NS] = f"{conf[CONFIG_KEY_CHECKPOINT_NS]}{NS_SEP}{calls}"
-        checkpoint_ns = conf.get(CONFIG_KEY_CHECKPOINT_NS, "")
+        if conf.get(CONFIG_KEY_CHECKPOINT_NS):  # (an empty conf: a root run's usual config)
+            if CONFIG_KEY_TASK_ID not in conf:
+                config = root_config(config)
+                conf = config[CONF]
+            if self.checkpointer is True and conf.get(CONFIG_KEY_CHECKPOINT_NS):
+                # A subgraph with its own history: one namespace per node, not
+                # per task, so each run continues the last one.
+                conf[CONFIG_KEY_CHECKPOINT_NS] = "|".join(
+                    part.split(":")[0] for part in conf[CONFIG_KEY_CHECKPOINT_NS].split("|")
+                )
+            parent_task = conf.get(CONFIG_KEY_PARENT_TASK)
+            if parent_task is not None and conf.get(CONFIG_KEY_CHECKPOINT_NS):
+                # The second and later graphs one task runs are numbered: each
+                # keeps its own checkpoints.
+                calls = parent_task.scratchpad.next_graph_run()
+                if calls:
+                    conf[CONFIG_KEY_CHECKPOINT_NS] = (
+                        f"{conf[CONFIG_KEY_CHECKPOINT_NS]}{NS_SEP}{calls}"
+                    )
+        checkpoint_ns = conf.get(CONFIG_KEY_CHECKPOINT_NS, "") if conf else ""
         namespace = tuple(checkpoint_ns.split("|")) if checkpoint_ns else ()
-        parent_stream = conf.get(CONFIG_KEY_STREAM)
+        parent_stream = conf.get(CONFIG_KEY_STREAM) if conf else None
         run = (_trace.run_class(PregelRun) if _trace.profiling else PregelRun)(
             self,
             input,
@@ -993,6 +1003,11 @@ class _CurrentWakeup:
 
     def __getitem__(self, index: int) -> Any:
         return self.emitter.wakeup
+
+
+# Config keys `_merge_config` merges (any other is copied as it is, unless None): a
+# config without them, with nothing to merge it with, is merged by one comprehension.
+_MERGED_KEYS = frozenset({CONF, "metadata", "callbacks", "tags"})
 
 
 def _values_formatter(run: PregelRun) -> Callable[[tuple], Any]:

@@ -325,10 +325,11 @@ class ChannelTable:
         next_nodes = self._commit(ran_nodes, bumped, bumped_avail)
         return bumped, bumped_avail, next_nodes
 
-    def apply_one(self, n: int, write: tuple[str, Any]) -> tuple[int, list[int]] | None:
+    def apply_one(self, n: int | None, write: tuple[str, Any]) -> tuple[int, list[int]] | None:
         """apply_writes and its kernel commit, inline, for the commonest step of
-        all (a chain's): node n ran, consumed nothing and wrote one value to a
-        LastValue, and no self-clearing channel holds a value. Returns (the
+        all (a chain's): node n ran (None: no node, the input), consumed nothing
+        and wrote one value to a LastValue, and no self-clearing channel holds a
+        value. Returns (the
         channel bumped, the nodes triggered next), or None, changing nothing,
         when the step is not of that shape (the caller takes the general path).
         Same results as `_apply_plain`/`_apply_swept` then `commit_and_plan`."""
@@ -348,7 +349,6 @@ class ChannelTable:
         if type(ch) is not LastValue:
             return None
         ch.value = value
-        self.has_seen[n] = 1
         next_version = self.max_version = self.max_version + 1
         self._stamp += 1
         versions = self.versions
@@ -356,13 +356,15 @@ class ChannelTable:
         seen = self.seen
         trig_ptr = t.trig_ptr
         trig_chan = t.trig_chan
-        # What node n saw: its triggers' versions before this step's bump.
-        lo = trig_ptr[n]
-        hi = trig_ptr[n + 1]
-        if hi - lo == 1:
-            seen[lo] = versions[trig_chan[lo]]
-        else:
-            seen[lo:hi] = [versions[x] for x in trig_chan[lo:hi]]
+        if n is not None:
+            # What node n saw: its triggers' versions before this step's bump.
+            self.has_seen[n] = 1
+            lo = trig_ptr[n]
+            hi = trig_ptr[n + 1]
+            if hi - lo == 1:
+                seen[lo] = versions[trig_chan[lo]]
+            else:
+                seen[lo:hi] = [versions[x] for x in trig_chan[lo:hi]]
         versions[c] = next_version
         available[c] = 1
         lo = t.c2n_ptr[c]
