@@ -29,6 +29,9 @@ ALL = 1  # execute, result = list of rows
 EXEC = 2  # execute, result = None
 MANY = 3  # executemany, result = None
 EMIT = 4  # not a statement: (EMIT, value) hands `value` to the caller
+# Reads sent together (one round trip where the client pipelines):
+# (READS, None, [(sql, params), ...]), result = a list of row lists.
+READS = 5
 
 Op = Generator[tuple, Any, None]
 

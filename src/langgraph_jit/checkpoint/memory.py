@@ -67,6 +67,9 @@ _NUMBERS_MAX = 1024  # longer lists are serialized (or stored as appended pieces
 # the base or number more than _PIECES_MAX (a read decodes at most ~2x).
 _PIECES_FROM = 1024
 _PIECES_MAX = 32
+# Deferred records of graphs with at most this many channels (nodes) store
+# their versions (versions seen) as plain copies rather than layered maps.
+_SMALL_MAPS = 16
 # (thread, ns, channel) of lists kept for spotting appends, at most.
 _LISTS_MAX = 4096
 _INT64_MIN = -(2**63)
@@ -427,14 +430,15 @@ class InMemorySaver(BaseCheckpointSaver[str], AbstractContextManager, AbstractAs
         loads = self.serde.loads_typed
         if len(stored) == 1:
             return [
-                (task_id, channel, _load(value, loads))
+                (task_id, channel, value[1] if value[0] == _VALUE else _load(value, loads))
                 for task_id, channel, value, _ in stored.values()
             ]
-        if len({k[0] for k in stored}) == 1:
+        keys = sorted(stored)  # (task id, index)
+        if keys[0][0] == keys[-1][0]:
             # One task's writes: in index order (its path is the same for all).
             return [
-                (task_id, channel, _load(value, loads))
-                for _, (task_id, channel, value, _) in sorted(stored.items())
+                (task_id, channel, value[1] if value[0] == _VALUE else _load(value, loads))
+                for task_id, channel, value, _ in map(stored.__getitem__, keys)
             ]
         # In writes_sort_key's order: (task path, task id, index); keys are unique.
         order = [(w[3], k[0], k[1]) for k, w in stored.items()]
@@ -535,6 +539,11 @@ class InMemorySaver(BaseCheckpointSaver[str], AbstractContextManager, AbstractAs
     ) -> Iterator[_HistoryEntry]:
         """`list` without the CheckpointTuples (`reads_history`): the stored
         versions are read where they are, not copied."""
+        if config and not filter and limit is None:
+            conf = config["configurable"]
+            if conf.get("checkpoint_ns") is not None and not conf.get("checkpoint_id"):
+                yield from self._namespace_history(conf, before)
+                return
         new = tuple.__new__
         for thread_id, checkpoint_ns, checkpoint_id, saved, metadata in self._listed(
             config, filter, before, limit
@@ -558,6 +567,53 @@ class InMemorySaver(BaseCheckpointSaver[str], AbstractContextManager, AbstractAs
                     self._values(thread_id, checkpoint_ns, cv),
                     metadata,
                     self._pending_writes(thread_id, checkpoint_ns, checkpoint_id),
+                    self,
+                    saved,
+                ),
+            )
+
+    def _namespace_history(self, conf: dict, before: dict | None) -> Iterator[_HistoryEntry]:
+        """`history` of one whole namespace (or all of it before a checkpoint):
+        the common case, in one loop."""
+        thread_id = conf["thread_id"]
+        checkpoint_ns = conf["checkpoint_ns"]
+        if self._deferred:
+            self._flush(thread_id)
+        namespaces = self._storage.get(thread_id)
+        checkpoints = namespaces.get(checkpoint_ns) if namespaces else None
+        if not checkpoints:
+            return
+        before_id = before["configurable"].get("checkpoint_id") if before else None
+        new = tuple.__new__
+        loads = self.serde.loads_typed
+        values_of = self._values
+        writes_of = self._pending_writes
+        for checkpoint_id in sorted(checkpoints, reverse=True):
+            if before_id and checkpoint_id >= before_id:
+                continue
+            saved = checkpoints[checkpoint_id]
+            skeleton = saved[0]
+            cv = skeleton["channel_versions"]
+            if type(cv) is LayeredMap:
+                cv = cv.materialize()
+            vs = skeleton["versions_seen"]
+            if type(vs) is LayeredMap:
+                vs = vs.materialize()
+            stored_metadata = saved[1]
+            yield new(
+                _HistoryEntry,
+                (
+                    thread_id,
+                    checkpoint_ns,
+                    checkpoint_id,
+                    saved[2],
+                    skeleton,
+                    new(_Versions, (cv, vs)),
+                    values_of(thread_id, checkpoint_ns, cv),
+                    _copy_metadata(stored_metadata)
+                    if type(stored_metadata) is HandedOverMetadata
+                    else loads(stored_metadata),
+                    writes_of(thread_id, checkpoint_ns, checkpoint_id),
                     self,
                     saved,
                 ),
@@ -885,8 +941,14 @@ class InMemorySaver(BaseCheckpointSaver[str], AbstractContextManager, AbstractAs
                     "v": 4,
                     "id": checkpoint_id,
                     "ts": ts,
-                    "channel_versions": LayeredMap(cv_base, cv_top.copy()),
-                    "versions_seen": LayeredMap(vs_base, vs_top.copy()),
+                    # A small graph's maps are copied whole: as cheap as the
+                    # layers, and read (history) without flattening them.
+                    "channel_versions": dict(cv)
+                    if len(cv) <= _SMALL_MAPS
+                    else LayeredMap(cv_base, cv_top.copy()),
+                    "versions_seen": FrozenVersionsSeen(vs)
+                    if len(vs) <= _SMALL_MAPS
+                    else LayeredMap(vs_base, vs_top.copy()),
                     # (as CheckpointState._updated_names)
                     "updated_channels": None
                     if not updated

@@ -356,19 +356,22 @@ class SnapshotReader:
     def entry_snapshot(self, entry: Any, saver: Any) -> StateSnapshot:
         """The snapshot of a saver's HistoryEntry (its `history` op: values,
         versions and writes without the CheckpointTuple around them)."""
-        doc = entry.doc
-        state = entry.state
+        # Both savers' entries start (thread, ns, id, parent id, doc, state,
+        # values, metadata, writes): read by position, not through properties.
+        thread_id, ns, checkpoint_id, parent_id, doc, state, values, metadata, writes = entry[:9]
         snapshot = self._lean(
-            doc.get("id", entry.checkpoint_id),
+            doc.get("id", checkpoint_id),
             doc.get("v", 4),
             doc.get("ts"),
-            entry.values,
+            values,
             state.cv,
             state.vs,
-            entry.writes,
-            entry.config,
-            entry.metadata,
-            entry.parent_config,
+            writes,
+            {CONF: {"thread_id": thread_id, "checkpoint_ns": ns, "checkpoint_id": checkpoint_id}},
+            metadata,
+            {CONF: {"thread_id": thread_id, "checkpoint_ns": ns, "checkpoint_id": parent_id}}
+            if parent_id
+            else None,
         )
         if snapshot is None:
             saved = rebuilt(self.graph.channels, entry.as_tuple(), saver)

@@ -16,6 +16,7 @@ from langgraph_jit.checkpoint._pipeline import WritePipeline
 from langgraph_jit.checkpoint._sql_saver import SqlSaver
 from langgraph_jit.checkpoint.base import SerializerProtocol
 from langgraph_jit.checkpoint.postgres import _ops
+from langgraph_jit.checkpoint.serde.lz4 import default_store_serde
 
 try:
     from psycopg import Connection
@@ -49,7 +50,10 @@ class PostgresSaver(SqlSaver):
     def __init__(
         self, conn: Any, pipe: Any = None, serde: SerializerProtocol | None = None
     ) -> None:
-        super().__init__(serde=serde)
+        # Values of 512 bytes or more are stored lz4-compressed (when lz4 is
+        # installed): PostgreSQL compresses only rows over ~2 KB, so a message
+        # list's appended pieces and writes would be stored raw.
+        super().__init__(serde=serde or default_store_serde())
         self.conn = conn
         self.pipe = pipe  # accepted for LangGraph compatibility; statements are batched anyway
         self.is_pool = ConnectionPool is not None and isinstance(conn, ConnectionPool)
@@ -108,6 +112,19 @@ class PostgresSaver(SqlSaver):
 
     def _execute(self, kind: int, sql: str, params: Any) -> Any:
         with self._connection() as conn:
+            if kind == _sql.READS:
+                # Pipeline mode: the statements go out together, one round trip.
+                with conn.pipeline():
+                    cursors = []
+                    for statement, args in params:
+                        cur = conn.cursor(binary=True, row_factory=tuple_row)
+                        cur.execute(statement, args)
+                        cursors.append(cur)
+                    try:
+                        return [cur.fetchall() for cur in cursors]
+                    finally:
+                        for cur in cursors:
+                            cur.close()
             writes = kind in (_sql.EXEC, _sql.MANY)
             with (
                 conn.transaction() if writes else nullcontext(),

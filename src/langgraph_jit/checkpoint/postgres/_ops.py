@@ -40,6 +40,7 @@ from langgraph_jit.checkpoint._sql import (
     EXEC,
     MANY,
     ONE,
+    READS,
     UnreadableCheckpointError,
     as_tuples,
     chunks,
@@ -380,10 +381,48 @@ def history(serde: Any, config: dict | None, filter: Any, before: dict | None, l
     if limit is not None:
         sql += " LIMIT %s"
         params.append(int(limit))
-    listed = yield (ALL, sql, params)
+    whole = _whole_namespace(config, filter, limit)
+    if whole is None:
+        listed = yield (ALL, sql, params)
+        prefetched = None
+    else:
+        # A namespace's whole history (or all of it before a checkpoint): its
+        # writes and blobs are read with its rows, in one round trip.
+        thread_id, ns = whole
+        before_id = before["configurable"].get("checkpoint_id") if before is not None else None
+        listed, found_writes, found_blobs = yield (
+            READS,
+            None,
+            [
+                (sql, params),
+                (
+                    "SELECT checkpoint_id, task_id, channel, type, blob, task_path "
+                    "FROM checkpoint_writes WHERE thread_id = %s AND checkpoint_ns = %s"
+                    + (" AND checkpoint_id < %s" if before_id is not None else "")
+                    + " ORDER BY checkpoint_id, task_id, idx",
+                    (thread_id, ns) if before_id is None else (thread_id, ns, before_id),
+                ),
+                (
+                    "SELECT channel, version, type, blob FROM checkpoint_blobs "
+                    "WHERE thread_id = %s AND checkpoint_ns = %s",
+                    (thread_id, ns),
+                ),
+            ],
+        )
+        prefetched_writes: dict[tuple[str, str, str], list] = {}
+        group_writes(thread_id, ns, found_writes, prefetched_writes)
+        prefetched = (
+            {(thread_id, ns): {(c, v): (t, _b(b)) for c, v, t, b in found_blobs}},
+            prefetched_writes,
+        )
     if not listed:
         return
     by_key = yield from _ancestors(listed)
+    if prefetched is not None:
+        for page in chunks(listed, _PAGE):
+            states = _states(by_key, [(r[0], r[1], r[2]) for r in reversed(page)], keep_all=True)
+            yield (EMIT, history_entries(serde, page, states, *prefetched))
+        return
     for page in chunks(listed, _PAGE):
         # Oldest first, so each lineage is replayed once and shared down the page.
         states = _states(by_key, [(r[0], r[1], r[2]) for r in reversed(page)], keep_all=True)
@@ -419,6 +458,18 @@ def history(serde: Any, config: dict | None, filter: Any, before: dict | None, l
             group_writes(thread_id, ns, found, writes)
         # A page: its entries are decoded as the caller reaches them.
         yield (EMIT, history_entries(serde, page, states, blobs, writes))
+
+
+def _whole_namespace(config: dict | None, filter: Any, limit: int | None) -> tuple[str, str] | None:
+    """(thread, namespace) when a listing reads all of one namespace's
+    checkpoints (at most cut by `before`), else None."""
+    if config is None or filter or limit is not None:
+        return None
+    conf = config["configurable"]
+    ns = conf.get("checkpoint_ns")
+    if ns is None or conf.get("checkpoint_id"):
+        return None
+    return str(conf["thread_id"]), ns
 
 
 def list_(serde: Any, config: dict | None, filter: Any, before: dict | None, limit: int | None):

@@ -19,6 +19,7 @@ from langgraph_jit.checkpoint._pipeline import AsyncWritePipeline
 from langgraph_jit.checkpoint._sql_saver import AsyncSqlSaver
 from langgraph_jit.checkpoint.base import SerializerProtocol
 from langgraph_jit.checkpoint.postgres import _ops
+from langgraph_jit.checkpoint.serde.lz4 import default_store_serde
 
 try:
     from psycopg_pool import AsyncConnectionPool
@@ -45,7 +46,10 @@ class AsyncPostgresSaver(AsyncSqlSaver):
     def __init__(
         self, conn: Any, pipe: Any = None, serde: SerializerProtocol | None = None
     ) -> None:
-        super().__init__(serde=serde)
+        # Values of 512 bytes or more are stored lz4-compressed (when lz4 is
+        # installed): PostgreSQL compresses only rows over ~2 KB, so a message
+        # list's appended pieces and writes would be stored raw.
+        super().__init__(serde=serde or default_store_serde())
         self.conn = conn
         self.pipe = pipe
         self.is_pool = AsyncConnectionPool is not None and isinstance(conn, AsyncConnectionPool)
@@ -104,6 +108,19 @@ class AsyncPostgresSaver(AsyncSqlSaver):
 
     async def _execute(self, kind: int, sql: str, params: Any) -> Any:
         async with self._connection() as conn:
+            if kind == _sql.READS:
+                # As PostgresSaver._execute: the statements in one round trip.
+                async with conn.pipeline():
+                    cursors = []
+                    for statement, args in params:
+                        cur = conn.cursor(binary=True, row_factory=tuple_row)
+                        await cur.execute(statement, args)
+                        cursors.append(cur)
+                    try:
+                        return [await cur.fetchall() for cur in cursors]
+                    finally:
+                        for cur in cursors:
+                            await cur.close()
             writes = kind in (_sql.EXEC, _sql.MANY)
             async with (
                 conn.transaction() if writes else _AsyncNull(),
