@@ -1002,11 +1002,11 @@ class PregelRun:
             # A step of one node (chains): its id is never None.
             n1: int = tasks[0].node_id  # type: ignore[assignment]
             consumed = consume_ids[n1]
-            if len(writes) == 1 and not consumed and not versionless and not input_task:
-                # One value written (a chain's step): committed inline when it can be.
-                done = table.apply_one(n1, writes[0])
+            if 0 < len(writes) < 3 and not consumed and not versionless and not input_task:
+                # A value or two written (a chain's step): committed inline when it can be.
+                done = table.apply_few(n1, writes)
                 if done is not None:
-                    bumped = [done[0]]
+                    bumped = done[0]
                     self.planner.note_bumped(bumped)
                     state.updated_channels = bumped
                     self.planner.next_nodes = done[1]
@@ -1016,11 +1016,11 @@ class PregelRun:
             table.has_seen[n1] = 1
         elif not tasks:
             ran = consumed = ()  # the input, an update: no node ran
-            if len(writes) == 1 and not tracking and not versionless:
-                # One value (a chain's input): committed inline when it can be.
-                done = table.apply_one(None, writes[0])
+            if 0 < len(writes) < 3 and not tracking and not versionless:
+                # A value or two (a chain's input): committed inline when it can be.
+                done = table.apply_few(None, writes)
                 if done is not None:
-                    bumped = [done[0]]
+                    bumped = done[0]
                     self.planner.note_bumped(bumped)
                     state.updated_channels = bumped
                     self.planner.next_nodes = done[1]

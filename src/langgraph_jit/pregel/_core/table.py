@@ -325,30 +325,65 @@ class ChannelTable:
         next_nodes = self._commit(ran_nodes, bumped, bumped_avail)
         return bumped, bumped_avail, next_nodes
 
-    def apply_one(self, n: int | None, write: tuple[str, Any]) -> tuple[int, list[int]] | None:
-        """apply_writes and its kernel commit, inline, for the commonest step of
-        all (a chain's): node n ran (None: no node, the input), consumed nothing
-        and wrote one value to a LastValue, and no self-clearing channel holds a
-        value. Returns (the
-        channel bumped, the nodes triggered next), or None, changing nothing,
-        when the step is not of that shape (the caller takes the general path).
-        Same results as `_apply_plain`/`_apply_swept` then `commit_and_plan`."""
-        chan, value = write
+    def apply_few(
+        self, n: int | None, writes: Sequence[tuple[str, Any]]
+    ) -> tuple[list[int], list[int]] | None:
+        """apply_writes and its kernel commit, inline, for the commonest steps of all:
+        node n ran (None: no node, the input), consumed nothing and wrote one value
+        to each of one or two channels (a chain's step; a StateGraph chain's key and
+        its edge's trigger), each a LastValue or an unswept edge trigger (see
+        Topology.unswept_triggers), and no self-clearing channel holds a value.
+        Returns (the channels bumped, the nodes triggered next), or None, changing
+        nothing, when the step is not of that shape (the caller takes the general
+        path). Same results as `_apply_plain`/`_apply_swept` then `commit_and_plan`."""
         t = self.topo
-        c = t.chan_id.get(chan)
         if (
-            c is None
-            or value is MISSING
-            or self.idle_live
-            or self.compiled
+            self.idle_live
+            # (the interpreted kernels only: not the compiled ones, nor a profile's timed ones)
+            or self.kernels is not step_python
             or t.finish_capable
             or (self.may_promote and self.wide_step <= 1)
         ):
             return None
-        ch = self.channels[c]
-        if type(ch) is not LastValue:
-            return None
-        ch.value = value
+        c2n_ptr = t.c2n_ptr
+        if len(writes) == 1:
+            chan, value = writes[0]
+            c = t.chan_id.get(chan)
+            if c is None or value is MISSING:
+                return None
+            ch = self.channels[c]
+            if type(ch) is not LastValue:
+                return None
+            ch.value = value
+            bumped = [c]
+            lo = c2n_ptr[c]
+            hi = c2n_ptr[c + 1]
+            candidates = t.c2n_node[lo:hi] if hi - lo < 2 else sorted(set(t.c2n_node[lo:hi]))
+        else:
+            (chan, value), (chan2, value2) = writes
+            chan_id = t.chan_id
+            c = chan_id.get(chan)
+            c2 = chan_id.get(chan2)
+            if c is None or c2 is None or c == c2 or value is MISSING or value2 is MISSING:
+                return None
+            channels = self.channels
+            ch = channels[c]
+            ch2 = channels[c2]
+            idle_sweep = t.idle_sweep
+            kind = type(ch)
+            kind2 = type(ch2)
+            if not (
+                (kind is LastValue or (kind is EphemeralValue and not idle_sweep[c]))
+                and (kind2 is LastValue or (kind2 is EphemeralValue and not idle_sweep[c2]))
+            ):
+                return None
+            ch.value = value
+            ch2.value = value2
+            bumped = [c, c2]
+            c2n_node = t.c2n_node
+            candidates = sorted(
+                {*c2n_node[c2n_ptr[c] : c2n_ptr[c + 1]], *c2n_node[c2n_ptr[c2] : c2n_ptr[c2 + 1]]}
+            )
         next_version = self.max_version = self.max_version + 1
         self._stamp += 1
         versions = self.versions
@@ -367,9 +402,9 @@ class ChannelTable:
                 seen[lo:hi] = [versions[x] for x in trig_chan[lo:hi]]
         versions[c] = next_version
         available[c] = 1
-        lo = t.c2n_ptr[c]
-        hi = t.c2n_ptr[c + 1]
-        candidates = t.c2n_node[lo:hi] if hi - lo < 2 else sorted(set(t.c2n_node[lo:hi]))
+        if len(bumped) == 2:
+            versions[c2] = next_version
+            available[c2] = 1
         triggered: list[int] = []
         for m in candidates:
             slot = trig_ptr[m]
@@ -378,7 +413,7 @@ class ChannelTable:
                     triggered.append(m)
                     break
                 slot += 1
-        return c, triggered
+        return bumped, triggered
 
     def _apply_plain(
         self,
