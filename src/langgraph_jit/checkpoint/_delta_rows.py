@@ -335,10 +335,14 @@ class ValueReader:
         inline = self.inline
         loads = self.loads
         shared = self.shared
+        known = self.blob_values
         for c, v in state.cv.items():
             rep = reps.get(c)
             if rep is None or rep[0] == "v":
-                value = self._blob(c, str(v))
+                # (a blob decoded before, looked up here: most versions repeat down a listing)
+                value = known.get((c, v), _UNSHARED) if type(v) is str else _UNSHARED
+                if value is _UNSHARED:
+                    value = self._blob(c, str(v))
                 if value is _UNSHARED:  # no blob: a legacy row's inline value
                     if rep is not None:
                         values[c] = rep[1]

@@ -35,6 +35,7 @@ from langgraph_jit._constants import (
     TASKS,
 )
 from langgraph_jit.channels import BinaryOperatorAggregate, DeltaChannel, EphemeralValue, LastValue
+from langgraph_jit.checkpoint.serde.types import _DeltaSnapshot
 from langgraph_jit.errors import EmptyChannelError, add_exception_note
 from langgraph_jit.pregel._checkpoint import arebuilt, rebuilt
 from langgraph_jit.pregel._core import output as _output
@@ -297,7 +298,7 @@ class _Values:
         if kind == _REDUCER:
             value = self.values.get(name, MISSING)
             # A thread written while this key was a DeltaChannel stores a snapshot object.
-            return value is not MISSING and type(value).__name__ != "_DeltaSnapshot"
+            return value is not MISSING and type(value) is not _DeltaSnapshot
         return False
 
     def available(self, name: str) -> bool:
@@ -437,10 +438,13 @@ class SnapshotReader:
         # A task id hashes the checkpoint id, the node's namespace and the
         # step, then a tail naming the task.
         step = (metadata or {}).get("step", -2) + 1
-        channels = _Values(shape, values)
+        # Made when a channel is read other than as its stored value.
+        channels: _Values | None = None
         planned: list[tuple[str, tuple[Any, ...], Any, bytes]] = []
-        if TASKS in values and TASKS in shape.channel_set and channels.available(TASKS):
-            self._plan_sends(channels.read(TASKS), ns, id_bytes, step, planned)
+        if TASKS in values and TASKS in shape.channel_set:
+            channels = _Values(shape, values)
+            if channels.available(TASKS):
+                self._plan_sends(channels.read(TASKS), ns, id_bytes, step, planned)
         if not shape.channel_set.isdisjoint(versions):
             # (else LangGraph examines no node: the checkpoint has no versions)
             for name, triggers, proc, tail, path in shape.pulls:
@@ -457,17 +461,35 @@ class SnapshotReader:
                                     continue
                             except TypeError:
                                 return None  # versions that do not compare: the engine ranks them
-                    if (ch in values) if kind == _PLAIN else channels.available(ch):
+                    if kind == _PLAIN:
+                        if ch in values:
+                            break
+                        continue
+                    if channels is None:
+                        channels = _Values(shape, values)
+                    if channels.available(ch):
                         break
                 else:
                     continue
                 sub = proc.channels
                 if type(sub) is str:
-                    if sub not in shape.channel_set or not channels.available(sub):
+                    if sub not in shape.channel_set:
                         continue
+                    if shape.kind[sub] == _PLAIN:
+                        if sub not in values:
+                            continue
+                    else:
+                        if channels is None:
+                            channels = _Values(shape, values)
+                        if not channels.available(sub):
+                            continue
                     if proc.mapper is not None:
+                        if channels is None:
+                            channels = _Values(shape, values)
                         _map_input(name, proc, channels.read(sub))
                 elif proc.mapper is not None:
+                    if channels is None:
+                        channels = _Values(shape, values)
                     node_input = _node_input(shape, channels, sub)
                     if node_input is None:
                         return None
@@ -517,6 +539,8 @@ class SnapshotReader:
             names.append(name)
         reads = self.reads
         if reads is None:
+            if channels is None:
+                channels = _Values(shape, values)
             try:
                 read: Any = channels.read(self.stream_keys)
             except EmptyChannelError:
@@ -527,11 +551,13 @@ class SnapshotReader:
                 if kind != _RESTORED and k in values:
                     value = values[k]
                     # A reducer's stored DeltaChannel snapshot is restored.
-                    if kind == _PLAIN or type(value).__name__ != "_DeltaSnapshot":
+                    if kind == _PLAIN or type(value) is not _DeltaSnapshot:
                         read[k] = value
                         continue
                 elif kind == _PLAIN:
                     continue
+                if channels is None:
+                    channels = _Values(shape, values)
                 if channels.available(k):
                     read[k] = channels.read(k)
         if metadata and metadata.get("parents"):
