@@ -3,10 +3,7 @@
 
 from __future__ import annotations
 
-from collections import deque
 from collections.abc import Iterable, Sequence
-from itertools import compress, repeat
-from operator import attrgetter, is_, not_
 from typing import Any, Generic
 
 from langgraph_jit._constants import MISSING
@@ -22,12 +19,6 @@ from langgraph_jit.errors import (
 __all__ = ("LastValue", "LastValueAfterFinish")
 
 _new_object = object.__new__
-_typ_of = attrgetter("typ")
-_key_of = attrgetter("key")
-
-
-def _consume(it: Any) -> None:
-    deque(it, maxlen=0)
 
 
 class LastValue(Generic[Value], BaseChannel[Value, Value, Value]):
@@ -101,34 +92,7 @@ class LastValue(Generic[Value], BaseChannel[Value, Value, Value]):
 def empty_copies(specs: Iterable[BaseChannel]) -> list[BaseChannel]:
     """`spec.from_checkpoint(MISSING)` of each spec, in order: a run's new channels.
     LastValues (most state keys) and EphemeralValues (a StateGraph's edge triggers)
-    are made without a method call each; many LastValues (a wide state) are made by
-    C loops (`map`) rather than a bytecode loop per channel."""
-    specs = list(specs)
-    if len(specs) > 16:
-        plain = list(map(is_, map(type, specs), repeat(LastValue)))
-        n_plain = plain.count(True)
-        if n_plain > 16:
-            if n_plain == len(specs):
-                return _blank_last_values(specs)
-            out = list(specs)  # each position replaced below
-            made = _blank_last_values(list(compress(specs, plain)))
-            _consume(map(out.__setitem__, compress(range(len(specs)), plain), made))
-            others = list(compress(range(len(specs)), map(not_, plain)))
-            _consume(map(out.__setitem__, others, _copies_loop([specs[i] for i in others])))
-            return out
-    return _copies_loop(specs)
-
-
-def _blank_last_values(specs: list[Any]) -> list[Any]:
-    """Empty copies of LastValue specs, made and filled in C."""
-    made = list(map(_new_object, repeat(LastValue, len(specs))))
-    _consume(map(setattr, made, repeat("typ"), map(_typ_of, specs)))
-    _consume(map(setattr, made, repeat("key"), map(_key_of, specs)))
-    _consume(map(setattr, made, repeat("value"), repeat(MISSING, len(specs))))
-    return made
-
-
-def _copies_loop(specs: list[Any]) -> list[Any]:
+    are made here without a method call each."""
     out: list[BaseChannel] = []
     append = out.append
     for spec in specs:
@@ -143,7 +107,7 @@ def _copies_loop(specs: list[Any]) -> list[Any]:
             trigger = _new_object(EphemeralValue)
             trigger.typ = spec.typ
             trigger.key = spec.key
-            trigger.guard = spec.guard
+            trigger.guard = spec.guard  # type: ignore[attr-defined]  # an EphemeralValue here
             trigger.value = MISSING
             append(trigger)
         else:

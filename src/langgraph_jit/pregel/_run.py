@@ -1002,8 +1002,8 @@ class PregelRun:
             # A step of one node (chains): its id is never None.
             n1: int = tasks[0].node_id  # type: ignore[assignment]
             consumed = consume_ids[n1]
-            if 0 < len(writes) < 3 and not consumed and not versionless and not input_task:
-                # A value or two written (a chain's step): committed inline when it can be.
+            if 0 < len(writes) <= 8 and not consumed and not versionless and not input_task:
+                # A few values written (a chain's step): committed inline when it can be.
                 done = table.apply_few(n1, writes)
                 if done is not None:
                     bumped = done[0]
@@ -1016,8 +1016,8 @@ class PregelRun:
             table.has_seen[n1] = 1
         elif not tasks:
             ran = consumed = ()  # the input, an update: no node ran
-            if 0 < len(writes) < 3 and not tracking and not versionless:
-                # A value or two (a chain's input): committed inline when it can be.
+            if 0 < len(writes) <= 8 and not tracking and not versionless:
+                # A few values (a chain's input): committed inline when it can be.
                 done = table.apply_few(None, writes)
                 if done is not None:
                     bumped = done[0]

@@ -330,8 +330,8 @@ class ChannelTable:
     ) -> tuple[list[int], list[int]] | None:
         """apply_writes and its kernel commit, inline, for the commonest steps of all:
         node n ran (None: no node, the input), consumed nothing and wrote one value
-        to each of one or two channels (a chain's step; a StateGraph chain's key and
-        its edge's trigger), each a LastValue or an unswept edge trigger (see
+        to each of at most 8 channels (a chain's step; a StateGraph chain's key and
+        its edge's trigger; a node's few keys), each a LastValue or an unswept edge trigger (see
         Topology.unswept_triggers), and no self-clearing channel holds a value.
         Returns (the channels bumped, the nodes triggered next), or None, changing
         nothing, when the step is not of that shape (the caller takes the general
@@ -359,6 +359,27 @@ class ChannelTable:
             lo = c2n_ptr[c]
             hi = c2n_ptr[c + 1]
             candidates = t.c2n_node[lo:hi] if hi - lo < 2 else sorted(set(t.c2n_node[lo:hi]))
+        elif len(writes) > 2:
+            # A node's few keys (a wide state's sparse step): each written once.
+            ids = self._distinct_ids(writes)
+            if ids is None:
+                return None
+            channels = self.channels
+            idle_sweep = t.idle_sweep
+            for c, w in zip(ids, writes):
+                kind = type(channels[c])
+                if w[1] is MISSING or not (
+                    kind is LastValue or (kind is EphemeralValue and not idle_sweep[c])
+                ):
+                    return None
+            for c, w in zip(ids, writes):
+                channels[c].value = w[1]
+            bumped = ids
+            c2n_node = t.c2n_node
+            found: set[int] = set()
+            for c in ids:
+                found.update(c2n_node[c2n_ptr[c] : c2n_ptr[c + 1]])
+            candidates = sorted(found)
         else:
             (chan, value), (chan2, value2) = writes
             chan_id = t.chan_id
@@ -400,11 +421,13 @@ class ChannelTable:
                 seen[lo] = versions[trig_chan[lo]]
             else:
                 seen[lo:hi] = [versions[x] for x in trig_chan[lo:hi]]
-        versions[c] = next_version
-        available[c] = 1
-        if len(bumped) == 2:
-            versions[c2] = next_version
-            available[c2] = 1
+        if len(bumped) == 1:
+            versions[c] = next_version
+            available[c] = 1
+        else:
+            for c in bumped:
+                versions[c] = next_version
+                available[c] = 1
         triggered: list[int] = []
         for m in candidates:
             slot = trig_ptr[m]
@@ -519,9 +542,11 @@ class ChannelTable:
                     kinds <= _INLINE_KINDS and not any(map(idle_sweep.__getitem__, distinct))
                 ):
                     # Every one a plain key or an unswept edge trigger (a state's
-                    # input, a StateGraph's __start__ step): set in C.
+                    # input, a StateGraph's __start__ step): one store each (a
+                    # specialised STORE_ATTR costs less than setattr called by map).
                     values = list(map(_second, writes))
-                    _consume(map(setattr, plain, repeat("value"), values))
+                    for ch, value in zip(plain, values):
+                        ch.value = value
                     if any(map(is_, values, repeat(MISSING))):
                         avails = [0 if v is MISSING else 1 for v in values]
                     else:
