@@ -867,6 +867,8 @@ class InMemorySaver(BaseCheckpointSaver[str], AbstractContextManager, AbstractAs
         cv_top: dict[str, Any] = {}
         vs_base: FrozenVersionsSeen = FrozenVersionsSeen()
         vs_top: dict[str, Any] = {}
+        # updated channel ids -> their sorted names, shared by the records (read-only)
+        updated_names: dict[Any, list[str]] = {}
         for (
             checkpoint_ns,
             parent_id,
@@ -881,7 +883,7 @@ class InMemorySaver(BaseCheckpointSaver[str], AbstractContextManager, AbstractAs
         ) in records:
             names, trig_ptr, trig_chan, suffix = context
             checkpoints = namespaces[checkpoint_ns]
-            if at != (checkpoint_ns, parent_id):
+            if at is None or at[1] != parent_id or at[0] != checkpoint_ns:
                 stored = checkpoints.get(parent_id)
                 if stored is None:
                     # The thread was deleted (or pruned) while a run went on:
@@ -924,10 +926,20 @@ class InMemorySaver(BaseCheckpointSaver[str], AbstractContextManager, AbstractAs
                         cv[name] = version
                         cv_top[name] = version
                         changed[name] = version
-            if len(cv_top) * len(cv_top) > len(cv_base) + 64:
-                cv_base, cv_top = dict(cv), {}
-            if len(vs_top) * len(vs_top) > len(vs_base) + 64:
-                vs_base, vs_top = FrozenVersionsSeen(vs), {}
+            # A small graph's maps are copied whole: as cheap as the layers,
+            # and read (history) without flattening them.
+            if len(cv) <= _SMALL_MAPS:
+                channel_versions: Any = dict(cv)
+            else:
+                if len(cv_top) * len(cv_top) > len(cv_base) + 64:
+                    cv_base, cv_top = dict(cv), {}
+                channel_versions = LayeredMap(cv_base, cv_top.copy())
+            if len(vs) <= _SMALL_MAPS:
+                versions_seen: Any = FrozenVersionsSeen(vs)
+            else:
+                if len(vs_top) * len(vs_top) > len(vs_base) + 64:
+                    vs_base, vs_top = FrozenVersionsSeen(vs), {}
+                versions_seen = LayeredMap(vs_base, vs_top.copy())
             for name, version in changed.items():
                 blobs[(thread_id, checkpoint_ns, name, version)] = values.get(name, _EMPTY)
             metadata = HandedOverMetadata(
@@ -936,25 +948,26 @@ class InMemorySaver(BaseCheckpointSaver[str], AbstractContextManager, AbstractAs
             for key, value in extras:
                 if key not in metadata:
                     metadata[key] = value
+            # (as CheckpointState._updated_names)
+            if not updated:
+                updated_channels = None
+            elif len(updated) == 1:
+                updated_channels = [names[updated[0]]]
+            else:
+                updated_key = tuple(updated)
+                updated_channels = updated_names.get(updated_key)
+                if updated_channels is None:
+                    updated_channels = updated_names[updated_key] = sorted(
+                        [names[c] for c in updated]
+                    )
             checkpoints[checkpoint_id] = (
                 {
                     "v": 4,
                     "id": checkpoint_id,
                     "ts": ts,
-                    # A small graph's maps are copied whole: as cheap as the
-                    # layers, and read (history) without flattening them.
-                    "channel_versions": dict(cv)
-                    if len(cv) <= _SMALL_MAPS
-                    else LayeredMap(cv_base, cv_top.copy()),
-                    "versions_seen": FrozenVersionsSeen(vs)
-                    if len(vs) <= _SMALL_MAPS
-                    else LayeredMap(vs_base, vs_top.copy()),
-                    # (as CheckpointState._updated_names)
-                    "updated_channels": None
-                    if not updated
-                    else [names[updated[0]]]
-                    if len(updated) == 1
-                    else sorted(names[c] for c in updated),
+                    "channel_versions": channel_versions,
+                    "versions_seen": versions_seen,
+                    "updated_channels": updated_channels,
                 },
                 metadata,
                 parent_id,

@@ -227,7 +227,9 @@ _row_json = json_row_data
 
 def _states(rows: dict, targets: Any, keep_all: bool = False) -> dict:
     try:
-        return rebuild(rows, targets, _load_doc, keep_all=keep_all, row_data=_row_json)
+        return rebuild(
+            rows, targets, _load_doc, keep_all=keep_all, row_data=_row_json, by_digest=True
+        )
     except BrokenLineageError as exc:
         thread_id, ns, checkpoint_id = exc.args[0]
         raise UnreadableCheckpointError(thread_id, ns, checkpoint_id) from exc
