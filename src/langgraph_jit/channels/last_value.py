@@ -9,6 +9,7 @@ from typing import Any, Generic
 from langgraph_jit._constants import MISSING
 from langgraph_jit.channels.base import BaseChannel, Value
 from langgraph_jit.channels.ephemeral_value import EphemeralValue
+from langgraph_jit.channels.topic import Topic
 from langgraph_jit.errors import (
     EmptyChannelError,
     ErrorCode,
@@ -110,6 +111,14 @@ def empty_copies(specs: Iterable[BaseChannel]) -> list[BaseChannel]:
             trigger.guard = spec.guard  # type: ignore[attr-defined]  # an EphemeralValue here
             trigger.value = MISSING
             append(trigger)
+        elif kind is Topic:
+            # The tasks channel every graph has (Topic.from_checkpoint of nothing).
+            topic = _new_object(Topic)
+            topic.typ = spec.typ
+            topic.key = spec.key
+            topic.accumulate = spec.accumulate  # type: ignore[attr-defined]  # a Topic here
+            topic.values = []
+            append(topic)
         else:
             append(spec.from_checkpoint(MISSING))
     return out

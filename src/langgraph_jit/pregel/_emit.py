@@ -25,10 +25,13 @@ from langgraph_jit.types import StreamMode
 # then "tools" (tool-call events, see pregel/_tools.py).
 STREAM_MODES: tuple[str, ...] = (*get_args(StreamMode), "tools")
 _VALID_MODES = frozenset(STREAM_MODES)
+_NO_MODES: frozenset[str] = frozenset()
 
 
 def stream_mode_set(stream_mode: str | Sequence[str], debug: bool = False) -> frozenset[str]:
     """The requested modes as a set; ValueError naming an unknown one."""
+    if stream_mode == () and not debug:
+        return _NO_MODES  # invoke's own values (see Pregel._invoke_run)
     modes = [stream_mode] if isinstance(stream_mode, str) else list(stream_mode)
     for mode in modes:
         if mode not in _VALID_MODES:

@@ -27,7 +27,12 @@ _LANGCHAIN_MODULES = (
 
 def langchain_loaded() -> bool:
     modules = sys.modules
-    if "langchain_core" in modules and any(m in modules for m in _LANGCHAIN_MODULES):
+    # (spelt out, not any() over a generator: every run asks)
+    if "langchain_core" in modules and (
+        "langchain_core.runnables" in modules
+        or "langchain_core.callbacks" in modules
+        or "langchain_core.messages" in modules
+    ):
         if not _adopted[0]:
             adopt()
         return True

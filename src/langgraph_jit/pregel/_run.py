@@ -189,7 +189,7 @@ class PregelRun:
         control: Any = None,
     ) -> None:
         self.graph = graph
-        topo = graph._topology
+        topo = graph._topology_cache or graph._topology
         if checkpointer is None and not interrupt_before and not interrupt_after:
             # Nothing sees a channel's version or a trigger's value: edge
             # triggers need no clearing (see Topology.unswept_triggers).

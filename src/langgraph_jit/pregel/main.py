@@ -265,7 +265,7 @@ class Pregel(RunnableSurface, PregelProtocol):
             return self.stream_channels
         # Every run asks: kept with the topology, which is rebuilt whenever
         # the graph's channels may have changed.
-        topo = self._topology
+        topo = self._topology_cache or self._topology
         keys = topo.default_stream_keys
         if keys is None:
             keys = topo.default_stream_keys = [
@@ -457,7 +457,9 @@ class Pregel(RunnableSurface, PregelProtocol):
         config = self._merge_config(config)
         if config.get("recursion_limit", 1) < 1:
             raise ValueError("recursion_limit must be at least 1")
-        checkpointer = self._checkpointer_for(config)
+        checkpointer = self.checkpointer
+        if checkpointer is not None or config[CONF]:
+            checkpointer = self._checkpointer_for(config)
         if checkpointer is not None and not config.get(CONF):
             raise ValueError(
                 "Checkpointer requires one or more of the following 'configurable' keys: "
