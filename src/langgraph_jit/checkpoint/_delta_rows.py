@@ -703,13 +703,9 @@ def keep_row(key: tuple[str, str, str], type_: str, data: Any, doc: dict, state:
             _rows_size -= _rows.popitem(last=False)[1][4]
 
 
-# `kept_row`'s data that matches any: the row's type alone (its digests) names it.
-BY_DIGEST = object()
-
-
 def kept_row(key: tuple[str, str, str], type_: str, data: Any) -> tuple[dict, RowState] | None:
     found = _rows.get(key)
-    if found is None or found[0] != type_ or (data is not BY_DIGEST and found[1] != data):
+    if found is None or found[0] != type_ or found[1] != data:
         return None
     return found[2], found[3]
 
@@ -728,7 +724,6 @@ def rebuild(
     *,
     keep_all: bool = False,
     row_data: Any = None,
-    by_digest: bool = False,
 ) -> dict[tuple[str, str, str], tuple[dict, RowState]]:
     """(doc, state) of each target key (thread, ns, checkpoint id).
 
@@ -739,11 +734,7 @@ def rebuild(
     each lineage once. States are never changed once made (a delta makes a
     new one), so they are shared, and rows remembered (`keep_row`) are used
     as they are. `row_data(row)`: what a remembered row's document is
-    compared to (default: the stored bytes, `row[5]`). `by_digest`: a
-    remembered row is known by its type column alone (the digests of its
-    document and its parent's, which the writer computed from the very
-    document it remembers), so its document is not decoded to compare it
-    (PostgreSQL's JSON, which the database prints its own way).
+    compared to (default: the stored bytes, `row[5]`).
     """
     out: dict[tuple[str, str, str], tuple[dict, RowState]] = {}
     for key in targets:
@@ -760,11 +751,7 @@ def rebuild(
             if row is None:
                 raise BrokenLineageError(cur)
             kept = (
-                kept_row(
-                    cur,
-                    row[4],
-                    BY_DIGEST if by_digest else row[5] if row_data is None else row_data(row),
-                )
+                kept_row(cur, row[4], row[5] if row_data is None else row_data(row))
                 if row[4]
                 else None
             )

@@ -177,6 +177,8 @@ class Dialect:
     copy_suffix = ""
     json_param = "?"  # a JSON column's parameter
     checks_filter_keys = True  # filter keys are spliced into JSON paths
+    # A listing of one whole namespace reads all its blobs and writes at once.
+    reads_whole_namespace = False
 
     def upsert(self, table: str, cols: str, keys: str, updated: tuple[str, ...]) -> str:
         """Insert a row of `cols` (marks `?`), or update `updated` of the row with its `keys`."""
@@ -252,7 +254,7 @@ class Dialect:
 
 
 class SqliteDialect(Dialect):
-    pass
+    reads_whole_namespace = True
 
 
 def ns_hash(ns: str) -> bytes:
@@ -334,6 +336,18 @@ class PostgresDialect(Dialect):
 
     def metadata_text(self, key: str) -> str:
         return f"metadata ->> '{key}'"
+
+
+def whole_namespace(config: dict | None, filter: Any, limit: int | None) -> tuple[str, str] | None:
+    """(thread, namespace) when a listing reads all of one namespace's
+    checkpoints (at most cut by `before`), else None."""
+    if config is None or filter or limit is not None:
+        return None
+    conf = config["configurable"]
+    ns = conf.get("checkpoint_ns")
+    if ns is None or conf.get("checkpoint_id"):
+        return None
+    return str(conf["thread_id"]), ns
 
 
 # ---------------------------------------------------------------- the operations
@@ -674,6 +688,41 @@ class SqlOps:
         if not rows:
             return
         by_key = yield from self.ancestors(rows)
+        whole = whole_namespace(config, filter, limit) if self.d.reads_whole_namespace else None
+        if whole is not None:
+            # All of one namespace's checkpoints (at most cut by `before`): its
+            # blobs and writes in one look-up each, without working out keys.
+            thread_id, ns = whole
+            d = self.d
+            found = yield (
+                ALL,
+                d.q(
+                    f"SELECT channel, version, type, {d.blob_col} FROM checkpoint_blobs "
+                    f"WHERE {self.where_ns}"
+                ),
+                (thread_id, d.ns_value(ns)),
+            )
+            blobs = {(thread_id, ns): {(c, v): (t, b) for c, v, t, b in found}}
+            before_id = before["configurable"].get("checkpoint_id") if before else None
+            found = yield (
+                ALL,
+                d.q(
+                    f"SELECT checkpoint_id, task_id, channel, type, {d.write_value}, task_path "
+                    f"FROM {d.writes_table} WHERE {self.where_ns}"
+                    + (" AND checkpoint_id < ?" if before_id is not None else "")
+                    + " ORDER BY checkpoint_id, task_id, idx"
+                ),
+                (thread_id, d.ns_value(ns))
+                if before_id is None
+                else (thread_id, d.ns_value(ns), before_id),
+            )
+            writes: dict[tuple[str, str, str], list] = {}
+            group_writes(thread_id, ns, found, writes)
+            for page in chunks(rows, _PAGE):
+                keys = [(r[0], r[1], r[2]) for r in reversed(page)]
+                states = self.states(serde, by_key, keys, keep_all=True)
+                yield (EMIT, history_entries(serde, page, states, blobs, writes))
+            return
         for page in chunks(rows, _PAGE):
             # Oldest first, so each lineage is replayed once and shared down the page.
             keys = [(r[0], r[1], r[2]) for r in reversed(page)]

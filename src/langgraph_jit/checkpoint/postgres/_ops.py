@@ -57,6 +57,7 @@ from langgraph_jit.checkpoint._sql_ops import (
     json_row_data,
     load_json_doc,
     rep_to_json,
+    whole_namespace,
 )
 from langgraph_jit.checkpoint.base import (
     CheckpointTuple,
@@ -227,9 +228,7 @@ _row_json = json_row_data
 
 def _states(rows: dict, targets: Any, keep_all: bool = False) -> dict:
     try:
-        return rebuild(
-            rows, targets, _load_doc, keep_all=keep_all, row_data=_row_json, by_digest=True
-        )
+        return rebuild(rows, targets, _load_doc, keep_all=keep_all, row_data=_row_json)
     except BrokenLineageError as exc:
         thread_id, ns, checkpoint_id = exc.args[0]
         raise UnreadableCheckpointError(thread_id, ns, checkpoint_id) from exc
@@ -383,7 +382,7 @@ def history(serde: Any, config: dict | None, filter: Any, before: dict | None, l
     if limit is not None:
         sql += " LIMIT %s"
         params.append(int(limit))
-    whole = _whole_namespace(config, filter, limit)
+    whole = whole_namespace(config, filter, limit)
     if whole is None:
         listed = yield (ALL, sql, params)
         prefetched = None
@@ -460,18 +459,6 @@ def history(serde: Any, config: dict | None, filter: Any, before: dict | None, l
             group_writes(thread_id, ns, found, writes)
         # A page: its entries are decoded as the caller reaches them.
         yield (EMIT, history_entries(serde, page, states, blobs, writes))
-
-
-def _whole_namespace(config: dict | None, filter: Any, limit: int | None) -> tuple[str, str] | None:
-    """(thread, namespace) when a listing reads all of one namespace's
-    checkpoints (at most cut by `before`), else None."""
-    if config is None or filter or limit is not None:
-        return None
-    conf = config["configurable"]
-    ns = conf.get("checkpoint_ns")
-    if ns is None or conf.get("checkpoint_id"):
-        return None
-    return str(conf["thread_id"]), ns
 
 
 def list_(serde: Any, config: dict | None, filter: Any, before: dict | None, limit: int | None):
