@@ -357,3 +357,59 @@ def test_a_profiled_run_keeps_its_attribute_layout():
     assert set(vars(profiled.persist)) == set(vars(plain.persist))
     assert type(after) is _run.PregelRun
     assert type(profiled.table.kernels) is type(plain.table.kernels)
+
+
+def test_retried_attempts_are_each_recorded():
+    # The runner times a profiled run's attempts itself (pregel/_runner.run_task).
+    from langgraph_jit.types import RetryPolicy
+
+    calls = []
+
+    def flaky(state: S) -> dict:
+        calls.append(1)
+        if len(calls) < 3:
+            raise ValueError("again")
+        return {"x": state["x"] + 1}
+
+    g = StateGraph(S)
+    policy = RetryPolicy(initial_interval=0.001, jitter=False, retry_on=ValueError)
+    g.add_node("flaky", flaky, retry_policy=policy)
+    g.add_edge(START, "flaky")
+    app = g.compile()
+    with profile() as prof:
+        assert app.invoke({"x": 0}) == {"x": 1}
+    row = prof.node("flaky")
+    assert row["calls"] == 3 and row["errors"] == 2
+
+
+def test_profiled_invokes_take_the_quiet_driver_and_leave_no_cycles(monkeypatch):
+    # An invoke that streams nothing is driven as it is unprofiled (drive_quiet), and
+    # its run, once released, holds no reference cycle (freed when dropped, not left
+    # for the garbage collector).
+    import gc
+
+    from langgraph_jit.pregel import _drive
+
+    app = chain(*((f"n{i}", sleeper(0.0)) for i in range(10)))
+    driven = []
+
+    def spy(run):
+        driven.append(type(run).__name__)
+        return _drive.drive_quiet(run)
+
+    monkeypatch.setattr("langgraph_jit.pregel.main.drive_quiet", spy)
+    gc.collect()
+    gc.disable()
+    try:
+        with profile() as prof:
+            for _ in range(3):
+                app.invoke({"x": 0})
+        driven_count = len(driven)
+        driven.clear()
+        garbage = gc.collect()
+    finally:
+        gc.enable()
+    assert driven_count == 3
+    assert garbage == 0
+    assert prof.to_dict()["steps"] == 3 * 11
+    assert all(r["calls"] == 3 for r in prof.nodes())

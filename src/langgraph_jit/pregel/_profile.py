@@ -37,6 +37,7 @@ __all__ = (
     "begin",
     "end",
     "profiled",
+    "profiled_quiet",
     "remote",
     "run_class",
     "sample_next_step",
@@ -86,9 +87,11 @@ class RunRecord:
         "attempts",
         "error",
         "task_runner",
+        "plain_calls",
         "next_sample",
         "plan_t0",
         "looked_up",
+        "step_hooks",
     )
 
     def __init__(self, name: str, parent: RunRecord | None, parent_task: Any, is_async: bool):
@@ -107,12 +110,20 @@ class RunRecord:
         self.attempts: list[Any] = []
         self.error = False
         self.task_runner = False  # the graph has one: some nodes may run remotely
+        # No LangChain callbacks listen to the run: its attempts take the plain call
+        # (_trace.run_attempt; read there, not `run.trace`, a class attribute's slower
+        # lookup).
+        self.plain_calls = True
         # From when an attempt that ends has the next step timed (`sample_next_step`,
         # see _instrument); infinite while steps are timed.
         self.next_sample = 0.0
         # Start of the timed planning of the current step.
         self.plan_t0 = 0.0
         self.looked_up = 0.0  # when the checkpoint lookup returned (0.0: none made)
+        # The lists the run's timed step methods share (see _instrument); they refer
+        # to one another, so _release empties them (the run's objects are then freed
+        # when it is dropped, not left for the garbage collector).
+        self.step_hooks: tuple[list[Any], ...] = ()
 
     def section_records(self) -> list[tuple[str, float, float, Any]]:
         """The sections recorded so far, one tuple each."""
@@ -209,6 +220,7 @@ class Recorder:
         name = getattr(graph, "name", None) or type(graph).__name__
         rec = RunRecord(str(name), parent, None if parent is None else task.path, is_async)
         rec.task_runner = getattr(graph, "task_runner", None) is not None
+        rec.plain_calls = run.trace is None
         self.runs.append(rec)
         saver = run.persist.checkpointer
         if saver is not None:
@@ -234,15 +246,23 @@ def run_class(base: type) -> type:
     return made
 
 
+# A run's step methods: (plan a step, commit it) as the drivers call them. The plain
+# pair is the one `drive_quiet` uses for a run that nothing observes step by step
+# (PregelRun.plain_steps); a run takes one pair or the other.
+STEP_PAIRS = (("tick", "after_tick"), ("tick_plain", "after_tick_plain"))
+
+
 def _make_run_class(base: type) -> type:
     init = base.__init__  # type: ignore[misc]
     start = base.start  # type: ignore[attr-defined]
     lookup = base.checkpoint_lookup  # type: ignore[attr-defined]
+    pairs = tuple(pair for pair in STEP_PAIRS if hasattr(base, pair[0]))
+    step_methods = tuple((name, getattr(base, name)) for pair in pairs for name in pair)
 
     def __init__(self: Any, *args: Any, **kwargs: Any) -> None:
         init(self, *args, **kwargs)
-        self.tick = base.tick.__get__(self)  # type: ignore[attr-defined]
-        self.after_tick = base.after_tick.__get__(self)  # type: ignore[attr-defined]
+        for name, method in step_methods:
+            setattr(self, name, method.__get__(self))
 
     def timed_start(self: Any, saved: Any) -> None:
         rec = getattr(self, "_profile_rec", None)
@@ -264,11 +284,19 @@ def _make_run_class(base: type) -> type:
         return found
 
     namespace = {
-        "__slots__": ("_profile_rec", "_profile_arm", "tick", "after_tick"),
+        # _profile_fast: the record again when the runner may time the run's attempts
+        # itself (_runner.run_task: no LangChain callbacks, no task runner), else None.
+        "__slots__": (
+            "_profile_rec",
+            "_profile_fast",
+            "_profile_arm",
+            *(name for name, _ in step_methods),
+        ),
         "__init__": __init__,
         "start": timed_start,
         "checkpoint_lookup": timed_lookup,
         "_profiled": True,  # what start_run looks for
+        "_profile_pairs": pairs,
         "__module__": base.__module__,
         "__qualname__": base.__qualname__,
     }
@@ -279,50 +307,74 @@ def _instrument(run: Any, rec: RunRecord, is_async: bool) -> None:
     """Time the run's sections: its start and checkpoint lookup, its saver calls,
     and its steps' planning and commit on the steps timed."""
     run._profile_rec = rec
+    run._profile_fast = rec if rec.plain_calls and not rec.task_runner else None
     add = rec.sections.extend
-    tick = run.tick  # the run's own bound methods
-    after_tick = run.after_tick
     timed_module: list[Any] = [None]  # the last TimedKernels made (reused by samples)
+    # Per step-method pair: its plain (run's own bound) methods and timed stand-ins.
+    plain: list[tuple[str, Any, str, Any]] = []
+    armed: list[tuple[str, Any]] = []
+    rec.step_hooks = (plain, armed)
 
-    def timed_tick() -> bool:
-        # The table is made by start(); a wide step may switch its kernels.
-        table = run.table
-        kernels = table.kernels
-        if type(kernels) is not TimedKernels:
-            timed = timed_module[0]
-            if timed is None or timed.module is not kernels:
-                timed = timed_module[0] = TimedKernels(kernels, add)
-            table.kernels = timed
-        t0 = rec.plan_t0 = clock()
-        more = False
-        try:
-            more = tick()
-        finally:
-            add((PLAN, t0, clock(), run.step if more else None))
-        run.after_tick = timed_after_tick  # the step is timed through its commit
-        return more
+    def disarm() -> None:
+        for tick_name, tick, after_name, after_tick in plain:
+            setattr(run, tick_name, tick)
+            setattr(run, after_name, after_tick)
 
-    def timed_after_tick() -> None:
-        t0 = clock()
-        try:
-            after_tick()
-        finally:
-            t1 = clock()
-            add((COMMIT, t0, t1, None))
-            if t1 - rec.plan_t0 < TIMED_STEP:
-                # A fast step: the next ones are not timed until SAMPLE_GAP has passed.
-                run.tick = tick
-                run.after_tick = after_tick
-                table = run.table
-                if type(table.kernels) is TimedKernels:
-                    table.kernels = table.kernels.module
-                rec.next_sample = t1 + SAMPLE_GAP
+    def timed_pair(tick: Any, after_name: str, after_tick: Any) -> Any:
+        def timed_tick() -> bool:
+            # The planning of one step is timed once, whichever pair's method the
+            # driver called (the plain one may call the other: `tick_plain` falls
+            # back to `tick`).
+            disarm()
+            # The table is made by start(); a wide step may switch its kernels.
+            table = run.table
+            kernels = table.kernels
+            if type(kernels) is not TimedKernels:
+                timed = timed_module[0]
+                if timed is None or timed.module is not kernels:
+                    timed = timed_module[0] = TimedKernels(kernels, add)
+                table.kernels = timed
+            t0 = rec.plan_t0 = clock()
+            more = False
+            try:
+                more = tick()
+            finally:
+                add((PLAN, t0, clock(), run.step if more else None))
+            setattr(run, after_name, timed_after_tick)  # timed through its commit
+            return more
+
+        def timed_after_tick() -> None:
+            t0 = clock()
+            try:
+                after_tick()
+            finally:
+                t1 = clock()
+                add((COMMIT, t0, t1, None))
+                setattr(run, after_name, after_tick)
+                if t1 - rec.plan_t0 < TIMED_STEP:
+                    # A fast step: the next ones are not timed until SAMPLE_GAP has
+                    # passed.
+                    table = run.table
+                    if type(table.kernels) is TimedKernels:
+                        table.kernels = table.kernels.module
+                    rec.next_sample = t1 + SAMPLE_GAP
+                else:
+                    arm()  # a slow step: the next one is timed too
+
+        return timed_tick
+
+    for tick_name, after_name in type(run)._profile_pairs:
+        tick = getattr(run, tick_name)
+        after_tick = getattr(run, after_name)
+        plain.append((tick_name, tick, after_name, after_tick))
+        armed.append((tick_name, timed_pair(tick, after_name, after_tick)))
 
     def arm() -> None:
         # By an attempt that ended after rec.next_sample (in any thread): the next
         # step is timed, from its planning to its commit.
         rec.next_sample = math.inf
-        run.tick = timed_tick
+        for tick_name, timed_tick in armed:
+            setattr(run, tick_name, timed_tick)
 
     run._profile_arm = arm  # rec.next_sample is 0.0: the first attempt arms it
     persist = run.persist
@@ -331,11 +383,11 @@ def _instrument(run: Any, rec: RunRecord, is_async: bool) -> None:
         # attributes (CPython's limit for sharing its class's key layout) gets a dict
         # of its own, slower to read. A sync run makes only sync saver calls; an async
         # one may make sync ones from a pool thread too (see pregel/_drive.py).
-        for name, section in (("perform", SAVE), ("settle", WAIT)):
-            setattr(persist, name, _timed_call(add, section, getattr(persist, name)))
-            if is_async:
-                name = "a" + name
-                setattr(persist, name, _atimed_call(add, section, getattr(persist, name)))
+        persist.perform = _timed_perform(add, persist.perform)
+        persist.settle = _timed_settle(add, persist.settle)
+        if is_async:
+            persist.aperform = _atimed_perform(add, persist.aperform)
+            persist.asettle = _atimed_settle(add, persist.asettle)
 
 
 def sample_next_step(run: Any) -> None:
@@ -349,7 +401,12 @@ def _release(run: Any) -> None:
     """Take the timing off a run that ended. Its step methods in slots refer to it, so
     until then it is part of a reference cycle: left on, every profiled run's objects
     would wait for the garbage collector instead of being freed when it is dropped."""
-    run.tick = run.after_tick = run._profile_arm = None  # the run makes no more steps
+    run._profile_arm = None
+    for hooks in run._profile_rec.step_hooks:
+        hooks.clear()
+    for pair in type(run)._profile_pairs:
+        for name in pair:
+            setattr(run, name, None)  # the run makes no more steps
     own = vars(run.persist)
     if "perform" in own:
         for name in _PERSIST_HOOKS:
@@ -363,32 +420,66 @@ def _release(run: Any) -> None:
 _PERSIST_HOOKS = ("perform", "settle", "aperform", "asettle")
 
 
-def _timed_call(add: Callable[[Any], None], section: str, call: Callable[..., Any]) -> Any:
-    def timed(*args: Any, **kwargs: Any) -> Any:
+# The timed saver calls take the arguments their drivers pass (no *args/**kwargs:
+# perform runs once a step). Serializer time inside each goes to its sink.
+
+
+def _timed_perform(add: Callable[[Any], None], perform: Callable[[Any], None]) -> Any:
+    def timed(batch: Any) -> None:
         sink = [0.0]
         token = _SERDE_SINK.set(sink)
         t0 = clock()
         try:
-            return call(*args, **kwargs)
+            perform(batch)
         finally:
             t1 = clock()
             _SERDE_SINK.reset(token)
-            add((section, t0, t1, sink[0]))
+            add((SAVE, t0, t1, sink[0]))
 
     return timed
 
 
-def _atimed_call(add: Callable[[Any], None], section: str, call: Callable[..., Any]) -> Any:
-    async def timed(*args: Any, **kwargs: Any) -> Any:
+def _timed_settle(add: Callable[[Any], None], settle: Callable[..., None]) -> Any:
+    def timed(*, quiet: bool = False) -> None:
         sink = [0.0]
         token = _SERDE_SINK.set(sink)
         t0 = clock()
         try:
-            return await call(*args, **kwargs)
+            settle(quiet=quiet)
         finally:
             t1 = clock()
             _SERDE_SINK.reset(token)
-            add((section, t0, t1, sink[0]))
+            add((WAIT, t0, t1, sink[0]))
+
+    return timed
+
+
+def _atimed_perform(add: Callable[[Any], None], aperform: Callable[[Any], Any]) -> Any:
+    async def timed(batch: Any) -> None:
+        sink = [0.0]
+        token = _SERDE_SINK.set(sink)
+        t0 = clock()
+        try:
+            await aperform(batch)
+        finally:
+            t1 = clock()
+            _SERDE_SINK.reset(token)
+            add((SAVE, t0, t1, sink[0]))
+
+    return timed
+
+
+def _atimed_settle(add: Callable[[Any], None], asettle: Callable[..., Any]) -> Any:
+    async def timed(*, quiet: bool = False) -> None:
+        sink = [0.0]
+        token = _SERDE_SINK.set(sink)
+        t0 = clock()
+        try:
+            await asettle(quiet=quiet)
+        finally:
+            t1 = clock()
+            _SERDE_SINK.reset(token)
+            add((WAIT, t0, t1, sink[0]))
 
     return timed
 
@@ -445,6 +536,24 @@ def profiled(run: Any, chunks: Iterator[Any]) -> Iterator[Any]:
         close = getattr(chunks, "close", None)
         if close is not None:
             close()
+        rec.t1 = clock()
+        _release(run)
+        rec.error = failed
+
+
+def profiled_quiet(run: Any, drive: Callable[[Any], None]) -> None:
+    """`drive(run)` timed: an invoke that streams nothing takes the drivers' quiet
+    path (`_drive.drive_quiet`) as it does unprofiled, so it is recorded there."""
+    recorder = ACTIVE
+    rec = None if recorder is None else recorder.start_run(run, False)
+    if rec is None:
+        drive(run)
+        return
+    failed = True
+    try:
+        drive(run)
+        failed = False
+    finally:
         rec.t1 = clock()
         _release(run)
         rec.error = failed

@@ -28,9 +28,11 @@ __all__ = (
     "astart_run",
     "atraced",
     "atraced_call",
+    "attempt_failed",
     "awrap",
     "begin_profile",
     "call_arguments",
+    "drive_profiled",
     "end_profile",
     "end_run",
     "for_run",
@@ -38,6 +40,7 @@ __all__ = (
     "recorded_payload",
     "run_attempt",
     "run_class",
+    "sample_next_step",
     "start_run",
     "traced",
     "traced_call",
@@ -72,6 +75,11 @@ def end_profile(recorder: Any) -> None:
     global profiling
     profiling = False
     _profile.end(recorder)
+
+
+def drive_profiled(run: Any, drive: Callable[[Any], None]) -> None:
+    """`drive(run)` (the quiet driver of an invoke) while a profile records."""
+    _profile.profiled_quiet(run, drive)
 
 
 def run_class(base: type) -> type:
@@ -418,6 +426,16 @@ async def _acollect(writer: Any, output: Any, task: Any) -> None:
         await NodeCall(writer).ainvoke(output, task)
 
 
+def attempt_failed(rec: Any, task: Any, t0: float) -> None:
+    """Record a failed attempt the runner timed itself (a profiled run's
+    `_profile_fast`, see `_profile.run_class`)."""
+    rec.attempts.extend((task.name, task.path, task.run.step, t0, _clock(), _profile.FAILED))
+
+
+# An attempt the runner timed ended after its record's next_sample: time the next step.
+sample_next_step = _profile.sample_next_step
+
+
 def run_attempt(task: Any) -> None:
     """One attempt of a task, recorded as a run (sync runs); timed while profiling.
 
@@ -435,7 +453,7 @@ def run_attempt(task: Any) -> None:
         return
     t0 = _clock()
     try:
-        if run.trace is None:  # only the profiler sent the task here: its plain path
+        if rec.plain_calls:  # only the profiler sent the task here: its plain path
             proc = task.proc
             call = proc.call
             proc.collect_writes(call.invoke(task.input, task) if call else task.input, task)

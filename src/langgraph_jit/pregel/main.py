@@ -764,8 +764,12 @@ class Pregel(RunnableSurface, PregelProtocol):
             version,
             control,
         )
-        if run.trace is None and not _trace.profiling and quiet(run):
-            drive_quiet(run)  # nothing streamed: no chunks to gather
+        if run.trace is None and quiet(run):
+            # Nothing streamed: no chunks to gather (a profiled run is timed around it).
+            if _trace.profiling:
+                _trace.drive_profiled(run, drive_quiet)
+            else:
+                drive_quiet(run)
             return self._invoke_result(run, stream_mode, [], version)
         emit = emit or _values_formatter(run)
         chunks = list(_trace.wrap(run, drive_sync(run, emit)))
