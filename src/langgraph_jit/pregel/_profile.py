@@ -25,6 +25,7 @@ import math
 import threading
 import time
 from collections.abc import AsyncIterator, Callable, Iterator
+from types import MethodType
 from typing import Any
 
 from langgraph_jit._context import CURRENT_TASK
@@ -91,7 +92,6 @@ class RunRecord:
         "next_sample",
         "plan_t0",
         "looked_up",
-        "step_hooks",
     )
 
     def __init__(self, name: str, parent: RunRecord | None, parent_task: Any, is_async: bool):
@@ -120,10 +120,6 @@ class RunRecord:
         # Start of the timed planning of the current step.
         self.plan_t0 = 0.0
         self.looked_up = 0.0  # when the checkpoint lookup returned (0.0: none made)
-        # The lists the run's timed step methods share (see _instrument); they refer
-        # to one another, so _release empties them (the run's objects are then freed
-        # when it is dropped, not left for the garbage collector).
-        self.step_hooks: tuple[list[Any], ...] = ()
 
     def section_records(self) -> list[tuple[str, float, float, Any]]:
         """The sections recorded so far, one tuple each."""
@@ -246,23 +242,24 @@ def run_class(base: type) -> type:
     return made
 
 
-# A run's step methods: (plan a step, commit it) as the drivers call them. The plain
-# pair is the one `drive_quiet` uses for a run that nothing observes step by step
-# (PregelRun.plain_steps); a run takes one pair or the other.
-STEP_PAIRS = (("tick", "after_tick"), ("tick_plain", "after_tick_plain"))
-
-
 def _make_run_class(base: type) -> type:
     init = base.__init__  # type: ignore[misc]
     start = base.start  # type: ignore[attr-defined]
     lookup = base.checkpoint_lookup  # type: ignore[attr-defined]
-    pairs = tuple(pair for pair in STEP_PAIRS if hasattr(base, pair[0]))
-    step_methods = tuple((name, getattr(base, name)) for pair in pairs for name in pair)
+    # A run's step methods (plan a step, commit it) as the drivers call them: the plain
+    # pair is the one drive_quiet uses for a run nothing observes step by step
+    # (PregelRun.plain_steps); a run takes one pair or the other.
+    tick = base.tick  # type: ignore[attr-defined]
+    after_tick = base.after_tick  # type: ignore[attr-defined]
+    tick_plain = base.tick_plain  # type: ignore[attr-defined]
+    after_tick_plain = base.after_tick_plain  # type: ignore[attr-defined]
 
     def __init__(self: Any, *args: Any, **kwargs: Any) -> None:
         init(self, *args, **kwargs)
-        for name, method in step_methods:
-            setattr(self, name, method.__get__(self))
+        self.tick = MethodType(tick, self)
+        self.after_tick = MethodType(after_tick, self)
+        self.tick_plain = MethodType(tick_plain, self)
+        self.after_tick_plain = MethodType(after_tick_plain, self)
 
     def timed_start(self: Any, saved: Any) -> None:
         rec = getattr(self, "_profile_rec", None)
@@ -286,17 +283,20 @@ def _make_run_class(base: type) -> type:
     namespace = {
         # _profile_fast: the record again when the runner may time the run's attempts
         # itself (_runner.run_task: no LangChain callbacks, no task runner), else None.
+        # _profile_arm: the run's _StepTimer.arm (None once the run ended).
         "__slots__": (
             "_profile_rec",
             "_profile_fast",
             "_profile_arm",
-            *(name for name, _ in step_methods),
+            "tick",
+            "after_tick",
+            "tick_plain",
+            "after_tick_plain",
         ),
         "__init__": __init__,
         "start": timed_start,
         "checkpoint_lookup": timed_lookup,
         "_profiled": True,  # what start_run looks for
-        "_profile_pairs": pairs,
         "__module__": base.__module__,
         "__qualname__": base.__qualname__,
     }
@@ -309,74 +309,8 @@ def _instrument(run: Any, rec: RunRecord, is_async: bool) -> None:
     run._profile_rec = rec
     run._profile_fast = rec if rec.plain_calls and not rec.task_runner else None
     add = rec.sections.extend
-    timed_module: list[Any] = [None]  # the last TimedKernels made (reused by samples)
-    # Per step-method pair: its plain (run's own bound) methods and timed stand-ins.
-    plain: list[tuple[str, Any, str, Any]] = []
-    armed: list[tuple[str, Any]] = []
-    rec.step_hooks = (plain, armed)
-
-    def disarm() -> None:
-        for tick_name, tick, after_name, after_tick in plain:
-            setattr(run, tick_name, tick)
-            setattr(run, after_name, after_tick)
-
-    def timed_pair(tick: Any, after_name: str, after_tick: Any) -> Any:
-        def timed_tick() -> bool:
-            # The planning of one step is timed once, whichever pair's method the
-            # driver called (the plain one may call the other: `tick_plain` falls
-            # back to `tick`).
-            disarm()
-            # The table is made by start(); a wide step may switch its kernels.
-            table = run.table
-            kernels = table.kernels
-            if type(kernels) is not TimedKernels:
-                timed = timed_module[0]
-                if timed is None or timed.module is not kernels:
-                    timed = timed_module[0] = TimedKernels(kernels, add)
-                table.kernels = timed
-            t0 = rec.plan_t0 = clock()
-            more = False
-            try:
-                more = tick()
-            finally:
-                add((PLAN, t0, clock(), run.step if more else None))
-            setattr(run, after_name, timed_after_tick)  # timed through its commit
-            return more
-
-        def timed_after_tick() -> None:
-            t0 = clock()
-            try:
-                after_tick()
-            finally:
-                t1 = clock()
-                add((COMMIT, t0, t1, None))
-                setattr(run, after_name, after_tick)
-                if t1 - rec.plan_t0 < TIMED_STEP:
-                    # A fast step: the next ones are not timed until SAMPLE_GAP has
-                    # passed.
-                    table = run.table
-                    if type(table.kernels) is TimedKernels:
-                        table.kernels = table.kernels.module
-                    rec.next_sample = t1 + SAMPLE_GAP
-                else:
-                    arm()  # a slow step: the next one is timed too
-
-        return timed_tick
-
-    for tick_name, after_name in type(run)._profile_pairs:
-        tick = getattr(run, tick_name)
-        after_tick = getattr(run, after_name)
-        plain.append((tick_name, tick, after_name, after_tick))
-        armed.append((tick_name, timed_pair(tick, after_name, after_tick)))
-
-    def arm() -> None:
-        # By an attempt that ended after rec.next_sample (in any thread): the next
-        # step is timed, from its planning to its commit.
-        rec.next_sample = math.inf
-        for tick_name, timed_tick in armed:
-            setattr(run, tick_name, timed_tick)
-
-    run._profile_arm = arm  # rec.next_sample is 0.0: the first attempt arms it
+    # rec.next_sample is 0.0: the run's first attempt arms it.
+    run._profile_arm = _StepTimer(run, rec).arm
     persist = run.persist
     if persist.checkpointer is not None or persist.cache is not None:
         # Set on the instance: the fewer keys the better, since a Persister past 30
@@ -388,6 +322,87 @@ def _instrument(run: Any, rec: RunRecord, is_async: bool) -> None:
         if is_async:
             persist.aperform = _atimed_perform(add, persist.aperform)
             persist.asettle = _atimed_settle(add, persist.asettle)
+
+
+class _StepTimer:
+    """Times a run's sampled steps: `arm` (an attempt that ended after the record's
+    next_sample, in any thread) puts timed stand-ins of the run's tick methods in
+    its slots; the planning's puts the matching commit's. The run's own bound
+    methods are kept here to put back."""
+
+    __slots__ = ("run", "rec", "tick", "after_tick", "tick_plain", "after_tick_plain", "kernels")
+
+    def __init__(self, run: Any, rec: RunRecord) -> None:
+        self.run = run
+        self.rec = rec
+        self.tick = run.tick
+        self.after_tick = run.after_tick
+        self.tick_plain = run.tick_plain
+        self.after_tick_plain = run.after_tick_plain
+        self.kernels: TimedKernels | None = None  # the last made (reused by samples)
+
+    def arm(self) -> None:
+        self.rec.next_sample = math.inf  # no attempt arms again while a step is timed
+        run = self.run
+        run.tick = self.timed_tick
+        run.tick_plain = self.timed_tick_plain
+
+    def timed_tick(self) -> bool:
+        more = self._plan(self.tick)
+        self.run.after_tick = self.timed_after_tick
+        return more
+
+    def timed_tick_plain(self) -> bool:
+        more = self._plan(self.tick_plain)
+        self.run.after_tick_plain = self.timed_after_tick_plain
+        return more
+
+    def timed_after_tick(self) -> None:
+        self.run.after_tick = self.after_tick
+        self._commit(self.after_tick)
+
+    def timed_after_tick_plain(self) -> None:
+        self.run.after_tick_plain = self.after_tick_plain
+        self._commit(self.after_tick_plain)
+
+    def _plan(self, tick: Callable[[], bool]) -> bool:
+        run = self.run
+        rec = self.rec
+        # Timed once, whichever method the driver called (tick_plain may call tick).
+        run.tick = self.tick
+        run.tick_plain = self.tick_plain
+        # The table is made by start(); a wide step may switch its kernels.
+        table = run.table
+        kernels = table.kernels
+        if type(kernels) is not TimedKernels:
+            timed = self.kernels
+            if timed is None or timed.module is not kernels:
+                timed = self.kernels = TimedKernels(kernels, rec.sections.extend)
+            table.kernels = timed
+        t0 = rec.plan_t0 = clock()
+        more = False
+        try:
+            more = tick()
+        finally:
+            rec.sections.extend((PLAN, t0, clock(), run.step if more else None))
+        return more
+
+    def _commit(self, after_tick: Callable[[], None]) -> None:
+        rec = self.rec
+        t0 = clock()
+        try:
+            after_tick()
+        finally:
+            t1 = clock()
+            rec.sections.extend((COMMIT, t0, t1, None))
+            if t1 - rec.plan_t0 < TIMED_STEP:
+                # A fast step: the next ones are not timed until SAMPLE_GAP has passed.
+                table = self.run.table
+                if type(table.kernels) is TimedKernels:
+                    table.kernels = table.kernels.module
+                rec.next_sample = t1 + SAMPLE_GAP
+            else:
+                self.arm()  # a slow step: the next one is timed too
 
 
 def sample_next_step(run: Any) -> None:
@@ -402,11 +417,7 @@ def _release(run: Any) -> None:
     until then it is part of a reference cycle: left on, every profiled run's objects
     would wait for the garbage collector instead of being freed when it is dropped."""
     run._profile_arm = None
-    for hooks in run._profile_rec.step_hooks:
-        hooks.clear()
-    for pair in type(run)._profile_pairs:
-        for name in pair:
-            setattr(run, name, None)  # the run makes no more steps
+    run.tick = run.after_tick = run.tick_plain = run.after_tick_plain = None  # no more steps
     own = vars(run.persist)
     if "perform" in own:
         for name in _PERSIST_HOOKS:
