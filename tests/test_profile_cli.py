@@ -107,3 +107,9 @@ def test_usage_errors(tmp_path: Path):
 def test_help_lists_profile(tmp_path: Path):
     proc = run_cli("--help", cwd=tmp_path)
     assert "profile" in proc.stdout
+
+
+def test_profile_help_prints_the_usage(tmp_path: Path):
+    proc = run_cli("profile", "--help", cwd=tmp_path)
+    assert proc.returncode == 0
+    assert "profile" in proc.stdout and "No such file" not in proc.stderr

@@ -80,6 +80,9 @@ PROFILE_OPTIONS = ("-o", "--output", "--top")
 def profile_main(argv: list[str]) -> int:
     """`profile [-o OUT] [--top N] SCRIPT.py [ARGS...]` (or `-m MODULE`): run the
     program under the profiler; print the report, exit with the program's status."""
+    if argv[:1] in (["-h"], ["--help"]):
+        print(USAGE)
+        return 0
     outputs: list[str] = []
     top = 30
     while argv and argv[0] in PROFILE_OPTIONS:
