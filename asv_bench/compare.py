@@ -61,9 +61,13 @@ BUDGETS = {
     ("graph-chain-100-stream-v3", False): 5,
     ("graph-send-100-stream-v3", False): 5,
 }
-# Issue 17: the compiled path must not be slower than our own fallback on these (the
-# jit row's ratio at least the jit-fallback row's, less 5% for the noise of a shared
-# machine).
+# Issue 17: the compiled path must not be slower than our own fallback on these: the
+# jit row's process CPU time (all threads; the least of all its samples) at most the
+# jit-fallback row's / margin (5% for the noise of a shared machine). CPU time, not wall:
+# the two engines do the same work here, and on a loaded machine their wall medians came
+# out 0.67-1.47x apart in two runs of 3 rounds, their CPU medians 0.93-1.05x; a process
+# sharing the cores only adds CPU time (cache, frequency), so the least sample is the
+# steadiest.
 VS_FALLBACK = {
     "graph-send-numeric-2000": 0.95,
     "graph-send-numeric-10000": 0.95,
@@ -406,6 +410,7 @@ def run_all(args) -> dict:
                 "median_ms": med * 1e3,
                 "min_ms": min(wall) * 1e3,
                 "cpu_median_ms": statistics.median(acc["cpu_s"]) * 1e3,
+                "cpu_min_ms": min(acc["cpu_s"]) * 1e3,
                 "overhead_us": (med - floor) / units * 1e6,
                 "overhead_min_us": (min(wall) - floor) / units * 1e6,
                 "floor_us": floor / units * 1e6,
@@ -429,13 +434,28 @@ def run_all(args) -> dict:
         if rel and base and base["ratio"] and r["budget"] in (None, 1):
             r["budget"] = round(base["ratio"] * rel[1], 1)
     for r in rows:
-        margin = VS_FALLBACK.get(r["workload"]) if r["engine"] == "jit" else None
-        fallback = margin and by_key.get((r["workload"], r["saver"], "jit-fallback"))
-        if margin and fallback and fallback["ratio"] and r["budget"] is None:
-            r["budget"] = round(fallback["ratio"] * margin, 1)
-    for r in rows:
         budget = r["budget"]
         r["pass"] = None if budget is None or r["ratio"] is None else r["ratio"] >= budget
+    vs_fallback = []
+    for r in rows:
+        margin = VS_FALLBACK.get(r["workload"]) if r["engine"] == "jit" else None
+        fallback = margin and by_key.get((r["workload"], r["saver"], "jit-fallback"))
+        if not (margin and fallback and r.get("cpu_min_ms") and fallback.get("cpu_min_ms")):
+            continue
+        cpu = fallback["cpu_min_ms"] / r["cpu_min_ms"]
+        r["pass"] = cpu >= margin  # see VS_FALLBACK
+        vs_fallback.append(
+            {
+                "workload": r["workload"],
+                "saver": r["saver"],
+                "jit_cpu_ms": r["cpu_min_ms"],
+                "fallback_cpu_ms": fallback["cpu_min_ms"],
+                "cpu_ratio": cpu,
+                "wall_ratio": fallback["median_ms"] / r["median_ms"],
+                "margin": margin,
+                "pass": r["pass"],
+            }
+        )
     for r in rows:
         vs = INVOKE_BUDGETS.get(r["workload"]) if r["engine"] == "jit" else None
         plain = vs and by_key.get((vs[0], r["saver"], "jit"))
@@ -515,6 +535,7 @@ def run_all(args) -> dict:
         "engines": labels,
         "rows": rows,
         "compiled_nodes": compiled_nodes,
+        "vs_fallback": vs_fallback,
         "startup": startup,
         "errors": {" / ".join(map(str, k)): v for k, v in errors.items()},
         "skipped": skipped,
@@ -555,6 +576,19 @@ def table(result: dict) -> str:
                 f"{'-' if cpu is None else f'{cpu:.1f}x'} | "
                 f"{_fmt(c['budget'], 'g')}{'x' if c['budget'] else ''} | "
                 f"{'-' if c['pass'] is None else ('yes' if c['pass'] else '**NO**')} |"
+            )
+    if result.get("vs_fallback"):
+        lines += [
+            "",
+            "| jit vs jit-fallback (issue 17) | saver | jit: CPU min ms | jit-fallback: CPU "
+            "min ms | fallback / jit, CPU | same, wall medians | budget | pass |",
+            "|---|---|---:|---:|---:|---:|---:|---|",
+        ]
+        for v in result["vs_fallback"]:
+            lines.append(
+                f"| {v['workload']} | {'InMemorySaver' if v['saver'] else '-'} | "
+                f"{v['jit_cpu_ms']:.2f} | {v['fallback_cpu_ms']:.2f} | {v['cpu_ratio']:.2f}x | "
+                f"{v['wall_ratio']:.2f}x | ≥ {v['margin']:g}x | {'yes' if v['pass'] else '**NO**'} |"
             )
     lines += [
         "",
