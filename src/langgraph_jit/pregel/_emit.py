@@ -72,6 +72,9 @@ class Emitter:
     _latest: Any = None
     _has_latest = False
     _output_ids: frozenset[int] = frozenset()
+    # The channels whose bump `committed` acts on, when that is all it acts on (a
+    # run keeping only invoke's latest values: its output channels); None: any.
+    watched: frozenset[int] | None = None
 
     def __init__(
         self,
@@ -261,6 +264,8 @@ class Emitter:
             # Kept per graph for the keys object most runs pass (the graph's own).
             topo.output_ids_cache = (keys, len(keys), ids)
         self._output_ids = ids
+        if not self.wants_values:
+            self.watched = ids  # see `committed`: a bump of no output does nothing then
         self._latest = None if isinstance(keys, str) else {}
         # Everything counts as changed until the first values chunk.
         self._dirty_outputs.update(ids)

@@ -1010,7 +1010,9 @@ class PregelRun:
                     self.planner.note_bumped(bumped)
                     state.updated_channels = bumped
                     self.planner.next_nodes = done[1]
-                    self.emitter.committed(bumped, bumped, bump_step)
+                    watched = self.emitter.watched
+                    if watched is None or not watched.isdisjoint(bumped):
+                        self.emitter.committed(bumped, bumped, bump_step)
                     return
             ran = (n1,)
             table.has_seen[n1] = 1
@@ -1024,7 +1026,9 @@ class PregelRun:
                     self.planner.note_bumped(bumped)
                     state.updated_channels = bumped
                     self.planner.next_nodes = done[1]
-                    self.emitter.committed(bumped, bumped, bump_step and not input_task)
+                    watched = self.emitter.watched
+                    if watched is None or not watched.isdisjoint(bumped):
+                        self.emitter.committed(bumped, bumped, bump_step and not input_task)
                     return
         else:
             ran, consumed = self._note_ran(tasks)
