@@ -3,9 +3,12 @@ driver-side sections and its task attempts are timed here.
 
 Off, nothing here runs: `_trace.wrap`/`awrap`, the runner and `Pregel._new_run` test
 `_trace.profiling` (once per run, once per task). On, runs are made of `run_class`
-(the run's class with its step methods in slots) and every task attempt is timed
-(`_trace.run_attempt` adds one record per attempt: p95 needs each call), and so are
-the run's start, checkpoint load and saver calls. The engine's phases of a step
+(the run's class with its step methods in slots), an invoke that streams nothing
+takes the quiet driver as it does unprofiled (`profiled_quiet`), and every task
+attempt is timed with one record each (p95 needs each call): a sync run's by the
+runner itself (`_runner.run_task`, through the run's `_profile_fast` slot: no call a
+step), others in `_trace.run_attempt`/`arun_attempt`; and so are the run's start,
+checkpoint load and saver calls. The engine's phases of a step
 (planning, commit, the channel table's kernels) are timed on every step that takes
 TIMED_STEP or more; faster steps would pay a noticeable share for it, so they are
 timed on one step every SAMPLE_GAP seconds, and `langgraph_jit.profiling` (the
