@@ -10,7 +10,13 @@ its rows run plain, so every row's ratio is against the same LangGraph time.
         --only 'graph-agent-tools*,graph-chain-100,graph-chain-100-profile*' --out /tmp/x
 
 `python -m asv_bench.benchmarks.profile_workloads [--rounds N]` measures the same three
-ways in one process by CPU time (steadier on a busy machine): the cost per step.
+ways in one process by CPU time (steadier on a busy machine): the cost per step. By
+instruction count (steady on a loaded machine), one way per process:
+
+    valgrind --tool=callgrind --toggle-collect=functools_reduce --callgrind-out-file=/tmp/on.cg \
+        .venv/bin/python -m asv_bench.benchmarks.profile_workloads --count on --slow 57 [--saver]
+
+(the total it prints / 20 runs = instructions per invoke; --count plain for the base).
 
 The agent is the notebook's (notebooks/06_where_time_goes.ipynb): a fake chat model
 that asks for a tool until its last turn, a ToolNode, 5 turns. `graph-chain-100-profile-on`
@@ -202,12 +208,43 @@ def overhead(rounds: int = 9, calls: int = 20) -> list[dict[str, Any]]:
     return out
 
 
+def count(mode: str, saver: bool, runs: int, slow: float) -> None:
+    """`runs` invokes of graph-chain-100 in one `functools.reduce` call, after a warm-up:
+    under `valgrind --tool=callgrind --toggle-collect=functools_reduce` only they are
+    counted (instructions per invoke = the total / runs; steady on a busy machine). `slow`:
+    valgrind's slowdown (~57x here), so the profiler samples as many steps as natively."""
+    import functools
+    import gc
+
+    from langgraph_jit.pregel import _profile
+
+    _profile.TIMED_STEP *= slow
+    _profile.SAMPLE_GAP *= slow
+    wl = chain_profiled(Api("jit"), 100, saver, mode)
+    for _ in range(5):
+        wl.run()
+    gc.collect()
+    gc.disable()  # when the collector runs is chance here (a saver's storage grows)
+    functools.reduce(lambda _, __: wl.run(), range(runs), None)
+
+
 if __name__ == "__main__":
     import argparse
 
     parser = argparse.ArgumentParser(description="profiler off/on cost (process CPU time)")
     parser.add_argument("--rounds", type=int, default=9)
+    parser.add_argument(
+        "--count",
+        choices=("plain", "off", "on"),
+        help="only run graph-chain-100 this way, for callgrind (see `count`)",
+    )
+    parser.add_argument("--saver", action="store_true", help="with --count: InMemorySaver")
+    parser.add_argument("--runs", type=int, default=20, help="with --count: invokes counted")
+    parser.add_argument("--slow", type=float, default=1.0, help="with --count: see `count`")
     args = parser.parse_args()
+    if args.count:
+        count(args.count, args.saver, args.runs, args.slow)
+        raise SystemExit(0)
     print(
         f"{'workload':<20}{'saver':<7}{'plain ms':>10}{'off ms':>10}{'on ms':>10}"
         f"{'off':>9}{'on':>9}{'on µs/step':>12}"
