@@ -191,7 +191,9 @@ class Run:
         scale = min(1.0, rest / wanted) if wanted > 0 else 0.0
         for kind, seconds in extra.items():
             times[kind] = times.get(kind, 0.0) + seconds * scale
-        times["engine"] = rest - wanted * scale
+        # Scaled down, the estimates take all of it (rest - wanted * scale could round
+        # to a tiny negative number).
+        times["engine"] = max(0.0, rest - wanted) if scale == 1.0 else 0.0
 
 
 def read_runs(recorder: rec_mod.Recorder) -> list[Run]:
