@@ -544,33 +544,41 @@ class InMemorySaver(BaseCheckpointSaver[str], AbstractContextManager, AbstractAs
             if conf.get("checkpoint_ns") is not None and not conf.get("checkpoint_id"):
                 yield from self._namespace_history(conf, before)
                 return
-        new = tuple.__new__
+        entry = self._history_entry
         for thread_id, checkpoint_ns, checkpoint_id, saved, metadata in self._listed(
             config, filter, before, limit
         ):
-            skeleton = saved[0]
-            cv = skeleton["channel_versions"]
-            if type(cv) is LayeredMap:
-                cv = cv.materialize()
-            vs = skeleton["versions_seen"]
-            if type(vs) is LayeredMap:
-                vs = vs.materialize()
-            yield new(
-                _HistoryEntry,
-                (
-                    thread_id,
-                    checkpoint_ns,
-                    checkpoint_id,
-                    saved[2],
-                    skeleton,
-                    new(_Versions, (cv, vs)),
-                    self._values(thread_id, checkpoint_ns, cv),
-                    metadata,
-                    self._pending_writes(thread_id, checkpoint_ns, checkpoint_id),
-                    self,
-                    saved,
-                ),
-            )
+            yield entry(thread_id, checkpoint_ns, checkpoint_id, saved, metadata)
+
+    def _history_entry(
+        self, thread_id: str, checkpoint_ns: str, checkpoint_id: str, saved: tuple, metadata: Any
+    ) -> _HistoryEntry:
+        """One `history` entry: the stored checkpoint's versions as plain maps, its
+        values and pending writes looked up, its metadata as read."""
+        skeleton = saved[0]
+        cv = skeleton["channel_versions"]
+        if type(cv) is LayeredMap:
+            cv = cv.materialize()
+        vs = skeleton["versions_seen"]
+        if type(vs) is LayeredMap:
+            vs = vs.materialize()
+        new = tuple.__new__
+        return new(
+            _HistoryEntry,
+            (
+                thread_id,
+                checkpoint_ns,
+                checkpoint_id,
+                saved[2],
+                skeleton,
+                new(_Versions, (cv, vs)),
+                self._values(thread_id, checkpoint_ns, cv),
+                metadata,
+                self._pending_writes(thread_id, checkpoint_ns, checkpoint_id),
+                self,
+                saved,
+            ),
+        )
 
     def _namespace_history(self, conf: dict, before: dict | None) -> Iterator[_HistoryEntry]:
         """`history` of one whole namespace (or all of it before a checkpoint):
@@ -584,39 +592,21 @@ class InMemorySaver(BaseCheckpointSaver[str], AbstractContextManager, AbstractAs
         if not checkpoints:
             return
         before_id = before["configurable"].get("checkpoint_id") if before else None
-        new = tuple.__new__
         loads = self.serde.loads_typed
-        values_of = self._values
-        writes_of = self._pending_writes
+        entry = self._history_entry
         for checkpoint_id in sorted(checkpoints, reverse=True):
             if before_id and checkpoint_id >= before_id:
                 continue
             saved = checkpoints[checkpoint_id]
-            skeleton = saved[0]
-            cv = skeleton["channel_versions"]
-            if type(cv) is LayeredMap:
-                cv = cv.materialize()
-            vs = skeleton["versions_seen"]
-            if type(vs) is LayeredMap:
-                vs = vs.materialize()
             stored_metadata = saved[1]
-            yield new(
-                _HistoryEntry,
-                (
-                    thread_id,
-                    checkpoint_ns,
-                    checkpoint_id,
-                    saved[2],
-                    skeleton,
-                    new(_Versions, (cv, vs)),
-                    values_of(thread_id, checkpoint_ns, cv),
-                    _copy_metadata(stored_metadata)
-                    if type(stored_metadata) is HandedOverMetadata
-                    else loads(stored_metadata),
-                    writes_of(thread_id, checkpoint_ns, checkpoint_id),
-                    self,
-                    saved,
-                ),
+            yield entry(
+                thread_id,
+                checkpoint_ns,
+                checkpoint_id,
+                saved,
+                _copy_metadata(stored_metadata)
+                if type(stored_metadata) is HandedOverMetadata
+                else loads(stored_metadata),
             )
 
     # -- writing

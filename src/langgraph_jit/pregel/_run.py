@@ -380,12 +380,16 @@ class PregelRun:
             langgraph_checkpoint_ns=None,
         )
         tags = list(config.get("tags") or ())
+        configurable.pop(
+            CONFIG_KEY_CHECKPOINT_ID, None
+        )  # re-added after the map, as LangGraph orders it
         configurable[CONFIG_KEY_CHECKPOINT_NS] = None
-        configurable.pop(CONFIG_KEY_CHECKPOINT_ID, None)
         configurable[CONFIG_KEY_TASK_ID] = None
         configurable[CONFIG_KEY_SEND] = None
         configurable[CONFIG_KEY_PARENT_TASK] = None
         configurable[CONFIG_KEY_CHECKPOINT_MAP] = None
+        # A node sees no checkpoint id of its own (LangGraph's tasks carry the key, set to None).
+        configurable[CONFIG_KEY_CHECKPOINT_ID] = None
         stream_down = self.emitter.stream_down
         if stream_down is not None:
             configurable[CONFIG_KEY_STREAM] = stream_down
@@ -998,6 +1002,7 @@ class PregelRun:
         consume_ids = topo.consume_ids
         ran: Sequence[int]
         consumed: Sequence[int]
+        done = None  # (channels bumped, nodes triggered) of a commit made inline
         if len(tasks) == 1 and not tracking and tasks[0].path[0] == PULL:
             # A step of one node (chains): its id is never None.
             n1: int = tasks[0].node_id  # type: ignore[assignment]
@@ -1005,33 +1010,25 @@ class PregelRun:
             if 0 < len(writes) <= 8 and not consumed and not versionless and not input_task:
                 # A few values written (a chain's step): committed inline when it can be.
                 done = table.apply_few(n1, writes)
-                if done is not None:
-                    bumped = done[0]
-                    self.planner.note_bumped(bumped)
-                    state.updated_channels = bumped
-                    self.planner.next_nodes = done[1]
-                    watched = self.emitter.watched
-                    if watched is None or not watched.isdisjoint(bumped):
-                        self.emitter.committed(bumped, bumped, bump_step)
-                    return
             ran = (n1,)
-            table.has_seen[n1] = 1
+            if done is None:
+                table.has_seen[n1] = 1
         elif not tasks:
             ran = consumed = ()  # the input, an update: no node ran
             if 0 < len(writes) <= 8 and not tracking and not versionless:
                 # A few values (a chain's input): committed inline when it can be.
                 done = table.apply_few(None, writes)
-                if done is not None:
-                    bumped = done[0]
-                    self.planner.note_bumped(bumped)
-                    state.updated_channels = bumped
-                    self.planner.next_nodes = done[1]
-                    watched = self.emitter.watched
-                    if watched is None or not watched.isdisjoint(bumped):
-                        self.emitter.committed(bumped, bumped, bump_step and not input_task)
-                    return
         else:
             ran, consumed = self._note_ran(tasks)
+        if done is not None:
+            bumped = done[0]
+            self.planner.note_bumped(bumped)
+            state.updated_channels = bumped
+            self.planner.next_nodes = done[1]
+            watched = self.emitter.watched
+            if watched is None or not watched.isdisjoint(bumped):
+                self.emitter.committed(bumped, bumped, bump_step and not input_task)
+            return
         if input_task and tracking:
             state.record_seen(INPUT, None, table)
         unknown = self._unknown_channels
